@@ -1,0 +1,62 @@
+# Báo cáo tinh giản biên chế — make help lists every target.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-dev run app migrate demo sample templates test lint format bench clean
+
+help: ## list every target
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(PY):
+	@$(PYTHON) -m venv $(VENV) || { echo "Không tạo được .venv: cài python3-venv (sudo apt-get install python3-venv) rồi chạy lại."; exit 1; }
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): requirements.txt constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	@touch $@
+
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+install: $(STAMP) ## create .venv and install the pinned dependencies
+
+install-dev: $(DEV_STAMP) ## install, plus test and lint tools
+
+migrate: install ## create or upgrade the database schema (DATABASE_URL or data/tgbc.sqlite3)
+	$(PY) -m etl migrate
+
+demo: migrate ## load the sample returns into the database if it is empty
+	$(PY) -m etl demo --if-empty
+
+run: demo ## set everything up and start the app on http://127.0.0.1:8050
+	$(PY) app.py
+
+sample: install ## regenerate the sample returns in data/sample from etl/sample.py
+	$(PY) -m etl sample --out data/sample
+
+templates: install ## write the blank forms (Biểu 00-03) to data/templates
+	@mkdir -p data/templates
+	@for f in 00 01 02 03; do $(PY) -m etl template $$f --out data/templates/Bieu_$$f.xlsx; done
+
+lint: install-dev ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev ## apply ruff formatting and safe fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint ## lint, then run the tests (PostgreSQL too when TEST_DATABASE_URL is set)
+	$(PY) -m pytest -q
+
+bench: install-dev ## run the benchmarks and print measured ratios
+	$(PY) bench/bench_readers.py
+
+clean: ## remove the virtual environment, caches and the local database
+	rm -rf $(VENV) .pytest_cache .ruff_cache data/tgbc.sqlite3* data/uploads

@@ -1,0 +1,1 @@
+"""ETL for the Department's staffing returns: read, validate, store, measure."""

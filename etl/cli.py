@@ -1,0 +1,143 @@
+"""Command line: ingest returns, print the summary, write templates, load the sample city."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from . import db, service
+from .settings import load_settings
+
+
+def _print_results(results) -> int:  # noqa: ANN001
+    refused = 0
+    for r in results:
+        word = {
+            "accepted": "ĐÃ NHẬN (accepted)",
+            "duplicate": "ĐÃ CÓ, không thay đổi (duplicate, unchanged)",
+            "refused": "BỊ TỪ CHỐI (refused)",
+        }[r.status]
+        extra = ""
+        if r.status == "accepted":
+            c = r.counts
+            extra = (
+                f" — {c.get('facts', 0)} số liệu, {c.get('units_new', 0)} đơn vị mới, "
+                f"{c.get('events', 0)} sự kiện, {c.get('targets', 0)} chỉ tiêu"
+            )
+        print(f"{r.file_name}: {word}{extra}")
+        for p in r.problems:
+            level = "LỖI" if p.is_error else "cảnh báo"
+            print(f"  {p.where} {p.code} [{level}] {p.message_vi}")
+        refused += r.status == "refused"
+    return 2 if refused else 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    engine = service.open_engine(args.db, settings)
+    results = service.ingest_files(engine, [Path(f) for f in args.files], settings, args.uploader)
+    return _print_results(results)
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    engine = service.open_engine(args.db)
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    try:
+        result = service.summary(
+            engine, as_of=as_of, scope=args.scope, include_pending=not args.without_pending
+        )
+    except service.ScopeNotFound:
+        print(f"Không tìm thấy phạm vi «{args.scope}» (scope not found).", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    else:
+        from .formatting import summary_text
+
+        print(summary_text(result))
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from .templates import template_filename, write_template
+
+    code = args.form.zfill(2)
+    out = Path(args.out) if args.out else Path(template_filename(code))
+    write_template(code, out)
+    print(out)
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from .sample import write_sample
+
+    for path in write_sample(Path(args.out)):
+        print(path)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    engine = service.open_engine(args.db, settings)
+    if args.if_empty and not db.is_empty(engine):
+        print("Cơ sở dữ liệu đã có số liệu; không nạp lại dữ liệu mẫu.")
+        return 0
+    files = sorted(settings.sample_dir.glob("*.xlsx"))
+    if not files:
+        print(f"Không có tệp mẫu trong {settings.sample_dir}.", file=sys.stderr)
+        return 2
+    return _print_results(service.ingest_files(engine, files, settings, "demo"))
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    service.open_engine(args.db)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m etl", description="Báo cáo tinh giản biên chế — công cụ dòng lệnh."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    db_help = "DATABASE_URL (mặc định: biến môi trường hoặc SQLite trong data/)"
+
+    p = sub.add_parser("ingest", help="nạp các tệp báo cáo (exit 2 nếu có tệp bị từ chối)")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--uploader", default="cli")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("summary", help="số liệu tổng hợp")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--as-of", help="ngày chốt số liệu YYYY-MM-DD")
+    p.add_argument("--scope", help="Toàn thành phố, tên/mã đơn vị, quận huyện, lĩnh vực")
+    p.add_argument("--without-pending", action="store_true", help="không tính số chờ phê duyệt")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("template", help="biểu mẫu trống (00, 01, 02, 03)")
+    p.add_argument("form", choices=["00", "01", "02", "03", "0", "1", "2", "3"])
+    p.add_argument("--out")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("demo", help="nạp dữ liệu mẫu qua đường nạp thông thường")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--if-empty", action="store_true", help="chỉ nạp khi chưa có số liệu")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("sample", help="tạo lại các tệp mẫu trong data/sample")
+    p.add_argument("--out", default=str(load_settings().sample_dir))
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("migrate", help="tạo/cập nhật lược đồ cơ sở dữ liệu")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_migrate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,97 @@
+"""Database access: engines, migrations and the reads the metrics need. The only SQL lives here
+and in etl/load.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, select, text
+
+from . import schema
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def normalise_url(url: str) -> str:
+    """`postgresql://` → psycopg 3 driver; other URLs unchanged."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 30000) -> Engine:
+    """An engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # noqa: ANN001
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the latest migration."""
+    cfg = alembic_config(str(engine.url.render_as_string(hide_password=False)))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def is_empty(engine: Engine) -> bool:
+    """True when no submission has been stored yet."""
+    with engine.connect() as conn:
+        return conn.execute(select(schema.submission.c.id).limit(1)).first() is None
+
+
+def latest_as_of(engine: Engine):  # noqa: ANN201 - date | None
+    """The latest `Số liệu tính đến ngày` among stored returns."""
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT MAX(as_of) FROM submission WHERE status = 'accepted'")
+        ).scalar()
+
+
+def read_tables(engine: Engine) -> dict[str, pd.DataFrame]:
+    """Every table the metrics need, as frames (current values resolved by the metrics)."""
+    names = ("unit", "fact", "job_position", "event", "event_unit", "lineage", "target")
+    with engine.connect() as conn:
+        frames = {n: pd.read_sql_table(n, conn) for n in names}
+        frames["submission"] = pd.read_sql(
+            select(
+                schema.submission.c.id,
+                schema.submission.c.file_name,
+                schema.submission.c.uploaded_at,
+                schema.submission.c.uploader,
+                schema.submission.c.reporting_unit,
+                schema.submission.c.as_of,
+                schema.submission.c.forms,
+            ),
+            conn,
+        )
+    return frames

@@ -1,0 +1,84 @@
+"""Figures written the Vietnamese way (DOMAIN.md): `1.694`, `1,02%`, `81,7%`, `30/06/2024`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+PLOTLY_SEPARATORS = ",."  # decimal, thousands: plotly `layout.separators`
+
+
+def fmt_number(value: float | int | None, decimals: int = 0) -> str:
+    """`20734` → `20.734`; `2073.4` with decimals=1 → `2.073,4`; None → `—`."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    text = text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+    if decimals and "," in text:
+        text = text.rstrip("0").rstrip(",")
+    return text
+
+
+def fmt_pct(value: float | None, decimals: int = 2) -> str:
+    """A percent value rounded to at most `decimals`, trailing zeros dropped: `81,7%`, `100%`."""
+    if value is None:
+        return "—"
+    text = f"{round(value, decimals):.{decimals}f}".rstrip("0").rstrip(".")
+    whole, _, frac = text.partition(".")
+    return (
+        (fmt_number(int(whole)) if whole.lstrip("-").isdigit() else whole)
+        + (f",{frac}" if frac else "")
+        + "%"
+    )
+
+
+def fmt_count_prose(value: int) -> str:
+    """Counts under 10 with a leading zero, as in the Department's prose: `09`."""
+    return f"{value:02d}" if 0 <= value < 10 else fmt_number(value)
+
+
+def fmt_date(value: dt.date | str | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def summary_text(s: dict[str, Any]) -> str:
+    """A plain-text rendering of the summary JSON, for the terminal."""
+    cc, nlv = s["cong_chuc"], s["nguoi_lam_viec"]
+    sl = s["streamlined"]
+    lines = [
+        f"{s['scope']} — số liệu tính đến ngày {fmt_date(s['as_of'])}",
+        "",
+        f"Biên chế công chức: năm 2021 {fmt_number(cc['baseline'])}, năm {cc['latest_year']} "
+        f"{fmt_number(cc['current'])}; giảm {fmt_number(cc['reduced'])} "
+        f"({fmt_pct(cc['reduced_pct'])}), đạt {fmt_pct(cc['pct_of_target'])} kế hoạch "
+        f"(chỉ tiêu {fmt_number(cc['target'], 2)}).",
+        f"Người làm việc: năm 2021 {fmt_number(nlv['baseline'])}, năm {nlv['latest_year']} "
+        f"{fmt_number(nlv['current'])}; giảm {fmt_number(nlv['reduced'])} "
+        f"(đã thực hiện {fmt_number(nlv['done'])}, chờ phê duyệt {fmt_number(nlv['pending'])}), "
+        f"{fmt_pct(nlv['reduced_pct'])}, đạt {fmt_pct(nlv['pct_of_target'])} kế hoạch.",
+        "Tinh giản theo chính sách: "
+        + "; ".join(
+            f"{label} " + ", ".join(f"{y}: {fmt_count_prose(v)}" for y, v in sl[k].items())
+            for k, label in (("cong_chuc", "công chức"), ("vien_chuc", "viên chức"))
+        ),
+    ]
+    jp = s["job_positions"]
+    lines.append(
+        f"Vị trí việc làm: {jp['co_quan_hanh_chinh']['approved']} cơ quan hành chính; "
+        f"{jp['don_vi_su_nghiep']['approved']}/{jp['don_vi_su_nghiep']['eligible']} ĐVSNCL đủ "
+        f"điều kiện ({jp['don_vi_su_nghiep']['ineligible']} không đủ điều kiện)."
+    )
+    ro = s["reorganization"]["don_vi_su_nghiep"]
+    ir = ro["internal_reduced"]
+    lines.append(
+        f"Sắp xếp ĐVSNCL: giảm {ro['reduced']}, thành lập mới {ro['established']}; kiện toàn "
+        f"bên trong {ro['restructured']} đơn vị (giảm {ir['phong']} phòng, {ir['khoa']} khoa, "
+        f"{ir['chi_nhanh']} chi nhánh, {ir['khac']} khác)."
+    )
+    if s["missing"]:
+        lines.append(f"Thiếu số liệu: {len(s['missing'])} đơn vị.")
+    return "\n".join(lines)

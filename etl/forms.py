@@ -1,0 +1,265 @@
+"""The Department's return forms (Biểu 00-03): one declarative spec used by the reader,
+the blank-template writer and the sample generator, so a label is written in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a form: `field` is the stable name used in code.
+
+    `label` is the template label; `aliases` are other accepted phrasings. A column with
+    `per_year` is a group of year sub-columns (``Năm 2021``, ``Năm 2022`` …) or cells such as
+    ``Biên chế giao năm 2021``; `year_prefixes` are the phrasings accepted in that second shape.
+    """
+
+    field: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    per_year: bool = False
+    year_prefixes: tuple[str, ...] = ()
+    kind: str = "text"  # text | count | date | enum | percent | units
+    choices: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Form:
+    code: str  # "00", "01", "02", "03"
+    title: str
+    sheet_name: str
+    columns: tuple[Column, ...]
+    header_note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.field == name)
+
+
+JOB_POSITION_CHOICES = ("Đã phê duyệt", "Chưa phê duyệt", "Không đủ điều kiện")
+AGENCY_KIND_CHOICES = (
+    "Cơ quan chuyên môn cấp tỉnh/thành phố",
+    "Chi cục",
+    "Tổ chức hành chính khác",
+    "Cơ quan chuyên môn cấp huyện",
+)
+AUTONOMY_CHOICES = ("Nhóm 1", "Nhóm 2", "Nhóm 3", "Nhóm 4")
+SECTOR_CHOICES = (
+    "Giáo dục và Đào tạo",
+    "Y tế",
+    "Văn hóa - Thể thao - Du lịch",
+    "Lao động - Xã hội",
+    "Nông nghiệp",
+    "Khoa học và Công nghệ",
+    "Thông tin và Truyền thông",
+    "Khác",
+)
+EVENT_TYPE_CHOICES = (
+    "Thành lập mới",
+    "Giải thể",
+    "Sáp nhập",
+    "Hợp nhất",
+    "Chia tách",
+    "Đổi tên",
+    "Kiện toàn bên trong",
+    "Tạm dừng",
+)
+UNIT_KIND_CHOICES = ("Cơ quan hành chính", "Đơn vị sự nghiệp công lập")
+MEASURE_CHOICES = ("Biên chế công chức", "Người làm việc")
+CITY_SCOPES = ("Toàn thành phố", "Toàn tỉnh")
+
+_STT = Column("stt", "STT", ("TT", "Số TT", "Số thứ tự"))
+_CODE = Column("code", "Mã đơn vị", ("Mã", "Mã ĐV", "Mã số"))
+_JOB = Column(
+    "job_position",
+    "Vị trí việc làm",
+    ("Tình trạng phê duyệt vị trí việc làm",),
+    kind="enum",
+    choices=JOB_POSITION_CHOICES,
+)
+_NOTE = Column("note", "Ghi chú")
+_YEAR_WORDS = ("Năm",)
+
+FORM_01 = Form(
+    code="01",
+    title="BIÊN CHẾ CÔNG CHỨC",
+    sheet_name="Biểu 01",
+    columns=(
+        _STT,
+        _CODE,
+        Column(
+            "name",
+            "Tên cơ quan, tổ chức",
+            (
+                "Tên cơ quan",
+                "Tên cơ quan, tổ chức, đơn vị",
+                "Cơ quan, đơn vị",
+                "Tên đơn vị",
+            ),
+            required=True,
+        ),
+        Column(
+            "agency_kind",
+            "Loại cơ quan",
+            ("Loại hình",),
+            kind="enum",
+            choices=AGENCY_KIND_CHOICES,
+        ),
+        Column("district", "Quận, huyện", ("Quận/huyện", "Địa bàn")),
+        Column(
+            "quota",
+            "Biên chế công chức được giao",
+            ("Biên chế được giao", "Biên chế giao"),
+            required=True,
+            per_year=True,
+            year_prefixes=(
+                "Biên chế công chức được giao năm",
+                "Biên chế được giao năm",
+                "Biên chế giao năm",
+                "BC được giao năm",
+                "BC giao năm",
+            ),
+            kind="count",
+        ),
+        Column("present", "Số công chức có mặt", ("Có mặt", "Số có mặt", "Hiện có"), kind="count"),
+        Column(
+            "streamlined",
+            "Công chức tinh giản theo chính sách",
+            ("Số người tinh giản", "Tinh giản biên chế (người)", "Tinh giản biên chế"),
+            per_year=True,
+            year_prefixes=("Tinh giản năm", "Công chức tinh giản năm", "Số người tinh giản năm"),
+            kind="count",
+        ),
+        _JOB,
+        _NOTE,
+    ),
+)
+
+FORM_02 = Form(
+    code="02",
+    title="SỐ LƯỢNG NGƯỜI LÀM VIỆC HƯỞNG LƯƠNG TỪ NGÂN SÁCH NHÀ NƯỚC",
+    sheet_name="Biểu 02",
+    columns=(
+        _STT,
+        _CODE,
+        Column(
+            "name",
+            "Tên đơn vị sự nghiệp công lập",
+            ("Tên đơn vị", "Đơn vị sự nghiệp"),
+            required=True,
+        ),
+        Column("parent", "Cơ quan chủ quản", ("Cơ quan quản lý", "Trực thuộc")),
+        Column("sector", "Lĩnh vực", ("Ngành, lĩnh vực",), kind="enum", choices=SECTOR_CHOICES),
+        Column(
+            "autonomy",
+            "Mức tự chủ",
+            ("Mức độ tự chủ tài chính", "Nhóm tự chủ"),
+            kind="enum",
+            choices=AUTONOMY_CHOICES,
+        ),
+        Column(
+            "quota",
+            "Số lượng người làm việc được giao",
+            ("Số người làm việc được giao", "Số lượng người làm việc"),
+            required=True,
+            per_year=True,
+            year_prefixes=(
+                "Số lượng người làm việc được giao năm",
+                "Số người làm việc được giao năm",
+                "Số lượng người làm việc năm",
+            ),
+            kind="count",
+        ),
+        Column(
+            "pending",
+            "Số lượng đề nghị giảm (chờ phê duyệt)",
+            ("Số lượng đề nghị giảm", "Đề nghị giảm", "Dự kiến giảm", "Trình phê duyệt giảm"),
+            kind="count",
+        ),
+        Column("norm", "Số lượng theo định mức", ("Định mức",), kind="count"),
+        Column(
+            "streamlined",
+            "Viên chức tinh giản theo chính sách",
+            ("Số người tinh giản", "Tinh giản biên chế (người)", "Tinh giản biên chế"),
+            per_year=True,
+            year_prefixes=("Tinh giản năm", "Viên chức tinh giản năm", "Số người tinh giản năm"),
+            kind="count",
+        ),
+        _JOB,
+        _NOTE,
+    ),
+)
+
+FORM_03 = Form(
+    code="03",
+    title="SẮP XẾP, KIỆN TOÀN TỔ CHỨC",
+    sheet_name="Biểu 03",
+    columns=(
+        Column("stt", "STT", ("TT", "Số TT")),
+        Column("date", "Ngày hiệu lực", ("Ngày", "Thời điểm"), required=True, kind="date"),
+        Column("doc_ref", "Số, ký hiệu văn bản", ("Văn bản", "Quyết định")),
+        Column(
+            "event_type",
+            "Hình thức",
+            ("Hình thức sắp xếp", "Loại sắp xếp"),
+            required=True,
+            kind="enum",
+            choices=EVENT_TYPE_CHOICES,
+        ),
+        Column("before", "Đơn vị trước sắp xếp", ("Đơn vị bị sắp xếp",), kind="units"),
+        Column("after", "Đơn vị sau sắp xếp", ("Đơn vị mới",), kind="units"),
+        Column("unit_kind", "Loại đơn vị", (), kind="enum", choices=UNIT_KIND_CHOICES),
+        Column("sector", "Lĩnh vực", (), kind="enum", choices=SECTOR_CHOICES),
+        Column("internal_phong", "Phòng", ("Số phòng giảm", "Phòng giảm"), kind="count"),
+        Column("internal_khoa", "Khoa", ("Số khoa giảm", "Khoa giảm"), kind="count"),
+        Column(
+            "internal_chi_nhanh", "Chi nhánh", ("Số chi nhánh giảm", "Chi nhánh giảm"), kind="count"
+        ),
+        Column("internal_khac", "Khác", ("Số tổ chức khác giảm", "Khác giảm"), kind="count"),
+        _NOTE,
+    ),
+    extra={"internal_group": "Tổ chức bên trong giảm"},
+)
+
+FORM_00 = Form(
+    code="00",
+    title="KẾ HOẠCH TINH GIẢN BIÊN CHẾ",
+    sheet_name="Biểu 00",
+    columns=(
+        Column("stt", "STT", ("TT",)),
+        Column(
+            "scope",
+            "Phạm vi",
+            ("Phạm vi áp dụng", "Đơn vị"),
+            required=True,
+            note="Toàn thành phố / Toàn tỉnh, hoặc tên hay mã đơn vị",
+        ),
+        Column("measure", "Chỉ tiêu", (), required=True, kind="enum", choices=MEASURE_CHOICES),
+        Column("base_year", "Năm gốc", (), kind="count"),
+        Column("pct", "Tỷ lệ giảm (%)", ("Tỷ lệ giảm", "Tỷ lệ"), kind="percent"),
+        Column("count", "Số lượng giảm", ("Số giảm",), kind="count"),
+        Column(
+            "path",
+            "Lộ trình giảm",
+            ("Lộ trình",),
+            per_year=True,
+            year_prefixes=("Giảm năm", "Lộ trình năm"),
+            kind="count",
+        ),
+        Column("doc_ref", "Văn bản", ("Số, ký hiệu văn bản", "Văn bản giao")),
+        _NOTE,
+    ),
+)
+
+FORMS: dict[str, Form] = {f.code: f for f in (FORM_00, FORM_01, FORM_02, FORM_03)}
+YEAR_WORDS = _YEAR_WORDS
+HEADER_LINES = {
+    "unit": "Đơn vị báo cáo:",
+    "period": "Kỳ báo cáo:",
+    "as_of": "Số liệu tính đến ngày:",
+}
+SIGNATURE_WORDS = ("NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ", "Nơi nhận", "NGƯỜI LẬP", "GIÁM ĐỐC")
+TOTAL_WORDS = ("Tổng cộng", "Tổng số", "Cộng", "Tổng")

@@ -1,0 +1,522 @@
+"""Ingest one uploaded file: read, validate, match units and store it in one transaction.
+
+A file with any error stores nothing; the same file twice changes nothing (by sha256); a later
+return adds new fact rows that supersede the earlier values key by key, which stay in history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from . import schema
+from .normalize import clean_text, name_key
+from .problems import Problem, ProblemLog
+from .reader import (
+    DON_VI_SU_NGHIEP,
+    Cell,
+    EventRow,
+    SheetResult,
+    TargetRow,
+    UnitRow,
+    is_city_scope,
+    read_workbook_sheets,
+)
+from .units import UnitRecord, UnitRegistry
+from .workbook import read_grids
+
+MEASURE_OF_FORM = {"01": "cong_chuc", "02": "nguoi_lam_viec"}
+MEASURE_OF_TARGET = {"Biên chế công chức": "cong_chuc", "Người làm việc": "nguoi_lam_viec"}
+STATUS_OF_FIELD = {
+    "quota": "assigned",
+    "pending": "pending",
+    "norm": "norm",
+    "present": "present",
+    "streamlined": "streamlined",
+}
+
+
+@dataclass
+class IngestResult:
+    """What happened to one file."""
+
+    file_name: str
+    sha256: str
+    status: str  # accepted | refused | duplicate
+    problems: list[Problem] = field(default_factory=list)
+    submission_id: int | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    forms: list[str] = field(default_factory=list)
+    as_of: dt.date | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.status in ("accepted", "duplicate")
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+
+class _Refused(Exception):
+    """Raised inside the transaction to roll it back when the file has errors."""
+
+
+def _level(kind: str, district: str | None) -> str:
+    if kind == "co_quan_chuyen_mon_huyen" or district:
+        return "huyen"
+    return "tinh"
+
+
+def _load_registry(conn: Connection) -> UnitRegistry:
+    u = schema.unit.c
+    rows = conn.execute(
+        select(u.id, u.name, u.name_key, u.loose_key, u.district_key, u.code, u.kind, u.district)
+    ).all()
+    return UnitRegistry(
+        [
+            UnitRecord(
+                id=r.id,
+                name=r.name,
+                name_key=r.name_key,
+                loose_key=r.loose_key,
+                district_key=r.district_key,
+                code=r.code,
+                kind=r.kind,
+                district=r.district,
+            )
+            for r in rows
+        ]
+    )
+
+
+class _Resolver:
+    """Turns the names of one file into unit records, logging matching problems."""
+
+    def __init__(self, registry: UnitRegistry, log: ProblemLog) -> None:
+        self.registry = registry
+        self.log = log
+
+    def resolve(
+        self,
+        sheet: str,
+        cell: Cell,
+        *,
+        code: str | None = None,
+        district: str | None = None,
+        kind: str = "",
+        create: bool = True,
+    ) -> UnitRecord | None:
+        name = cell.value
+        match = self.registry.find(name, code=code, district=district)
+        where = {"sheet": sheet, "cell": cell.ref, "value": name}
+        if match.unit is not None:
+            unit = match.unit
+            if code and not unit.code:
+                self.registry.set_code(unit, code)
+                unit.changed = True
+            return unit
+        if match.code == "name-near-match":
+            names = "; ".join(f"«{c.name}»" for c in match.candidates)
+            self.log.error(
+                "name-near-match",
+                f"Tên «{name}» chỉ khác {names} ở dấu; hãy sửa cho đúng tên đơn vị đã có "
+                "(không tự gộp, không tạo đơn vị mới).",
+                f"«{name}» differs from {names} only in diacritics; write the known unit's name "
+                "(it is neither merged nor created).",
+                **where,
+            )
+            return None
+        if match.code == "name-ambiguous":
+            places = "; ".join(sorted({c.district or "cấp thành phố" for c in match.candidates}))
+            self.log.error(
+                "name-ambiguous",
+                f"Có nhiều đơn vị tên «{name}» ({places}); hãy ghi rõ quận, huyện hoặc mã đơn vị.",
+                f"Several units are named «{name}» ({places}); give the district or unit code.",
+                **where,
+            )
+            return None
+        if not create:
+            self.log.error(
+                "unknown-unit",
+                f"Không tìm thấy đơn vị «{name}».",
+                f"No unit named «{name}» is known.",
+                **where,
+            )
+            return None
+        self.log.warning(
+            "new-unit",
+            f"Đơn vị «{name}» chưa có trong danh mục; đã thêm mới.",
+            f"Unit «{name}» was not known; it is added as a new unit.",
+            **where,
+        )
+        return self.registry.add(name, code=code, district=district, kind=kind)
+
+
+def _event_sets(event: EventRow, before: list[UnitRecord], after: list[UnitRecord]):
+    """before/after unit sets, with the receiving unit of a `Sáp nhập` counted on both sides."""
+    before_ids = {id(u): u for u in before}
+    after_ids = {id(u): u for u in after}
+    if event.event_type == "Sáp nhập":
+        before_ids.update(after_ids)
+    if event.event_type == "Kiện toàn bên trong":
+        merged = {**before_ids, **after_ids}
+        before_ids, after_ids = dict(merged), dict(merged)
+    return before_ids, after_ids
+
+
+def _stage(
+    results: list[SheetResult], registry: UnitRegistry, log: ProblemLog
+) -> dict[str, list[Any]]:
+    """Match every name to a unit; returns the rows to insert (with unit records, not ids)."""
+    resolver = _Resolver(registry, log)
+    staged: dict[str, list[Any]] = {"units": [], "events": [], "targets": []}
+    for result in results:
+        if result.form in MEASURE_OF_FORM:
+            for row in result.units:
+                unit = resolver.resolve(
+                    result.sheet,
+                    row.name,
+                    code=row.code,
+                    district=row.attrs.get("district"),
+                    kind=row.attrs.get("agency_kind", ""),
+                )
+                if unit is not None:
+                    staged["units"].append((result, row, unit))
+    for result in results:
+        for ev in result.events:
+            kind = DON_VI_SU_NGHIEP if ev.unit_kind == "Đơn vị sự nghiệp công lập" else ""
+            before = [resolver.resolve(result.sheet, c, kind=kind) for c in ev.before]
+            after = [resolver.resolve(result.sheet, c, kind=kind) for c in ev.after]
+            if all(u is not None for u in before + after):
+                staged["events"].append((result, ev, before, after))
+        for target in result.targets:
+            unit = None
+            if not is_city_scope(target.scope.value):
+                unit = resolver.resolve(result.sheet, target.scope, create=False)
+                if unit is None:
+                    continue
+            staged["targets"].append((result, target, unit))
+    return staged
+
+
+def _return_year(result: SheetResult, row: UnitRow) -> int | None:
+    if result.header.year:
+        return result.header.year
+    years = [y for (f, y) in row.yearly if f == "quota"]
+    return max(years) if years else None
+
+
+def _unit_kind_for_event(ev: EventRow, units: list[UnitRecord]) -> str:
+    if ev.unit_kind == "Đơn vị sự nghiệp công lập":
+        return "don_vi_su_nghiep"
+    if ev.unit_kind == "Cơ quan hành chính":
+        return "co_quan_hanh_chinh"
+    kinds = {u.kind for u in units if u.kind}
+    return "don_vi_su_nghiep" if DON_VI_SU_NGHIEP in kinds or not kinds else "co_quan_hanh_chinh"
+
+
+def _write(
+    conn: Connection,
+    staged: dict[str, list[Any]],
+    registry: UnitRegistry,
+    submission_id: int,
+    as_of: dt.date | None,
+) -> dict[str, int]:
+    counts = {"units_new": 0, "facts": 0, "job_positions": 0, "events": 0, "targets": 0}
+    # units: new ones inserted, known ones updated with attributes they lacked
+    attrs_by_unit: dict[int, dict[str, Any]] = {}
+    for _result, row, unit in staged["units"]:
+        attrs_by_unit.setdefault(id(unit), {}).update(
+            {
+                k: v
+                for k, v in row.attrs.items()
+                if k in ("district", "sector", "parent", "autonomy")
+            }
+        )
+        if row.attrs.get("agency_kind"):
+            unit.kind = unit.kind or row.attrs["agency_kind"]
+    for unit in registry.records:
+        attrs = attrs_by_unit.get(id(unit), {})
+        if unit.is_new:
+            kind = unit.kind or DON_VI_SU_NGHIEP
+            unit.id = conn.execute(
+                insert(schema.unit).values(
+                    code=unit.code,
+                    name=unit.name,
+                    name_key=unit.name_key,
+                    loose_key=unit.loose_key,
+                    kind=kind,
+                    level=_level(kind, unit.district),
+                    district=unit.district,
+                    district_key=unit.district_key,
+                    parent=attrs.get("parent"),
+                    sector=attrs.get("sector"),
+                    autonomy=attrs.get("autonomy"),
+                    created_by=submission_id,
+                )
+            ).inserted_primary_key[0]
+            counts["units_new"] += 1
+        elif attrs or unit.changed:
+            values = {k: v for k, v in attrs.items() if k != "district" and v}
+            if unit.changed:
+                values["code"] = unit.code
+            if values:
+                conn.execute(
+                    update(schema.unit).where(schema.unit.c.id == unit.id).values(**values)
+                )
+    fact_rows: list[dict[str, Any]] = []
+    job_rows: list[dict[str, Any]] = []
+    for result, row, unit in staged["units"]:
+        measure = MEASURE_OF_FORM[result.form]
+        year_of_return = _return_year(result, row)
+        for (field_name, year), cell in row.yearly.items():
+            fact_rows.append(
+                dict(
+                    submission_id=submission_id,
+                    unit_id=unit.id,
+                    measure=measure,
+                    status=STATUS_OF_FIELD[field_name],
+                    year=year,
+                    value=cell.value,
+                    sheet=result.sheet,
+                    cell=cell.ref,
+                )
+            )
+        for field_name, cell in row.counts.items():
+            if year_of_return is None:
+                continue
+            fact_rows.append(
+                dict(
+                    submission_id=submission_id,
+                    unit_id=unit.id,
+                    measure=measure,
+                    status=STATUS_OF_FIELD[field_name],
+                    year=year_of_return,
+                    value=cell.value,
+                    sheet=result.sheet,
+                    cell=cell.ref,
+                )
+            )
+        job = row.attrs.get("job_position")
+        if job is not None:
+            job_rows.append(
+                dict(
+                    submission_id=submission_id,
+                    unit_id=unit.id,
+                    status=job.value,
+                    note=row.attrs.get("note"),
+                    as_of=result.header.as_of or as_of,
+                    sheet=result.sheet,
+                    cell=job.ref,
+                )
+            )
+    if fact_rows:
+        conn.execute(insert(schema.fact), fact_rows)
+    if job_rows:
+        conn.execute(insert(schema.job_position), job_rows)
+    counts["facts"] = len(fact_rows)
+    counts["job_positions"] = len(job_rows)
+    for result, ev, before, after in staged["events"]:
+        counts["events"] += _write_event(conn, result, ev, before, after, submission_id)
+    for result, target, unit in staged["targets"]:
+        _write_target(conn, result, target, unit, submission_id)
+        counts["targets"] += 1
+    return counts
+
+
+def _write_event(
+    conn: Connection,
+    result: SheetResult,
+    ev: EventRow,
+    before: list[UnitRecord],
+    after: list[UnitRecord],
+    submission_id: int,
+) -> int:
+    before_set, after_set = _event_sets(ev, before, after)
+    key_source = json.dumps(
+        [
+            ev.date.isoformat(),
+            ev.event_type,
+            sorted(u.id for u in before_set.values()),
+            sorted(u.id for u in after_set.values()),
+        ]
+    )
+    natural_key = hashlib.sha256(key_source.encode()).hexdigest()
+    event_id = conn.execute(
+        insert(schema.event).values(
+            submission_id=submission_id,
+            natural_key=natural_key,
+            effective_date=ev.date,
+            event_type=ev.event_type,
+            doc_ref=ev.doc_ref,
+            unit_kind=_unit_kind_for_event(ev, before + after),
+            sector=ev.sector,
+            internal_phong=ev.internal.get("phong", 0),
+            internal_khoa=ev.internal.get("khoa", 0),
+            internal_chi_nhanh=ev.internal.get("chi_nhanh", 0),
+            internal_khac=ev.internal.get("khac", 0),
+            note=ev.note,
+            sheet=result.sheet,
+            cell=ev.ref,
+        )
+    ).inserted_primary_key[0]
+    rows = [dict(event_id=event_id, unit_id=u.id, role="before") for u in before_set.values()]
+    rows += [dict(event_id=event_id, unit_id=u.id, role="after") for u in after_set.values()]
+    conn.execute(insert(schema.event_unit), rows)
+    ceased = [u for k, u in before_set.items() if k not in after_set]
+    created = [u for k, u in after_set.items() if k not in before_set]
+    if ceased and after_set:
+        conn.execute(
+            insert(schema.lineage),
+            [
+                dict(event_id=event_id, predecessor_id=p.id, successor_id=s.id)
+                for p in ceased
+                for s in after_set.values()
+            ],
+        )
+    u = schema.unit.c
+    for unit in ceased:
+        conn.execute(update(schema.unit).where(u.id == unit.id).values(valid_to=ev.date))
+    for unit in created:
+        conn.execute(update(schema.unit).where(u.id == unit.id).values(valid_from=ev.date))
+    if ev.sector:
+        for unit in created:
+            conn.execute(
+                update(schema.unit)
+                .where(u.id == unit.id, u.sector.is_(None))
+                .values(sector=ev.sector)
+            )
+    return 1
+
+
+def _write_target(
+    conn: Connection,
+    result: SheetResult,
+    target: TargetRow,
+    unit: UnitRecord | None,
+    submission_id: int,
+) -> None:
+    conn.execute(
+        insert(schema.target).values(
+            submission_id=submission_id,
+            scope_unit_id=unit.id if unit else None,
+            measure=MEASURE_OF_TARGET[target.measure],
+            base_year=target.base_year,
+            pct=target.pct,
+            count=target.count,
+            path={str(k): v for k, v in target.path.items()},
+            doc_ref=target.doc_ref,
+            sheet=result.sheet,
+            cell=target.scope.ref,
+        )
+    )
+
+
+def _store_original(uploads_dir: Path, sha256: str, file_name: str, content: bytes) -> str:
+    """Keep the original file, content-addressed; the uploaded name is never used as a path."""
+    suffix = Path(file_name).suffix.lower()
+    suffix = suffix if suffix in (".xlsx", ".xlsm", ".xls", ".ods") else ".bin"
+    relative = Path(sha256[:2]) / f"{sha256}{suffix}"
+    target = uploads_dir / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".part")
+        tmp.write_bytes(content)
+        tmp.replace(target)
+    return str(relative)
+
+
+def ingest_bytes(
+    engine: Engine,
+    content: bytes,
+    file_name: str,
+    *,
+    uploads_dir: Path,
+    uploader: str = "cli",
+    max_upload_bytes: int | None = None,
+    dry_run: bool = False,
+) -> IngestResult:
+    """Read, check and (unless refused or `dry_run`) store one file, all or nothing."""
+    display_name = clean_text(Path(file_name).name) or "tệp"
+    sha256 = hashlib.sha256(content).hexdigest()
+    log = ProblemLog(display_name)
+    result = IngestResult(display_name, sha256, "refused", log.items)
+    if max_upload_bytes is not None and len(content) > max_upload_bytes:
+        log.error(
+            "file-too-large",
+            f"Tệp lớn {len(content) / 1e6:.1f} MB, vượt giới hạn "
+            f"{max_upload_bytes / 1e6:.0f} MB.".replace(".", ","),
+            f"The file is {len(content) / 1e6:.1f} MB, over the {max_upload_bytes / 1e6:.0f} MB "
+            "limit.",
+        )
+        return result
+    with engine.connect() as conn:
+        known = conn.execute(
+            select(schema.submission.c.id).where(schema.submission.c.sha256 == sha256)
+        ).first()
+    if known is not None:
+        result.status = "duplicate"
+        result.submission_id = known.id
+        return result
+    grids = read_grids(content, display_name, log)
+    if grids is None:
+        return result
+    sheets = read_workbook_sheets(grids, log)
+    if not sheets and not log.has_errors:
+        log.error(
+            "no-form-found",
+            "Không tìm thấy biểu mẫu nào (Biểu 00, 01, 02, 03) trong tệp.",
+            "No form (Biểu 00, 01, 02 or 03) was found in the file.",
+        )
+    if log.has_errors:
+        return result
+    result.forms = sorted({s.form for s in sheets})
+    as_of_dates = [s.header.as_of for s in sheets if s.header.as_of]
+    result.as_of = max(as_of_dates) if as_of_dates else None
+    header = next((s.header for s in sheets if s.header.reporting_unit), sheets[0].header)
+    try:
+        with engine.begin() as conn:
+            registry = _load_registry(conn)
+            staged = _stage(sheets, registry, log)
+            if log.has_errors or dry_run:
+                raise _Refused
+            stored_path = _store_original(uploads_dir, sha256, display_name, content)
+            submission_id = conn.execute(
+                insert(schema.submission).values(
+                    file_name=display_name,
+                    sha256=sha256,
+                    stored_path=stored_path,
+                    uploader=uploader,
+                    uploaded_at=dt.datetime.now(dt.UTC),
+                    status="accepted",
+                    reporting_unit=header.reporting_unit or None,
+                    period=header.period or None,
+                    as_of=result.as_of,
+                    forms=",".join(result.forms),
+                    problems=[p.as_dict() for p in log.items],
+                )
+            ).inserted_primary_key[0]
+            result.counts = _write(conn, staged, registry, submission_id, result.as_of)
+            result.submission_id = submission_id
+    except _Refused:
+        if dry_run and not log.has_errors:
+            result.status = "checked"
+        return result
+    result.status = "accepted"
+    return result
+
+
+def ingest_path(engine: Engine, path: Path, **kwargs: Any) -> IngestResult:
+    """`ingest_bytes` for a file on disk."""
+    return ingest_bytes(engine, Path(path).read_bytes(), Path(path).name, **kwargs)
+
+
+def unit_display_key(name: str) -> str:
+    return name_key(name)

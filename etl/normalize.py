@@ -1,0 +1,105 @@
+"""Text keys for comparing headers, unit names and districts as Vietnamese staff write them.
+
+Pure functions; each key is stable across NFC/NFD, old/new tone placement (`Uỷ`/`Ủy`,
+`hoà`/`hòa`), case, spacing, footnote marks and the usual abbreviations.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Tone marks (dấu thanh). Other marks (circumflex, breve, horn) are part of the letter.
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_FOOTNOTE_TAIL = re.compile(r"(\s*(\(\d{1,2}\)|\[\d{1,2}\]|\*+|[" + _SUPERSCRIPTS + r"]+))+\s*$")
+_SPACES = re.compile(r"\s+")
+_ABBREVIATIONS = (
+    (re.compile(r"\bubnd\b"), "ủy ban nhân dân"),
+    (re.compile(r"\bhđnd\b"), "hội đồng nhân dân"),
+    (re.compile(r"\btp\.\s*|\btp\b"), "thành phố "),
+    (re.compile(r"(?<![\w.])q\.\s*"), "quận "),
+    (re.compile(r"(?<![\w.])h\.\s*"), "huyện "),
+    (re.compile(r"(?<![\w.])tx\.\s*"), "thị xã "),
+)
+
+
+def _tone_key_word(word: str) -> str:
+    """A word with its tone mark moved to the end, so tone placement does not matter."""
+    decomposed = unicodedata.normalize("NFD", word)
+    tones = [ch for ch in decomposed if ch in _TONES]
+    if not tones:
+        return unicodedata.normalize("NFC", decomposed)
+    base = "".join(ch for ch in decomposed if ch not in _TONES)
+    return unicodedata.normalize("NFC", base) + "".join(tones)
+
+
+def clean_text(value: object) -> str:
+    """NFC text with white space collapsed and control characters removed."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value))
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def strip_footnotes(text: str) -> str:
+    """Drop footnote marks at the end: `Sở Y tế¹`, `Sở Y tế (1)`, `Ghi chú*`."""
+    return _FOOTNOTE_TAIL.sub("", text).strip()
+
+
+def text_key(value: object) -> str:
+    """Key for comparing header labels: case, spacing, tone placement, trailing colon."""
+    text = strip_footnotes(clean_text(value)).casefold().rstrip(":：").strip()
+    return " ".join(_tone_key_word(w) for w in text.split(" ") if w)
+
+
+def name_key(value: object) -> str:
+    """Key for comparing unit names: `text_key` plus abbreviations and punctuation spacing."""
+    text = strip_footnotes(clean_text(value)).casefold()
+    for pattern, full in _ABBREVIATIONS:
+        text = pattern.sub(full, text)
+    text = re.sub(r"\s*([-–,;/])\s*", r" \1 ", text.replace("–", "-"))
+    text = _SPACES.sub(" ", text).strip(" .:")
+    return " ".join(_tone_key_word(w) for w in text.split(" ") if w)
+
+
+def loose_key(value: object) -> str:
+    """`name_key` with every diacritic removed (`đ` → `d`): finds near-misses like `Sở Y tê`."""
+    decomposed = unicodedata.normalize("NFD", name_key(value))
+    base = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return base.replace("đ", "d").replace("Đ", "d")
+
+
+def _key_words(text: str) -> str:
+    return " ".join(_tone_key_word(w) for w in text.split(" "))
+
+
+_DISTRICT_WORDS = "|".join(_key_words(w) for w in ("quận", "huyện", "thị xã", "thành phố"))
+_DISTRICT_PREFIX = re.compile(rf"^({_key_words('ủy ban nhân dân')}\s+)?({_DISTRICT_WORDS})\s+")
+_DISTRICT_ONLY = re.compile(
+    rf"^({_key_words('ủy ban nhân dân')}\s+)?({_key_words('quận')}|{_key_words('huyện')}|"
+    rf"{_key_words('thị xã')})\s+\S"
+)
+
+
+def district_key(value: object) -> str:
+    """The district itself, whether written `UBND huyện Cờ Đỏ`, `Huyện Cờ Đỏ` or `Cờ Đỏ`."""
+    key = name_key(value)
+    return _DISTRICT_PREFIX.sub("", key).strip()
+
+
+def district_label(value: object) -> str:
+    """A display name for a district: `Huyện Cờ Đỏ` from `UBND huyện Cờ Đỏ`."""
+    text = clean_text(value)
+    text = re.sub(r"^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"^(Q\.|H\.|TX\.)\s*", lambda m: _ABBR_LABEL[m.group(1).upper()], text)
+    return text[:1].upper() + text[1:] if text else text
+
+
+_ABBR_LABEL = {"Q.": "Quận ", "H.": "Huyện ", "TX.": "Thị xã "}
+
+
+def looks_like_district(value: object) -> bool:
+    """True for `UBND quận Ninh Kiều`, `Huyện Cờ Đỏ`, `Q. Bình Thủy`."""
+    return bool(_DISTRICT_ONLY.match(name_key(value)))

@@ -1,0 +1,77 @@
+"""Shared fixtures: a migrated database per test (SQLite always, PostgreSQL when
+TEST_DATABASE_URL is set) and an `ingest` helper that goes through the real upload path."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from etl import db, service
+from etl.load import IngestResult, ingest_bytes
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+
+
+def _postgres_engine() -> tuple[Engine, Callable[[], None]]:
+    """A fresh schema on the test PostgreSQL, dropped afterwards."""
+    assert TEST_DATABASE_URL
+    schema_name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = db.make_engine(TEST_DATABASE_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema_name}"'))
+    sep = "&" if "?" in TEST_DATABASE_URL else "?"
+    engine = db.make_engine(f"{TEST_DATABASE_URL}{sep}options=-csearch_path%3D{schema_name}")
+    db.migrate(engine)
+
+    def drop() -> None:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema_name}" CASCADE'))
+        admin.dispose()
+
+    return engine, drop
+
+
+def make_test_engine(backend: str, tmp_path: Path) -> tuple[Engine, Callable[[], None]]:
+    if backend == "postgresql":
+        return _postgres_engine()
+    engine = service.open_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+    return engine, engine.dispose
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database on every configured backend."""
+    eng, cleanup = make_test_engine(request.param, tmp_path)
+    yield eng
+    cleanup()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    eng, cleanup = make_test_engine("sqlite", tmp_path)
+    yield eng
+    cleanup()
+
+
+@pytest.fixture
+def ingest(engine: Engine, tmp_path: Path) -> Callable[..., IngestResult]:
+    """Upload bytes through the same path as the CLI and the app."""
+
+    def _ingest(content: bytes, name: str = "bao_cao.xlsx", **kwargs: object) -> IngestResult:
+        return ingest_bytes(engine, content, name, uploads_dir=tmp_path / "uploads", **kwargs)
+
+    return _ingest
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    """Row counts of every table: 'the database is unchanged' made checkable."""
+    names = ("submission", "unit", "fact", "job_position", "event", "event_unit", "target")
+    with engine.connect() as conn:
+        return {n: conn.execute(text(f"SELECT COUNT(*) FROM {n}")).scalar_one() for n in names}

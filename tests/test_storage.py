@@ -1,0 +1,113 @@
+"""Storage on SQLite and PostgreSQL: one transaction per file, supersession, duplicates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+
+from etl import load, service
+from tests.builders import form01, form02, workbook_bytes
+from tests.conftest import table_counts
+
+AS_OF = dt.date(2024, 6, 30)
+
+
+def _return(nv: int, yt: int, *, title_date: str = "30/06/2024") -> bytes:
+    title = [["Biểu số 01"], [f"Số liệu tính đến ngày: {title_date}"]]
+    return workbook_bytes(
+        form01(
+            [[1, "Sở Nội vụ", 40, 40, 39, nv, "Đã phê duyệt"], [2, "Sở Y tế", 50, 50, 50, yt]],
+            title=title,
+        )
+    )
+
+
+def test_accepted_file_is_stored_with_its_cells(engine, ingest):
+    result = ingest(_return(38, 49))
+    assert result.status == "accepted"
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT u.name, f.year, f.value, f.sheet, f.cell FROM fact f "
+                "JOIN unit u ON u.id = f.unit_id WHERE f.year = 2024 ORDER BY u.name"
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("Sở Nội vụ", 2024, 38, "Biểu 01", "F6"),
+        ("Sở Y tế", 2024, 49, "Biểu 01", "F7"),
+    ]
+
+
+def test_same_file_twice_changes_nothing(engine, ingest):
+    content = _return(38, 49)
+    assert ingest(content).status == "accepted"
+    before = table_counts(engine)
+    again = ingest(content, "ten_khac.xlsx")
+    assert again.status == "duplicate"
+    assert table_counts(engine) == before
+
+
+def test_later_return_supersedes_only_its_unit_and_year(engine, ingest):
+    ingest(_return(38, 49))
+    later = workbook_bytes(form01([[1, "Sở Nội vụ", None, None, None, 37]], title=[["Biểu số 01"]]))
+    assert ingest(later, "sua.xlsx").status == "accepted"
+    figures = service.summary(engine, as_of=AS_OF)["cong_chuc"]
+    assert figures["baseline"] == 90  # 2021 untouched: empty cells do not supersede
+    assert figures["current"] == 37 + 49
+    with engine.connect() as conn:
+        history = conn.execute(
+            text(
+                "SELECT f.value FROM fact f JOIN unit u ON u.id = f.unit_id "
+                "WHERE u.name = 'Sở Nội vụ' AND f.year = 2024 ORDER BY f.id"
+            )
+        ).scalars()
+        assert list(history) == [38, 37]  # the earlier value stays in the history
+
+
+def test_refused_file_stores_nothing(engine, ingest):
+    ingest(_return(38, 49))
+    before = table_counts(engine)
+    bad = workbook_bytes(
+        form01(
+            [[1, "Sở Tư pháp", 30, 30, 30, 29], [2, "Sở Tài chính", 30, "ba mươi", 30, 30]],
+            title=[["Biểu số 01"]],
+        )
+    )
+    result = ingest(bad)
+    assert result.status == "refused"
+    assert [(p.code, p.cell) for p in result.errors] == [("not-a-number", "D6")]
+    assert table_counts(engine) == before
+
+
+def test_crash_mid_way_leaves_nothing_partial(engine, ingest, monkeypatch):
+    ingest(_return(38, 49))
+    before = table_counts(engine)
+    original = load._write_event
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(load, "_write", lambda *a, **k: (original, explode())[1])
+    with pytest.raises(RuntimeError):
+        ingest(
+            workbook_bytes(
+                form02([[1, "Bệnh viện Đa khoa", "Y tế", 300, 280, None, "Đã phê duyệt", None]])
+            )
+        )
+    assert table_counts(engine) == before
+
+
+def test_original_file_is_kept_content_addressed(engine, ingest, tmp_path):
+    content = _return(38, 49)
+    result = ingest(content, "../../etc/passwd.xlsx")
+    assert result.status == "accepted"
+    kept = list((tmp_path / "uploads").rglob("*.xlsx"))
+    assert len(kept) == 1 and kept[0].name == f"{result.sha256}.xlsx"
+    assert kept[0].read_bytes() == content
+
+
+def test_sqlite_runs_in_wal_mode(sqlite_engine):
+    with sqlite_engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
