@@ -329,7 +329,11 @@ def job_positions(ds: Dataset, flt: Filter, as_of: dt.date) -> dict[str, Any]:
     ineligible_units = []
     for group, is_sn in (("co_quan_hanh_chinh", False), ("don_vi_su_nghiep", True)):
         members = units[(units["kind"] == SU_NGHIEP) == is_sn]
-        statuses = members["id"].map(jp["status"]) if jp is not None else pd.Series(dtype=object)
+        statuses = (
+            members["id"].map(jp["status"])
+            if jp is not None
+            else pd.Series(None, index=members.index, dtype=object)
+        )
         approved = int((statuses == APPROVED).sum())
         ineligible = int((statuses == INELIGIBLE).sum())
         out[group] = {

@@ -12,7 +12,8 @@ import unicodedata
 # Tone marks (dấu thanh). Other marks (circumflex, breve, horn) are part of the letter.
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-_FOOTNOTE_TAIL = re.compile(r"(\s*(\(\d{1,2}\)|\[\d{1,2}\]|\*+|[" + _SUPERSCRIPTS + r"]+))+\s*$")
+_FOOTNOTE_MARK = r"\(\d{1,2}\)|\(\*+\)|\[\d{1,2}\]|\*+|[" + _SUPERSCRIPTS + r"]+"
+_FOOTNOTE_TAIL = re.compile(rf"(\s*({_FOOTNOTE_MARK}))+\s*$")
 _SPACES = re.compile(r"\s+")
 _ABBREVIATIONS = (
     (re.compile(r"\bubnd\b"), "ủy ban nhân dân"),

@@ -204,11 +204,12 @@ def read_header_lines(grid: Grid) -> Header:
             text = _text(value)
             if not text:
                 continue
-            key = text_key(text)
+            head, _, rest = text.partition(":")
+            key = text_key(head)
+            rest = rest.strip(" …._")
             for name, label_key in wanted.items():
-                if not key.startswith(label_key):
+                if key != label_key:
                     continue
-                rest = text.split(":", 1)[1].strip() if ":" in text else ""
                 if not rest:
                     rest_value = next((v for v in row[c + 1 :] if not is_empty(v)), None)
                 else:

@@ -1,0 +1,85 @@
+"""`python -m etl`: exit codes, the problem lines, the JSON, the templates."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from etl.cli import main
+from etl.forms import FORMS
+from tests.builders import city_targets, form01, workbook_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def _write(path: Path, content: bytes) -> str:
+    path.write_bytes(content)
+    return str(path)
+
+
+def test_ingest_reports_each_file_and_exits_2_when_any_is_refused(env, capsys):
+    good = _write(env / "tot.xlsx", workbook_bytes(form01([[1, "Sở Nội vụ", 40, 40, 39, 38]])))
+    bad = _write(env / "loi.xlsx", workbook_bytes(form01([[1, "Sở Y tế", 50, 50, -1, 49]])))
+    plan = _write(env / "kh.xlsx", city_targets())
+    assert main(["ingest", good, bad, plan]) == 2
+    out = capsys.readouterr().out
+    assert "tot.xlsx: ĐÃ NHẬN" in out
+    assert "loi.xlsx: BỊ TỪ CHỐI" in out
+    assert "Biểu 01!E11 negative-count" in out
+    assert "kh.xlsx: ĐÃ NHẬN" in out  # the others are still stored
+    assert main(["summary", "--json", "--as-of", "2024-06-30"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["cong_chuc"]["baseline"] == 40
+    assert summary["cong_chuc"]["reduced"] == 2
+    assert summary["cong_chuc"]["pct_of_target"] == pytest.approx(100.0)
+
+
+def test_ingest_exit_0_when_all_accepted(env, capsys):
+    good = _write(env / "tot.xlsx", workbook_bytes(form01([[1, "Sở Nội vụ", 40, 40, 39, 38]])))
+    assert main(["ingest", good]) == 0
+
+
+def test_default_cut_off_is_the_latest_return(env, capsys):
+    good = _write(env / "tot.xlsx", workbook_bytes(form01([[1, "Sở Nội vụ", 40, 40, 39, 38]])))
+    main(["ingest", good])
+    capsys.readouterr()
+    main(["summary", "--json"])
+    assert json.loads(capsys.readouterr().out)["as_of"] == "2024-06-30"
+
+
+def test_unknown_scope_exits_2(env, capsys):
+    assert main(["summary", "--json", "--scope", "Sở Không Có"]) == 2
+
+
+@pytest.mark.parametrize("code", ["00", "01", "02", "03"])
+def test_template_has_labels_dropdowns_and_instructions(env, code):
+    out = env / f"bieu_{code}.xlsx"
+    assert main(["template", code, "--out", str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    form = FORMS[code]
+    ws = wb[form.sheet_name]
+    texts = {str(c.value) for row in ws.iter_rows() for c in row if c.value is not None}
+    for column in form.columns:
+        assert column.label in texts
+    assert any(s.startswith("Hướng dẫn") for s in wb.sheetnames)
+    if any(c.kind == "enum" for c in form.columns):
+        assert any(dv.type == "list" for dv in ws.data_validations.dataValidation)
+
+
+def test_module_entry_point(env):
+    done = subprocess.run(
+        [sys.executable, "-m", "etl", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "ingest" in done.stdout

@@ -1,0 +1,149 @@
+"""Pure helpers, table-driven: text keys, cell values, figures written the Vietnamese way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+import pytest
+
+from etl.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
+from etl.normalize import district_key, loose_key, name_key, text_key
+from etl.values import cell_ref, parse_count, parse_date, parse_percent
+
+NFD = unicodedata.normalize("NFD", "Sở Y tế")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Uỷ ban nhân dân", "Ủy ban nhân dân"),
+        ("Trường Tiểu học Hoà Bình", "Trường Tiểu học Hòa Bình"),
+        (NFD, "Sở Y tế"),
+        ("Sở Y tế¹", "Sở Y tế"),
+        ("Sở Y tế (1)", "Sở  Y  tế "),
+        ("UBND quận Ninh Kiều", "Ủy ban nhân dân quận Ninh Kiều"),
+        ("TP. Cần Thơ", "thành phố Cần Thơ"),
+        ("Sở Văn hóa, Thể thao và Du lịch", "Sở Văn hoá,Thể thao và Du lịch"),
+        ("Chi cục Thuỷ sản", "Chi cục Thủy sản"),
+    ],
+)
+def test_same_name(a, b):
+    assert name_key(a) == name_key(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Trường Tiểu học An Bình A", "Trường Tiểu học An Bình B"),
+        ("Bệnh viện số 1", "Bệnh viện số 2"),
+        ("Sở Y tê", "Sở Y tế"),
+    ],
+)
+def test_different_names(a, b):
+    assert name_key(a) != name_key(b)
+
+
+def test_loose_key_ignores_every_diacritic():
+    assert loose_key("Sở Y tê") == loose_key("Sở Y tế") == "so y te"
+
+
+@pytest.mark.parametrize(
+    "text", ["UBND huyện Cờ Đỏ", "Ủy ban nhân dân huyện Cờ Đỏ", "Huyện Cờ Đỏ", "Cờ Đỏ", "H. Cờ Đỏ"]
+)
+def test_district_written_any_way(text):
+    assert district_key(text) == district_key("Cờ Đỏ")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Tên cơ quan, tổ chức:", "tên cơ quan,  tổ chức"),
+        ("Biên chế\ngiao năm 2021", "Biên chế giao năm 2021"),
+        ("Ghi chú (*)", "Ghi chú"),
+    ],
+)
+def test_header_keys(a, b):
+    assert text_key(a) == text_key(b)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "code"),
+    [
+        (None, None, None),
+        ("", None, None),
+        ("  ", None, None),
+        (12, 12, None),
+        (12.0, 12, None),
+        ("1.694", 1694, None),
+        ("20 734", 20734, None),
+        ("20\u00a0734", 20734, None),
+        ("1,234,567", 1234567, None),
+        ("-", 0, None),
+        ("–", 0, None),
+        ("45", 45, None),
+        ("12,0", 12, None),
+        (1.5, None, "not-integer"),
+        ("1,5", None, "not-integer"),
+        (-3, None, "negative-count"),
+        ("-3", None, "negative-count"),
+        ("ba mươi", None, "not-a-number"),
+        (True, None, "not-a-number"),
+        (dt.datetime(2024, 1, 1), None, "not-a-number"),
+    ],
+)
+def test_parse_count(raw, value, code):
+    assert parse_count(raw) == (value, code)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("8,17%", 8.17), (0.0817, 8.17), ("5%", 5.0), (5, 5.0), ("0,05", 5.0), ("10 %", 10.0)],
+)
+def test_parse_percent(raw, value):
+    parsed, code = parse_percent(raw)
+    assert code is None and parsed == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        (dt.datetime(2023, 12, 8), dt.date(2023, 12, 8)),
+        ("08/12/2023", dt.date(2023, 12, 8)),
+        ("8/12/2023", dt.date(2023, 12, 8)),
+        ("ngày 08 tháng 12 năm 2023", dt.date(2023, 12, 8)),
+        ("2023-12-08", dt.date(2023, 12, 8)),
+        (45268, dt.date(2023, 12, 8)),
+    ],
+)
+def test_parse_date(raw, value):
+    assert parse_date(raw) == (value, None)
+
+
+@pytest.mark.parametrize("raw", ["31/02/2023", "hôm qua", 12])
+def test_bad_dates(raw):
+    assert parse_date(raw) == (None, "bad-date")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1.0215, "1,02%"),
+        (20.4301, "20,43%"),
+        (8.1701, "8,17%"),
+        (81.7016, "81,7%"),
+        (100.0, "100%"),
+    ],
+)
+def test_fmt_pct(value, text):
+    assert fmt_pct(value) == text
+
+
+def test_fmt_numbers_and_dates():
+    assert fmt_number(1694) == "1.694"
+    assert fmt_number(20734) == "20.734"
+    assert fmt_number(2073.4, 2) == "2.073,4"
+    assert fmt_count_prose(9) == "09"
+    assert fmt_date("2024-06-30") == "30/06/2024"
+    assert cell_ref(6, 3) == "D7"
+    assert cell_ref(0, 27) == "AB1"
