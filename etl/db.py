@@ -95,3 +95,10 @@ def read_tables(engine: Engine) -> dict[str, pd.DataFrame]:
             conn,
         )
     return frames
+
+
+def data_version(engine: Engine) -> tuple[object, ...]:
+    """Changes with every accepted upload: (latest submission id, number of submissions)."""
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT MAX(id), COUNT(*) FROM submission")).one()
+    return tuple(row)

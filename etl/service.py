@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from . import db, metrics
+from . import db, metrics, query
 from .load import IngestResult, ingest_path
 from .settings import Settings, load_settings
 
@@ -69,3 +69,36 @@ def summary(
     if flt is None:
         raise ScopeNotFound(scope)
     return metrics.summary(ds, as_of or default_as_of(engine), flt, include_pending=include_pending)
+
+
+class DatasetCache:
+    """The stored tables as a `Dataset`, rebuilt only when the data version changes.
+
+    The version is the latest submission id, read from the database on every call, so every
+    worker process sees an accepted upload at once; the cache itself is per process and lives
+    on the app object, not in a module global.
+    """
+
+    def __init__(self) -> None:
+        self._version: tuple[object, ...] | None = None
+        self._dataset: metrics.Dataset | None = None
+
+    def get(self, engine: Engine) -> metrics.Dataset:
+        version = db.data_version(engine)
+        if self._dataset is None or version != self._version:
+            dataset = load_dataset(engine)
+            self._version, self._dataset = version, dataset
+        return self._dataset
+
+
+def view_summary(
+    engine: Engine, ds: metrics.Dataset, view: query.View
+) -> tuple[dict[str, Any], metrics.Filter, dt.date]:
+    """The summary for a dashboard/API view: (summary, filter, cut-off)."""
+    flt = query.view_filter(ds, view)
+    as_of = view.as_of or default_as_of(engine)
+    return (
+        metrics.summary(ds, as_of, flt, include_pending=view.include_pending),
+        flt,
+        as_of,
+    )
