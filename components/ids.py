@@ -1,0 +1,45 @@
+"""Every component id of the app, in one place."""
+
+URL = "url"
+PAGE = "page-content"
+
+# shell filters (their state lives in the URL query string)
+F_AS_OF = "filter-as-of"
+F_DISTRICT = "filter-district"
+F_SECTOR = "filter-sector"
+F_KIND = "filter-kind"
+F_PENDING = "filter-pending"
+F_RESET = "filter-reset"
+
+# overview
+OV_CONTENT = "overview-content"
+
+# units
+UNITS_MEASURE = "units-measure"
+UNITS_GROUP_BY = "units-group-by"
+UNITS_GRID = "units-grid"
+UNITS_SUBTOTALS = "units-subtotals"
+UNITS_CONTENT = "units-content"
+UNIT_CONTENT = "unit-content"
+
+# analysis
+AN_MEASURE = "analysis-measure"
+AN_CONTENT = "analysis-content"
+
+# reorganisation
+RE_UNIT = "reorg-unit"
+RE_CONTENT = "reorg-content"
+RE_LINEAGE = "reorg-lineage"
+
+# upload
+UP_UPLOAD = "upload-files"
+UP_RESULTS = "upload-results"
+UP_STAGED = "upload-staged"
+UP_CONFIRM = "upload-confirm"
+UP_CONFIRMED = "upload-confirmed"
+UP_DOWNLOAD = "upload-download"
+UP_ANNOTATE = "upload-annotate"
+
+# tracker
+TR_YEAR = "tracker-year"
+TR_CONTENT = "tracker-content"

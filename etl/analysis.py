@@ -1,0 +1,379 @@
+"""Tables behind the dashboard: per-unit progress, yearly paths and projection, the spread of
+cuts across units, shortages against sector norms, reorganisation over time, lineage and the
+submission tracker. Pure functions over a `metrics.Dataset`, like the measures themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from .metrics import (
+    BASELINE_YEAR,
+    KIND_LABELS,
+    SU_NGHIEP,
+    Dataset,
+    Filter,
+    exists_at,
+    home_units,
+    in_scope,
+    missing_data,
+    quota_by_year,
+    target_for,
+)
+
+TARGET_YEAR = 2026
+MEASURE_LABELS = {"cong_chuc": "Biên chế công chức", "nguoi_lam_viec": "Người làm việc"}
+
+
+def measure_of_kind(kind: str) -> str:
+    return "nguoi_lam_viec" if kind == SU_NGHIEP else "cong_chuc"
+
+
+def unit_table(
+    ds: Dataset, as_of: dt.date, flt: Filter | None = None, *, include_pending: bool = True
+) -> pd.DataFrame:
+    """One row per unit existing at the cut-off: baseline (with predecessors), current,
+    reduced, %, pending, own target share, missing years and job-position status."""
+    flt = flt or Filter()
+    units = ds.units[exists_at(ds.units, as_of) & in_scope(ds.units, flt)].copy()
+    columns = [
+        "unit_id", "code", "name", "kind", "kind_label", "district", "sector", "parent",
+        "measure", "baseline", "latest_year", "current", "done", "pending", "reduced",
+        "reduced_pct", "target", "pct_of_target", "gap", "missing_years", "job_position",
+    ]  # fmt: skip
+    if units.empty:
+        return pd.DataFrame(columns=columns)
+    homes = home_units(ds, as_of)
+    facts = ds.facts
+    assigned = facts[facts["status"] == "assigned"]
+    base = assigned[assigned["year"] == BASELINE_YEAR].merge(homes, on="unit_id")
+    base = (base["value"] * base["weight"]).groupby(base["home_id"]).sum()
+    units["measure"] = units["kind"].map(measure_of_kind)
+    latest_years = {}
+    for measure in ("cong_chuc", "nguoi_lam_viec"):
+        ids = units.loc[units["measure"] == measure, "id"]
+        rows = assigned[
+            (assigned["measure"] == measure)
+            & assigned["unit_id"].isin(ids)
+            & (assigned["year"] <= as_of.year)
+        ]
+        latest_years[measure] = int(rows["year"].max()) if len(rows) else None
+    units["latest_year"] = units["measure"].map(latest_years)
+    current = assigned.set_index(["unit_id", "year"])["value"]
+    units["current"] = [
+        current.get((uid, year)) if year else None
+        for uid, year in zip(units["id"], units["latest_year"], strict=True)
+    ]
+    pending_facts = facts[facts["status"] == "pending"].set_index(["unit_id", "year"])["value"]
+    units["pending"] = [
+        pending_facts.get((uid, year), 0) if year and m == "nguoi_lam_viec" else 0
+        for uid, year, m in zip(units["id"], units["latest_year"], units["measure"], strict=True)
+    ]
+    units["baseline"] = units["id"].map(base).astype(float)
+    units["done"] = units["baseline"] - units["current"].astype(float)
+    units["reduced"] = units["done"] + (units["pending"] if include_pending else 0)
+    units["reduced_pct"] = units["reduced"] / units["baseline"].where(units["baseline"] > 0) * 100
+    pct_by_measure = {
+        m: _city_pct(ds, m) for m in ("cong_chuc", "nguoi_lam_viec")
+    }  # the city's percentage, applied to each unit
+    units["target"] = [
+        _unit_target(ds, uid, m, b, pct_by_measure[m])
+        for uid, m, b in zip(units["id"], units["measure"], units["baseline"], strict=True)
+    ]
+    units["pct_of_target"] = units["reduced"] / units["target"].where(units["target"] > 0) * 100
+    units["gap"] = units["target"] - units["reduced"]
+    missing = {m["unit_id"]: m["years"] for m in missing_data(ds, flt, as_of)}
+    units["missing_years"] = units["id"].map(
+        lambda uid: ", ".join(str(y) for y in missing.get(uid, []))
+    )
+    jp = ds.job_positions.set_index("unit_id")["status"] if len(ds.job_positions) else {}
+    units["job_position"] = units["id"].map(lambda uid: jp.get(uid) if len(jp) else None)
+    units["kind_label"] = units["kind"].map(KIND_LABELS)
+    units["unit_id"] = units["id"]
+    return units[columns].reset_index(drop=True)
+
+
+def _city_pct(ds: Dataset, measure: str) -> float | None:
+    t = ds.targets
+    if t.empty:
+        return None
+    rows = t[(t["measure"] == measure) & t["scope_unit_id"].isna() & t["pct"].notna()]
+    return float(rows.iloc[-1]["pct"]) if len(rows) else None
+
+
+def _unit_target(
+    ds: Dataset, unit_id: int, measure: str, baseline: float, city_pct: float | None
+) -> float | None:
+    t = ds.targets
+    if len(t):
+        own = t[(t["measure"] == measure) & (t["scope_unit_id"] == unit_id)]
+        if len(own):
+            row = own.iloc[-1]
+            if pd.notna(row["count"]):
+                return float(row["count"])
+            if pd.notna(row["pct"]):
+                return float(row["pct"]) / 100 * baseline
+    if city_pct is None or pd.isna(baseline):
+        return None
+    return city_pct / 100 * baseline
+
+
+def subtotals(table: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Sums of a unit table grouped by `district`, `sector` or `kind_label`, per measure."""
+    if table.empty:
+        return pd.DataFrame(columns=[by, "measure", "units", "baseline", "current", "reduced"])
+    grouped = (
+        table.fillna({by: "(không ghi)"})
+        .groupby([by, "measure"], dropna=False)
+        .agg(
+            units=("unit_id", "count"),
+            baseline=("baseline", "sum"),
+            current=("current", "sum"),
+            pending=("pending", "sum"),
+            reduced=("reduced", "sum"),
+            target=("target", "sum"),
+        )
+        .reset_index()
+    )
+    grouped["reduced_pct"] = (
+        grouped["reduced"] / grouped["baseline"].where(grouped["baseline"] > 0) * 100
+    )
+    grouped["pct_of_target"] = (
+        grouped["reduced"] / grouped["target"].where(grouped["target"] > 0) * 100
+    )
+    return grouped
+
+
+@dataclass(frozen=True)
+class Path:
+    """A measure year by year, the straight path to the 2026 target and the projection."""
+
+    years: list[int]
+    actual: list[float]
+    planned: dict[int, float]
+    projected_2026: float | None
+    target_2026: float | None
+    on_track: bool | None
+    sentence_vi: str
+
+
+def yearly_path(
+    ds: Dataset,
+    flt: Filter,
+    measure: str,
+    as_of: dt.date,
+    summary_figures: dict[str, Any],
+) -> Path:
+    """Quota per year against the straight line from 2021 to the 2026 target, with the 2026
+    figure projected at the pace so far (reduction per year since 2021)."""
+    homes = home_units(ds, as_of)
+    by_year = quota_by_year(ds, homes, flt, measure, as_of)
+    baseline = summary_figures["baseline"]
+    target = summary_figures["target"]
+    reduced = summary_figures["reduced"]
+    latest = summary_figures["latest_year"]
+    planned = {}
+    if target is not None and baseline:
+        for year in range(BASELINE_YEAR, TARGET_YEAR + 1):
+            share = (year - BASELINE_YEAR) / (TARGET_YEAR - BASELINE_YEAR)
+            planned[year] = baseline - target * share
+    projected = on_track = None
+    label = MEASURE_LABELS[measure].lower()
+    from .formatting import fmt_number, fmt_pct
+
+    if latest and latest > BASELINE_YEAR and baseline:
+        pace = reduced / (latest - BASELINE_YEAR)
+        projected_reduced = pace * (TARGET_YEAR - BASELINE_YEAR)
+        projected = baseline - projected_reduced
+        if target:
+            on_track = projected_reduced >= target - 1e-9
+            verdict = "đạt kế hoạch" if on_track else "chưa đạt kế hoạch"
+            sentence = (
+                f"Với tốc độ hiện nay ({fmt_number(pace, 1)} mỗi năm), đến năm {TARGET_YEAR} "
+                f"dự kiến giảm {fmt_number(projected_reduced, 0)} {label}, bằng "
+                f"{fmt_pct(projected_reduced / target * 100, 1)} chỉ tiêu: {verdict}."
+            )
+        else:
+            sentence = f"Chưa có chỉ tiêu giảm {label} để so sánh."
+    else:
+        sentence = f"Chưa đủ số liệu các năm để dự báo {label}."
+    return Path(
+        years=sorted(by_year),
+        actual=[by_year[y] for y in sorted(by_year)],
+        planned=planned,
+        projected_2026=projected,
+        target_2026=(baseline - target) if target is not None and baseline else None,
+        on_track=on_track,
+        sentence_vi=sentence,
+    )
+
+
+def spread(table: pd.DataFrame, measure: str) -> dict[str, Any]:
+    """How equal the cuts are across units (the report's worry about 'cào bằng')."""
+    rows = table[(table["measure"] == measure) & (table["baseline"] > 0)].dropna(
+        subset=["reduced_pct"]
+    )
+    if rows.empty:
+        return {"units": 0}
+    pct = rows["reduced_pct"]
+    median = float(pct.median())
+    near_median = float(((pct - median).abs() <= 1.0).mean() * 100)
+    return {
+        "units": len(rows),
+        "median_pct": median,
+        "mean_pct": float(pct.mean()),
+        "std_pct": float(pct.std(ddof=0)),
+        "zero_share_pct": float((rows["reduced"] <= 0).mean() * 100),
+        "near_median_share_pct": near_median,
+        "values": pct.tolist(),
+    }
+
+
+def furthest_behind(table: pd.DataFrame, measure: str, n: int = 5) -> pd.DataFrame:
+    """The units with the largest gap between their target share and what they reduced."""
+    rows = table[(table["measure"] == measure) & table["gap"].notna()]
+    return rows.sort_values(["gap", "name"], ascending=[False, True]).head(n)
+
+
+def shortages(ds: Dataset, as_of: dt.date, flt: Filter | None = None) -> pd.DataFrame:
+    """Public service units whose approved staff fall below the sector norm, by sector."""
+    flt = flt or Filter()
+    table = unit_table(ds, as_of, flt)
+    table = table[table["measure"] == "nguoi_lam_viec"]
+    norms = ds.facts[(ds.facts["status"] == "norm")]
+    if norms.empty or table.empty:
+        return pd.DataFrame(columns=["sector", "units", "current", "norm", "shortage"])
+    norms = norms.sort_values("year").drop_duplicates("unit_id", keep="last")
+    merged = table.merge(norms[["unit_id", "value"]].rename(columns={"value": "norm"}))
+    merged["shortage"] = (merged["norm"] - merged["current"]).clip(lower=0)
+    by_sector = (
+        merged.fillna({"sector": "Khác"})
+        .groupby("sector")
+        .agg(
+            units=("unit_id", "count"),
+            current=("current", "sum"),
+            norm=("norm", "sum"),
+            shortage=("shortage", "sum"),
+            units_short=("shortage", lambda s: int((s > 0).sum())),
+        )
+        .reset_index()
+        .sort_values("shortage", ascending=False)
+    )
+    return by_sector
+
+
+def reorg_timeline(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
+    """Events per year, type and kind of unit, with units reduced and established."""
+    columns = ["year", "event_type", "unit_kind", "events", "reduced", "established"]
+    if ds.events.empty:
+        return pd.DataFrame(columns=columns)
+    events = ds.events[ds.events["effective_date"] <= as_of]
+    eu = ds.event_units
+    rows = []
+    for ev in events.itertuples():
+        group = eu[eu["event_id"] == ev.id]
+        before = set(group.loc[group["role"] == "before", "unit_id"])
+        after = set(group.loc[group["role"] == "after", "unit_id"])
+        created, ceased = len(after - before), len(before - after)
+        established = created if ev.event_type == "Thành lập mới" else 0
+        reduced = 0 if ev.event_type == "Thành lập mới" else ceased - created
+        rows.append((ev.effective_date.year, ev.event_type, ev.unit_kind, 1, reduced, established))
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.groupby(columns[:3], as_index=False)[columns[3:]].sum()
+
+
+def lineage(ds: Dataset, unit_id: int) -> list[dict[str, Any]]:
+    """Every event that touched a unit or its predecessors, oldest first."""
+    eu = ds.event_units
+    if eu.empty:
+        return []
+    seen, frontier = {unit_id}, [unit_id]
+    event_ids: set[int] = set()
+    while frontier:
+        current = frontier.pop()
+        touching = set(eu.loc[eu["unit_id"] == current, "event_id"])
+        for event_id in touching - event_ids:
+            event_ids.add(event_id)
+            group = eu[eu["event_id"] == event_id]
+            before = set(group.loc[group["role"] == "before", "unit_id"])
+            after = set(group.loc[group["role"] == "after", "unit_id"])
+            if current in after:
+                for pred in before - seen:
+                    seen.add(pred)
+                    frontier.append(pred)
+    names = ds.units["name"]
+    out = []
+    for ev in ds.events[ds.events["id"].isin(event_ids)].sort_values("effective_date").itertuples():
+        group = eu[eu["event_id"] == ev.id]
+        out.append(
+            {
+                "event_id": int(ev.id),
+                "date": ev.effective_date,
+                "event_type": ev.event_type,
+                "doc_ref": ev.doc_ref,
+                "before": [names[u] for u in group.loc[group["role"] == "before", "unit_id"]],
+                "after": [names[u] for u in group.loc[group["role"] == "after", "unit_id"]],
+                "sheet": ev.sheet,
+                "cell": ev.cell,
+                "submission_id": int(ev.submission_id),
+            }
+        )
+    return out
+
+
+def unit_history(ds: Dataset, unit_id: int) -> pd.DataFrame:
+    """Every stored figure of a unit, superseded ones included, with where it came from."""
+    facts = ds.fact_history[ds.fact_history["unit_id"] == unit_id]
+    if facts.empty:
+        return pd.DataFrame(
+            columns=["year", "measure", "status", "value", "file_name", "sheet", "cell"]
+        )
+    current_ids = set(ds.facts["id"])
+    subs = ds.submissions.set_index("id") if len(ds.submissions) else pd.DataFrame()
+    out = facts.sort_values(["status", "year", "submission_id"]).copy()
+    out["current"] = out["id"].isin(current_ids)
+    out["file_name"] = out["submission_id"].map(subs["file_name"]) if len(subs) else None
+    out["uploaded_at"] = out["submission_id"].map(subs["uploaded_at"]) if len(subs) else None
+    return out[
+        [
+            "year",
+            "measure",
+            "status",
+            "value",
+            "current",
+            "submission_id",
+            "file_name",
+            "uploaded_at",
+            "sheet",
+            "cell",
+        ]
+    ]
+
+
+def tracker(ds: Dataset, year: int, as_of: dt.date) -> dict[str, pd.DataFrame]:
+    """For a reporting year: the submissions (with superseded ones) and the units missing."""
+    subs = ds.submissions.copy()
+    if len(subs):
+        subs["as_of"] = pd.to_datetime(subs["as_of"]).dt.date
+        in_year = subs["as_of"].map(lambda d: d is not None and not pd.isna(d) and d.year == year)
+        subs = subs[in_year]
+        live = set(ds.facts["submission_id"])
+        has_facts = set(ds.fact_history["submission_id"])
+        subs["superseded"] = subs["id"].map(lambda s: s in has_facts and s not in live)
+        subs = subs.sort_values("uploaded_at", ascending=False)
+    units = ds.units[exists_at(ds.units, as_of)]
+    reported = ds.facts[(ds.facts["year"] == year) & (ds.facts["status"] == "assigned")]
+    missing = units[~units["id"].isin(reported["unit_id"])].copy()
+    missing["kind_label"] = missing["kind"].map(KIND_LABELS)
+    return {
+        "submissions": subs,
+        "missing": missing[["id", "code", "name", "kind_label", "district", "parent"]],
+    }
+
+
+def target_for_scope(ds: Dataset, flt: Filter, measure: str, baseline: float) -> float | None:
+    """The target count for a scope (re-exported for the pages)."""
+    return target_for(ds, flt, measure, baseline)[0]
