@@ -6,6 +6,7 @@ Pure functions; each key is stable across NFC/NFD, old/new tone placement (`Uỷ
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -49,10 +50,17 @@ def strip_footnotes(text: str) -> str:
     return _FOOTNOTE_TAIL.sub("", text).strip()
 
 
+@functools.lru_cache(maxsize=65536)
+def _text_key_str(text: str) -> str:
+    text = strip_footnotes(clean_text(text)).casefold().rstrip(":：").strip()
+    return " ".join(_tone_key_word(w) for w in text.split(" ") if w)
+
+
 def text_key(value: object) -> str:
     """Key for comparing header labels: case, spacing, tone placement, trailing colon."""
-    text = strip_footnotes(clean_text(value)).casefold().rstrip(":：").strip()
-    return " ".join(_tone_key_word(w) for w in text.split(" ") if w)
+    if value is None:
+        return ""
+    return _text_key_str(value if isinstance(value, str) else str(value))
 
 
 def name_key(value: object) -> str:

@@ -9,6 +9,7 @@ is a record naming the sheet and the cell; nothing here touches the database.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -272,17 +273,29 @@ def _merged_value_grid(grid: Grid, rows: list[int]) -> dict[tuple[int, int], Any
     return filled
 
 
+@functools.cache
+def _label_index(form_code: str) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+    """Header keys of a form → field, and (year prefix key, field) pairs; computed once."""
+    form = FORMS[form_code]
+    exact: dict[str, str] = {}
+    prefixes: list[tuple[str, str]] = []
+    for column in form.columns:
+        for key in _keys(column):
+            exact.setdefault(key, column.field)
+        prefixes += [(text_key(p), column.field) for p in column.year_prefixes]
+    return exact, tuple(sorted(prefixes, key=lambda p: -len(p[0])))
+
+
 def _match_label(form: Form, key: str) -> tuple[str, int | None] | None:
     """A single header text → (field, year) or (field, None)."""
-    for column in form.columns:
-        if key in _keys(column):
-            return column.field, None
-        for prefix in column.year_prefixes:
-            pk = text_key(prefix)
-            if key.startswith(pk):
-                m = _YEAR_LABEL.match(key[len(pk) :].strip())
-                if m:
-                    return column.field, int(m.group(1))
+    exact, prefixes = _label_index(form.code)
+    if key in exact:
+        return exact[key], None
+    for prefix, field_name in prefixes:
+        if key.startswith(prefix):
+            m = _YEAR_LABEL.match(key[len(prefix) :].strip())
+            if m:
+                return field_name, int(m.group(1))
     return None
 
 
