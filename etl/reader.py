@@ -81,6 +81,7 @@ _MEASURES = {
 }
 _TOTAL_KEYS = tuple(text_key(w) for w in TOTAL_WORDS)
 _SIGNATURE_KEYS = tuple(text_key(w) for w in SIGNATURE_WORDS)
+_NOTES_KEYS = {text_key(w) for w in ("Ghi chú", "Lưu ý", "Chú thích")}
 _SKIP_SHEETS = tuple(text_key(w) for w in ("Hướng dẫn", "Huong dan", "Danh mục", "Ghi chú"))
 
 AGENCY_KINDS = {
@@ -229,9 +230,9 @@ def detect_form(grid: Grid) -> str | None:
     for r in range(min(grid.n_rows, HEADER_SEARCH_ROWS)):
         for value in grid.cells[r]:
             text = _text(value)
-            if text and (m := _TITLE.match(text_key(text))):
+            if text and (m := _TITLE.match(text.casefold())):
                 return f"0{m.group(1)}"
-    if m := _SHEET.match(text_key(grid.name)):
+    if m := _SHEET.match(clean_text(grid.name).casefold()):
         return f"0{m.group(1)}"
     return None
 
@@ -341,16 +342,20 @@ def _score_row(form: Form, grid: Grid, r: int) -> tuple[int, bool]:
 
 
 def _is_colnum_row(grid: Grid, r: int) -> bool:
+    """`(1) (2) (3)…` or `1 2 3…` under the header: every cell a column number, increasing."""
     values = [v for v in (grid.cells[r] if r < grid.n_rows else []) if not is_empty(v)]
     if len(values) < 2:
         return False
-    hits = 0
+    numbers = []
     for v in values:
         if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < 100:
-            hits += 1
-        elif isinstance(v, str) and _COLNUM.match(clean_text(v).casefold()):
-            hits += 1
-    return hits >= max(2, int(0.8 * len(values)))
+            numbers.append(float(v))
+        elif isinstance(v, str) and (m := _COLNUM.match(clean_text(v).casefold())):
+            if m.group(1).isdigit():
+                numbers.append(float(m.group(1)))
+        else:
+            return False
+    return all(a < b for a, b in zip(numbers, numbers[1:], strict=False))
 
 
 def find_columns(form: Form, grid: Grid) -> ColumnMap | None:
@@ -363,10 +368,11 @@ def find_columns(form: Form, grid: Grid) -> ColumnMap | None:
     if best is None:
         return None
     top = best[0]
+    name_field = next(c.field for c in form.columns if c.required and not c.per_year)
     name_col = None
     for c, v in enumerate(grid.cells[top]):
         hit = _match_label(form, text_key(v)) if _text(v) else None
-        if hit and form.column(hit[0]).required:
+        if hit and hit[0] == name_field:
             name_col = c
             break
     rows = [top]
@@ -442,17 +448,19 @@ def _is_grand_total(text: str) -> bool:
 
 
 def _is_signature(grid: Grid, r: int) -> bool:
-    for v in grid.cells[r]:
-        text = _text(v)
-        if text:
-            key = text_key(text)
-            if any(key.startswith(s) for s in _SIGNATURE_KEYS):
-                return True
-            if key.startswith(text_key("Ghi chú")) and ":" in text and len(text) > 12:
-                return True
-            if _SIGNATURE_DATE.search(text):
-                return True
-    return False
+    """The notes or signature block starts here: judged by the row's first non-empty cell,
+    so a note column that mentions a date never ends the table."""
+    first = next((v for v in grid.cells[r] if not is_empty(v)), None)
+    text = _text(first)
+    if not text:
+        return False
+    key = text_key(text)
+    if any(key.startswith(s) for s in _SIGNATURE_KEYS):
+        return True
+    head, colon, rest = text.partition(":")
+    if colon and text_key(head) in _NOTES_KEYS and rest.strip():
+        return True
+    return bool(_SIGNATURE_DATE.search(text))
 
 
 def _group_level(stt: str) -> int | None:

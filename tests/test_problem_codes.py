@@ -1,0 +1,612 @@
+"""One test per problem code the product emits: the exact code, severity, sheet and cell, a
+Vietnamese message that says where, and for errors that the file is refused and nothing at all
+is stored (`table_counts` unchanged).
+
+The sheets are written cell by cell so that every cell reference is known:
+
+    Biểu 01   1 `Biểu số 01`   2 cut-off date   3 header   4 `(1) (2) …`   5 a good row   6… cases
+    Biểu 03   1 `Biểu số 03`   2 header         3 `(1) (2) …`   4 a good row   5 the case
+    Biểu 00   1 `Biểu số 00`   2 header         3 a good row    4 the case
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import openpyxl
+import pytest
+
+from tests.conftest import table_counts
+
+SIGNATURE: list[list[Any]] = [[], ["NGƯỜI LẬP BIỂU", None, None, "THỦ TRƯỞNG ĐƠN VỊ"]]
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def xlsx(sheets: dict[str, list[list[Any]]]) -> bytes:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(list(row))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def colnums(width: int) -> list[str]:
+    return [f"({i})" for i in range(1, width + 1)]
+
+
+B01_HEADER = [
+    "STT",
+    "Tên cơ quan, tổ chức",
+    "Biên chế giao năm 2021",
+    "Biên chế giao năm 2024",
+    "Vị trí việc làm",
+]
+B01_GOOD = [1, "Sở Y tế", 120, 115, "Đã phê duyệt"]
+
+
+def b01_rows(*rows: list[Any], header: list[Any] = B01_HEADER, good: bool = True) -> list[list]:
+    top = [["Biểu số 01"], ["Số liệu tính đến ngày: 30/06/2024"], header, colnums(len(header))]
+    return [*top, *([B01_GOOD] if good else []), *rows, *SIGNATURE]
+
+
+def b01(*rows: list[Any], header: list[Any] = B01_HEADER, good: bool = True) -> bytes:
+    """Biểu 01: header on row 3, a good row on row 5, then `rows` from row 6."""
+    return xlsx({"Biểu 01": b01_rows(*rows, header=header, good=good)})
+
+
+B02_HEADER = [
+    "STT",
+    "Tên đơn vị sự nghiệp công lập",
+    "Mức tự chủ",
+    "Số lượng người làm việc năm 2021",
+    "Số lượng người làm việc năm 2024",
+]
+
+
+def b02(row: list[Any]) -> bytes:
+    """Biểu 02: header on row 2, a good row on row 4, `row` on row 5."""
+    good = [1, "Bệnh viện Nhi đồng", "Nhóm 2", 420, 410]
+    return xlsx(
+        {"Biểu 02": [["Biểu số 02"], B02_HEADER, colnums(len(B02_HEADER)), good, row, *SIGNATURE]}
+    )
+
+
+B03_HEADER = [
+    "STT",
+    "Ngày hiệu lực",
+    "Số, ký hiệu văn bản",
+    "Hình thức",
+    "Đơn vị trước sắp xếp",
+    "Đơn vị sau sắp xếp",
+    "Loại đơn vị",
+    "Số phòng giảm",
+]
+B03_GOOD = [
+    1,
+    "01/03/2023",
+    "15/QĐ-UBND",
+    "Sáp nhập",
+    "Trường Mầm non Hoa Sen",
+    "Trường Mầm non Hoa Mai",
+    "Đơn vị sự nghiệp công lập",
+    None,
+]
+
+
+def b03(row: list[Any], header: list[Any] = B03_HEADER) -> bytes:
+    """Biểu 03: header on row 2, a good event on row 4, `row` on row 5."""
+    rows = [["Biểu số 03"], header, colnums(len(header)), B03_GOOD, row, *SIGNATURE]
+    return xlsx({"Biểu 03": rows})
+
+
+B00_HEADER = ["STT", "Phạm vi", "Chỉ tiêu", "Năm gốc", "Tỷ lệ giảm (%)", "Số lượng giảm", "Văn bản"]
+B00_GOOD = [1, "Toàn thành phố", "Biên chế công chức", 2021, "5%", None, "KH 123/KH-UBND"]
+
+
+def b00(row: list[Any]) -> bytes:
+    """Biểu 00: header on row 2, a good target on row 3, `row` on row 4."""
+    return xlsx({"Biểu 00": [["Biểu số 00"], B00_HEADER, B00_GOOD, row]})
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+def ods(rows: list[list[Any]], sheet: str = "Biểu 01") -> bytes:
+    """A minimal OpenDocument spreadsheet (strings and numbers)."""
+
+    def cell(v: Any) -> str:
+        if v is None:
+            return "<table:table-cell/>"
+        if isinstance(v, (int, float)):
+            return f'<table:table-cell office:value-type="float" office:value="{v}"/>'
+        return (
+            f'<table:table-cell office:value-type="string"><text:p>{escape(str(v))}</text:p>'
+            "</table:table-cell>"
+        )
+
+    body = "".join(
+        "<table:table-row>" + "".join(map(cell, row)) + "</table:table-row>" for row in rows
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="{escape(sheet)}">{body}'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        zf.writestr("META-INF/manifest.xml", MANIFEST, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+    '<manifest:file-entry manifest:full-path="/" '
+    'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+    "</manifest:manifest>"
+)
+
+
+def is_vietnamese(text: str) -> bool:
+    """Vietnamese prose has letters with diacritics (`ô`, `ư`, `đ`, tone marks)."""
+    return any(ch in "đĐ" or unicodedata.normalize("NFD", ch) != ch for ch in text)
+
+
+# ---------------------------------------------------------------- the cases
+
+
+@dataclass(frozen=True)
+class Case:
+    """An upload that must give problem `code` at `sheet`!`cell`; `names`: texts the Vietnamese
+    message must contain (by default the cell reference)."""
+
+    content: Callable[[], bytes]
+    code: str
+    sheet: str = ""
+    cell: str = ""
+    names: tuple[str, ...] | None = None
+    file_name: str = "bao_cao.xlsx"
+
+    @property
+    def must_name(self) -> tuple[str, ...]:
+        if self.names is not None:
+            return self.names
+        return (self.cell,) if self.cell else ()
+
+
+def good_workbook() -> bytes:
+    return b01()
+
+
+ERRORS = {
+    # the file itself
+    "empty-file": Case(lambda: b"", "file-empty"),
+    "random-bytes": Case(lambda: random.Random(7).randbytes(4096), "file-not-excel"),
+    "csv-named-xlsx": Case(
+        lambda: "STT,Tên cơ quan,Biên chế 2021\n1,Sở Y tế,120\n".encode(), "file-not-excel"
+    ),
+    "truncated-zip": Case(lambda: good_workbook()[:1500], "file-not-excel"),
+    "zip-not-a-workbook": Case(lambda: zip_of({"readme.txt": b"hello"}), "file-not-excel"),
+    "pdf-named-xlsx": Case(lambda: b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "file-not-excel"),
+    "encrypted": Case(
+        lambda: OLE_MAGIC + bytes(504) + "EncryptedPackage".encode("utf-16-le") + bytes(64),
+        "file-encrypted",
+    ),
+    "damaged-xls": Case(
+        lambda: OLE_MAGIC + random.Random(3).randbytes(2040), "file-unreadable", file_name="a.xls"
+    ),
+    "no-form": Case(
+        lambda: xlsx({"Sheet1": [["Kính gửi: Sở Nội vụ"], ["Xin gửi kèm báo cáo."]]}),
+        "no-form-found",
+    ),
+    # the header
+    "header-not-found": Case(
+        lambda: xlsx({"BM01": [["Biểu số 01"], ["Đơn vị", "Số liệu"], ["Sở Y tế", 120]]}),
+        "header-not-found",
+        "BM01",
+        names=("Biểu 01",),
+    ),
+    "header-not-found-biểu-01": pytest.param(
+        Case(
+            lambda: xlsx({"Biểu 01": [["Biểu số 01"], ["Đơn vị", "Số liệu"], ["Sở Y tế", 120]]}),
+            "header-not-found",
+            "Biểu 01",
+            names=("Biểu 01",),
+        ),
+    ),
+    "header-below-row-30": Case(
+        lambda: xlsx({"Bieu 01": [["Biểu số 01"]] + [[]] * 30 + [B01_HEADER, B01_GOOD]}),
+        "header-not-found",
+        "Bieu 01",
+        names=("30",),
+    ),
+    "missing-column": Case(
+        lambda: b03(B03_GOOD, header=[h for h in B03_HEADER if h != "Hình thức"]),
+        "missing-column",
+        "Biểu 03",
+        "A2",
+        names=("Hình thức",),
+    ),
+    "missing-year-later": Case(
+        lambda: b01(header=[*B01_HEADER[:3], None, "Vị trí việc làm"]),
+        "missing-year",
+        "Biểu 01",
+        "A3",
+        names=("Biên chế công chức được giao", "sau 2021"),
+    ),
+    "missing-year-2021": Case(
+        lambda: b01(header=[*B01_HEADER[:2], "Biên chế giao năm 2022", *B01_HEADER[3:]]),
+        "missing-year",
+        "Biểu 01",
+        "A3",
+        names=("Biên chế công chức được giao", "2021"),
+    ),
+    "duplicate-column": Case(
+        lambda: b01(
+            header=[*B01_HEADER[:3], "BC được giao năm 2021", *B01_HEADER[3:]],
+            good=False,
+        ),
+        "duplicate-column",
+        "Biểu 01",
+        "D3",
+        names=("C3", "D3"),
+    ),
+    # counts
+    "fraction-text": Case(
+        lambda: b01([2, "Sở Tư pháp", "12,5", 40, None]), "not-integer", "Biểu 01", "C6"
+    ),
+    "fraction-number": Case(
+        lambda: b01([2, "Sở Tư pháp", 45, 44.5, None]), "not-integer", "Biểu 01", "D6"
+    ),
+    "negative-number": Case(
+        lambda: b01([2, "Sở Tư pháp", 45, -3, None]), "negative-count", "Biểu 01", "D6"
+    ),
+    "negative-text": Case(
+        lambda: b01([2, "Sở Tư pháp", "-45", 44, None]), "negative-count", "Biểu 01", "C6"
+    ),
+    "word": Case(
+        lambda: b01([2, "Sở Tư pháp", "khoảng 45", 44, None]), "not-a-number", "Biểu 01", "C6"
+    ),
+    "word-in-biểu-03": Case(
+        lambda: b03(
+            [2, "01/04/2023", "QĐ 2", "Kiện toàn bên trong", "Sở Tư pháp", None, None, "hai"]
+        ),
+        "not-a-number",
+        "Biểu 03",
+        "H5",
+    ),
+    "word-in-biểu-00": Case(
+        lambda: b00([2, "Toàn thành phố", "Người làm việc", 2021, None, "vài chục", "KH"]),
+        "not-a-number",
+        "Biểu 00",
+        "F4",
+    ),
+    "formula-without-value": Case(
+        lambda: b01([2, "Sở Tư pháp", "=40+5", 44, None]), "formula-no-value", "Biểu 01", "C6"
+    ),
+    "subtotal-mismatch": Case(
+        lambda: b01([2, "Sở Tư pháp", 45, 44, None], [None, "Cộng", 160, 159, None]),
+        "subtotal-mismatch",
+        "Biểu 01",
+        "C7",
+        names=("C7", "C5:C6", "160", "165"),
+    ),
+    "total-mismatch": Case(
+        lambda: b01([2, "Sở Tư pháp", 45, 44, None], [None, "Tổng cộng", 165, 160, None]),
+        "subtotal-mismatch",
+        "Biểu 01",
+        "D7",
+        names=("D7", "D5:D6", "160", "159"),
+    ),
+    "group-row-mismatch": Case(
+        lambda: b01(
+            ["I", "Cơ quan chuyên môn", 170, 122, None],
+            [1, "Sở Tư pháp", 45, 44, None],
+            [2, "Sở Tài chính", 80, 78, None],
+            good=False,
+        ),
+        "subtotal-mismatch",
+        "Biểu 01",
+        "C5",
+        names=("C5", "C6:C7", "170", "125"),
+    ),
+    # choices, dates, names
+    "job-position": Case(
+        lambda: b01([2, "Sở Tư pháp", 45, 44, "Đang xây dựng"]), "bad-choice", "Biểu 01", "E6"
+    ),
+    "autonomy": Case(
+        lambda: b02([2, "Trung tâm Y tế quận Cái Răng", "Nhóm 5", 200, 190]),
+        "bad-choice",
+        "Biểu 02",
+        "C5",
+    ),
+    "event-type": Case(
+        lambda: b03([2, "01/04/2023", "QĐ 2", "Gộp", "Trường A", "Trường B", None, None]),
+        "bad-choice",
+        "Biểu 03",
+        "D5",
+    ),
+    "unit-kind": Case(
+        lambda: b03([2, "01/04/2023", "QĐ 2", "Giải thể", "Trường A", None, "Doanh nghiệp", None]),
+        "bad-choice",
+        "Biểu 03",
+        "G5",
+    ),
+    "measure": Case(
+        lambda: b00([2, "Toàn thành phố", "Viên chức tinh giản", 2021, "10%", None, "KH"]),
+        "bad-choice",
+        "Biểu 00",
+        "C4",
+    ),
+    "impossible-date": Case(
+        lambda: b03([2, "31/02/2023", "QĐ 2", "Giải thể", "Trường A", None, None, None]),
+        "bad-date",
+        "Biểu 03",
+        "B5",
+    ),
+    "words-not-a-date": Case(
+        lambda: b03([2, "đầu năm 2023", "QĐ 2", "Giải thể", "Trường A", None, None, None]),
+        "bad-date",
+        "Biểu 03",
+        "B5",
+    ),
+    "missing-date": Case(
+        lambda: b03([2, None, "QĐ 2", "Giải thể", "Trường A", None, None, None]),
+        "missing-date",
+        "Biểu 03",
+        "B5",
+    ),
+    "missing-event-type": Case(
+        lambda: b03([2, "01/04/2023", "QĐ 2", None, "Trường A", None, None, None]),
+        "missing-event-type",
+        "Biểu 03",
+        "D5",
+    ),
+    "dissolution-without-unit": Case(
+        lambda: b03([2, "01/04/2023", "QĐ 2", "Giải thể", None, "Trường B", None, None]),
+        "event-missing-units",
+        "Biểu 03",
+        "E5",
+        names=("Dòng 5", "Giải thể"),
+    ),
+    "consolidation-of-one": Case(
+        lambda: b03([2, "01/04/2023", "QĐ 2", "Hợp nhất", "Trường A", "Trường C", None, None]),
+        "event-missing-units",
+        "Biểu 03",
+        "E5",
+        names=("Dòng 5", "Hợp nhất"),
+    ),
+    "bad-percent-words": Case(
+        lambda: b00([2, "Toàn thành phố", "Người làm việc", 2021, "mười phần trăm", None, "KH"]),
+        "bad-percent",
+        "Biểu 00",
+        "E4",
+    ),
+    "bad-percent-over-100": Case(
+        lambda: b00([2, "Toàn thành phố", "Người làm việc", 2021, "150%", None, "KH"]),
+        "bad-percent",
+        "Biểu 00",
+        "E4",
+    ),
+    "target-without-value": Case(
+        lambda: b00([2, "Toàn thành phố", "Người làm việc", 2021, None, None, "KH"]),
+        "target-missing-value",
+        "Biểu 00",
+        "E4",
+        names=("Dòng 4",),
+    ),
+    "target-without-measure": Case(
+        lambda: b00([2, "Toàn thành phố", None, 2021, "10%", None, "KH"]),
+        "missing-measure",
+        "Biểu 00",
+        "C4",
+    ),
+    "target-for-unknown-unit": Case(
+        lambda: b00([2, "Sở Không Có Thật", "Biên chế công chức", 2021, "5%", None, "KH"]),
+        "unknown-unit",
+        "Biểu 00",
+        "B4",
+        names=("Sở Không Có Thật",),
+    ),
+    "figures-without-name": Case(
+        lambda: b01([2, None, 45, 44, None]),
+        "missing-name",
+        "Biểu 01",
+        "B6",
+        names=("Dòng 6",),
+    ),
+    "unit-listed-twice": Case(
+        lambda: b01([2, "SỞ Y TẾ", 45, 44, None]),
+        "duplicate-row",
+        "Biểu 01",
+        "B6",
+        names=("B5", "B6"),
+    ),
+}
+
+
+def check_problem(result: Any, case: Case, severity: str) -> Any:
+    """The one problem `case.code` of `result`, with its place and a message saying where."""
+    found = [p for p in result.problems if p.code == case.code]
+    assert len(found) == 1, [(p.code, p.sheet, p.cell, p.message_vi) for p in result.problems]
+    problem = found[0]
+    assert problem.severity == severity
+    assert (problem.sheet, problem.cell) == (case.sheet, case.cell)
+    if case.cell:
+        assert problem.where == f"{case.sheet}!{case.cell}"  # what the CLI prints first
+    assert problem.file == case.file_name
+    assert problem.message_vi.strip() and is_vietnamese(problem.message_vi), problem.message_vi
+    assert problem.message_en.strip()
+    for text in case.must_name:
+        assert text in problem.message_vi, (text, problem.message_vi)
+    return problem
+
+
+def check_refused(engine: Any, ingest: Any, case: Case, **kwargs: Any) -> Any:
+    """Upload `case`: refused with exactly its error, and nothing stored."""
+    before = table_counts(engine)
+    result = ingest(case.content(), case.file_name, **kwargs)
+    assert result.status == "refused"
+    assert {p.code for p in result.errors} == {case.code}, [
+        (p.code, p.cell, p.message_vi) for p in result.errors
+    ]
+    check_problem(result, case, "error")
+    assert result.submission_id is None
+    assert table_counts(engine) == before
+    return result
+
+
+@pytest.mark.parametrize("case", list(ERRORS.values()), ids=list(ERRORS))
+def test_error_refuses_the_file(engine, ingest, case):
+    check_refused(engine, ingest, case)
+
+
+def test_file_too_large(engine, ingest):
+    case = Case(good_workbook, "file-too-large", names=("MB",))
+    check_refused(engine, ingest, case, max_upload_bytes=1000)
+
+
+# ---------------------------------------------------------------- errors against known units
+
+
+def district_rows(district: str, quota: int) -> list[list[Any]]:
+    return [[None, district, None, None, None], [1, "Phòng Nội vụ", quota, quota - 1, None]]
+
+
+MATCHING = {
+    "name-near-match": (
+        lambda: b01(),
+        Case(
+            lambda: b01([2, "Sở Y tê", 120, 110, None], good=False),
+            "name-near-match",
+            "Biểu 01",
+            "B5",
+            names=("Sở Y tê", "Sở Y tế"),
+        ),
+    ),
+    "name-ambiguous": (
+        lambda: xlsx(
+            {
+                "Biểu 01": b01_rows(
+                    *district_rows("UBND huyện Cờ Đỏ", 12),
+                    *district_rows("UBND quận Ninh Kiều", 14),
+                    good=False,
+                )
+            }
+        ),
+        Case(
+            lambda: b01([1, "Phòng Nội vụ", 12, 10, None], good=False),
+            "name-ambiguous",
+            "Biểu 01",
+            "B5",
+            names=("Phòng Nội vụ", "Cờ Đỏ", "Ninh Kiều"),
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize(("earlier", "case"), list(MATCHING.values()), ids=list(MATCHING))
+def test_name_matching_errors(engine, ingest, earlier, case):
+    assert ingest(earlier()).status == "accepted"
+    check_refused(engine, ingest, case)
+
+
+def test_good_row_beside_a_bad_one_stores_nothing(engine, ingest):
+    """A file with one bad cell is refused whole: its good rows are not stored either, and what
+    earlier uploads stored is unchanged."""
+    earlier = b01([2, "Sở Tư pháp", 45, 44, "Đã phê duyệt"])
+    assert ingest(earlier).status == "accepted"
+    before = table_counts(engine)
+    assert before["fact"] == 4
+    later = b01_rows([2, "Sở Tư pháp", 45, "bốn mươi", None], [3, "Sở Tài chính", 80, 78, None])
+    result = ingest(xlsx({"Biểu 01": later}))
+    assert result.status == "refused"
+    assert [(p.code, p.cell) for p in result.errors] == [("not-a-number", "D6")]
+    assert table_counts(engine) == before
+
+
+# ---------------------------------------------------------------- warnings (file accepted)
+
+
+WARNINGS = {
+    "unknown-column": Case(
+        lambda: b01(header=[*B01_HEADER, "Số điện thoại"]),
+        "unknown-column",
+        "Biểu 01",
+        "F3",
+        names=("Số điện thoại",),
+    ),
+    "new-unit": Case(lambda: b01(), "new-unit", "Biểu 01", "B5", names=("Sở Y tế",)),
+    "sheet-skipped": Case(
+        lambda: xlsx({"Hướng dẫn": [["Hướng dẫn ghi biểu"]], "Biểu 01": b01_rows()}),
+        "sheet-skipped",
+        "Hướng dẫn",
+        names=("Hướng dẫn",),
+    ),
+    "subtotal-formula-no-value": Case(
+        lambda: b01([2, "Sở Tư pháp", 45, 44, None], [None, "Cộng", "=SUM(C5:C6)", 159, None]),
+        "subtotal-formula-no-value",
+        "Biểu 01",
+        "C7",
+    ),
+    "file-extension-mismatch": Case(
+        lambda: ods([["Biểu số 01"], B01_HEADER[:4], B01_GOOD[:4]]),
+        "file-extension-mismatch",
+        names=(".ods",),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(WARNINGS.values()), ids=list(WARNINGS))
+def test_warning_does_not_block(engine, ingest, case):
+    result = ingest(case.content(), case.file_name)
+    assert result.status == "accepted", [(p.code, p.cell, p.message_vi) for p in result.errors]
+    assert not result.errors
+    check_problem(result, case, "warning")
+    assert table_counts(engine)["submission"] == 1
+    assert table_counts(engine)["fact"] >= 2
+
+
+def test_same_file_twice_changes_nothing(engine, ingest):
+    content = good_workbook()
+    assert ingest(content).status == "accepted"
+    before = table_counts(engine)
+    again = ingest(content, "ban_sao.xlsx")
+    assert again.status == "duplicate"
+    assert again.problems == []
+    assert table_counts(engine) == before
+
+
+def test_every_emitted_code_is_covered():
+    """Each code logged in etl/*.py has a case here (a new code needs a new test)."""
+    source = "\n".join(p.read_text() for p in (Path(__file__).parents[1] / "etl").glob("*.py"))
+    emitted = set(re.findall(r'\.(?:error|warning)\(\s*"([a-z-]+)"', source))
+    emitted |= {"not-integer", "negative-count", "not-a-number", "bad-date", "missing-date"}
+    covered = {c.code for c in WARNINGS.values()} | {m[1].code for m in MATCHING.values()}
+    covered |= {(c.values[0] if hasattr(c, "values") else c).code for c in ERRORS.values()}
+    covered.add("file-too-large")
+    assert emitted <= covered, emitted - covered
