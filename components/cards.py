@@ -16,7 +16,9 @@ def _line(label: str, value: str, test_id: str | None = None) -> html.Div:
     )
 
 
-def make_measure_card(title: str, figures: dict[str, Any], key: str) -> html.Div:
+def make_measure_card(
+    title: str, figures: dict[str, Any], key: str, sentence: str | None = None
+) -> html.Div:
     """A card: baseline 2021, current, reduced (done/pending), % of baseline, % of target."""
     lines = [
         _line(f"Năm {figures['baseline_year']}", fmt_number(figures["baseline"])),
@@ -38,7 +40,8 @@ def make_measure_card(title: str, figures: dict[str, Any], key: str) -> html.Div
             f"{key}-pct-of-target",
         ),
     ]
-    return html.Div([html.H2(title), *lines], className="card")
+    verdict = html.P(sentence, className="verdict", **{"data-testid": f"{key}-verdict"})
+    return html.Div([html.H2(title), *lines, verdict if sentence else None], className="card")
 
 
 def make_summary_cards(summary: dict[str, Any]) -> html.Div:

@@ -56,11 +56,15 @@ def style(fig: go.Figure, title: str, *, height: int = 360) -> go.Figure:
 def make_path_figure(path: Path, measure: str) -> go.Figure:
     """Quota year by year against the straight path to the 2026 target, with the projection."""
     fig = go.Figure()
-    fig.add_bar(
+    fig.add_scatter(
         x=path.years,
         y=path.actual,
         name="Số được giao",
-        marker_color=COLORS["actual"],
+        mode="lines+markers+text",
+        text=[f"{v:,.0f}".replace(",", ".") for v in path.actual],
+        textposition="top center",
+        line={"color": COLORS["actual"], "width": 3},
+        marker={"size": 8},
         hovertemplate="Năm %{x}: %{y:,d}<extra></extra>",
     )
     if path.planned:

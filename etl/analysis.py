@@ -125,8 +125,9 @@ def subtotals(table: pd.DataFrame, by: str) -> pd.DataFrame:
     """Sums of a unit table grouped by `district`, `sector` or `kind_label`, per measure."""
     if table.empty:
         return pd.DataFrame(columns=[by, "measure", "units", "baseline", "current", "reduced"])
+    blank = "Cấp thành phố" if by == "district" else "(không ghi)"
     grouped = (
-        table.fillna({by: "(không ghi)"})
+        table.fillna({by: blank})
         .groupby([by, "measure"], dropna=False)
         .agg(
             units=("unit_id", "count"),

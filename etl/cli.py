@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 from . import db, service
+from .load import IngestResult
 from .settings import load_settings
 
 
-def _print_results(results) -> int:  # noqa: ANN001
+def _print_results(results: list[IngestResult]) -> int:
     refused = 0
     for r in results:
         word = {

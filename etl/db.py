@@ -3,6 +3,7 @@ and in etl/load.py."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -69,7 +70,7 @@ def is_empty(engine: Engine) -> bool:
         return conn.execute(select(schema.submission.c.id).limit(1)).first() is None
 
 
-def latest_as_of(engine: Engine):  # noqa: ANN201 - date | None
+def latest_as_of(engine: Engine) -> dt.date | str | None:
     """The latest `Số liệu tính đến ngày` among stored returns."""
     with engine.connect() as conn:
         return conn.execute(

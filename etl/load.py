@@ -54,6 +54,7 @@ class IngestResult:
     counts: dict[str, int] = field(default_factory=dict)
     forms: list[str] = field(default_factory=list)
     as_of: dt.date | None = None
+    preview: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def accepted(self) -> bool:
@@ -204,6 +205,53 @@ def _stage(
                     continue
             staged["targets"].append((result, target, unit))
     return staged
+
+
+PREVIEW_ROWS = 500
+
+
+def preview_rows(staged: dict[str, list[Any]], limit: int = PREVIEW_ROWS) -> list[dict[str, Any]]:
+    """What the file would store, one row per unit row or event, for the upload page."""
+    rows: list[dict[str, Any]] = []
+    for result, row, unit in staged["units"][:limit]:
+        quota = {y: c.value for (f, y), c in sorted(row.yearly.items()) if f == "quota"}
+        rows.append(
+            {
+                "sheet": result.sheet,
+                "cell": row.name.ref,
+                "form": result.form,
+                "unit": unit.name,
+                "new_unit": unit.is_new,
+                "figures": "; ".join(f"{y}: {v}" for y, v in quota.items()),
+            }
+        )
+    for result, ev, before, after in staged["events"][: max(0, limit - len(rows))]:
+        rows.append(
+            {
+                "sheet": result.sheet,
+                "cell": ev.ref,
+                "form": result.form,
+                "unit": f"{ev.event_type} {ev.date:%d/%m/%Y}: "
+                + "; ".join(u.name for u in before)
+                + " → "
+                + "; ".join(u.name for u in after),
+                "new_unit": any(u.is_new for u in before + after),
+                "figures": "",
+            }
+        )
+    for result, target, _unit in staged["targets"]:
+        value = f"{target.pct}%" if target.pct is not None else str(target.count)
+        rows.append(
+            {
+                "sheet": result.sheet,
+                "cell": target.scope.ref,
+                "form": result.form,
+                "unit": f"{target.scope.value}: {target.measure}",
+                "new_unit": False,
+                "figures": f"giảm {value} so với năm {target.base_year}",
+            }
+        )
+    return rows
 
 
 def _return_year(result: SheetResult, row: UnitRow) -> int | None:
@@ -485,6 +533,7 @@ def ingest_bytes(
         with engine.begin() as conn:
             registry = _load_registry(conn)
             staged = _stage(sheets, registry, log)
+            result.preview = preview_rows(staged)
             if log.has_errors or dry_run:
                 raise _Refused
             stored_path = _store_original(uploads_dir, sha256, display_name, content)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -355,7 +356,7 @@ def _is_colnum_row(grid: Grid, r: int) -> bool:
                 numbers.append(float(m.group(1)))
         else:
             return False
-    return all(a < b for a, b in zip(numbers, numbers[1:], strict=False))
+    return all(a < b for a, b in itertools.pairwise(numbers))
 
 
 def find_columns(form: Form, grid: Grid) -> ColumnMap | None:

@@ -75,3 +75,41 @@ def table_counts(engine: Engine) -> dict[str, int]:
     names = ("submission", "unit", "fact", "job_position", "event", "event_unit", "target")
     with engine.connect() as conn:
         return {n: conn.execute(text(f"SELECT COUNT(*) FROM {n}")).scalar_one() for n in names}
+
+
+@pytest.fixture(scope="session")
+def sample_app(tmp_path_factory: pytest.TempPathFactory):
+    """The app module on a fresh SQLite database holding the sample city (one per session:
+    Dash registers page callbacks once per process)."""
+    import importlib
+
+    from etl.settings import ROOT, load_settings
+
+    data_dir = tmp_path_factory.mktemp("appdata")
+    url = f"sqlite:///{data_dir / 'app.sqlite3'}"
+    os.environ["DATA_DIR"] = str(data_dir)
+    os.environ["DATABASE_URL"] = url
+    engine = service.open_engine(url)
+    service.ingest_files(engine, sorted((ROOT / "data" / "sample").glob("*.xlsx")), load_settings())
+    engine.dispose()
+    module = importlib.import_module("app")
+    module.server.config["SAMPLE_DB"] = data_dir / "app.sqlite3"
+    return module
+
+
+@pytest.fixture
+def isolated_app(sample_app, tmp_path: Path):
+    """The app on a private copy of the sample database, for tests that upload."""
+    import shutil
+
+    from components import context
+
+    copy = tmp_path / "copy.sqlite3"
+    shutil.copy(sample_app.server.config["SAMPLE_DB"], copy)
+    extensions = sample_app.server.extensions
+    saved = {k: extensions[k] for k in (context.ENGINE_KEY, context.CACHE_KEY)}
+    extensions[context.ENGINE_KEY] = service.open_engine(f"sqlite:///{copy}")
+    extensions[context.CACHE_KEY] = service.DatasetCache()
+    yield sample_app
+    extensions[context.ENGINE_KEY].dispose()
+    extensions.update(saved)

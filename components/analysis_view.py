@@ -1,0 +1,120 @@
+"""The analysis page: are cuts equal across units ('cào bằng')? where are staff short?"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from dash import html
+
+from etl import analysis, metrics
+from etl.formatting import fmt_date, fmt_number, fmt_pct
+
+from .figures import make_shortage_figure, make_spread_figure
+from .overview import graph, make_behind_table
+
+
+def spread_sentence(stats: dict[str, Any]) -> str:
+    """A plain reading of the spread of per-unit reduction rates."""
+    if not stats.get("units"):
+        return "Chưa có đơn vị nào có số liệu năm 2021 để so sánh."
+    zero = stats["zero_share_pct"]
+    near = stats["near_median_share_pct"]
+    if near >= 60 and stats["median_pct"] > 0:
+        reading = "mức giảm khá đồng đều giữa các đơn vị — cần xem có tình trạng cào bằng không"
+    elif zero >= 50:
+        reading = "phần lớn đơn vị chưa giảm; việc giảm tập trung vào một số đơn vị"
+    else:
+        reading = "mức giảm khác nhau giữa các đơn vị, không cào bằng"
+    return (
+        f"{fmt_number(stats['units'])} đơn vị: trung vị giảm {fmt_pct(stats['median_pct'])}, "
+        f"độ lệch chuẩn {fmt_number(stats['std_pct'], 2)} điểm %; {fmt_pct(zero, 1)} đơn vị chưa "
+        f"giảm, {fmt_pct(near, 1)} đơn vị giảm trong khoảng ±1 điểm % quanh trung vị: {reading}."
+    )
+
+
+def make_analysis(
+    ds: metrics.Dataset,
+    summary: dict[str, Any],
+    flt: metrics.Filter,
+    as_of: dt.date,
+    measure: str,
+    include_pending: bool,
+    search: str = "",
+) -> list[Any]:
+    table = analysis.unit_table(ds, as_of, flt, include_pending=include_pending)
+    stats = analysis.spread(table, measure)
+    short = analysis.shortages(ds, as_of, flt)
+    short_rows = [
+        html.Tr(
+            [
+                html.Td(r.sector),
+                html.Td(fmt_number(r.units), className="num"),
+                html.Td(fmt_number(r.units_short), className="num"),
+                html.Td(fmt_number(r.current), className="num"),
+                html.Td(fmt_number(r.norm), className="num"),
+                html.Td(fmt_number(r.shortage), className="num"),
+            ]
+        )
+        for r in short.itertuples()
+    ]
+    head = ["Lĩnh vực", "Số đơn vị", "Đơn vị thiếu", "Được giao", "Định mức", "Thiếu"]
+    return [
+        html.P(
+            [html.Strong(summary["scope"]), f" — số liệu tính đến ngày {fmt_date(as_of)}"],
+            className="as-of",
+        ),
+        html.Div(
+            [
+                html.Div(
+                    [
+                        graph(
+                            make_spread_figure(
+                                stats.get("values", []), stats.get("median_pct"), measure
+                            ),
+                            "chart-spread",
+                            "muc_giam_tung_don_vi",
+                        ),
+                        html.P(
+                            spread_sentence(stats),
+                            className="verdict",
+                            **{"data-testid": "spread-sentence"},
+                        ),
+                    ],
+                    className="panel",
+                ),
+                html.Div(
+                    [
+                        html.H3("5 đơn vị còn xa chỉ tiêu nhất"),
+                        make_behind_table(analysis.furthest_behind(table, measure), search),
+                    ],
+                    className="panel",
+                ),
+            ],
+            className="grid-2",
+        ),
+        html.Div(
+            [
+                html.Div(
+                    graph(make_shortage_figure(short), "chart-shortage", "thieu_dinh_muc"),
+                    className="panel",
+                ),
+                html.Div(
+                    [
+                        html.H3("Thiếu so với định mức (đơn vị sự nghiệp)"),
+                        html.Table(
+                            [
+                                html.Thead(html.Tr([html.Th(h) for h in head])),
+                                html.Tbody(short_rows),
+                            ],
+                            className="table",
+                        )
+                        if short_rows
+                        else html.P("Chưa có số liệu định mức."),
+                    ],
+                    className="panel",
+                ),
+            ],
+            className="grid-2",
+        ),
+    ]

@@ -1,0 +1,202 @@
+"""The overview page's content, from a summary and the dataset: cards, paths, the rest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from dash import dcc, html
+
+from etl import analysis, metrics
+from etl.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
+
+from .cards import make_measure_card
+from .figures import make_path_figure, make_streamlined_figure
+
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "bieu_do"},
+    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+}
+
+
+def graph(figure: Any, graph_id: str | dict, filename: str) -> dcc.Graph:
+    """A chart whose camera button saves a PNG under a meaningful name."""
+    config = {**GRAPH_CONFIG, "toImageButtonOptions": {
+        **GRAPH_CONFIG["toImageButtonOptions"], "filename": filename}}  # fmt: skip
+    return dcc.Graph(id=graph_id, figure=figure, config=config, className="graph")
+
+
+def unit_link(unit_id: int, name: str, search: str = "") -> dcc.Link:
+    return dcc.Link(name, href=f"/don-vi/{unit_id}{search}")
+
+
+def _scope_line(summary: dict[str, Any]) -> html.P:
+    return html.P(
+        [
+            html.Strong(summary["scope"]),
+            f" — số liệu tính đến ngày {fmt_date(summary['as_of'])}",
+        ],
+        className="as-of",
+    )
+
+
+def _stat(label: str, value: str, test_id: str | None = None) -> html.Div:
+    attrs = {"data-testid": test_id} if test_id else {}
+    return html.Div(
+        [html.Div(value, className="stat-value", **attrs), html.Div(label)], className="stat"
+    )
+
+
+INTERNAL_LABELS = {"phong": "phòng", "khoa": "khoa", "chi_nhanh": "chi nhánh", "khac": "khác"}
+
+
+def internal_sentence(internal: dict[str, int]) -> str:
+    """`Giảm 21 tổ chức bên trong: 14 phòng, 02 khoa, 05 chi nhánh.`"""
+    total = sum(internal.values())
+    if not total:
+        return "Chưa giảm tổ chức bên trong."
+    parts = [f"{fmt_count_prose(v)} {INTERNAL_LABELS[k]}" for k, v in internal.items() if v]
+    return f"Giảm {fmt_number(total)} tổ chức bên trong: {', '.join(parts)}."
+
+
+def make_reorg_panel(reorg: dict[str, Any]) -> html.Div:
+    sn = reorg["don_vi_su_nghiep"]
+    hc = reorg["co_quan_hanh_chinh"]
+    ir = sn["internal_reduced"]
+    return html.Div(
+        [
+            html.H3("Sắp xếp tổ chức bộ máy"),
+            html.Div(
+                [
+                    _stat("ĐVSNCL giảm", fmt_number(sn["reduced"])),
+                    _stat("ĐVSNCL thành lập mới", fmt_number(sn["established"])),
+                    _stat("Đơn vị kiện toàn bên trong", fmt_number(sn["restructured"])),
+                    _stat("Cơ quan hành chính giảm", fmt_number(hc["reduced"])),
+                ],
+                className="stats",
+            ),
+            html.P(internal_sentence(ir)),
+        ],
+        className="panel",
+    )
+
+
+def make_job_panel(jp: dict[str, Any], ineligible: list[dict[str, Any]]) -> html.Div:
+    hc, sn = jp["co_quan_hanh_chinh"], jp["don_vi_su_nghiep"]
+    sn_pct = sn["approved"] / sn["eligible"] * 100 if sn["eligible"] else None
+    hc_pct = hc["approved"] / hc["eligible"] * 100 if hc["eligible"] else None
+    return html.Div(
+        [
+            html.H3("Phê duyệt vị trí việc làm"),
+            html.Div(
+                [
+                    _stat(
+                        f"cơ quan hành chính ({fmt_pct(hc_pct)})",
+                        f"{fmt_number(hc['approved'])}/{fmt_number(hc['eligible'])}",
+                    ),
+                    _stat(
+                        f"ĐVSNCL đủ điều kiện ({fmt_pct(sn_pct)})",
+                        f"{fmt_number(sn['approved'])}/{fmt_number(sn['eligible'])}",
+                    ),
+                    _stat("ĐVSNCL chưa đủ điều kiện", fmt_count_prose(sn["ineligible"])),
+                ],
+                className="stats",
+            ),
+            html.Ul(
+                [html.Li(f"{u['name']}: {u['reason'] or 'không ghi lý do'}") for u in ineligible],
+                className="small",
+            )
+            if ineligible
+            else None,
+        ],
+        className="panel",
+    )
+
+
+def make_behind_table(table: pd.DataFrame, search: str) -> html.Table:
+    """The units furthest from their share of the target."""
+    head = html.Tr(
+        [html.Th(h) for h in ("Đơn vị", "Năm 2021", "Đã giảm", "Chỉ tiêu", "Còn thiếu", "Đạt")]
+    )
+    rows = [
+        html.Tr(
+            [
+                html.Td(unit_link(int(r.unit_id), r.name, search)),
+                html.Td(fmt_number(r.baseline), className="num"),
+                html.Td(fmt_number(r.reduced), className="num"),
+                html.Td(fmt_number(r.target, 1), className="num"),
+                html.Td(fmt_number(r.gap, 1), className="num"),
+                html.Td(fmt_pct(r.pct_of_target), className="num"),
+            ]
+        )
+        for r in table.itertuples()
+    ]
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="table")
+
+
+def make_overview(
+    ds: metrics.Dataset,
+    summary: dict[str, Any],
+    flt: metrics.Filter,
+    as_of: dt.date,
+    search: str = "",
+) -> list[Any]:
+    """Everything on the overview page for one view."""
+    blocks: list[Any] = [_scope_line(summary)]
+    if summary["missing"]:
+        blocks.append(
+            html.Div(
+                [
+                    f"{fmt_number(len(summary['missing']))} đơn vị chưa báo cáo đủ số liệu "
+                    "các năm; ",
+                    dcc.Link("xem danh sách", href=f"/theo-doi{search}"),
+                    ".",
+                ],
+                className="notice",
+            )
+        )
+    cards, charts = [], []
+    titles = {
+        "cong_chuc": "Biên chế công chức",
+        "nguoi_lam_viec": "Số lượng người làm việc hưởng lương từ NSNN",
+    }
+    table = analysis.unit_table(ds, as_of, flt)
+    for measure, title in titles.items():
+        path = analysis.yearly_path(ds, flt, measure, as_of, summary[measure])
+        key = measure.replace("_", "-")
+        cards.append(make_measure_card(title, summary[measure], key, path.sentence_vi))
+        charts.append(
+            graph(make_path_figure(path, measure), f"chart-path-{key}", f"lo_trinh_{measure}")
+        )
+    blocks += [html.Div(cards, className="cards"), html.Div(charts, className="grid-2")]
+    blocks.append(
+        html.Div(
+            [
+                html.Div(
+                    graph(
+                        make_streamlined_figure(summary["streamlined"]),
+                        "chart-streamlined",
+                        "tinh_gian",
+                    ),
+                    className="panel",
+                ),
+                make_reorg_panel(summary["reorganization"]),
+                make_job_panel(summary["job_positions"], summary["job_positions_ineligible"]),
+            ],
+            className="grid-3",
+        )
+    )
+    behind = [
+        html.Div(
+            [
+                html.H3(f"5 đơn vị còn xa chỉ tiêu nhất — {analysis.MEASURE_LABELS[m].lower()}"),
+                make_behind_table(analysis.furthest_behind(table, m), search),
+            ],
+            className="panel",
+        )
+        for m in titles
+    ]
+    blocks.append(html.Div(behind, className="grid-2"))
+    return blocks

@@ -1,0 +1,117 @@
+"""The reorganisation page: events over time, totals, and the lineage of a chosen unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from dash import html
+
+from etl import analysis, metrics
+from etl.formatting import fmt_date, fmt_number
+
+from .figures import make_reorg_figure
+from .grids import column, make_grid
+from .overview import graph, make_reorg_panel
+
+
+def events_frame(ds: metrics.Dataset, as_of: dt.date) -> pd.DataFrame:
+    """One row per event with its units, newest first."""
+    if ds.events.empty:
+        return pd.DataFrame(columns=["date", "event_type", "before", "after", "doc_ref", "source"])
+    events = ds.events[ds.events["effective_date"] <= as_of]
+    names = ds.units["name"]
+    eu = ds.event_units
+    rows = []
+    for ev in events.itertuples():
+        group = eu[eu["event_id"] == ev.id]
+        before = set(group.loc[group["role"] == "before", "unit_id"])
+        after = set(group.loc[group["role"] == "after", "unit_id"])
+        rows.append(
+            {
+                "date": ev.effective_date.isoformat(),
+                "date_vi": fmt_date(ev.effective_date),
+                "event_type": ev.event_type,
+                "before": "; ".join(names[u] for u in sorted(before - after)),
+                "after": "; ".join(names[u] for u in sorted(after)),
+                "internal": int(
+                    ev.internal_phong + ev.internal_khoa + ev.internal_chi_nhanh + ev.internal_khac
+                ),
+                "doc_ref": ev.doc_ref,
+                "source": f"{ev.sheet}!{ev.cell}",
+            }
+        )
+    return pd.DataFrame(rows).sort_values("date", ascending=False)
+
+
+def make_reorg(ds: metrics.Dataset, summary: dict[str, Any], as_of: dt.date) -> list[Any]:
+    timeline = analysis.reorg_timeline(ds, as_of)
+    frame = events_frame(ds, as_of)
+    return [
+        html.P(
+            [
+                html.Strong(summary["scope"]),
+                f" — đến ngày {fmt_date(as_of)}; {fmt_number(len(frame))} sự kiện",
+            ],
+            className="as-of",
+        ),
+        html.Div(
+            [
+                html.Div(
+                    graph(make_reorg_figure(timeline), "chart-reorg", "sap_xep_theo_nam"),
+                    className="panel",
+                ),
+                make_reorg_panel(summary["reorganization"]),
+            ],
+            className="grid-2",
+        ),
+        html.Div(
+            [
+                html.H3("Các sự kiện sắp xếp, kiện toàn"),
+                make_grid(
+                    "reorg-events",
+                    frame,
+                    [
+                        column("date", "Ngày hiệu lực", "date"),
+                        column("event_type", "Hình thức"),
+                        column("before", "Đơn vị không còn", minWidth=220),
+                        column("after", "Đơn vị sau sắp xếp", minWidth=220),
+                        column("internal", "Tổ chức bên trong giảm", "number"),
+                        column("doc_ref", "Văn bản"),
+                        column("source", "Ô nguồn"),
+                    ],
+                    height_px=420,
+                    csv_name="sap_xep_to_chuc.csv",
+                ),
+            ],
+            className="panel",
+        ),
+    ]
+
+
+def make_lineage(ds: metrics.Dataset, unit_id: int | None) -> Any:
+    if unit_id is None:
+        return html.P("Chọn một đơn vị để xem quá trình sắp xếp.", className="small")
+    events = analysis.lineage(ds, unit_id)
+    if not events:
+        return html.P("Đơn vị này chưa có sự kiện sắp xếp nào.", className="small")
+    return html.Ol(
+        [
+            html.Li(
+                [
+                    html.Strong(f"{fmt_date(e['date'])} — {e['event_type']}"),
+                    f": {'; '.join(e['before']) or '—'} → {'; '.join(e['after']) or '—'}",
+                    html.Span(f" ({e['doc_ref'] or 'không ghi văn bản'})", className="small"),
+                ]
+            )
+            for e in events
+        ]
+    )
+
+
+def lineage_options(ds: metrics.Dataset) -> list[dict[str, Any]]:
+    """Units that took part in an event, for the lineage picker."""
+    ids_ = sorted(set(ds.event_units["unit_id"])) if len(ds.event_units) else []
+    units = ds.units.loc[[i for i in ids_ if i in ds.units.index]].sort_values("name")
+    return [{"label": n, "value": int(i)} for i, n in zip(units["id"], units["name"], strict=True)]

@@ -1,0 +1,148 @@
+"""The upload page's pieces: per-file result, problems table, preview, template links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import dcc, html
+
+from etl.formatting import fmt_number
+from etl.forms import FORMS
+
+from . import ids
+from .grids import column, make_grid
+
+STATUS_TEXT = {
+    "checked": ("Hợp lệ — sẵn sàng lưu", "ok"),
+    "accepted": ("Đã lưu", "ok"),
+    "duplicate": ("Tệp này đã được nộp trước đây — không thay đổi gì", "info"),
+    "refused": ("Bị từ chối — chưa lưu gì", "bad"),
+}
+
+
+def make_templates_links() -> html.Div:
+    return html.Div(
+        [
+            html.Span("Tải biểu mẫu trống: "),
+            *[
+                html.A(
+                    f"Biểu {code}",
+                    href=f"/templates/{code}.xlsx",
+                    className="template-link",
+                    title=form.title.capitalize(),
+                )
+                for code, form in sorted(FORMS.items())
+            ],
+        ],
+        className="templates",
+    )
+
+
+def make_file_result(item: dict[str, Any], index: int) -> html.Div:
+    """One uploaded file: status, problems (sheet, cell, value, message), preview."""
+    label, tone = STATUS_TEXT[item["status"]]
+    problems = item["problems"]
+    errors = [p for p in problems if p["severity"] == "error"]
+    warnings = [p for p in problems if p["severity"] != "error"]
+    children: list[Any] = [
+        html.Div(
+            [
+                html.Strong(item["file_name"]),
+                html.Span(label, className=f"badge badge-{tone}", **{"data-testid": "file-status"}),
+            ],
+            className="file-head",
+        )
+    ]
+    if errors:
+        children.append(
+            html.P(
+                f"{fmt_number(len(errors))} lỗi cần sửa"
+                + (f", {fmt_number(len(warnings))} lưu ý" if warnings else "")
+                + ". Sửa các ô dưới đây rồi nộp lại; có thể tải tệp đã được đánh dấu lỗi.",
+                className="small",
+            )
+        )
+        children.append(
+            html.Button(
+                "Tải tệp đã đánh dấu lỗi",
+                id={"role": "annotate", "index": index},
+                className="button",
+            )
+        )
+    if problems:
+        rows = [
+            {
+                "severity": "Lỗi" if p["severity"] == "error" else "Lưu ý",
+                "sheet": p["sheet"],
+                "cell": p["cell"],
+                "value": p["value"],
+                "message": p["message_vi"],
+                "code": p["code"],
+            }
+            for p in errors + warnings
+        ]
+        import pandas as pd
+
+        children.append(
+            make_grid(
+                {"role": "problems", "index": index},
+                pd.DataFrame(rows),
+                [
+                    column("severity", "Mức", maxWidth=90),
+                    column("sheet", "Trang", maxWidth=130),
+                    column("cell", "Ô", maxWidth=80),
+                    column("value", "Giá trị", maxWidth=160),
+                    column("message", "Nội dung", minWidth=420, wrapText=True, autoHeight=True),
+                    column("code", "Mã lỗi", maxWidth=170),
+                ],
+                height_px=min(420, 90 + 42 * len(rows)),
+                csv_name="loi.csv",
+            )
+        )
+    preview = item.get("preview") or []
+    if preview and not errors:
+        import pandas as pd
+
+        children.append(html.H4(f"Sẽ lưu {fmt_number(len(preview))} dòng (xem trước)"))
+        frame = pd.DataFrame(preview)
+        frame["new_unit"] = frame["new_unit"].map({True: "mới", False: ""})
+        children.append(
+            make_grid(
+                {"role": "preview", "index": index},
+                frame,
+                [
+                    column("sheet", "Trang", maxWidth=130),
+                    column("cell", "Ô", maxWidth=80),
+                    column("unit", "Đơn vị / sự kiện", minWidth=300),
+                    column("new_unit", "Đơn vị mới", maxWidth=110),
+                    column("figures", "Số được giao theo năm", minWidth=240),
+                ],
+                height_px=min(360, 90 + 42 * len(preview)),
+                csv_name="xem_truoc.csv",
+            )
+        )
+    return html.Div(children, className=f"panel file-result file-{tone}")
+
+
+def make_results(items: list[dict[str, Any]]) -> list[Any]:
+    if not items:
+        return []
+    ready = sum(1 for i in items if i["status"] == "checked")
+    out: list[Any] = [make_file_result(item, n) for n, item in enumerate(items)]
+    if ready:
+        out.insert(
+            0,
+            html.Div(
+                [
+                    html.Span(f"{fmt_number(ready)} tệp hợp lệ. "),
+                    html.Button(
+                        "Lưu các tệp hợp lệ", id=ids.UP_CONFIRM, className="button primary"
+                    ),
+                ],
+                className="confirm-bar",
+            ),
+        )
+    return out
+
+
+__all__ = ["dcc", "make_results", "make_templates_links"]

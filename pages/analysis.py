@@ -1,0 +1,39 @@
+"""Phân tích: the spread of per-unit cuts and shortages against sector norms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, callback, dcc, html
+
+from components import context, ids
+from components.analysis_view import make_analysis
+from pages.units import MEASURE_CHOICES
+
+dash.register_page(__name__, path="/phan-tich", name="Phân tích", title="Phân tích")
+
+
+def layout(**_query: str) -> html.Div:
+    return html.Div(
+        [
+            dcc.RadioItems(
+                id=ids.AN_MEASURE,
+                options=MEASURE_CHOICES,
+                value="nguoi_lam_viec",
+                inline=True,
+                className="radio toolbar",
+            ),
+            dcc.Loading(html.Div(id=ids.AN_CONTENT), type="dot", delay_show=300),
+        ]
+    )
+
+
+@callback(
+    Output(ids.AN_CONTENT, "children"), Input(ids.URL, "search"), Input(ids.AN_MEASURE, "value")
+)
+def render_analysis(search: str | None, measure: str) -> list[Any]:
+    summary, flt, as_of, view = context.view_summary(search)
+    return make_analysis(
+        context.dataset(), summary, flt, as_of, measure, view.include_pending, search or ""
+    )

@@ -1,0 +1,42 @@
+"""Theo dõi nộp báo cáo: who has sent which forms for a period, and who is still missing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, callback, dcc, html
+
+from components import context, ids
+from components.tracker_view import make_tracker, reporting_years
+
+dash.register_page(
+    __name__, path="/theo-doi", name="Theo dõi nộp báo cáo", title="Theo dõi nộp báo cáo"
+)
+
+
+def layout(**_query: str) -> html.Div:
+    years = reporting_years(context.dataset())
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Label("Kỳ báo cáo (năm)", htmlFor=ids.TR_YEAR),
+                    dcc.Dropdown(
+                        id=ids.TR_YEAR,
+                        options=[{"label": f"Năm {y}", "value": y} for y in years],
+                        value=years[0] if years else None,
+                        clearable=False,
+                    ),
+                ],
+                className="filter toolbar",
+            ),
+            dcc.Loading(html.Div(id=ids.TR_CONTENT), type="dot", delay_show=300),
+        ]
+    )
+
+
+@callback(Output(ids.TR_CONTENT, "children"), Input(ids.URL, "search"), Input(ids.TR_YEAR, "value"))
+def render_tracker(search: str | None, year: int | None) -> list[Any]:
+    _summary, _flt, as_of, _view = context.view_summary(search)
+    return make_tracker(context.dataset(), year, as_of)

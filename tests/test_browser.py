@@ -1,0 +1,72 @@
+"""A few browser tests in headless Chromium (Debian `chromium` + `chromium-driver`), driven by
+dash[testing]'s dash_duo. Without Chromium they are skipped, and pytest -ra says why."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.builders import form01, workbook_bytes
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (CHROMIUM and CHROMEDRIVER),
+        reason="trình duyệt không có sẵn / Chromium not installed: "
+        "sudo apt-get install chromium chromium-driver (CI installs them in .ci/run)",
+    ),
+]
+if CHROMIUM:
+    os.environ.setdefault("DASH_TEST_CHROMEPATH", CHROMIUM)
+
+WAIT_S = 20
+
+
+def _severe(logs) -> list:
+    return [entry for entry in logs or [] if entry.get("level") == "SEVERE"]
+
+
+def test_overview_shows_the_seed_figures(dash_duo, sample_app):
+    dash_duo.start_server(sample_app.app)
+    dash_duo.wait_for_text_to_equal("[data-testid=cong-chuc-pct-of-target]", "20,43%", WAIT_S)
+    dash_duo.wait_for_text_to_equal("[data-testid=nguoi-lam-viec-pct-of-target]", "81,7%", WAIT_S)
+    assert dash_duo.find_element("[data-testid=cong-chuc-pct]").text == "1,02%"
+    assert _severe(dash_duo.get_logs()) == []
+
+
+def _upload(dash_duo, path) -> None:
+    dash_duo.find_element("#upload-files input[type=file]").send_keys(str(path))
+
+
+def test_uploading_a_bad_return_shows_its_cell(dash_duo, isolated_app, tmp_path):
+    bad = tmp_path / "loi.xlsx"
+    bad.write_bytes(workbook_bytes(form01([[1, "Sở Nội vụ", 43, 43, -2, 42]])))
+    dash_duo.start_server(isolated_app.app)
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/nop-bao-cao", WAIT_S)
+    _upload(dash_duo, bad)
+    dash_duo.wait_for_contains_text("[data-testid=file-status]", "Bị từ chối", WAIT_S)
+    dash_duo.wait_for_contains_text("#upload-results", "E11", WAIT_S)
+    dash_duo.wait_for_contains_text("#upload-results", "là số âm", WAIT_S)
+    assert _severe(dash_duo.get_logs()) == []
+
+
+def test_uploading_a_good_return_changes_the_figures(dash_duo, isolated_app, tmp_path):
+    good = tmp_path / "so_noi_vu.xlsx"
+    good.write_bytes(
+        workbook_bytes(form01([[1, "Sở Nội vụ", None, None, None, 20]], title=[["Biểu số 01"]]))
+    )
+    dash_duo.start_server(isolated_app.app)
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/nop-bao-cao", WAIT_S)
+    _upload(dash_duo, good)
+    dash_duo.wait_for_contains_text("[data-testid=file-status]", "Hợp lệ", WAIT_S)
+    dash_duo.find_element("#upload-confirm").click()
+    dash_duo.wait_for_contains_text("[data-testid=upload-saved]", "Đã lưu 1 tệp", WAIT_S)
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/?as_of=2024-06-30", WAIT_S)
+    dash_duo.wait_for_element("[data-testid=cong-chuc-pct-of-target]", WAIT_S)
+    shown = dash_duo.find_element("[data-testid=cong-chuc-pct-of-target]").text
+    assert shown not in ("20,43%", "")
+    assert _severe(dash_duo.get_logs()) == []
