@@ -22,12 +22,9 @@ def events_frame(ds: metrics.Dataset, as_of: dt.date) -> pd.DataFrame:
         return pd.DataFrame(columns=["date", "event_type", "before", "after", "doc_ref", "source"])
     events = ds.events[ds.events["effective_date"] <= as_of]
     names = ds.units["name"]
-    eu = ds.event_units
     rows = []
     for ev in events.itertuples():
-        group = eu[eu["event_id"] == ev.id]
-        before = set(group.loc[group["role"] == "before", "unit_id"])
-        after = set(group.loc[group["role"] == "after", "unit_id"])
+        before, after = ds.event_sets.get(ev.id, (frozenset(), frozenset()))
         rows.append(
             {
                 "date": ev.effective_date.isoformat(),

@@ -76,11 +76,10 @@ def unit_table(
     units["done"] = units["baseline"] - units["current"].astype(float)
     units["reduced"] = units["done"] + (units["pending"] if include_pending else 0)
     units["reduced_pct"] = units["reduced"] / units["baseline"].where(units["baseline"] > 0) * 100
-    pct_by_measure = {
-        m: _city_pct(ds, m) for m in ("cong_chuc", "nguoi_lam_viec")
-    }  # the city's percentage, applied to each unit
+    pct_by_measure = {m: _city_pct(ds, m) for m in ("cong_chuc", "nguoi_lam_viec")}
+    own = _own_targets(ds)
     units["target"] = [
-        _unit_target(ds, uid, m, b, pct_by_measure[m])
+        _unit_target(own.get((uid, m)), b, pct_by_measure[m])
         for uid, m, b in zip(units["id"], units["measure"], units["baseline"], strict=True)
     ]
     units["pct_of_target"] = units["reduced"] / units["target"].where(units["target"] > 0) * 100
@@ -104,18 +103,30 @@ def _city_pct(ds: Dataset, measure: str) -> float | None:
     return float(rows.iloc[-1]["pct"]) if len(rows) else None
 
 
-def _unit_target(
-    ds: Dataset, unit_id: int, measure: str, baseline: float, city_pct: float | None
-) -> float | None:
+def _own_targets(ds: Dataset) -> dict[tuple[int, str], tuple[Any, Any]]:
+    """(unit, measure) → (count, pct) of the plan rows that name one unit."""
     t = ds.targets
-    if len(t):
-        own = t[(t["measure"] == measure) & (t["scope_unit_id"] == unit_id)]
-        if len(own):
-            row = own.iloc[-1]
-            if pd.notna(row["count"]):
-                return float(row["count"])
-            if pd.notna(row["pct"]):
-                return float(row["pct"]) / 100 * baseline
+    if t.empty:
+        return {}
+    rows = t[t["scope_unit_id"].notna()]
+    return {
+        (int(u), m): (c, p)
+        for u, m, c, p in zip(
+            rows["scope_unit_id"], rows["measure"], rows["count"], rows["pct"], strict=True
+        )
+    }
+
+
+def _unit_target(
+    own: tuple[Any, Any] | None, baseline: float, city_pct: float | None
+) -> float | None:
+    """A unit's own plan row, else the city's percentage applied to its baseline."""
+    if own is not None:
+        count, pct = own
+        if pd.notna(count):
+            return float(count)
+        if pd.notna(pct):
+            return float(pct) / 100 * baseline
     if city_pct is None or pd.isna(baseline):
         return None
     return city_pct / 100 * baseline
@@ -272,12 +283,9 @@ def reorg_timeline(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
     if ds.events.empty:
         return pd.DataFrame(columns=columns)
     events = ds.events[ds.events["effective_date"] <= as_of]
-    eu = ds.event_units
     rows = []
     for ev in events.itertuples():
-        group = eu[eu["event_id"] == ev.id]
-        before = set(group.loc[group["role"] == "before", "unit_id"])
-        after = set(group.loc[group["role"] == "after", "unit_id"])
+        before, after = ds.event_sets.get(ev.id, (frozenset(), frozenset()))
         created, ceased = len(after - before), len(before - after)
         established = created if ev.event_type == "Thành lập mới" else 0
         reduced = 0 if ev.event_type == "Thành lập mới" else ceased - created
@@ -288,19 +296,16 @@ def reorg_timeline(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
 
 def lineage(ds: Dataset, unit_id: int) -> list[dict[str, Any]]:
     """Every event that touched a unit or its predecessors, oldest first."""
-    eu = ds.event_units
-    if eu.empty:
+    if not ds.event_sets:
         return []
     seen, frontier = {unit_id}, [unit_id]
     event_ids: set[int] = set()
     while frontier:
         current = frontier.pop()
-        touching = set(eu.loc[eu["unit_id"] == current, "event_id"])
+        touching = {e for e, (b, a) in ds.event_sets.items() if current in b or current in a}
         for event_id in touching - event_ids:
             event_ids.add(event_id)
-            group = eu[eu["event_id"] == event_id]
-            before = set(group.loc[group["role"] == "before", "unit_id"])
-            after = set(group.loc[group["role"] == "after", "unit_id"])
+            before, after = ds.event_sets[event_id]
             if current in after:
                 for pred in before - seen:
                     seen.add(pred)
@@ -308,15 +313,15 @@ def lineage(ds: Dataset, unit_id: int) -> list[dict[str, Any]]:
     names = ds.units["name"]
     out = []
     for ev in ds.events[ds.events["id"].isin(event_ids)].sort_values("effective_date").itertuples():
-        group = eu[eu["event_id"] == ev.id]
+        before, after = ds.event_sets[ev.id]
         out.append(
             {
                 "event_id": int(ev.id),
                 "date": ev.effective_date,
                 "event_type": ev.event_type,
                 "doc_ref": ev.doc_ref,
-                "before": [names[u] for u in group.loc[group["role"] == "before", "unit_id"]],
-                "after": [names[u] for u in group.loc[group["role"] == "after", "unit_id"]],
+                "before": sorted(names[u] for u in before),
+                "after": sorted(names[u] for u in after),
                 "sheet": ev.sheet,
                 "cell": ev.cell,
                 "submission_id": int(ev.submission_id),

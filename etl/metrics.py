@@ -53,6 +53,10 @@ class Dataset:
     event_units: pd.DataFrame
     targets: pd.DataFrame  # latest per (scope, measure)
     submissions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # event id → (units before, units after), built once
+    event_sets: dict[int, tuple[frozenset[int], frozenset[int]]] = field(default_factory=dict)
+    # results derived from this (immutable) data, e.g. lineage homes per cut-off
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
 
 def latest_by(frame: pd.DataFrame, keys: list[str], order: str = "submission_id") -> pd.DataFrame:
@@ -77,7 +81,14 @@ def build_dataset(tables: dict[str, pd.DataFrame]) -> Dataset:
     event_units = (
         event_units[event_units["event_id"].isin(events["id"])] if len(events) else event_units
     )
+    sets: dict[int, tuple[set[int], set[int]]] = {}
+    for event_id, role, unit_id in event_units[["event_id", "role", "unit_id"]].itertuples(
+        index=False
+    ):
+        before, after = sets.setdefault(int(event_id), (set(), set()))
+        (before if role == "before" else after).add(int(unit_id))
     return Dataset(
+        event_sets={k: (frozenset(b), frozenset(a)) for k, (b, a) in sets.items()},
         units=units.set_index("id", drop=False),
         facts=latest_by(facts, ["unit_id", "measure", "status", "year"]),
         fact_history=facts,
@@ -94,21 +105,21 @@ def build_dataset(tables: dict[str, pd.DataFrame]) -> Dataset:
 
 def exists_at(units: pd.DataFrame, when: dt.date) -> pd.Series:
     """Units that exist on `when`: established on or before it, not ended by it."""
-    started = units["valid_from"].map(lambda d: d is None or pd.isna(d) or d <= when)
-    not_ended = units["valid_to"].map(lambda d: d is None or pd.isna(d) or d > when)
-    return started & not_ended
+    moment = pd.Timestamp(when)
+    valid_from = pd.to_datetime(units["valid_from"])
+    valid_to = pd.to_datetime(units["valid_to"])
+    return (valid_from.isna() | (valid_from <= moment)) & (valid_to.isna() | (valid_to > moment))
 
 
 def successors(ds: Dataset, as_of: dt.date) -> dict[int, list[int]]:
     """Lineage edges (predecessor → successors) from events up to the cut-off."""
     if ds.events.empty:
         return {}
-    events = ds.events[ds.events["effective_date"] <= as_of]
-    eu = ds.event_units[ds.event_units["event_id"].isin(events["id"])]
     edges: dict[int, list[int]] = defaultdict(list)
-    for _event_id, group in eu.groupby("event_id"):
-        before = set(group.loc[group["role"] == "before", "unit_id"])
-        after = set(group.loc[group["role"] == "after", "unit_id"])
+    for event_id, date in zip(ds.events["id"], ds.events["effective_date"], strict=True):
+        if date > as_of or event_id not in ds.event_sets:
+            continue
+        before, after = ds.event_sets[event_id]
         if after:
             for predecessor in before - after:
                 edges[predecessor].extend(sorted(after))
@@ -121,6 +132,9 @@ def home_units(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
     An existing unit is its own home; an ended one follows lineage to the successors that
     exist at the cut-off (weight split equally); a dissolved one with none stays its own home.
     """
+    key = ("homes", as_of)
+    if key in ds.memo:
+        return ds.memo[key]
     existing = set(ds.units.index[exists_at(ds.units, as_of)])
     edges = successors(ds, as_of)
     memo: dict[int, dict[int, float]] = {}
@@ -145,7 +159,8 @@ def home_units(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
         for unit_id in ds.units.index
         for home, weight in resolve(int(unit_id), frozenset()).items()
     ]
-    return pd.DataFrame(rows, columns=["unit_id", "home_id", "weight"])
+    ds.memo[key] = pd.DataFrame(rows, columns=["unit_id", "home_id", "weight"])
+    return ds.memo[key]
 
 
 def predecessors_of(ds: Dataset, unit_id: int, as_of: dt.date) -> list[int]:
@@ -383,13 +398,10 @@ def reorganization(
         ]
     )
     restructured: dict[str, set[int]] = defaultdict(set)
-    eu = ds.event_units.groupby("event_id")
     for ev in events.itertuples():
-        if ev.id not in eu.groups:
+        if ev.id not in ds.event_sets:
             continue
-        group = eu.get_group(ev.id)
-        before = set(group.loc[group["role"] == "before", "unit_id"])
-        after = set(group.loc[group["role"] == "after", "unit_id"])
+        before, after = ds.event_sets[ev.id]
         if not (before | after) & scope_homes:
             continue
         bucket = out["don_vi_su_nghiep" if ev.unit_kind == SU_NGHIEP else "co_quan_hanh_chinh"]

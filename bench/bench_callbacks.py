@@ -1,0 +1,127 @@
+"""Server time of every dashboard callback on the sample city, through Flask's test client.
+
+    .venv/bin/python bench/bench_callbacks.py [--repeat 20]
+
+Loads data/sample into a temporary SQLite database, then posts each callback's request to
+/_dash-update-component as the browser would, and prints median and p95 in ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+VIEW = "?as_of=2024-06-30"
+
+
+def payload(output: str, inputs: list[tuple[str, str, object]]) -> dict:
+    out_id, prop = output.rsplit(".", 1)
+    return {
+        "output": output,
+        "outputs": {"id": out_id, "property": prop},
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+        "state": [],
+    }
+
+
+def page(path: str) -> dict:
+    """The request Dash pages sends to render a page's layout."""
+    return {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": path},
+            {"id": "_pages_location", "property": "search", "value": VIEW},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [],
+    }
+
+
+CALLBACKS = {
+    "page layout: unit": page("/don-vi/5"),
+    "page layout: reorganisation": page("/sap-xep"),
+    "page layout: tracker": page("/theo-doi"),
+    "overview": payload("overview-content.children", [("url", "search", VIEW)]),
+    "overview (Cờ Đỏ)": payload(
+        "overview-content.children", [("url", "search", VIEW + "&district=Cờ Đỏ")]
+    ),
+    "units (người làm việc)": payload(
+        "units-content.children",
+        [
+            ("url", "search", VIEW),
+            ("units-measure", "value", "nguoi_lam_viec"),
+            ("units-group-by", "value", "district"),
+        ],
+    ),
+    "units (công chức)": payload(
+        "units-content.children",
+        [
+            ("url", "search", VIEW),
+            ("units-measure", "value", "cong_chuc"),
+            ("units-group-by", "value", "sector"),
+        ],
+    ),
+    "analysis": payload(
+        "analysis-content.children",
+        [("url", "search", VIEW), ("analysis-measure", "value", "nguoi_lam_viec")],
+    ),
+    "reorganisation": payload("reorg-content.children", [("url", "search", VIEW)]),
+    "lineage": payload("reorg-lineage.children", [("reorg-unit", "value", 1)]),
+    "tracker": payload(
+        "tracker-content.children", [("url", "search", VIEW), ("tracker-year", "value", 2024)]
+    ),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["DATA_DIR"] = tmp
+        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+        from etl import service
+        from etl.settings import load_settings
+
+        engine = service.open_engine()
+        service.ingest_files(engine, sorted((ROOT / "data/sample").glob("*.xlsx")), load_settings())
+        import app as app_module
+
+        client = app_module.server.test_client()
+        client.get("/")  # first request builds the cache
+        print(f"callback server time on the sample city, {args.repeat} runs each")
+        print(f"  {'callback':28} {'median ms':>10} {'p95 ms':>8}")
+        for name, body in CALLBACKS.items():
+            times = []
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                response = client.post("/_dash-update-component", json=body)
+                times.append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200, (name, response.data[:300])
+            times.sort()
+            p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+            print(f"  {name:28} {statistics.median(times):10.1f} {p95:8.1f}")
+        times = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            client.get("/_dash-layout")
+            times.append((time.perf_counter() - start) * 1000)
+        times.sort()
+        print(f"  {'shell layout (filters)':28} {statistics.median(times):10.1f} {times[-1]:8.1f}")
+
+
+if __name__ == "__main__":
+    main()
