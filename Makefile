@@ -57,6 +57,7 @@ test: lint ## lint, then run the tests (PostgreSQL too when TEST_DATABASE_URL is
 
 bench: install-dev ## run the benchmarks and print measured ratios
 	$(PY) bench/bench_readers.py
+	$(PY) bench/bench_callbacks.py
 
 clean: ## remove the virtual environment, caches and the local database
 	rm -rf $(VENV) .pytest_cache .ruff_cache data/tgbc.sqlite3* data/uploads

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 from . import db, service
@@ -13,7 +14,9 @@ from .load import IngestResult
 from .settings import load_settings
 
 
-def _print_results(results: list[IngestResult]) -> int:
+def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
+    """A line per file, then its problems as `Sheet!Cell code message`; with `brief`,
+    errors in full but warnings only counted by code. Exit code 2 if any was refused."""
     refused = 0
     for r in results:
         word = {
@@ -30,8 +33,14 @@ def _print_results(results: list[IngestResult]) -> int:
             )
         print(f"{r.file_name}: {word}{extra}")
         for p in r.problems:
+            if brief and not p.is_error:
+                continue
             level = "LỖI" if p.is_error else "cảnh báo"
             print(f"  {p.where} {p.code} [{level}] {p.message_vi}")
+        warnings = Counter(p.code for p in r.problems if not p.is_error)
+        if brief and warnings:
+            counted = ", ".join(f"{code}: {n}" for code, n in sorted(warnings.items()))
+            print(f"  cảnh báo: {counted}")
         refused += r.status == "refused"
     return 2 if refused else 0
 
@@ -90,7 +99,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not files:
         print(f"Không có tệp mẫu trong {settings.sample_dir}.", file=sys.stderr)
         return 2
-    return _print_results(service.ingest_files(engine, files, settings, "demo"))
+    return _print_results(service.ingest_files(engine, files, settings, "demo"), brief=True)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
