@@ -27,24 +27,28 @@ def layout(**_query: str) -> html.Div:
         [
             html.H2("Nộp báo cáo"),
             make_templates_links(),
-            dcc.Upload(
-                id=ids.UP_UPLOAD,
-                children=html.Div(
-                    [
-                        html.Strong("Kéo thả tệp Excel vào đây hoặc bấm để chọn"),
-                        html.Div(
-                            f"Nhận .xlsx, .xlsm, .xls, .ods; mỗi tệp tối đa "
-                            f"{fmt_number(limit_mb, 0)} MB; có thể chọn nhiều tệp.",
-                            className="small",
-                        ),
-                    ]
+            html.Div(
+                dcc.Upload(
+                    id=ids.UP_UPLOAD,
+                    children=html.Div(
+                        [
+                            html.Strong("Kéo thả tệp Excel vào đây hoặc bấm để chọn"),
+                            html.Div(
+                                f"Nhận .xlsx, .xlsm, .xls, .ods; mỗi tệp tối đa "
+                                f"{fmt_number(limit_mb, 0)} MB; có thể chọn nhiều tệp.",
+                                className="small",
+                            ),
+                        ]
+                    ),
+                    multiple=True,
+                    max_size=context.settings().max_upload_bytes,
+                    accept=".xlsx,.xlsm,.xls,.ods",
+                    className="dropzone",
+                    className_reject="dropzone dropzone-reject",
                 ),
-                multiple=True,
-                max_size=context.settings().max_upload_bytes,
-                accept=".xlsx,.xlsm,.xls,.ods",
-                className="dropzone",
-                className_reject="dropzone dropzone-reject",
+                **{"data-max-bytes": str(context.settings().max_upload_bytes)},
             ),
+            html.Div(id="upload-size-message", className="size-message", role="alert"),
             dcc.Store(id=ids.UP_STAGED),
             dcc.Download(id=ids.UP_DOWNLOAD),
             dcc.Loading(

@@ -70,3 +70,23 @@ def test_uploading_a_good_return_changes_the_figures(dash_duo, isolated_app, tmp
     shown = dash_duo.find_element("[data-testid=cong-chuc-pct-of-target]").text
     assert shown not in ("20,43%", "")
     assert _severe(dash_duo.get_logs()) == []
+
+
+def test_a_file_over_the_size_limit_gets_a_message(dash_duo, isolated_app, tmp_path):
+    import dataclasses
+
+    from components import context
+
+    extensions = isolated_app.server.extensions
+    saved = extensions[context.SETTINGS_KEY]
+    extensions[context.SETTINGS_KEY] = dataclasses.replace(saved, max_upload_bytes=2000)
+    try:
+        big = tmp_path / "qua_lon.xlsx"
+        big.write_bytes(workbook_bytes(form01([[1, "Sở Nội vụ", 43, 43, 42, 42]])))
+        dash_duo.start_server(isolated_app.app)
+        dash_duo.wait_for_page(f"{dash_duo.server_url}/nop-bao-cao", WAIT_S)
+        _upload(dash_duo, big)
+        dash_duo.wait_for_contains_text("#upload-size-message", "vượt giới hạn", WAIT_S)
+        assert "qua_lon.xlsx" in dash_duo.find_element("#upload-size-message").text
+    finally:
+        extensions[context.SETTINGS_KEY] = saved
