@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev run migrate demo sample templates test lint format bench clean
+.PHONY: help install install-dev browser run migrate demo sample templates test lint format bench clean
 
 help: ## list every target
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,7 +34,16 @@ migrate: install ## create or upgrade the database schema (DATABASE_URL or data/
 demo: migrate ## load the sample returns into the database if it is empty
 	$(PY) -m etl demo --if-empty
 
-run: demo ## set everything up and start the app on http://127.0.0.1:8050
+browser: install ## make a Chromium and fonts available for chart exports, where possible
+	@if $(PY) -c "from components.render import find_browser; raise SystemExit(0 if find_browser() else 1)"; then \
+	  echo "Chromium: có sẵn."; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-core fonts-dejavu-core || true; \
+	else \
+	  $(VENV)/bin/plotly_get_chrome -y >/dev/null 2>&1 || echo "Chưa có Chromium: xuất biểu đồ PNG/PDF sẽ báo cần cài (sudo apt-get install chromium); ứng dụng vẫn chạy."; \
+	fi
+
+run: demo browser ## set everything up and start the app on http://127.0.0.1:8050
 	$(PY) app.py
 
 sample: install ## regenerate the sample returns in data/sample from etl/sample.py
@@ -58,6 +67,7 @@ test: lint ## lint, then run the tests (PostgreSQL too when TEST_DATABASE_URL is
 bench: install-dev ## run the benchmarks and print measured ratios
 	$(PY) bench/bench_readers.py
 	$(PY) bench/bench_callbacks.py
+	$(PY) bench/bench_exports.py
 
 clean: ## remove the virtual environment, caches and the local database
 	rm -rf $(VENV) .pytest_cache .ruff_cache data/tgbc.sqlite3* data/uploads

@@ -15,7 +15,7 @@ import dash
 from dash import ALL, Input, Output, State, ctx, no_update
 from flask import Flask
 
-from components import context, ids
+from components import context, export_routes, ids
 from components.shell import make_shell
 from etl import api, service
 from etl.query import View
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.layout = make_shell
     _register_shell_callbacks(app)
     api.register(server)
+    export_routes.register(server)
     return app
 
 

@@ -10,8 +10,8 @@ from dash import html
 from etl import analysis, metrics
 from etl.formatting import fmt_date, fmt_number, fmt_pct
 
-from .figures import make_shortage_figure, make_spread_figure
-from .overview import graph, make_behind_table
+from .charts import ChartContext, build_chart
+from .overview import chart_block, make_behind_table
 
 
 def spread_sentence(stats: dict[str, Any]) -> str:
@@ -41,10 +41,13 @@ def make_analysis(
     measure: str,
     include_pending: bool,
     search: str = "",
+    export_problem: str | None = None,
 ) -> list[Any]:
-    table = analysis.unit_table(ds, as_of, flt, include_pending=include_pending)
+    ctx = ChartContext(ds, summary, flt, as_of, include_pending)
+    table = ctx.unit_table
     stats = analysis.spread(table, measure)
     short = analysis.shortages(ds, as_of, flt)
+    spread_id = f"muc-giam-{measure.replace('_', '-')}"
     short_rows = [
         html.Tr(
             [
@@ -68,13 +71,7 @@ def make_analysis(
             [
                 html.Div(
                     [
-                        graph(
-                            make_spread_figure(
-                                stats.get("values", []), stats.get("median_pct"), measure
-                            ),
-                            "chart-spread",
-                            "muc_giam_tung_don_vi",
-                        ),
+                        chart_block(build_chart(spread_id, ctx), spread_id, search, export_problem),
                         html.P(
                             spread_sentence(stats),
                             className="verdict",
@@ -96,7 +93,9 @@ def make_analysis(
         html.Div(
             [
                 html.Div(
-                    graph(make_shortage_figure(short), "chart-shortage", "thieu_dinh_muc"),
+                    chart_block(
+                        build_chart("thieu-dinh-muc", ctx), "thieu-dinh-muc", search, export_problem
+                    ),
                     className="panel",
                 ),
                 html.Div(

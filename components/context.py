@@ -33,6 +33,12 @@ def dataset() -> metrics.Dataset:
     return current_app.extensions[CACHE_KEY].get(engine())
 
 
+def export_problem() -> str | None:
+    """Why charts cannot be exported on this server (no Chromium), or None."""
+    renderer = current_app.extensions.get("tgbc_renderer")
+    return renderer.problem() if renderer is not None else None
+
+
 def view_of(search: str | None) -> View:
     """The view in the URL's query string; an unreadable one falls back to the default."""
     try:

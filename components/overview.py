@@ -12,7 +12,7 @@ from etl import analysis, metrics
 from etl.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
 
 from .cards import make_measure_card
-from .figures import make_path_figure, make_streamlined_figure
+from .charts import ChartContext, build_chart
 
 GRAPH_CONFIG = {
     "displaylogo": False,
@@ -26,6 +26,45 @@ def graph(figure: Any, graph_id: str | dict, filename: str) -> dcc.Graph:
     config = {**GRAPH_CONFIG, "toImageButtonOptions": {
         **GRAPH_CONFIG["toImageButtonOptions"], "filename": filename}}  # fmt: skip
     return dcc.Graph(id=graph_id, figure=figure, config=config, className="graph")
+
+
+def chart_block(
+    figure: Any, chart_id: str, search: str = "", export_problem: str | None = None
+) -> html.Div:
+    """A chart with its PNG/PDF download links (or why they are unavailable)."""
+    if export_problem:
+        links: Any = html.Span(export_problem, className="small export-off")
+    else:
+        links = html.Span(
+            [
+                "Tải biểu đồ: ",
+                html.A("PNG", href=f"/export/chart/{chart_id}.png{search}"),
+                " · ",
+                html.A("PDF", href=f"/export/chart/{chart_id}.pdf{search}"),
+            ],
+            className="small export-links",
+        )
+    return html.Div([graph(figure, f"chart-{chart_id}", chart_id.replace("-", "_")), links])
+
+
+def make_report_links(search: str, export_problem: str | None = None) -> html.Div:
+    """Downloads of the report and the data for the current view."""
+    items = [
+        ("Báo cáo PDF", f"/export/report.pdf{search}"),
+        ("Báo cáo Word", f"/export/report.docx{search}"),
+        ("Biểu tổng hợp (Excel)", f"/export/tonghop.xlsx{search}"),
+        ("Dữ liệu (Excel)", f"/export/data.xlsx{search}"),
+    ]
+    children: list[Any] = [html.Strong("Tải về: ")]
+    for n, (label, href) in enumerate(items):
+        if n:
+            children.append(" · ")
+        children.append(html.A(label, href=href, **{"data-testid": f"download-{n}"}))
+    if export_problem:
+        children.append(
+            html.Span(f" (báo cáo sẽ không kèm biểu đồ: {export_problem})", className="small")
+        )
+    return html.Div(children, className="report-links")
 
 
 def unit_link(unit_id: int, name: str, search: str = "") -> dcc.Link:
@@ -142,9 +181,12 @@ def make_overview(
     flt: metrics.Filter,
     as_of: dt.date,
     search: str = "",
+    export_problem: str | None = None,
+    include_pending: bool = True,
 ) -> list[Any]:
     """Everything on the overview page for one view."""
-    blocks: list[Any] = [_scope_line(summary)]
+    ctx = ChartContext(ds, summary, flt, as_of, include_pending)
+    blocks: list[Any] = [_scope_line(summary), make_report_links(search, export_problem)]
     if summary["missing"]:
         blocks.append(
             html.Div(
@@ -162,24 +204,18 @@ def make_overview(
         "cong_chuc": "Biên chế công chức",
         "nguoi_lam_viec": "Số lượng người làm việc hưởng lương từ NSNN",
     }
-    table = analysis.unit_table(ds, as_of, flt)
     for measure, title in titles.items():
         path = analysis.yearly_path(ds, flt, measure, as_of, summary[measure])
         key = measure.replace("_", "-")
         cards.append(make_measure_card(title, summary[measure], key, path.sentence_vi))
-        charts.append(
-            graph(make_path_figure(path, measure), f"chart-path-{key}", f"lo_trinh_{measure}")
-        )
+        chart_id = f"lo-trinh-{key}"
+        charts.append(chart_block(build_chart(chart_id, ctx), chart_id, search, export_problem))
     blocks += [html.Div(cards, className="cards"), html.Div(charts, className="grid-2")]
     blocks.append(
         html.Div(
             [
                 html.Div(
-                    graph(
-                        make_streamlined_figure(summary["streamlined"]),
-                        "chart-streamlined",
-                        "tinh_gian",
-                    ),
+                    chart_block(build_chart("tinh-gian", ctx), "tinh-gian", search, export_problem),
                     className="panel",
                 ),
                 make_reorg_panel(summary["reorganization"]),
@@ -192,7 +228,7 @@ def make_overview(
         html.Div(
             [
                 html.H3(f"5 đơn vị còn xa chỉ tiêu nhất — {analysis.MEASURE_LABELS[m].lower()}"),
-                make_behind_table(analysis.furthest_behind(table, m), search),
+                make_behind_table(analysis.furthest_behind(ctx.unit_table, m), search),
             ],
             className="panel",
         )

@@ -11,9 +11,9 @@ from dash import html
 from etl import analysis, metrics
 from etl.formatting import fmt_date, fmt_number
 
-from .figures import make_reorg_figure
+from .charts import ChartContext, build_chart
 from .grids import column, make_grid
-from .overview import graph, make_reorg_panel
+from .overview import chart_block, make_reorg_panel
 
 
 def events_frame(ds: metrics.Dataset, as_of: dt.date) -> pd.DataFrame:
@@ -42,8 +42,14 @@ def events_frame(ds: metrics.Dataset, as_of: dt.date) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("date", ascending=False)
 
 
-def make_reorg(ds: metrics.Dataset, summary: dict[str, Any], as_of: dt.date) -> list[Any]:
-    timeline = analysis.reorg_timeline(ds, as_of)
+def make_reorg(
+    ds: metrics.Dataset,
+    summary: dict[str, Any],
+    as_of: dt.date,
+    search: str = "",
+    export_problem: str | None = None,
+) -> list[Any]:
+    ctx = ChartContext(ds, summary, metrics.Filter(), as_of)
     frame = events_frame(ds, as_of)
     return [
         html.P(
@@ -56,7 +62,7 @@ def make_reorg(ds: metrics.Dataset, summary: dict[str, Any], as_of: dt.date) -> 
         html.Div(
             [
                 html.Div(
-                    graph(make_reorg_figure(timeline), "chart-reorg", "sap_xep_theo_nam"),
+                    chart_block(build_chart("sap-xep", ctx), "sap-xep", search, export_problem),
                     className="panel",
                 ),
                 make_reorg_panel(summary["reorganization"]),

@@ -380,6 +380,31 @@ def tracker(ds: Dataset, year: int, as_of: dt.date) -> dict[str, pd.DataFrame]:
     }
 
 
+def agency_counts(ds: Dataset, as_of: dt.date, flt: Filter | None = None) -> dict[str, int]:
+    """Existing units by kind at the cut-off."""
+    units = ds.units[exists_at(ds.units, as_of) & in_scope(ds.units, flt or Filter())]
+    return {str(k): int(v) for k, v in units["kind"].value_counts().items()}
+
+
+def established_by_sector(ds: Dataset, as_of: dt.date) -> dict[str, int]:
+    """Public service units established (`Thành lập mới`) up to the cut-off, by sector."""
+    out: dict[str, int] = {}
+    if ds.events.empty:
+        return out
+    events = ds.events[
+        (ds.events["effective_date"] <= as_of)
+        & (ds.events["event_type"] == "Thành lập mới")
+        & (ds.events["unit_kind"] == SU_NGHIEP)
+    ]
+    for ev in events.itertuples():
+        before, after = ds.event_sets.get(ev.id, (frozenset(), frozenset()))
+        for unit_id in after - before:
+            sector = ev.sector if isinstance(ev.sector, str) else ds.units.loc[unit_id, "sector"]
+            key = sector if isinstance(sector, str) else "Khác"
+            out[key] = out.get(key, 0) + 1
+    return out
+
+
 def target_for_scope(ds: Dataset, flt: Filter, measure: str, baseline: float) -> float | None:
     """The target count for a scope (re-exported for the pages)."""
     return target_for(ds, flt, measure, baseline)[0]

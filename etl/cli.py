@@ -102,6 +102,50 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _print_results(service.ingest_files(engine, files, settings, "demo"), brief=True)
 
 
+EXPORT_FORMATS = {"report": ("pdf", "docx"), "tonghop": ("xlsx",), "data": ("xlsx",)}
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """The report (PDF/Word), the consolidated return or the data (Excel) for a view."""
+    fmt = args.format or EXPORT_FORMATS[args.what][0]
+    if fmt not in EXPORT_FORMATS[args.what]:
+        allowed = ", ".join(EXPORT_FORMATS[args.what])
+        print(f"«{args.what}» chỉ xuất được dạng: {allowed}.", file=sys.stderr)
+        return 2
+    from components import report
+    from components.render import ChartRenderer
+
+    from .query import BadParameter, View
+
+    engine = service.open_engine(args.db)
+    ds = service.load_dataset(engine)
+    view = View(
+        as_of=dt.date.fromisoformat(args.as_of) if args.as_of else None,
+        scope=args.scope,
+        include_pending=not args.without_pending,
+    )
+    try:
+        summary, flt, as_of = service.view_summary(engine, ds, view)
+    except BadParameter as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    ctx = report.chart_context(ds, summary, flt, as_of, view.include_pending)
+    renderer = ChartRenderer()
+    try:
+        if args.what == "report":
+            build = report.report_pdf if fmt == "pdf" else report.report_docx
+            content = build(ctx, renderer)
+        elif args.what == "tonghop":
+            content = report.consolidated_xlsx(ctx)
+        else:
+            content = report.data_xlsx(ctx)
+    finally:
+        renderer.close()
+    Path(args.out).write_bytes(content)
+    print(args.out)
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     service.open_engine(args.db)
     return 0
@@ -141,6 +185,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sample", help="tạo lại các tệp mẫu trong data/sample")
     p.add_argument("--out", default=str(load_settings().sample_dir))
     p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("export", help="xuất báo cáo (pdf, docx), biểu tổng hợp, dữ liệu (xlsx)")
+    p.add_argument("what", choices=sorted(EXPORT_FORMATS))
+    p.add_argument("--format", choices=["pdf", "docx", "xlsx"])
+    p.add_argument("--out", required=True)
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--as-of", help="ngày chốt số liệu YYYY-MM-DD")
+    p.add_argument("--scope", help="Toàn thành phố, tên/mã đơn vị, quận huyện, lĩnh vực")
+    p.add_argument("--without-pending", action="store_true", help="không tính số chờ phê duyệt")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("migrate", help="tạo/cập nhật lược đồ cơ sở dữ liệu")
     p.add_argument("--db", help=db_help)

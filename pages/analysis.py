@@ -35,5 +35,12 @@ def layout(**_query: str) -> html.Div:
 def render_analysis(search: str | None, measure: str) -> list[Any]:
     summary, flt, as_of, view = context.view_summary(search)
     return make_analysis(
-        context.dataset(), summary, flt, as_of, measure, view.include_pending, search or ""
+        context.dataset(),
+        summary,
+        flt,
+        as_of,
+        measure,
+        view.include_pending,
+        search or "",
+        context.export_problem(),
     )

@@ -19,5 +19,13 @@ def layout(**_query: str) -> html.Div:
 
 @callback(Output(ids.OV_CONTENT, "children"), Input(ids.URL, "search"))
 def render_overview(search: str | None) -> list[Any]:
-    summary, flt, as_of, _view = context.view_summary(search)
-    return make_overview(context.dataset(), summary, flt, as_of, search or "")
+    summary, flt, as_of, view = context.view_summary(search)
+    return make_overview(
+        context.dataset(),
+        summary,
+        flt,
+        as_of,
+        search or "",
+        context.export_problem(),
+        view.include_pending,
+    )

@@ -36,7 +36,7 @@ def layout(**_query: str) -> html.Div:
 @callback(Output(ids.RE_CONTENT, "children"), Input(ids.URL, "search"))
 def render_reorg(search: str | None) -> list[Any]:
     summary, _flt, as_of, _view = context.view_summary(search)
-    return make_reorg(context.dataset(), summary, as_of)
+    return make_reorg(context.dataset(), summary, as_of, search or "", context.export_problem())
 
 
 @callback(Output(ids.RE_LINEAGE, "children"), Input(ids.RE_UNIT, "value"))
