@@ -94,7 +94,8 @@ def sample_app(tmp_path_factory: pytest.TempPathFactory):
     engine.dispose()
     module = importlib.import_module("app")
     module.server.config["SAMPLE_DB"] = data_dir / "app.sqlite3"
-    return module
+    yield module
+    module.server.extensions["tgbc_renderer"].close()  # the kaleido browser, if started
 
 
 @pytest.fixture
