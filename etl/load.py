@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from . import schema
-from .normalize import clean_text, name_key
+from .formatting import fmt_number
+from .normalize import clean_text
 from .problems import Problem, ProblemLog
 from .reader import (
     DON_VI_SU_NGHIEP,
@@ -490,19 +492,23 @@ def ingest_bytes(
     uploader: str = "cli",
     max_upload_bytes: int | None = None,
     dry_run: bool = False,
+    allowed_units: Collection[int] | None = None,
 ) -> IngestResult:
-    """Read, check and (unless refused or `dry_run`) store one file, all or nothing."""
+    """Read, check and (unless refused or `dry_run`) store one file, all or nothing.
+
+    `allowed_units`, when given, are the only units the uploader may report for: a row for
+    any other unit (or a new one), and any plan row, refuses the file.
+    """
     display_name = clean_text(Path(file_name).name) or "tệp"
     sha256 = hashlib.sha256(content).hexdigest()
     log = ProblemLog(display_name)
     result = IngestResult(display_name, sha256, "refused", log.items)
     if max_upload_bytes is not None and len(content) > max_upload_bytes:
+        size_mb, limit_mb = len(content) / 1e6, max_upload_bytes / 1e6
         log.error(
             "file-too-large",
-            f"Tệp lớn {len(content) / 1e6:.1f} MB, vượt giới hạn "
-            f"{max_upload_bytes / 1e6:.0f} MB.".replace(".", ","),
-            f"The file is {len(content) / 1e6:.1f} MB, over the {max_upload_bytes / 1e6:.0f} MB "
-            "limit.",
+            f"Tệp lớn {fmt_number(size_mb, 1)} MB, vượt giới hạn {fmt_number(limit_mb, 1)} MB.",
+            f"The file is {size_mb:.1f} MB, over the {limit_mb:.1f} MB limit.",
         )
         return result
     with engine.connect() as conn:
@@ -531,8 +537,17 @@ def ingest_bytes(
     header = next((s.header for s in sheets if s.header.reporting_unit), sheets[0].header)
     try:
         with engine.begin() as conn:
+            _serialise_writers(conn)
+            known = conn.execute(
+                select(schema.submission.c.id).where(schema.submission.c.sha256 == sha256)
+            ).first()
+            if known is not None:  # the same file, stored by a concurrent upload
+                result.status, result.submission_id = "duplicate", known.id
+                return result
             registry = _load_registry(conn)
             staged = _stage(sheets, registry, log)
+            if allowed_units is not None:
+                _check_allowed(staged, set(allowed_units), log)
             result.preview = preview_rows(staged)
             if log.has_errors or dry_run:
                 raise _Refused
@@ -562,10 +577,49 @@ def ingest_bytes(
     return result
 
 
+WRITER_LOCK_KEY = 7_301_2022  # PostgreSQL advisory lock: one ingest writes at a time
+
+
+def _serialise_writers(conn: Connection) -> None:
+    """One writer at a time: SQLite has BEGIN IMMEDIATE already; PostgreSQL takes an advisory
+    lock held until the transaction ends, so concurrent uploads never interleave."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+
+
+def _check_allowed(staged: dict[str, list[Any]], allowed: set[int], log: ProblemLog) -> None:
+    """An uploader may report only for the units given to them."""
+    for result, row, unit in staged["units"]:
+        if unit.id is None or unit.id not in allowed:
+            log.error(
+                "unit-not-allowed",
+                f"Tài khoản này không được nộp báo cáo cho «{unit.name}» (ô {row.name.ref}).",
+                f"This account may not report for «{unit.name}» (cell {row.name.ref}).",
+                sheet=result.sheet,
+                cell=row.name.ref,
+                value=unit.name,
+            )
+    for result, ev, before, after in staged["events"]:
+        for unit in before + after:
+            if unit.id is None or unit.id not in allowed:
+                log.error(
+                    "unit-not-allowed",
+                    f"Tài khoản này không được báo cáo sắp xếp của «{unit.name}».",
+                    f"This account may not report reorganisations of «{unit.name}».",
+                    sheet=result.sheet,
+                    cell=ev.ref,
+                    value=unit.name,
+                )
+    for result, target, _unit in staged["targets"]:
+        log.error(
+            "targets-admin-only",
+            "Chỉ quản trị viên được nộp kế hoạch, chỉ tiêu (Biểu 00).",
+            "Only administrators may upload plans and targets (Biểu 00).",
+            sheet=result.sheet,
+            cell=target.scope.ref,
+        )
+
+
 def ingest_path(engine: Engine, path: Path, **kwargs: Any) -> IngestResult:
     """`ingest_bytes` for a file on disk."""
     return ingest_bytes(engine, Path(path).read_bytes(), Path(path).name, **kwargs)
-
-
-def unit_display_key(name: str) -> str:
-    return name_key(name)

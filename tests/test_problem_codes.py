@@ -608,5 +608,26 @@ def test_every_emitted_code_is_covered():
     emitted |= {"not-integer", "negative-count", "not-a-number", "bad-date", "missing-date"}
     covered = {c.code for c in WARNINGS.values()} | {m[1].code for m in MATCHING.values()}
     covered |= {(c.values[0] if hasattr(c, "values") else c).code for c in ERRORS.values()}
-    covered.add("file-too-large")
+    covered |= {"file-too-large", "unit-not-allowed", "targets-admin-only"}
     assert emitted <= covered, emitted - covered
+
+
+def test_uploader_may_report_only_for_their_units(engine, ingest):
+    """`unit-not-allowed` and `targets-admin-only`: an uploader scoped to some units."""
+    from tests.builders import city_targets, form01, workbook_bytes
+
+    assert ingest(workbook_bytes(form01([[1, "Sở Nội vụ", 40, 40, 39, 38]]))).status == "accepted"
+    with engine.connect() as conn:
+        own = conn.exec_driver_sql("SELECT id FROM unit WHERE name = 'Sở Nội vụ'").scalar_one()
+    before = table_counts(engine)
+    mixed = workbook_bytes(form01([[1, "Sở Nội vụ", 40, 40, 39, 37], [2, "Sở Y tế", 9, 9, 9, 9]]))
+    refused = ingest(mixed, allowed_units={own})
+    assert refused.status == "refused"
+    assert [(p.code, p.sheet, p.cell) for p in refused.errors] == [
+        ("unit-not-allowed", "Biểu 01", "B12")
+    ]
+    plan = ingest(city_targets(), allowed_units={own})
+    assert {p.code for p in plan.errors} == {"targets-admin-only"}
+    assert table_counts(engine) == before
+    own_only = workbook_bytes(form01([[1, "Sở Nội vụ", 40, 40, 39, 37]]))
+    assert ingest(own_only, allowed_units={own}).status == "accepted"
