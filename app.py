@@ -8,6 +8,7 @@ globals, so the app runs as several worker processes.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,9 @@ import dash
 from dash import ALL, Input, Output, State, ctx, no_update
 from flask import Flask
 
-from components import context, export_routes, ids
+from components import auth, context, export_routes, ids, upload_api
 from components.shell import make_shell
-from etl import api, service
+from etl import accounts, api, service
 from etl.query import View
 from etl.settings import Settings, load_settings
 
@@ -33,6 +34,14 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server.extensions[context.SETTINGS_KEY] = settings
     server.extensions[context.ENGINE_KEY] = service.open_engine(settings.database_url, settings)
     server.extensions[context.CACHE_KEY] = service.DatasetCache()
+    auth.install(server, settings)
+    generated = accounts.ensure_admin(server.extensions[context.ENGINE_KEY], dict(os.environ))
+    if generated:
+        print(
+            f"Đã tạo tài khoản quản trị «{os.environ.get('ADMIN_USER') or 'admin'}» với mật khẩu: "
+            f"{generated}  (chỉ hiện một lần; đổi bằng: python -m etl user password …)",
+            flush=True,
+        )
     app = dash.Dash(
         __name__,
         server=server,
@@ -47,6 +56,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     _register_shell_callbacks(app)
     api.register(server)
     export_routes.register(server)
+    upload_api.register(server)
     return app
 
 

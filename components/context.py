@@ -33,6 +33,19 @@ def dataset() -> metrics.Dataset:
     return current_app.extensions[CACHE_KEY].get(engine())
 
 
+def account():  # noqa: ANN201 - accounts.Account | None
+    """The signed-in account of this request (None in a bare test context)."""
+    from .auth import account as current
+
+    return current()
+
+
+def may_read_all() -> bool:
+    from .auth import may_read_all as check
+
+    return check(account())
+
+
 def export_problem() -> str | None:
     """Why charts cannot be exported on this server (no Chromium), or None."""
     renderer = current_app.extensions.get("tgbc_renderer")
@@ -57,3 +70,21 @@ def view_summary(search: str | None) -> tuple[dict[str, Any], metrics.Filter, dt
         view = View(as_of=view.as_of, include_pending=view.include_pending)
         summary, flt, as_of = service.view_summary(engine(), ds, view)
     return summary, flt, as_of, view
+
+
+def forbidden(what: str = "Trang này dành cho lãnh đạo và Sở Nội vụ.") -> list[Any]:
+    """What a page shows to an account that may not see it."""
+    from dash import dcc, html
+
+    return [
+        html.Div(
+            [
+                html.Strong("Không có quyền xem. "),
+                what,
+                " ",
+                dcc.Link("Nộp báo cáo", href="/nop-bao-cao"),
+            ],
+            className="notice",
+            **{"data-testid": "forbidden"},
+        )
+    ]

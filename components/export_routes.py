@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from flask import Flask, Response, current_app, request
 
-from etl import service
+from etl import accounts, service
 from etl.query import BadParameter, parse_view
 
 from . import context
@@ -61,7 +61,12 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
-def _send(content: bytes, ext: str, name: str) -> Response:
+def _send(content: bytes, ext: str, name: str, kind: str) -> Response:
+    """The file as a download, written to the audit log."""
+    acc = context.account()
+    accounts.audit_now(
+        context.engine(), acc.username if acc else "?", f"export.{kind}", name, dict(request.args)
+    )
     response = Response(content, mimetype=MIME[ext])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
@@ -91,7 +96,7 @@ def export_chart(chart_id: str, fmt: str) -> Response:
             height=spec.height_px,
             scale=2 if fmt == "png" else 1,
         )
-        return _send(content, fmt, _filename(chart_id, ctx, fmt))
+        return _send(content, fmt, _filename(chart_id, ctx, fmt), "chart")
 
     return _guarded(build)
 
@@ -100,7 +105,7 @@ def export_report(fmt: str) -> Response:
     def build() -> Response:
         ctx = _context()
         content = report_pdf(ctx, renderer()) if fmt == "pdf" else report_docx(ctx, renderer())
-        return _send(content, fmt, _filename("bao_cao_tinh_gian", ctx, fmt))
+        return _send(content, fmt, _filename("bao_cao_tinh_gian", ctx, fmt), f"report.{fmt}")
 
     return _guarded(build)
 
@@ -109,7 +114,7 @@ def export_xlsx(kind: str) -> Response:
     def build() -> Response:
         ctx = _context()
         content = consolidated_xlsx(ctx) if kind == "tonghop" else data_xlsx(ctx)
-        return _send(content, "xlsx", _filename(kind, ctx, "xlsx"))
+        return _send(content, "xlsx", _filename(kind, ctx, "xlsx"), kind)
 
     return _guarded(build)
 

@@ -11,13 +11,42 @@ from etl.query import KIND_CHOICES
 from . import context, ids
 
 NAV = (
-    ("/", "Tổng quan"),
-    ("/don-vi", "Theo đơn vị"),
-    ("/phan-tich", "Phân tích"),
-    ("/sap-xep", "Sắp xếp tổ chức"),
-    ("/nop-bao-cao", "Nộp báo cáo"),
-    ("/theo-doi", "Theo dõi nộp báo cáo"),
+    ("/", "Tổng quan", "read_all"),
+    ("/don-vi", "Theo đơn vị", "read_all"),
+    ("/phan-tich", "Phân tích", "read_all"),
+    ("/sap-xep", "Sắp xếp tổ chức", "read_all"),
+    ("/nop-bao-cao", "Nộp báo cáo", "upload"),
+    ("/theo-doi", "Theo dõi nộp báo cáo", "read"),
+    ("/quan-tri", "Quản trị", "admin"),
 )
+
+
+def _allowed(need: str) -> bool:
+    acc = context.account()
+    if acc is None:
+        return False
+    return context.may_read_all() if need == "read_all" else acc.may(need)
+
+
+def make_user_bar() -> html.Div:
+    """Who is signed in, and a sign-out button (a POST with the CSRF token)."""
+    from flask_wtf.csrf import generate_csrf
+
+    from etl.accounts import ROLE_LABELS
+
+    acc = context.account()
+    if acc is None:
+        return html.Div()
+    return html.Form(
+        [
+            html.Span(f"{acc.username} · {ROLE_LABELS[acc.role]}", className="small"),
+            dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
+            html.Button("Đăng xuất", type="submit", className="link-button"),
+        ],
+        method="POST",
+        action="/logout",
+        className="user-bar",
+    )
 
 
 def filter_options() -> dict[str, list[dict[str, str]]]:
@@ -90,6 +119,23 @@ def make_filter_bar() -> html.Div:
     )
 
 
+def make_hidden_filters() -> list:
+    """The filter components exist for every role (callbacks expect them), hidden here."""
+    return [
+        html.Div(
+            [
+                dcc.DatePickerSingle(id=ids.F_AS_OF),
+                dcc.Dropdown(id=ids.F_DISTRICT),
+                dcc.Dropdown(id=ids.F_SECTOR),
+                dcc.Dropdown(id=ids.F_KIND),
+                dcc.Checklist(id=ids.F_PENDING, options=["pending"], value=["pending"]),
+                html.Button(id=ids.F_RESET),
+            ],
+            style={"display": "none"},
+        )
+    ]
+
+
 def make_shell() -> html.Div:
     """Built per page load, so the filter choices follow the stored data."""
     return html.Div(
@@ -106,13 +152,15 @@ def make_shell() -> html.Div:
                     html.Nav(
                         [
                             dcc.Link(label, href=path, id={"role": "nav", "path": path})
-                            for path, label in NAV
+                            for path, label, need in NAV
+                            if _allowed(need)
                         ]
                     ),
+                    make_user_bar(),
                 ],
                 className="topbar",
             ),
-            make_filter_bar(),
+            make_filter_bar() if context.may_read_all() else html.Div(make_hidden_filters()),
             html.Main(dash.page_container),
         ],
         className="shell",

@@ -22,10 +22,18 @@ def reporting_years(ds: metrics.Dataset) -> list[int]:
     return sorted((int(y) for y in years), reverse=True)
 
 
-def make_tracker(ds: metrics.Dataset, year: int | None, as_of: dt.date) -> list[Any]:
+def make_tracker(
+    ds: metrics.Dataset,
+    year: int | None,
+    as_of: dt.date,
+    *,
+    uploader: str | None = None,
+    unit_ids: frozenset[int] | None = None,
+) -> list[Any]:
+    """Submissions and missing units for a year; an uploader's own only when given."""
     if year is None:
         return [html.P("Chưa có báo cáo nào được nộp.")]
-    data = analysis.tracker(ds, year, as_of)
+    data = analysis.tracker(ds, year, as_of, uploader=uploader, unit_ids=unit_ids)
     subs = data["submissions"].copy()
     missing = data["missing"].copy()
     if len(subs):

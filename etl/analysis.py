@@ -359,9 +359,19 @@ def unit_history(ds: Dataset, unit_id: int) -> pd.DataFrame:
     ]
 
 
-def tracker(ds: Dataset, year: int, as_of: dt.date) -> dict[str, pd.DataFrame]:
-    """For a reporting year: the submissions (with superseded ones) and the units missing."""
+def tracker(
+    ds: Dataset,
+    year: int,
+    as_of: dt.date,
+    *,
+    uploader: str | None = None,
+    unit_ids: frozenset[int] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """For a reporting year: the submissions (with superseded ones) and the units missing;
+    limited to one uploader's submissions and units when given."""
     subs = ds.submissions.copy()
+    if uploader is not None and len(subs):
+        subs = subs[subs["uploader"] == uploader]
     if len(subs):
         subs["as_of"] = pd.to_datetime(subs["as_of"]).dt.date
         in_year = subs["as_of"].map(lambda d: d is not None and not pd.isna(d) and d.year == year)
@@ -371,6 +381,8 @@ def tracker(ds: Dataset, year: int, as_of: dt.date) -> dict[str, pd.DataFrame]:
         subs["superseded"] = subs["id"].map(lambda s: s in has_facts and s not in live)
         subs = subs.sort_values("uploaded_at", ascending=False)
     units = ds.units[exists_at(ds.units, as_of)]
+    if unit_ids is not None:
+        units = units[units["id"].isin(unit_ids)]
     reported = ds.facts[(ds.facts["year"] == year) & (ds.facts["status"] == "assigned")]
     missing = units[~units["id"].isin(reported["unit_id"])].copy()
     missing["kind_label"] = missing["kind"].map(KIND_LABELS)

@@ -48,7 +48,10 @@ def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = service.open_engine(args.db, settings)
-    results = service.ingest_files(engine, [Path(f) for f in args.files], settings, args.uploader)
+    results = [
+        service.ingest_as(engine, Path(f).read_bytes(), Path(f).name, None, settings)
+        for f in args.files
+    ]
     return _print_results(results)
 
 
@@ -146,6 +149,61 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user(args: argparse.Namespace) -> int:
+    """Accounts: add, list, disable, enable, role, password, token."""
+    import getpass
+    import secrets
+
+    from . import accounts
+
+    engine = service.open_engine(args.db)
+    try:
+        if args.action == "list":
+            names = {}
+            if any(a.unit_ids for a in accounts.list_accounts(engine)):
+                names = service.load_dataset(engine).units["name"].to_dict()
+            for a in accounts.list_accounts(engine):
+                units = "; ".join(names.get(u, str(u)) for u in sorted(a.unit_ids))
+                state = "" if a.active else " [đã khóa]"
+                print(f"{a.username}\t{a.role}{state}\t{units}")
+            return 0
+        if not args.username:
+            print("Cần tên đăng nhập / username required", file=sys.stderr)
+            return 2
+        units = accounts.resolve_units(engine, args.unit) if args.unit else None
+        if args.action == "add":
+            password = args.password or (
+                getpass.getpass("Mật khẩu: ") if sys.stdin.isatty() else None
+            )
+            shown = None
+            if not password:
+                password = shown = secrets.token_urlsafe(12)
+            accounts.create_account(
+                engine, args.username, password, args.role, unit_ids=units, actor="cli"
+            )
+            print(f"Đã tạo «{args.username}» ({args.role}).")
+            if shown:
+                print(f"Mật khẩu (chỉ hiện một lần): {shown}")
+        elif args.action == "role":
+            accounts.set_role(engine, args.username, args.role, units, actor="cli")
+            print(f"«{args.username}»: {args.role}.")
+        elif args.action in ("disable", "enable"):
+            accounts.set_active(engine, args.username, args.action == "enable", actor="cli")
+            print(f"«{args.username}»: {'đã mở khóa' if args.action == 'enable' else 'đã khóa'}.")
+        elif args.action == "password":
+            password = args.password or getpass.getpass("Mật khẩu mới: ")
+            accounts.set_password(engine, args.username, password, actor="cli")
+            print("Đã đổi mật khẩu.")
+        elif args.action == "token":
+            token = accounts.create_token(engine, args.username, args.label, actor="cli")
+            print(token)
+            print("Giữ mã này cẩn thận: hệ thống chỉ lưu bản băm, không hiện lại.", file=sys.stderr)
+    except accounts.AccountError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     service.open_engine(args.db)
     return 0
@@ -161,7 +219,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="nạp các tệp báo cáo (exit 2 nếu có tệp bị từ chối)")
     p.add_argument("files", nargs="+")
     p.add_argument("--db", help=db_help)
-    p.add_argument("--uploader", default="cli")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("summary", help="số liệu tổng hợp")
@@ -195,6 +252,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scope", help="Toàn thành phố, tên/mã đơn vị, quận huyện, lĩnh vực")
     p.add_argument("--without-pending", action="store_true", help="không tính số chờ phê duyệt")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("user", help="tài khoản: add, list, disable, enable, role, password, token")
+    p.add_argument(
+        "action", choices=["add", "list", "disable", "enable", "role", "password", "token"]
+    )
+    p.add_argument("username", nargs="?")
+    p.add_argument("--role", choices=["viewer", "uploader", "admin"], default="viewer")
+    p.add_argument("--unit", action="append", help="mã hoặc tên đơn vị (lặp lại cho nhiều đơn vị)")
+    p.add_argument("--password", help="mật khẩu (bỏ trống: hỏi, hoặc tạo ngẫu nhiên)")
+    p.add_argument("--label", default="api", help="tên gợi nhớ của mã API")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_user)
 
     p = sub.add_parser("migrate", help="tạo/cập nhật lược đồ cơ sở dữ liệu")
     p.add_argument("--db", help=db_help)

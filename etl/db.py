@@ -103,3 +103,14 @@ def data_version(engine: Engine) -> tuple[object, ...]:
     with engine.connect() as conn:
         row = conn.execute(text("SELECT MAX(id), COUNT(*) FROM submission")).one()
     return tuple(row)
+
+
+def superseded_count(engine: Engine, submission_id: int) -> int:
+    """How many figures of a submission replaced an earlier value for the same key."""
+    sql = text(
+        "SELECT COUNT(*) FROM fact f WHERE f.submission_id = :s AND EXISTS ("
+        " SELECT 1 FROM fact e WHERE e.unit_id = f.unit_id AND e.measure = f.measure"
+        " AND e.status = f.status AND e.year = f.year AND e.submission_id < :s)"
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(sql, {"s": submission_id}).scalar_one())

@@ -156,3 +156,62 @@ target = Table(
     Column("sheet", String(120), nullable=False),
     Column("cell", String(20), nullable=False),
 )
+
+# ---------------------------------------------------------------- accounts and audit
+
+user_account = Table(
+    "user_account",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("full_name", String(160)),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(20), nullable=False),  # viewer | uploader | admin
+    Column("active", Integer, nullable=False, default=1),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True)),
+)
+
+user_unit = Table(
+    "user_unit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("user_account.id"), nullable=False),
+    Column("unit_id", Integer, ForeignKey("unit.id"), nullable=False),
+    UniqueConstraint("user_id", "unit_id", name="uq_user_unit"),
+)
+
+api_token = Table(
+    "api_token",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("user_account.id"), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("label", String(120)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked", Integer, nullable=False, default=0),
+)
+
+login_attempt = Table(
+    "login_attempt",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(80), nullable=False),
+    Column("remote_addr", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("success", Integer, nullable=False),
+)
+Index("ix_login_attempt_username_at", login_attempt.c.username, login_attempt.c.at)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("target", String(255)),
+    Column("detail", JSON, nullable=False),
+)
+Index("ix_audit_log_at", audit_log.c.at)

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from . import db, metrics, query
-from .load import IngestResult, ingest_path
+from . import accounts, db, metrics, query
+from .load import IngestResult, ingest_bytes, ingest_path
 from .settings import Settings, load_settings
 
 
@@ -42,6 +42,42 @@ def ingest_files(
         )
         for path in paths
     ]
+
+
+def ingest_as(
+    engine: Engine,
+    content: bytes,
+    file_name: str,
+    account: accounts.Account | None,
+    settings: Settings | None = None,
+    *,
+    dry_run: bool = False,
+) -> IngestResult:
+    """An upload by a signed-in account (or the CLI when None): scoped to the account's units,
+    and written to the audit log (accepted, refused, duplicate, with supersessions)."""
+    settings = settings or load_settings()
+    actor = account.username if account else "cli"
+    result = ingest_bytes(
+        engine,
+        content,
+        file_name,
+        uploads_dir=settings.uploads_dir,
+        uploader=actor,
+        max_upload_bytes=settings.max_upload_bytes,
+        dry_run=dry_run,
+        allowed_units=account.allowed_units if account else None,
+    )
+    if not dry_run:
+        detail = {
+            "sha256": result.sha256,
+            "submission_id": result.submission_id,
+            "errors": len(result.errors),
+            "counts": result.counts,
+        }
+        if result.status == "accepted" and result.submission_id:
+            detail["superseded"] = db.superseded_count(engine, result.submission_id)
+        accounts.audit_now(engine, actor, f"upload.{result.status}", result.file_name, detail)
+    return result
 
 
 def load_dataset(engine: Engine) -> metrics.Dataset:

@@ -33,6 +33,8 @@ def layout(**_query: str) -> html.Div:
     Output(ids.AN_CONTENT, "children"), Input(ids.URL, "search"), Input(ids.AN_MEASURE, "value")
 )
 def render_analysis(search: str | None, measure: str) -> list[Any]:
+    if not context.may_read_all():
+        return context.forbidden()
     summary, flt, as_of, view = context.view_summary(search)
     return make_analysis(
         context.dataset(),

@@ -19,6 +19,8 @@ def layout(**_query: str) -> html.Div:
 
 @callback(Output(ids.OV_CONTENT, "children"), Input(ids.URL, "search"))
 def render_overview(search: str | None) -> list[Any]:
+    if not context.may_read_all():
+        return context.forbidden()
     summary, flt, as_of, view = context.view_summary(search)
     return make_overview(
         context.dataset(),

@@ -22,7 +22,9 @@ def layout(**_query: str) -> html.Div:
                     html.H3("Quá trình sắp xếp của một đơn vị"),
                     dcc.Dropdown(
                         id=ids.RE_UNIT,
-                        options=lineage_options(context.dataset()),
+                        options=lineage_options(context.dataset())
+                        if context.may_read_all()
+                        else [],
                         placeholder="Chọn đơn vị…",
                     ),
                     html.Div(id=ids.RE_LINEAGE),
@@ -35,10 +37,14 @@ def layout(**_query: str) -> html.Div:
 
 @callback(Output(ids.RE_CONTENT, "children"), Input(ids.URL, "search"))
 def render_reorg(search: str | None) -> list[Any]:
+    if not context.may_read_all():
+        return context.forbidden()
     summary, _flt, as_of, _view = context.view_summary(search)
     return make_reorg(context.dataset(), summary, as_of, search or "", context.export_problem())
 
 
 @callback(Output(ids.RE_LINEAGE, "children"), Input(ids.RE_UNIT, "value"))
 def render_lineage(unit_id: int | None) -> Any:
+    if not context.may_read_all():
+        return context.forbidden()
     return make_lineage(context.dataset(), unit_id)

@@ -39,4 +39,11 @@ def layout(**_query: str) -> html.Div:
 @callback(Output(ids.TR_CONTENT, "children"), Input(ids.URL, "search"), Input(ids.TR_YEAR, "value"))
 def render_tracker(search: str | None, year: int | None) -> list[Any]:
     _summary, _flt, as_of, _view = context.view_summary(search)
-    return make_tracker(context.dataset(), year, as_of)
+    acc = context.account()
+    if acc is None:
+        return context.forbidden()
+    if context.may_read_all():
+        return make_tracker(context.dataset(), year, as_of)
+    return make_tracker(
+        context.dataset(), year, as_of, uploader=acc.username, unit_ids=acc.unit_ids
+    )

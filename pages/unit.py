@@ -14,6 +14,8 @@ dash.register_page(__name__, path_template="/don-vi/<unit_id>", name="Đơn vị
 
 
 def layout(unit_id: str | None = None, **query: str) -> html.Div:
+    if not context.may_read_all():
+        return html.Div(context.forbidden())
     try:
         as_of = parse_view(query).as_of or service.default_as_of(context.engine())
     except BadParameter:

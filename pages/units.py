@@ -62,6 +62,8 @@ def layout(**_query: str) -> html.Div:
     Input(ids.UNITS_GROUP_BY, "value"),
 )
 def render_units(search: str | None, measure: str, group_by: str) -> list[Any]:
+    if not context.may_read_all():
+        return context.forbidden()
     summary, flt, as_of, view = context.view_summary(search)
     return make_units_view(
         context.dataset(), summary, flt, as_of, measure, group_by, view.include_pending

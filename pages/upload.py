@@ -13,15 +13,21 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components import context, ids
 from components.upload_view import make_results, make_templates_links
+from etl import service
 from etl.annotate import annotate
 from etl.formatting import fmt_number
-from etl.load import IngestResult, ingest_bytes
+from etl.load import IngestResult
 from etl.normalize import clean_text
 
 dash.register_page(__name__, path="/nop-bao-cao", name="Nộp báo cáo", title="Nộp báo cáo")
 
 
 def layout(**_query: str) -> html.Div:
+    acc = context.account()
+    if acc is None or not acc.may("upload"):
+        return html.Div(
+            context.forbidden("Tài khoản này chỉ được xem; việc nộp báo cáo do đơn vị thực hiện.")
+        )
     limit_mb = context.settings().max_upload_bytes / 1e6
     return html.Div(
         [
@@ -89,14 +95,8 @@ def check_upload(contents: list[str], names: list[str]) -> list[dict[str, Any]]:
             blob = b""
         sha256 = hashlib.sha256(blob).hexdigest()
         (_staging_dir() / sha256).write_bytes(blob)
-        result = ingest_bytes(
-            context.engine(),
-            blob,
-            clean_text(name),
-            uploads_dir=settings.uploads_dir,
-            uploader="web",
-            max_upload_bytes=settings.max_upload_bytes,
-            dry_run=True,
+        result = service.ingest_as(
+            context.engine(), blob, clean_text(name), context.account(), settings, dry_run=True
         )
         items.append(_as_item(result, sha256))
     return items
@@ -133,13 +133,8 @@ def on_confirm(n_clicks: int | None, items: list[dict[str, Any]] | None) -> tupl
         if item["status"] != "checked":
             continue
         blob = (_staging_dir() / item["sha256"]).read_bytes()
-        result = ingest_bytes(
-            context.engine(),
-            blob,
-            item["file_name"],
-            uploads_dir=settings.uploads_dir,
-            uploader="web",
-            max_upload_bytes=settings.max_upload_bytes,
+        result = service.ingest_as(
+            context.engine(), blob, item["file_name"], context.account(), settings
         )
         stored.append(_as_item(result, item["sha256"]))
     saved = sum(1 for s in stored if s["status"] in ("accepted", "duplicate"))

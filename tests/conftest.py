@@ -15,6 +15,7 @@ from etl import db, service
 from etl.load import IngestResult, ingest_bytes
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+ADMIN_PASSWORD = "mat-khau-quan-tri-thu"  # the test app's first admin
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 
 
@@ -89,6 +90,8 @@ def sample_app(tmp_path_factory: pytest.TempPathFactory):
     url = f"sqlite:///{data_dir / 'app.sqlite3'}"
     os.environ["DATA_DIR"] = str(data_dir)
     os.environ["DATABASE_URL"] = url
+    os.environ["ADMIN_USER"] = "admin"
+    os.environ["ADMIN_PASSWORD"] = ADMIN_PASSWORD
     engine = service.open_engine(url)
     service.ingest_files(engine, sorted((ROOT / "data" / "sample").glob("*.xlsx")), load_settings())
     engine.dispose()
@@ -101,12 +104,16 @@ def sample_app(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture
 def isolated_app(sample_app, tmp_path: Path):
     """The app on a private copy of the sample database, for tests that upload."""
-    import shutil
+    import sqlite3
 
     from components import context
 
     copy = tmp_path / "copy.sqlite3"
-    shutil.copy(sample_app.server.config["SAMPLE_DB"], copy)
+    source = sqlite3.connect(sample_app.server.config["SAMPLE_DB"])
+    target = sqlite3.connect(copy)
+    source.backup(target)  # the WAL's recent pages included, unlike a file copy
+    source.close()
+    target.close()
     extensions = sample_app.server.extensions
     saved = {k: extensions[k] for k in (context.ENGINE_KEY, context.CACHE_KEY)}
     extensions[context.ENGINE_KEY] = service.open_engine(f"sqlite:///{copy}")
@@ -114,3 +121,35 @@ def isolated_app(sample_app, tmp_path: Path):
     yield sample_app
     extensions[context.ENGINE_KEY].dispose()
     extensions.update(saved)
+
+
+def login(client, username: str = "admin", password: str = ADMIN_PASSWORD):
+    """Sign a Flask test client in through the login form; returns the CSRF token for
+    callbacks (Dash sends it from the `_csrf_token` cookie as X-CSRFToken)."""
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    done = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+    assert done.status_code == 302, done.get_data(as_text=True)[:300]
+    cookie = client.get_cookie("_csrf_token")
+    if cookie is None:
+        client.get("/")
+        cookie = client.get_cookie("_csrf_token")
+    return cookie.value
+
+
+@pytest.fixture
+def signed_in(sample_app):
+    """A request context of the sample app with the admin signed in, to call callbacks."""
+    from flask_login import login_user
+
+    from components.auth import User
+    from etl import accounts
+
+    with sample_app.server.test_request_context():
+        engine = sample_app.server.extensions["tgbc_engine"]
+        login_user(User(accounts.get_account(engine, username="admin")))
+        yield sample_app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import openpyxl
@@ -13,6 +14,7 @@ from plotly.io.json import to_json_plotly
 
 from etl import service
 from tests.builders import form01, workbook_bytes
+from tests.conftest import login
 
 AS_OF = "?as_of=2024-06-30"
 
@@ -28,8 +30,21 @@ def app(sample_app):
 
 
 @pytest.fixture
-def request_ctx(app):
+def request_ctx(signed_in):
+    return signed_in
+
+
+@contextmanager
+def as_admin(app):
+    """A request context with the admin signed in (the app's current database)."""
+    from flask_login import login_user
+
+    from components.auth import User
+    from etl import accounts
+
     with app.server.test_request_context():
+        engine = app.server.extensions["tgbc_engine"]
+        login_user(User(accounts.get_account(engine, username="admin")))
         yield app
 
 
@@ -123,7 +138,7 @@ def _upload(content: bytes) -> str:
 def test_upload_bad_file_names_the_cell_and_can_be_downloaded_marked(isolated_app):
     from pages.upload import on_annotate, on_upload
 
-    with isolated_app.server.test_request_context():
+    with as_admin(isolated_app):
         _check_bad_upload(on_upload, on_annotate)
 
 
@@ -151,7 +166,7 @@ def test_upload_good_file_then_confirm_changes_the_figures(isolated_app):
     from pages.overview import render_overview
     from pages.upload import on_confirm, on_upload
 
-    with isolated_app.server.test_request_context():
+    with as_admin(isolated_app):
         _check_good_upload(render_overview, on_confirm, on_upload)
 
 
@@ -170,6 +185,7 @@ def _check_good_upload(render_overview, on_confirm, on_upload):
 
 def test_api_summary_is_the_cli_json(app):
     client = app.server.test_client()
+    login(client)
     got = client.get("/api/v1/summary?as_of=2024-06-30")
     assert got.status_code == 200
     engine = app.server.extensions["tgbc_engine"]
@@ -182,16 +198,20 @@ def test_api_summary_is_the_cli_json(app):
 
 @pytest.mark.parametrize("query", ["?as_of=30-06-2024", "?scope=Kh%C3%B4ng+c%C3%B3", "?kind=abc"])
 def test_api_rejects_bad_parameters(app, query):
-    got = app.server.test_client().get("/api/v1/summary" + query)
+    client = app.server.test_client()
+    login(client)
+    got = client.get("/api/v1/summary" + query)
     assert got.status_code == 400 and "error" in got.get_json()
 
 
 def test_template_route(app):
-    got = app.server.test_client().get("/templates/02.xlsx")
+    client = app.server.test_client()
+    login(client)
+    got = client.get("/templates/02.xlsx")
     assert got.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(got.data))
     assert "Biểu 02" in wb.sheetnames
-    assert app.server.test_client().get("/templates/09.xlsx").status_code == 404
+    assert client.get("/templates/09.xlsx").status_code == 404
 
 
 def test_path_figure_uses_vietnamese_separators(request_ctx):

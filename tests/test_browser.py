@@ -9,6 +9,7 @@ import shutil
 import pytest
 
 from tests.builders import form01, workbook_bytes
+from tests.conftest import ADMIN_PASSWORD
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -26,12 +27,22 @@ if CHROMIUM:
 WAIT_S = 20
 
 
+def _sign_in(dash_duo, app, next_path: str = "/", username: str = "admin") -> None:
+    """Start the app and sign in through the login page, as a user would."""
+    dash_duo.start_server(app, navigate=False)  # "/" would redirect to the login page
+    dash_duo._url = dash_duo.server.url
+    dash_duo.driver.get(f"{dash_duo.server_url}/login?next={next_path}")
+    dash_duo.find_element("#username").send_keys(username)
+    dash_duo.find_element("#password").send_keys(ADMIN_PASSWORD)
+    dash_duo.find_element("button[type=submit]").click()
+
+
 def _severe(logs) -> list:
     return [entry for entry in logs or [] if entry.get("level") == "SEVERE"]
 
 
 def test_overview_shows_the_seed_figures(dash_duo, sample_app):
-    dash_duo.start_server(sample_app.app)
+    _sign_in(dash_duo, sample_app.app, "/?as_of=2024-06-30")
     dash_duo.wait_for_text_to_equal("[data-testid=cong-chuc-pct-of-target]", "20,43%", WAIT_S)
     dash_duo.wait_for_text_to_equal("[data-testid=nguoi-lam-viec-pct-of-target]", "81,7%", WAIT_S)
     assert dash_duo.find_element("[data-testid=cong-chuc-pct]").text == "1,02%"
@@ -45,8 +56,8 @@ def _upload(dash_duo, path) -> None:
 def test_uploading_a_bad_return_shows_its_cell(dash_duo, isolated_app, tmp_path):
     bad = tmp_path / "loi.xlsx"
     bad.write_bytes(workbook_bytes(form01([[1, "Sở Nội vụ", 43, 43, -2, 42]])))
-    dash_duo.start_server(isolated_app.app)
-    dash_duo.wait_for_page(f"{dash_duo.server_url}/nop-bao-cao", WAIT_S)
+    _sign_in(dash_duo, isolated_app.app, "/nop-bao-cao")
+    dash_duo.wait_for_element("#upload-files", WAIT_S)
     _upload(dash_duo, bad)
     dash_duo.wait_for_contains_text("[data-testid=file-status]", "Bị từ chối", WAIT_S)
     dash_duo.wait_for_contains_text("#upload-results", "E11", WAIT_S)
@@ -59,8 +70,8 @@ def test_uploading_a_good_return_changes_the_figures(dash_duo, isolated_app, tmp
     good.write_bytes(
         workbook_bytes(form01([[1, "Sở Nội vụ", None, None, None, 20]], title=[["Biểu số 01"]]))
     )
-    dash_duo.start_server(isolated_app.app)
-    dash_duo.wait_for_page(f"{dash_duo.server_url}/nop-bao-cao", WAIT_S)
+    _sign_in(dash_duo, isolated_app.app, "/nop-bao-cao")
+    dash_duo.wait_for_element("#upload-files", WAIT_S)
     _upload(dash_duo, good)
     dash_duo.wait_for_contains_text("[data-testid=file-status]", "Hợp lệ", WAIT_S)
     dash_duo.find_element("#upload-confirm").click()
@@ -83,8 +94,8 @@ def test_a_file_over_the_size_limit_gets_a_message(dash_duo, isolated_app, tmp_p
     try:
         big = tmp_path / "qua_lon.xlsx"
         big.write_bytes(workbook_bytes(form01([[1, "Sở Nội vụ", 43, 43, 42, 42]])))
-        dash_duo.start_server(isolated_app.app)
-        dash_duo.wait_for_page(f"{dash_duo.server_url}/nop-bao-cao", WAIT_S)
+        _sign_in(dash_duo, isolated_app.app, "/nop-bao-cao")
+        dash_duo.wait_for_element("#upload-files", WAIT_S)
         _upload(dash_duo, big)
         dash_duo.wait_for_contains_text("#upload-size-message", "vượt giới hạn", WAIT_S)
         assert "qua_lon.xlsx" in dash_duo.find_element("#upload-size-message").text

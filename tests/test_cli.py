@@ -83,3 +83,22 @@ def test_module_entry_point(env):
         [sys.executable, "-m", "etl", "--help"], cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0 and "ingest" in done.stdout
+
+
+def test_user_commands(env, capsys):
+    good = _write(env / "tot.xlsx", workbook_bytes(form01([[1, "Sở Nội vụ", 40, 40, 39, 38]])))
+    main(["ingest", good])
+    assert main(["user", "add", "lanhdao", "--role", "viewer", "--password", "mat-khau-dai-1"]) == 0
+    assert main(["user", "add", "donvi", "--role", "uploader", "--unit", "Sở Nội vụ"]) == 0
+    out = capsys.readouterr().out
+    assert "Mật khẩu (chỉ hiện một lần):" in out  # generated, shown once
+    assert main(["user", "add", "donvi2", "--role", "uploader", "--unit", "Sở Không Có"]) == 2
+    assert main(["user", "role", "lanhdao", "--role", "admin"]) == 0
+    assert main(["user", "disable", "donvi"]) == 0
+    assert main(["user", "token", "lanhdao", "--label", "he-thong"]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    assert token.startswith("tgbc_")
+    main(["user", "list"])
+    listing = capsys.readouterr().out
+    assert "lanhdao\tadmin" in listing and "donvi\tuploader [đã khóa]\tSở Nội vụ" in listing
+    assert main(["user", "add", "ngan", "--password", "ngan"]) == 2  # too short

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from components import render
+from tests.conftest import login
 
 AS_OF = "?as_of=2024-06-30"
 HAS_BROWSER = render.find_browser() is not None
@@ -23,7 +24,9 @@ needs_browser = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def client(sample_app):
-    return sample_app.server.test_client()
+    client = sample_app.server.test_client()
+    login(client)
+    return client
 
 
 @pytest.fixture

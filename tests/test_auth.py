@@ -1,0 +1,244 @@
+"""Who may do what: every route × role, tokens, CSRF, throttling, cookies, the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from sqlalchemy import text
+
+from etl import accounts
+from tests.builders import form01, workbook_bytes
+from tests.conftest import login
+
+VIEW = "?as_of=2024-06-30"
+PASSWORD = "mat-khau-rat-dai-1"
+
+
+def callback(output: str, inputs: list[tuple[str, str, object]]) -> dict:
+    out_id, prop = output.rsplit(".", 1)
+    return {
+        "output": output,
+        "outputs": {"id": out_id, "property": prop},
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+        "state": [],
+    }
+
+
+OVERVIEW = callback("overview-content.children", [("url", "search", VIEW)])
+ADMIN = callback("admin-content.children", [("admin-url", "pathname", "/quan-tri")])
+UPLOAD = {
+    **callback("upload-results.children", [("upload-files", "contents", None)]),
+    "output": "..upload-results.children...upload-staged.data...upload-confirmed.children..",
+    "outputs": [
+        {"id": "upload-results", "property": "children"},
+        {"id": "upload-staged", "property": "data"},
+        {"id": "upload-confirmed", "property": "children"},
+    ],
+    "state": [{"id": "upload-files", "property": "filename", "value": None}],
+}
+
+
+@pytest.fixture
+def app(isolated_app):
+    engine = isolated_app.server.extensions["tgbc_engine"]
+    units = accounts.resolve_units(engine, ["Sở Nội vụ", "Sở Y tế"])
+    accounts.create_account(engine, "lanhdao", PASSWORD, "viewer")
+    accounts.create_account(engine, "donvi_a", PASSWORD, "uploader", unit_ids=[units[0]])
+    accounts.create_account(engine, "donvi_b", PASSWORD, "uploader", unit_ids=[units[1]])
+    return isolated_app
+
+
+def client_for(app, role: str):
+    """(client, csrf token) signed in as `role`, or anonymous."""
+    client = app.server.test_client()
+    if role == "anonymous":
+        return client, None
+    from tests.conftest import ADMIN_PASSWORD
+
+    user, password = {
+        "viewer": ("lanhdao", PASSWORD),
+        "uploader_a": ("donvi_a", PASSWORD),
+        "uploader_b": ("donvi_b", PASSWORD),
+        "admin": ("admin", ADMIN_PASSWORD),
+    }[role]
+    return client, login(client, user, password)
+
+
+ROLES = ["anonymous", "viewer", "uploader_a", "uploader_b", "admin"]
+GET_ROUTES = {
+    # route: expected status per role (anonymous, viewer, uploader A, uploader B, admin)
+    "/": (302, 200, 200, 200, 200),
+    "/_dash-layout": (401, 200, 200, 200, 200),
+    "/api/v1/summary" + VIEW: (401, 200, 403, 403, 200),
+    "/export/tonghop.xlsx" + VIEW: (401, 200, 403, 403, 200),
+    "/export/data.xlsx" + VIEW: (401, 200, 403, 403, 200),
+    "/export/report.docx" + VIEW: (401, 200, 403, 403, 200),
+    "/templates/01.xlsx": (401, 200, 200, 200, 200),
+    "/login": (200, 200, 200, 200, 200),
+    "/assets/style.css": (200, 200, 200, 200, 200),
+}
+
+
+@pytest.mark.parametrize("route", list(GET_ROUTES))
+def test_get_routes_by_role(app, route, monkeypatch):
+    from components import render
+
+    monkeypatch.setattr(render, "find_browser", lambda: None)  # reports without charts: fast
+    for role, expected in zip(ROLES, GET_ROUTES[route], strict=True):
+        client, _ = client_for(app, role)
+        got = client.get(route)
+        assert got.status_code == expected, (route, role, got.get_data(as_text=True)[:200])
+        if role == "anonymous" and expected == 302:
+            assert got.headers["Location"].startswith("/login")
+
+
+CALLBACKS = {
+    # callback: (anonymous, viewer, uploader A, uploader B, admin)
+    "overview": (OVERVIEW, (401, 200, 200, 200, 200)),
+    "upload": (UPLOAD, (401, 403, 200, 200, 200)),
+    "admin": (ADMIN, (401, 403, 403, 403, 200)),
+}
+
+
+@pytest.mark.parametrize("name", list(CALLBACKS))
+def test_callbacks_by_role(app, name):
+    body, statuses = CALLBACKS[name]
+    for role, expected in zip(ROLES, statuses, strict=True):
+        client, token = client_for(app, role)
+        if name == "upload":  # outputs allowing duplicates carry a hash in the callback's key
+            key = next(k for k in app.app.callback_map if k.startswith("..upload-results."))
+            body = {**body, "output": key}
+        headers = {"X-CSRFToken": token} if token else {}
+        got = client.post("/_dash-update-component", json=body, headers=headers)
+        assert got.status_code == expected, (name, role, got.get_data(as_text=True)[:200])
+
+
+def test_uploaders_see_no_city_figures(app):
+    client, token = client_for(app, "uploader_a")
+    got = client.post("/_dash-update-component", json=OVERVIEW, headers={"X-CSRFToken": token})
+    shown = got.get_data(as_text=True)
+    assert "forbidden" in shown and "20,43%" not in shown
+    client, token = client_for(app, "viewer")
+    shown = client.post(
+        "/_dash-update-component", json=OVERVIEW, headers={"X-CSRFToken": token}
+    ).get_data(as_text=True)
+    assert "20,43%" in shown
+
+
+def test_callbacks_need_the_csrf_token(app):
+    client, _token = client_for(app, "admin")
+    assert client.post("/_dash-update-component", json=OVERVIEW).status_code == 400
+
+
+def _return_for(unit: str, value: int) -> bytes:
+    return workbook_bytes(form01([[1, unit, None, None, None, value]], title=[["Biểu số 01"]]))
+
+
+def test_api_tokens_are_scoped_like_their_owner(app):
+    engine = app.server.extensions["tgbc_engine"]
+    client = app.server.test_client()
+    token_a = accounts.create_token(engine, "donvi_a", "he-thong-a", actor="test")
+    token_v = accounts.create_token(engine, "lanhdao", "bao-cao", actor="test")
+    auth_a = {"Authorization": f"Bearer {token_a}"}
+    auth_v = {"Authorization": f"Bearer {token_v}"}
+    assert client.get("/api/v1/summary" + VIEW, headers=auth_v).status_code == 200
+    assert client.get("/api/v1/summary" + VIEW, headers=auth_a).status_code == 403
+    own = client.get("/api/v1/summary?scope=S%E1%BB%9F+N%E1%BB%99i+v%E1%BB%A5", headers=auth_a)
+    assert own.status_code == 200 and own.get_json()["scope"] == "Sở Nội vụ"
+
+    def post(headers, content):
+        data = {"file": (io.BytesIO(content), "bao_cao.xlsx")}
+        return client.post("/api/v1/returns", data=data, headers=headers)
+
+    accepted = post(auth_a, _return_for("Sở Nội vụ", 30))
+    assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
+    other = post(auth_a, _return_for("Sở Y tế", 30))
+    assert other.status_code == 422
+    assert other.get_json()["problems"][0]["code"] == "unit-not-allowed"
+    assert post(auth_v, _return_for("Sở Nội vụ", 29)).status_code == 403
+    assert post({}, _return_for("Sở Nội vụ", 29)).status_code == 401
+    assert (
+        post({"Authorization": "Bearer tgbc_sai"}, _return_for("Sở Nội vụ", 29)).status_code == 401
+    )
+    # a token does not open the dashboard
+    assert client.get("/_dash-layout", headers=auth_v).status_code == 401
+
+
+def test_session_posts_to_the_api_need_csrf(app):
+    client, token = client_for(app, "uploader_a")
+    data = {"file": (io.BytesIO(_return_for("Sở Nội vụ", 31)), "a.xlsx")}
+    assert client.post("/api/v1/returns", data=data).status_code == 400
+    data = {"file": (io.BytesIO(_return_for("Sở Nội vụ", 31)), "a.xlsx")}
+    ok = client.post("/api/v1/returns", data=data, headers={"X-CSRFToken": token})
+    assert ok.status_code == 200
+
+
+def test_login_is_throttled(app):
+    import re
+
+    client = app.server.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    for _ in range(accounts.MAX_FAILED_LOGINS):
+        wrong = {"username": "lanhdao", "password": "sai", "csrf_token": csrf}
+        assert client.post("/login", data=wrong).status_code == 401
+    got = client.post(
+        "/login", data={"username": "lanhdao", "password": PASSWORD, "csrf_token": csrf}
+    )
+    assert got.status_code == 401 and "quá nhiều lần" in got.get_data(as_text=True)
+
+
+def test_wrong_password_and_disabled_account(app):
+    engine = app.server.extensions["tgbc_engine"]
+    with pytest.raises(accounts.AccountError, match="Sai tên đăng nhập"):
+        accounts.authenticate(engine, "lanhdao", "sai-mat-khau", "10.0.0.9")
+    accounts.set_active(engine, "lanhdao", False, actor="test")
+    with pytest.raises(accounts.AccountError):
+        accounts.authenticate(engine, "lanhdao", PASSWORD, "10.0.0.8")
+
+
+def test_session_cookie_flags(app):
+    client = app.server.test_client()
+    login(client, "admin", __import__("tests.conftest").conftest.ADMIN_PASSWORD)
+    cookie = client.get_cookie("tgbc_session")
+    assert cookie.http_only and cookie.same_site == "Lax"
+    assert app.server.config["PERMANENT_SESSION_LIFETIME"] == dt.timedelta(hours=8)
+
+
+def test_login_redirects_only_to_local_paths(app):
+    from components.auth import _safe_next
+
+    assert _safe_next("/don-vi?as_of=2024-06-30") == "/don-vi?as_of=2024-06-30"
+    for bad in ("https://evil.example/", "//evil.example", "javascript:alert(1)"):
+        assert _safe_next(bad) == "/"
+
+
+def test_passwords_are_hashed_with_a_modern_algorithm(app):
+    engine = app.server.extensions["tgbc_engine"]
+    with engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT password_hash FROM user_account WHERE username = 'lanhdao'")
+        ).scalar_one()
+    assert stored.startswith("scrypt:") and PASSWORD not in stored
+
+
+def test_audit_log_records_and_is_append_only(app):
+    engine = app.server.extensions["tgbc_engine"]
+    client, _token = client_for(app, "viewer")
+    client.get("/export/tonghop.xlsx" + VIEW)
+    actions = {(e["actor"], e["action"]) for e in accounts.read_audit(engine)}
+    assert ("lanhdao", "login") in actions
+    assert ("test", "user.add") in actions or ("system", "user.add") in actions
+    assert ("lanhdao", "export.tonghop") in actions
+    with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log"))
+
+
+def test_first_start_creates_the_admin_once(sqlite_engine):
+    password = accounts.ensure_admin(sqlite_engine, {})
+    assert password and len(password) >= 12
+    assert accounts.get_account(sqlite_engine, username="admin").role == "admin"
+    assert accounts.ensure_admin(sqlite_engine, {}) is None  # never twice
