@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pandas as pd
@@ -69,6 +70,14 @@ def make_subtotals(table: pd.DataFrame, group_by: str) -> html.Table:
     )
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~-])")
+
+
+def markdown_text(text: str) -> str:
+    """A unit name as literal markdown text: no link, emphasis or HTML can come from data."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
 def make_units_view(
     ds: metrics.Dataset,
     summary: dict[str, Any],
@@ -81,7 +90,8 @@ def make_units_view(
     table = analysis.unit_table(ds, as_of, flt, include_pending=include_pending)
     table = table[table["measure"] == measure].copy()
     table["name"] = [
-        f"[{n}](/don-vi/{u})" for n, u in zip(table["name"], table["unit_id"], strict=True)
+        f"[{markdown_text(n)}](/don-vi/{u})"
+        for n, u in zip(table["name"], table["unit_id"], strict=True)
     ]
     latest = summary[measure]["latest_year"]
     return [

@@ -232,3 +232,16 @@ def test_path_figure_uses_vietnamese_separators(request_ctx):
     assert path.years == [2021, 2022, 2023, 2024]
     assert path.actual[0] == 1860 and path.actual[-1] == summary["cong_chuc"]["current"] == 1841
     assert path.on_track is False
+
+
+@pytest.mark.parametrize(
+    "name", ["x](javascript:alert(1))", "<img src=x onerror=alert(1)>", "Sở Y tế (1) *mới*"]
+)
+def test_unit_names_are_literal_text_in_the_grid(name):
+    import re
+
+    from components.units import markdown_text
+
+    escaped = markdown_text(name)
+    assert not re.search(r"(?<!\\)[\[\]()<>*]", escaped)  # every markup character escaped
+    assert re.sub(r"\\(.)", r"\1", escaped) == name  # and nothing else changed
