@@ -38,7 +38,7 @@ EVENT_COLORS = {
 def style(fig: go.Figure, title: str, *, height: int = 360) -> go.Figure:
     """The house layout: Vietnamese separators, font, title, legend under the plot."""
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 15}},
         separators=PLOTLY_SEPARATORS,
         font={"family": FONT_FAMILY, "size": 12, "color": "#1d2733"},
         height=height,
