@@ -11,6 +11,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
 from .problems import Problem
+from .safety import safe_to_reopen
 
 ERROR_FILL = PatternFill("solid", start_color="FFF4B6B6", end_color="FFF4B6B6")
 WARNING_FILL = PatternFill("solid", start_color="FFFFE9A8", end_color="FFFFE9A8")
@@ -20,7 +21,9 @@ _CELL = re.compile(r"^[A-Z]{1,3}[1-9]\d*$")
 
 def annotate(content: bytes, problems: list[Problem], file_name: str = "") -> bytes | None:
     """The workbook with its problem cells filled and commented; None if it cannot be opened
-    (not an .xlsx/.xlsm, or damaged)."""
+    (not an .xlsx/.xlsm, damaged, or refused as hostile: a zip bomb is never opened twice)."""
+    if not safe_to_reopen(p.code for p in problems):
+        return None
     keep_vba = file_name.lower().endswith(".xlsm")
     try:
         wb = openpyxl.load_workbook(io.BytesIO(content), keep_vba=keep_vba)

@@ -40,6 +40,7 @@ from .normalize import (
     text_key,
 )
 from .problems import ProblemLog
+from .safety import unsafe_text, visible
 from .values import cell_ref, is_empty, parse_count, parse_date, parse_percent
 from .workbook import Grid
 
@@ -197,8 +198,32 @@ def _text(value: Any) -> str:
     return clean_text(value) if isinstance(value, str) else ""
 
 
-def read_header_lines(grid: Grid) -> Header:
-    """`Đơn vị báo cáo`, `Kỳ báo cáo`, `Số liệu tính đến ngày` anywhere in the first rows."""
+def _unsafe_cell(grid: Grid, r: int, c: int | None, log: ProblemLog | None, label: str) -> bool:
+    """True (with `unsafe-text` logged) when a text to be stored holds control, NUL or
+    bidirectional characters, or HTML/script: refused, never cleaned and stored."""
+    if c is None or log is None:
+        return False
+    raw = grid.value(r, c)
+    reason = unsafe_text(raw)
+    if reason is None:
+        return False
+    ref = cell_ref(r, c)
+    log.error(
+        "unsafe-text",
+        f"Ô {ref} ({label}): «{visible(raw)}» chứa {reason[0]}; tên đơn vị và chữ trong biểu "
+        "phải là văn bản thuần, không có ký tự điều khiển hay mã HTML. Hãy gõ lại ô này.",
+        f"Cell {ref} ({label}): «{visible(raw)}» contains {reason[1]}; names and text in a "
+        "form must be plain text. Retype the cell.",
+        sheet=grid.name,
+        cell=ref,
+        value=visible(raw),
+    )
+    return True
+
+
+def read_header_lines(grid: Grid, log: ProblemLog | None = None) -> Header:
+    """`Đơn vị báo cáo`, `Kỳ báo cáo`, `Số liệu tính đến ngày` anywhere in the first rows
+    (with `log`, a stored line holding unsafe text is refused)."""
     header = Header()
     wanted = {key: text_key(label) for key, label in HEADER_LINES.items()}
     for r in range(min(grid.n_rows, HEADER_SEARCH_ROWS)):
@@ -213,10 +238,14 @@ def read_header_lines(grid: Grid) -> Header:
             for name, label_key in wanted.items():
                 if key != label_key:
                     continue
+                source = c
                 if not rest:
-                    rest_value = next((v for v in row[c + 1 :] if not is_empty(v)), None)
+                    source = next((i for i in range(c + 1, len(row)) if not is_empty(row[i])), c)
+                    rest_value = row[source] if source != c else None
                 else:
                     rest_value = rest
+                if name != "as_of" and _unsafe_cell(grid, r, source, log, head.strip()):
+                    continue
                 if name == "unit":
                     header.reporting_unit = clean_text(rest_value or "")
                 elif name == "period":
@@ -523,6 +552,16 @@ def read_sheet(grid: Grid, form_code: str, log: ProblemLog) -> SheetResult | Non
     """One sheet as `form_code`; problems go to `log`; None when its header is not found."""
     form = FORMS[form_code]
     sheet = grid.name
+    if reason := unsafe_text(sheet):
+        log.error(
+            "unsafe-text",
+            f"Tên trang «{visible(sheet)}» chứa {reason[0]}; hãy đặt lại tên trang bằng văn bản "
+            "thuần.",
+            f"Sheet name «{visible(sheet)}» contains {reason[1]}; rename the sheet in plain text.",
+            sheet=visible(sheet),
+            value=visible(sheet),
+        )
+        return None
     cmap = find_columns(form, grid)
     if cmap is None:
         required = ", ".join(f"«{c.label}»" for c in form.columns if c.required)
@@ -588,7 +627,7 @@ def read_sheet(grid: Grid, form_code: str, log: ProblemLog) -> SheetResult | Non
             ok = False
     if not ok:
         return None
-    result = SheetResult(sheet=sheet, form=form_code, header=read_header_lines(grid))
+    result = SheetResult(sheet=sheet, form=form_code, header=read_header_lines(grid, log))
     if form_code in ("01", "02"):
         _read_unit_rows(form, grid, cmap, log, result)
     elif form_code == "03":
@@ -657,8 +696,25 @@ def _count(
 
 
 def _label(form: Form, key: tuple[str, int | None]) -> str:
-    label = form.column(key[0]).label
-    return f"{label} năm {key[1]}" if key[1] else label
+    """A count cell's column label (`… năm 2023`), made once per form and key: it is asked
+    for every count cell read, and forms are few and constant."""
+    entry = _LABELS.get((id(form), key))
+    if entry is None or entry[0] is not form:  # the form is held, so its id is not reused
+        label = _column(form, key[0]).label
+        entry = _LABELS[(id(form), key)] = (form, f"{label} năm {key[1]}" if key[1] else label)
+    return entry[1]
+
+
+def _column(form: Form, field_name: str) -> Column:
+    """`form.column(field_name)` (a linear search), remembered per form and field."""
+    entry = _COLUMNS.get((id(form), field_name))
+    if entry is None or entry[0] is not form:
+        entry = _COLUMNS[(id(form), field_name)] = (form, form.column(field_name))
+    return entry[1]
+
+
+_LABELS: dict[tuple[int, tuple[str, int | None]], tuple[Form, str]] = {}
+_COLUMNS: dict[tuple[int, str], tuple[Form, Column]] = {}
 
 
 def _enum(
@@ -716,6 +772,8 @@ def _read_unit_rows(
         if all(is_empty(v) for v in row):
             continue
         name = _text(grid.value(r, name_col))
+        if name and _unsafe_cell(grid, r, name_col, log, form.column("name").label):
+            continue
         raw_stt = grid.value(r, stt_col) if stt_col is not None else None
         stt = "" if isinstance(raw_stt, (int, float)) else clean_text(raw_stt)
         figures = _has_figures(grid, r, count_cols)
@@ -840,7 +898,7 @@ def _parse_unit_row(
         context.update(g.attrs)
     for c, key in cmap.by_col.items():
         field_name, year = key
-        column = form.column(field_name)
+        column = _column(form, field_name)
         raw = grid.value(r, c)
         if field_name in ("stt", "name"):
             continue
@@ -852,7 +910,7 @@ def _parse_unit_row(
                 unit.counts[field_name] = cell
             else:
                 unit.yearly[(field_name, year)] = cell
-        elif is_empty(raw):
+        elif is_empty(raw) or _unsafe_cell(grid, r, c, log, column.label):
             continue
         elif field_name == "code":
             unit.code = clean_text(raw if not isinstance(raw, float) else int(raw))
@@ -915,6 +973,9 @@ def _read_event_rows(
         if is_empty(raw_type) and is_empty(raw_date) and is_empty(before_raw):
             continue  # a group row or a remark
         errors_before = len(log.items)
+        for f in ("before", "after", "doc_ref", "note", "sector"):
+            if f in cols:
+                _unsafe_cell(grid, r, cols[f], log, form.column(f).label)
         date, code = parse_date(raw_date)
         ref = cell_ref(r, cols["date"])
         if code or date is None:
@@ -1030,6 +1091,9 @@ def _read_target_rows(
         if is_empty(raw_scope):
             continue
         errors_before = len(log.items)
+        for f in ("scope", "doc_ref"):
+            if f in cols:
+                _unsafe_cell(grid, r, cols[f], log, form.column(f).label)
         measure = _enum(grid, r, cols["measure"], log, "Chỉ tiêu", _MEASURES)
         if measure is None and is_empty(grid.value(r, cols["measure"])):
             ref = cell_ref(r, cols["measure"])

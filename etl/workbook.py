@@ -1,24 +1,36 @@
 """Open an uploaded workbook into plain grids of cell values.
 
-python-calamine reads the values (much faster than openpyxl, see bench/bench_readers.py) and
-the merged ranges; openpyxl, in read-only mode, is asked only for the positions of formulas,
-and only when the file has any, so that a formula saved without its cached value is caught.
+`read_grids` first checks the package (`etl.safety.check_package`: size, signature, zip
+directory, content types, external links, macros), then reads it in a child process with
+memory and time limits (`etl.safety.run_isolated`), so that a hostile file costs one refused
+upload, never the web process. In the child, `read_grids_in_process` checks the real
+decompressed sizes and refuses XML DTDs, counts rows and columns from the sheet XML before any
+grid is allocated, then reads: python-calamine for the values (much faster than openpyxl, see
+bench/bench_readers.py) and the merged ranges. The positions of formulas, so that a formula
+saved without its cached value is caught, come from the same XML scan that counts the rows
+(openpyxl, read-only and with defusedxml, is asked only when the scan cannot tell which sheet
+is which).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-import python_calamine
-
 from .problems import ProblemLog
+from .safety import (
+    Limits,
+    check_grid_caps,
+    check_package,
+    run_isolated,
+    scan_sheets,
+    verify_zip_streams,
+)
 
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+_PLAIN = (str, int, float, bool, dt.datetime, dt.date, dt.time, dt.timedelta)
 
 
 @dataclass
@@ -44,44 +56,33 @@ class Grid:
         return None
 
 
-def sniff_kind(content: bytes) -> str:
-    """What the bytes are, by signature and content, not by name."""
-    if content.startswith(OLE_MAGIC):
-        return "ole"  # .xls, or an encrypted OOXML package
-    if content.startswith(ZIP_MAGIC):
-        try:
-            with zipfile.ZipFile(io.BytesIO(content)) as zf:
-                names = set(zf.namelist())
-                if "mimetype" in names:
-                    mimetype = zf.read("mimetype").decode("ascii", "replace").strip()
-                    if "opendocument.spreadsheet" in mimetype:
-                        return "ods"
-                if "[Content_Types].xml" in names and any(
-                    n.startswith("xl/worksheets/") for n in names
-                ):
-                    return "xlsx"
-                return "zip"
-        except zipfile.BadZipFile:
-            return "broken-zip"
-    if not content:
-        return "empty"
-    return "other"
+def read_grids(
+    content: bytes, file_name: str, log: ProblemLog, limits: Limits | None = None
+) -> list[Grid] | None:
+    """All sheets of a workbook as grids; None (with an error logged) when it is refused or
+    cannot be read. `file_name` is only shown and compared, never used as a path."""
+    limits = Limits.from_env() if limits is None else limits
+    kind = check_package(content, file_name, log, limits)
+    if kind is None:
+        return None
+    data = run_isolated(content, kind, log, limits)
+    if data is None or log.has_errors:
+        return None
+    return [Grid(name, cells, merged, set(formulas)) for name, cells, merged, formulas in data]
 
 
-def _is_encrypted_ole(content: bytes) -> bool:
-    return "EncryptedPackage".encode("utf-16-le") in content
+def _clean_value(value: Any) -> Any:
+    """A cell value as plain data: empty text is None, anything unusual becomes text."""
+    if isinstance(value, str) and value == "":
+        return None
+    if value is None or isinstance(value, _PLAIN):
+        return value
+    return str(value)
 
 
 def _formula_cells(content: bytes) -> dict[str, set[tuple[int, int]]]:
-    """Positions of formula cells per sheet, read only when some sheet has formulas."""
-    with zipfile.ZipFile(io.BytesIO(content)) as zf:
-        has_formulas = any(
-            n.startswith("xl/worksheets/") and (b"<f>" in zf.read(n) or b"<f " in zf.read(n))
-            for n in zf.namelist()
-            if n.endswith(".xml")
-        )
-    if not has_formulas:
-        return {}
+    """Positions of formula cells per sheet, read with openpyxl (read-only, defusedxml): only
+    for a package whose sheet names the XML scan could not map."""
     import openpyxl  # only needed here
 
     found: dict[str, set[tuple[int, int]]] = {}
@@ -100,72 +101,45 @@ def _formula_cells(content: bytes) -> dict[str, set[tuple[int, int]]]:
     return found
 
 
-def _clean_value(value: Any) -> Any:
-    if isinstance(value, str) and value == "":
+def read_grids_in_process(
+    content: bytes, kind: str, log: ProblemLog, limits: Limits
+) -> (
+    list[tuple[str, list[list[Any]], list[tuple[int, int, int, int]], list[tuple[int, int]]]] | None
+):
+    """The reading itself, run inside the limited child process: grids as plain tuples
+    (name, cells, merged, formula cells without value), or None with problems logged."""
+    if kind in ("xlsx", "ods") and not verify_zip_streams(content, log, limits):
         return None
-    return value
+    formula_cells: dict[str, set[tuple[int, int]]] = {}
+    unmapped_formulas = False
+    if kind == "xlsx":
+        scan = scan_sheets(content, log, limits)
+        if scan is None:
+            return None
+        if scan.mapped:
+            formula_cells = scan.formula_cells
+        else:  # sheet names unknown: ask openpyxl where the formulas are
+            unmapped_formulas = any(scan.formula_cells.values())
+    import python_calamine
 
-
-def read_grids(content: bytes, file_name: str, log: ProblemLog) -> list[Grid] | None:
-    """All sheets of a workbook as grids; None (with an error logged) when it cannot be read."""
-    kind = sniff_kind(content)
-    lower = file_name.lower()
-    if kind == "empty":
-        log.error(
-            "file-empty",
-            "Tệp rỗng (0 byte), không có dữ liệu.",
-            "The file is empty (0 bytes).",
-        )
-        return None
-    if kind == "ole" and _is_encrypted_ole(content):
-        log.error(
-            "file-encrypted",
-            "Tệp được đặt mật khẩu; hãy bỏ mật khẩu rồi nộp lại.",
-            "The file is password-protected; remove the password and upload again.",
-        )
-        return None
-    if kind in ("other", "zip", "broken-zip"):
-        what_vi = {
-            "other": "không phải tệp Excel (có thể là CSV, văn bản hoặc tệp hỏng)",
-            "zip": "là tệp nén nhưng không phải bảng tính Excel",
-            "broken-zip": "bị hỏng hoặc không đầy đủ",
-        }[kind]
-        what_en = {
-            "other": "is not an Excel workbook (CSV, text or a damaged file?)",
-            "zip": "is a zip archive but not an Excel workbook",
-            "broken-zip": "is damaged or truncated",
-        }[kind]
-        log.error(
-            "file-not-excel",
-            f"Tệp {what_vi}. Chỉ nhận .xlsx, .xlsm, .xls, .ods.",
-            f"The file {what_en}. Only .xlsx, .xlsm, .xls and .ods are accepted.",
-        )
-        return None
-    if lower.endswith((".xlsx", ".xlsm")) and kind in ("ole", "ods"):
-        real = ".xls" if kind == "ole" else ".ods"
-        log.warning(
-            "file-extension-mismatch",
-            f"Tệp mang đuôi {lower.rsplit('.', 1)[-1]} nhưng thực chất là {real}; vẫn đọc.",
-            f"The file is named as .xlsx but is really {real}; reading it anyway.",
-        )
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
-        formula_cells = _formula_cells(content) if kind == "xlsx" else {}
-        grids = []
+        sheets = []
         for meta in wb.sheets_metadata:
             if str(meta.typ) != str(python_calamine.SheetTypeEnum.WorkSheet):
                 continue
             sheet = wb.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False)
             cells = [[_clean_value(v) for v in row] for row in rows]
+            del rows
+            if not check_grid_caps(meta.name, cells, log, limits):
+                return None
             merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
-            missing = {
-                (r, c)
-                for (r, c) in formula_cells.get(meta.name, set())
-                if r >= len(cells) or c >= len(cells[r]) or cells[r][c] is None
-            }
-            grids.append(Grid(meta.name, cells, merged, missing))
-        return grids
+            sheets.append((meta.name, cells, merged))
+        if unmapped_formulas:
+            formula_cells = _formula_cells(content)
+    except MemoryError:
+        raise
     except Exception as exc:  # the reader's own message is kept for the log
         log.error(
             "file-unreadable",
@@ -173,3 +147,12 @@ def read_grids(content: bytes, file_name: str, log: ProblemLog) -> list[Grid] | 
             f"The workbook could not be read: {exc}",
         )
         return None
+    grids = []
+    for name, cells, merged in sheets:
+        missing = sorted(
+            (r, c)
+            for (r, c) in formula_cells.get(name, set())
+            if r >= len(cells) or c >= len(cells[r]) or cells[r][c] is None
+        )
+        grids.append((name, cells, merged, missing))
+    return grids

@@ -608,7 +608,7 @@ def test_every_emitted_code_is_covered():
     emitted |= {"not-integer", "negative-count", "not-a-number", "bad-date", "missing-date"}
     covered = {c.code for c in WARNINGS.values()} | {m[1].code for m in MATCHING.values()}
     covered |= {(c.values[0] if hasattr(c, "values") else c).code for c in ERRORS.values()}
-    covered |= {"file-too-large", "unit-not-allowed", "targets-admin-only"}
+    covered |= {"file-too-large", "unit-not-allowed", "targets-admin-only", "zip-too-many-entries", "zip-bomb", "zip-unsupported", "xml-unsafe", "external-link", "file-has-macros", "too-many-rows", "too-many-columns", "too-many-cells", "cell-too-long", "parse-timeout", "parse-memory", "parse-crashed", "unsafe-text"}  # noqa: E501  # fmt: skip
     assert emitted <= covered, emitted - covered
 
 
