@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev browser run migrate demo sample templates test lint format bench clean
+.PHONY: help install install-dev browser run serve worker migrate demo sample templates test lint format bench clean
 
 help: ## list every target
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,13 @@ browser: install ## make a Chromium and fonts available for chart exports, where
 run: demo browser ## set everything up and start the app on http://127.0.0.1:8050
 	$(PY) app.py
 
+serve: migrate ## run under gunicorn: WEB_CONCURRENCY workers (default 2) on HOST:PORT, DATABASE_URL
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py app:server
+
+worker: migrate ## start a Celery worker for background jobs (needs REDIS_URL, same DATABASE_URL, DATA_DIR)
+	@[ -n "$$REDIS_URL" ] || { echo "Cần REDIS_URL (ví dụ export REDIS_URL=redis://127.0.0.1:6379/0) để chạy Celery worker."; exit 1; }
+	$(VENV)/bin/celery -A components.background:celery_app worker --loglevel=INFO
+
 sample: install ## regenerate the sample returns in data/sample from etl/sample.py
 	$(PY) -m etl sample --out data/sample
 
@@ -64,10 +71,11 @@ format: install-dev ## apply ruff formatting and safe fixes
 test: lint ## lint, then run the tests (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(PY) -m pytest -q
 
-bench: install-dev ## run the benchmarks and print measured ratios
+bench: install-dev ## run the benchmarks (city and national scale) and write bench/results.json
 	$(PY) bench/bench_readers.py
 	$(PY) bench/bench_callbacks.py
 	$(PY) bench/bench_exports.py
+	$(PY) bench/bench_scale.py
 
 clean: ## remove the virtual environment, caches and the local database
 	rm -rf $(VENV) .pytest_cache .ruff_cache data/tgbc.sqlite3* data/uploads

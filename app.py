@@ -16,7 +16,7 @@ import dash
 from dash import ALL, Input, Output, State, ctx, no_update
 from flask import Flask
 
-from components import auth, context, export_routes, ids, upload_api
+from components import auth, background, context, export_routes, ids, upload_api
 from components.shell import make_shell
 from etl import accounts, api, service
 from etl.query import View
@@ -51,12 +51,16 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         update_title=None,
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        # long work (checking uploads, building reports) runs as background jobs: Celery
+        # workers when REDIS_URL is set, else subprocesses with a cache under DATA_DIR
+        background_callback_manager=background.make_manager(settings),
     )
     app.layout = make_shell
     _register_shell_callbacks(app)
     api.register(server)
     export_routes.register(server)
     upload_api.register(server)
+    background.install(server)
     return app
 
 

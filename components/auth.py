@@ -63,10 +63,15 @@ def _secret_key(settings: Settings) -> str:
     path = Path(settings.data_dir) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
         tmp.write_text(secrets.token_hex(32))
         tmp.chmod(0o600)
-        tmp.replace(path)
+        try:
+            os.link(tmp, path)  # atomic: the first process wins, the others read its key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path.read_text().strip()
 
 

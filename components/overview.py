@@ -11,8 +11,21 @@ from dash import dcc, html
 from etl import analysis, metrics
 from etl.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
 
+from .background import make_progress
 from .cards import make_measure_card
 from .charts import ChartContext, build_chart
+
+# the report built in the background (pages/overview.py), with components.background's
+# progress block for the prefix "report"
+REPORT_PDF = "report-build-pdf"
+REPORT_XLSX = "report-build-xlsx"
+REPORT_STATUS = "report-status"
+REPORT_DOWNLOAD = "report-download"
+REPORT_PROGRESS_PREFIX = "report"
+REPORT_PROGRESS = "report-progress"
+REPORT_PROGRESS_BAR = "report-progress-bar"
+REPORT_PROGRESS_TEXT = "report-progress-text"
+REPORT_CANCEL = "report-cancel"
 
 GRAPH_CONFIG = {
     "displaylogo": False,
@@ -65,6 +78,28 @@ def make_report_links(search: str, export_problem: str | None = None) -> html.Di
             html.Span(f" (báo cáo sẽ không kèm biểu đồ: {export_problem})", className="small")
         )
     return html.Div(children, className="report-links")
+
+
+def make_report_builder() -> html.Div:
+    """Build the report PDF or the consolidated workbook of the current view in the
+    background, with a progress bar and "Hủy"; the file then downloads by itself."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Strong("Tạo tệp: "),
+                    html.Button("Tạo báo cáo PDF", id=REPORT_PDF, className="button primary"),
+                    html.Button("Tạo biểu tổng hợp (Excel)", id=REPORT_XLSX, className="button"),
+                    html.Span(id=REPORT_STATUS, className="small", role="status"),
+                ],
+                className="toolbar",
+                style={"alignItems": "center"},
+            ),
+            make_progress(REPORT_PROGRESS_PREFIX),
+            dcc.Download(id=REPORT_DOWNLOAD),
+        ],
+        className="report-builder",
+    )
 
 
 def unit_link(unit_id: int, name: str, search: str = "") -> dcc.Link:

@@ -12,6 +12,15 @@ from etl.forms import FORMS
 from . import ids
 from .grids import column, make_grid
 
+# the background check (pages/upload.py): the staged files, and components.background's
+# progress block for the prefix "upload"
+UP_QUEUE = "upload-queue"
+UP_PROGRESS_PREFIX = "upload"
+UP_PROGRESS = "upload-progress"
+UP_PROGRESS_BAR = "upload-progress-bar"
+UP_PROGRESS_TEXT = "upload-progress-text"
+UP_CANCEL = "upload-cancel"
+
 STATUS_TEXT = {
     "checked": ("Hợp lệ — sẵn sàng lưu", "ok"),
     "accepted": ("Đã lưu", "ok"),

@@ -1,20 +1,49 @@
-"""Tổng quan: is the city on track for 2026?"""
+"""Tổng quan: is the city on track for 2026?
+
+The report PDF and the consolidated workbook of the view are also built here as background
+jobs (components/background.py), with progress per chart and a cancel button; the plain
+download links (/export/…) stay in the content.
+"""
 
 from __future__ import annotations
 
+import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 import dash
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
-from components import context, ids
-from components.overview import make_overview
+from components import background, context, ids
+from components.auth import may_read_all
+from components.charts import REPORT_CHARTS
+from components.export_routes import _filename
+from components.overview import (
+    REPORT_CANCEL,
+    REPORT_DOWNLOAD,
+    REPORT_PDF,
+    REPORT_PROGRESS,
+    REPORT_PROGRESS_BAR,
+    REPORT_PROGRESS_TEXT,
+    REPORT_STATUS,
+    REPORT_XLSX,
+    make_overview,
+    make_report_builder,
+)
+from components.report import chart_context, consolidated_xlsx, gather_report
+from etl import accounts, service
+from etl.query import BadParameter, View
 
 dash.register_page(__name__, path="/", name="Tổng quan", title="Tổng quan — Tinh giản biên chế")
 
+Progress = Callable[[int, int, str], None]
+
 
 def layout(**_query: str) -> html.Div:
-    return html.Div(dcc.Loading(html.Div(id=ids.OV_CONTENT), type="dot", delay_show=300))
+    children: list[Any] = [dcc.Loading(html.Div(id=ids.OV_CONTENT), type="dot", delay_show=300)]
+    if context.may_read_all():
+        children.insert(0, make_report_builder())
+    return html.Div(children)
 
 
 @callback(Output(ids.OV_CONTENT, "children"), Input(ids.URL, "search"))
@@ -30,4 +59,93 @@ def render_overview(search: str | None) -> list[Any]:
         search or "",
         context.export_problem(),
         view.include_pending,
+    )
+
+
+def build_file(
+    job: background.Job, kind: str, search: str | None, progress: Progress
+) -> tuple[Any, Any]:
+    """The report PDF (`kind="pdf"`) or the consolidated workbook (`"xlsx"`) of the URL's view,
+    as a dcc.Download value, and a line saying what was made. Runs inside the job."""
+    steps = len(REPORT_CHARTS) + 2 if kind == "pdf" else 2
+    progress(0, steps, "Đang đọc số liệu…")
+    engine = job.engine()
+    renderer = None
+    try:
+        account = job.account(engine)
+        if not may_read_all(account):
+            return no_update, "Tài khoản này không có quyền xem số liệu này."
+        ds = service.load_dataset(engine)
+        view = context.view_of(search)
+        try:
+            summary, flt, as_of = service.view_summary(engine, ds, view)
+        except BadParameter:
+            view = View(as_of=view.as_of, include_pending=view.include_pending)
+            summary, flt, as_of = service.view_summary(engine, ds, view)
+        chart_ctx = chart_context(ds, summary, flt, as_of, view.include_pending)
+        if kind == "pdf":
+            from components.report_pdf import build_report_pdf
+
+            renderer = background.job_renderer()
+            total = len(REPORT_CHARTS)
+            data = gather_report(
+                chart_ctx,
+                background.ProgressRenderer(
+                    renderer,
+                    lambda n, title: progress(n, steps, f"Đang vẽ biểu đồ {n}/{total}: {title}"),
+                ),
+            )
+            progress(steps - 1, steps, "Đang dựng tệp PDF…")
+            content = build_report_pdf(data)
+            name, action = _filename("bao_cao_tinh_gian", chart_ctx, "pdf"), "report.pdf"
+        else:
+            progress(1, steps, "Đang ghi biểu tổng hợp…")
+            content = consolidated_xlsx(chart_ctx)
+            name, action = _filename("tonghop", chart_ctx, "xlsx"), "tonghop"
+        query = dict(urllib.parse.parse_qsl((search or "").lstrip("?")))
+        accounts.audit_now(engine, account.username, f"export.{action}", name, query)
+    finally:
+        if renderer is not None:
+            renderer.close()
+        engine.dispose()
+    return dcc.send_bytes(content, name), f"Đã tạo {name}."
+
+
+@callback(
+    Output(REPORT_DOWNLOAD, "data"),
+    Output(REPORT_STATUS, "children"),
+    Input(REPORT_PDF, "n_clicks"),
+    Input(REPORT_XLSX, "n_clicks"),
+    State(ids.URL, "search"),
+    background=True,
+    interval=500,  # ms between progress polls
+    progress=[
+        Output(REPORT_PROGRESS_BAR, "value"),
+        Output(REPORT_PROGRESS_BAR, "max"),
+        Output(REPORT_PROGRESS_TEXT, "children"),
+    ],
+    progress_default=[0, 1, ""],
+    running=[
+        (Output(REPORT_PROGRESS, "hidden"), False, True),
+        (Output(REPORT_CANCEL, "disabled"), False, True),
+        (Output(REPORT_PDF, "disabled"), True, False),
+        (Output(REPORT_XLSX, "disabled"), True, False),
+    ],
+    cancel=[Input(REPORT_CANCEL, "n_clicks")],
+    prevent_initial_call=True,
+)
+def build_in_background(
+    set_progress: Callable[[tuple[int, int, str]], None],
+    _pdf: int | None,
+    _xlsx: int | None,
+    search: str | None,
+) -> tuple[Any, Any]:
+    """The background job (components/background.py refused it to accounts that may not read
+    every figure before it started)."""
+    kind = "xlsx" if ctx.triggered_id == REPORT_XLSX else "pdf"
+    return build_file(
+        background.current_job(),
+        kind,
+        search,
+        lambda done, total, text: set_progress((done, total, text)),
     )

@@ -1,25 +1,47 @@
-"""Nộp báo cáo: drop workbooks, see each one checked cell by cell, confirm to store."""
+"""Nộp báo cáo: drop workbooks, see each one checked cell by cell, confirm to store.
+
+Dropping files stages them (decoded, content-addressed under DATA_DIR/staging) in the request;
+reading and checking them is a background job (components/background.py) with a progress bar
+("Đang kiểm tra tệp 2/5: …") and a cancel button, so a large workbook ties up no web worker.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import hashlib
+import re
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import dash
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update, set_props
+from sqlalchemy import Engine
 
-from components import context, ids
-from components.upload_view import make_results, make_templates_links
-from etl import service
+from components import background, context, ids
+from components.upload_view import (
+    UP_CANCEL,
+    UP_PROGRESS,
+    UP_PROGRESS_BAR,
+    UP_PROGRESS_PREFIX,
+    UP_PROGRESS_TEXT,
+    UP_QUEUE,
+    make_results,
+    make_templates_links,
+)
+from etl import accounts, service
 from etl.annotate import annotate
 from etl.formatting import fmt_number
 from etl.load import IngestResult
 from etl.normalize import clean_text
+from etl.settings import Settings
 
 dash.register_page(__name__, path="/nop-bao-cao", name="Nộp báo cáo", title="Nộp báo cáo")
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
+Progress = Callable[[int, int, str], None]
 
 
 def layout(**_query: str) -> html.Div:
@@ -55,23 +77,27 @@ def layout(**_query: str) -> html.Div:
                 **{"data-max-bytes": str(context.settings().max_upload_bytes)},
             ),
             html.Div(id="upload-size-message", className="size-message", role="alert"),
+            background.make_progress(UP_PROGRESS_PREFIX),
+            dcc.Store(id=UP_QUEUE),
             dcc.Store(id=ids.UP_STAGED),
             dcc.Download(id=ids.UP_DOWNLOAD),
-            dcc.Loading(
-                html.Div(id=ids.UP_RESULTS),
-                type="default",
-                overlay_style={"visibility": "visible", "opacity": 0.5},
-                custom_spinner=html.Div("Đang đọc và kiểm tra tệp…", className="spinner-text"),
-            ),
+            html.Div(id=ids.UP_RESULTS),
             dcc.Loading(html.Div(id=ids.UP_CONFIRMED), type="dot"),
         ]
     )
 
 
-def _staging_dir() -> Path:
-    path = context.settings().data_dir / "staging"
+def _staging_dir(settings: Settings | None = None) -> Path:
+    path = (settings or context.settings()).data_dir / "staging"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _staged(sha256: Any, settings: Settings | None = None) -> Path:
+    """The staged file of a sha256 (hex only: the value comes back from the browser)."""
+    if not isinstance(sha256, str) or not SHA256.fullmatch(sha256):
+        raise ValueError(f"not a sha256: {sha256!r}")
+    return _staging_dir(settings) / sha256
 
 
 def _as_item(result: IngestResult, sha256: str) -> dict[str, Any]:
@@ -84,37 +110,123 @@ def _as_item(result: IngestResult, sha256: str) -> dict[str, Any]:
     }
 
 
-def check_upload(contents: list[str], names: list[str]) -> list[dict[str, Any]]:
-    """Decode, keep (content-addressed, in staging) and check each file without storing it."""
-    items = []
-    settings = context.settings()
+def stage_files(
+    contents: list[str], names: list[str], settings: Settings | None = None
+) -> list[dict[str, str]]:
+    """Decode and keep each file (content-addressed, in staging): [{sha256, name}, …]."""
+    staged = []
     for content, name in zip(contents, names, strict=True):
         try:
             blob = base64.b64decode(content.split(",", 1)[1], validate=True)
         except (IndexError, binascii.Error):
             blob = b""
         sha256 = hashlib.sha256(blob).hexdigest()
-        (_staging_dir() / sha256).write_bytes(blob)
-        result = service.ingest_as(
-            context.engine(), blob, clean_text(name), context.account(), settings, dry_run=True
-        )
-        items.append(_as_item(result, sha256))
+        path = _staged(sha256, settings)
+        if not path.exists():
+            tmp = path.with_name(f"{sha256}.{secrets.token_hex(4)}.tmp")
+            tmp.write_bytes(blob)
+            tmp.replace(path)
+        staged.append({"sha256": sha256, "name": clean_text(name)})
+    return staged
+
+
+def check_staged(
+    queue: list[dict[str, str]],
+    engine: Engine,
+    account: accounts.Account | None,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> list[dict[str, Any]]:
+    """Check each staged file without storing it (the dry run of the upload path)."""
+    items = []
+    for n, entry in enumerate(queue, start=1):
+        if progress is not None:
+            progress(n - 1, len(queue), f"Đang kiểm tra tệp {n}/{len(queue)}: {entry['name']}")
+        blob = _staged(entry["sha256"], settings).read_bytes()
+        result = service.ingest_as(engine, blob, entry["name"], account, settings, dry_run=True)
+        items.append(_as_item(result, entry["sha256"]))
     return items
 
 
+def check_upload(contents: list[str], names: list[str]) -> list[dict[str, Any]]:
+    """Stage and check the files in this request (the signed-in account, the app's engine)."""
+    settings = context.settings()
+    queue = stage_files(contents, names, settings)
+    return check_staged(queue, context.engine(), context.account(), settings)
+
+
+def on_upload(contents: list[str] | None, names: list[str] | None) -> tuple[Any, Any, Any]:
+    """The whole check in one call (what the background job returns, without the job)."""
+    if not contents:
+        return no_update, no_update, no_update
+    items = check_upload(contents, names or [])
+    return make_results(items), items, None
+
+
 @callback(
-    Output(ids.UP_RESULTS, "children"),
-    Output(ids.UP_STAGED, "data"),
+    Output(ids.UP_RESULTS, "children", allow_duplicate=True),
+    Output(ids.UP_STAGED, "data", allow_duplicate=True),
     Output(ids.UP_CONFIRMED, "children", allow_duplicate=True),
     Input(ids.UP_UPLOAD, "contents"),
     State(ids.UP_UPLOAD, "filename"),
     prevent_initial_call=True,
 )
-def on_upload(contents: list[str] | None, names: list[str] | None) -> tuple[Any, Any, Any]:
+def on_files(contents: list[str] | None, names: list[str] | None) -> tuple[Any, Any, Any]:
+    """Keep the dropped files (fast: decode, hash, write) and clear the last results; putting
+    the list into the queue store starts the background check below. components/auth.py
+    refuses both callbacks to accounts that may not upload (their outputs name
+    upload-results)."""
     if not contents:
         return no_update, no_update, no_update
-    items = check_upload(contents, names or [])
-    return make_results(items), items, None
+    set_props(UP_QUEUE, {"data": stage_files(contents, names or [])})
+    return [], None, None
+
+
+@callback(
+    Output(ids.UP_STAGED, "data"),
+    Output(ids.UP_RESULTS, "children"),
+    Output(ids.UP_CONFIRMED, "children", allow_duplicate=True),
+    Input(UP_QUEUE, "data"),
+    background=True,
+    interval=500,  # ms between progress polls
+    progress=[
+        Output(UP_PROGRESS_BAR, "value"),
+        Output(UP_PROGRESS_BAR, "max"),
+        Output(UP_PROGRESS_TEXT, "children"),
+    ],
+    progress_default=[0, 1, ""],
+    running=[
+        (Output(UP_PROGRESS, "hidden"), False, True),
+        (Output(UP_CANCEL, "disabled"), False, True),
+        (Output(ids.UP_UPLOAD, "disabled"), True, False),
+    ],
+    cancel=[Input(UP_CANCEL, "n_clicks")],
+    prevent_initial_call=True,
+)
+def check_in_background(
+    set_progress: Callable[[tuple[int, int, str]], None], queue: list[dict[str, str]] | None
+) -> tuple[Any, Any, Any]:
+    """The background job: outside the request, so it opens its own engine and loads the
+    account that started it (components/auth.py refused non-uploaders before it started)."""
+    if not queue:
+        return no_update, no_update, no_update
+    job = background.current_job()
+    engine = job.engine()
+    try:
+        account = job.account(engine)
+        if account is None or not account.may("upload"):
+            message = "Tài khoản này không có quyền nộp báo cáo."
+            return None, context.forbidden(message), None
+        items = check_staged(
+            queue,
+            engine,
+            account,
+            job.settings,
+            lambda done, total, text: set_progress((done, total, text)),
+        )
+    finally:
+        engine.dispose()
+    return items, make_results(items), None
 
 
 @callback(
@@ -132,7 +244,7 @@ def on_confirm(n_clicks: int | None, items: list[dict[str, Any]] | None) -> tupl
     for item in items:
         if item["status"] != "checked":
             continue
-        blob = (_staging_dir() / item["sha256"]).read_bytes()
+        blob = _staged(item["sha256"], settings).read_bytes()
         result = service.ingest_as(
             context.engine(), blob, item["file_name"], context.account(), settings
         )
@@ -162,7 +274,7 @@ def on_annotate(clicks: list[int | None], items: list[dict[str, Any]] | None) ->
     item = items[ctx.triggered_id["index"]]
     from etl.problems import Problem
 
-    blob = (_staging_dir() / item["sha256"]).read_bytes()
+    blob = _staged(item["sha256"]).read_bytes()
     marked = annotate(blob, [Problem(**p) for p in item["problems"]], item["file_name"])
     if marked is None:
         return no_update

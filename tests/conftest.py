@@ -90,6 +90,7 @@ def sample_app(tmp_path_factory: pytest.TempPathFactory):
     url = f"sqlite:///{data_dir / 'app.sqlite3'}"
     os.environ["DATA_DIR"] = str(data_dir)
     os.environ["DATABASE_URL"] = url
+    os.environ.pop("REDIS_URL", None)  # the shared test app runs jobs locally (diskcache)
     os.environ["ADMIN_USER"] = "admin"
     os.environ["ADMIN_PASSWORD"] = ADMIN_PASSWORD
     engine = service.open_engine(url)
