@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import schema
+from .db import reading
 from .normalize import name_key
 
 ROLES = ("viewer", "uploader", "admin")
@@ -85,13 +87,13 @@ def get_account(engine: Engine, *, user_id: int | None = None, username: str | N
         if user_id is not None
         else query.where(u.username == (username or "").strip().lower())
     )
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(query).first()
         return _account(conn, row) if row else None
 
 
 def list_accounts(engine: Engine) -> list[Account]:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = conn.execute(select(schema.user_account).order_by(schema.user_account.c.username))
         return [_account(conn, r) for r in rows.all()]
 
@@ -108,7 +110,7 @@ def resolve_units(engine: Engine, names: list[str]) -> list[int]:
     """Unit ids from codes or names; AccountError naming any that is unknown or ambiguous."""
     u = schema.unit.c
     ids = []
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         for text in names:
             by_code = conn.execute(select(u.id).where(func.lower(u.code) == text.lower())).all()
             rows = by_code or conn.execute(select(u.id).where(u.name_key == name_key(text))).all()
@@ -222,7 +224,7 @@ def throttled_until(engine: Engine, username: str, remote_addr: str) -> dt.datet
     """When too many recent failures (by user name or by address), until when to refuse."""
     a = schema.login_attempt.c
     since = now() - LOCKOUT_WINDOW
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         for column, value in ((a.username, username.strip().lower()), (a.remote_addr, remote_addr)):
             rows = conn.execute(
                 select(a.at)
@@ -305,7 +307,7 @@ def account_for_token(engine: Engine, token: str) -> Account | None:
 def ensure_admin(engine: Engine, env: dict[str, str]) -> str | None:
     """On first start, the admin from ADMIN_USER/ADMIN_PASSWORD, or with a generated password
     that is returned (to print once). None when any account exists already."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         if conn.execute(select(func.count()).select_from(schema.user_account)).scalar():
             return None
     username = env.get("ADMIN_USER") or "admin"
@@ -315,7 +317,7 @@ def ensure_admin(engine: Engine, env: dict[str, str]) -> str | None:
         password = generated = secrets.token_urlsafe(12)
     try:
         create_account(engine, username, password, "admin", actor="system")
-    except AccountError:
+    except (AccountError, IntegrityError):
         return None  # another worker created it first
     return generated
 
@@ -336,6 +338,6 @@ def audit_now(engine: Engine, actor: str, action: str, target: str | None, detai
 
 def read_audit(engine: Engine, limit: int = 500) -> list[dict[str, Any]]:
     a = schema.audit_log.c
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = conn.execute(select(schema.audit_log).order_by(a.id.desc()).limit(limit)).all()
     return [dict(r._mapping) for r in rows]

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .metrics import (
@@ -16,9 +17,15 @@ from .metrics import (
     SU_NGHIEP,
     Dataset,
     Filter,
-    exists_at,
+    _exists,
+    _facts_by_status,
+    _facts_of,
+    _held,
+    _lru,
+    _memo,
+    _scope,
+    _take,
     home_units,
-    in_scope,
     missing_data,
     quota_by_year,
     target_for,
@@ -36,9 +43,56 @@ def unit_table(
     ds: Dataset, as_of: dt.date, flt: Filter | None = None, *, include_pending: bool = True
 ) -> pd.DataFrame:
     """One row per unit existing at the cut-off: baseline (with predecessors), current,
-    reduced, %, pending, own target share, missing years and job-position status."""
+    reduced, %, pending, own target share, missing years and job-position status.
+
+    Built once per dataset (so per data version) and view; each caller gets its own copy."""
     flt = flt or Filter()
-    units = ds.units[exists_at(ds.units, as_of) & in_scope(ds.units, flt)].copy()
+    table = _lru(
+        ds,
+        "unit_table",
+        (as_of, flt, include_pending),
+        lambda: _unit_table(ds, as_of, flt, include_pending),
+    )
+    return table.copy()
+
+
+def _fact_lookup(ds: Dataset, status: str, year: int) -> dict[int, Any] | None:
+    """unit_id → value of the current facts of a status for one year, as `Series.get` on a
+    (unit_id, year) index answers; None when a unit has two (then that index is used)."""
+
+    def build() -> dict[int, Any] | None:
+        facts = _facts_by_status(ds, status)
+        facts = facts[facts["year"] == year]
+        if facts["unit_id"].duplicated().any():
+            return None
+        return dict(zip(facts["unit_id"].tolist(), facts["value"].to_numpy(), strict=True))
+
+    return _memo(ds, ("fact_lookup", status, year), build)
+
+
+def _by_unit_and_year(
+    ds: Dataset, status: str, years: set[Any]
+) -> dict[Any, dict[int, Any]] | pd.Series:
+    """Lookups of `_fact_lookup` for `years`, or the (unit_id, year) series if one is None."""
+    lookups = {y: _fact_lookup(ds, status, y) for y in years}
+    if any(v is None for v in lookups.values()):
+        return _facts_by_status(ds, status).set_index(["unit_id", "year"])["value"]
+    return lookups
+
+
+def _baseline_by_home(ds: Dataset, homes: pd.DataFrame) -> pd.Series:
+    """2021 quota of every unit's home (predecessors included), for one homes frame."""
+
+    def build() -> pd.Series:
+        assigned = _facts_by_status(ds, "assigned")
+        base = assigned[assigned["year"] == BASELINE_YEAR].merge(homes, on="unit_id")
+        return (base["value"] * base["weight"]).groupby(base["home_id"]).sum()
+
+    return _held(ds, "baseline_by_home", homes, (), build)
+
+
+def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool) -> pd.DataFrame:
+    units = ds.units[_exists(ds, as_of) & _scope(ds, flt)].copy()
     columns = [
         "unit_id", "code", "name", "kind", "kind_label", "district", "sector", "parent",
         "measure", "baseline", "latest_year", "current", "done", "pending", "reduced",
@@ -47,49 +101,74 @@ def unit_table(
     if units.empty:
         return pd.DataFrame(columns=columns)
     homes = home_units(ds, as_of)
-    facts = ds.facts
-    assigned = facts[facts["status"] == "assigned"]
-    base = assigned[assigned["year"] == BASELINE_YEAR].merge(homes, on="unit_id")
-    base = (base["value"] * base["weight"]).groupby(base["home_id"]).sum()
+    base = _baseline_by_home(ds, homes)
     units["measure"] = units["kind"].map(measure_of_kind)
     latest_years = {}
+    in_table = np.zeros(len(ds.units), dtype=bool)
     for measure in ("cong_chuc", "nguoi_lam_viec"):
-        ids = units.loc[units["measure"] == measure, "id"]
-        rows = assigned[
-            (assigned["measure"] == measure)
-            & assigned["unit_id"].isin(ids)
-            & (assigned["year"] <= as_of.year)
-        ]
-        latest_years[measure] = int(rows["year"].max()) if len(rows) else None
+        facts = _facts_of(ds, measure, "assigned")
+        in_table[:] = False
+        in_table[ds.units.index.get_indexer(units.loc[units["measure"] == measure, "id"])] = True
+        years = facts["year"].to_numpy()
+        positions = _memo(
+            ds,
+            ("fact_positions", measure),
+            lambda f=facts: ds.units.index.get_indexer(f["unit_id"]),
+        )
+        rows = _take(in_table, positions) & (years <= as_of.year)
+        latest_years[measure] = int(years[rows].max()) if rows.any() else None
     units["latest_year"] = units["measure"].map(latest_years)
-    current = assigned.set_index(["unit_id", "year"])["value"]
-    units["current"] = [
-        current.get((uid, year)) if year else None
-        for uid, year in zip(units["id"], units["latest_year"], strict=True)
-    ]
-    pending_facts = facts[facts["status"] == "pending"].set_index(["unit_id", "year"])["value"]
-    units["pending"] = [
-        pending_facts.get((uid, year), 0) if year and m == "nguoi_lam_viec" else 0
-        for uid, year, m in zip(units["id"], units["latest_year"], units["measure"], strict=True)
-    ]
+    wanted = {y for y in latest_years.values() if y}
+    current = _by_unit_and_year(ds, "assigned", wanted)
+    pending_facts = _by_unit_and_year(ds, "pending", wanted)
+    no_year: dict[int, Any] = {}
+    if isinstance(current, dict):
+        units["current"] = [
+            current.get(year, no_year).get(uid) if year else None
+            for uid, year in zip(units["id"], units["latest_year"], strict=True)
+        ]
+    else:
+        units["current"] = [
+            current.get((uid, year)) if year else None
+            for uid, year in zip(units["id"], units["latest_year"], strict=True)
+        ]
+    if isinstance(pending_facts, dict):
+        units["pending"] = [
+            pending_facts.get(year, no_year).get(uid, 0) if year and m == "nguoi_lam_viec" else 0
+            for uid, year, m in zip(
+                units["id"], units["latest_year"], units["measure"], strict=True
+            )
+        ]
+    else:
+        units["pending"] = [
+            pending_facts.get((uid, year), 0) if year and m == "nguoi_lam_viec" else 0
+            for uid, year, m in zip(
+                units["id"], units["latest_year"], units["measure"], strict=True
+            )
+        ]
     units["baseline"] = units["id"].map(base).astype(float)
     units["done"] = units["baseline"] - units["current"].astype(float)
     units["reduced"] = units["done"] + (units["pending"] if include_pending else 0)
     units["reduced_pct"] = units["reduced"] / units["baseline"].where(units["baseline"] > 0) * 100
     pct_by_measure = {m: _city_pct(ds, m) for m in ("cong_chuc", "nguoi_lam_viec")}
     own = _own_targets(ds)
-    units["target"] = [
-        _unit_target(own.get((uid, m)), b, pct_by_measure[m])
-        for uid, m, b in zip(units["id"], units["measure"], units["baseline"], strict=True)
-    ]
+    units["target"] = _unit_targets(units, own, pct_by_measure)
     units["pct_of_target"] = units["reduced"] / units["target"].where(units["target"] > 0) * 100
     units["gap"] = units["target"] - units["reduced"]
-    missing = {m["unit_id"]: m["years"] for m in missing_data(ds, flt, as_of)}
-    units["missing_years"] = units["id"].map(
-        lambda uid: ", ".join(str(y) for y in missing.get(uid, []))
+    missing = {
+        m["unit_id"]: ", ".join(str(y) for y in m["years"]) for m in missing_data(ds, flt, as_of)
+    }
+    units["missing_years"] = [missing.get(uid, "") for uid in units["id"]]
+    jp = _memo(
+        ds,
+        ("job_position_by_unit",),
+        lambda: (
+            dict(zip(ds.job_positions["unit_id"].tolist(), ds.job_positions["status"], strict=True))
+            if len(ds.job_positions)
+            else {}
+        ),
     )
-    jp = ds.job_positions.set_index("unit_id")["status"] if len(ds.job_positions) else {}
-    units["job_position"] = units["id"].map(lambda uid: jp.get(uid) if len(jp) else None)
+    units["job_position"] = [jp.get(uid) for uid in units["id"]] if jp else None
     units["kind_label"] = units["kind"].map(KIND_LABELS)
     units["unit_id"] = units["id"]
     return units[columns].reset_index(drop=True)
@@ -115,6 +194,35 @@ def _own_targets(ds: Dataset) -> dict[tuple[int, str], tuple[Any, Any]]:
             rows["scope_unit_id"], rows["measure"], rows["count"], rows["pct"], strict=True
         )
     }
+
+
+def _unit_targets(
+    units: pd.DataFrame,
+    own: dict[tuple[int, str], tuple[Any, Any]],
+    pct_by_measure: dict[str, float | None],
+) -> list[float | None]:
+    """`_unit_target` of every unit: the city's percentage times the baseline, computed for
+    all units at once, but for the units with their own plan row."""
+    baseline = units["baseline"].to_numpy(dtype=float)
+    measures = units["measure"].to_numpy(dtype=object)
+    out = np.full(len(units), np.nan)
+    none = np.zeros(len(units), dtype=bool)
+    for measure, city_pct in pct_by_measure.items():
+        rows = measures == measure
+        if city_pct is None:
+            none |= rows
+        else:
+            out[rows] = city_pct / 100 * baseline[rows]
+    values: list[float | None] = [
+        None if n or np.isnan(v) else float(v) for v, n in zip(out.tolist(), none, strict=True)
+    ]
+    if own:
+        for i, (uid, m, b) in enumerate(
+            zip(units["id"], units["measure"], units["baseline"], strict=True)
+        ):
+            if (uid, m) in own or m not in pct_by_measure:
+                values[i] = _unit_target(own.get((uid, m)), b, pct_by_measure.get(m))
+    return values
 
 
 def _unit_target(
@@ -247,6 +355,8 @@ def spread(table: pd.DataFrame, measure: str) -> dict[str, Any]:
 def furthest_behind(table: pd.DataFrame, measure: str, n: int = 5) -> pd.DataFrame:
     """The units with the largest gap between their target share and what they reduced."""
     rows = table[(table["measure"] == measure) & table["gap"].notna()]
+    if len(rows) > 4 * n > 0:  # sort only the rows that can be among the first n
+        rows = rows[rows["gap"] >= rows["gap"].nlargest(n).iloc[-1]]
     return rows.sort_values(["gap", "name"], ascending=[False, True]).head(n)
 
 
@@ -255,7 +365,7 @@ def shortages(ds: Dataset, as_of: dt.date, flt: Filter | None = None) -> pd.Data
     flt = flt or Filter()
     table = unit_table(ds, as_of, flt)
     table = table[table["measure"] == "nguoi_lam_viec"]
-    norms = ds.facts[(ds.facts["status"] == "norm")]
+    norms = _facts_by_status(ds, "norm")
     if norms.empty or table.empty:
         return pd.DataFrame(columns=["sector", "units", "current", "norm", "shortage"])
     norms = norms.sort_values("year").drop_duplicates("unit_id", keep="last")
@@ -337,10 +447,10 @@ def unit_history(ds: Dataset, unit_id: int) -> pd.DataFrame:
         return pd.DataFrame(
             columns=["year", "measure", "status", "value", "file_name", "sheet", "cell"]
         )
-    current_ids = set(ds.facts["id"])
+    current_ids = _memo(ds, ("current_fact_ids",), lambda: pd.Index(ds.facts["id"]))
     subs = ds.submissions.set_index("id") if len(ds.submissions) else pd.DataFrame()
     out = facts.sort_values(["status", "year", "submission_id"]).copy()
-    out["current"] = out["id"].isin(current_ids)
+    out["current"] = current_ids.get_indexer(out["id"]) >= 0
     out["file_name"] = out["submission_id"].map(subs["file_name"]) if len(subs) else None
     out["uploaded_at"] = out["submission_id"].map(subs["uploaded_at"]) if len(subs) else None
     return out[
@@ -376,14 +486,17 @@ def tracker(
         subs["as_of"] = pd.to_datetime(subs["as_of"]).dt.date
         in_year = subs["as_of"].map(lambda d: d is not None and not pd.isna(d) and d.year == year)
         subs = subs[in_year]
-        live = set(ds.facts["submission_id"])
-        has_facts = set(ds.fact_history["submission_id"])
+        live = _memo(ds, ("live_submissions",), lambda: set(ds.facts["submission_id"].unique()))
+        has_facts = _memo(
+            ds, ("fact_submissions",), lambda: set(ds.fact_history["submission_id"].unique())
+        )
         subs["superseded"] = subs["id"].map(lambda s: s in has_facts and s not in live)
         subs = subs.sort_values("uploaded_at", ascending=False)
-    units = ds.units[exists_at(ds.units, as_of)]
+    units = ds.units[_exists(ds, as_of)]
     if unit_ids is not None:
         units = units[units["id"].isin(unit_ids)]
-    reported = ds.facts[(ds.facts["year"] == year) & (ds.facts["status"] == "assigned")]
+    assigned = _facts_by_status(ds, "assigned")
+    reported = assigned[assigned["year"] == year]
     missing = units[~units["id"].isin(reported["unit_id"])].copy()
     missing["kind_label"] = missing["kind"].map(KIND_LABELS)
     return {
@@ -394,7 +507,7 @@ def tracker(
 
 def agency_counts(ds: Dataset, as_of: dt.date, flt: Filter | None = None) -> dict[str, int]:
     """Existing units by kind at the cut-off."""
-    units = ds.units[exists_at(ds.units, as_of) & in_scope(ds.units, flt or Filter())]
+    units = ds.units[_exists(ds, as_of) & _scope(ds, flt or Filter())]
     return {str(k): int(v) for k, v in units["kind"].value_counts().items()}
 
 

@@ -9,16 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
 
 from . import schema
+from .db import reading
 from .formatting import fmt_number
-from .normalize import clean_text
+from .normalize import clean_text, district_key, loose_key, name_key
 from .problems import Problem, ProblemLog
 from .reader import (
     DON_VI_SU_NGHIEP,
@@ -78,25 +79,91 @@ def _level(kind: str, district: str | None) -> str:
 
 
 def _load_registry(conn: Connection) -> UnitRegistry:
-    u = schema.unit.c
-    rows = conn.execute(
-        select(u.id, u.name, u.name_key, u.loose_key, u.district_key, u.code, u.kind, u.district)
-    ).all()
-    return UnitRegistry(
-        [
-            UnitRecord(
-                id=r.id,
-                name=r.name,
-                name_key=r.name_key,
-                loose_key=r.loose_key,
-                district_key=r.district_key,
-                code=r.code,
-                kind=r.kind,
-                district=r.district,
-            )
-            for r in rows
-        ]
-    )
+    """The known units for matching. Only the units a file can match are read: `_stage`
+    primes the registry with the file's names and codes (same name key, same key without
+    diacritics, or any code), so a national database of 50.000 units costs a few indexed
+    lookups per file instead of a full read; used without priming, it reads every unit."""
+    return _FileRegistry(conn)
+
+
+_REGISTRY_COLUMNS = (
+    "id", "name", "name_key", "loose_key", "district_key", "code", "kind", "district",
+)  # fmt: skip
+_IN_CHUNK = 400  # bound parameters per IN (...) list
+
+
+class _FileRegistry(UnitRegistry):
+    """A `UnitRegistry` holding only the known units the names and codes of one file can
+    match, which give exactly the answers of the full registry: `find` compares a code with
+    every code; a name without a district with every unit of the same `name_key` or
+    `loose_key`; a name with a district only with those of that district or of none."""
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__([])
+        self._conn = conn
+        self._primed = False
+
+    def prime(self, names: list[tuple[str, str | None]], codes: list[str]) -> None:
+        """Read the units that `names` ((name, district or None) pairs) and `codes` can
+        match; before any `add`."""
+        if self._primed:
+            return
+        u = schema.unit.c
+        columns = [u[c] for c in _REGISTRY_COLUMNS]
+        # (column, key) → the districts it is looked up in ("": anywhere, i.e. every unit)
+        keys: dict[tuple[str, str], set[str]] = {}
+        for name, district in names:
+            dkey = district_key(district) if district else ""
+            keys.setdefault(("name_key", name_key(name)), set()).add(dkey)
+            keys.setdefault(("loose_key", loose_key(name)), set()).add(dkey)
+        groups: dict[tuple[str, str | None], list[str]] = {}  # (column, district) → keys
+        for (column, key), dkeys in sorted(keys.items()):
+            for where in [None] if "" in dkeys else sorted(dkeys):
+                groups.setdefault((column, where), []).append(key)
+        conditions = [u.code.is_not(None)] if codes else []
+        for (column, where), wanted in groups.items():
+            for i in range(0, len(wanted), _IN_CHUNK):
+                condition = u[column].in_(wanted[i : i + _IN_CHUNK])
+                if where is not None:  # that district's units and those of none
+                    condition &= u.district_key.in_(["", where])
+                conditions.append(condition)
+        rows: dict[int, Any] = {}
+        for condition in conditions:
+            for r in self._conn.execute(select(*columns).where(condition)):
+                rows[r.id] = r
+        self._reset([rows[i] for i in sorted(rows)])
+
+    def _load_all(self) -> None:
+        u = schema.unit.c
+        self._reset(self._conn.execute(select(*[u[c] for c in _REGISTRY_COLUMNS])).all())
+
+    def _reset(self, rows: Any) -> None:
+        super().__init__(
+            [
+                UnitRecord(
+                    id=r.id,
+                    name=r.name,
+                    name_key=r.name_key,
+                    loose_key=r.loose_key,
+                    district_key=r.district_key,
+                    code=r.code,
+                    kind=r.kind,
+                    district=r.district,
+                )
+                for r in rows
+            ]
+        )
+        self._primed = True
+
+    def find(self, name: str, *, code: str | None = None, district: str | None = None) -> Any:
+        if not self._primed:
+            self._load_all()
+        return super().find(name, code=code, district=district)
+
+    def add(self, name: str, *, code: str | None, district: str | None, kind: str) -> UnitRecord:
+        if not self._primed:
+            self._load_all()
+        return super().add(name, code=code, district=district, kind=kind)
 
 
 class _Resolver:
@@ -178,6 +245,19 @@ def _stage(
     results: list[SheetResult], registry: UnitRegistry, log: ProblemLog
 ) -> dict[str, list[Any]]:
     """Match every name to a unit; returns the rows to insert (with unit records, not ids)."""
+    if isinstance(registry, _FileRegistry):
+        names: list[tuple[str, str | None]] = []
+        codes: list[str] = []
+        for result in results:
+            if result.form in MEASURE_OF_FORM:
+                names += [(row.name.value, row.attrs.get("district")) for row in result.units]
+                codes += [row.code for row in result.units if row.code]
+            for ev in result.events:
+                names += [(c.value, None) for c in (*ev.before, *ev.after)]
+            names += [
+                (t.scope.value, None) for t in result.targets if not is_city_scope(t.scope.value)
+            ]
+        registry.prime(names, codes)
     resolver = _Resolver(registry, log)
     staged: dict[str, list[Any]] = {"units": [], "events": [], "targets": []}
     for result in results:
@@ -292,35 +372,56 @@ def _write(
         )
         if row.attrs.get("agency_kind"):
             unit.kind = unit.kind or row.attrs["agency_kind"]
+    new_units: list[tuple[UnitRecord, dict[str, Any]]] = []
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}  # by the columns they set
     for unit in registry.records:
         attrs = attrs_by_unit.get(id(unit), {})
         if unit.is_new:
             kind = unit.kind or DON_VI_SU_NGHIEP
-            unit.id = conn.execute(
-                insert(schema.unit).values(
-                    code=unit.code,
-                    name=unit.name,
-                    name_key=unit.name_key,
-                    loose_key=unit.loose_key,
-                    kind=kind,
-                    level=_level(kind, unit.district),
-                    district=unit.district,
-                    district_key=unit.district_key,
-                    parent=attrs.get("parent"),
-                    sector=attrs.get("sector"),
-                    autonomy=attrs.get("autonomy"),
-                    created_by=submission_id,
+            new_units.append(
+                (
+                    unit,
+                    dict(
+                        code=unit.code,
+                        name=unit.name,
+                        name_key=unit.name_key,
+                        loose_key=unit.loose_key,
+                        kind=kind,
+                        level=_level(kind, unit.district),
+                        district=unit.district,
+                        district_key=unit.district_key,
+                        parent=attrs.get("parent"),
+                        sector=attrs.get("sector"),
+                        autonomy=attrs.get("autonomy"),
+                        created_by=submission_id,
+                    ),
                 )
-            ).inserted_primary_key[0]
+            )
             counts["units_new"] += 1
         elif attrs or unit.changed:
             values = {k: v for k, v in attrs.items() if k != "district" and v}
             if unit.changed:
                 values["code"] = unit.code
             if values:
-                conn.execute(
-                    update(schema.unit).where(schema.unit.c.id == unit.id).values(**values)
-                )
+                row = {"_id": unit.id, **{f"_{k}": v for k, v in values.items()}}
+                updates.setdefault(tuple(sorted(values)), []).append(row)
+    if new_units and conn.dialect.insert_executemany_returning_sort_by_parameter_order:
+        # one statement for all new units, ids returned in the order of the rows
+        statement = insert(schema.unit).returning(schema.unit.c.id, sort_by_parameter_order=True)
+        ids = conn.execute(statement, [values for _unit, values in new_units]).scalars().all()
+        for (unit, _values), unit_id in zip(new_units, ids, strict=True):
+            unit.id = unit_id
+    else:
+        for unit, values in new_units:
+            unit.id = conn.execute(insert(schema.unit).values(**values)).inserted_primary_key[0]
+    u = schema.unit.c
+    for columns, rows in updates.items():
+        statement = (
+            update(schema.unit)
+            .where(u.id == bindparam("_id"))
+            .values({c: bindparam(f"_{c}") for c in columns})
+        )
+        conn.execute(statement, rows)
     fact_rows: list[dict[str, Any]] = []
     job_rows: list[dict[str, Any]] = []
     for result, row, unit in staged["units"]:
@@ -493,6 +594,7 @@ def ingest_bytes(
     max_upload_bytes: int | None = None,
     dry_run: bool = False,
     allowed_units: Collection[int] | None = None,
+    on_store: Callable[[Connection, IngestResult], None] | None = None,
 ) -> IngestResult:
     """Read, check and (unless refused or `dry_run`) store one file, all or nothing.
 
@@ -511,7 +613,7 @@ def ingest_bytes(
             f"The file is {size_mb:.1f} MB, over the {limit_mb:.1f} MB limit.",
         )
         return result
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         known = conn.execute(
             select(schema.submission.c.id).where(schema.submission.c.sha256 == sha256)
         ).first()
@@ -569,6 +671,8 @@ def ingest_bytes(
             ).inserted_primary_key[0]
             result.counts = _write(conn, staged, registry, submission_id, result.as_of)
             result.submission_id = submission_id
+            if on_store is not None:  # e.g. the audit entry, in the same transaction
+                on_store(conn, result)
     except _Refused:
         if dry_run and not log.has_errors:
             result.status = "checked"

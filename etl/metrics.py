@@ -2,15 +2,24 @@
 
 `Dataset` holds the stored tables as frames; `summary()` computes the figures for a scope at a
 cut-off date. Full precision is kept; rounding happens only where a figure is shown.
+
+A `Dataset` is immutable and rebuilt after every accepted upload, so what is derived from it
+(facts split by measure and status, existence per date, lineage homes, scope masks, whole
+summaries) is kept in `Dataset.memo`: the cache is keyed by the data version by construction.
+Derived arrays are aligned with `ds.units` by position; the figures are summed over the same
+rows in the same order as a plain pandas computation would, so they are exactly the same.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .normalize import district_key, name_key, text_key
@@ -100,6 +109,211 @@ def build_dataset(tables: dict[str, pd.DataFrame]) -> Dataset:
     )
 
 
+# ---------------------------------------------------------------- derived data, memoised
+
+_MISSING = object()
+
+
+def _memo(ds: Dataset, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """`build()` once per dataset (and so per data version) for `key`."""
+    value = ds.memo.get(key, _MISSING)
+    if value is _MISSING:
+        value = build()
+        ds.memo[key] = value
+    return value
+
+
+# How many results of each family a dataset keeps (the least recently used go first): what
+# depends on the cut-off date or the scope is bounded, so that memory does not grow with the
+# number of views asked for (a unit table of a national dataset is about 10 MB).
+LRU_SIZES = {
+    "exists": 256,
+    "scope": 256,
+    "homes": 16,
+    "merged": 24,
+    "homes_positions": 16,
+    "baseline_by_home": 8,
+    "missing": 128,
+    "summary": 256,
+    "unit_table": 6,
+}
+
+
+def _lru(ds: Dataset, family: str, key: Any, build: Callable[[], Any]) -> Any:
+    """`build()` for `key`, kept among the LRU_SIZES[family] most recently used of the family."""
+    cache = ds.memo.get(("lru", family))
+    if cache is None:
+        cache = ds.memo.setdefault(("lru", family), OrderedDict())
+    value = cache.get(key, _MISSING)
+    if value is not _MISSING:
+        try:
+            cache.move_to_end(key)
+        except KeyError:  # evicted meanwhile by another thread
+            pass
+        return value
+    value = build()
+    cache[key] = value
+    while len(cache) > LRU_SIZES[family]:
+        try:
+            cache.popitem(last=False)
+        except KeyError:
+            break
+    return value
+
+
+def _held(ds: Dataset, family: str, frame: Any, key: tuple[Any, ...], build: Callable[[], Any]):
+    """`_lru` keyed by the identity of `frame` (held in the entry, so its id is not reused)."""
+    entry = _lru(ds, family, (id(frame), *key), lambda: (frame, build()))
+    if entry[0] is not frame:  # pragma: no cover - an id reused after an eviction race
+        return build()
+    return entry[1]
+
+
+def _take(mask: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """`mask[positions]`, False where a position is -1 (not a known unit)."""
+    if len(positions) and positions.min() < 0:
+        return np.where(positions >= 0, mask[np.maximum(positions, 0)], False)
+    return mask[positions]
+
+
+def _unit_columns(ds: Dataset) -> dict[str, Any]:
+    """Columns of `ds.units` as arrays: validity dates by day, and the keys filters compare."""
+
+    def build() -> dict[str, Any]:
+        units = ds.units
+        days = {
+            c: pd.to_datetime(units[c]).to_numpy().astype("datetime64[D]")
+            for c in ("valid_from", "valid_to")
+        }
+        return {
+            "ids": units["id"].to_numpy(),
+            "valid_from": days["valid_from"],
+            "valid_to": days["valid_to"],
+            "district_key": units["district_key"].to_numpy(dtype=object),
+            "sector_key": units["sector"].fillna("").map(text_key).to_numpy(dtype=object),
+            "kind": units["kind"].to_numpy(dtype=object),
+            "is_su_nghiep": (units["kind"] == SU_NGHIEP).to_numpy(dtype=bool),
+        }
+
+    return _memo(ds, ("unit_columns",), build)
+
+
+def _exists(ds: Dataset, when: dt.date) -> np.ndarray:
+    """`exists_at(ds.units, when)` as a boolean array aligned with `ds.units`."""
+
+    def build() -> np.ndarray:
+        cols = _unit_columns(ds)
+        day = np.datetime64(pd.Timestamp(when).floor("D").date(), "D")
+        valid_from, valid_to = cols["valid_from"], cols["valid_to"]
+        born = np.isnat(valid_from) | (valid_from <= day)
+        return born & (np.isnat(valid_to) | (valid_to > day))
+
+    return _lru(ds, "exists", when, build)
+
+
+def _exists_series(ds: Dataset, when: dt.date) -> pd.Series:
+    return pd.Series(_exists(ds, when), index=ds.units.index)
+
+
+def _scope(ds: Dataset, flt: Filter) -> np.ndarray:
+    """`in_scope(ds.units, flt)` as a boolean array aligned with `ds.units`."""
+
+    def build() -> np.ndarray:
+        cols = _unit_columns(ds)
+        mask = np.ones(len(ds.units), dtype=bool)
+        if flt.unit_id is not None:
+            mask &= cols["ids"] == flt.unit_id
+        if flt.district:
+            mask &= cols["district_key"] == district_key(flt.district)
+        if flt.sector:
+            mask &= cols["sector_key"] == text_key(flt.sector)
+        if flt.kind:
+            kinds = (
+                {flt.kind} if flt.kind != "co_quan_hanh_chinh" else set(KIND_LABELS) - {SU_NGHIEP}
+            )
+            mask &= pd.Series(cols["kind"]).isin(kinds).to_numpy()
+        return mask
+
+    return _lru(ds, "scope", flt, build)
+
+
+def _facts_by_status(ds: Dataset, status: str) -> pd.DataFrame:
+    """Current facts of one status (measure, unit_id, year, value), in stored order."""
+
+    def build() -> dict[str, pd.DataFrame]:
+        facts = ds.facts
+        if facts.empty:
+            return {}
+        columns = facts[["measure", "unit_id", "year", "value"]]
+        return {key: frame for key, frame in columns.groupby(facts["status"], sort=False)}
+
+    groups = _memo(ds, ("facts_by_status",), build)
+    if status in groups:
+        return groups[status]
+    return pd.DataFrame(
+        {c: ds.facts[c].iloc[0:0] for c in ("measure", "unit_id", "year", "value")}
+        if len(ds.facts.columns)
+        else {}
+    )
+
+
+def _facts_of(ds: Dataset, measure: str, status: str) -> pd.DataFrame:
+    """Current facts of one measure and status (unit_id, year, value), in stored order."""
+
+    def build() -> pd.DataFrame:
+        frame = _facts_by_status(ds, status)
+        if frame.empty:
+            return frame.drop(columns=["measure"], errors="ignore")
+        return frame.loc[frame["measure"] == measure, ["unit_id", "year", "value"]]
+
+    return _memo(ds, ("facts", measure, status), build)
+
+
+def _homes_positions(ds: Dataset, homes: pd.DataFrame) -> dict[str, np.ndarray]:
+    """unit ids of a homes frame and the positions of their homes in `ds.units`."""
+    return _held(
+        ds,
+        "homes_positions",
+        homes,
+        (),
+        lambda: {
+            "unit_id": homes["unit_id"].to_numpy(),
+            "hpos": ds.units.index.get_indexer(homes["home_id"]),
+        },
+    )
+
+
+def _merged(ds: Dataset, homes: pd.DataFrame, measure: str, status: str) -> dict[str, Any]:
+    """Facts of one measure/status joined to their home units (the rows and order of
+    `facts.merge(homes, on="unit_id")`), as compact arrays: year, value, weight, and the
+    positions in `ds.units` of the unit (`upos`) and of its home (`hpos`)."""
+
+    def build() -> dict[str, Any]:
+        merged = _facts_of(ds, measure, status).merge(homes, on="unit_id")
+        index = ds.units.index
+        return {
+            "year": merged["year"].to_numpy(),
+            "value": merged["value"].to_numpy(),
+            "weight": merged["weight"].to_numpy(dtype=float),
+            "upos": index.get_indexer(merged["unit_id"]).astype(np.int32),
+            "hpos": index.get_indexer(merged["home_id"]).astype(np.int32),
+        }
+
+    return _held(ds, "merged", homes, (measure, status), build)
+
+
+def _scoped(
+    ds: Dataset, homes: pd.DataFrame, flt: Filter, measure: str, status: str
+) -> dict[str, Any]:
+    """`_merged` restricted to the rows whose home is in scope (same rows, same order)."""
+    merged = _merged(ds, homes, measure, status)
+    scope = _scope(ds, flt)
+    if scope.all():
+        return merged
+    rows = _take(scope, merged["hpos"])
+    return {k: v[rows] for k, v in merged.items()}
+
+
 # ---------------------------------------------------------------- existence and lineage
 
 
@@ -132,10 +346,12 @@ def home_units(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
     An existing unit is its own home; an ended one follows lineage to the successors that
     exist at the cut-off (weight split equally); a dissolved one with none stays its own home.
     """
-    key = ("homes", as_of)
-    if key in ds.memo:
-        return ds.memo[key]
-    existing = set(ds.units.index[exists_at(ds.units, as_of)])
+    return _lru(ds, "homes", as_of, lambda: _home_units(ds, as_of))
+
+
+def _home_units(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
+    ids = ds.units.index
+    existing = set(ids[_exists(ds, as_of)])
     edges = successors(ds, as_of)
     memo: dict[int, dict[int, float]] = {}
 
@@ -154,13 +370,27 @@ def home_units(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
         memo[unit_id] = result
         return result
 
-    rows = [
-        (unit_id, home, weight)
-        for unit_id in ds.units.index
-        for home, weight in resolve(int(unit_id), frozenset()).items()
-    ]
-    ds.memo[key] = pd.DataFrame(rows, columns=["unit_id", "home_id", "weight"])
-    return ds.memo[key]
+    columns = ["unit_id", "home_id", "weight"]
+    # Every unit is its own home but those that ended into successors: resolved in the order
+    # of the units (the memo of `resolve` makes that order matter in a cycle), the rest are
+    # identity rows, built as arrays.
+    special = [u for u in ids if u in edges and u not in existing]
+    if not len(ids):
+        frame = pd.DataFrame([], columns=columns)
+    elif not special:
+        values = ids.to_numpy()
+        frame = pd.DataFrame({"unit_id": values, "home_id": values, "weight": 1.0})
+    else:
+        resolved = {u: resolve(int(u), frozenset()) for u in special}
+        rows = [
+            (unit_id, home, weight)
+            for unit_id in ids
+            for home, weight in (
+                resolved[unit_id].items() if unit_id in resolved else ((unit_id, 1.0),)
+            )
+        ]
+        frame = pd.DataFrame(rows, columns=columns)
+    return frame
 
 
 def predecessors_of(ds: Dataset, unit_id: int, as_of: dt.date) -> list[int]:
@@ -193,7 +423,8 @@ def resolve_scope(ds: Dataset, text: str | None) -> Filter | None:
     if not text or text_key(text) in (text_key("Toàn thành phố"), text_key("Toàn tỉnh")):
         return Filter(label=text or CITY_LABEL)
     units = ds.units
-    by_code = units[units["code"].fillna("").str.casefold() == text.strip().casefold()]
+    codes = _memo(ds, ("code_casefold",), lambda: units["code"].fillna("").str.casefold())
+    by_code = units[codes == text.strip().casefold()]
     if len(by_code) == 1:
         row = by_code.iloc[0]
         return Filter(unit_id=int(row["id"]), label=row["name"])
@@ -205,7 +436,7 @@ def resolve_scope(ds: Dataset, text: str | None) -> Filter | None:
     districts = units[units["district_key"] == dkey]
     if dkey and len(districts):
         return Filter(district=text, label=districts["district"].dropna().iloc[0])
-    sectors = units[units["sector"].fillna("").map(text_key) == text_key(text)]
+    sectors = units[_unit_columns(ds)["sector_key"] == text_key(text)]
     if len(sectors):
         return Filter(sector=sectors["sector"].iloc[0], label=sectors["sector"].iloc[0])
     for kind, label in {**KIND_LABELS, "co_quan_hanh_chinh": "Cơ quan hành chính"}.items():
@@ -233,10 +464,9 @@ def _scoped_facts(
     ds: Dataset, homes: pd.DataFrame, flt: Filter, measure: str, status: str
 ) -> pd.DataFrame:
     """Facts of one measure/status joined to their home unit, restricted to the scope."""
-    facts = ds.facts[(ds.facts["measure"] == measure) & (ds.facts["status"] == status)]
-    merged = facts.merge(homes, on="unit_id")
-    home_ok = in_scope(ds.units, flt)
-    return merged[merged["home_id"].map(home_ok).fillna(False).astype(bool)]
+    merged = _facts_of(ds, measure, status).merge(homes, on="unit_id")
+    rows = _take(_scope(ds, flt), _merged(ds, homes, measure, status)["hpos"])
+    return merged[rows]
 
 
 def target_for(
@@ -269,18 +499,19 @@ def quota_measure(
     include_pending: bool = True,
 ) -> dict[str, Any]:
     """Baseline, current, done, pending, reduced and their percentages for one measure."""
-    assigned = _scoped_facts(ds, homes, flt, measure, "assigned")
-    baseline = float(
-        (
-            assigned.loc[assigned["year"] == BASELINE_YEAR, "value"]
-            * assigned.loc[assigned["year"] == BASELINE_YEAR, "weight"]
-        ).sum()
-    )
-    existing = exists_at(ds.units, as_of)
-    live = assigned[assigned["unit_id"].map(existing).fillna(False).astype(bool)]
-    years = live.loc[live["year"] <= as_of.year, "year"]
+    assigned = _scoped(ds, homes, flt, measure, "assigned")
+    base_rows = assigned["year"] == BASELINE_YEAR
+    baseline = float(np.sum(assigned["value"][base_rows] * assigned["weight"][base_rows]))
+    existing = _exists(ds, as_of)
+    live = _take(existing, assigned["upos"])
+    years = assigned["year"][live]
+    years = years[years <= as_of.year]
     latest_year = int(years.max()) if len(years) else None
-    current = float(live.loc[live["year"] == latest_year, "value"].sum()) if latest_year else 0.0
+    current = (
+        float(assigned["value"][live & (assigned["year"] == latest_year)].sum())
+        if latest_year
+        else 0.0
+    )
     done = baseline - current
     out: dict[str, Any] = {
         "baseline_year": BASELINE_YEAR,
@@ -290,11 +521,10 @@ def quota_measure(
     }
     reduced = done
     if measure == "nguoi_lam_viec":
-        pending_facts = _scoped_facts(ds, homes, flt, measure, "pending")
-        pending_live = pending_facts[
-            pending_facts["unit_id"].map(existing).fillna(False).astype(bool)
-        ]
-        pending = float(pending_live.loc[pending_live["year"] == latest_year, "value"].sum())
+        pending_facts = _scoped(ds, homes, flt, measure, "pending")
+        pending_live = _take(existing, pending_facts["upos"])
+        pending_rows = pending_live & (pending_facts["year"] == latest_year)
+        pending = float(pending_facts["value"][pending_rows].sum())
         out["done"] = _number(done)
         out["pending"] = _number(pending)
         if include_pending:
@@ -311,15 +541,13 @@ def quota_by_year(
     ds: Dataset, homes: pd.DataFrame, flt: Filter, measure: str, as_of: dt.date
 ) -> dict[int, int]:
     """Assigned quota per year of the units existing at each year's end (or the cut-off)."""
-    assigned = _scoped_facts(ds, homes, flt, measure, "assigned")
+    assigned = _scoped(ds, homes, flt, measure, "assigned")
     out = {}
-    for year in sorted(y for y in assigned["year"].unique() if y <= as_of.year):
-        when = _year_end(int(year), as_of)
-        alive = exists_at(ds.units, when)
-        rows = assigned[(assigned["year"] == year)]
+    for year in sorted(y for y in np.unique(assigned["year"]) if y <= as_of.year):
+        rows = assigned["year"] == year
         if year != BASELINE_YEAR:
-            rows = rows[rows["unit_id"].map(alive).fillna(False).astype(bool)]
-        out[int(year)] = _number(float(rows["value"].sum()))
+            rows &= _take(_exists(ds, _year_end(int(year), as_of)), assigned["upos"])
+        out[int(year)] = _number(float(assigned["value"][rows].sum()))
     return out
 
 
@@ -329,39 +557,59 @@ def streamlined(
     """Individuals approved under the policy, by kind and year, up to the cut-off year."""
     out: dict[str, dict[str, int]] = {}
     for measure, kind in (("cong_chuc", "cong_chuc"), ("nguoi_lam_viec", "vien_chuc")):
-        facts = _scoped_facts(ds, homes, flt, measure, "streamlined")
-        facts = facts[facts["year"] <= as_of.year].drop_duplicates(["unit_id", "year"])
-        by_year = facts.groupby("year")["value"].sum()
+        facts = _scoped(ds, homes, flt, measure, "streamlined")
+        rows = facts["year"] <= as_of.year
+        unit_ids, years, values = facts["upos"][rows], facts["year"][rows], facts["value"][rows]
+        # one row per (unit, year): a unit split between homes is counted once
+        pairs = pd.DataFrame({"unit_id": unit_ids, "year": years})
+        first = ~pairs.duplicated(["unit_id", "year"]).to_numpy()
+        by_year = pd.Series(values[first]).groupby(years[first]).sum()
         out[kind] = {str(int(y)): int(v) for y, v in by_year.items()}
     return out
 
 
+def _job_status(ds: Dataset) -> dict[str, np.ndarray] | None:
+    """The latest job-position status and note of every unit, aligned with `ds.units`."""
+
+    def build() -> dict[str, np.ndarray] | None:
+        if not len(ds.job_positions):
+            return None
+        jp = ds.job_positions.set_index("unit_id")
+        return {
+            "status": ds.units["id"].map(jp["status"]).to_numpy(dtype=object),
+            "note": ds.units["id"].map(jp["note"]).to_numpy(dtype=object),
+        }
+
+    return _memo(ds, ("job_status",), build)
+
+
 def job_positions(ds: Dataset, flt: Filter, as_of: dt.date) -> dict[str, Any]:
     """Approved / eligible / ineligible existing units, administrative and public service."""
-    units = ds.units[exists_at(ds.units, as_of) & in_scope(ds.units, flt)]
-    jp = ds.job_positions.set_index("unit_id") if len(ds.job_positions) else None
+    mask = _exists(ds, as_of) & _scope(ds, flt)
+    jp = _job_status(ds)
+    is_sn = _unit_columns(ds)["is_su_nghiep"]
+    ids, names = _unit_columns(ds)["ids"], ds.units["name"].to_numpy(dtype=object)
     out: dict[str, Any] = {}
     ineligible_units = []
-    for group, is_sn in (("co_quan_hanh_chinh", False), ("don_vi_su_nghiep", True)):
-        members = units[(units["kind"] == SU_NGHIEP) == is_sn]
-        statuses = (
-            members["id"].map(jp["status"])
-            if jp is not None
-            else pd.Series(None, index=members.index, dtype=object)
-        )
-        approved = int((statuses == APPROVED).sum())
-        ineligible = int((statuses == INELIGIBLE).sum())
+    for group, want_sn in (("co_quan_hanh_chinh", False), ("don_vi_su_nghiep", True)):
+        members = mask & (is_sn == want_sn)
+        if jp is None:
+            approved_rows = ineligible_rows = np.zeros(len(mask), dtype=bool)
+        else:
+            approved_rows = members & (jp["status"] == APPROVED)
+            ineligible_rows = members & (jp["status"] == INELIGIBLE)
+        ineligible = int(ineligible_rows.sum())
         out[group] = {
-            "approved": approved,
-            "eligible": int(len(members) - ineligible),
+            "approved": int(approved_rows.sum()),
+            "eligible": int(members.sum() - ineligible),
             "ineligible": ineligible,
         }
-        for unit_id in members.loc[statuses == INELIGIBLE, "id"]:
-            note = jp.loc[unit_id, "note"] if jp is not None else None
+        for pos in np.flatnonzero(ineligible_rows):
+            note = jp["note"][pos] if jp is not None else None
             ineligible_units.append(
                 {
-                    "unit_id": int(unit_id),
-                    "name": ds.units.loc[unit_id, "name"],
+                    "unit_id": int(ids[pos]),
+                    "name": names[pos],
                     "reason": None if pd.isna(note) else note,
                 }
             )
@@ -378,6 +626,20 @@ def _empty_reorg() -> dict[str, Any]:
     }
 
 
+def _event_rows(ds: Dataset) -> list[tuple[Any, ...]]:
+    """(id, date, type, unit kind, internal counts) of every event, in stored order."""
+
+    def build() -> list[tuple[Any, ...]]:
+        ev = ds.events
+        if ev.empty:
+            return []
+        columns = ["id", "effective_date", "event_type", "unit_kind"]
+        columns += [f"internal_{k}" for k in ("phong", "khoa", "chi_nhanh", "khac")]
+        return list(ev[columns].itertuples(index=False, name=None))
+
+    return _memo(ds, ("event_rows",), build)
+
+
 def reorganization(
     ds: Dataset,
     homes: pd.DataFrame,
@@ -389,31 +651,28 @@ def reorganization(
     out = {"don_vi_su_nghiep": _empty_reorg(), "co_quan_hanh_chinh": _empty_reorg()}
     if ds.events.empty:
         return out
-    events = ds.events[ds.events["effective_date"] <= as_of]
-    if since is not None:
-        events = events[events["effective_date"] >= since]
-    scope_homes = set(
-        homes.loc[
-            homes["home_id"].map(in_scope(ds.units, flt)).fillna(False).astype(bool), "unit_id"
-        ]
-    )
+    positions = _homes_positions(ds, homes)
+    in_scope_homes = _take(_scope(ds, flt), positions["hpos"])
+    scope_homes = set(positions["unit_id"][in_scope_homes].tolist())
     restructured: dict[str, set[int]] = defaultdict(set)
-    for ev in events.itertuples():
-        if ev.id not in ds.event_sets:
+    for event_id, date, event_type, unit_kind, *internal in _event_rows(ds):
+        if date > as_of or (since is not None and date < since):
             continue
-        before, after = ds.event_sets[ev.id]
+        if event_id not in ds.event_sets:
+            continue
+        before, after = ds.event_sets[event_id]
         if not (before | after) & scope_homes:
             continue
-        bucket = out["don_vi_su_nghiep" if ev.unit_kind == SU_NGHIEP else "co_quan_hanh_chinh"]
+        bucket = out["don_vi_su_nghiep" if unit_kind == SU_NGHIEP else "co_quan_hanh_chinh"]
         ceased, created = before - after, after - before
-        if ev.event_type == "Thành lập mới":
+        if event_type == "Thành lập mới":
             bucket["established"] += len(created)
         else:
             bucket["reduced"] += len(ceased) - len(created)
-        if ev.event_type == "Kiện toàn bên trong":
-            restructured[ev.unit_kind].update(before | after)
-            for key in ("phong", "khoa", "chi_nhanh", "khac"):
-                bucket["internal_reduced"][key] += int(getattr(ev, f"internal_{key}"))
+        if event_type == "Kiện toàn bên trong":
+            restructured[unit_kind].update(before | after)
+            for key, count in zip(("phong", "khoa", "chi_nhanh", "khac"), internal, strict=True):
+                bucket["internal_reduced"][key] += int(count)
     for kind, ids in restructured.items():
         out["don_vi_su_nghiep" if kind == SU_NGHIEP else "co_quan_hanh_chinh"]["restructured"] = (
             len(ids)
@@ -421,30 +680,61 @@ def reorganization(
     return out
 
 
+def _reported(ds: Dataset) -> tuple[np.ndarray, int]:
+    """(units × years from BASELINE_YEAR) matrix: a quota fact exists for the unit and year."""
+
+    def build() -> tuple[np.ndarray, int]:
+        assigned = _facts_by_status(ds, "assigned")
+        years = assigned["year"].to_numpy() if len(assigned) else np.array([], dtype=np.int64)
+        pos = ds.units.index.get_indexer(assigned["unit_id"]) if len(assigned) else years
+        keep = (pos >= 0) & (years >= BASELINE_YEAR)
+        last = int(years[keep].max()) if keep.any() else BASELINE_YEAR
+        matrix = np.zeros((len(ds.units), last - BASELINE_YEAR + 1), dtype=bool)
+        matrix[pos[keep], years[keep] - BASELINE_YEAR] = True
+        return matrix, last
+
+    return _memo(ds, ("reported",), build)
+
+
 def missing_data(ds: Dataset, flt: Filter, as_of: dt.date) -> list[dict[str, Any]]:
     """Units in scope that existed at a year's end but reported no quota for that year."""
-    units = ds.units[in_scope(ds.units, flt)]
-    assigned = ds.facts[ds.facts["status"] == "assigned"]
-    reported = set(zip(assigned["unit_id"], assigned["year"], strict=True))
-    missing_years: dict[int, list[int]] = defaultdict(list)
-    for year in range(BASELINE_YEAR, as_of.year + 1):
-        alive = units.index[exists_at(units, _year_end(year, as_of))]
-        for unit_id in alive:
-            if (unit_id, year) not in reported:
-                missing_years[int(unit_id)].append(year)
-    out = []
-    for unit_id, years in missing_years.items():
-        unit = units.loc[unit_id]
-        out.append(
-            {
-                "unit_id": unit_id,
-                "code": unit["code"] if isinstance(unit["code"], str) else None,
-                "name": unit["name"],
-                "district": unit["district"] if isinstance(unit["district"], str) else None,
-                "measure": "nguoi_lam_viec" if unit["kind"] == SU_NGHIEP else "cong_chuc",
-                "years": years,
-            }
-        )
+    found = _lru(ds, "missing", (flt, as_of), lambda: _missing_data(ds, flt, as_of))
+    return [{**m, "years": list(m["years"])} for m in found]
+
+
+def _missing_data(ds: Dataset, flt: Filter, as_of: dt.date) -> list[dict[str, Any]]:
+    scope = _scope(ds, flt)
+    reported, last = _reported(ds)
+    years = list(range(BASELINE_YEAR, as_of.year + 1))
+    if not years:
+        return []
+    missing = np.zeros((len(ds.units), len(years)), dtype=bool)
+    for j, year in enumerate(years):
+        alive = scope & _exists(ds, _year_end(year, as_of))
+        seen = reported[:, year - BASELINE_YEAR] if year <= last else False
+        missing[:, j] = alive & ~seen
+    rows = np.flatnonzero(missing.any(axis=1))
+    if not len(rows):
+        return []
+    first = missing[rows].argmax(axis=1)
+    rows = rows[np.lexsort((rows, first))]  # as found: by first missing year, then unit order
+    units = ds.units
+    ids = _unit_columns(ds)["ids"]
+    codes = units["code"].to_numpy(dtype=object)
+    names = units["name"].to_numpy(dtype=object)
+    districts = units["district"].to_numpy(dtype=object)
+    is_sn = _unit_columns(ds)["is_su_nghiep"]
+    out = [
+        {
+            "unit_id": int(ids[pos]),
+            "code": codes[pos] if isinstance(codes[pos], str) else None,
+            "name": names[pos],
+            "district": districts[pos] if isinstance(districts[pos], str) else None,
+            "measure": "nguoi_lam_viec" if is_sn[pos] else "cong_chuc",
+            "years": [years[j] for j in np.flatnonzero(missing[pos])],
+        }
+        for pos in rows
+    ]
     return sorted(out, key=lambda m: (m["district"] or "", m["name"]))
 
 
@@ -456,8 +746,27 @@ def summary(
     include_pending: bool = True,
     since: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Every headline figure for one scope at one cut-off date (the JSON of `etl summary`)."""
+    """Every headline figure for one scope at one cut-off date (the JSON of `etl summary`).
+
+    Computed once per dataset (so per data version) and view; each caller gets its own copy."""
     flt = flt or Filter()
+    found = _lru(
+        ds,
+        "summary",
+        (as_of, flt, include_pending, since),
+        lambda: _summary(ds, as_of, flt, include_pending=include_pending, since=since),
+    )
+    return copy.deepcopy(found)
+
+
+def _summary(
+    ds: Dataset,
+    as_of: dt.date,
+    flt: Filter,
+    *,
+    include_pending: bool,
+    since: dt.date | None,
+) -> dict[str, Any]:
     homes = home_units(ds, as_of)
     jp = job_positions(ds, flt, as_of)
     ineligible_units = jp.pop("_ineligible_units")

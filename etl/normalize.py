@@ -40,8 +40,14 @@ def clean_text(value: object) -> str:
     """NFC text with white space collapsed and control characters removed."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value))
-    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return _clean_text_str(value if isinstance(value, str) else str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _clean_text_str(value: str) -> str:
+    text = unicodedata.normalize("NFC", value)
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else " " for ch in text)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -65,7 +71,12 @@ def text_key(value: object) -> str:
 
 def name_key(value: object) -> str:
     """Key for comparing unit names: `text_key` plus abbreviations and punctuation spacing."""
-    text = strip_footnotes(clean_text(value)).casefold()
+    return _name_key_str(clean_text(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _name_key_str(cleaned: str) -> str:
+    text = strip_footnotes(cleaned).casefold()
     for pattern, full in _ABBREVIATIONS:
         text = pattern.sub(full, text)
     text = re.sub(r"\s*([-–,;/])\s*", r" \1 ", text.replace("–", "-"))
@@ -75,7 +86,12 @@ def name_key(value: object) -> str:
 
 def loose_key(value: object) -> str:
     """`name_key` with every diacritic removed (`đ` → `d`): finds near-misses like `Sở Y tê`."""
-    decomposed = unicodedata.normalize("NFD", name_key(value))
+    return _loose_key_str(name_key(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _loose_key_str(key: str) -> str:
+    decomposed = unicodedata.normalize("NFD", key)
     base = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return base.replace("đ", "d").replace("Đ", "d")
 

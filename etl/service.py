@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from . import accounts, db, metrics, query
 from .load import IngestResult, ingest_bytes, ingest_path
@@ -57,6 +57,16 @@ def ingest_as(
     and written to the audit log (accepted, refused, duplicate, with supersessions)."""
     settings = settings or load_settings()
     actor = account.username if account else "cli"
+
+    def audit_stored(conn: Connection, stored: IngestResult) -> None:
+        detail = {
+            "sha256": stored.sha256,
+            "submission_id": stored.submission_id,
+            "counts": stored.counts,
+            "superseded": db.superseded_count(conn, stored.submission_id),
+        }
+        accounts.audit(conn, actor, "upload.accepted", stored.file_name, detail)
+
     result = ingest_bytes(
         engine,
         content,
@@ -66,16 +76,14 @@ def ingest_as(
         max_upload_bytes=settings.max_upload_bytes,
         dry_run=dry_run,
         allowed_units=account.allowed_units if account else None,
+        on_store=audit_stored,
     )
-    if not dry_run:
+    if not dry_run and result.status != "accepted":  # refused or duplicate: nothing stored
         detail = {
             "sha256": result.sha256,
             "submission_id": result.submission_id,
-            "errors": len(result.errors),
-            "counts": result.counts,
+            "errors": [f"{p.where} {p.code}" for p in result.errors][:50],
         }
-        if result.status == "accepted" and result.submission_id:
-            detail["superseded"] = db.superseded_count(engine, result.submission_id)
         accounts.audit_now(engine, actor, f"upload.{result.status}", result.file_name, detail)
     return result
 
