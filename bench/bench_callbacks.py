@@ -19,18 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.builders import dash_request  # noqa: E402
+
 VIEW = "?as_of=2024-06-30"
-
-
-def payload(output: str, inputs: list[tuple[str, str, object]]) -> dict:
-    out_id, prop = output.rsplit(".", 1)
-    return {
-        "output": output,
-        "outputs": {"id": out_id, "property": prop},
-        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
-        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
-        "state": [],
-    }
 
 
 def page(path: str) -> dict:
@@ -54,11 +45,11 @@ CALLBACKS = {
     "page layout: unit": page("/don-vi/5"),
     "page layout: reorganisation": page("/sap-xep"),
     "page layout: tracker": page("/theo-doi"),
-    "overview": payload("overview-content.children", [("url", "search", VIEW)]),
-    "overview (Cờ Đỏ)": payload(
+    "overview": dash_request("overview-content.children", [("url", "search", VIEW)]),
+    "overview (Cờ Đỏ)": dash_request(
         "overview-content.children", [("url", "search", VIEW + "&district=Cờ Đỏ")]
     ),
-    "units (người làm việc)": payload(
+    "units (người làm việc)": dash_request(
         "units-content.children",
         [
             ("url", "search", VIEW),
@@ -66,7 +57,7 @@ CALLBACKS = {
             ("units-group-by", "value", "district"),
         ],
     ),
-    "units (công chức)": payload(
+    "units (công chức)": dash_request(
         "units-content.children",
         [
             ("url", "search", VIEW),
@@ -74,13 +65,13 @@ CALLBACKS = {
             ("units-group-by", "value", "sector"),
         ],
     ),
-    "analysis": payload(
+    "analysis": dash_request(
         "analysis-content.children",
         [("url", "search", VIEW), ("analysis-measure", "value", "nguoi_lam_viec")],
     ),
-    "reorganisation": payload("reorg-content.children", [("url", "search", VIEW)]),
-    "lineage": payload("reorg-lineage.children", [("reorg-unit", "value", 1)]),
-    "tracker": payload(
+    "reorganisation": dash_request("reorg-content.children", [("url", "search", VIEW)]),
+    "lineage": dash_request("reorg-lineage.children", [("reorg-unit", "value", 1)]),
+    "tracker": dash_request(
         "tracker-content.children", [("url", "search", VIEW), ("tracker-year", "value", 2024)]
     ),
 }

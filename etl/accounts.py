@@ -98,6 +98,14 @@ def list_accounts(engine: Engine) -> list[Account]:
         return [_account(conn, r) for r in rows.all()]
 
 
+def _existing(engine: Engine, username: str) -> Account:
+    """The account of `username`, or AccountError saying there is none."""
+    account = get_account(engine, username=username)
+    if account is None:
+        raise AccountError(f"Không có tài khoản «{username}» / no such user")
+    return account
+
+
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_CHARS:
         raise AccountError(
@@ -169,9 +177,7 @@ def _set_units(conn: Connection, user_id: int, unit_ids: list[int]) -> None:
 def set_role(
     engine: Engine, username: str, role: str, unit_ids: list[int] | None, actor: str
 ) -> Account:
-    account = get_account(engine, username=username)
-    if account is None:
-        raise AccountError(f"Không có tài khoản «{username}» / no such user")
+    account = _existing(engine, username)
     if role not in ROLES:
         raise AccountError(f"Vai trò «{role}» không hợp lệ ({', '.join(ROLES)}) / invalid role")
     units = list(account.unit_ids) if unit_ids is None else unit_ids
@@ -189,28 +195,25 @@ def set_role(
 
 
 def set_active(engine: Engine, username: str, active: bool, actor: str) -> None:
-    account = get_account(engine, username=username)
-    if account is None:
-        raise AccountError(f"Không có tài khoản «{username}» / no such user")
+    account = _existing(engine, username)
     with engine.begin() as conn:
         conn.execute(
             update(schema.user_account)
             .where(schema.user_account.c.id == account.id)
             .values(active=int(active))
         )
-        conn.execute(
-            update(schema.api_token)
-            .where(schema.api_token.c.user_id == account.id)
-            .values(revoked=1)
-        ) if not active else None
+        if not active:  # a locked account's tokens stop working too
+            conn.execute(
+                update(schema.api_token)
+                .where(schema.api_token.c.user_id == account.id)
+                .values(revoked=1)
+            )
         audit(conn, actor, "user.enable" if active else "user.disable", account.username, {})
 
 
 def set_password(engine: Engine, username: str, password: str, actor: str) -> None:
     _check_password(password)
-    account = get_account(engine, username=username)
-    if account is None:
-        raise AccountError(f"Không có tài khoản «{username}» / no such user")
+    account = _existing(engine, username)
     with engine.begin() as conn:
         conn.execute(
             update(schema.user_account)
@@ -271,9 +274,7 @@ def authenticate(engine: Engine, username: str, password: str, remote_addr: str)
 
 def create_token(engine: Engine, username: str, label: str, actor: str) -> str:
     """A new API token for a user; only its hash is stored, so it is shown once."""
-    account = get_account(engine, username=username)
-    if account is None:
-        raise AccountError(f"Không có tài khoản «{username}» / no such user")
+    account = _existing(engine, username)
     token = "tgbc_" + secrets.token_urlsafe(32)
     with engine.begin() as conn:
         conn.execute(

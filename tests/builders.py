@@ -177,3 +177,15 @@ def city_targets(pct_cc: Any = "5%", pct_nlv: Any = "10%") -> bytes:
             ]
         )
     )
+
+
+def dash_request(output: str, inputs: list[tuple[str, str, Any]]) -> dict[str, Any]:
+    """The body the browser posts to /_dash-update-component for a single-output callback."""
+    out_id, prop = output.rsplit(".", 1)
+    return {
+        "output": output,
+        "outputs": {"id": out_id, "property": prop},
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+        "state": [],
+    }

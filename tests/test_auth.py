@@ -9,28 +9,17 @@ import pytest
 from sqlalchemy import text
 
 from etl import accounts
-from tests.builders import form01, workbook_bytes
+from tests.builders import dash_request, form01, workbook_bytes
 from tests.conftest import login
 
 VIEW = "?as_of=2024-06-30"
 PASSWORD = "mat-khau-rat-dai-1"
 
 
-def callback(output: str, inputs: list[tuple[str, str, object]]) -> dict:
-    out_id, prop = output.rsplit(".", 1)
-    return {
-        "output": output,
-        "outputs": {"id": out_id, "property": prop},
-        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
-        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
-        "state": [],
-    }
-
-
-OVERVIEW = callback("overview-content.children", [("url", "search", VIEW)])
-ADMIN = callback("admin-content.children", [("admin-url", "pathname", "/quan-tri")])
+OVERVIEW = dash_request("overview-content.children", [("url", "search", VIEW)])
+ADMIN = dash_request("admin-content.children", [("admin-url", "pathname", "/quan-tri")])
 UPLOAD = {
-    **callback("upload-results.children", [("upload-files", "contents", None)]),
+    **dash_request("upload-results.children", [("upload-files", "contents", None)]),
     "output": "..upload-results.children...upload-staged.data...upload-confirmed.children..",
     "outputs": [
         {"id": "upload-results", "property": "children"},
