@@ -1,0 +1,565 @@
+"""The product at city and national size, each figure measured in one run against its reference.
+
+    .venv/bin/python bench/bench_scale.py [--provinces 34] [--units 1500] [--repeat 20]
+                                          [--postgres] [--skip-report] [--out bench/results.json]
+
+- city: the committed sample returns (data/sample, 40 files);
+- national: `etl.scale.write_scale` (34 provinces of about 1.500 agencies and units, 2021-2026,
+  with reorganisations) written to a temporary directory.
+
+For each: the bare python-calamine read of the files and the full ingest (checks, matching,
+load into a fresh SQLite database) of the same files; the summary at every scope and several
+cut-off dates, each combination computed once on a freshly loaded dataset; then, in a separate
+process that is the app (app.py on that database, signed in through the login form like
+tests.conftest.login), every dashboard callback through Flask's test client, the report PDF
+(components.report.report_pdf with a components.render.ChartRenderer) and the peak RSS of that
+process. Writes bench/results.json ({"city": {...}, "national": {...}}) and prints a table
+with the goals. `--postgres` also ingests both sets into TEST_DATABASE_URL (a fresh schema).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import math
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+GOALS = {  # key: (goal, scale it applies to, how it is compared)
+    "ingest_vs_bare_read": (1.5, "national", "<="),
+    "summary_p95_ms": (100.0, "national", "<="),
+    "callback_p95_ms": (200.0, "national", "<="),
+    "peak_rss_mb": (1024.0, "national", "<="),
+}
+ADMIN = ("admin", "mat-khau-do-hieu-nang-quoc-gia")
+
+
+def p95(times: list[float]) -> float:
+    """The 95th percentile by nearest rank (of 20 calls, the 19th fastest)."""
+    ordered = sorted(times)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+# ---------------------------------------------------------------- ingest
+
+
+def bare_read(blobs: list[bytes]) -> int:
+    """The reference: every sheet of every file read by python-calamine, values only."""
+    import python_calamine
+
+    cells = 0
+    for blob in blobs:
+        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(blob))
+        for name in wb.sheet_names:
+            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            cells += sum(len(r) for r in rows)
+    return cells
+
+
+def ingest_all(url: str, named: list[tuple[str, bytes]], uploads: Path) -> tuple[float, Any]:
+    """Ingest every file in order through the product's path; (seconds, engine)."""
+    from etl import service
+    from etl.load import ingest_bytes
+
+    engine = service.open_engine(url)
+    start = time.perf_counter()
+    for name, blob in named:
+        result = ingest_bytes(engine, blob, name, uploads_dir=uploads)
+        if result.status != "accepted":
+            raise SystemExit(f"{name}: {result.status} {[p.as_dict() for p in result.errors][:3]}")
+    return time.perf_counter() - start, engine
+
+
+def stored_rows(engine: Any) -> dict[str, int]:
+    """Form rows stored: unit rows (distinct submission, sheet, unit among the figures),
+    events and plan rows; and the figures themselves."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        one = lambda sql: int(conn.execute(text(sql)).scalar_one())  # noqa: E731
+        units = one(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT submission_id, sheet, unit_id FROM fact) t"
+        )
+        return {
+            "unit_rows": units,
+            "events": one("SELECT COUNT(*) FROM event"),
+            "targets": one("SELECT COUNT(*) FROM target"),
+            "facts": one("SELECT COUNT(*) FROM fact"),
+        }
+
+
+def measure_ingest(url: str, named: list[tuple[str, bytes]], tmp: Path) -> tuple[dict, Any]:
+    blobs = [b for _, b in named]
+    cells = bare_read(blobs)  # warm-up: imports, page cache
+    bare = []
+    for _ in range(3):
+        start = time.perf_counter()
+        bare_read(blobs)
+        bare.append(time.perf_counter() - start)
+    t_bare = statistics.median(bare)
+    t_ingest, engine = ingest_all(url, named, tmp / "uploads")
+    rows = stored_rows(engine)
+    n_rows = rows["unit_rows"] + rows["events"] + rows["targets"]
+    return {
+        "files": len(named),
+        "cells": cells,
+        "rows": n_rows,
+        "facts": rows["facts"],
+        "bare_read_s": round(t_bare, 3),
+        "ingest_s": round(t_ingest, 2),
+        "ingest_rows_per_s": round(n_rows / t_ingest, 1),
+        "ingest_facts_per_s": round(rows["facts"] / t_ingest, 1),
+        "ingest_vs_bare_read": round(t_ingest / t_bare, 1),
+    }, engine
+
+
+def ingest_stages(named: list[tuple[str, bytes]], sample_every: int) -> dict[str, float]:
+    """Where a file's ingest time goes, on every `sample_every`-th file, in milliseconds per
+    file: the bare calamine read (the reference), the workbook read in process (package and
+    sheet checks, calamine, formula positions: etl/workbook.py, etl/safety.py), the same in its
+    isolated child process (what ingest does), and the form reader (etl/reader.py)."""
+    from etl import safety, workbook
+    from etl.problems import ProblemLog
+    from etl.reader import read_workbook_sheets
+
+    picked = named[::sample_every]
+    limits = safety.Limits.from_env()
+    t = dict.fromkeys(("bare_read", "in_process_read", "isolated_read", "reader"), 0.0)
+    for name, blob in picked:
+        start = time.perf_counter()
+        bare_read([blob])
+        t["bare_read"] += time.perf_counter() - start
+        start = time.perf_counter()
+        workbook.read_grids_in_process(blob, "xlsx", ProblemLog(name), limits)
+        t["in_process_read"] += time.perf_counter() - start
+        log = ProblemLog(name)
+        start = time.perf_counter()
+        grids = workbook.read_grids(blob, name, log, limits)
+        t["isolated_read"] += time.perf_counter() - start
+        start = time.perf_counter()
+        read_workbook_sheets(grids, log)
+        t["reader"] += time.perf_counter() - start
+    return {k: round(v / len(picked) * 1000, 2) for k, v in t.items()}
+
+
+# ---------------------------------------------------------------- summary
+
+
+def summary_views(ds: Any, dates: list[dt.date], n_units: int = 12) -> list[tuple[dt.date, Any]]:
+    """Every kind of scope (the whole set, districts, every sector and kind, single units with
+    and without predecessors, a district and sector together) at every cut-off date."""
+    from etl import metrics
+
+    units = ds.units
+    districts = units.dropna(subset=["district"]).drop_duplicates("district_key")["district"]
+    flts = [metrics.Filter()]
+    flts += [
+        metrics.Filter(district=d, label=d) for d in districts.iloc[:: max(1, len(districts) // 12)]
+    ]
+    flts += [metrics.Filter(sector=s, label=s) for s in sorted(units["sector"].dropna().unique())]
+    flts += [metrics.Filter(kind=k, label=k) for k in (*metrics.KIND_LABELS, "co_quan_hanh_chinh")]
+    merged_into = sorted(set(ds.event_units["unit_id"])) if len(ds.event_units) else []
+    picks = merged_into[:: max(1, len(merged_into) // (n_units // 2))][: n_units // 2]
+    picks += list(units["id"].iloc[:: max(1, len(units) // (n_units // 2))][: n_units // 2])
+    flts += [metrics.Filter(unit_id=int(u), label=str(u)) for u in picks]
+    if len(districts):
+        flts.append(metrics.Filter(district=districts.iloc[0], sector="Giáo dục và Đào tạo"))
+    return [(when, flt) for when in dates for flt in flts]
+
+
+def measure_summaries(engine: Any, dates: list[dt.date]) -> dict[str, Any]:
+    from etl import metrics, service
+
+    start = time.perf_counter()
+    ds = service.load_dataset(engine)
+    load_s = time.perf_counter() - start
+    views = summary_views(ds, dates)
+    times = []
+    for when, flt in views:  # each (cut-off, scope) once: no answer is served twice
+        start = time.perf_counter()
+        metrics.summary(ds, when, flt)
+        times.append((time.perf_counter() - start) * 1000)
+    repeat = []
+    for when, flt in views[:: max(1, len(views) // 40)]:
+        start = time.perf_counter()
+        metrics.summary(ds, when, flt)
+        repeat.append((time.perf_counter() - start) * 1000)
+    return {
+        "dataset_load_s": round(load_s, 2),
+        "summary_views": len(views),
+        "summary_first_ms": round(times[0], 1),
+        "summary_p50_ms": round(statistics.median(times), 1),
+        "summary_p95_ms": round(p95(times), 1),
+        "summary_max_ms": round(max(times), 1),
+        "summary_repeat_p95_ms": round(p95(repeat), 1),
+    }
+
+
+# ---------------------------------------------------------------- the app, in its own process
+
+
+def payload(output: str, inputs: list[tuple[str, str, object]]) -> dict:
+    out_id, prop = output.rsplit(".", 1)
+    return {
+        "output": output,
+        "outputs": {"id": out_id, "property": prop},
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+        "state": [],
+    }
+
+
+def page(path: str, view: str) -> dict:
+    return {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": path},
+            {"id": "_pages_location", "property": "search", "value": view},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [],
+    }
+
+
+def callbacks(view: str, district: str, sector: str, unit: int, merged: int, year: int) -> dict:
+    """Every callback of the dashboard's pages, as the browser posts it."""
+    from urllib.parse import quote
+
+    shell = [
+        ("url", "search", view),
+        ("filter-as-of", "date", None),
+        ("filter-district", "value", None),
+        ("filter-sector", "value", None),
+        ("filter-kind", "value", None),
+        ("filter-pending", "value", ["pending"]),
+        ("filter-reset", "n_clicks", None),
+    ]
+    sync = payload(
+        "..url.search...filter-as-of.date...filter-district.value...filter-sector.value..."
+        "filter-kind.value...filter-pending.value..",
+        shell,
+    )
+    sync["outputs"] = [
+        {"id": i, "property": p}
+        for i, p in (
+            ("url", "search"),
+            ("filter-as-of", "date"),
+            ("filter-district", "value"),
+            ("filter-sector", "value"),
+            ("filter-kind", "value"),
+            ("filter-pending", "value"),
+        )
+    ]
+    by_district = f"{view}&district={quote(district)}"
+    by_sector = f"{view}&sector={quote(sector)}&kind=don_vi_su_nghiep"
+    overview = "overview-content.children"
+    return {
+        "shell: filters from the URL": sync,
+        "page layout: overview": page("/", view),
+        "page layout: unit": page(f"/don-vi/{unit}", view),
+        "page layout: merged unit": page(f"/don-vi/{merged}", view),
+        "page layout: reorganisation": page("/sap-xep", view),
+        "page layout: tracker": page("/theo-doi", view),
+        "overview": payload(overview, [("url", "search", view)]),
+        "overview (district)": payload(overview, [("url", "search", by_district)]),
+        "overview (sector, kind)": payload(overview, [("url", "search", by_sector)]),
+        "units (người làm việc)": payload(
+            "units-content.children",
+            [("url", "search", view), ("units-measure", "value", "nguoi_lam_viec"),
+             ("units-group-by", "value", "district")],
+        ),
+        "units (công chức)": payload(
+            "units-content.children",
+            [("url", "search", view), ("units-measure", "value", "cong_chuc"),
+             ("units-group-by", "value", "sector")],
+        ),
+        "units (district)": payload(
+            "units-content.children",
+            [("url", "search", by_district), ("units-measure", "value", "nguoi_lam_viec"),
+             ("units-group-by", "value", "kind_label")],
+        ),
+        "analysis": payload(
+            "analysis-content.children",
+            [("url", "search", view), ("analysis-measure", "value", "nguoi_lam_viec")],
+        ),
+        "reorganisation": payload("reorg-content.children", [("url", "search", view)]),
+        "lineage": payload("reorg-lineage.children", [("reorg-unit", "value", merged)]),
+        "tracker": payload(
+            "tracker-content.children", [("url", "search", view), ("tracker-year", "value", year)]
+        ),
+        "admin": payload("admin-content.children", [("admin-url", "pathname", "/quan-tri")]),
+    }  # fmt: skip
+
+
+def app_worker(args: dict[str, Any]) -> None:
+    """Runs as the app's process: callbacks, the report, peak RSS; writes args['out']."""
+    os.environ["DATA_DIR"] = args["data_dir"]
+    os.environ["DATABASE_URL"] = args["url"]
+    os.environ["ADMIN_USER"], os.environ["ADMIN_PASSWORD"] = ADMIN
+    start = time.perf_counter()
+    import app as app_module
+    from tests.conftest import login
+
+    out: dict[str, Any] = {"app_start_s": round(time.perf_counter() - start, 2)}
+    client = app_module.server.test_client()
+    csrf = login(client, *ADMIN)
+    client.environ_base["HTTP_X_CSRFTOKEN"] = csrf
+    start = time.perf_counter()
+    assert client.get("/_dash-layout").status_code == 200  # loads the dataset once
+    out["first_request_s"] = round(time.perf_counter() - start, 2)
+    cold, warm = {}, {}
+    bodies = callbacks(
+        args["view"], args["district"], args["sector"], args["unit"], args["merged"], args["year"]
+    )
+    for name, body in bodies.items():
+        times = []
+        for _ in range(args["repeat"]):
+            start = time.perf_counter()
+            response = client.post("/_dash-update-component", json=body)
+            times.append((time.perf_counter() - start) * 1000)
+            if response.status_code not in (200, 204):
+                raise SystemExit(f"{name}: {response.status_code} {response.data[:300]!r}")
+        cold[name] = round(times[0], 1)
+        warm[name] = round(p95(times), 1)
+        sizes = len(response.data)
+        out.setdefault("response_kb", {})[name] = round(sizes / 1024, 1)
+    times = []
+    for _ in range(args["repeat"]):
+        start = time.perf_counter()
+        client.get("/_dash-layout")
+        times.append((time.perf_counter() - start) * 1000)
+    warm["shell layout (filter options)"] = round(p95(times), 1)
+    times = []
+    for _ in range(args["repeat"]):
+        start = time.perf_counter()
+        assert client.get(f"/api/v1/summary{args['view']}").status_code == 200
+        times.append((time.perf_counter() - start) * 1000)
+    warm["API /api/v1/summary"] = round(p95(times), 1)
+    out["callback_p95_ms"] = warm
+    out["callback_first_ms"] = cold
+    name = max(warm, key=warm.get)
+    out["callback_p95_ms_max"] = {"callback": name, "ms": warm[name]}
+    if not args["skip_report"]:
+        from components import report
+        from components.render import ChartRenderer, find_browser
+        from etl import metrics, service
+
+        if find_browser():
+            engine = app_module.server.extensions["tgbc_engine"]
+            ds = app_module.server.extensions["tgbc_cache"].get(engine)
+            as_of = dt.date.fromisoformat(args["as_of"])
+            flt = metrics.Filter()
+            renderer = ChartRenderer()
+            try:
+                start = time.perf_counter()
+                summary = metrics.summary(ds, as_of, flt)
+                ctx = report.chart_context(ds, summary, flt, as_of, True)
+                pdf = report.report_pdf(ctx, renderer)
+                out["report_pdf_cold_s"] = round(time.perf_counter() - start, 2)
+                start = time.perf_counter()
+                summary = metrics.summary(ds, as_of, flt)
+                ctx = report.chart_context(ds, summary, flt, as_of, True)
+                pdf = report.report_pdf(ctx, renderer)
+                out["report_pdf_s"] = round(time.perf_counter() - start, 2)
+                out["report_pdf_kb"] = round(len(pdf) / 1024)
+            finally:
+                renderer.close()
+            del service
+        else:
+            out["report_pdf_s"] = None
+            out["report_pdf_note"] = "no Chromium"
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["peak_rss_children_mb"] = round(
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+    )
+    app_module.server.extensions["tgbc_renderer"].close()
+    Path(args["out"]).write_text(json.dumps(out, ensure_ascii=False))
+
+
+def measure_app(
+    url: str, data_dir: Path, view_args: dict[str, Any], repeat: int, skip: bool
+) -> dict:
+    out_path = data_dir / f"app_{uuid.uuid4().hex[:6]}.json"
+    args = {**view_args, "url": url, "data_dir": str(data_dir), "repeat": repeat,
+            "skip_report": skip, "out": str(out_path)}  # fmt: skip
+    subprocess.run(
+        [sys.executable, __file__, "--app-worker", json.dumps(args)], check=True, cwd=ROOT
+    )
+    return json.loads(out_path.read_text())
+
+
+def view_args(engine: Any, as_of: dt.date) -> dict[str, Any]:
+    """A district, a sector, a plain unit and a unit with predecessors of the stored data."""
+    from etl import metrics, service
+
+    ds = service.load_dataset(engine)
+    units = ds.units
+    homes = metrics.home_units(ds, as_of)
+    merged = homes.loc[homes["unit_id"] != homes["home_id"], "home_id"]
+    district = units["district"].dropna()
+    return {
+        "as_of": as_of.isoformat(),
+        "view": f"?as_of={as_of.isoformat()}",
+        "district": str(district.iloc[len(district) // 2]) if len(district) else "",
+        "sector": "Giáo dục và Đào tạo",
+        "unit": int(units["id"].iloc[len(units) // 3]),
+        "merged": int(merged.iloc[0]) if len(merged) else int(units["id"].iloc[0]),
+        "year": as_of.year,
+    }
+
+
+# ---------------------------------------------------------------- one scale
+
+
+def run_scale(
+    label: str, files: list[Path], as_of: dt.date, dates: list[dt.date], args: argparse.Namespace
+) -> dict[str, Any]:
+    named = [(f.name, f.read_bytes()) for f in files]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        url = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+        print(f"[{label}] ingest of {len(named)} files …", flush=True)
+        result, engine = measure_ingest(url, named, tmp_path)
+        result["ingest_stages_ms_per_file"] = ingest_stages(named, max(1, len(named) // 60))
+        print(f"[{label}] summaries …", flush=True)
+        result.update(measure_summaries(engine, dates))
+        vargs = view_args(engine, as_of)
+        engine.dispose()
+        print(f"[{label}] the app: callbacks, report, memory …", flush=True)
+        result.update(measure_app(url, tmp_path, vargs, args.repeat, args.skip_report))
+        if args.postgres and os.environ.get("TEST_DATABASE_URL"):
+            result["postgresql"] = measure_postgres(named, tmp_path)
+    return result
+
+
+def measure_postgres(named: list[tuple[str, bytes]], tmp: Path) -> dict[str, Any]:
+    from sqlalchemy import text
+
+    from etl import db, service
+
+    base = os.environ["TEST_DATABASE_URL"]
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = db.make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    url = f"{base}{sep}options=-csearch_path%3D{schema}"
+    try:
+        t_ingest, engine = ingest_all(url, named, tmp / "uploads_pg")
+        rows = stored_rows(engine)
+        start = time.perf_counter()
+        service.load_dataset(engine)
+        load_s = time.perf_counter() - start
+        engine.dispose()
+        n_rows = rows["unit_rows"] + rows["events"] + rows["targets"]
+        return {
+            "ingest_s": round(t_ingest, 2),
+            "ingest_rows_per_s": round(n_rows / t_ingest, 1),
+            "dataset_load_s": round(load_s, 2),
+        }
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+# ---------------------------------------------------------------- the table
+
+
+def verdict(key: str, scale: str, value: float | None) -> str:
+    if key not in GOALS or GOALS[key][1] != scale or value is None:
+        return ""
+    goal = GOALS[key][0]
+    return "met" if value <= goal else f"missed ({value / goal:.1f}× the goal)"
+
+
+def print_table(results: dict[str, dict[str, Any]]) -> None:
+    rows = [
+        ("ingest_rows_per_s", "rows/s", lambda r: r.get("ingest_rows_per_s")),
+        ("ingest_vs_bare_read", "×", lambda r: r.get("ingest_vs_bare_read")),
+        ("summary_p95_ms", "ms", lambda r: r.get("summary_p95_ms")),
+        ("callback_p95_ms", "ms (slowest)", lambda r: r.get("callback_p95_ms_max", {}).get("ms")),
+        ("report_pdf_s", "s", lambda r: r.get("report_pdf_s")),
+        ("peak_rss_mb", "MB", lambda r: r.get("peak_rss_mb")),
+    ]
+    print()
+    head = f"{'key':22} {'unit':>13} {'city':>10} {'national':>10}  {'goal (national)':16} national"
+    print(head)
+    print("-" * len(head))
+    for key, unit, get in rows:
+        city, nat = (get(results.get(s, {})) for s in ("city", "national"))
+        goal = f"≤ {GOALS[key][0]:g}" if key in GOALS else "—"
+        show = lambda v: "—" if v is None else f"{v:,.1f}"  # noqa: E731
+        print(
+            f"{key:22} {unit:>13} {show(city):>10} {show(nat):>10}  {goal:16} "
+            f"{verdict(key, 'national', nat)}"
+        )
+    for scale, r in results.items():
+        if "callback_p95_ms" in r:
+            print(f"\ncallbacks, {scale} (ms: p95 of warm calls / first call after a load)")
+            for name, ms in r["callback_p95_ms"].items():
+                first = r.get("callback_first_ms", {}).get(name, "")
+                print(f"  {name:34} {ms:8.1f} {first:>8}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--provinces", type=int, default=34)
+    parser.add_argument("--units", type=int, default=1500)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--skip-report", action="store_true")
+    parser.add_argument("--only", choices=("city", "national"))
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--app-worker")
+    args = parser.parse_args()
+    if args.app_worker:
+        app_worker(json.loads(args.app_worker))
+        return
+    from etl import scale
+
+    results: dict[str, Any] = {}
+    city_dates = [dt.date(y, 12, 31) for y in (2021, 2022, 2023)] + [dt.date(2024, 6, 30)]
+    if args.only in (None, "city"):
+        files = sorted((ROOT / "data" / "sample").glob("*.xlsx"))
+        results["city"] = run_scale("city", files, dt.date(2024, 6, 30), city_dates, args)
+    if args.only in (None, "national"):
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            files = scale.write_scale(
+                Path(tmp), provinces=args.provinces, units_per_province=args.units,
+                seed=scale.DEFAULT_SEED,
+            )  # fmt: skip
+            generate_s = time.perf_counter() - start
+            dates = [dt.date(y, 12, 31) for y in range(2021, 2026)] + [scale.AS_OF]
+            results["national"] = run_scale("national", files, scale.AS_OF, dates, args)
+            results["national"]["generate_s"] = round(generate_s, 1)
+            totals = scale.read_manifest(Path(tmp))["totals"]
+            results["national"]["units"] = totals["units"]["total"]
+            results["national"]["provinces"] = args.provinces
+    results["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
+    results["measured_at"] = dt.datetime.now().replace(microsecond=0).isoformat()
+    Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n")
+    print_table(results)
+    print(f"\n→ {args.out}")
+
+
+if __name__ == "__main__":
+    main()
