@@ -428,8 +428,25 @@ def view_args(engine: Any, as_of: dt.date) -> dict[str, Any]:
 # ---------------------------------------------------------------- one scale
 
 
+def matches(engine: Any, totals: dict[str, Any]) -> bool:
+    """The product's figures at the cut-off equal those the generator intended."""
+    from etl import metrics, service
+
+    ds = service.load_dataset(engine)
+    s = metrics.summary(ds, dt.date.fromisoformat(totals["as_of"]))
+    same = all(s[m][k] == v for m in ("cong_chuc", "nguoi_lam_viec") for k, v in totals[m].items())
+    same &= all(s[k] == totals[k] for k in ("streamlined", "reorganization", "job_positions"))
+    same &= len(s["missing"]) == totals["missing"] and len(ds.events) == totals["events"]
+    return bool(same and len(ds.units) == totals["units"]["total"])
+
+
 def run_scale(
-    label: str, files: list[Path], as_of: dt.date, dates: list[dt.date], args: argparse.Namespace
+    label: str,
+    files: list[Path],
+    as_of: dt.date,
+    dates: list[dt.date],
+    args: argparse.Namespace,
+    totals: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     named = [(f.name, f.read_bytes()) for f in files]
     with tempfile.TemporaryDirectory() as tmp:
@@ -438,6 +455,8 @@ def run_scale(
         print(f"[{label}] ingest of {len(named)} files …", flush=True)
         result, engine = measure_ingest(url, named, tmp_path)
         result["ingest_stages_ms_per_file"] = ingest_stages(named, max(1, len(named) // 60))
+        if totals is not None:
+            result["totals_match_manifest"] = matches(engine, totals)
         print(f"[{label}] summaries …", flush=True)
         result.update(measure_summaries(engine, dates))
         vargs = view_args(engine, as_of)
@@ -445,7 +464,10 @@ def run_scale(
         print(f"[{label}] the app: callbacks, report, memory …", flush=True)
         result.update(measure_app(url, tmp_path, vargs, args.repeat, args.skip_report))
         if args.postgres and os.environ.get("TEST_DATABASE_URL"):
+            print(f"[{label}] PostgreSQL: ingest and dataset load …", flush=True)
             result["postgresql"] = measure_postgres(named, tmp_path)
+        elif args.postgres:
+            print("--postgres: TEST_DATABASE_URL is not set; PostgreSQL skipped", flush=True)
     return result
 
 
@@ -549,9 +571,9 @@ def main() -> None:
             )  # fmt: skip
             generate_s = time.perf_counter() - start
             dates = [dt.date(y, 12, 31) for y in range(2021, 2026)] + [scale.AS_OF]
-            results["national"] = run_scale("national", files, scale.AS_OF, dates, args)
-            results["national"]["generate_s"] = round(generate_s, 1)
             totals = scale.read_manifest(Path(tmp))["totals"]
+            results["national"] = run_scale("national", files, scale.AS_OF, dates, args, totals)
+            results["national"]["generate_s"] = round(generate_s, 1)
             results["national"]["units"] = totals["units"]["total"]
             results["national"]["provinces"] = args.provinces
     results["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -61,7 +62,8 @@ def _path(measure: str) -> Callable[[ChartContext], go.Figure]:
 def _spread(measure: str) -> Callable[[ChartContext], go.Figure]:
     def build(ctx: ChartContext) -> go.Figure:
         stats = analysis.spread(ctx.unit_table, measure)
-        return make_spread_figure(stats.get("values", []), stats.get("median_pct"), measure)
+        values = np.asarray(stats.get("values", []), dtype=float)  # plotly checks lists per item
+        return make_spread_figure(values, stats.get("median_pct"), measure)
 
     return build
 

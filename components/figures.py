@@ -3,6 +3,7 @@ names a font with Vietnamese coverage, so PNG/PDF exports keep their diacritics.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -117,7 +118,7 @@ def make_streamlined_figure(streamlined: dict[str, dict[str, int]]) -> go.Figure
     return style(fig, "Tinh giản biên chế theo chính sách", height=320)
 
 
-def make_spread_figure(values: list[float], median: float | None, measure: str) -> go.Figure:
+def make_spread_figure(values: Sequence[float], median: float | None, measure: str) -> go.Figure:
     """Per-unit reduction rates: a spike at one value means equal cuts ('cào bằng')."""
     fig = go.Figure()
     fig.add_histogram(
