@@ -19,32 +19,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.builders import dash_request  # noqa: E402
+from tests.builders import dash_page_request, dash_request  # noqa: E402
 
 VIEW = "?as_of=2024-06-30"
 
 
-def page(path: str) -> dict:
-    """The request Dash pages sends to render a page's layout."""
-    return {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": path},
-            {"id": "_pages_location", "property": "search", "value": VIEW},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-        "state": [],
-    }
-
-
 CALLBACKS = {
-    "page layout: unit": page("/don-vi/5"),
-    "page layout: reorganisation": page("/sap-xep"),
-    "page layout: tracker": page("/theo-doi"),
+    "page layout: unit": dash_page_request("/don-vi/5", VIEW),
+    "page layout: reorganisation": dash_page_request("/sap-xep", VIEW),
+    "page layout: tracker": dash_page_request("/theo-doi", VIEW),
     "overview": dash_request("overview-content.children", [("url", "search", VIEW)]),
     "overview (Cờ Đỏ)": dash_request(
         "overview-content.children", [("url", "search", VIEW + "&district=Cờ Đỏ")]

@@ -38,6 +38,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.builders import dash_page_request, dash_request  # noqa: E402
+
 GOALS = {  # key: (goal, scale it applies to, how it is compared)
     "ingest_vs_bare_read": (1.5, "national", "<="),
     "summary_p95_ms": (100.0, "national", "<="),
@@ -211,33 +213,6 @@ def measure_summaries(engine: Any, dates: list[dt.date]) -> dict[str, Any]:
 # ---------------------------------------------------------------- the app, in its own process
 
 
-def payload(output: str, inputs: list[tuple[str, str, object]]) -> dict:
-    out_id, prop = output.rsplit(".", 1)
-    return {
-        "output": output,
-        "outputs": {"id": out_id, "property": prop},
-        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
-        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
-        "state": [],
-    }
-
-
-def page(path: str, view: str) -> dict:
-    return {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": path},
-            {"id": "_pages_location", "property": "search", "value": view},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-        "state": [],
-    }
-
-
 def callbacks(view: str, district: str, sector: str, unit: int, merged: int, year: int) -> dict:
     """Every callback of the dashboard's pages, as the browser posts it."""
     from urllib.parse import quote
@@ -251,7 +226,7 @@ def callbacks(view: str, district: str, sector: str, unit: int, merged: int, yea
         ("filter-pending", "value", ["pending"]),
         ("filter-reset", "n_clicks", None),
     ]
-    sync = payload(
+    sync = dash_request(
         "..url.search...filter-as-of.date...filter-district.value...filter-sector.value..."
         "filter-kind.value...filter-pending.value..",
         shell,
@@ -272,39 +247,39 @@ def callbacks(view: str, district: str, sector: str, unit: int, merged: int, yea
     overview = "overview-content.children"
     return {
         "shell: filters from the URL": sync,
-        "page layout: overview": page("/", view),
-        "page layout: unit": page(f"/don-vi/{unit}", view),
-        "page layout: merged unit": page(f"/don-vi/{merged}", view),
-        "page layout: reorganisation": page("/sap-xep", view),
-        "page layout: tracker": page("/theo-doi", view),
-        "overview": payload(overview, [("url", "search", view)]),
-        "overview (district)": payload(overview, [("url", "search", by_district)]),
-        "overview (sector, kind)": payload(overview, [("url", "search", by_sector)]),
-        "units (người làm việc)": payload(
+        "page layout: overview": dash_page_request("/", view),
+        "page layout: unit": dash_page_request(f"/don-vi/{unit}", view),
+        "page layout: merged unit": dash_page_request(f"/don-vi/{merged}", view),
+        "page layout: reorganisation": dash_page_request("/sap-xep", view),
+        "page layout: tracker": dash_page_request("/theo-doi", view),
+        "overview": dash_request(overview, [("url", "search", view)]),
+        "overview (district)": dash_request(overview, [("url", "search", by_district)]),
+        "overview (sector, kind)": dash_request(overview, [("url", "search", by_sector)]),
+        "units (người làm việc)": dash_request(
             "units-content.children",
             [("url", "search", view), ("units-measure", "value", "nguoi_lam_viec"),
              ("units-group-by", "value", "district")],
         ),
-        "units (công chức)": payload(
+        "units (công chức)": dash_request(
             "units-content.children",
             [("url", "search", view), ("units-measure", "value", "cong_chuc"),
              ("units-group-by", "value", "sector")],
         ),
-        "units (district)": payload(
+        "units (district)": dash_request(
             "units-content.children",
             [("url", "search", by_district), ("units-measure", "value", "nguoi_lam_viec"),
              ("units-group-by", "value", "kind_label")],
         ),
-        "analysis": payload(
+        "analysis": dash_request(
             "analysis-content.children",
             [("url", "search", view), ("analysis-measure", "value", "nguoi_lam_viec")],
         ),
-        "reorganisation": payload("reorg-content.children", [("url", "search", view)]),
-        "lineage": payload("reorg-lineage.children", [("reorg-unit", "value", merged)]),
-        "tracker": payload(
+        "reorganisation": dash_request("reorg-content.children", [("url", "search", view)]),
+        "lineage": dash_request("reorg-lineage.children", [("reorg-unit", "value", merged)]),
+        "tracker": dash_request(
             "tracker-content.children", [("url", "search", view), ("tracker-year", "value", year)]
         ),
-        "admin": payload("admin-content.children", [("admin-url", "pathname", "/quan-tri")]),
+        "admin": dash_request("admin-content.children", [("admin-url", "pathname", "/quan-tri")]),
     }  # fmt: skip
 
 

@@ -189,3 +189,20 @@ def dash_request(output: str, inputs: list[tuple[str, str, Any]]) -> dict[str, A
         "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
         "state": [],
     }
+
+
+def dash_page_request(path: str, search: str = "") -> dict[str, Any]:
+    """The body Dash pages posts to render the layout of `path` (with its query string)."""
+    return {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": path},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [],
+    }
