@@ -1905,11 +1905,11 @@ def _event_row(e: Event, rng: random.Random) -> dict[str, Any]:
     }
 
 
-def _events_return(city: City) -> ReturnSpec:
-    rng = random.Random(f"{SEED}/events")
+def event_columns() -> list[PCol]:
+    """The Biểu 03 table columns, with the internal decreases under their group label."""
     f = FORM_03
     internal = [PCol(k, INTERNAL_GROUP, f.column(k).label, None, True, 9) for k in INTERNAL_FIELDS]
-    columns = (
+    return (
         _col(f, "stt", None, 6)
         + _col(f, "date", None, 13)
         + _col(f, "doc_ref", None, 24)
@@ -1921,6 +1921,12 @@ def _events_return(city: City) -> ReturnSpec:
         + internal
         + _col(f, "note", None, 24)
     )
+
+
+def _events_return(city: City) -> ReturnSpec:
+    rng = random.Random(f"{SEED}/events")
+    f = FORM_03
+    columns = event_columns()
     early = [_event_row(e, rng) for e in city.events if e.date.year <= 2020]
     late = [_event_row(e, rng) for e in city.events if e.date.year > 2020]
     blocks = [

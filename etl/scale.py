@@ -66,8 +66,6 @@ from .sample import (
     GUIDE_SHEET,
     HEALTH,
     INELIGIBLE,
-    INTERNAL_FIELDS,
-    INTERNAL_GROUP,
     INTERNAL_WORDS,
     LABOUR,
     MEDIA,
@@ -80,7 +78,6 @@ from .sample import (
     SCIENCE,
     SUBTOTAL,
     Block,
-    PCol,
     ReturnSpec,
     SheetSpec,
     Style01,
@@ -96,6 +93,7 @@ from .sample import (
     _table_body,
     _table_header,
     _variant,
+    event_columns,
 )
 from .sample import JOB_POSITION_CHOICES as _JOBS
 from .sample import UNIT_KIND_CHOICES as _UNIT_KINDS
@@ -1055,19 +1053,7 @@ def _correct_one(sheet: SheetSpec) -> None:
 def _events_sheet(model: ProvinceModel) -> SheetSpec:
     rng = random.Random(f"{model.province.index}/events")
     f = FORM_03
-    internal = [PCol(k, INTERNAL_GROUP, f.column(k).label, None, True, 9) for k in INTERNAL_FIELDS]
-    columns = (
-        _col(f, "stt", None, 6)
-        + _col(f, "date", None, 13)
-        + _col(f, "doc_ref", None, 24)
-        + _col(f, "event_type", 0, 14)
-        + _col(f, "before", None, 44)
-        + _col(f, "after", None, 40)
-        + _col(f, "unit_kind", None, 16)
-        + _col(f, "sector", None, 16)
-        + internal
-        + _col(f, "note", None, 24)
-    )
+    columns = event_columns()
     blocks = []
     for i, year in enumerate(sorted({e.date.year for e in model.events}), 1):
         rows = [_event_row(e, rng) for e in model.events if e.date.year == year]
