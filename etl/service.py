@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +89,19 @@ def ingest_as(
     return result
 
 
-def load_dataset(engine: Engine) -> metrics.Dataset:
-    return metrics.build_dataset(db.read_tables(engine))
+def load_dataset(engine: Engine, previous: metrics.Dataset | None = None) -> metrics.Dataset:
+    """The stored figures as a `Dataset` (with its data version), read in one snapshot.
+
+    With `previous` (a Dataset of this database): when only new submissions were stored since
+    its version, only their rows are read and the Dataset is derived from `previous`, equal to
+    a full load; anything else (a deletion, an edit, a migration) loads everything."""
+    since = previous.version if previous is not None else None
+    snapshot = db.read_snapshot(engine, since=db.DataVersion(*since) if since else None)
+    if snapshot.since is not None and previous is not None:
+        if snapshot.version == tuple(since or ()):
+            return previous
+        return metrics.refresh_dataset(previous, snapshot.frames, snapshot.version)
+    return metrics.build_dataset(snapshot.frames, snapshot.version)
 
 
 def default_as_of(engine: Engine) -> dt.date:
@@ -118,21 +130,29 @@ def summary(
 class DatasetCache:
     """The stored tables as a `Dataset`, rebuilt only when the data version changes.
 
-    The version is the latest submission id, read from the database on every call, so every
-    worker process sees an accepted upload at once; the cache itself is per process and lives
-    on the app object, not in a module global.
+    The version (`db.data_version`: the latest submission and the latest logged change) is
+    read from the database on every call, so every worker process sees an accepted upload at
+    once. After new uploads only their rows are read (`load_dataset` with the previous
+    Dataset); anything else reloads everything. One thread of the process rebuilds while the
+    others wait for its result. The cache itself is per process and lives on the app object,
+    not in a module global.
     """
 
     def __init__(self) -> None:
-        self._version: tuple[object, ...] | None = None
         self._dataset: metrics.Dataset | None = None
+        self._lock = threading.Lock()
 
     def get(self, engine: Engine) -> metrics.Dataset:
         version = db.data_version(engine)
-        if self._dataset is None or version != self._version:
-            dataset = load_dataset(engine)
-            self._version, self._dataset = version, dataset
-        return self._dataset
+        dataset = self._dataset
+        if dataset is not None and dataset.version == version:
+            return dataset
+        with self._lock:
+            dataset = self._dataset
+            if dataset is None or dataset.version != version:
+                dataset = load_dataset(engine, previous=dataset)
+                self._dataset = dataset
+            return dataset
 
 
 def view_summary(
