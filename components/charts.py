@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -36,8 +35,8 @@ class ChartContext:
     @property
     def unit_table(self) -> pd.DataFrame:
         if self._table is None:
-            self._table = analysis.unit_table(
-                self.ds, self.as_of, self.flt, include_pending=self.include_pending
+            self._table = analysis.unit_table(  # shared: charts and tables only read it
+                self.ds, self.as_of, self.flt, include_pending=self.include_pending, copy=False
             )
         return self._table
 
@@ -62,8 +61,7 @@ def _path(measure: str) -> Callable[[ChartContext], go.Figure]:
 def _spread(measure: str) -> Callable[[ChartContext], go.Figure]:
     def build(ctx: ChartContext) -> go.Figure:
         stats = analysis.spread(ctx.unit_table, measure)
-        values = np.asarray(stats.get("values", []), dtype=float)  # plotly checks lists per item
-        return make_spread_figure(values, stats.get("median_pct"), measure)
+        return make_spread_figure(stats.get("values", []), stats.get("median_pct"), measure)
 
     return build
 

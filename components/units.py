@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import pandas as pd
@@ -12,8 +11,9 @@ from dash import dcc, html
 from etl import analysis, metrics
 from etl.formatting import fmt_date, fmt_number
 
+from . import ids
 from .figures import make_unit_history_figure
-from .grids import column, make_grid
+from .grids import column, make_grid, make_server_grid, serve_rows
 from .overview import graph
 
 STATUS_LABELS = {
@@ -28,7 +28,7 @@ GROUP_LABELS = {"district": "Quận, huyện", "sector": "Lĩnh vực", "kind_la
 
 def unit_columns(latest_year: int | None) -> list[dict[str, Any]]:
     return [
-        column("name", "Đơn vị", cellRenderer="markdown", minWidth=260, pinned="left"),
+        column("name", "Đơn vị", cellRenderer="UnitLink", minWidth=260, pinned="left"),
         column("kind_label", "Loại"),
         column("district", "Quận, huyện"),
         column("sector", "Lĩnh vực"),
@@ -45,37 +45,31 @@ def unit_columns(latest_year: int | None) -> list[dict[str, Any]]:
     ]
 
 
-def make_subtotals(table: pd.DataFrame, group_by: str) -> html.Table:
+# what the browser needs of a unit row: the columns above and the id for the link
+GRID_FIELDS = ["unit_id"] + [c["field"] for c in unit_columns(None)]
+
+
+def units_grid_id(measure: str, search: str | None) -> dict[str, str]:
+    """The grid's id carries its view, so a new view mounts a new grid (and the rows it asks
+    for are those of that view)."""
+    return {"type": ids.UNITS_GRID, "measure": measure, "search": search or ""}
+
+
+def make_subtotals(table: pd.DataFrame, group_by: str) -> Any:
     sub = analysis.subtotals(table, group_by).sort_values("baseline", ascending=False)
-    head = [GROUP_LABELS[group_by], "Số đơn vị", "Năm 2021", "Hiện nay", "Đã giảm", "Tỷ lệ", "Đạt"]
-    from etl.formatting import fmt_pct
-
-    rows = [
-        html.Tr(
-            [
-                html.Td(r[group_by]),
-                html.Td(fmt_number(r["units"]), className="num"),
-                html.Td(fmt_number(r["baseline"]), className="num"),
-                html.Td(fmt_number(r["current"]), className="num"),
-                html.Td(fmt_number(r["reduced"]), className="num"),
-                html.Td(fmt_pct(r["reduced_pct"]), className="num"),
-                html.Td(fmt_pct(r["pct_of_target"]), className="num"),
-            ]
-        )
-        for _, r in sub.iterrows()
+    columns = [
+        column(group_by, GROUP_LABELS[group_by], minWidth=200, pinned="left"),
+        column("units", "Số đơn vị", "number"),
+        column("baseline", "Năm 2021", "number"),
+        column("current", "Hiện nay", "number"),
+        column("reduced", "Đã giảm", "number"),
+        column("reduced_pct", "Tỷ lệ", "percent"),
+        column("pct_of_target", "Đạt", "percent"),
     ]
-    return html.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
-        className="table subtotals",
+    height = min(360, 100 + 42 * len(sub))
+    return make_grid(
+        ids.UNITS_SUBTOTALS, sub[[c["field"] for c in columns]], columns, height_px=height
     )
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~-])")
-
-
-def markdown_text(text: str) -> str:
-    """A unit name as literal markdown text: no link, emphasis or HTML can come from data."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def make_units_view(
@@ -86,20 +80,19 @@ def make_units_view(
     measure: str,
     group_by: str,
     include_pending: bool,
+    search: str | None = None,
 ) -> list[Any]:
-    table = analysis.unit_table(ds, as_of, flt, include_pending=include_pending)
-    table = table[table["measure"] == measure].copy()
-    table["name"] = [
-        f"[{markdown_text(n)}](/don-vi/{u})"
-        for n, u in zip(table["name"], table["unit_id"], strict=True)
-    ]
+    """The heading, the subtotals and the units grid; the grid's rows are served a page at a
+    time by `unit_rows` (a national table is too large to send whole)."""
+    table = analysis.unit_rows(ds, as_of, flt, include_pending, measure)
     latest = summary[measure]["latest_year"]
     return [
         html.P(
             [
                 html.Strong(summary["scope"]),
                 f" — số liệu tính đến ngày {fmt_date(as_of)}; "
-                f"{fmt_number(len(table))} đơn vị. Bảng xếp theo số còn thiếu so với chỉ tiêu.",
+                f"{fmt_number(len(table))} đơn vị. Bảng xếp theo số còn thiếu so với chỉ tiêu; "
+                "bấm tên cột để xếp lại, gõ vào ô dưới tên cột để lọc (không cần gõ dấu).",
             ],
             className="as-of",
         ),
@@ -112,10 +105,24 @@ def make_units_view(
             className="panel",
         ),
         html.Div(
-            make_grid("units-grid", table, unit_columns(latest), csv_name="theo_don_vi.csv"),
+            make_server_grid(units_grid_id(measure, search), unit_columns(latest)),
             className="panel",
+            **{"data-testid": "units-grid"},
         ),
     ]
+
+
+def units_grid_page(
+    ds: metrics.Dataset,
+    as_of: dt.date,
+    flt: metrics.Filter,
+    include_pending: bool,
+    measure: str,
+    request: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """One page of the units grid for its `getRowsRequest`."""
+    table = analysis.unit_rows(ds, as_of, flt, include_pending, measure)
+    return serve_rows(table[GRID_FIELDS], request)
 
 
 def make_unit_page(ds: metrics.Dataset, unit_id: int, as_of: dt.date) -> list[Any]:

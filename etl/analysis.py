@@ -40,12 +40,18 @@ def measure_of_kind(kind: str) -> str:
 
 
 def unit_table(
-    ds: Dataset, as_of: dt.date, flt: Filter | None = None, *, include_pending: bool = True
+    ds: Dataset,
+    as_of: dt.date,
+    flt: Filter | None = None,
+    *,
+    include_pending: bool = True,
+    copy: bool = True,
 ) -> pd.DataFrame:
     """One row per unit existing at the cut-off: baseline (with predecessors), current,
     reduced, %, pending, own target share, missing years and job-position status.
 
-    Built once per dataset (so per data version) and view; each caller gets its own copy."""
+    Built once per dataset (so per data version) and view; each caller gets its own copy,
+    or with `copy=False` the shared table, which the caller must only read."""
     flt = flt or Filter()
     table = _lru(
         ds,
@@ -53,7 +59,20 @@ def unit_table(
         (as_of, flt, include_pending),
         lambda: _unit_table(ds, as_of, flt, include_pending),
     )
-    return table.copy()
+    return table.copy() if copy else table
+
+
+def unit_rows(
+    ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool, measure: str
+) -> pd.DataFrame:
+    """The rows of `unit_table` for one measure, kept per dataset and view like the table;
+    shared, so callers must not change it (the units grid reads a page of it per request)."""
+
+    def build() -> pd.DataFrame:
+        table = unit_table(ds, as_of, flt, include_pending=include_pending, copy=False)
+        return table[table["measure"] == measure].reset_index(drop=True)
+
+    return _lru(ds, "unit_rows", (as_of, flt, include_pending, measure), build)
 
 
 def _fact_lookup(ds: Dataset, status: str, year: int) -> dict[int, Any] | None:
@@ -348,7 +367,7 @@ def spread(table: pd.DataFrame, measure: str) -> dict[str, Any]:
         "std_pct": float(pct.std(ddof=0)),
         "zero_share_pct": float((rows["reduced"] <= 0).mean() * 100),
         "near_median_share_pct": near_median,
-        "values": pct.tolist(),
+        "values": pct.to_numpy(),
     }
 
 
@@ -363,14 +382,20 @@ def furthest_behind(table: pd.DataFrame, measure: str, n: int = 5) -> pd.DataFra
 def shortages(ds: Dataset, as_of: dt.date, flt: Filter | None = None) -> pd.DataFrame:
     """Public service units whose approved staff fall below the sector norm, by sector."""
     flt = flt or Filter()
-    table = unit_table(ds, as_of, flt)
-    table = table[table["measure"] == "nguoi_lam_viec"]
+    return _lru(ds, "shortages", (as_of, flt), lambda: _shortages(ds, as_of, flt)).copy()
+
+
+def _shortages(ds: Dataset, as_of: dt.date, flt: Filter) -> pd.DataFrame:
+    table = unit_rows(ds, as_of, flt, True, "nguoi_lam_viec")
     norms = _facts_by_status(ds, "norm")
     if norms.empty or table.empty:
         return pd.DataFrame(columns=["sector", "units", "current", "norm", "shortage"])
     norms = norms.sort_values("year").drop_duplicates("unit_id", keep="last")
-    merged = table.merge(norms[["unit_id", "value"]].rename(columns={"value": "norm"}))
+    merged = table[["unit_id", "sector", "current"]].merge(
+        norms[["unit_id", "value"]].rename(columns={"value": "norm"})
+    )
     merged["shortage"] = (merged["norm"] - merged["current"]).clip(lower=0)
+    merged["short"] = merged["shortage"] > 0
     by_sector = (
         merged.fillna({"sector": "Khác"})
         .groupby("sector")
@@ -379,11 +404,12 @@ def shortages(ds: Dataset, as_of: dt.date, flt: Filter | None = None) -> pd.Data
             current=("current", "sum"),
             norm=("norm", "sum"),
             shortage=("shortage", "sum"),
-            units_short=("shortage", lambda s: int((s > 0).sum())),
+            units_short=("short", "sum"),
         )
         .reset_index()
         .sort_values("shortage", ascending=False)
     )
+    by_sector["units_short"] = by_sector["units_short"].astype(int)
     return by_sector
 
 

@@ -290,6 +290,7 @@ LRU_SIZES = {
     "missing": 128,
     "summary": 256,
     "unit_table": 6,
+    "unit_rows": 6,
     "shortages": 32,
 }
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import Input, Output, callback, dcc, html
+from dash import MATCH, Input, Output, callback, ctx, dcc, html
+from dash.exceptions import PreventUpdate
 
 from components import context, ids
-from components.units import make_units_view
+from components.units import make_units_view, units_grid_page
 
 dash.register_page(__name__, path="/don-vi", name="Theo đơn vị", title="Theo đơn vị")
 
@@ -66,5 +67,27 @@ def render_units(search: str | None, measure: str, group_by: str) -> list[Any]:
         return context.forbidden()
     summary, flt, as_of, view = context.view_summary(search)
     return make_units_view(
-        context.dataset(), summary, flt, as_of, measure, group_by, view.include_pending
+        context.dataset(), summary, flt, as_of, measure, group_by, view.include_pending, search
     )
+
+
+GRID = {"type": ids.UNITS_GRID, "measure": MATCH, "search": MATCH}
+
+
+@callback(
+    Output(GRID, "getRowsResponse"),
+    Input(GRID, "getRowsRequest"),
+    prevent_initial_call=True,
+)
+def units_rows(request: dict[str, Any] | None) -> dict[str, Any]:
+    """A page of the units grid, sorted and filtered on the server over every unit."""
+    if request is None or not context.may_read_all():
+        raise PreventUpdate
+    grid = ctx.triggered_id or {}
+    _summary, flt, as_of, view = context.view_summary(grid.get("search"))
+    try:
+        return units_grid_page(
+            context.dataset(), as_of, flt, view.include_pending, grid["measure"], request
+        )
+    except (KeyError, ValueError):  # a filter or column this grid does not have
+        return {"rowData": [], "rowCount": 0}

@@ -4,6 +4,7 @@ shapes staff send, with options for each tolerance and each way of getting a cel
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -187,6 +188,21 @@ def dash_request(output: str, inputs: list[tuple[str, str, Any]]) -> dict[str, A
         "outputs": {"id": out_id, "property": prop},
         "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
         "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+        "state": [],
+    }
+
+
+def grid_rows_request(grid_id: dict[str, str], request: dict[str, Any]) -> dict[str, Any]:
+    """The body an infinite-row-model grid with a pattern-matching id posts for a page of rows
+    (its `getRowsRequest`) to the callback answering with `getRowsResponse`."""
+    wild = json.dumps({k: v if k == "type" else ["MATCH"] for k, v in grid_id.items()},
+                      sort_keys=True, separators=(",", ":"))  # fmt: skip
+    exact = json.dumps(grid_id, sort_keys=True, separators=(",", ":"))
+    return {
+        "output": f"{wild}.getRowsResponse",
+        "outputs": {"id": grid_id, "property": "getRowsResponse"},
+        "inputs": [{"id": grid_id, "property": "getRowsRequest", "value": request}],
+        "changedPropIds": [f"{exact}.getRowsRequest"],
         "state": [],
     }
 

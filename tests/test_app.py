@@ -82,15 +82,107 @@ def test_filters_round_trip_through_the_url(app):
     assert View().to_query() == ""
 
 
-def test_units_table_sorted_by_gap(request_ctx):
+def test_units_view_serves_its_grid_a_page_at_a_time(request_ctx):
     from pages.units import render_units
 
     children = render_units(AS_OF, "nguoi_lam_viec", "district")
     grid = children[-1].children
-    assert len(grid.rowData) == 527
+    assert grid.rowModelType == "infinite" and not getattr(grid, "rowData", None)
+    assert grid.id == {"type": "units-grid", "measure": "nguoi_lam_viec", "search": AS_OF}
     gap = next(c for c in grid.columnDefs if c["field"] == "gap")
     assert gap["sort"] == "desc"
-    assert "Cấp thành phố" in text_of(children[1])
+    name = next(c for c in grid.columnDefs if c["field"] == "name")
+    assert name["cellRenderer"] == "UnitLink"  # React text: no markup from data
+    assert "527 đơn vị" in text_of(children[0])
+    subtotals = children[1].children[1]
+    assert "Cấp thành phố" in {r["district"] for r in subtotals.rowData}
+    assert sum(r["units"] for r in subtotals.rowData) == 527
+
+
+def _page(measure: str, request: dict) -> dict:
+    import datetime as dt
+
+    from components.context import dataset
+    from components.units import units_grid_page
+    from etl import metrics
+
+    return units_grid_page(
+        dataset(), dt.date(2024, 6, 30), metrics.Filter(), True, measure, request
+    )
+
+
+def test_units_rows_are_sorted_and_paged_over_every_unit(request_ctx):
+    import datetime as dt
+
+    from components.context import dataset
+    from etl import analysis, metrics
+
+    table = analysis.unit_table(dataset(), dt.date(2024, 6, 30), metrics.Filter())
+    table = table[table["measure"] == "nguoi_lam_viec"]
+    by_gap = [{"colId": "gap", "sort": "desc"}]
+    first = _page("nguoi_lam_viec", {"startRow": 0, "endRow": 100, "sortModel": by_gap})
+    last = _page("nguoi_lam_viec", {"startRow": 500, "endRow": 600, "sortModel": by_gap})
+    assert first["rowCount"] == last["rowCount"] == len(table) == 527
+    assert len(first["rowData"]) == 100 and len(last["rowData"]) == 27
+    gaps = [r["gap"] for r in first["rowData"] + last["rowData"] if r["gap"] is not None]
+    assert gaps == sorted(gaps, reverse=True) and gaps[0] == table["gap"].max()
+    assert last["rowData"][-1]["gap"] is None or table["gap"].isna().sum() == 0  # blanks last
+    assert set(first["rowData"][0]) == {
+        "unit_id", "name", "kind_label", "district", "sector", "baseline", "current", "reduced",
+        "reduced_pct", "pending", "target", "gap", "pct_of_target", "missing_years",
+        "job_position",
+    }  # fmt: skip
+
+
+def test_units_rows_filter_without_diacritics_and_sort_the_vietnamese_way(request_ctx):
+    from components.grids import fold
+
+    contains = {"name": {"filterType": "text", "type": "contains", "filter": "so noi VU"}}
+    got = _page("cong_chuc", {"startRow": 0, "endRow": 100, "filterModel": contains})
+    assert [r["name"] for r in got["rowData"]] == ["Sở Nội vụ"] and got["rowCount"] == 1
+    by_name = _page("cong_chuc", {"startRow": 0, "endRow": 1000,
+                                  "sortModel": [{"colId": "name", "sort": "asc"}]})  # fmt: skip
+    names = [r["name"] for r in by_name["rowData"]]
+    assert names == sorted(names, key=fold) and names != sorted(names)  # Đ among the D's
+    assert fold("Ủy ban nhân dân Quận Ninh Kiều") == "uy ban nhan dan quan ninh kieu"
+
+
+@pytest.mark.parametrize(
+    ("model", "check"),
+    [
+        ({"filterType": "number", "type": "greaterThan", "filter": 100}, lambda v: v > 100),
+        ({"filterType": "number", "type": "inRange", "filter": 10, "filterTo": 20},
+         lambda v: 10 <= v <= 20),
+        ({"filterType": "number", "operator": "OR", "conditions": [
+            {"filterType": "number", "type": "lessThan", "filter": 5},
+            {"filterType": "number", "type": "greaterThanOrEqual", "filter": 300}]},
+         lambda v: v < 5 or v >= 300),
+        ({"filterType": "number", "type": "blank"}, lambda v: v != v),  # NaN
+        ({"filterType": "number", "type": "greaterThan", "filter": None}, None),  # unfinished
+    ],
+)  # fmt: skip
+def test_units_rows_number_filters(request_ctx, model, check):
+    import datetime as dt
+
+    from components.context import dataset
+    from etl import analysis, metrics
+
+    table = analysis.unit_table(dataset(), dt.date(2024, 6, 30), metrics.Filter())
+    baselines = table.loc[table["measure"] == "nguoi_lam_viec", "baseline"].tolist()
+    got = _page("nguoi_lam_viec", {"endRow": 1000, "filterModel": {"baseline": model}})
+    if check is None:  # a filter still being typed keeps every row
+        assert got["rowCount"] == len(baselines)
+        return
+    assert 0 < got["rowCount"] == sum(bool(check(v)) for v in baselines) < len(baselines)
+    assert all(check(float("nan") if r["baseline"] is None else r["baseline"])
+               for r in got["rowData"])  # fmt: skip
+
+
+def test_units_rows_refuse_unknown_columns(request_ctx):
+    with pytest.raises(ValueError):
+        _page("nguoi_lam_viec", {"filterModel": {"password": {"type": "contains", "filter": "x"}}})
+    with pytest.raises(ValueError):
+        _page("nguoi_lam_viec", {"sortModel": [{"colId": "__class__", "sort": "asc"}]})
 
 
 def test_unit_page_traces_figures_to_cells(request_ctx):
@@ -232,16 +324,3 @@ def test_path_figure_uses_vietnamese_separators(request_ctx):
     assert path.years == [2021, 2022, 2023, 2024]
     assert path.actual[0] == 1860 and path.actual[-1] == summary["cong_chuc"]["current"] == 1841
     assert path.on_track is False
-
-
-@pytest.mark.parametrize(
-    "name", ["x](javascript:alert(1))", "<img src=x onerror=alert(1)>", "Sở Y tế (1) *mới*"]
-)
-def test_unit_names_are_literal_text_in_the_grid(name):
-    import re
-
-    from components.units import markdown_text
-
-    escaped = markdown_text(name)
-    assert not re.search(r"(?<!\\)[\[\]()<>*]", escaped)  # every markup character escaped
-    assert re.sub(r"\\(.)", r"\1", escaped) == name  # and nothing else changed

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from etl import accounts
-from tests.builders import dash_request, form01, workbook_bytes
+from tests.builders import dash_request, form01, grid_rows_request, workbook_bytes
 from tests.conftest import login
 
 VIEW = "?as_of=2024-06-30"
@@ -84,9 +84,13 @@ def test_get_routes_by_role(app, route, monkeypatch):
             assert got.headers["Location"].startswith("/login")
 
 
+UNITS_ROWS = grid_rows_request(
+    {"type": "units-grid", "measure": "cong_chuc", "search": VIEW}, {"startRow": 0, "endRow": 100}
+)
 CALLBACKS = {
     # callback: (anonymous, viewer, uploader A, uploader B, admin)
     "overview": (OVERVIEW, (401, 200, 200, 200, 200)),
+    "units rows": (UNITS_ROWS, (401, 200, 204, 204, 200)),  # uploaders: no city rows
     "upload": (UPLOAD, (401, 403, 200, 200, 200)),
     "admin": (ADMIN, (401, 403, 403, 403, 200)),
 }
@@ -103,6 +107,9 @@ def test_callbacks_by_role(app, name):
         headers = {"X-CSRFToken": token} if token else {}
         got = client.post("/_dash-update-component", json=body, headers=headers)
         assert got.status_code == expected, (name, role, got.get_data(as_text=True)[:200])
+        if name == "units rows" and expected == 200:
+            (rows,) = got.get_json()["response"].values()
+            assert rows["getRowsResponse"]["rowCount"] > 0  # the rows reached the reader
 
 
 def test_uploaders_see_no_city_figures(app):

@@ -7,7 +7,10 @@ import os
 import shutil
 
 import pytest
+from dash.testing.wait import until
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 
+from components import ids
 from tests.builders import form01, workbook_bytes
 from tests.conftest import ADMIN_PASSWORD
 
@@ -35,6 +38,14 @@ def _sign_in(dash_duo, app, next_path: str = "/", username: str = "admin") -> No
     dash_duo.find_element("#username").send_keys(username)
     dash_duo.find_element("#password").send_keys(ADMIN_PASSWORD)
     dash_duo.find_element("button[type=submit]").click()
+
+
+def _text(dash_duo, selector: str) -> str:
+    """The text of an element that the app may be re-rendering ("" while it is replaced)."""
+    try:
+        return dash_duo.find_element(selector).text
+    except (NoSuchElementException, StaleElementReferenceException):
+        return ""
 
 
 def _severe(logs) -> list:
@@ -101,3 +112,22 @@ def test_a_file_over_the_size_limit_gets_a_message(dash_duo, isolated_app, tmp_p
         assert "qua_lon.xlsx" in dash_duo.find_element("#upload-size-message").text
     finally:
         extensions[context.SETTINGS_KEY] = saved
+
+
+def test_units_grid_pages_filters_and_links_on_the_server(dash_duo, sample_app):
+    grid = "[data-testid=units-grid]"
+    summary = f"{grid} .ag-paging-row-summary-panel"
+    _sign_in(dash_duo, sample_app.app, "/don-vi?as_of=2024-06-30")
+    dash_duo.wait_for_text_to_equal(summary, "1 – 100 / 527", WAIT_S)
+    assert len(dash_duo.find_elements(f"{grid} .ag-center-cols-container .ag-row")) <= 100
+    dash_duo.find_element(f"#{ids.UNITS_MEASURE} input[value=cong_chuc]").click()
+    until(lambda: _text(dash_duo, summary) not in ("", "1 – 100 / 527"), WAIT_S)  # a new grid
+    name_filter = f"{grid} .ag-floating-filter[col-id=name] input"
+    dash_duo.wait_for_element(name_filter, WAIT_S).send_keys("so noi vu")  # without diacritics
+    dash_duo.wait_for_text_to_equal(summary, "1 – 1 / 1", WAIT_S)
+    link = dash_duo.wait_for_element(f"{grid} a[href^='/don-vi/']", WAIT_S)
+    assert link.text == "Sở Nội vụ"
+    link.click()
+    dash_duo.wait_for_contains_text("#_pages_content h2", "Sở Nội vụ", WAIT_S)
+    assert "as_of=2024-06-30" in dash_duo.driver.current_url  # the view goes along
+    assert _severe(dash_duo.get_logs()) == []
