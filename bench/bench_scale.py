@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.builders import dash_page_request, dash_request  # noqa: E402
+from tests.builders import dash_page_request, dash_request, units_rows_requests  # noqa: E402
 
 GOALS = {  # key: (goal, scale it applies to, how it is compared)
     "ingest_vs_bare_read": (1.5, "national", "<="),
@@ -304,6 +304,7 @@ def callbacks(view: str, district: str, sector: str, unit: int, merged: int, yea
             [("url", "search", by_district), ("units-measure", "value", "nguoi_lam_viec"),
              ("units-group-by", "value", "kind_label")],
         ),
+        **units_rows_requests(view),
         "analysis": dash_request(
             "analysis-content.children",
             [("url", "search", view), ("analysis-measure", "value", "nguoi_lam_viec")],

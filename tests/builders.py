@@ -207,6 +207,30 @@ def grid_rows_request(grid_id: dict[str, str], request: dict[str, Any]) -> dict[
     }
 
 
+def units_rows_requests(view: str) -> dict[str, dict[str, Any]]:
+    """Pages of the units grid as the browser asks for them: the first page in the default
+    order, and a later page of a filtered view sorted by name (benchmarks and tests)."""
+    grid = {"type": "units-grid", "measure": "nguoi_lam_viec", "search": view}
+    filtered = {
+        "name": {"filterType": "text", "type": "contains", "filter": "truong"},
+        "baseline": {"filterType": "number", "type": "greaterThan", "filter": 20},
+    }
+    return {
+        "units rows (first page)": grid_rows_request(
+            grid, {"startRow": 0, "endRow": 100, "sortModel": [{"colId": "gap", "sort": "desc"}]}
+        ),
+        "units rows (filtered, by name, page 3)": grid_rows_request(
+            grid,
+            {
+                "startRow": 200,
+                "endRow": 300,
+                "filterModel": filtered,
+                "sortModel": [{"colId": "name", "sort": "asc"}],
+            },
+        ),
+    }
+
+
 def dash_page_request(path: str, search: str = "") -> dict[str, Any]:
     """The body Dash pages posts to render the layout of `path` (with its query string)."""
     return {
