@@ -53,7 +53,8 @@ NO_SPACE = Pt(0)
 MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 20}  # Nghị định 30/2020/NĐ-CP
 TEXT_WIDTH = Mm(210 - MARGINS_MM["left"] - MARGINS_MM["right"])
 HEADER_WIDTHS = (Cm(6.2), Cm(9.8))
-HEADLINE_WIDTHS = (Cm(4.0), Cm(1.9), Cm(1.9), Cm(2.6), Cm(1.8), Cm(2.0), Cm(1.8))
+# the last column wide enough for "20,43%" on one line
+HEADLINE_WIDTHS = (Cm(3.7), Cm(1.9), Cm(1.9), Cm(2.3), Cm(1.8), Cm(2.0), Cm(2.4))
 MAX_PICTURE_HEIGHT = Mm(200)
 
 
