@@ -131,6 +131,32 @@ def test_docx_text_table_and_footnotes(docx_bytes: bytes) -> None:
     assert body.count("<w:footnoteReference") == footnotes.count("<w:footnoteRef/>") == 3
 
 
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(not SOFFICE, reason="LibreOffice not installed (.ci/run installs it)")
+def test_docx_opens_in_a_word_processor(docx_bytes: bytes, tmp_path: Path) -> None:
+    """LibreOffice Writer reads the Word file and lays it out: the figures, the diacritics and
+    the footnotes come out of its own PDF, each headline percentage on one line."""
+    (tmp_path / "report.docx").write_bytes(docx_bytes)
+    subprocess.run(
+        [SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "report.docx")],
+        capture_output=True, check=True, timeout=180,
+    )  # fmt: skip
+    laid_out = tmp_path / "report.pdf"
+    assert laid_out.read_bytes().startswith(b"%PDF")
+    text = _pdf_text(laid_out.read_bytes(), tmp_path)
+    for expected in PROSE + WORDS + HEADLINE:
+        assert expected in text, expected
+    assert "năm 2022 là 03 công chức" in text  # a footnote, laid out
+    rows = subprocess.run(
+        ["pdftotext", "-layout", str(laid_out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    # the công chức row on one line of text, "20,43%" whole at its end
+    assert re.search(r"1\.860 +1\.841 +19 +1,02% +93 \(5%\) +20,43%$", rows, re.MULTILINE)
+
+
 def test_docx_uses_times_new_roman_and_properties(docx_bytes: bytes) -> None:
     doc = Document(io.BytesIO(docx_bytes))
     cells = [c for t in doc.tables for row in t.rows for c in row.cells]
