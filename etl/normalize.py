@@ -26,6 +26,7 @@ _ABBREVIATIONS = (
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def _tone_key_word(word: str) -> str:
     """A word with its tone mark moved to the end, so tone placement does not matter."""
     decomposed = unicodedata.normalize("NFD", word)
@@ -51,6 +52,7 @@ def _clean_text_str(value: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+@functools.lru_cache(maxsize=65536)
 def strip_footnotes(text: str) -> str:
     """Drop footnote marks at the end: `Sở Y tế¹`, `Sở Y tế (1)`, `Ghi chú*`."""
     return _FOOTNOTE_TAIL.sub("", text).strip()
@@ -116,7 +118,11 @@ def district_key(value: object) -> str:
 
 def district_label(value: object) -> str:
     """A display name for a district: `Huyện Cờ Đỏ` from `UBND huyện Cờ Đỏ`."""
-    text = clean_text(value)
+    return _district_label_str(clean_text(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _district_label_str(text: str) -> str:
     text = re.sub(r"^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+", "", text, flags=re.IGNORECASE)
     text = re.sub(r"^(Q\.|H\.|TX\.)\s*", lambda m: _ABBR_LABEL[m.group(1).upper()], text)
     return text[:1].upper() + text[1:] if text else text
@@ -127,4 +133,9 @@ _ABBR_LABEL = {"Q.": "Quận ", "H.": "Huyện ", "TX.": "Thị xã "}
 
 def looks_like_district(value: object) -> bool:
     """True for `UBND quận Ninh Kiều`, `Huyện Cờ Đỏ`, `Q. Bình Thủy`."""
-    return bool(_DISTRICT_ONLY.match(name_key(value)))
+    return _looks_like_district_key(name_key(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _looks_like_district_key(key: str) -> bool:
+    return bool(_DISTRICT_ONLY.match(key))

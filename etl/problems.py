@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 ERROR = "error"
@@ -34,7 +34,17 @@ class Problem:
         return self.sheet or self.file
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields as a dict (what `dataclasses.asdict` gives, without its deep copy)."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message_vi": self.message_vi,
+            "message_en": self.message_en,
+            "file": self.file,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "value": self.value,
+        }
 
 
 def short_value(value: Any, limit: int = 80) -> str:
