@@ -71,17 +71,26 @@ def bare_read(blobs: list[bytes]) -> int:
     return cells
 
 
-def ingest_all(url: str, named: list[tuple[str, bytes]], uploads: Path) -> tuple[float, Any]:
-    """Ingest every file in order through the product's path; (seconds, engine)."""
+def ingest_all(
+    url: str, named: list[tuple[str, bytes]], uploads: Path, *, bulk: bool = True
+) -> tuple[float, Any]:
+    """Ingest every file in order through the product's path; (seconds, engine). `bulk`:
+    as `python -m etl ingest` does (etl.load.ingest_many: the next files are read in child
+    processes while one is stored); otherwise one `ingest_bytes` after the other, as uploads
+    arrive one at a time."""
     from etl import service
-    from etl.load import ingest_bytes
+    from etl.load import ingest_bytes, ingest_many
 
     engine = service.open_engine(url)
     start = time.perf_counter()
-    for name, blob in named:
-        result = ingest_bytes(engine, blob, name, uploads_dir=uploads)
+    if bulk:
+        results = ingest_many(engine, named, uploads_dir=uploads)
+    else:
+        results = (ingest_bytes(engine, blob, name, uploads_dir=uploads) for name, blob in named)
+    for result in results:
         if result.status != "accepted":
-            raise SystemExit(f"{name}: {result.status} {[p.as_dict() for p in result.errors][:3]}")
+            errors = [p.as_dict() for p in result.errors][:3]
+            raise SystemExit(f"{result.file_name}: {result.status} {errors}")
     return time.perf_counter() - start, engine
 
 
@@ -112,6 +121,9 @@ def measure_ingest(url: str, named: list[tuple[str, bytes]], tmp: Path) -> tuple
         bare_read(blobs)
         bare.append(time.perf_counter() - start)
     t_bare = statistics.median(bare)
+    seq_url = f"sqlite:///{tmp / 'bench_sequential.sqlite3'}"  # one file after the other
+    t_sequential, seq_engine = ingest_all(seq_url, named, tmp / "uploads_seq", bulk=False)
+    seq_engine.dispose()
     t_ingest, engine = ingest_all(url, named, tmp / "uploads")
     rows = stored_rows(engine)
     n_rows = rows["unit_rows"] + rows["events"] + rows["targets"]
@@ -125,6 +137,9 @@ def measure_ingest(url: str, named: list[tuple[str, bytes]], tmp: Path) -> tuple
         "ingest_rows_per_s": round(n_rows / t_ingest, 1),
         "ingest_facts_per_s": round(rows["facts"] / t_ingest, 1),
         "ingest_vs_bare_read": round(t_ingest / t_bare, 1),
+        "ingest_ms_per_file": round(t_ingest / len(named) * 1000, 2),
+        "ingest_sequential_s": round(t_sequential, 2),
+        "ingest_sequential_vs_bare_read": round(t_sequential / t_bare, 1),
     }, engine
 
 
@@ -132,14 +147,16 @@ def ingest_stages(named: list[tuple[str, bytes]], sample_every: int) -> dict[str
     """Where a file's ingest time goes, on every `sample_every`-th file, in milliseconds per
     file: the bare calamine read (the reference), the workbook read in process (package and
     sheet checks, calamine, formula positions: etl/workbook.py, etl/safety.py), the same in its
-    isolated child process (what ingest does), and the form reader (etl/reader.py)."""
+    isolated child process, the form reader (etl/reader.py) in process, and both in the child
+    (`isolated_read_forms`: what ingest does, etl.reader.read_forms, results sent back)."""
     from etl import safety, workbook
     from etl.problems import ProblemLog
-    from etl.reader import read_workbook_sheets
+    from etl.reader import read_forms, read_workbook_sheets
 
     picked = named[::sample_every]
     limits = safety.Limits.from_env()
-    t = dict.fromkeys(("bare_read", "in_process_read", "isolated_read", "reader"), 0.0)
+    stages = ("bare_read", "in_process_read", "isolated_read", "reader", "isolated_read_forms")
+    t = dict.fromkeys(stages, 0.0)
     for name, blob in picked:
         start = time.perf_counter()
         bare_read([blob])
@@ -154,6 +171,9 @@ def ingest_stages(named: list[tuple[str, bytes]], sample_every: int) -> dict[str
         start = time.perf_counter()
         read_workbook_sheets(grids, log)
         t["reader"] += time.perf_counter() - start
+        start = time.perf_counter()
+        read_forms(blob, name, ProblemLog(name), limits)
+        t["isolated_read_forms"] += time.perf_counter() - start
     return {k: round(v / len(picked) * 1000, 2) for k, v in t.items()}
 
 

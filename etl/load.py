@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Collection
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, text, update
 
 from . import schema
 from .db import reading
@@ -29,10 +31,10 @@ from .reader import (
     TargetRow,
     UnitRow,
     is_city_scope,
-    read_workbook_sheets,
+    read_forms,
 )
+from .safety import Limits
 from .units import UnitRecord, UnitRegistry
-from .workbook import read_grids
 
 MEASURE_OF_FORM = {"01": "cong_chuc", "02": "nguoi_lam_viec"}
 MEASURE_OF_TARGET = {"Biên chế công chức": "cong_chuc", "Người làm việc": "nguoi_lam_viec"}
@@ -422,56 +424,54 @@ def _write(
             .values({c: bindparam(f"_{c}") for c in columns})
         )
         conn.execute(statement, rows)
-    fact_rows: list[dict[str, Any]] = []
-    job_rows: list[dict[str, Any]] = []
+    fact_rows: list[tuple[Any, ...]] = []  # in the order of _FACT_COLUMNS
+    job_rows: list[tuple[Any, ...]] = []  # in the order of _JOB_COLUMNS
     for result, row, unit in staged["units"]:
         measure = MEASURE_OF_FORM[result.form]
         year_of_return = _return_year(result, row)
+        sheet, unit_id = result.sheet, unit.id
         for (field_name, year), cell in row.yearly.items():
             fact_rows.append(
-                dict(
-                    submission_id=submission_id,
-                    unit_id=unit.id,
-                    measure=measure,
-                    status=STATUS_OF_FIELD[field_name],
-                    year=year,
-                    value=cell.value,
-                    sheet=result.sheet,
-                    cell=cell.ref,
+                (
+                    submission_id,
+                    unit_id,
+                    measure,
+                    STATUS_OF_FIELD[field_name],
+                    year,
+                    cell.value,
+                    sheet,
+                    cell.ref,
                 )
             )
-        for field_name, cell in row.counts.items():
-            if year_of_return is None:
-                continue
-            fact_rows.append(
-                dict(
-                    submission_id=submission_id,
-                    unit_id=unit.id,
-                    measure=measure,
-                    status=STATUS_OF_FIELD[field_name],
-                    year=year_of_return,
-                    value=cell.value,
-                    sheet=result.sheet,
-                    cell=cell.ref,
+        if year_of_return is not None:
+            for field_name, cell in row.counts.items():
+                fact_rows.append(
+                    (
+                        submission_id,
+                        unit_id,
+                        measure,
+                        STATUS_OF_FIELD[field_name],
+                        year_of_return,
+                        cell.value,
+                        sheet,
+                        cell.ref,
+                    )
                 )
-            )
         job = row.attrs.get("job_position")
         if job is not None:
             job_rows.append(
-                dict(
-                    submission_id=submission_id,
-                    unit_id=unit.id,
-                    status=job.value,
-                    note=row.attrs.get("note"),
-                    as_of=result.header.as_of or as_of,
-                    sheet=result.sheet,
-                    cell=job.ref,
+                (
+                    submission_id,
+                    unit_id,
+                    job.value,
+                    row.attrs.get("note"),
+                    result.header.as_of or as_of,
+                    sheet,
+                    job.ref,
                 )
             )
-    if fact_rows:
-        conn.execute(insert(schema.fact), fact_rows)
-    if job_rows:
-        conn.execute(insert(schema.job_position), job_rows)
+    insert_rows(conn, schema.fact, _FACT_COLUMNS, fact_rows)
+    insert_rows(conn, schema.job_position, _JOB_COLUMNS, job_rows)
     counts["facts"] = len(fact_rows)
     counts["job_positions"] = len(job_rows)
     for result, ev, before, after in staged["events"]:
@@ -480,6 +480,45 @@ def _write(
         _write_target(conn, result, target, unit, submission_id)
         counts["targets"] += 1
     return counts
+
+
+_FACT_COLUMNS = ("submission_id", "unit_id", "measure", "status", "year", "value", "sheet", "cell")
+_JOB_COLUMNS = ("submission_id", "unit_id", "status", "note", "as_of", "sheet", "cell")
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def insert_rows(
+    conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert many rows (tuples in the order of `columns`) in one DBAPI `executemany`: the
+    values pass through each column type's own bind conversion (a date for SQLite, say), but
+    not through SQLAlchemy's per-row parameter processing, which cost more than the insert."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    mark = _PLACEHOLDER.get(dialect.paramstyle)
+    if mark is None:  # a driver with another parameter style: the Core statement
+        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    processors = [
+        (i, table.c[c].type.dialect_impl(dialect).bind_processor(dialect))
+        for i, c in enumerate(columns)
+    ]
+    processors = [(i, p) for i, p in processors if p is not None]
+    if processors:
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, process in processors:
+                values[i] = process(values[i])
+            converted.append(tuple(values))
+        rows = converted
+    quote = dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+        f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    )
+    conn.exec_driver_sql(sql, rows)
 
 
 def _write_event(
@@ -584,6 +623,26 @@ def _store_original(uploads_dir: Path, sha256: str, file_name: str, content: byt
     return str(relative)
 
 
+def _display_name(file_name: str) -> str:
+    return clean_text(Path(file_name).name) or "tệp"
+
+
+def _read_upload(
+    content: bytes, display_name: str
+) -> tuple[list[Problem], list[SheetResult] | None]:
+    """Read and check one file's forms (no database): its problems, and its sheets, or None
+    when it is refused."""
+    log = ProblemLog(display_name)
+    sheets = read_forms(content, display_name, log)
+    if sheets is not None and not sheets and not log.has_errors:
+        log.error(
+            "no-form-found",
+            "Không tìm thấy biểu mẫu nào (Biểu 00, 01, 02, 03) trong tệp.",
+            "No form (Biểu 00, 01, 02 or 03) was found in the file.",
+        )
+    return log.items, None if sheets is None or log.has_errors else sheets
+
+
 def ingest_bytes(
     engine: Engine,
     content: bytes,
@@ -601,11 +660,46 @@ def ingest_bytes(
     `allowed_units`, when given, are the only units the uploader may report for: a row for
     any other unit (or a new one), and any plan row, refuses the file.
     """
-    display_name = clean_text(Path(file_name).name) or "tệp"
+    return _ingest(
+        engine,
+        content,
+        _display_name(file_name),
+        None,
+        uploads_dir=uploads_dir,
+        uploader=uploader,
+        max_upload_bytes=max_upload_bytes,
+        dry_run=dry_run,
+        allowed_units=allowed_units,
+        on_store=on_store,
+    )
+
+
+def _too_large(content: bytes, max_upload_bytes: int | None) -> bool:
+    return max_upload_bytes is not None and len(content) > max_upload_bytes
+
+
+def _ingest(
+    engine: Engine,
+    content: bytes,
+    display_name: str,
+    read_ahead: Future[tuple[list[Problem], list[SheetResult] | None]] | None,
+    *,
+    uploads_dir: Path,
+    uploader: str,
+    max_upload_bytes: int | None,
+    dry_run: bool = False,
+    allowed_units: Collection[int] | None = None,
+    on_store: Callable[[Connection, IngestResult], None] | None = None,
+    preview: bool = True,
+) -> IngestResult:
+    """`ingest_bytes`; the reading may already be under way (`read_ahead`, from
+    `_read_upload`), and is used only where `ingest_bytes` would have read the file.
+    `preview=False` leaves `IngestResult.preview` (the upload page's table) empty."""
     sha256 = hashlib.sha256(content).hexdigest()
     log = ProblemLog(display_name)
     result = IngestResult(display_name, sha256, "refused", log.items)
-    if max_upload_bytes is not None and len(content) > max_upload_bytes:
+    if _too_large(content, max_upload_bytes):
+        assert max_upload_bytes is not None
         size_mb, limit_mb = len(content) / 1e6, max_upload_bytes / 1e6
         log.error(
             "file-too-large",
@@ -621,17 +715,9 @@ def ingest_bytes(
         result.status = "duplicate"
         result.submission_id = known.id
         return result
-    grids = read_grids(content, display_name, log)
-    if grids is None:
-        return result
-    sheets = read_workbook_sheets(grids, log)
-    if not sheets and not log.has_errors:
-        log.error(
-            "no-form-found",
-            "Không tìm thấy biểu mẫu nào (Biểu 00, 01, 02, 03) trong tệp.",
-            "No form (Biểu 00, 01, 02 or 03) was found in the file.",
-        )
-    if log.has_errors:
+    problems, sheets = read_ahead.result() if read_ahead else _read_upload(content, display_name)
+    log.items.extend(problems)
+    if sheets is None:
         return result
     result.forms = sorted({s.form for s in sheets})
     as_of_dates = [s.header.as_of for s in sheets if s.header.as_of]
@@ -650,7 +736,8 @@ def ingest_bytes(
             staged = _stage(sheets, registry, log)
             if allowed_units is not None:
                 _check_allowed(staged, set(allowed_units), log)
-            result.preview = preview_rows(staged)
+            if preview:
+                result.preview = preview_rows(staged)
             if log.has_errors or dry_run:
                 raise _Refused
             stored_path = _store_original(uploads_dir, sha256, display_name, content)
@@ -722,6 +809,61 @@ def _check_allowed(staged: dict[str, list[Any]], allowed: set[int], log: Problem
             sheet=result.sheet,
             cell=target.scope.ref,
         )
+
+
+def ingest_many(
+    engine: Engine,
+    files: Iterable[tuple[str, bytes | Callable[[], bytes]]],
+    *,
+    uploads_dir: Path,
+    uploader: str = "cli",
+    max_upload_bytes: int | None = None,
+    read_ahead: int | None = None,
+) -> Iterator[IngestResult]:
+    """`ingest_bytes` on each (name, content) in order, with the same results, one
+    transaction each: while one file is matched and stored, the next `read_ahead` files
+    (default: `PARSE_WORKERS`) are being read and checked in their own child processes.
+    Content may be a function that returns the bytes (read when the file is first needed).
+    Results are yielded in order, as each file is stored; their `preview` (the upload page's
+    table) is left empty."""
+    ahead = max(1, Limits.from_env().parse_workers if read_ahead is None else read_ahead)
+    pending: deque[tuple[str, bytes, Future[Any] | None]] = deque()
+    source = iter(files)
+    with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="ingest-read") as pool:
+
+        def fill() -> None:  # keep `ahead` files being read beyond the one being stored
+            while len(pending) < ahead:
+                item = next(source, None)
+                if item is None:
+                    return
+                name, content = item
+                if callable(content):
+                    content = content()
+                display_name = _display_name(name)
+                future = None
+                if not _too_large(content, max_upload_bytes):
+                    future = pool.submit(_read_upload, content, display_name)
+                pending.append((display_name, content, future))
+
+        try:
+            fill()
+            while pending:
+                display_name, content, future = pending.popleft()
+                fill()
+                yield _ingest(
+                    engine,
+                    content,
+                    display_name,
+                    future,
+                    uploads_dir=uploads_dir,
+                    uploader=uploader,
+                    max_upload_bytes=max_upload_bytes,
+                    preview=False,
+                )
+        finally:  # stopped early (an error, or the caller stopped): no more reading
+            for _name, _content, waiting in pending:
+                if waiting is not None:
+                    waiting.cancel()
 
 
 def ingest_path(engine: Engine, path: Path, **kwargs: Any) -> IngestResult:

@@ -40,9 +40,16 @@ from .normalize import (
     text_key,
 )
 from .problems import ProblemLog
-from .safety import unsafe_text, visible
-from .values import cell_ref, is_empty, parse_count, parse_date, parse_percent
-from .workbook import Grid
+from .safety import (
+    Limits,
+    check_package,
+    refuse_bad_reply,
+    run_isolated,
+    unsafe_text,
+    visible,
+)
+from .values import cell_ref, column_letter, is_empty, parse_count, parse_date, parse_percent
+from .workbook import Grid, read_grids_in_process
 
 HEADER_SEARCH_ROWS = 30
 MAX_HEADER_ROWS = 3
@@ -365,7 +372,7 @@ def _score_row(form: Form, grid: Grid, r: int) -> tuple[int, bool]:
         hit = _match_label(form, key)
         if hit:
             score += 1
-            if form.column(hit[0]).required:
+            if _column(form, hit[0]).required:
                 required_hits.add(hit[0])
     first_required = next(c.field for c in form.columns if c.required)
     return score, first_required in required_hits
@@ -467,6 +474,7 @@ def find_columns(form: Form, grid: Grid) -> ColumnMap | None:
 # ---------------------------------------------------------------- rows
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_total(text: str) -> bool:
     key = text_key(text)
     return any(key == t or key.startswith(t + " ") or key.startswith(t + ":") for t in _TOTAL_KEYS)
@@ -493,6 +501,7 @@ def _is_signature(grid: Grid, r: int) -> bool:
     return bool(_SIGNATURE_DATE.search(text))
 
 
+@functools.lru_cache(maxsize=4096)
 def _group_level(stt: str) -> int | None:
     key = text_key(stt)
     if not key:
@@ -652,8 +661,8 @@ def _count(
     grid: Grid, r: int, c: int, log: ProblemLog, label: str, *, subtotal: bool = False
 ) -> Cell | None:
     """Parse a count cell; log problems; None when empty or bad."""
-    ref = cell_ref(r, c)
-    if (r, c) in grid.formulas_without_value:
+    ref = f"{_letters(c)}{r + 1}"
+    if grid.formulas_without_value and (r, c) in grid.formulas_without_value:
         if subtotal:
             log.warning(
                 "subtotal-formula-no-value",
@@ -674,7 +683,7 @@ def _count(
             )
         return None
     raw = grid.value(r, c)
-    value, code = parse_count(raw)
+    value, code = _parse_count(raw)
     if code:
         what = {
             "not-integer": ("không phải số nguyên", "is not a whole number"),
@@ -693,6 +702,27 @@ def _count(
         )
         return None
     return None if value is None else Cell(value, ref)
+
+
+_EXACT_INT = 2**53  # below it, int(float(n)) == n, as parse_count computes
+
+
+def _parse_count(raw: Any) -> tuple[int | None, str | None]:
+    """`parse_count`, with the common cells (empty, a whole number) answered at once."""
+    if raw is None:
+        return None, None
+    kind = type(raw)
+    if kind is int and 0 <= raw < _EXACT_INT:
+        return raw, None
+    if kind is float and raw >= 0.0 and raw.is_integer():
+        return int(raw), None
+    return parse_count(raw)
+
+
+@functools.lru_cache(maxsize=1024)
+def _letters(col: int) -> str:
+    """`column_letter`, remembered (a sheet has few columns; every cell asks)."""
+    return column_letter(col)
 
 
 def _label(form: Form, key: tuple[str, int | None]) -> str:
@@ -746,7 +776,11 @@ def _enum(
 
 
 def _autonomy(raw: Any) -> str | None:
-    key = text_key(raw)
+    return _autonomy_of(text_key(raw))
+
+
+@functools.lru_cache(maxsize=1024)
+def _autonomy_of(key: str) -> str | None:
     m = re.search(r"([1-4]|iv|i{1,3})\s*$", key)
     if not m:
         return None
@@ -767,12 +801,20 @@ def _read_unit_rows(
     data_rows: list[int] = []
     since_subtotal: list[int] = []
     seen_names: dict[tuple[str, str, str], str] = {}
+    plan = _unit_row_plan(form, cmap)
+    other_cols = [
+        c
+        for c, (f, _y) in cmap.by_col.items()
+        if f not in ("stt", "name", "note") and _column(form, f).kind != "count"
+    ]
+    counted: dict[int, dict[int, int | None]] = {}  # data row → count column → value
+    name_label = _column(form, "name").label
     for r in _row_range(grid, cmap):
         row = grid.cells[r]
         if all(is_empty(v) for v in row):
             continue
         name = _text(grid.value(r, name_col))
-        if name and _unsafe_cell(grid, r, name_col, log, form.column("name").label):
+        if name and _unsafe_cell(grid, r, name_col, log, name_label):
             continue
         raw_stt = grid.value(r, stt_col) if stt_col is not None else None
         stt = "" if isinstance(raw_stt, (int, float)) else clean_text(raw_stt)
@@ -788,11 +830,7 @@ def _read_unit_rows(
             since_subtotal = []
             continue
         level = None if isinstance(raw_stt, (int, float)) else _group_level(stt)
-        other_data = any(
-            not is_empty(grid.value(r, c))
-            for c, (f, y) in cmap.by_col.items()
-            if f not in ("stt", "name", "note") and form.column(f).kind != "count"
-        )
+        other_data = any(not is_empty(grid.value(r, c)) for c in other_cols)
         if name and level is not None and not other_data and (not figures or level < 3):
             if not figures or stt:
                 while groups and groups[-1].level >= level:
@@ -810,7 +848,7 @@ def _read_unit_rows(
                     cell=cell_ref(r, name_col),
                 )
             continue
-        unit = _parse_unit_row(form, grid, cmap, log, r, name_col, groups)
+        unit = _parse_unit_row(form, grid, plan, log, r, name_col, groups, counted)
         key = (name_key(unit.name.value), name_key(unit.attrs.get("district") or ""), "")
         if key in seen_names:
             log.error(
@@ -835,7 +873,7 @@ def _read_unit_rows(
             subtotals.append((g.row, "group", g.members))
     for r, kind, members in subtotals:
         covered = data_rows if kind == "total" else members
-        _check_subtotal(form, grid, cmap, log, r, covered, count_cols)
+        _check_subtotal(form, grid, cmap, log, r, covered, count_cols, counted)
 
 
 def _subtotal_target(label: str, groups: list[_Group], closed: list[_Group]) -> _Group | None:
@@ -857,7 +895,11 @@ def _check_subtotal(
     r: int,
     covered: list[int],
     count_cols: list[int],
+    counted: dict[int, dict[int, int | None]] | None = None,
 ) -> None:
+    """A subtotal row against the rows it covers; `counted` holds the values already parsed
+    from those rows (row → column → value, None for an empty or bad cell)."""
+    counted = counted or {}
     for c in count_cols:
         label = _label(form, cmap.by_col[c])
         stated = _count(grid, r, c, log, label, subtotal=True)
@@ -865,8 +907,13 @@ def _check_subtotal(
             continue
         total = 0
         for m in covered:
-            value, code = parse_count(grid.value(m, c))
-            if code is None and value is not None:
+            values = counted.get(m)
+            if values is not None and c in values:
+                value = values[c]
+            else:
+                value, code = parse_count(grid.value(m, c))
+                value = value if code is None else None
+            if value is not None:
                 total += value
         if total != stated.value:
             span = f"{cell_ref(covered[0], c)}:{cell_ref(covered[-1], c)}" if covered else "—"
@@ -882,28 +929,55 @@ def _check_subtotal(
             )
 
 
+def _unit_row_plan(form: Form, cmap: ColumnMap) -> list[tuple[int, str, int | None, Column, str]]:
+    """The columns a unit row is read from, in the column map's order, each with what every
+    row needs of it: (column, field, year, the form's column, its label in messages)."""
+    plan = []
+    for c, key in cmap.by_col.items():
+        field_name, year = key
+        if field_name in ("stt", "name"):
+            continue
+        column = _column(form, field_name)
+        label = _label(form, key) if column.kind == "count" else column.label
+        plan.append((c, field_name, year, column, label))
+    return plan
+
+
 def _parse_unit_row(
     form: Form,
     grid: Grid,
-    cmap: ColumnMap,
+    plan: list[tuple[int, str, int | None, Column, str]],
     log: ProblemLog,
     r: int,
     name_col: int,
     groups: list[_Group],
+    counted: dict[int, dict[int, int | None]],
 ) -> UnitRow:
     raw_name = grid.value(r, name_col)
     unit = UnitRow(row=r, name=Cell(strip_footnotes(clean_text(raw_name)), cell_ref(r, name_col)))
     context: dict[str, Any] = {}
     for g in groups:
         context.update(g.attrs)
-    for c, key in cmap.by_col.items():
-        field_name, year = key
-        column = _column(form, field_name)
-        raw = grid.value(r, c)
-        if field_name in ("stt", "name"):
-            continue
+    values = counted[r] = {}
+    cells = grid.cells[r]
+    n_cells = len(cells)
+    formulas = grid.formulas_without_value
+    row_number = str(r + 1)
+    for c, field_name, year, column, label in plan:
+        raw = cells[c] if c < n_cells else None
         if column.kind == "count":
-            cell = _count(grid, r, c, log, _label(form, key))
+            # the common cells (empty, a whole number) at once; anything else as `_count` says
+            kind = type(raw)
+            if raw is None and not (formulas and (r, c) in formulas):
+                values[c] = None
+                continue
+            if kind is int and 0 <= raw < _EXACT_INT:
+                cell = Cell(raw, _letters(c) + row_number)
+            elif kind is float and raw >= 0.0 and raw.is_integer():
+                cell = Cell(int(raw), _letters(c) + row_number)
+            else:
+                cell = _count(grid, r, c, log, label)
+            values[c] = None if cell is None else cell.value
             if cell is None:
                 continue
             if year is None:
@@ -1193,3 +1267,125 @@ def read_workbook_sheets(grids: list[Grid], log: ProblemLog) -> list[SheetResult
         if sheet_result is not None:
             results.append(sheet_result)
     return results
+
+
+def read_forms_in_process(
+    content: bytes, kind: str, log: ProblemLog, limits: Limits
+) -> list[SheetResult] | None:
+    """The grids (`etl.workbook.read_grids_in_process`) read as forms, in the same process:
+    what the reading child runs for `read_forms`. None when the grids were refused."""
+    data = read_grids_in_process(content, kind, log, limits)
+    if data is None or log.has_errors:
+        return None
+    grids = [Grid(name, cells, merged, set(formulas)) for name, cells, merged, formulas in data]
+    del data
+    return read_workbook_sheets(grids, log)
+
+
+def read_forms(
+    content: bytes, file_name: str, log: ProblemLog, limits: Limits | None = None
+) -> list[SheetResult] | None:
+    """Every form of an uploaded workbook, as `read_workbook_sheets(read_grids(...))` gives
+    them, with the same problems, but read entirely in the limited child process (the
+    package checks first, in this process), so only the compact results come back. None
+    (with an error logged) when the file is refused or cannot be read; the results are
+    checked for shape and types before they are used."""
+    limits = Limits.from_env() if limits is None else limits
+    kind = check_package(content, file_name, log, limits)
+    if kind is None:
+        return None
+    sheets = run_isolated(content, kind, log, limits, read="forms")
+    if sheets is None or log.has_errors:
+        return None
+    if not _well_formed(sheets):
+        refuse_bad_reply(log, limits, "malformed reply")
+        return None
+    return sheets
+
+
+def _is_cell(value: Any, kind: type | tuple[type, ...] = str) -> bool:
+    return (
+        type(value) is Cell
+        and isinstance(value.ref, str)
+        and isinstance(value.value, kind)
+        and not isinstance(value.value, bool)
+    )
+
+
+def _is_count(value: Any) -> bool:
+    return _is_cell(value, int) and value.value >= 0
+
+
+def _optional(value: Any, kind: type | tuple[type, ...]) -> bool:
+    return value is None or (isinstance(value, kind) and not isinstance(value, bool))
+
+
+def _well_formed(sheets: Any) -> bool:
+    """True when what the child sent is made only of what the reader makes: each field of
+    the expected type, counts whole and non-negative, choices among the forms' choices. The
+    parent never trusts the child's bytes more than it trusted a grid."""
+    if not isinstance(sheets, list):
+        return False
+    unit_attrs = {"agency_kind", "autonomy", "sector", "district", "parent", "note"}
+    for s in sheets:
+        if type(s) is not SheetResult or s.form not in FORMS or not isinstance(s.sheet, str):
+            return False
+        h = s.header
+        if type(h) is not Header or not _optional(h.as_of, dt.date):
+            return False
+        if not (isinstance(h.reporting_unit, str) and isinstance(h.period, str)):
+            return False
+        if not (type(s.units) is list and type(s.events) is list and type(s.targets) is list):
+            return False
+        fields = {c.field for c in FORMS[s.form].columns if c.kind == "count"}
+        for u in s.units:
+            if type(u) is not UnitRow or not (_is_cell(u.name) and _optional(u.code, str)):
+                return False
+            if type(u.attrs) is not dict or type(u.counts) is not dict:
+                return False
+            if type(u.yearly) is not dict or type(u.row) is not int:
+                return False
+            for k, v in u.attrs.items():
+                ok = _is_cell(v) if k == "job_position" else k in unit_attrs and type(v) is str
+                if not ok:
+                    return False
+            for k, v in u.counts.items():
+                if k not in fields or not _is_count(v):
+                    return False
+            for k, v in u.yearly.items():
+                if not (type(k) is tuple and len(k) == 2 and k[0] in fields):
+                    return False
+                if type(k[1]) is not int or not _is_count(v):
+                    return False
+        for e in s.events:
+            if type(e) is not EventRow or type(e.row) is not int:
+                return False
+            if type(e.date) is not dt.date or e.event_type not in _EVENT_NEEDS:
+                return False
+            if type(e.before) is not list or type(e.after) is not list:
+                return False
+            if not all(_is_cell(c) for c in (*e.before, *e.after)):
+                return False
+            texts = (e.doc_ref, e.note, e.ref)
+            if not all(isinstance(t, str) for t in texts):
+                return False
+            if not (_optional(e.unit_kind, str) and _optional(e.sector, str)):
+                return False
+            if type(e.internal) is not dict:
+                return False
+            for k, v in e.internal.items():
+                if k not in ("phong", "khoa", "chi_nhanh", "khac") or type(v) is not int or v < 0:
+                    return False
+        for t in s.targets:
+            if type(t) is not TargetRow or type(t.row) is not int or not _is_cell(t.scope):
+                return False
+            if t.measure not in MEASURE_CHOICES or type(t.base_year) is not int:
+                return False
+            if not (_optional(t.pct, (int, float)) and _optional(t.count, int)):
+                return False
+            if type(t.path) is not dict or not isinstance(t.doc_ref, str):
+                return False
+            for k, v in t.path.items():
+                if type(k) is not int or type(v) is not int:
+                    return False
+    return True

@@ -834,6 +834,21 @@ def unsafe_text(value: Any) -> tuple[str, str] | None:
     """
     if not isinstance(value, str):
         return None
+    if len(value) <= _CACHED_TEXT_CHARS:
+        return _unsafe_short(value)
+    return _unsafe_str(value)
+
+
+_CACHED_TEXT_CHARS = 200  # names and labels: remembered, so the cache stays small
+
+
+@functools.lru_cache(maxsize=65536)
+def _unsafe_short(value: str) -> tuple[str, str] | None:
+    """`unsafe_text` of a short text, remembered: names and labels recur in every file."""
+    return _unsafe_str(value)
+
+
+def _unsafe_str(value: str) -> tuple[str, str] | None:
     if m := _BAD_CHARS.search(value):
         ch = m.group(0)
         code = f"U+{ord(ch):04X}"
@@ -860,7 +875,11 @@ def visible(value: Any, limit: int = 60) -> str:
 
 EXIT_MEMORY = 75  # the child caught MemoryError
 _LEN = struct.Struct("<Q")
-_ALLOWED_CLASSES = {("datetime", n) for n in ("date", "datetime", "time", "timedelta")}
+_ALLOWED_CLASSES = {("datetime", n) for n in ("date", "datetime", "time", "timedelta")} | {
+    # the form reader's results (plain data), when the child reads the forms too
+    ("etl.reader", n)
+    for n in ("SheetResult", "Header", "UnitRow", "EventRow", "TargetRow", "Cell")
+}
 
 
 class _SafeUnpickler(pickle.Unpickler):
@@ -931,12 +950,12 @@ def _warm_up_workbook() -> bytes:
 def _warm_up() -> None:
     """Read a tiny built-in workbook while waiting for a job: the pages a read touches are
     copied from the fork server now, not while the upload waits."""
-    from .workbook import read_grids_in_process
+    from .reader import read_forms_in_process
 
     try:
         log = ProblemLog("")
-        grids = read_grids_in_process(_warm_up_workbook(), "xlsx", log, Limits())
-        pickle.dumps({"problems": log.items, "grids": grids}, protocol=pickle.HIGHEST_PROTOCOL)
+        sheets = read_forms_in_process(_warm_up_workbook(), "xlsx", log, Limits())
+        pickle.dumps({"problems": log.items, "grids": sheets}, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # only a warm-up: the real read reports its own problems
         pass
 
@@ -969,10 +988,12 @@ def _child(job_fd: int, out_fd: int, err_fd: int) -> int:
             pass
     signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the timer ends the process, even in Rust
     signal.setitimer(signal.ITIMER_REAL, limits.parse_timeout_s)
+    from .reader import read_forms_in_process
     from .workbook import read_grids_in_process
 
     log = ProblemLog("")
-    grids = read_grids_in_process(params.pop("content"), params["kind"], log, limits)
+    read = read_forms_in_process if params.get("read") == "forms" else read_grids_in_process
+    grids = read(params.pop("content"), params["kind"], log, limits)
     problems = [
         (p.code, p.severity, p.message_vi, p.message_en, p.sheet, p.cell, p.value)
         for p in log.items
@@ -1092,7 +1113,7 @@ def zygote_main() -> None:
     sys.modules["numpy"] = None  # type: ignore[assignment]
     import python_calamine  # noqa: F401
 
-    from . import workbook  # noqa: F401
+    from . import reader, workbook  # noqa: F401
 
     _warm_up_workbook()
     gc.freeze()  # the children's collections leave the preloaded objects (and pages) alone
@@ -1281,14 +1302,14 @@ def classify_exit(exitcode: int, timed_out: bool, stderr: bytes) -> str | None:
 
 
 def run_isolated(
-    content: bytes, kind: str, log: ProblemLog, limits: Limits
-) -> (
-    list[tuple[str, list[list[Any]], list[tuple[int, int, int, int]], list[tuple[int, int]]]] | None
-):
+    content: bytes, kind: str, log: ProblemLog, limits: Limits, *, read: str = "grids"
+) -> Any:
     """Read `content` in a child process; its grids as (name, cells, merged, formula cells
-    without value), or None with the refusal (or the child's problems) logged."""
+    without value), or None with the refusal (or the child's problems) logged. With
+    `read="forms"` the child also reads the forms (`etl.reader.read_forms_in_process`) and
+    sends back their results instead of the grids."""
     job = pickle.dumps(
-        {"content": content, "kind": kind, "limits": dataclasses.asdict(limits)},
+        {"content": content, "kind": kind, "limits": dataclasses.asdict(limits), "read": read},
         protocol=pickle.HIGHEST_PROTOCOL,
     )
     try:
@@ -1321,6 +1342,11 @@ def run_isolated(
     for code, severity, vi, en, sheet, cell, value in result["problems"]:
         log.add(code, severity, vi, en, sheet=sheet, cell=cell, value=value or None)
     return result["grids"]
+
+
+def refuse_bad_reply(log: ProblemLog, limits: Limits, detail: str) -> None:
+    """The child answered with something its parent cannot use: refused like a crash."""
+    _parse_refusal(log, "crashed", limits, detail)
 
 
 def _parse_refusal(log: ProblemLog, outcome: str, limits: Limits, detail: str) -> None:

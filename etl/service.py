@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from . import accounts, db, metrics, query
-from .load import IngestResult, ingest_bytes, ingest_path
+from .load import IngestResult, ingest_bytes, ingest_many
 from .settings import Settings, load_settings
 
 
@@ -31,18 +31,18 @@ def open_engine(url: str | None = None, settings: Settings | None = None) -> Eng
 def ingest_files(
     engine: Engine, paths: list[Path], settings: Settings | None = None, uploader: str = "cli"
 ) -> list[IngestResult]:
-    """Ingest each file on its own (one transaction each), in the order given."""
+    """Ingest each file on its own (one transaction each), in the order given; the next
+    files are read and checked in child processes while one is stored (`ingest_many`)."""
     settings = settings or load_settings()
-    return [
-        ingest_path(
+    return list(
+        ingest_many(
             engine,
-            path,
+            [(Path(path).name, Path(path).read_bytes) for path in paths],
             uploads_dir=settings.uploads_dir,
             uploader=uploader,
             max_upload_bytes=settings.max_upload_bytes,
         )
-        for path in paths
-    ]
+    )
 
 
 def ingest_as(
