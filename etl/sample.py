@@ -672,6 +672,7 @@ class Event:
     sector: str
     internal: dict[str, int] = field(default_factory=dict)
     note: str = ""
+    unit_kind: str = PUBLIC_UNIT
 
     @property
     def reduced(self) -> int:
@@ -1210,7 +1211,21 @@ class _Formats:
         self.sign = make(bold=True, align="center")
 
 
-def _title_block(ws: Worksheet, f: _Formats, spec: ReturnSpec, sheet: SheetSpec, n: int) -> int:
+@dataclass(frozen=True)
+class Letterhead:
+    """What differs between the city's returns and a province's: the place by the date, the
+    owner and date written into the file's properties, and the Department's covering letter
+    (only on the returns it asked for)."""
+
+    place: str
+    company: str
+    created: dt.datetime
+    circular: str = ""
+
+
+def _title_block(
+    ws: Worksheet, f: _Formats, spec: ReturnSpec, sheet: SheetSpec, n: int, head: Letterhead
+) -> int:
     """National motto, reporting body, badge, title and header lines; returns the next row."""
     left_end = max(1, min(3, n // 3))
     right_start = max(left_end + 1, n - max(4, n // 2))
@@ -1219,14 +1234,14 @@ def _title_block(ws: Worksheet, f: _Formats, spec: ReturnSpec, sheet: SheetSpec,
     ws.merge_range(0, right_start, 0, n - 1, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", f.org_bold)
     ws.merge_range(1, right_start, 1, n - 1, "Độc lập - Tự do - Hạnh phúc", f.motto)
     signed = spec.as_of + dt.timedelta(days=10)
-    place_date = f"{CITY_NAME}, ngày {signed.day:02d} tháng {signed.month} năm {signed.year}"
+    place_date = f"{head.place}, ngày {signed.day:02d} tháng {signed.month} năm {signed.year}"
     ws.merge_range(2, right_start, 2, n - 1, place_date, f.italic)
     ws.write(3, 0, sheet.badge, f.badge)
     ws.merge_range(4, 0, 4, n - 1, sheet.form.title, f.title)
     ws.set_row(4, 22)
     row = 5
-    if spec.as_of == AS_OF and sheet.form is not FORM_03:
-        ws.merge_range(row, 0, row, n - 1, CIRCULAR, f.italic)
+    if head.circular and sheet.form is not FORM_03:
+        ws.merge_range(row, 0, row, n - 1, head.circular, f.italic)
         row += 1
     ws.write(row, 0, f"{HEADER_LINES['unit']} {spec.reporter}", f.plain)
     ws.write(row + 1, 0, f"{HEADER_LINES['period']} {spec.period}", f.plain)
@@ -1394,10 +1409,15 @@ def _signature(ws: Worksheet, f: _Formats, row: int, n: int, rng: random.Random)
 
 
 def _write_sheet(
-    ws: Worksheet, f: _Formats, spec: ReturnSpec, sheet: SheetSpec, rng: random.Random
+    ws: Worksheet,
+    f: _Formats,
+    spec: ReturnSpec,
+    sheet: SheetSpec,
+    rng: random.Random,
+    head: Letterhead,
 ) -> None:
     n = len(sheet.columns)
-    row = _title_block(ws, f, spec, sheet, n)
+    row = _title_block(ws, f, spec, sheet, n, head)
     header_top = row
     row = _table_header(ws, f, sheet.columns, row, sheet.parens)
     ws.freeze_panes(row, 0)
@@ -1422,20 +1442,22 @@ _GUIDE = (
 )
 
 
-def _write_workbook(spec: ReturnSpec, path: Path) -> None:
-    rng = random.Random(f"{SEED}/{spec.file_name}")
+def write_return(spec: ReturnSpec, path: Path, head: Letterhead, seed: int = SEED) -> None:
+    """One return as a unit's staff would send it: every sheet with its title block, header
+    rows, body and signature, then the guide sheet. The same spec and seed give the same bytes."""
+    rng = random.Random(f"{seed}/{spec.file_name}")
     wb = xlsxwriter.Workbook(str(path))
     wb.set_properties(
         {
             "title": spec.description or spec.file_name,
             "author": spec.reporter,
-            "company": CITY_PARENT,
-            "created": CREATED,
+            "company": head.company,
+            "created": head.created,
         }
     )
     f = _Formats(wb)
     for sheet in spec.sheets:
-        _write_sheet(wb.add_worksheet(sheet.name), f, spec, sheet, rng)
+        _write_sheet(wb.add_worksheet(sheet.name), f, spec, sheet, rng, head)
     guide = wb.add_worksheet(GUIDE_SHEET)
     guide.set_column(0, 0, 110)
     for r, line in enumerate(_GUIDE):
@@ -1557,21 +1579,48 @@ def _sheet_01(
 ) -> SheetSpec:
     text = style.district_text if style.district == "column" else ""
     rows = [_agency_row(a, years, text) for a in agencies]
-    kinds = {a.kind for a in agencies}
+    kinds = [a.kind for a in agencies]
+    with_chi_cuc = set(kinds) == {CITY_AGENCY, CHI_CUC} and len(agencies) > 3
+    other = "TỔ CHỨC HÀNH CHÍNH KHÁC THUỘC UBND THÀNH PHỐ"
+    blocks = agency_blocks(rows, kinds, style, with_chi_cuc, other)
+    return SheetSpec(name, FORM_01, style.badge, _columns_01(style, years), blocks)
+
+
+def agency_blocks(
+    rows: list[dict[str, Any]],
+    kinds: Sequence[str],
+    style: Style01,
+    with_chi_cuc: bool,
+    other_label: str,
+) -> list[Block]:
+    """How a Biểu 01 groups its rows: under the district's name, the Sở and its chi cục (with a
+    subtotal), other administrative organisations, or not at all."""
     if style.district == "group":
-        blocks = [Block(rows, style.district_text, "I")]
-    elif kinds == {CITY_AGENCY, CHI_CUC} and len(agencies) > 3:
-        own = [r for r, a in zip(rows, agencies, strict=True) if a.kind == CITY_AGENCY]
-        subs = [r for r, a in zip(rows, agencies, strict=True) if a.kind == CHI_CUC]
-        blocks = [
+        return [Block(rows, style.district_text, "I")]
+    if with_chi_cuc:
+        own = [r for r, k in zip(rows, kinds, strict=True) if k != CHI_CUC]
+        subs = [r for r, k in zip(rows, kinds, strict=True) if k == CHI_CUC]
+        return [
             Block(own, "CƠ QUAN SỞ", "I"),
             Block(subs, "CÁC CHI CỤC TRỰC THUỘC", "II", SUBTOTAL),
         ]
-    elif kinds == {OTHER_ORG}:
-        blocks = [Block(rows, "TỔ CHỨC HÀNH CHÍNH KHÁC THUỘC UBND THÀNH PHỐ", "I")]
-    else:
-        blocks = [Block(rows)]
-    return SheetSpec(name, FORM_01, style.badge, _columns_01(style, years), blocks)
+    if set(kinds) == {OTHER_ORG}:
+        return [Block(rows, other_label, "I")]
+    return [Block(rows)]
+
+
+def grouped_blocks(
+    groups: dict[str, list[dict[str, Any]]], order: Sequence[str], style: Style02
+) -> list[Block]:
+    """Biểu 02 rows under one group row each (schools by level, hospitals…), in `order` then
+    by name, each group closed by its subtotal row."""
+    keys = sorted(groups, key=lambda g: (order.index(g) if g in order else len(order), g))
+    blocks = []
+    for i, key in enumerate(keys, 1):
+        stt = _roman(i)
+        label = f"{SUBTOTAL} {stt}" if style.numbered_subtotals else SUBTOTAL
+        blocks.append(Block(groups[key], key.upper(), stt, label))
+    return blocks
 
 
 def _sheet_02(
@@ -1587,13 +1636,8 @@ def _sheet_02(
         groups.setdefault(u.spec.group, []).append(u)
     if len(groups) > 1:
         order = [lvl.group for lvl in SCHOOL_LEVELS] + ["Bệnh viện", _HIGH_SCHOOLS]
-        keys = sorted(groups, key=lambda g: (order.index(g) if g in order else len(order), g))
-        blocks = []
-        for i, key in enumerate(keys, 1):
-            stt = _roman(i)
-            label = f"{SUBTOTAL} {stt}" if style.numbered_subtotals else SUBTOTAL
-            rows = [_unit_row(u, years, as_of) for u in groups[key]]
-            blocks.append(Block(rows, key.upper(), stt, label))
+        rows = {g: [_unit_row(u, years, as_of) for u in us] for g, us in groups.items()}
+        blocks = grouped_blocks(rows, order, style)
     elif units and units[0].parent == CITY_PARENT:
         rows = [_unit_row(u, years, as_of) for u in listed]
         blocks = [Block(rows, "ĐƠN VỊ SỰ NGHIỆP CÔNG LẬP THUỘC UBND THÀNH PHỐ", "I")]
@@ -1961,6 +2005,7 @@ def write_sample(out_dir: Path) -> list[Path]:
     paths = []
     for spec in sample_returns():
         path = out_dir / spec.file_name
-        _write_workbook(spec, path)
+        circular = CIRCULAR if spec.as_of == AS_OF else ""
+        write_return(spec, path, Letterhead(CITY_NAME, CITY_PARENT, CREATED, circular))
         paths.append(path)
     return sorted(paths)

@@ -38,13 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
-
-from .forms import FORM_00, FORM_01, FORM_02, FORM_03, HEADER_LINES
+from .forms import FORM_00, FORM_01, FORM_02, FORM_03
 from .normalize import loose_key, name_key
 from .sample import (
-    _GUIDE,
     AGRICULTURE,
     APPROVED,
     CHI_CUC,
@@ -63,7 +59,6 @@ from .sample import (
     GROUP_2,
     GROUP_3,
     GROUP_4,
-    GUIDE_SHEET,
     HEALTH,
     INELIGIBLE,
     INTERNAL_WORDS,
@@ -76,8 +71,9 @@ from .sample import (
     PUBLIC_UNIT,
     RESTRUCTURE,
     SCIENCE,
-    SUBTOTAL,
     Block,
+    Event,
+    Letterhead,
     ReturnSpec,
     SheetSpec,
     Style01,
@@ -86,14 +82,13 @@ from .sample import (
     _columns_01,
     _columns_02,
     _dmy,
-    _Formats,
     _roman,
-    _signature,
     _slug,
-    _table_body,
-    _table_header,
     _variant,
+    agency_blocks,
     event_columns,
+    grouped_blocks,
+    write_return,
 )
 from .sample import JOB_POSITION_CHOICES as _JOBS
 from .sample import UNIT_KIND_CHOICES as _UNIT_KINDS
@@ -370,26 +365,6 @@ class Body:
 
 
 @dataclass(eq=False)
-class Event:
-    date: dt.date
-    doc: str
-    kind: str
-    before: tuple[str, ...]
-    after: tuple[str, ...]
-    sector: str
-    unit_kind: str = PUBLIC_UNIT
-    internal: dict[str, int] = field(default_factory=dict)
-    note: str = ""
-
-    @property
-    def reduced(self) -> int:
-        if self.kind in (ESTABLISH, RESTRUCTURE):
-            return 0
-        before, after = set(self.before), set(self.after)
-        return len(before - after) - len(after - before)
-
-
-@dataclass(eq=False)
 class District:
     kind: str  # quận | huyện | thị xã
     place: str
@@ -599,7 +574,9 @@ def _stories(rng: random.Random, model: ProvinceModel, scale: float) -> None:
             _end(by_name[gone], MERGER_DAY, doc, by_name[into])
             by_name[into].busy = True
             receivers.append((by_name[gone], by_name[into], rng.uniform(0.75, 0.95)))
-            events.append(Event(MERGER_DAY, doc, MERGE, (gone, into), (into,), "", ADMIN_KIND))
+            events.append(
+                Event(MERGER_DAY, doc, MERGE, (gone, into), (into,), "", unit_kind=ADMIN_KIND)
+            )
             _move(bodies, gone, by_name[into])
     (a_i, b_i), new_name, size = SO_CONSOLIDATION
     a, b = SO[a_i].name.format(p=p), SO[b_i].name.format(p=p)
@@ -616,7 +593,9 @@ def _stories(rng: random.Random, model: ProvinceModel, scale: float) -> None:
             _end(by_name[name], MERGER_DAY, doc, new)
             receivers.append((by_name[name], new, rng.uniform(0.75, 0.95)))
             _move(bodies, name, new)
-        events.append(Event(MERGER_DAY, doc, CONSOLIDATE, (a, b), (new.name,), "", ADMIN_KIND))
+        events.append(
+            Event(MERGER_DAY, doc, CONSOLIDATE, (a, b), (new.name,), "", unit_kind=ADMIN_KIND)
+        )
     by_series: dict[tuple[str, str], list[Body]] = {}
     for b in bodies:
         if b.place:
@@ -697,7 +676,7 @@ def _stories(rng: random.Random, model: ProvinceModel, scale: float) -> None:
         day = _day(rng, dt.date(2022, 1, 15), LAST_EVENT)
         events.append(
             Event(day, _decision(rng), RESTRUCTURE, (u.name,), (u.name,), u.sector,
-                  PUBLIC_UNIT, internal, note)
+                  internal, note)
         )  # fmt: skip
         u.busy = True
     events.sort(key=lambda e: (e.date, e.kind, e.after, e.before))
@@ -835,20 +814,9 @@ def _sheet_01(
     text = style.district_text if style.district == "column" else ""
     listed = _listed(agencies, as_of)
     rows = [_agency_row(a, years, text, as_of) for a in listed]
-    kinds = {a.kind for a in listed}
-    if style.district == "group":
-        blocks = [Block(rows, style.district_text, "I")]
-    elif CHI_CUC in kinds and len(listed) > 3:
-        own = [r for r, a in zip(rows, listed, strict=True) if a.kind != CHI_CUC]
-        subs = [r for r, a in zip(rows, listed, strict=True) if a.kind == CHI_CUC]
-        blocks = [
-            Block(own, "CƠ QUAN SỞ", "I"),
-            Block(subs, "CÁC CHI CỤC TRỰC THUỘC", "II", SUBTOTAL),
-        ]
-    elif kinds == {OTHER_ORG}:
-        blocks = [Block(rows, "TỔ CHỨC HÀNH CHÍNH KHÁC", "I")]
-    else:
-        blocks = [Block(rows)]
+    kinds = [a.kind for a in listed]
+    with_chi_cuc = CHI_CUC in kinds and len(listed) > 3
+    blocks = agency_blocks(rows, kinds, style, with_chi_cuc, "TỔ CHỨC HÀNH CHÍNH KHÁC")
     return SheetSpec(name, FORM_01, style.badge, _columns_01(style, years), blocks)
 
 
@@ -860,14 +828,8 @@ def _sheet_02(
     for u in listed:
         groups.setdefault(u.group, []).append(u)
     if len(groups) > 1:
-        order = SCHOOL_GROUPS
-        keys = sorted(groups, key=lambda g: (order.index(g) if g in order else len(order), g))
-        blocks = []
-        for i, key in enumerate(keys, 1):
-            stt = _roman(i)
-            label = f"{SUBTOTAL} {stt}" if style.numbered_subtotals else SUBTOTAL
-            rows = [_unit_row(u, years, as_of) for u in groups[key]]
-            blocks.append(Block(rows, key.upper(), stt, label))
+        rows = {g: [_unit_row(u, years, as_of) for u in us] for g, us in groups.items()}
+        blocks = grouped_blocks(rows, SCHOOL_GROUPS, style)
     else:
         blocks = [Block([_unit_row(u, years, as_of) for u in listed])]
     columns = _columns_02(style, years, counts=as_of == AS_OF)
@@ -1106,70 +1068,6 @@ def _own_targets(model: ProvinceModel) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- writing
 
 
-def _title_block(
-    ws: Worksheet, f: _Formats, ret: Return, sheet: SheetSpec, n: int
-) -> int:  # sample._title_block, with the province's name and circular
-    spec = ret.spec
-    left_end = max(1, min(3, n // 3))
-    right_start = max(left_end + 1, n - max(4, n // 2))
-    ws.merge_range(0, 0, 0, left_end, spec.heading[0], f.org)
-    ws.merge_range(1, 0, 1, left_end, spec.heading[1], f.org_bold)
-    ws.merge_range(0, right_start, 0, n - 1, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", f.org_bold)
-    ws.merge_range(1, right_start, 1, n - 1, "Độc lập - Tự do - Hạnh phúc", f.motto)
-    signed = spec.as_of + dt.timedelta(days=10)
-    place_date = (
-        f"{ret.province.name}, ngày {signed.day:02d} tháng {signed.month} năm {signed.year}"
-    )
-    ws.merge_range(2, right_start, 2, n - 1, place_date, f.italic)
-    ws.write(3, 0, sheet.badge, f.badge)
-    ws.merge_range(4, 0, 4, n - 1, sheet.form.title, f.title)
-    ws.set_row(4, 22)
-    row = 5
-    if spec.as_of == AS_OF and sheet.form is not FORM_03:
-        circular = f"(Kèm theo Công văn số {1500 + ret.province.index}/SNV-TCBC ngày 03/6/2026)"
-        ws.merge_range(row, 0, row, n - 1, circular, f.italic)
-        row += 1
-    ws.write(row, 0, f"{HEADER_LINES['unit']} {spec.reporter}", f.plain)
-    ws.write(row + 1, 0, f"{HEADER_LINES['period']} {spec.period}", f.plain)
-    ws.write(row + 2, 0, f"{HEADER_LINES['as_of']} {_dmy(spec.as_of)}", f.plain)
-    return row + 4
-
-
-def _write_workbook(ret: Return, path: Path, seed: int) -> None:
-    spec = ret.spec
-    rng = random.Random(f"{seed}/{spec.file_name}")
-    wb = xlsxwriter.Workbook(str(path))
-    wb.set_properties(
-        {
-            "title": spec.description or spec.file_name,
-            "author": spec.reporter,
-            "company": ret.province.ubnd,
-            "created": CREATED,
-        }
-    )
-    f = _Formats(wb)
-    for sheet in spec.sheets:
-        ws = wb.add_worksheet(sheet.name)
-        n = len(sheet.columns)
-        row = _title_block(ws, f, ret, sheet, n)
-        header_top = row
-        row = _table_header(ws, f, sheet.columns, row, sheet.parens)
-        ws.freeze_panes(row, 0)
-        row = _table_body(ws, f, sheet, row)
-        _signature(ws, f, row + 1, n, rng)
-        for k, col in enumerate(sheet.columns):
-            ws.set_column(k, k, col.width)
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(header_top, header_top + 1)
-    guide = wb.add_worksheet(GUIDE_SHEET)
-    guide.set_column(0, 0, 110)
-    for r, line in enumerate(_GUIDE):
-        guide.write_string(r, 0, line, f.org_bold if r == 0 else f.plain)
-    wb.close()
-
-
 # ---------------------------------------------------------------- the whole set
 
 
@@ -1284,7 +1182,15 @@ def write_scale(
     paths = []
     for ret in sorted(returns, key=lambda r: r.spec.file_name):
         path = out_dir / ret.spec.file_name
-        _write_workbook(ret, path, seed)
+        number = 1500 + ret.province.index
+        circular = f"(Kèm theo Công văn số {number}/SNV-TCBC ngày 03/6/2026)"
+        head = Letterhead(
+            ret.province.name,
+            ret.province.ubnd,
+            CREATED,
+            circular if ret.spec.as_of == AS_OF else "",
+        )
+        write_return(ret.spec, path, head, seed)
         paths.append(path)
     manifest = {
         "provinces": provinces,
