@@ -215,3 +215,15 @@ audit_log = Table(
     Column("detail", JSON, nullable=False),
 )
 Index("ix_audit_log_at", audit_log.c.at)
+
+# Every change to the stored figures other than the latest submission's own rows, written by
+# database triggers (migration 0003); `etl.db.data_version` reads its latest id.
+data_change = Table(
+    "data_change",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("table_name", String(40), nullable=False),
+    Column("operation", String(20), nullable=False),
+    Column("row_id", Integer),
+    Column("latest_submission", Integer),
+)

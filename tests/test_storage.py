@@ -111,3 +111,15 @@ def test_original_file_is_kept_content_addressed(engine, ingest, tmp_path):
 def test_sqlite_runs_in_wal_mode(sqlite_engine):
     with sqlite_engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_declared_schema_matches_the_migrations(engine):
+    """etl/schema.py and the Alembic migrations describe the same tables, columns and indexes
+    (autogenerate would otherwise propose dropping what only a migration created)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from etl import schema
+
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
