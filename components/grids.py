@@ -212,7 +212,7 @@ def serve_rows(frame: pd.DataFrame, request: dict[str, Any] | None) -> dict[str,
             if s.get("colId") not in rows.columns:
                 raise ValueError(f"unknown column {s.get('colId')!r}")
             col = rows[s["colId"]]
-            keys.append(_folded(col) if col.dtype == object or col.dtype == "string" else col)
+            keys.append(col if pd.api.types.is_numeric_dtype(col) else _folded(col))
         order = pd.DataFrame({i: k.to_numpy() for i, k in enumerate(keys)}, index=rows.index)
         order = order.sort_values(
             list(range(len(keys))),
