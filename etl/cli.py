@@ -48,11 +48,8 @@ def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = service.open_engine(args.db, settings)
-    results = [
-        service.ingest_as(engine, Path(f).read_bytes(), Path(f).name, None, settings)
-        for f in args.files
-    ]
-    return _print_results(results)
+    files = [Path(f) for f in args.files]  # audited as `ingest_as` does, read ahead in bulk
+    return _print_results(service.ingest_files(engine, files, settings, "cli", audited=True))
 
 
 def cmd_summary(args: argparse.Namespace) -> int:

@@ -819,13 +819,14 @@ def ingest_many(
     uploader: str = "cli",
     max_upload_bytes: int | None = None,
     read_ahead: int | None = None,
+    on_store: Callable[[Connection, IngestResult], None] | None = None,
 ) -> Iterator[IngestResult]:
     """`ingest_bytes` on each (name, content) in order, with the same results, one
     transaction each: while one file is matched and stored, the next `read_ahead` files
     (default: `PARSE_WORKERS`) are being read and checked in their own child processes.
     Content may be a function that returns the bytes (read when the file is first needed).
     Results are yielded in order, as each file is stored; their `preview` (the upload page's
-    table) is left empty."""
+    table) is left empty. `on_store` runs in each accepted file's transaction."""
     ahead = max(1, Limits.from_env().parse_workers if read_ahead is None else read_ahead)
     pending: deque[tuple[str, bytes, Future[Any] | None]] = deque()
     source = iter(files)
@@ -858,6 +859,7 @@ def ingest_many(
                     uploads_dir=uploads_dir,
                     uploader=uploader,
                     max_upload_bytes=max_upload_bytes,
+                    on_store=on_store,
                     preview=False,
                 )
         finally:  # stopped early (an error, or the caller stopped): no more reading

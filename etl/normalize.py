@@ -16,6 +16,7 @@ _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _FOOTNOTE_MARK = r"\(\d{1,2}\)|\(\*+\)|\[\d{1,2}\]|\*+|[" + _SUPERSCRIPTS + r"]+"
 _FOOTNOTE_TAIL = re.compile(rf"(\s*({_FOOTNOTE_MARK}))+\s*$")
 _SPACES = re.compile(r"\s+")
+_PUNCTUATION = re.compile(r"\s*([-–,;/])\s*")
 _ABBREVIATIONS = (
     (re.compile(r"\bubnd\b"), "ủy ban nhân dân"),
     (re.compile(r"\bhđnd\b"), "hội đồng nhân dân"),
@@ -81,7 +82,7 @@ def _name_key_str(cleaned: str) -> str:
     text = strip_footnotes(cleaned).casefold()
     for pattern, full in _ABBREVIATIONS:
         text = pattern.sub(full, text)
-    text = re.sub(r"\s*([-–,;/])\s*", r" \1 ", text.replace("–", "-"))
+    text = _PUNCTUATION.sub(r" \1 ", text.replace("–", "-"))
     text = _SPACES.sub(" ", text).strip(" .:")
     return " ".join(_tone_key_word(w) for w in text.split(" ") if w)
 
@@ -123,12 +124,14 @@ def district_label(value: object) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _district_label_str(text: str) -> str:
-    text = re.sub(r"^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+", "", text, flags=re.IGNORECASE)
-    text = re.sub(r"^(Q\.|H\.|TX\.)\s*", lambda m: _ABBR_LABEL[m.group(1).upper()], text)
+    text = _COUNCIL_PREFIX.sub("", text)
+    text = _DISTRICT_ABBR.sub(lambda m: _ABBR_LABEL[m.group(1).upper()], text)
     return text[:1].upper() + text[1:] if text else text
 
 
 _ABBR_LABEL = {"Q.": "Quận ", "H.": "Huyện ", "TX.": "Thị xã "}
+_COUNCIL_PREFIX = re.compile(r"^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+", re.IGNORECASE)
+_DISTRICT_ABBR = re.compile(r"^(Q\.|H\.|TX\.)\s*")
 
 
 def looks_like_district(value: object) -> bool:

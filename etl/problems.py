@@ -52,7 +52,8 @@ def short_value(value: Any, limit: int = 80) -> str:
     if value is None:
         return ""
     text = str(value)
-    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else " " for ch in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -66,6 +66,7 @@ _DOTTED = re.compile(r"^\d{1,2}[.)]$|^\d{1,2}\.\d{1,2}\.?$")
 _UNIT_SPLIT = re.compile(r"\s*(?:;|\n|\r)\s*")
 _SIGNATURE_DATE = re.compile(r"^[^\d]*,\s*ngày\s*\S*\s*tháng", re.IGNORECASE)
 _LIST_MARK = re.compile(r"^(?:[-+•*]\s*|\d{1,2}[.)]\s+)")
+_AUTONOMY_GROUP = re.compile(r"([1-4]|iv|i{1,3})\s*$")
 
 
 def _keys(column: Column) -> set[str]:
@@ -781,7 +782,7 @@ def _autonomy(raw: Any) -> str | None:
 
 @functools.lru_cache(maxsize=1024)
 def _autonomy_of(key: str) -> str | None:
-    m = re.search(r"([1-4]|iv|i{1,3})\s*$", key)
+    m = _AUTONOMY_GROUP.search(key)
     if not m:
         return None
     token = m.group(1)

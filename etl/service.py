@@ -29,20 +29,46 @@ def open_engine(url: str | None = None, settings: Settings | None = None) -> Eng
 
 
 def ingest_files(
-    engine: Engine, paths: list[Path], settings: Settings | None = None, uploader: str = "cli"
+    engine: Engine,
+    paths: list[Path],
+    settings: Settings | None = None,
+    uploader: str = "cli",
+    *,
+    audited: bool = False,
 ) -> list[IngestResult]:
     """Ingest each file on its own (one transaction each), in the order given; the next
-    files are read and checked in child processes while one is stored (`ingest_many`)."""
+    files are read and checked in child processes while one is stored (`ingest_many`).
+    `audited`: each file goes to the audit log as `ingest_as` writes it, by `uploader`."""
     settings = settings or load_settings()
-    return list(
-        ingest_many(
-            engine,
-            [(Path(path).name, Path(path).read_bytes) for path in paths],
-            uploads_dir=settings.uploads_dir,
-            uploader=uploader,
-            max_upload_bytes=settings.max_upload_bytes,
-        )
-    )
+
+    def audit_stored(conn: Connection, stored: IngestResult) -> None:
+        detail = {
+            "sha256": stored.sha256,
+            "submission_id": stored.submission_id,
+            "counts": stored.counts,
+            "superseded": db.superseded_count(conn, stored.submission_id),
+        }
+        accounts.audit(conn, uploader, "upload.accepted", stored.file_name, detail)
+
+    results = []
+    for result in ingest_many(
+        engine,
+        [(Path(path).name, Path(path).read_bytes) for path in paths],
+        uploads_dir=settings.uploads_dir,
+        uploader=uploader,
+        max_upload_bytes=settings.max_upload_bytes,
+        on_store=audit_stored if audited else None,
+    ):
+        if audited and result.status != "accepted":  # refused or duplicate: nothing stored
+            detail = {
+                "sha256": result.sha256,
+                "submission_id": result.submission_id,
+                "errors": [f"{p.where} {p.code}" for p in result.errors][:50],
+            }
+            action = f"upload.{result.status}"
+            accounts.audit_now(engine, uploader, action, result.file_name, detail)
+        results.append(result)
+    return results
 
 
 def ingest_as(

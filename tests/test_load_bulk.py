@@ -137,3 +137,26 @@ def test_a_malformed_reply_from_the_child_is_refused(monkeypatch: pytest.MonkeyP
 def test_problem_as_dict_is_the_dataclass_fields():
     problem = Problem("not-integer", "error", "Ô F6", "Cell F6", "a.xlsx", "Biểu 01", "F6", "1,5")
     assert problem.as_dict() == dataclasses.asdict(problem)
+
+
+def test_audited_bulk_ingest_logs_each_file_as_ingest_as_does(engine: Engine, tmp_path: Path):
+    from etl import accounts, service
+    from etl.settings import load_settings
+
+    settings = dataclasses.replace(load_settings(), data_dir=tmp_path)
+    paths = []
+    for name, content in [
+        ("a.xlsx", _one("Sở Nội vụ", 38)),
+        ("b.xlsx", _one("Sở Y tế", "x")),
+        ("c.xlsx", _one("Sở Nội vụ", 38)),  # the same bytes as a.xlsx
+    ]:
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(content)
+    results = service.ingest_files(engine, paths, settings, "cli", audited=True)
+    assert [r.status for r in results] == ["accepted", "refused", "duplicate"]
+    entries = sorted(accounts.read_audit(engine), key=lambda e: e["id"])
+    assert [(e["actor"], e["action"], e["target"]) for e in entries] == [
+        ("cli", "upload.accepted", "a.xlsx"),
+        ("cli", "upload.refused", "b.xlsx"),
+        ("cli", "upload.duplicate", "c.xlsx"),
+    ]
