@@ -110,8 +110,6 @@ class _FileRegistry(UnitRegistry):
         match; before any `add`."""
         if self._primed:
             return
-        u = schema.unit.c
-        columns = [u[c] for c in _REGISTRY_COLUMNS]
         # (column, key) → the districts it is looked up in ("": anywhere, i.e. every unit)
         keys: dict[tuple[str, str], set[str]] = {}
         for name, district in names:
@@ -122,16 +120,20 @@ class _FileRegistry(UnitRegistry):
         for (column, key), dkeys in sorted(keys.items()):
             for where in [None] if "" in dkeys else sorted(dkeys):
                 groups.setdefault((column, where), []).append(key)
-        conditions = [u.code.is_not(None)] if codes else []
+        # (SQL condition, its parameters): plain SQL, since building a Core IN list of
+        # hundreds of names cost more than the indexed lookup itself
+        conditions: list[tuple[str, list[str]]] = [("code IS NOT NULL", [])] if codes else []
         for (column, where), wanted in groups.items():
             for i in range(0, len(wanted), _IN_CHUNK):
-                condition = u[column].in_(wanted[i : i + _IN_CHUNK])
+                chunk = wanted[i : i + _IN_CHUNK]
+                condition = f"{column} IN ({', '.join(['{}'] * len(chunk))})"
                 if where is not None:  # that district's units and those of none
-                    condition &= u.district_key.in_(["", where])
-                conditions.append(condition)
+                    condition += " AND district_key IN ({}, {})"
+                    chunk = [*chunk, "", where]
+                conditions.append((condition, chunk))
         rows: dict[int, Any] = {}
-        for condition in conditions:
-            for r in self._conn.execute(select(*columns).where(condition)):
+        for condition, params in conditions:
+            for r in _select_units(self._conn, condition, params):
                 rows[r.id] = r
         self._reset([rows[i] for i in sorted(rows)])
 
@@ -166,6 +168,17 @@ class _FileRegistry(UnitRegistry):
         if not self._primed:
             self._load_all()
         return super().add(name, code=code, district=district, kind=kind)
+
+
+def _select_units(conn: Connection, condition: str, params: list[str]) -> Any:
+    """Rows of `_REGISTRY_COLUMNS` of the units meeting `condition` (SQL whose `{}` are
+    the places of `params`, in order)."""
+    sql = f"SELECT {', '.join(_REGISTRY_COLUMNS)} FROM unit WHERE {condition}"
+    mark = _PLACEHOLDER.get(conn.dialect.paramstyle)
+    if mark is not None:
+        return conn.exec_driver_sql(sql.format(*[mark] * len(params)), tuple(params))
+    names = [f":p{i}" for i in range(len(params))]
+    return conn.execute(text(sql.format(*names)), {f"p{i}": v for i, v in enumerate(params)})
 
 
 class _Resolver:
@@ -407,15 +420,8 @@ def _write(
             if values:
                 row = {"_id": unit.id, **{f"_{k}": v for k, v in values.items()}}
                 updates.setdefault(tuple(sorted(values)), []).append(row)
-    if new_units and conn.dialect.insert_executemany_returning_sort_by_parameter_order:
-        # one statement for all new units, ids returned in the order of the rows
-        statement = insert(schema.unit).returning(schema.unit.c.id, sort_by_parameter_order=True)
-        ids = conn.execute(statement, [values for _unit, values in new_units]).scalars().all()
-        for (unit, _values), unit_id in zip(new_units, ids, strict=True):
-            unit.id = unit_id
-    else:
-        for unit, values in new_units:
-            unit.id = conn.execute(insert(schema.unit).values(**values)).inserted_primary_key[0]
+    if new_units:
+        _insert_units(conn, new_units)
     u = schema.unit.c
     for columns, rows in updates.items():
         statement = (
@@ -480,6 +486,25 @@ def _write(
         _write_target(conn, result, target, unit, submission_id)
         counts["targets"] += 1
     return counts
+
+
+def _insert_units(conn: Connection, new_units: list[tuple[UnitRecord, dict[str, Any]]]) -> None:
+    """Insert the new units in one executemany, then read their ids back by their unique
+    (name_key, district_key): SQLite's INSERT … RETURNING in parameter order runs one
+    statement per row."""
+    columns = tuple(new_units[0][1])
+    insert_rows(conn, schema.unit, columns, [tuple(v.values()) for _unit, v in new_units])
+    by_key = {(unit.name_key, unit.district_key): unit for unit, _values in new_units}
+    wanted = sorted({name for name, _district in by_key})
+    for i in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[i : i + _IN_CHUNK]
+        condition = f"name_key IN ({', '.join(['{}'] * len(chunk))})"
+        for r in _select_units(conn, condition, chunk):
+            unit = by_key.get((r.name_key, r.district_key))
+            if unit is not None:
+                unit.id = r.id
+    if any(unit.id is None for unit, _values in new_units):
+        raise RuntimeError("a new unit's id was not read back")
 
 
 _FACT_COLUMNS = ("submission_id", "unit_id", "measure", "status", "year", "value", "sheet", "cell")

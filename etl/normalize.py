@@ -17,13 +17,13 @@ _FOOTNOTE_MARK = r"\(\d{1,2}\)|\(\*+\)|\[\d{1,2}\]|\*+|[" + _SUPERSCRIPTS + r"]+
 _FOOTNOTE_TAIL = re.compile(rf"(\s*({_FOOTNOTE_MARK}))+\s*$")
 _SPACES = re.compile(r"\s+")
 _PUNCTUATION = re.compile(r"\s*([-–,;/])\s*")
-_ABBREVIATIONS = (
-    (re.compile(r"\bubnd\b"), "ủy ban nhân dân"),
-    (re.compile(r"\bhđnd\b"), "hội đồng nhân dân"),
-    (re.compile(r"\btp\.\s*|\btp\b"), "thành phố "),
-    (re.compile(r"(?<![\w.])q\.\s*"), "quận "),
-    (re.compile(r"(?<![\w.])h\.\s*"), "huyện "),
-    (re.compile(r"(?<![\w.])tx\.\s*"), "thị xã "),
+_ABBREVIATIONS = (  # (text every match contains, pattern, replacement)
+    ("ubnd", re.compile(r"\bubnd\b"), "ủy ban nhân dân"),
+    ("hđnd", re.compile(r"\bhđnd\b"), "hội đồng nhân dân"),
+    ("tp", re.compile(r"\btp\.\s*|\btp\b"), "thành phố "),
+    ("q.", re.compile(r"(?<![\w.])q\.\s*"), "quận "),
+    ("h.", re.compile(r"(?<![\w.])h\.\s*"), "huyện "),
+    ("tx.", re.compile(r"(?<![\w.])tx\.\s*"), "thị xã "),
 )
 
 
@@ -80,9 +80,12 @@ def name_key(value: object) -> str:
 @functools.lru_cache(maxsize=65536)
 def _name_key_str(cleaned: str) -> str:
     text = strip_footnotes(cleaned).casefold()
-    for pattern, full in _ABBREVIATIONS:
-        text = pattern.sub(full, text)
-    text = _PUNCTUATION.sub(r" \1 ", text.replace("–", "-"))
+    for marker, pattern, full in _ABBREVIATIONS:
+        if marker in text:  # the pattern cannot match otherwise
+            text = pattern.sub(full, text)
+    text = text.replace("–", "-")
+    if "-" in text or "," in text or ";" in text or "/" in text:
+        text = _PUNCTUATION.sub(r" \1 ", text)
     text = _SPACES.sub(" ", text).strip(" .:")
     return " ".join(_tone_key_word(w) for w in text.split(" ") if w)
 
@@ -94,6 +97,12 @@ def loose_key(value: object) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _loose_key_str(key: str) -> str:
+    # word by word (NFD never moves a mark across a space), each word remembered
+    return " ".join(_loose_word(w) for w in key.split(" "))
+
+
+@functools.lru_cache(maxsize=65536)
+def _loose_word(key: str) -> str:
     decomposed = unicodedata.normalize("NFD", key)
     base = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return base.replace("đ", "d").replace("Đ", "d")

@@ -654,37 +654,49 @@ class _Extent:
     def feed(self, xml: bytes) -> bool:
         """Count the tags in `xml`; False once a cell past a cap is found."""
         lim = self.limits
-        for m in _TAG.finditer(xml):
-            tag, attrs = m.group(1), m.group(2)
-            if tag == b"f":
-                self.formulas.add((self.row - 1, self.col - 1))
-                continue
-            ref = _REF.search(attrs)
-            if tag == b"row":
-                self.row = int(ref.group(2)) if ref and ref.group(2) else self.row + 1
-                self.col = 0
-                continue
-            if ref and ref.group(1):
-                self.col = column_number(ref.group(1))
-                self.row = int(ref.group(2)) if ref.group(2) else self.row
-            else:
-                self.col += 1
-            if attrs.endswith(b"/") or m.group(3):
-                continue  # a styled cell with no value: not part of the grid
-            if self.row > lim.max_rows:
-                self.past = ("too-many-rows", self.row, self.col)
-            elif self.col > lim.max_cols:
-                self.past = ("too-many-columns", self.row, self.col)
-            else:
-                self.max_row, self.max_col = (
-                    max(self.max_row, self.row),
-                    max(self.max_col, self.col),
-                )
-                if self.max_row * self.max_col > lim.max_cells:
-                    self.past = ("too-many-cells", self.row, self.col)
-            if self.past:
-                return False
-        return True
+        max_rows, max_cols, max_cells = lim.max_rows, lim.max_cols, lim.max_cells
+        row, col, max_row, max_col = self.row, self.col, self.max_row, self.max_col
+        formulas, find_ref, columns = self.formulas, _REF.search, _COLUMN_NUMBERS
+        try:
+            for m in _TAG.finditer(xml):
+                tag, attrs, closed = m.groups()
+                if tag == b"f":
+                    formulas.add((row - 1, col - 1))
+                    continue
+                ref = find_ref(attrs)
+                if tag == b"row":
+                    row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+                    col = 0
+                    continue
+                if ref and ref.group(1):
+                    letters, digits = ref.groups()
+                    col = columns.get(letters) or column_number(letters)
+                    if len(columns) < 1024:
+                        columns[letters] = col
+                    row = int(digits) if digits else row
+                else:
+                    col += 1
+                if attrs.endswith(b"/") or closed:
+                    continue  # a styled cell with no value: not part of the grid
+                if row > max_rows:
+                    self.past = ("too-many-rows", row, col)
+                elif col > max_cols:
+                    self.past = ("too-many-columns", row, col)
+                else:
+                    if row > max_row:
+                        max_row = row
+                    if col > max_col:
+                        max_col = col
+                    if max_row * max_col > max_cells:
+                        self.past = ("too-many-cells", row, col)
+                if self.past:
+                    return False
+            return True
+        finally:
+            self.row, self.col, self.max_row, self.max_col = row, col, max_row, max_col
+
+
+_COLUMN_NUMBERS: dict[bytes, int] = {}  # column letters → number, as `column_number` says
 
 
 def _sheet_parts(zf: zipfile.ZipFile, names: set[str]) -> list[tuple[str, str]]:
