@@ -495,14 +495,17 @@ def _insert_units(conn: Connection, new_units: list[tuple[UnitRecord, dict[str, 
     columns = tuple(new_units[0][1])
     insert_rows(conn, schema.unit, columns, [tuple(v.values()) for _unit, v in new_units])
     by_key = {(unit.name_key, unit.district_key): unit for unit, _values in new_units}
-    wanted = sorted({name for name, _district in by_key})
-    for i in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[i : i + _IN_CHUNK]
-        condition = f"name_key IN ({', '.join(['{}'] * len(chunk))})"
-        for r in _select_units(conn, condition, chunk):
-            unit = by_key.get((r.name_key, r.district_key))
-            if unit is not None:
-                unit.id = r.id
+    by_district: dict[str, list[str]] = {}
+    for name, district in sorted(by_key):
+        by_district.setdefault(district, []).append(name)
+    for district, names in by_district.items():  # seeks in the unique index, nothing more
+        for i in range(0, len(names), _IN_CHUNK):
+            chunk = names[i : i + _IN_CHUNK]
+            condition = f"district_key = {{}} AND name_key IN ({', '.join(['{}'] * len(chunk))})"
+            for r in _select_units(conn, condition, [district, *chunk]):
+                unit = by_key.get((r.name_key, r.district_key))
+                if unit is not None:
+                    unit.id = r.id
     if any(unit.id is None for unit, _values in new_units):
         raise RuntimeError("a new unit's id was not read back")
 
