@@ -147,3 +147,57 @@ def test_fmt_numbers_and_dates():
     assert fmt_date("2024-06-30") == "30/06/2024"
     assert cell_ref(6, 3) == "D7"
     assert cell_ref(0, 27) == "AB1"
+
+
+GRID_ROWS = [
+    {"name": "Sở Nội vụ", "district": None, "n": 10},
+    {"name": "Đài Phát thanh", "district": "Huyện Cờ Đỏ", "n": None},
+    {"name": "Trường Mầm non Hoà Bình", "district": "Quận Ninh Kiều", "n": 3},
+    {"name": "Bệnh viện Đa khoa", "district": "Quận Ninh Kiều", "n": 7},
+]
+
+
+@pytest.mark.parametrize(
+    ("filters", "names"),
+    [
+        ({"name": {"type": "contains", "filter": "HOA BINH"}}, ["Trường Mầm non Hoà Bình"]),
+        ({"name": {"type": "startsWith", "filter": "da"}}, ["Đài Phát thanh"]),
+        ({"name": {"type": "endsWith", "filter": "khoa"}}, ["Bệnh viện Đa khoa"]),
+        ({"name": {"type": "notContains", "filter": "o"}}, ["Đài Phát thanh"]),
+        ({"district": {"type": "blank"}}, ["Sở Nội vụ"]),
+        ({"district": {"type": "equals", "filter": "quan ninh kieu"}},
+         ["Trường Mầm non Hoà Bình", "Bệnh viện Đa khoa"]),
+        ({"district": {"filterType": "text", "operator": "OR", "conditions": [
+            {"type": "contains", "filter": "co do"}, {"type": "blank"}]}},
+         ["Sở Nội vụ", "Đài Phát thanh"]),
+        ({"n": {"filterType": "number", "type": "notBlank"},
+          "district": {"type": "notBlank"}},
+         ["Trường Mầm non Hoà Bình", "Bệnh viện Đa khoa"]),
+    ],
+)  # fmt: skip
+def test_grid_rows_filter_like_ag_grid_without_diacritics(filters, names):
+    import pandas as pd
+
+    from components.grids import serve_rows
+
+    got = serve_rows(
+        pd.DataFrame(GRID_ROWS), {"startRow": 0, "endRow": 100, "filterModel": filters}
+    )
+    assert [r["name"] for r in got["rowData"]] == names and got["rowCount"] == len(names)
+
+
+def test_grid_rows_sort_vietnamese_with_blanks_last_and_page():
+    import pandas as pd
+
+    from components.grids import serve_rows
+
+    frame = pd.DataFrame(GRID_ROWS)
+    by_name = serve_rows(frame, {"sortModel": [{"colId": "name", "sort": "asc"}]})
+    assert [r["name"][0] for r in by_name["rowData"]] == ["B", "Đ", "S", "T"]
+    for direction in ("asc", "desc"):
+        got = serve_rows(frame, {"sortModel": [{"colId": "n", "sort": direction}]})
+        assert got["rowData"][-1]["n"] is None  # blanks last either way
+    page = serve_rows(
+        frame, {"startRow": 1, "endRow": 3, "sortModel": [{"colId": "n", "sort": "desc"}]}
+    )
+    assert [r["n"] for r in page["rowData"]] == [7, 3] and page["rowCount"] == 4
