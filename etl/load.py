@@ -518,9 +518,10 @@ _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 def insert_rows(
     conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> None:
-    """Insert many rows (tuples in the order of `columns`) in one DBAPI `executemany`: the
-    values pass through each column type's own bind conversion (a date for SQLite, say), but
-    not through SQLAlchemy's per-row parameter processing, which cost more than the insert."""
+    """Insert many rows (tuples in the order of `columns`) in one DBAPI `executemany` (on
+    PostgreSQL one COPY): the values pass through each column type's own bind conversion (a
+    date for SQLite, say), but not through SQLAlchemy's per-row parameter processing, which
+    cost more than the insert."""
     if not rows:
         return
     dialect = conn.dialect
@@ -542,11 +543,17 @@ def insert_rows(
             converted.append(tuple(values))
         rows = converted
     quote = dialect.identifier_preparer.quote
-    sql = (
-        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-        f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join([mark] * len(columns))})"
-    )
-    conn.exec_driver_sql(sql, rows)
+    names = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(map(quote, columns))})"
+    if dialect.driver == "psycopg":  # PostgreSQL: COPY, in the connection's transaction
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            with cursor.copy(f"COPY {names} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
+        return
+    conn.exec_driver_sql(f"INSERT INTO {names} VALUES ({', '.join([mark] * len(columns))})", rows)
 
 
 def _write_event(
