@@ -549,6 +549,8 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
         ("ingest_rows_per_s", "rows/s", lambda r: r.get("ingest_rows_per_s")),
         ("ingest_vs_bare_read", "×", lambda r: r.get("ingest_vs_bare_read")),
         ("summary_p95_ms", "ms", lambda r: r.get("summary_p95_ms")),
+        ("dataset_load_s", "s", lambda r: r.get("dataset_load_s")),
+        ("dataset_refresh_s", "s", lambda r: r.get("dataset_refresh_s")),
         ("callback_p95_ms", "ms (slowest)", lambda r: r.get("callback_p95_ms_max", {}).get("ms")),
         ("report_pdf_s", "s", lambda r: r.get("report_pdf_s")),
         ("peak_rss_mb", "MB", lambda r: r.get("peak_rss_mb")),
@@ -560,7 +562,7 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
     for key, unit, get in rows:
         city, nat = (get(results.get(s, {})) for s in ("city", "national"))
         goal = f"≤ {GOALS[key][0]:g}" if key in GOALS else "—"
-        show = lambda v: "—" if v is None else f"{v:,.1f}"  # noqa: E731
+        show = lambda v: "—" if v is None else f"{v:,.2f}" if v < 10 else f"{v:,.1f}"  # noqa: E731
         print(
             f"{key:22} {unit:>13} {show(city):>10} {show(nat):>10}  {goal:16} "
             f"{verdict(key, 'national', nat)}"
@@ -570,7 +572,7 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
             print(f"\ncallbacks, {scale} (ms: p95 of warm calls / first call after a load)")
             for name, ms in r["callback_p95_ms"].items():
                 first = r.get("callback_first_ms", {}).get(name, "")
-                print(f"  {name:34} {ms:8.1f} {first:>8}")
+                print(f"  {name:40} {ms:8.1f} {first:>8}")
 
 
 def main() -> None:
