@@ -90,7 +90,9 @@ def _load_registry(conn: Connection) -> UnitRegistry:
 
 _REGISTRY_COLUMNS = (
     "id", "name", "name_key", "loose_key", "district_key", "code", "kind", "district",
+    "parent", "sector", "autonomy",
 )  # fmt: skip
+_UPDATED_ATTRS = ("parent", "sector", "autonomy")  # what a later return may set on a unit
 _IN_CHUNK = 400  # bound parameters per IN (...) list
 
 
@@ -153,6 +155,7 @@ class _FileRegistry(UnitRegistry):
                     code=r.code,
                     kind=r.kind,
                     district=r.district,
+                    attrs={k: getattr(r, k) for k in _UPDATED_ATTRS},  # as stored
                 )
                 for r in rows
             ]
@@ -375,15 +378,11 @@ def _write(
     as_of: dt.date | None,
 ) -> dict[str, int]:
     counts = {"units_new": 0, "facts": 0, "job_positions": 0, "events": 0, "targets": 0}
-    # units: new ones inserted, known ones updated with attributes they lacked
+    # units: new ones inserted, known ones updated where a return gives other attributes
     attrs_by_unit: dict[int, dict[str, Any]] = {}
     for _result, row, unit in staged["units"]:
         attrs_by_unit.setdefault(id(unit), {}).update(
-            {
-                k: v
-                for k, v in row.attrs.items()
-                if k in ("district", "sector", "parent", "autonomy")
-            }
+            {k: v for k, v in row.attrs.items() if k == "district" or k in _UPDATED_ATTRS}
         )
         if row.attrs.get("agency_kind"):
             unit.kind = unit.kind or row.attrs["agency_kind"]
@@ -414,7 +413,13 @@ def _write(
             )
             counts["units_new"] += 1
         elif attrs or unit.changed:
-            values = {k: v for k, v in attrs.items() if k != "district" and v}
+            # only what differs from the stored row: an unchanged unit is not written (nor
+            # logged in data_change, nor re-read by the app's refresh)
+            values = {
+                k: v
+                for k, v in attrs.items()
+                if k in _UPDATED_ATTRS and v and v != unit.attrs.get(k)
+            }
             if unit.changed:
                 values["code"] = unit.code
             if values:

@@ -123,3 +123,27 @@ def test_declared_schema_matches_the_migrations(engine):
 
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
+
+
+def test_a_known_unit_is_written_only_when_its_attributes_change(engine, ingest):
+    """A later return naming a unit as stored leaves its row alone (nothing for the app's
+    refresh to re-read); one giving another sector updates it."""
+
+    def unit_changes() -> int:
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT COUNT(*) FROM data_change WHERE table_name = 'unit'")
+            ).scalar_one()
+
+    def bv(sector: str, year: int, value: int) -> bytes:
+        row = [1, "Bệnh viện Đa khoa", sector, 300, value, None, "Đã phê duyệt", None]
+        return workbook_bytes(form02([row], years=(2021, year)))
+
+    assert ingest(bv("Y tế", 2023, 290), "a.xlsx").status == "accepted"
+    assert ingest(bv("Y tế", 2024, 280), "b.xlsx").status == "accepted"
+    assert unit_changes() == 0
+    assert ingest(bv("Giáo dục và Đào tạo", 2025, 270), "c.xlsx").status == "accepted"
+    assert unit_changes() == 1
+    with engine.connect() as conn:
+        sector = conn.execute(text("SELECT sector FROM unit WHERE name = 'Bệnh viện Đa khoa'"))
+        assert sector.scalar_one() == "Giáo dục và Đào tạo"
