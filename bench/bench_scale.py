@@ -496,7 +496,8 @@ def run_scale(
         result.update(measure_app(url, tmp_path, vargs, args.repeat, args.skip_report))
         if args.postgres and os.environ.get("TEST_DATABASE_URL"):
             print(f"[{label}] PostgreSQL: ingest and dataset load …", flush=True)
-            result["postgresql"] = measure_postgres(named, tmp_path)
+            pg = result["postgresql"] = measure_postgres(named, tmp_path)
+            pg["ingest_vs_bare_read"] = round(pg["ingest_s"] / result["bare_read_s"], 1)
         elif args.postgres:
             print("--postgres: TEST_DATABASE_URL is not set; PostgreSQL skipped", flush=True)
     return result
