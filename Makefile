@@ -71,11 +71,11 @@ format: install-dev ## apply ruff formatting and safe fixes
 test: lint ## lint, then run the tests (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(PY) -m pytest -q
 
-bench: install-dev ## run the benchmarks (city and national scale) and write bench/results.json
+bench: install-dev ## run the benchmarks (city and national scale; PostgreSQL too with TEST_DATABASE_URL), write bench/results.json
 	$(PY) bench/bench_readers.py
 	$(PY) bench/bench_callbacks.py
 	$(PY) bench/bench_exports.py
-	$(PY) bench/bench_scale.py
+	$(PY) bench/bench_scale.py $${TEST_DATABASE_URL:+--postgres}
 
 clean: ## remove the virtual environment, caches and the local database
 	rm -rf $(VENV) .pytest_cache .ruff_cache data/tgbc.sqlite3* data/uploads
