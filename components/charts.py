@@ -107,5 +107,10 @@ REPORT_CHARTS = (
 
 
 def build_chart(chart_id: str, ctx: ChartContext) -> go.Figure:
-    """The figure of `chart_id` for a view; KeyError for an unknown id."""
-    return CHARTS[chart_id].build(ctx)
+    """The figure of `chart_id` for a view; KeyError for an unknown id.
+
+    Built once per dataset and view (plotly's figure objects cost 15-40 ms each to build) and
+    shared by the page, the exports and the report: callers only read it."""
+    spec = CHARTS[chart_id]
+    key = (chart_id, ctx.as_of, ctx.flt, ctx.include_pending)
+    return metrics.remembered(ctx.ds, "chart", key, lambda: spec.build(ctx))

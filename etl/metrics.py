@@ -292,7 +292,14 @@ LRU_SIZES = {
     "unit_table": 6,
     "unit_rows": 6,
     "shortages": 32,
+    "chart": 96,
 }
+
+
+def remembered(ds: Dataset, family: str, key: Any, build: Callable[[], Any]) -> Any:
+    """`build()` for `key`, kept with this dataset (so until the data change) among the
+    LRU_SIZES[family] most recently used: for results other modules derive from a view."""
+    return _lru(ds, family, key, build)
 
 
 def _lru(ds: Dataset, family: str, key: Any, build: Callable[[], Any]) -> Any:

@@ -324,3 +324,28 @@ def test_path_figure_uses_vietnamese_separators(request_ctx):
     assert path.years == [2021, 2022, 2023, 2024]
     assert path.actual[0] == 1860 and path.actual[-1] == summary["cong_chuc"]["current"] == 1841
     assert path.on_track is False
+
+
+def test_charts_are_built_once_per_dataset_and_view(request_ctx):
+    import dataclasses
+    import datetime as dt
+
+    from components.charts import ChartContext, build_chart
+    from components.context import dataset
+    from etl import metrics
+
+    ds = dataset()
+
+    def ctx(day: dt.date, pending: bool = True) -> ChartContext:
+        return ChartContext(ds, metrics.summary(ds, day), metrics.Filter(), day, pending)
+
+    june, july = dt.date(2024, 6, 30), dt.date(2024, 7, 31)
+    first = build_chart("lo-trinh-cong-chuc", ctx(june))
+    assert build_chart("lo-trinh-cong-chuc", ctx(june)) is first
+    assert build_chart("lo-trinh-cong-chuc", ctx(july)) is not first
+    assert build_chart("lo-trinh-cong-chuc", ctx(june, pending=False)) is not first
+    after_upload = dataclasses.replace(ds, memo={})  # a new Dataset starts with no memo
+    again = ChartContext(after_upload, ctx(june).summary, metrics.Filter(), june)
+    assert build_chart("lo-trinh-cong-chuc", again) is not first
+    with pytest.raises(KeyError):
+        build_chart("khong-co", ctx(june))
