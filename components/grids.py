@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import dash_ag_grid as dag
@@ -131,17 +132,18 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
-def _folded(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: fold(str(v)) if isinstance(v, str) else None, na_action="ignore")
+def folded_text(values: pd.Series) -> pd.Series:
+    """`fold` of every text of a column (missing stays missing), as a string column."""
+    mapped = values.map(lambda v: fold(v) if isinstance(v, str) else None, na_action="ignore")
+    return mapped.astype("string")
 
 
-def _text_condition(values: pd.Series, cond: dict[str, Any]) -> pd.Series:
+def _text_condition(values: pd.Series, folded: pd.Series, cond: dict[str, Any]) -> pd.Series:
     kind = cond.get("type", "contains")
     if kind in ("blank", "notBlank"):
         blank = values.isna() | (values.astype("string").str.strip() == "")
         return blank if kind == "blank" else ~blank
     needle = fold(str(cond.get("filter") or ""))
-    folded = _folded(values).astype("string")
     match = {
         "contains": lambda: folded.str.contains(needle, regex=False),
         "notContains": lambda: ~folded.str.contains(needle, regex=False),
@@ -180,30 +182,41 @@ def _number_condition(values: pd.Series, cond: dict[str, Any]) -> pd.Series:
     return match().fillna(False).astype(bool)
 
 
-def _filter_mask(frame: pd.DataFrame, field: str, model: dict[str, Any]) -> pd.Series:
+def _filter_mask(
+    frame: pd.DataFrame, field: str, model: dict[str, Any], folded: Callable[[str], pd.Series]
+) -> pd.Series:
     """The rows one column's filter model keeps (one condition, or several with AND/OR)."""
     if field not in frame.columns:
         raise ValueError(f"unknown column {field!r}")
     conditions = model.get("conditions") or [model]
-    test = _number_condition if model.get("filterType") == "number" else _text_condition
-    masks = [test(frame[field], cond) for cond in conditions]
+    if model.get("filterType") == "number":
+        masks = [_number_condition(frame[field], cond) for cond in conditions]
+    else:
+        masks = [_text_condition(frame[field], folded(field), cond) for cond in conditions]
     combine = (lambda a, b: a | b) if model.get("operator") == "OR" else (lambda a, b: a & b)
     return functools.reduce(combine, masks)
 
 
-def serve_rows(frame: pd.DataFrame, request: dict[str, Any] | None) -> dict[str, Any]:
+def serve_rows(
+    frame: pd.DataFrame,
+    request: dict[str, Any] | None,
+    folded: Callable[[str], pd.Series] | None = None,
+) -> dict[str, Any]:
     """The `getRowsResponse` for an infinite-row-model `getRowsRequest`: the rows from
     `startRow` to `endRow` of `frame` after the request's filters and sort, and the row count.
 
-    Text is matched and ordered without case and diacritics; blanks sort last either way.
-    `frame` is not changed. An unknown column or filter raises ValueError."""
+    Text is matched and ordered without case and diacritics (`folded(column)` gives a text
+    column of `frame` folded, for a caller that keeps them; by default they are folded here);
+    blanks sort last either way. `frame` is not changed. An unknown column or filter raises
+    ValueError."""
+    folded = folded or (lambda column: folded_text(frame[column]))
     request = request or {}
     start = max(0, int(request.get("startRow") or 0))
     end = max(start, int(request.get("endRow") or start + PAGE_SIZE))
     end = min(end, start + 10 * PAGE_SIZE)
     keep = pd.Series(True, index=frame.index)
     for field, model in (request.get("filterModel") or {}).items():
-        keep &= _filter_mask(frame, field, model)
+        keep &= _filter_mask(frame, field, model, folded)
     rows = frame[keep.to_numpy()]
     sort_model = [s for s in request.get("sortModel") or [] if s.get("sort") in ("asc", "desc")]
     if sort_model and len(rows) > 1:
@@ -212,7 +225,8 @@ def serve_rows(frame: pd.DataFrame, request: dict[str, Any] | None) -> dict[str,
             if s.get("colId") not in rows.columns:
                 raise ValueError(f"unknown column {s.get('colId')!r}")
             col = rows[s["colId"]]
-            keys.append(col if pd.api.types.is_numeric_dtype(col) else _folded(col))
+            numeric = pd.api.types.is_numeric_dtype(col)
+            keys.append(col if numeric else folded(s["colId"]).reindex(rows.index))
         order = pd.DataFrame({i: k.to_numpy() for i, k in enumerate(keys)}, index=rows.index)
         order = order.sort_values(
             list(range(len(keys))),

@@ -13,7 +13,7 @@ from etl.formatting import fmt_date, fmt_number
 
 from . import ids
 from .figures import make_unit_history_figure
-from .grids import column, make_grid, make_server_grid, serve_rows
+from .grids import column, folded_text, make_grid, make_server_grid, serve_rows
 from .overview import graph
 
 STATUS_LABELS = {
@@ -120,9 +120,20 @@ def units_grid_page(
     measure: str,
     request: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """One page of the units grid for its `getRowsRequest`."""
-    table = analysis.unit_rows(ds, as_of, flt, include_pending, measure)
-    return serve_rows(table[GRID_FIELDS], request)
+    """One page of the units grid for its `getRowsRequest`. The grid's columns and their
+    folded texts are kept with the dataset per view, so paging, sorting and typing in a
+    filter do not redo them."""
+    key = (as_of, flt, include_pending, measure)
+    frame = metrics.remembered(
+        ds, "unit_grid", key, lambda: analysis.unit_rows(ds, *key)[GRID_FIELDS]
+    )
+
+    def folded(column: str) -> pd.Series:
+        return metrics.remembered(
+            ds, "unit_grid_folded", (*key, column), lambda: folded_text(frame[column])
+        )
+
+    return serve_rows(frame, request, folded)
 
 
 def make_unit_page(ds: metrics.Dataset, unit_id: int, as_of: dt.date) -> list[Any]:

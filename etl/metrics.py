@@ -293,6 +293,8 @@ LRU_SIZES = {
     "unit_rows": 6,
     "shortages": 32,
     "chart": 96,
+    "unit_grid": 6,
+    "unit_grid_folded": 24,
 }
 
 
