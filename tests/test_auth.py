@@ -99,6 +99,7 @@ CALLBACKS = {
 @pytest.mark.parametrize("name", list(CALLBACKS))
 def test_callbacks_by_role(app, name):
     body, statuses = CALLBACKS[name]
+    app.server.test_client().get("/login")  # Dash builds its callback map on a first request
     for role, expected in zip(ROLES, statuses, strict=True):
         client, token = client_for(app, role)
         if name == "upload":  # outputs allowing duplicates carry a hash in the callback's key
