@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,16 +41,6 @@ def ingest_files(
     files are read and checked in child processes while one is stored (`ingest_many`).
     `audited`: each file goes to the audit log as `ingest_as` writes it, by `uploader`."""
     settings = settings or load_settings()
-
-    def audit_stored(conn: Connection, stored: IngestResult) -> None:
-        detail = {
-            "sha256": stored.sha256,
-            "submission_id": stored.submission_id,
-            "counts": stored.counts,
-            "superseded": db.superseded_count(conn, stored.submission_id),
-        }
-        accounts.audit(conn, uploader, "upload.accepted", stored.file_name, detail)
-
     results = []
     for result in ingest_many(
         engine,
@@ -57,16 +48,10 @@ def ingest_files(
         uploads_dir=settings.uploads_dir,
         uploader=uploader,
         max_upload_bytes=settings.max_upload_bytes,
-        on_store=audit_stored if audited else None,
+        on_store=_audit_stored(uploader) if audited else None,
     ):
-        if audited and result.status != "accepted":  # refused or duplicate: nothing stored
-            detail = {
-                "sha256": result.sha256,
-                "submission_id": result.submission_id,
-                "errors": [f"{p.where} {p.code}" for p in result.errors][:50],
-            }
-            action = f"upload.{result.status}"
-            accounts.audit_now(engine, uploader, action, result.file_name, detail)
+        if audited:
+            _audit_not_stored(engine, uploader, result)
         results.append(result)
     return results
 
@@ -84,16 +69,6 @@ def ingest_as(
     and written to the audit log (accepted, refused, duplicate, with supersessions)."""
     settings = settings or load_settings()
     actor = account.username if account else "cli"
-
-    def audit_stored(conn: Connection, stored: IngestResult) -> None:
-        detail = {
-            "sha256": stored.sha256,
-            "submission_id": stored.submission_id,
-            "counts": stored.counts,
-            "superseded": db.superseded_count(conn, stored.submission_id),
-        }
-        accounts.audit(conn, actor, "upload.accepted", stored.file_name, detail)
-
     result = ingest_bytes(
         engine,
         content,
@@ -103,16 +78,38 @@ def ingest_as(
         max_upload_bytes=settings.max_upload_bytes,
         dry_run=dry_run,
         allowed_units=account.allowed_units if account else None,
-        on_store=audit_stored,
+        on_store=_audit_stored(actor),
     )
-    if not dry_run and result.status != "accepted":  # refused or duplicate: nothing stored
-        detail = {
-            "sha256": result.sha256,
-            "submission_id": result.submission_id,
-            "errors": [f"{p.where} {p.code}" for p in result.errors][:50],
-        }
-        accounts.audit_now(engine, actor, f"upload.{result.status}", result.file_name, detail)
+    if not dry_run:
+        _audit_not_stored(engine, actor, result)
     return result
+
+
+def _audit_stored(actor: str) -> Callable[[Connection, IngestResult], None]:
+    """The audit entry of an accepted upload, written in its own transaction (`on_store`)."""
+
+    def audit(conn: Connection, stored: IngestResult) -> None:
+        detail = {
+            "sha256": stored.sha256,
+            "submission_id": stored.submission_id,
+            "counts": stored.counts,
+            "superseded": db.superseded_count(conn, stored.submission_id),
+        }
+        accounts.audit(conn, actor, "upload.accepted", stored.file_name, detail)
+
+    return audit
+
+
+def _audit_not_stored(engine: Engine, actor: str, result: IngestResult) -> None:
+    """The audit entry of a refused or duplicate upload (nothing stored); none otherwise."""
+    if result.status == "accepted":
+        return
+    detail = {
+        "sha256": result.sha256,
+        "submission_id": result.submission_id,
+        "errors": [f"{p.where} {p.code}" for p in result.errors][:50],
+    }
+    accounts.audit_now(engine, actor, f"upload.{result.status}", result.file_name, detail)
 
 
 def load_dataset(engine: Engine, previous: metrics.Dataset | None = None) -> metrics.Dataset:
