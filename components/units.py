@@ -83,7 +83,7 @@ def make_units_view(
     search: str | None = None,
 ) -> list[Any]:
     """The heading, the subtotals and the units grid; the grid's rows are served a page at a
-    time by `unit_rows` (a national table is too large to send whole)."""
+    time by `units_grid_page` (a national table is too large to send whole)."""
     table = analysis.unit_rows(ds, as_of, flt, include_pending, measure)
     latest = summary[measure]["latest_year"]
     return [

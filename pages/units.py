@@ -84,10 +84,13 @@ def units_rows(request: dict[str, Any] | None) -> dict[str, Any]:
     if request is None or not context.may_read_all():
         raise PreventUpdate
     grid = ctx.triggered_id or {}
+    measure = grid.get("measure")
+    if measure not in {m["value"] for m in MEASURE_CHOICES}:
+        raise PreventUpdate
     _summary, flt, as_of, view = context.view_summary(grid.get("search"))
     try:
         return units_grid_page(
-            context.dataset(), as_of, flt, view.include_pending, grid["measure"], request
+            context.dataset(), as_of, flt, view.include_pending, measure, request
         )
-    except (KeyError, ValueError):  # a filter or column this grid does not have
+    except ValueError:  # a filter or column this grid does not have
         return {"rowData": [], "rowCount": 0}

@@ -13,7 +13,7 @@ import pytest
 from plotly.io.json import to_json_plotly
 
 from etl import service
-from tests.builders import form01, workbook_bytes
+from tests.builders import form01, grid_rows_request, workbook_bytes
 from tests.conftest import login
 
 AS_OF = "?as_of=2024-06-30"
@@ -349,3 +349,18 @@ def test_charts_are_built_once_per_dataset_and_view(request_ctx):
     assert build_chart("lo-trinh-cong-chuc", again) is not first
     with pytest.raises(KeyError):
         build_chart("khong-co", ctx(june))
+
+
+def test_units_rows_callback_answers_bad_requests_with_nothing(app):
+    client = app.server.test_client()
+    headers = {"X-CSRFToken": login(client)}
+    grid = {"type": "units-grid", "measure": "cong_chuc", "search": AS_OF}
+    unknown = {"filterModel": {"password": {"type": "contains", "filter": "x"}}}
+    got = client.post("/_dash-update-component", json=grid_rows_request(grid, unknown),
+                      headers=headers)  # fmt: skip
+    (rows,) = got.get_json()["response"].values()
+    assert rows["getRowsResponse"] == {"rowData": [], "rowCount": 0}
+    other = {**grid, "measure": "luong"}  # no such measure: no answer at all
+    got = client.post("/_dash-update-component", json=grid_rows_request(other, {}),
+                      headers=headers)  # fmt: skip
+    assert got.status_code == 204
