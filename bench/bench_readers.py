@@ -22,20 +22,10 @@ sys.path.insert(0, str(ROOT))
 
 import openpyxl  # noqa: E402
 import pandas as pd  # noqa: E402
-import python_calamine  # noqa: E402
+from bench_scale import bare_read  # noqa: E402  (the reference: calamine values only)
 
 from etl import service  # noqa: E402
 from etl.load import ingest_bytes  # noqa: E402
-
-
-def read_calamine(blobs: list[bytes]) -> int:
-    cells = 0
-    for blob in blobs:
-        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(blob))
-        for name in wb.sheet_names:
-            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            cells += sum(len(r) for r in rows)
-    return cells
 
 
 def read_openpyxl(blobs: list[bytes]) -> int:
@@ -83,8 +73,8 @@ def main() -> None:
     files = sorted(Path(args.dir).glob("*.xlsx"))
     named = [(f.name, f.read_bytes()) for f in files]
     blobs = [b for _, b in named]
-    cells = read_calamine(blobs)
-    t_cal = best_of(args.repeat, read_calamine, blobs)
+    cells = bare_read(blobs)
+    t_cal = best_of(args.repeat, bare_read, blobs)
     t_opx = best_of(args.repeat, read_openpyxl, blobs)
     t_pd = best_of(args.repeat, read_pandas, blobs)
     t_ing = best_of(args.repeat, ingest_all, named)

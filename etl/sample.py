@@ -1873,17 +1873,24 @@ def _early_returns(city: City, rng: random.Random) -> list[ReturnSpec]:
     return returns
 
 
-def _plan_return() -> ReturnSpec:
+def plan_columns(scope_width: float, *, count: bool) -> list[PCol]:
+    """Biểu 00's columns; `count` adds the column for a target given as a number of posts."""
     f = FORM_00
-    columns = (
+    return (
         _col(f, "stt", None, 6)
-        + _col(f, "scope", None, 20)
+        + _col(f, "scope", None, scope_width)
         + _col(f, "measure", None, 22)
         + _col(f, "base_year", None, 10)
         + _col(f, "pct", None, 12)
+        + (_col(f, "count", None, 12) if count else [])
         + _col(f, "doc_ref", None, 40)
         + _col(f, "note", None, 40)
     )
+
+
+def _plan_return() -> ReturnSpec:
+    f = FORM_00
+    columns = plan_columns(20, count=False)
     rows = [
         {
             "scope": CITY_SCOPE,

@@ -78,7 +78,6 @@ from .sample import (
     SheetSpec,
     Style01,
     Style02,
-    _col,
     _columns_01,
     _columns_02,
     _dmy,
@@ -88,6 +87,7 @@ from .sample import (
     agency_blocks,
     event_columns,
     grouped_blocks,
+    plan_columns,
     write_return,
 )
 from .sample import JOB_POSITION_CHOICES as _JOBS
@@ -1025,16 +1025,7 @@ def _events_sheet(model: ProvinceModel) -> SheetSpec:
 
 def _plan_sheet(model: ProvinceModel) -> SheetSpec:
     f = FORM_00
-    columns = (
-        _col(f, "stt", None, 6)
-        + _col(f, "scope", None, 30)
-        + _col(f, "measure", None, 22)
-        + _col(f, "base_year", None, 10)
-        + _col(f, "pct", None, 12)
-        + _col(f, "count", None, 12)
-        + _col(f, "doc_ref", None, 40)
-        + _col(f, "note", None, 40)
-    )
+    columns = plan_columns(30, count=True)
     doc = f"Kế hoạch số {100 + model.province.index}/KH-UBND ngày 07/6/2023"
     rows = [
         {"scope": model.province.scope, "measure": CIVIL_SERVANTS, "base_year": BASE_YEAR,
