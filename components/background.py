@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dash import CeleryManager, hooks, html
+from dash import CeleryManager, Input, Output, hooks, html
 from flask import Flask, Response, has_request_context, jsonify, request
 from sqlalchemy import Engine
 
@@ -234,6 +234,28 @@ def make_progress(prefix: str) -> html.Div:
         style={"alignItems": "center"},
         **{"data-testid": f"{prefix}-progress"},
     )
+
+
+def progress_options(prefix: str, *, busy: list[str]) -> dict[str, Any]:
+    """The `callback(...)` options of a background job shown by `make_progress(prefix)`:
+    progress bar and text, the block shown and "Hủy" enabled while it runs, the controls in
+    `busy` disabled meanwhile, "Hủy" cancelling it."""
+    return {
+        "background": True,
+        "interval": 500,  # ms between progress polls
+        "progress": [
+            Output(f"{prefix}-progress-bar", "value"),
+            Output(f"{prefix}-progress-bar", "max"),
+            Output(f"{prefix}-progress-text", "children"),
+        ],
+        "progress_default": [0, 1, ""],
+        "running": [
+            (Output(f"{prefix}-progress", "hidden"), False, True),
+            (Output(f"{prefix}-cancel", "disabled"), False, True),
+            *[(Output(control, "disabled"), True, False) for control in busy],
+        ],
+        "cancel": [Input(f"{prefix}-cancel", "n_clicks")],
+    }
 
 
 class ProgressRenderer:

@@ -22,10 +22,6 @@ REPORT_XLSX = "report-build-xlsx"
 REPORT_STATUS = "report-status"
 REPORT_DOWNLOAD = "report-download"
 REPORT_PROGRESS_PREFIX = "report"
-REPORT_PROGRESS = "report-progress"
-REPORT_PROGRESS_BAR = "report-progress-bar"
-REPORT_PROGRESS_TEXT = "report-progress-text"
-REPORT_CANCEL = "report-cancel"
 
 GRAPH_CONFIG = {
     "displaylogo": False,

@@ -16,10 +16,6 @@ from .grids import column, make_grid
 # progress block for the prefix "upload"
 UP_QUEUE = "upload-queue"
 UP_PROGRESS_PREFIX = "upload"
-UP_PROGRESS = "upload-progress"
-UP_PROGRESS_BAR = "upload-progress-bar"
-UP_PROGRESS_TEXT = "upload-progress-text"
-UP_CANCEL = "upload-cancel"
 
 STATUS_TEXT = {
     "checked": ("Hợp lệ — sẵn sàng lưu", "ok"),

@@ -19,12 +19,9 @@ from components.auth import may_read_all
 from components.charts import REPORT_CHARTS
 from components.export_routes import _filename
 from components.overview import (
-    REPORT_CANCEL,
     REPORT_DOWNLOAD,
     REPORT_PDF,
-    REPORT_PROGRESS,
-    REPORT_PROGRESS_BAR,
-    REPORT_PROGRESS_TEXT,
+    REPORT_PROGRESS_PREFIX,
     REPORT_STATUS,
     REPORT_XLSX,
     make_overview,
@@ -117,21 +114,7 @@ def build_file(
     Input(REPORT_PDF, "n_clicks"),
     Input(REPORT_XLSX, "n_clicks"),
     State(ids.URL, "search"),
-    background=True,
-    interval=500,  # ms between progress polls
-    progress=[
-        Output(REPORT_PROGRESS_BAR, "value"),
-        Output(REPORT_PROGRESS_BAR, "max"),
-        Output(REPORT_PROGRESS_TEXT, "children"),
-    ],
-    progress_default=[0, 1, ""],
-    running=[
-        (Output(REPORT_PROGRESS, "hidden"), False, True),
-        (Output(REPORT_CANCEL, "disabled"), False, True),
-        (Output(REPORT_PDF, "disabled"), True, False),
-        (Output(REPORT_XLSX, "disabled"), True, False),
-    ],
-    cancel=[Input(REPORT_CANCEL, "n_clicks")],
+    **background.progress_options(REPORT_PROGRESS_PREFIX, busy=[REPORT_PDF, REPORT_XLSX]),
     prevent_initial_call=True,
 )
 def build_in_background(

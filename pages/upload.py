@@ -22,11 +22,7 @@ from sqlalchemy import Engine
 
 from components import background, context, ids
 from components.upload_view import (
-    UP_CANCEL,
-    UP_PROGRESS,
-    UP_PROGRESS_BAR,
     UP_PROGRESS_PREFIX,
-    UP_PROGRESS_TEXT,
     UP_QUEUE,
     make_results,
     make_templates_links,
@@ -187,20 +183,7 @@ def on_files(contents: list[str] | None, names: list[str] | None) -> tuple[Any, 
     Output(ids.UP_RESULTS, "children"),
     Output(ids.UP_CONFIRMED, "children", allow_duplicate=True),
     Input(UP_QUEUE, "data"),
-    background=True,
-    interval=500,  # ms between progress polls
-    progress=[
-        Output(UP_PROGRESS_BAR, "value"),
-        Output(UP_PROGRESS_BAR, "max"),
-        Output(UP_PROGRESS_TEXT, "children"),
-    ],
-    progress_default=[0, 1, ""],
-    running=[
-        (Output(UP_PROGRESS, "hidden"), False, True),
-        (Output(UP_CANCEL, "disabled"), False, True),
-        (Output(ids.UP_UPLOAD, "disabled"), True, False),
-    ],
-    cancel=[Input(UP_CANCEL, "n_clicks")],
+    **background.progress_options(UP_PROGRESS_PREFIX, busy=[ids.UP_UPLOAD]),
     prevent_initial_call=True,
 )
 def check_in_background(
