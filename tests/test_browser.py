@@ -57,6 +57,7 @@ def test_overview_shows_the_seed_figures(dash_duo, sample_app):
     dash_duo.wait_for_text_to_equal("[data-testid=cong-chuc-pct-of-target]", "20,43%", WAIT_S)
     dash_duo.wait_for_text_to_equal("[data-testid=nguoi-lam-viec-pct-of-target]", "81,7%", WAIT_S)
     assert dash_duo.find_element("[data-testid=cong-chuc-pct]").text == "1,02%"
+    assert not dash_duo.find_element("[data-testid=report-progress]").is_displayed()  # no job
     assert _severe(dash_duo.get_logs()) == []
 
 
