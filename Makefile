@@ -35,7 +35,7 @@ demo: migrate ## load the sample returns into the database if it is empty
 	$(PY) -m etl demo --if-empty
 
 browser: install ## make a Chromium and fonts available for chart exports, where possible
-	@if $(PY) -c "from components.render import find_browser; raise SystemExit(0 if find_browser() else 1)"; then \
+	@if $(PY) -c "from reporting.render import find_browser; raise SystemExit(0 if find_browser() else 1)"; then \
 	  echo "Chromium: có sẵn."; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-core fonts-dejavu-core || true; \
@@ -51,9 +51,9 @@ serve: migrate ## run under gunicorn: WEB_CONCURRENCY workers (default 2) on HOS
 
 worker: migrate ## start a Celery worker for background jobs (needs REDIS_URL, same DATABASE_URL, DATA_DIR)
 	@[ -n "$$REDIS_URL" ] || { echo "Cần REDIS_URL (ví dụ export REDIS_URL=redis://127.0.0.1:6379/0) để chạy Celery worker."; exit 1; }
-	$(VENV)/bin/celery -A components.background:celery_app worker --loglevel=INFO
+	$(VENV)/bin/celery -A web.background:celery_app worker --loglevel=INFO
 
-sample: install ## regenerate the sample returns in data/sample from etl/sample.py
+sample: install ## regenerate the sample returns in data/sample from devdata/sample.py
 	$(PY) -m etl sample --out data/sample
 
 templates: install ## write the blank forms (Biểu 00-03) to data/templates

@@ -17,11 +17,13 @@ import dash
 from dash import ALL, Input, Output, State, ctx, no_update
 from flask import Flask
 
-from components import auth, background, context, export_routes, ids, upload_api
+from components import ids
 from components.shell import make_shell
-from etl import accounts, api, service
-from etl.query import View
-from etl.settings import Settings, load_settings
+from etl import service
+from etl.core.settings import Settings, load_settings
+from etl.measures.query import View
+from etl.storage import accounts
+from web import api, auth, background, context, export_routes, upload_api
 
 ROOT = Path(__file__).resolve().parent
 

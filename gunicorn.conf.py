@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 
-from etl.settings import load_settings
+from etl.core.settings import load_settings
 
 _settings = load_settings()
 
@@ -39,8 +39,9 @@ control_socket_disable = True
 
 def on_starting(server: object) -> None:
     """In the master, before any worker: migrate, the secret, the first admin, the job cache."""
-    from components import auth, background
-    from etl import accounts, service
+    from etl import service
+    from etl.storage import accounts
+    from web import auth, background
 
     settings = load_settings()
     engine = service.open_engine(settings.database_url, settings)

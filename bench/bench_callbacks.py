@@ -69,7 +69,7 @@ def main() -> None:
         os.environ["DATA_DIR"] = tmp
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
         from etl import service
-        from etl.settings import load_settings
+        from etl.core.settings import load_settings
 
         engine = service.open_engine()
         service.ingest_files(engine, sorted((ROOT / "data/sample").glob("*.xlsx")), load_settings())

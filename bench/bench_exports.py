@@ -22,10 +22,11 @@ sys.path.insert(0, str(ROOT))
 
 import plotly.io as pio  # noqa: E402
 
-from components import report  # noqa: E402
-from components.charts import build_chart  # noqa: E402
-from components.render import ChartRenderer, find_browser  # noqa: E402
-from etl import metrics, service  # noqa: E402
+from etl import service  # noqa: E402
+from etl.measures import metrics  # noqa: E402
+from reporting import report  # noqa: E402
+from reporting.charts import build_chart  # noqa: E402
+from reporting.render import ChartRenderer, find_browser  # noqa: E402
 
 
 def timed(fn, *args):

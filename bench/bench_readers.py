@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_readers.py [--repeat 3]
 
-- calamine: python-calamine values of every sheet (what etl/workbook.py uses)
+- calamine: python-calamine values of every sheet (what etl/reading/workbook.py uses)
 - openpyxl: openpyxl values (data_only, not read-only: it also gives merged ranges)
 - pandas+calamine: pandas.read_excel(engine="calamine") of every sheet
 - ingest: the full path (read, validate, match, store) into a fresh SQLite database
@@ -25,7 +25,7 @@ import pandas as pd  # noqa: E402
 from bench_scale import bare_read  # noqa: E402  (the reference: calamine values only)
 
 from etl import service  # noqa: E402
-from etl.load import ingest_bytes  # noqa: E402
+from etl.ingest.load import ingest_bytes  # noqa: E402
 
 
 def read_openpyxl(blobs: list[bytes]) -> int:

@@ -4,7 +4,7 @@
                                           [--postgres] [--skip-report] [--out bench/results.json]
 
 - city: the committed sample returns (data/sample, 40 files);
-- national: `etl.scale.write_scale` (34 provinces of about 1.500 agencies and units, 2021-2026,
+- national: `devdata.scale.write_scale` (34 provinces of about 1.500 agencies and units, 2021-2026,
   with reorganisations) written to a temporary directory.
 
 For each: the bare python-calamine read of the files and the full ingest (checks, matching,
@@ -12,7 +12,7 @@ load into a fresh SQLite database) of the same files; the summary at every scope
 cut-off dates, each combination computed once on a freshly loaded dataset; then, in a separate
 process that is the app (app.py on that database, signed in through the login form like
 tests.conftest.login), every dashboard callback through Flask's test client, the report PDF
-(components.report.report_pdf with a components.render.ChartRenderer) and the peak RSS of that
+(reporting.report.report_pdf with a reporting.render.ChartRenderer) and the peak RSS of that
 process. Writes bench/results.json ({"city": {...}, "national": {...}}) and prints a table
 with the goals. `--postgres` also ingests both sets into TEST_DATABASE_URL (a fresh schema).
 """
@@ -75,11 +75,11 @@ def ingest_all(
     url: str, named: list[tuple[str, bytes]], uploads: Path, *, bulk: bool = True
 ) -> tuple[float, Any]:
     """Ingest every file in order through the product's path; (seconds, engine). `bulk`:
-    as `python -m etl ingest` does (etl.load.ingest_many: the next files are read in child
+    as `python -m etl ingest` does (etl.ingest.load.ingest_many: the next files are read in child
     processes while one is stored); otherwise one `ingest_bytes` after the other, as uploads
     arrive one at a time."""
     from etl import service
-    from etl.load import ingest_bytes, ingest_many
+    from etl.ingest.load import ingest_bytes, ingest_many
 
     engine = service.open_engine(url)
     start = time.perf_counter()
@@ -146,12 +146,12 @@ def measure_ingest(url: str, named: list[tuple[str, bytes]], tmp: Path) -> tuple
 def ingest_stages(named: list[tuple[str, bytes]], sample_every: int) -> dict[str, float]:
     """Where a file's ingest time goes, on every `sample_every`-th file, in milliseconds per
     file: the bare calamine read (the reference), the workbook read in process (package and
-    sheet checks, calamine, formula positions: etl/workbook.py, etl/safety.py), the same in its
-    isolated child process, the form reader (etl/reader.py) in process, and both in the child
-    (`isolated_read_forms`: what ingest does, etl.reader.read_forms, results sent back)."""
-    from etl import safety, workbook
-    from etl.problems import ProblemLog
-    from etl.reader import read_forms, read_workbook_sheets
+    sheet checks, calamine, formula positions: etl/reading/workbook.py and safety.py), the same
+    in its isolated child process, the form reader (etl/reading/reader.py) in process, and both
+    in the child (`isolated_read_forms`: what ingest does, read_forms, results sent back)."""
+    from etl.core.problems import ProblemLog
+    from etl.reading import safety, workbook
+    from etl.reading.reader import read_forms, read_workbook_sheets
 
     picked = named[::sample_every]
     limits = safety.Limits.from_env()
@@ -183,7 +183,7 @@ def ingest_stages(named: list[tuple[str, bytes]], sample_every: int) -> dict[str
 def summary_views(ds: Any, dates: list[dt.date], n_units: int = 12) -> list[tuple[dt.date, Any]]:
     """Every kind of scope (the whole set, districts, every sector and kind, single units with
     and without predecessors, a district and sector together) at every cut-off date."""
-    from etl import metrics
+    from etl.measures import metrics
 
     units = ds.units
     districts = units.dropna(subset=["district"]).drop_duplicates("district_key")["district"]
@@ -203,7 +203,8 @@ def summary_views(ds: Any, dates: list[dt.date], n_units: int = 12) -> list[tupl
 
 
 def measure_summaries(engine: Any, dates: list[dt.date]) -> dict[str, Any]:
-    from etl import metrics, service
+    from etl import service
+    from etl.measures import metrics
 
     start = time.perf_counter()
     ds = service.load_dataset(engine)
@@ -245,8 +246,9 @@ def resubmitted(named: list[tuple[str, bytes]]) -> tuple[str, bytes]:
 def measure_refresh(engine: Any, named: list[tuple[str, bytes]], uploads: Path) -> dict:
     """The first Dataset fetch through `DatasetCache.get` after one more accepted upload on
     top of the stored set (the cache holding the Dataset of the set before it)."""
-    from etl import db, service
-    from etl.load import ingest_bytes
+    from etl import service
+    from etl.ingest.load import ingest_bytes
+    from etl.storage import db
 
     cache = service.DatasetCache()
     cache.get(engine)
@@ -387,9 +389,10 @@ def app_worker(args: dict[str, Any]) -> None:
     name = max(warm, key=warm.get)
     out["callback_p95_ms_max"] = {"callback": name, "ms": warm[name]}
     if not args["skip_report"]:
-        from components import report
-        from components.render import ChartRenderer, find_browser
-        from etl import metrics, service
+        from etl import service
+        from etl.measures import metrics
+        from reporting import report
+        from reporting.render import ChartRenderer, find_browser
 
         if find_browser():
             engine = app_module.server.extensions["tgbc_engine"]
@@ -437,7 +440,8 @@ def measure_app(
 
 def view_args(engine: Any, as_of: dt.date) -> dict[str, Any]:
     """A district, a sector, a plain unit and a unit with predecessors of the stored data."""
-    from etl import metrics, service
+    from etl import service
+    from etl.measures import metrics
 
     ds = service.load_dataset(engine)
     units = ds.units
@@ -460,7 +464,8 @@ def view_args(engine: Any, as_of: dt.date) -> dict[str, Any]:
 
 def matches(engine: Any, totals: dict[str, Any]) -> bool:
     """The product's figures at the cut-off equal those the generator intended."""
-    from etl import metrics, service
+    from etl import service
+    from etl.measures import metrics
 
     ds = service.load_dataset(engine)
     s = metrics.summary(ds, dt.date.fromisoformat(totals["as_of"]))
@@ -506,7 +511,8 @@ def run_scale(
 def measure_postgres(named: list[tuple[str, bytes]], tmp: Path) -> dict[str, Any]:
     from sqlalchemy import text
 
-    from etl import db, service
+    from etl import service
+    from etl.storage import db
 
     base = os.environ["TEST_DATABASE_URL"]
     schema = f"bench_{uuid.uuid4().hex[:10]}"
@@ -590,7 +596,7 @@ def main() -> None:
     if args.app_worker:
         app_worker(json.loads(args.app_worker))
         return
-    from etl import scale
+    from devdata import scale
 
     results: dict[str, Any] = {}
     city_dates = [dt.date(y, 12, 31) for y in (2021, 2022, 2023)] + [dt.date(2024, 6, 30)]

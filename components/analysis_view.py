@@ -7,11 +7,10 @@ from typing import Any
 
 from dash import html
 
-from etl import analysis, metrics
-from etl.formatting import fmt_date, fmt_number, fmt_pct
-
-from .charts import ChartContext, build_chart
-from .overview import chart_block, make_behind_table
+from components.overview import chart_block, make_behind_table
+from etl.core.formatting import fmt_date, fmt_number, fmt_pct
+from etl.measures import analysis, metrics
+from reporting.charts import ChartContext, build_chart
 
 
 def spread_sentence(stats: dict[str, Any]) -> str:

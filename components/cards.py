@@ -6,7 +6,7 @@ from typing import Any
 
 from dash import html
 
-from etl.formatting import fmt_number, fmt_pct
+from etl.core.formatting import fmt_number, fmt_pct
 
 
 def _line(label: str, value: str, test_id: str | None = None) -> html.Div:

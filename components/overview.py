@@ -8,14 +8,13 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
-from etl import analysis, metrics
-from etl.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
+from components.cards import make_measure_card
+from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
+from etl.measures import analysis, metrics
+from reporting.charts import ChartContext, build_chart
+from web.background import make_progress
 
-from .background import make_progress
-from .cards import make_measure_card
-from .charts import ChartContext, build_chart
-
-# the report built in the background (pages/overview.py), with components.background's
+# the report built in the background (pages/overview.py), with web.background's
 # progress block for the prefix "report"
 REPORT_PDF = "report-build-pdf"
 REPORT_XLSX = "report-build-xlsx"

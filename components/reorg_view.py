@@ -8,12 +8,11 @@ from typing import Any
 import pandas as pd
 from dash import html
 
-from etl import analysis, metrics
-from etl.formatting import fmt_date, fmt_number
-
-from .charts import ChartContext, build_chart
-from .grids import column, make_grid
-from .overview import chart_block, make_reorg_panel
+from components.grids import column, make_grid
+from components.overview import chart_block, make_reorg_panel
+from etl.core.formatting import fmt_date, fmt_number
+from etl.measures import analysis, metrics
+from reporting.charts import ChartContext, build_chart
 
 
 def events_frame(ds: metrics.Dataset, as_of: dt.date) -> pd.DataFrame:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
-from etl.metrics import KIND_LABELS
-from etl.query import KIND_CHOICES
-
-from . import context, ids
+from components import ids
+from etl.measures.metrics import KIND_LABELS
+from etl.measures.query import KIND_CHOICES
+from web import context
 
 NAV = (
     ("/", "Tổng quan", "read_all"),
@@ -32,7 +32,7 @@ def make_user_bar() -> html.Div:
     """Who is signed in, and a sign-out button (a POST with the CSRF token)."""
     from flask_wtf.csrf import generate_csrf
 
-    from etl.accounts import ROLE_LABELS
+    from etl.storage.accounts import ROLE_LABELS
 
     acc = context.account()
     if acc is None:

@@ -8,10 +8,9 @@ from typing import Any
 import pandas as pd
 from dash import html
 
-from etl import analysis, metrics
-from etl.formatting import fmt_date, fmt_number
-
-from .grids import column, make_grid
+from components.grids import column, make_grid
+from etl.core.formatting import fmt_date, fmt_number
+from etl.measures import analysis, metrics
 
 
 def reporting_years(ds: metrics.Dataset) -> list[int]:

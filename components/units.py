@@ -8,13 +8,12 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
-from etl import analysis, metrics
-from etl.formatting import fmt_date, fmt_number
-
-from . import ids
-from .figures import make_unit_history_figure
-from .grids import column, folded_text, make_grid, make_server_grid, serve_rows
-from .overview import graph
+from components import ids
+from components.grids import column, folded_text, make_grid, make_server_grid, serve_rows
+from components.overview import graph
+from etl.core.formatting import fmt_date, fmt_number
+from etl.measures import analysis, metrics
+from reporting.figures import make_unit_history_figure
 
 STATUS_LABELS = {
     "assigned": "Được giao",

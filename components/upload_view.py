@@ -6,13 +6,12 @@ from typing import Any
 
 from dash import dcc, html
 
-from etl.formatting import fmt_number
-from etl.forms import FORMS
+from components import ids
+from components.grids import column, make_grid
+from etl.core.formatting import fmt_number
+from etl.core.forms import FORMS
 
-from . import ids
-from .grids import column, make_grid
-
-# the background check (pages/upload.py): the staged files, and components.background's
+# the background check (pages/upload.py): the staged files, and web.background's
 # progress block for the prefix "upload"
 UP_QUEUE = "upload-queue"
 UP_PROGRESS_PREFIX = "upload"

@@ -1,5 +1,5 @@
 """`python -m etl`: see etl/cli.py."""
 
-from .cli import main
+from etl.cli import main
 
 raise SystemExit(main())

@@ -9,9 +9,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from . import db, service
-from .load import IngestResult
-from .settings import load_settings
+from etl import service
+from etl.core.settings import load_settings
+from etl.ingest.load import IngestResult
+from etl.storage import db
 
 
 def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
@@ -65,14 +66,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
     else:
-        from .formatting import summary_text
+        from etl.core.formatting import summary_text
 
         print(summary_text(result))
     return 0
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from .templates import template_filename, write_template
+    from etl.writers.templates import template_filename, write_template
 
     code = args.form.zfill(2)
     out = Path(args.out) if args.out else Path(template_filename(code))
@@ -82,7 +83,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from .sample import write_sample
+    from devdata.sample import write_sample
 
     for path in write_sample(Path(args.out)):
         print(path)
@@ -112,10 +113,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         allowed = ", ".join(EXPORT_FORMATS[args.what])
         print(f"«{args.what}» chỉ xuất được dạng: {allowed}.", file=sys.stderr)
         return 2
-    from components import report
-    from components.render import ChartRenderer
-
-    from .query import BadParameter, View
+    from etl.measures.query import BadParameter, View
+    from reporting import report
+    from reporting.render import ChartRenderer
 
     engine = service.open_engine(args.db)
     ds = service.load_dataset(engine)
@@ -151,7 +151,7 @@ def cmd_user(args: argparse.Namespace) -> int:
     import getpass
     import secrets
 
-    from . import accounts
+    from etl.storage import accounts
 
     engine = service.open_engine(args.db)
     try:

@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from . import accounts, db, metrics, query
-from .load import IngestResult, ingest_bytes, ingest_many
-from .settings import Settings, load_settings
+from etl.core.settings import Settings, load_settings
+from etl.ingest.load import IngestResult, ingest_bytes, ingest_many
+from etl.measures import metrics, query
+from etl.storage import accounts, db
 
 
 class ScopeNotFound(ValueError):

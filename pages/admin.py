@@ -9,9 +9,9 @@ import dash
 import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
-from components import context
 from components.grids import column, make_grid
-from etl import accounts
+from etl.storage import accounts
+from web import context
 
 dash.register_page(__name__, path="/quan-tri", name="Quản trị", title="Quản trị")
 

@@ -7,9 +7,10 @@ from typing import Any
 import dash
 from dash import Input, Output, callback, dcc, html
 
-from components import context, ids
+from components import ids
 from components.analysis_view import make_analysis
 from pages.units import MEASURE_CHOICES
+from web import context
 
 dash.register_page(__name__, path="/phan-tich", name="Phân tích", title="Phân tích")
 

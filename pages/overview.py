@@ -1,7 +1,7 @@
 """Tổng quan: is the city on track for 2026?
 
 The report PDF and the consolidated workbook of the view are also built here as background
-jobs (components/background.py), with progress per chart and a cancel button; the plain
+jobs (web/background.py), with progress per chart and a cancel button; the plain
 download links (/export/…) stay in the content.
 """
 
@@ -14,10 +14,7 @@ from typing import Any
 import dash
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
-from components import background, context, ids
-from components.auth import may_read_all
-from components.charts import REPORT_CHARTS
-from components.export_routes import _filename
+from components import ids
 from components.overview import (
     REPORT_DOWNLOAD,
     REPORT_PDF,
@@ -27,9 +24,14 @@ from components.overview import (
     make_overview,
     make_report_builder,
 )
-from components.report import chart_context, consolidated_xlsx, gather_report
-from etl import accounts, service
-from etl.query import BadParameter, View
+from etl import service
+from etl.measures.query import BadParameter, View
+from etl.storage import accounts
+from reporting.charts import REPORT_CHARTS
+from reporting.report import chart_context, consolidated_xlsx, gather_report
+from web import background, context
+from web.auth import may_read_all
+from web.export_routes import _filename
 
 dash.register_page(__name__, path="/", name="Tổng quan", title="Tổng quan — Tinh giản biên chế")
 
@@ -81,7 +83,7 @@ def build_file(
             summary, flt, as_of = service.view_summary(engine, ds, view)
         chart_ctx = chart_context(ds, summary, flt, as_of, view.include_pending)
         if kind == "pdf":
-            from components.report_pdf import build_report_pdf
+            from reporting.report_pdf import build_report_pdf
 
             renderer = background.job_renderer()
             total = len(REPORT_CHARTS)
@@ -123,7 +125,7 @@ def build_in_background(
     _xlsx: int | None,
     search: str | None,
 ) -> tuple[Any, Any]:
-    """The background job (components/background.py refused it to accounts that may not read
+    """The background job (web/background.py refused it to accounts that may not read
     every figure before it started)."""
     kind = "xlsx" if ctx.triggered_id == REPORT_XLSX else "pdf"
     return build_file(

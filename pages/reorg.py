@@ -7,8 +7,9 @@ from typing import Any
 import dash
 from dash import Input, Output, callback, dcc, html
 
-from components import context, ids
+from components import ids
 from components.reorg_view import lineage_options, make_lineage, make_reorg
+from web import context
 
 dash.register_page(__name__, path="/sap-xep", name="Sắp xếp tổ chức", title="Sắp xếp tổ chức")
 

@@ -7,8 +7,9 @@ from typing import Any
 import dash
 from dash import Input, Output, callback, dcc, html
 
-from components import context, ids
+from components import ids
 from components.tracker_view import make_tracker, reporting_years
+from web import context
 
 dash.register_page(
     __name__, path="/theo-doi", name="Theo dõi nộp báo cáo", title="Theo dõi nộp báo cáo"

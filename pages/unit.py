@@ -5,10 +5,10 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from components import context
 from components.units import make_unit_page
 from etl import service
-from etl.query import BadParameter, parse_view
+from etl.measures.query import BadParameter, parse_view
+from web import context
 
 dash.register_page(__name__, path_template="/don-vi/<unit_id>", name="Đơn vị", title="Đơn vị")
 

@@ -8,8 +8,9 @@ import dash
 from dash import MATCH, Input, Output, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from components import context, ids
+from components import ids
 from components.units import make_units_view, units_grid_page
+from web import context
 
 dash.register_page(__name__, path="/don-vi", name="Theo đơn vị", title="Theo đơn vị")
 

@@ -1,7 +1,7 @@
 """Nộp báo cáo: drop workbooks, see each one checked cell by cell, confirm to store.
 
 Dropping files stages them (decoded, content-addressed under DATA_DIR/staging) in the request;
-reading and checking them is a background job (components/background.py) with a progress bar
+reading and checking them is a background job (web/background.py) with a progress bar
 ("Đang kiểm tra tệp 2/5: …") and a cancel button, so a large workbook ties up no web worker.
 """
 
@@ -20,19 +20,16 @@ import dash
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update, set_props
 from sqlalchemy import Engine
 
-from components import background, context, ids
-from components.upload_view import (
-    UP_PROGRESS_PREFIX,
-    UP_QUEUE,
-    make_results,
-    make_templates_links,
-)
-from etl import accounts, service
-from etl.annotate import annotate
-from etl.formatting import fmt_number
-from etl.load import IngestResult
-from etl.normalize import clean_text
-from etl.settings import Settings
+from components import ids
+from components.upload_view import UP_PROGRESS_PREFIX, UP_QUEUE, make_results, make_templates_links
+from etl import service
+from etl.core.formatting import fmt_number
+from etl.core.normalize import clean_text
+from etl.core.settings import Settings
+from etl.ingest.load import IngestResult
+from etl.storage import accounts
+from etl.writers.annotate import annotate
+from web import background, context
 
 dash.register_page(__name__, path="/nop-bao-cao", name="Nộp báo cáo", title="Nộp báo cáo")
 
@@ -169,7 +166,7 @@ def on_upload(contents: list[str] | None, names: list[str] | None) -> tuple[Any,
 )
 def on_files(contents: list[str] | None, names: list[str] | None) -> tuple[Any, Any, Any]:
     """Keep the dropped files (fast: decode, hash, write) and clear the last results; putting
-    the list into the queue store starts the background check below. components/auth.py
+    the list into the queue store starts the background check below. web/auth.py
     refuses both callbacks to accounts that may not upload (their outputs name
     upload-results)."""
     if not contents:
@@ -190,7 +187,7 @@ def check_in_background(
     set_progress: Callable[[tuple[int, int, str]], None], queue: list[dict[str, str]] | None
 ) -> tuple[Any, Any, Any]:
     """The background job: outside the request, so it opens its own engine and loads the
-    account that started it (components/auth.py refused non-uploaders before it started)."""
+    account that started it (web/auth.py refused non-uploaders before it started)."""
     if not queue:
         return no_update, no_update, no_update
     job = background.current_job()
@@ -255,7 +252,7 @@ def on_annotate(clicks: list[int | None], items: list[dict[str, Any]] | None) ->
     if not items or not any(clicks):
         return no_update
     item = items[ctx.triggered_id["index"]]
-    from etl.problems import Problem
+    from etl.core.problems import Problem
 
     blob = _staged(item["sha256"]).read_bytes()
     marked = annotate(blob, [Problem(**p) for p in item["problems"]], item["file_name"])

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from etl import db, service
-from etl.load import IngestResult, ingest_bytes
+from etl import service
+from etl.ingest.load import IngestResult, ingest_bytes
+from etl.storage import db
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 ADMIN_PASSWORD = "mat-khau-quan-tri-thu"  # the test app's first admin
@@ -84,7 +85,7 @@ def sample_app(tmp_path_factory: pytest.TempPathFactory):
     Dash registers page callbacks once per process)."""
     import importlib
 
-    from etl.settings import ROOT, load_settings
+    from etl.core.settings import ROOT, load_settings
 
     data_dir = tmp_path_factory.mktemp("appdata")
     url = f"sqlite:///{data_dir / 'app.sqlite3'}"
@@ -107,7 +108,7 @@ def isolated_app(sample_app, tmp_path: Path):
     """The app on a private copy of the sample database, for tests that upload."""
     import sqlite3
 
-    from components import context
+    from web import context
 
     copy = tmp_path / "copy.sqlite3"
     source = sqlite3.connect(sample_app.server.config["SAMPLE_DB"])
@@ -147,8 +148,8 @@ def signed_in(sample_app):
     """A request context of the sample app with the admin signed in, to call callbacks."""
     from flask_login import login_user
 
-    from components.auth import User
-    from etl import accounts
+    from etl.storage import accounts
+    from web.auth import User
 
     with sample_app.server.test_request_context():
         engine = sample_app.server.extensions["tgbc_engine"]

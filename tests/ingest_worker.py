@@ -5,7 +5,7 @@ tests/test_concurrency.py (simultaneous uploads from several processes, and kill
 
 It opens the database with `etl.service.open_engine`, then for each FILE prints `ready`, waits
 for a line on stdin (the test's "go", so that every worker starts at the same moment) and
-ingests the file with `etl.load.ingest_bytes`. While ingesting it prints `write <seconds>`
+ingests the file with `etl.ingest.load.ingest_bytes`. While ingesting it prints `write <seconds>`
 when the submission row is inserted (the write phase of the transaction has begun) and
 `commit <seconds>` when the transaction is about to commit, then
 `result <json>` (status, submission id, counts, error codes, or the exception raised), so a
@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import event
 
 from etl import service
-from etl.load import ingest_bytes
+from etl.ingest.load import ingest_bytes
 
 
 def say(*words: object) -> None:

@@ -39,8 +39,8 @@ def as_admin(app):
     """A request context with the admin signed in (the app's current database)."""
     from flask_login import login_user
 
-    from components.auth import User
-    from etl import accounts
+    from etl.storage import accounts
+    from web.auth import User
 
     with app.server.test_request_context():
         engine = app.server.extensions["tgbc_engine"]
@@ -74,7 +74,7 @@ def test_overview_by_district(request_ctx):
 
 
 def test_filters_round_trip_through_the_url(app):
-    from etl.query import View, parse_view
+    from etl.measures.query import View, parse_view
 
     view = parse_view("?as_of=2024-06-30&district=C%E1%BB%9D+%C4%90%E1%BB%8F&pending=0")
     assert view.district == "Cờ Đỏ" and not view.include_pending
@@ -102,9 +102,9 @@ def test_units_view_serves_its_grid_a_page_at_a_time(request_ctx):
 def _page(measure: str, request: dict) -> dict:
     import datetime as dt
 
-    from components.context import dataset
     from components.units import units_grid_page
-    from etl import metrics
+    from etl.measures import metrics
+    from web.context import dataset
 
     return units_grid_page(
         dataset(), dt.date(2024, 6, 30), metrics.Filter(), True, measure, request
@@ -114,8 +114,8 @@ def _page(measure: str, request: dict) -> dict:
 def test_units_rows_are_sorted_and_paged_over_every_unit(request_ctx):
     import datetime as dt
 
-    from components.context import dataset
-    from etl import analysis, metrics
+    from etl.measures import analysis, metrics
+    from web.context import dataset
 
     table = analysis.unit_table(dataset(), dt.date(2024, 6, 30), metrics.Filter())
     table = table[table["measure"] == "nguoi_lam_viec"]
@@ -164,8 +164,8 @@ def test_units_rows_filter_without_diacritics_and_sort_the_vietnamese_way(reques
 def test_units_rows_number_filters(request_ctx, model, check):
     import datetime as dt
 
-    from components.context import dataset
-    from etl import analysis, metrics
+    from etl.measures import analysis, metrics
+    from web.context import dataset
 
     table = analysis.unit_table(dataset(), dt.date(2024, 6, 30), metrics.Filter())
     baselines = table.loc[table["measure"] == "nguoi_lam_viec", "baseline"].tolist()
@@ -307,8 +307,8 @@ def test_template_route(app):
 
 
 def test_path_figure_uses_vietnamese_separators(request_ctx):
-    from components.figures import make_path_figure
-    from etl import analysis, metrics
+    from etl.measures import analysis, metrics
+    from reporting.figures import make_path_figure
 
     ds = request_ctx.server.extensions["tgbc_cache"].get(
         request_ctx.server.extensions["tgbc_engine"]
@@ -330,9 +330,9 @@ def test_charts_are_built_once_per_dataset_and_view(request_ctx):
     import dataclasses
     import datetime as dt
 
-    from components.charts import ChartContext, build_chart
-    from components.context import dataset
-    from etl import metrics
+    from etl.measures import metrics
+    from reporting.charts import ChartContext, build_chart
+    from web.context import dataset
 
     ds = dataset()
 

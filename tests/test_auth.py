@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlalchemy import text
 
-from etl import accounts
+from etl.storage import accounts
 from tests.builders import dash_request, form01, grid_rows_request, workbook_bytes
 from tests.conftest import login
 
@@ -73,7 +73,7 @@ GET_ROUTES = {
 
 @pytest.mark.parametrize("route", list(GET_ROUTES))
 def test_get_routes_by_role(app, route, monkeypatch):
-    from components import render
+    from reporting import render
 
     monkeypatch.setattr(render, "find_browser", lambda: None)  # reports without charts: fast
     for role, expected in zip(ROLES, GET_ROUTES[route], strict=True):
@@ -206,7 +206,7 @@ def test_session_cookie_flags(app):
 
 
 def test_login_redirects_only_to_local_paths(app):
-    from components.auth import _safe_next
+    from web.auth import _safe_next
 
     assert _safe_next("/don-vi?as_of=2024-06-30") == "/don-vi?as_of=2024-06-30"
     for bad in ("https://evil.example/", "//evil.example", "javascript:alert(1)"):

@@ -4,7 +4,7 @@ what the in-request code returns.
 
 Every test runs with the DiskcacheManager (a subprocess per job); the same tests run with the
 CeleryManager against Redis when REDIS_URL is set and Redis answers (CI: .ci/run), with a Celery
-worker started here (`celery -A components.background:celery_app worker`, its own queue,
+worker started here (`celery -A web.background:celery_app worker`, its own queue,
 killed at the end).
 
 REDIS_URL is taken out of the environment when this module is collected, before the session's
@@ -71,9 +71,9 @@ MANAGERS = [
 @pytest.fixture(scope="module")
 def celery_manager(sample_app, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A CeleryManager and a Celery worker on a queue of their own (the Celery app of
-    components.background, pointed at that queue), for this module; the worker is killed at
+    web.background, pointed at that queue), for this module; the worker is killed at
     its end."""
-    from components import background, context
+    from web import background, context
 
     celery = background.celery_for(REDIS_URL)
     queue = f"tgbc-test-{uuid.uuid4().hex[:8]}"
@@ -89,7 +89,7 @@ def celery_manager(sample_app, tmp_path_factory: pytest.TempPathFactory) -> Iter
         "ADMIN_PASSWORD": PASSWORD,
         "PYTHONPATH": str(ROOT),
     }
-    command = [sys.executable, "-m", "celery", "-A", "components.background:celery_app"]
+    command = [sys.executable, "-m", "celery", "-A", "web.background:celery_app"]
     command += ["worker", "-Q", queue, "-n", node, "-c", "1", "-P", "prefork", "-l", "INFO"]
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
     proc = subprocess.Popen(
@@ -128,7 +128,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
 @pytest.fixture
 def app(isolated_app):
     """The sample app on a private copy of its database, with an uploader and a viewer."""
-    from etl import accounts
+    from etl.storage import accounts
 
     engine = isolated_app.server.extensions["tgbc_engine"]
     unit = accounts.resolve_units(engine, ["Sở Nội vụ"])
@@ -141,7 +141,7 @@ def app(isolated_app):
 def manager(request: pytest.FixtureRequest, app, tmp_path: Path) -> Iterator[str]:
     """The app's background callback manager for one test: a DiskcacheManager on a fresh
     cache, or a CeleryManager served by the module's worker."""
-    from components import background, context
+    from web import background, context
 
     settings = app.server.extensions[context.SETTINGS_KEY]
     if request.param == "celery":
@@ -304,9 +304,9 @@ def test_upload_check_in_background_returns_the_in_request_result(app, manager):
 
     from flask_login import login_user
 
-    from components.auth import User
-    from etl import accounts
+    from etl.storage import accounts
     from pages.upload import check_upload
+    from web.auth import User
 
     with app.server.test_request_context():
         engine = app.server.extensions["tgbc_engine"]
@@ -354,7 +354,7 @@ def test_cancel_stops_the_upload_check(app, manager):
             psutil.Process(int(job)).status() == psutil.STATUS_ZOMBIE
         )
     else:
-        from components import background
+        from web import background
 
         celery = background.celery_for(REDIS_URL)
         assert celery.AsyncResult(job).state == "REVOKED"
@@ -381,7 +381,7 @@ def test_polls_of_a_running_check_are_guarded_like_its_start(app, manager):
 
 
 def test_report_pdf_in_background_with_progress_per_chart(app, manager):
-    from components.charts import REPORT_CHARTS
+    from reporting.charts import REPORT_CHARTS
 
     browser = browser_for(app, "lanhdao", PASSWORD)
     browser.open("/?as_of=2024-06-30")
@@ -398,7 +398,7 @@ def test_report_pdf_in_background_with_progress_per_chart(app, manager):
     total = len(REPORT_CHARTS)
     allowed = rf"Đang đọc số liệu…|Đang vẽ biểu đồ \d+/{total}: .*|Đang dựng tệp PDF…"
     assert all(re.fullmatch(allowed, t) for t in texts), texts
-    from etl import accounts
+    from etl.storage import accounts
 
     logged = accounts.read_audit(app.server.extensions["tgbc_engine"], limit=1)[0]
     assert (logged["actor"], logged["action"]) == ("lanhdao", "export.report.pdf")

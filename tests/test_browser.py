@@ -98,7 +98,7 @@ def test_uploading_a_good_return_changes_the_figures(dash_duo, isolated_app, tmp
 def test_a_file_over_the_size_limit_gets_a_message(dash_duo, isolated_app, tmp_path):
     import dataclasses
 
-    from components import context
+    from web import context
 
     extensions = isolated_app.server.extensions
     saved = extensions[context.SETTINGS_KEY]

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from etl.cli import main
-from etl.forms import FORMS
+from etl.core.forms import FORMS
 from tests.builders import city_targets, form01, workbook_bytes
 
 ROOT = Path(__file__).resolve().parent.parent

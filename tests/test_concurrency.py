@@ -9,10 +9,10 @@ PostgreSQL: the `engine` fixture runs every test on each configured backend.
   database either exactly as before the attempt or with the whole file stored, never
   anything in between, and leaves no lock or open transaction behind.
 * A page reading the figures while an upload's transaction is open is answered at once from
-  the committed data (on SQLite, reads open DEFERRED transactions: etl.db.reading).
+  the committed data (on SQLite, reads open DEFERRED transactions: etl.storage.db.reading).
 
 Other processes run tests/ingest_worker.py, which opens the database with
-`etl.service.open_engine` and ingests with `etl.load.ingest_bytes`, as the app does.
+`etl.service.open_engine` and ingests with `etl.ingest.load.ingest_bytes`, as the app does.
 """
 
 from __future__ import annotations
@@ -37,8 +37,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from etl import db, load, service
-from etl.load import IngestResult, ingest_bytes
+from etl import service
+from etl.ingest import load
+from etl.ingest.load import IngestResult, ingest_bytes
+from etl.storage import db
 from tests.builders import form01, workbook_bytes
 from tests.conftest import table_counts
 

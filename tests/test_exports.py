@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from PIL import Image
 
-from components import render
+from reporting import render
 from tests.conftest import login
 
 AS_OF = "?as_of=2024-06-30"

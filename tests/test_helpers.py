@@ -7,9 +7,9 @@ import unicodedata
 
 import pytest
 
-from etl.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
-from etl.normalize import district_key, loose_key, name_key, text_key
-from etl.values import cell_ref, parse_count, parse_date, parse_percent
+from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
+from etl.core.normalize import district_key, loose_key, name_key, text_key
+from etl.core.values import cell_ref, parse_count, parse_date, parse_percent
 
 NFD = unicodedata.normalize("NFD", "Sở Y tế")
 

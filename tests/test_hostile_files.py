@@ -2,7 +2,7 @@
 
 Each is refused with a stable code and a Vietnamese message that says what is wrong, or (where
 stated) accepted safely; the test process survives every one, and a refusal stores nothing
-(`table_counts` unchanged). The readers run in a child process (etl/safety.py), so a file
+(`table_counts` unchanged). The readers run in a child process (etl/reading/safety.py), so a file
 that makes python-calamine abort, or that asks for gigabytes, costs one refused upload.
 """
 
@@ -32,11 +32,11 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from etl import safety
-from etl.load import ingest_bytes
-from etl.problems import ProblemLog
-from etl.safety import Limits
-from etl.workbook import read_grids
+from etl.core.problems import ProblemLog
+from etl.ingest.load import ingest_bytes
+from etl.reading import safety
+from etl.reading.safety import Limits
+from etl.reading.workbook import read_grids
 from tests.builders import form00, form03, workbook_bytes
 from tests.conftest import table_counts
 
@@ -1023,7 +1023,7 @@ def test_unsafe_text_rules():
 
 
 def test_refused_packages_are_never_reopened_in_process():
-    """etl/annotate.py must not load a bomb with openpyxl to mark its cells."""
+    """etl/writers/annotate.py must not load a bomb with openpyxl to mark its cells."""
     for case in REFUSED.values():
         if case.code in ("unsafe-text", "bad-date", "missing-year", "file-empty"):
             continue
@@ -1067,8 +1067,8 @@ def _live(pids: list[int]) -> list[int]:
 def test_a_hostile_file_is_never_reopened_to_mark_its_cells():
     """The upload page's 'download marked file' opens the workbook again with openpyxl, in
     the web process: never for a file refused as hostile."""
-    from etl.annotate import annotate
-    from etl.problems import Problem
+    from etl.core.problems import Problem
+    from etl.writers.annotate import annotate
 
     bomb = Problem("zip-bomb", "error", "…", "…", file="bom.xlsx")
     assert annotate(b"PK\x03\x04 not even read", [bomb], "bom.xlsx") is None

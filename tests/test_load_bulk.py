@@ -1,4 +1,4 @@
-"""Bulk ingest (`etl.load.ingest_many`) and reading the forms in the child (`read_forms`):
+"""Bulk ingest (`etl.ingest.load.ingest_many`) and reading the forms in the child (`read_forms`):
 the same stored rows, results and problems as one `ingest_bytes` after the other."""
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from etl import load, reader
-from etl.problems import Problem, ProblemLog
-from etl.reader import Cell, read_forms, read_workbook_sheets
-from etl.workbook import read_grids
+from etl.core.problems import Problem, ProblemLog
+from etl.ingest import load
+from etl.reading import reader
+from etl.reading.reader import Cell, read_forms, read_workbook_sheets
+from etl.reading.workbook import read_grids
 from tests.builders import form01, workbook_bytes
 from tests.conftest import make_test_engine, table_counts
 
@@ -140,8 +141,9 @@ def test_problem_as_dict_is_the_dataclass_fields():
 
 
 def test_audited_bulk_ingest_logs_each_file_as_ingest_as_does(engine: Engine, tmp_path: Path):
-    from etl import accounts, service
-    from etl.settings import load_settings
+    from etl import service
+    from etl.core.settings import load_settings
+    from etl.storage import accounts
 
     settings = dataclasses.replace(load_settings(), data_dir=tmp_path)
     paths = []

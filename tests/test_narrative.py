@@ -6,9 +6,10 @@ import datetime as dt
 
 import pytest
 
-from etl import analysis, metrics, service
-from etl.narrative import build_narrative, until_phrase
-from etl.settings import ROOT
+from etl import service
+from etl.core.settings import ROOT
+from etl.measures import analysis, metrics
+from etl.measures.narrative import build_narrative, until_phrase
 
 AS_OF = dt.date(2024, 6, 30)
 

@@ -603,7 +603,7 @@ def test_same_file_twice_changes_nothing(engine, ingest):
 
 def test_every_emitted_code_is_covered():
     """Each code logged in etl/*.py has a case here (a new code needs a new test)."""
-    source = "\n".join(p.read_text() for p in (Path(__file__).parents[1] / "etl").glob("*.py"))
+    source = "\n".join(p.read_text() for p in (Path(__file__).parents[1] / "etl").rglob("*.py"))
     emitted = set(re.findall(r'\.(?:error|warning)\(\s*"([a-z-]+)"', source))
     emitted |= {"not-integer", "negative-count", "not-a-number", "bad-date", "missing-date"}
     covered = {c.code for c in WARNINGS.values()} | {m[1].code for m in MATCHING.values()}

@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
-from etl import db, metrics, service
+from etl import service
+from etl.measures import metrics
+from etl.storage import db
 from tests.builders import city_targets
 from tests.test_metrics import SN, _events, _units
 

@@ -15,13 +15,14 @@ import pytest
 from docx import Document
 from PIL import Image
 
-from components import report_pdf
-from components.report_data import ChartImage, ReportData
-from components.report_docx import build_report_docx
-from components.report_pdf import FontsMissing, build_report_pdf, find_fonts
-from etl import analysis, metrics, service
-from etl.narrative import build_narrative
-from etl.settings import ROOT, load_settings
+from etl import service
+from etl.core.settings import ROOT, load_settings
+from etl.measures import analysis, metrics
+from etl.measures.narrative import build_narrative
+from reporting import report_pdf
+from reporting.report_data import ChartImage, ReportData
+from reporting.report_docx import build_report_docx
+from reporting.report_pdf import FontsMissing, build_report_pdf, find_fonts
 
 AS_OF = dt.date(2024, 6, 30)
 GENERATED_AT = dt.datetime(2024, 7, 1, 8, 15)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from devdata.sample import write_sample
 from etl import service
-from etl.sample import write_sample
-from etl.settings import ROOT
+from etl.core.settings import ROOT
 
 SAMPLE_DIR = ROOT / "data" / "sample"
 AS_OF = dt.date(2024, 6, 30)
@@ -86,7 +86,7 @@ def test_reorganisation(sample_summary):
 def test_agency_counts(sample_summary):
     engine = sample_summary[1]
     ds = service.load_dataset(engine)
-    from etl.metrics import exists_at
+    from etl.measures.metrics import exists_at
 
     agencies = ds.units[exists_at(ds.units, AS_OF) & (ds.units["kind"] != "don_vi_su_nghiep")]
     assert agencies["kind"].value_counts().to_dict() == {

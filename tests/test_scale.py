@@ -1,12 +1,13 @@
-"""The national-size generator (etl/scale.py) at a tiny size: its returns go through the real
+"""The national-size generator (devdata/scale.py) at a tiny size: its returns go through the real
 upload path with no error, and the product computes the totals the generator intended."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from etl import metrics, service
-from etl.scale import AS_OF, read_manifest, write_scale
+from devdata.scale import AS_OF, read_manifest, write_scale
+from etl import service
+from etl.measures import metrics
 
 
 def test_scale_returns_are_accepted_and_give_the_intended_totals(tmp_path, engine, ingest):

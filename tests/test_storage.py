@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from etl import load, service
+from etl import service
+from etl.ingest import load
 from tests.builders import form01, form02, workbook_bytes
 from tests.conftest import table_counts
 
@@ -114,12 +115,12 @@ def test_sqlite_runs_in_wal_mode(sqlite_engine):
 
 
 def test_declared_schema_matches_the_migrations(engine):
-    """etl/schema.py and the Alembic migrations describe the same tables, columns and indexes
-    (autogenerate would otherwise propose dropping what only a migration created)."""
+    """etl/storage/schema.py and the Alembic migrations describe the same tables, columns and
+    indexes (autogenerate would otherwise propose dropping what only a migration created)."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from etl import schema
+    from etl.storage import schema
 
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []

@@ -23,7 +23,8 @@ import pytest
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine, select
 
-from etl import schema, service
+from etl import service
+from etl.storage import schema
 from tests.builders import form00, form03, workbook_bytes
 
 AS_OF = dt.date(2024, 6, 30)

@@ -25,8 +25,9 @@ import pytest
 import requests
 from sqlalchemy import Engine
 
-from etl import accounts, service
-from etl.settings import load_settings
+from etl import service
+from etl.core.settings import load_settings
+from etl.storage import accounts
 from tests.builders import form01, workbook_bytes
 from tests.conftest import ADMIN_PASSWORD, TEST_DATABASE_URL, make_test_engine
 
@@ -150,7 +151,7 @@ def two_workers(url: str, data_dir: Path) -> Iterator[tuple[Worker, Worker]]:
 def _prepare(engine: Engine, data_dir: Path) -> str:
     """The sample city, the admin and the session secret, as `make serve`'s master leaves
     them (two separate masters must not race to create them); the engine's URL."""
-    from components import auth
+    from web import auth
 
     settings = load_settings({"DATA_DIR": str(data_dir)})
     service.ingest_files(engine, SAMPLE, settings)

@@ -15,14 +15,15 @@ from typing import Any
 import openpyxl
 import pytest
 
-from etl import metrics, service
-from etl.analysis import unit_table
-from etl.forms import FORM_01, FORM_02, SIGNATURE_WORDS, Form
-from etl.problems import ProblemLog
-from etl.reader import read_workbook_sheets
-from etl.settings import ROOT, load_settings
-from etl.workbook import read_grids
-from etl.xlsx_export import DATA_SHEETS, safe_text, write_consolidated, write_data
+from etl import service
+from etl.core.forms import FORM_01, FORM_02, SIGNATURE_WORDS, Form
+from etl.core.problems import ProblemLog
+from etl.core.settings import ROOT, load_settings
+from etl.measures import metrics
+from etl.measures.analysis import unit_table
+from etl.reading.reader import read_workbook_sheets
+from etl.reading.workbook import read_grids
+from etl.writers.xlsx_export import DATA_SHEETS, safe_text, write_consolidated, write_data
 from tests.builders import form01, workbook_bytes
 
 AS_OF = dt.date(2024, 6, 30)

@@ -1,0 +1,561 @@
+"""Tables behind the dashboard: per-unit progress, yearly paths and projection, the spread of
+cuts across units, shortages against sector norms, reorganisation over time, lineage and the
+submission tracker. Pure functions over a `metrics.Dataset`, like the measures themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from etl.measures.metrics import (
+    BASELINE_YEAR,
+    KIND_LABELS,
+    SU_NGHIEP,
+    Dataset,
+    Filter,
+    _exists,
+    _facts_by_status,
+    _facts_of,
+    _held,
+    _lru,
+    _memo,
+    _scope,
+    _take,
+    home_units,
+    missing_data,
+    quota_by_year,
+    target_for,
+)
+
+TARGET_YEAR = 2026
+MEASURE_LABELS = {"cong_chuc": "Biên chế công chức", "nguoi_lam_viec": "Người làm việc"}
+
+
+def measure_of_kind(kind: str) -> str:
+    return "nguoi_lam_viec" if kind == SU_NGHIEP else "cong_chuc"
+
+
+def unit_table(
+    ds: Dataset,
+    as_of: dt.date,
+    flt: Filter | None = None,
+    *,
+    include_pending: bool = True,
+    copy: bool = True,
+) -> pd.DataFrame:
+    """One row per unit existing at the cut-off: baseline (with predecessors), current,
+    reduced, %, pending, own target share, missing years and job-position status.
+
+    Built once per dataset (so per data version) and view; each caller gets its own copy,
+    or with `copy=False` the shared table, which the caller must only read."""
+    flt = flt or Filter()
+    table = _lru(
+        ds,
+        "unit_table",
+        (as_of, flt, include_pending),
+        lambda: _unit_table(ds, as_of, flt, include_pending),
+    )
+    return table.copy() if copy else table
+
+
+def unit_rows(
+    ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool, measure: str
+) -> pd.DataFrame:
+    """The rows of `unit_table` for one measure, kept per dataset and view like the table;
+    shared, so callers must not change it (the units grid reads a page of it per request)."""
+
+    def build() -> pd.DataFrame:
+        table = unit_table(ds, as_of, flt, include_pending=include_pending, copy=False)
+        return table[table["measure"] == measure].reset_index(drop=True)
+
+    return _lru(ds, "unit_rows", (as_of, flt, include_pending, measure), build)
+
+
+def _fact_lookup(ds: Dataset, status: str, year: int) -> dict[int, Any] | None:
+    """unit_id → value of the current facts of a status for one year, as `Series.get` on a
+    (unit_id, year) index answers; None when a unit has two (then that index is used)."""
+
+    def build() -> dict[int, Any] | None:
+        facts = _facts_by_status(ds, status)
+        facts = facts[facts["year"] == year]
+        if facts["unit_id"].duplicated().any():
+            return None
+        return dict(zip(facts["unit_id"].tolist(), facts["value"].to_numpy(), strict=True))
+
+    return _memo(ds, ("fact_lookup", status, year), build)
+
+
+def _by_unit_and_year(
+    ds: Dataset, status: str, years: set[Any]
+) -> dict[Any, dict[int, Any]] | pd.Series:
+    """Lookups of `_fact_lookup` for `years`, or the (unit_id, year) series if one is None."""
+    lookups = {y: _fact_lookup(ds, status, y) for y in years}
+    if any(v is None for v in lookups.values()):
+        return _facts_by_status(ds, status).set_index(["unit_id", "year"])["value"]
+    return lookups
+
+
+def _baseline_by_home(ds: Dataset, homes: pd.DataFrame) -> pd.Series:
+    """2021 quota of every unit's home (predecessors included), for one homes frame."""
+
+    def build() -> pd.Series:
+        assigned = _facts_by_status(ds, "assigned")
+        base = assigned[assigned["year"] == BASELINE_YEAR].merge(homes, on="unit_id")
+        return (base["value"] * base["weight"]).groupby(base["home_id"]).sum()
+
+    return _held(ds, "baseline_by_home", homes, (), build)
+
+
+def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool) -> pd.DataFrame:
+    units = ds.units[_exists(ds, as_of) & _scope(ds, flt)].copy()
+    columns = [
+        "unit_id", "code", "name", "kind", "kind_label", "district", "sector", "parent",
+        "measure", "baseline", "latest_year", "current", "done", "pending", "reduced",
+        "reduced_pct", "target", "pct_of_target", "gap", "missing_years", "job_position",
+    ]  # fmt: skip
+    if units.empty:
+        return pd.DataFrame(columns=columns)
+    homes = home_units(ds, as_of)
+    base = _baseline_by_home(ds, homes)
+    units["measure"] = units["kind"].map(measure_of_kind)
+    latest_years = {}
+    in_table = np.zeros(len(ds.units), dtype=bool)
+    for measure in ("cong_chuc", "nguoi_lam_viec"):
+        facts = _facts_of(ds, measure, "assigned")
+        in_table[:] = False
+        in_table[ds.units.index.get_indexer(units.loc[units["measure"] == measure, "id"])] = True
+        years = facts["year"].to_numpy()
+        positions = _memo(
+            ds,
+            ("fact_positions", measure),
+            lambda f=facts: ds.units.index.get_indexer(f["unit_id"]),
+        )
+        rows = _take(in_table, positions) & (years <= as_of.year)
+        latest_years[measure] = int(years[rows].max()) if rows.any() else None
+    units["latest_year"] = units["measure"].map(latest_years)
+    wanted = {y for y in latest_years.values() if y}
+    current = _by_unit_and_year(ds, "assigned", wanted)
+    pending_facts = _by_unit_and_year(ds, "pending", wanted)
+    no_year: dict[int, Any] = {}
+    if isinstance(current, dict):
+        units["current"] = [
+            current.get(year, no_year).get(uid) if year else None
+            for uid, year in zip(units["id"], units["latest_year"], strict=True)
+        ]
+    else:
+        units["current"] = [
+            current.get((uid, year)) if year else None
+            for uid, year in zip(units["id"], units["latest_year"], strict=True)
+        ]
+    if isinstance(pending_facts, dict):
+        units["pending"] = [
+            pending_facts.get(year, no_year).get(uid, 0) if year and m == "nguoi_lam_viec" else 0
+            for uid, year, m in zip(
+                units["id"], units["latest_year"], units["measure"], strict=True
+            )
+        ]
+    else:
+        units["pending"] = [
+            pending_facts.get((uid, year), 0) if year and m == "nguoi_lam_viec" else 0
+            for uid, year, m in zip(
+                units["id"], units["latest_year"], units["measure"], strict=True
+            )
+        ]
+    units["baseline"] = units["id"].map(base).astype(float)
+    units["done"] = units["baseline"] - units["current"].astype(float)
+    units["reduced"] = units["done"] + (units["pending"] if include_pending else 0)
+    units["reduced_pct"] = units["reduced"] / units["baseline"].where(units["baseline"] > 0) * 100
+    pct_by_measure = {m: _city_pct(ds, m) for m in ("cong_chuc", "nguoi_lam_viec")}
+    own = _own_targets(ds)
+    units["target"] = _unit_targets(units, own, pct_by_measure)
+    units["pct_of_target"] = units["reduced"] / units["target"].where(units["target"] > 0) * 100
+    units["gap"] = units["target"] - units["reduced"]
+    missing = {
+        m["unit_id"]: ", ".join(str(y) for y in m["years"]) for m in missing_data(ds, flt, as_of)
+    }
+    units["missing_years"] = [missing.get(uid, "") for uid in units["id"]]
+    jp = _memo(
+        ds,
+        ("job_position_by_unit",),
+        lambda: (
+            dict(zip(ds.job_positions["unit_id"].tolist(), ds.job_positions["status"], strict=True))
+            if len(ds.job_positions)
+            else {}
+        ),
+    )
+    units["job_position"] = [jp.get(uid) for uid in units["id"]] if jp else None
+    units["kind_label"] = units["kind"].map(KIND_LABELS)
+    units["unit_id"] = units["id"]
+    return units[columns].reset_index(drop=True)
+
+
+def _city_pct(ds: Dataset, measure: str) -> float | None:
+    t = ds.targets
+    if t.empty:
+        return None
+    rows = t[(t["measure"] == measure) & t["scope_unit_id"].isna() & t["pct"].notna()]
+    return float(rows.iloc[-1]["pct"]) if len(rows) else None
+
+
+def _own_targets(ds: Dataset) -> dict[tuple[int, str], tuple[Any, Any]]:
+    """(unit, measure) → (count, pct) of the plan rows that name one unit."""
+    t = ds.targets
+    if t.empty:
+        return {}
+    rows = t[t["scope_unit_id"].notna()]
+    return {
+        (int(u), m): (c, p)
+        for u, m, c, p in zip(
+            rows["scope_unit_id"], rows["measure"], rows["count"], rows["pct"], strict=True
+        )
+    }
+
+
+def _unit_targets(
+    units: pd.DataFrame,
+    own: dict[tuple[int, str], tuple[Any, Any]],
+    pct_by_measure: dict[str, float | None],
+) -> list[float | None]:
+    """`_unit_target` of every unit: the city's percentage times the baseline, computed for
+    all units at once, but for the units with their own plan row."""
+    baseline = units["baseline"].to_numpy(dtype=float)
+    measures = units["measure"].to_numpy(dtype=object)
+    out = np.full(len(units), np.nan)
+    none = np.zeros(len(units), dtype=bool)
+    for measure, city_pct in pct_by_measure.items():
+        rows = measures == measure
+        if city_pct is None:
+            none |= rows
+        else:
+            out[rows] = city_pct / 100 * baseline[rows]
+    values: list[float | None] = [
+        None if n or np.isnan(v) else float(v) for v, n in zip(out.tolist(), none, strict=True)
+    ]
+    if own:
+        for i, (uid, m, b) in enumerate(
+            zip(units["id"], units["measure"], units["baseline"], strict=True)
+        ):
+            if (uid, m) in own or m not in pct_by_measure:
+                values[i] = _unit_target(own.get((uid, m)), b, pct_by_measure.get(m))
+    return values
+
+
+def _unit_target(
+    own: tuple[Any, Any] | None, baseline: float, city_pct: float | None
+) -> float | None:
+    """A unit's own plan row, else the city's percentage applied to its baseline."""
+    if own is not None:
+        count, pct = own
+        if pd.notna(count):
+            return float(count)
+        if pd.notna(pct):
+            return float(pct) / 100 * baseline
+    if city_pct is None or pd.isna(baseline):
+        return None
+    return city_pct / 100 * baseline
+
+
+def subtotals(table: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Sums of a unit table grouped by `district`, `sector` or `kind_label`, per measure."""
+    if table.empty:
+        return pd.DataFrame(columns=[by, "measure", "units", "baseline", "current", "reduced"])
+    blank = "Cấp thành phố" if by == "district" else "(không ghi)"
+    grouped = (
+        table.fillna({by: blank})
+        .groupby([by, "measure"], dropna=False)
+        .agg(
+            units=("unit_id", "count"),
+            baseline=("baseline", "sum"),
+            current=("current", "sum"),
+            pending=("pending", "sum"),
+            reduced=("reduced", "sum"),
+            target=("target", "sum"),
+        )
+        .reset_index()
+    )
+    grouped["reduced_pct"] = (
+        grouped["reduced"] / grouped["baseline"].where(grouped["baseline"] > 0) * 100
+    )
+    grouped["pct_of_target"] = (
+        grouped["reduced"] / grouped["target"].where(grouped["target"] > 0) * 100
+    )
+    return grouped
+
+
+@dataclass(frozen=True)
+class Path:
+    """A measure year by year, the straight path to the 2026 target and the projection."""
+
+    years: list[int]
+    actual: list[float]
+    planned: dict[int, float]
+    projected_2026: float | None
+    target_2026: float | None
+    on_track: bool | None
+    sentence_vi: str
+
+
+def yearly_path(
+    ds: Dataset,
+    flt: Filter,
+    measure: str,
+    as_of: dt.date,
+    summary_figures: dict[str, Any],
+) -> Path:
+    """Quota per year against the straight line from 2021 to the 2026 target, with the 2026
+    figure projected at the pace so far (reduction per year since 2021)."""
+    homes = home_units(ds, as_of)
+    by_year = quota_by_year(ds, homes, flt, measure, as_of)
+    baseline = summary_figures["baseline"]
+    target = summary_figures["target"]
+    reduced = summary_figures["reduced"]
+    latest = summary_figures["latest_year"]
+    planned = {}
+    if target is not None and baseline:
+        for year in range(BASELINE_YEAR, TARGET_YEAR + 1):
+            share = (year - BASELINE_YEAR) / (TARGET_YEAR - BASELINE_YEAR)
+            planned[year] = baseline - target * share
+    projected = on_track = None
+    label = MEASURE_LABELS[measure].lower()
+    from etl.core.formatting import fmt_number, fmt_pct
+
+    if latest and latest > BASELINE_YEAR and baseline:
+        pace = reduced / (latest - BASELINE_YEAR)
+        projected_reduced = pace * (TARGET_YEAR - BASELINE_YEAR)
+        projected = baseline - projected_reduced
+        if target:
+            on_track = projected_reduced >= target - 1e-9
+            verdict = "đạt kế hoạch" if on_track else "chưa đạt kế hoạch"
+            sentence = (
+                f"Với tốc độ hiện nay ({fmt_number(pace, 1)} mỗi năm), đến năm {TARGET_YEAR} "
+                f"dự kiến giảm {fmt_number(projected_reduced, 0)} {label}, bằng "
+                f"{fmt_pct(projected_reduced / target * 100, 1)} chỉ tiêu: {verdict}."
+            )
+        else:
+            sentence = f"Chưa có chỉ tiêu giảm {label} để so sánh."
+    else:
+        sentence = f"Chưa đủ số liệu các năm để dự báo {label}."
+    return Path(
+        years=sorted(by_year),
+        actual=[by_year[y] for y in sorted(by_year)],
+        planned=planned,
+        projected_2026=projected,
+        target_2026=(baseline - target) if target is not None and baseline else None,
+        on_track=on_track,
+        sentence_vi=sentence,
+    )
+
+
+def spread(table: pd.DataFrame, measure: str) -> dict[str, Any]:
+    """How equal the cuts are across units (the report's worry about 'cào bằng')."""
+    rows = table[(table["measure"] == measure) & (table["baseline"] > 0)].dropna(
+        subset=["reduced_pct"]
+    )
+    if rows.empty:
+        return {"units": 0}
+    pct = rows["reduced_pct"]
+    median = float(pct.median())
+    near_median = float(((pct - median).abs() <= 1.0).mean() * 100)
+    return {
+        "units": len(rows),
+        "median_pct": median,
+        "mean_pct": float(pct.mean()),
+        "std_pct": float(pct.std(ddof=0)),
+        "zero_share_pct": float((rows["reduced"] <= 0).mean() * 100),
+        "near_median_share_pct": near_median,
+        "values": pct.to_numpy(),
+    }
+
+
+def furthest_behind(table: pd.DataFrame, measure: str, n: int = 5) -> pd.DataFrame:
+    """The units with the largest gap between their target share and what they reduced."""
+    rows = table[(table["measure"] == measure) & table["gap"].notna()]
+    if len(rows) > 4 * n > 0:  # sort only the rows that can be among the first n
+        rows = rows[rows["gap"] >= rows["gap"].nlargest(n).iloc[-1]]
+    return rows.sort_values(["gap", "name"], ascending=[False, True]).head(n)
+
+
+def shortages(ds: Dataset, as_of: dt.date, flt: Filter | None = None) -> pd.DataFrame:
+    """Public service units whose approved staff fall below the sector norm, by sector."""
+    flt = flt or Filter()
+    return _lru(ds, "shortages", (as_of, flt), lambda: _shortages(ds, as_of, flt)).copy()
+
+
+def _shortages(ds: Dataset, as_of: dt.date, flt: Filter) -> pd.DataFrame:
+    table = unit_rows(ds, as_of, flt, True, "nguoi_lam_viec")
+    norms = _facts_by_status(ds, "norm")
+    if norms.empty or table.empty:
+        return pd.DataFrame(columns=["sector", "units", "current", "norm", "shortage"])
+    norms = norms.sort_values("year").drop_duplicates("unit_id", keep="last")
+    merged = table[["unit_id", "sector", "current"]].merge(
+        norms[["unit_id", "value"]].rename(columns={"value": "norm"})
+    )
+    merged["shortage"] = (merged["norm"] - merged["current"]).clip(lower=0)
+    merged["short"] = merged["shortage"] > 0
+    by_sector = (
+        merged.fillna({"sector": "Khác"})
+        .groupby("sector")
+        .agg(
+            units=("unit_id", "count"),
+            current=("current", "sum"),
+            norm=("norm", "sum"),
+            shortage=("shortage", "sum"),
+            units_short=("short", "sum"),
+        )
+        .reset_index()
+        .sort_values("shortage", ascending=False)
+    )
+    by_sector["units_short"] = by_sector["units_short"].astype(int)
+    return by_sector
+
+
+def reorg_timeline(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
+    """Events per year, type and kind of unit, with units reduced and established."""
+    columns = ["year", "event_type", "unit_kind", "events", "reduced", "established"]
+    if ds.events.empty:
+        return pd.DataFrame(columns=columns)
+    events = ds.events[ds.events["effective_date"] <= as_of]
+    rows = []
+    for ev in events.itertuples():
+        before, after = ds.event_sets.get(ev.id, (frozenset(), frozenset()))
+        created, ceased = len(after - before), len(before - after)
+        established = created if ev.event_type == "Thành lập mới" else 0
+        reduced = 0 if ev.event_type == "Thành lập mới" else ceased - created
+        rows.append((ev.effective_date.year, ev.event_type, ev.unit_kind, 1, reduced, established))
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.groupby(columns[:3], as_index=False)[columns[3:]].sum()
+
+
+def lineage(ds: Dataset, unit_id: int) -> list[dict[str, Any]]:
+    """Every event that touched a unit or its predecessors, oldest first."""
+    if not ds.event_sets:
+        return []
+    seen, frontier = {unit_id}, [unit_id]
+    event_ids: set[int] = set()
+    while frontier:
+        current = frontier.pop()
+        touching = {e for e, (b, a) in ds.event_sets.items() if current in b or current in a}
+        for event_id in touching - event_ids:
+            event_ids.add(event_id)
+            before, after = ds.event_sets[event_id]
+            if current in after:
+                for pred in before - seen:
+                    seen.add(pred)
+                    frontier.append(pred)
+    names = ds.units["name"]
+    out = []
+    for ev in ds.events[ds.events["id"].isin(event_ids)].sort_values("effective_date").itertuples():
+        before, after = ds.event_sets[ev.id]
+        out.append(
+            {
+                "event_id": int(ev.id),
+                "date": ev.effective_date,
+                "event_type": ev.event_type,
+                "doc_ref": ev.doc_ref,
+                "before": sorted(names[u] for u in before),
+                "after": sorted(names[u] for u in after),
+                "sheet": ev.sheet,
+                "cell": ev.cell,
+                "submission_id": int(ev.submission_id),
+            }
+        )
+    return out
+
+
+def unit_history(ds: Dataset, unit_id: int) -> pd.DataFrame:
+    """Every stored figure of a unit, superseded ones included, with where it came from."""
+    facts = ds.fact_history[ds.fact_history["unit_id"] == unit_id]
+    if facts.empty:
+        return pd.DataFrame(
+            columns=["year", "measure", "status", "value", "file_name", "sheet", "cell"]
+        )
+    current_ids = _memo(ds, ("current_fact_ids",), lambda: pd.Index(ds.facts["id"]))
+    subs = ds.submissions.set_index("id") if len(ds.submissions) else pd.DataFrame()
+    out = facts.sort_values(["status", "year", "submission_id"]).copy()
+    out["current"] = current_ids.get_indexer(out["id"]) >= 0
+    out["file_name"] = out["submission_id"].map(subs["file_name"]) if len(subs) else None
+    out["uploaded_at"] = out["submission_id"].map(subs["uploaded_at"]) if len(subs) else None
+    return out[
+        [
+            "year",
+            "measure",
+            "status",
+            "value",
+            "current",
+            "submission_id",
+            "file_name",
+            "uploaded_at",
+            "sheet",
+            "cell",
+        ]
+    ]
+
+
+def tracker(
+    ds: Dataset,
+    year: int,
+    as_of: dt.date,
+    *,
+    uploader: str | None = None,
+    unit_ids: frozenset[int] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """For a reporting year: the submissions (with superseded ones) and the units missing;
+    limited to one uploader's submissions and units when given."""
+    subs = ds.submissions.copy()
+    if uploader is not None and len(subs):
+        subs = subs[subs["uploader"] == uploader]
+    if len(subs):
+        subs["as_of"] = pd.to_datetime(subs["as_of"]).dt.date
+        in_year = subs["as_of"].map(lambda d: d is not None and not pd.isna(d) and d.year == year)
+        subs = subs[in_year]
+        live = _memo(ds, ("live_submissions",), lambda: set(ds.facts["submission_id"].unique()))
+        has_facts = _memo(
+            ds, ("fact_submissions",), lambda: set(ds.fact_history["submission_id"].unique())
+        )
+        subs["superseded"] = subs["id"].map(lambda s: s in has_facts and s not in live)
+        subs = subs.sort_values("uploaded_at", ascending=False)
+    units = ds.units[_exists(ds, as_of)]
+    if unit_ids is not None:
+        units = units[units["id"].isin(unit_ids)]
+    assigned = _facts_by_status(ds, "assigned")
+    reported = assigned[assigned["year"] == year]
+    missing = units[~units["id"].isin(reported["unit_id"])].copy()
+    missing["kind_label"] = missing["kind"].map(KIND_LABELS)
+    return {
+        "submissions": subs,
+        "missing": missing[["id", "code", "name", "kind_label", "district", "parent"]],
+    }
+
+
+def agency_counts(ds: Dataset, as_of: dt.date, flt: Filter | None = None) -> dict[str, int]:
+    """Existing units by kind at the cut-off."""
+    units = ds.units[_exists(ds, as_of) & _scope(ds, flt or Filter())]
+    return {str(k): int(v) for k, v in units["kind"].value_counts().items()}
+
+
+def established_by_sector(ds: Dataset, as_of: dt.date) -> dict[str, int]:
+    """Public service units established (`Thành lập mới`) up to the cut-off, by sector."""
+    out: dict[str, int] = {}
+    if ds.events.empty:
+        return out
+    events = ds.events[
+        (ds.events["effective_date"] <= as_of)
+        & (ds.events["event_type"] == "Thành lập mới")
+        & (ds.events["unit_kind"] == SU_NGHIEP)
+    ]
+    for ev in events.itertuples():
+        before, after = ds.event_sets.get(ev.id, (frozenset(), frozenset()))
+        for unit_id in after - before:
+            sector = ev.sector if isinstance(ev.sector, str) else ds.units.loc[unit_id, "sector"]
+            key = sector if isinstance(sector, str) else "Khác"
+            out[key] = out.get(key, 0) + 1
+    return out
+
+
+def target_for_scope(ds: Dataset, flt: Filter, measure: str, baseline: float) -> float | None:
+    """The target count for a scope (re-exported for the pages)."""
+    return target_for(ds, flt, measure, baseline)[0]

@@ -1,0 +1,229 @@
+"""The database schema (SQLAlchemy Core). Alembic migrations under etl/storage/migrations follow it.
+
+Facts are append-only: a later submission adds rows and the current value of a key is the
+one from the latest accepted submission, so the history stays readable.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+submission = Table(
+    "submission",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file_name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("stored_path", String(255), nullable=False),
+    Column("uploader", String(120), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("reporting_unit", String(255)),
+    Column("period", String(120)),
+    Column("as_of", Date),
+    Column("forms", String(40)),
+    Column("problems", JSON, nullable=False),
+)
+
+unit = Table(
+    "unit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), unique=True),
+    Column("name", String(255), nullable=False),
+    Column("name_key", String(255), nullable=False),
+    Column("loose_key", String(255), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("district", String(120)),
+    Column("district_key", String(120), nullable=False, default=""),
+    Column("parent", String(255)),
+    Column("sector", String(120)),
+    Column("autonomy", String(20)),
+    Column("valid_from", Date),
+    Column("valid_to", Date),
+    Column("created_by", Integer, ForeignKey("submission.id"), nullable=False),
+    UniqueConstraint("name_key", "district_key", name="uq_unit_name_district"),
+)
+Index("ix_unit_loose_key", unit.c.loose_key)
+
+fact = Table(
+    "fact",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submission.id"), nullable=False),
+    Column("unit_id", Integer, ForeignKey("unit.id"), nullable=False),
+    # measure: cong_chuc | nguoi_lam_viec; status: assigned | pending | norm | present | streamlined
+    Column("measure", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("value", Integer, nullable=False),
+    Column("sheet", String(120), nullable=False),
+    Column("cell", String(20), nullable=False),
+)
+Index("ix_fact_key", fact.c.unit_id, fact.c.measure, fact.c.status, fact.c.year)
+Index("ix_fact_submission", fact.c.submission_id)
+
+job_position = Table(
+    "job_position",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submission.id"), nullable=False),
+    Column("unit_id", Integer, ForeignKey("unit.id"), nullable=False),
+    Column("status", String(40), nullable=False),
+    Column("note", Text),
+    Column("as_of", Date),
+    Column("sheet", String(120), nullable=False),
+    Column("cell", String(20), nullable=False),
+)
+Index("ix_job_position_unit", job_position.c.unit_id)
+
+event = Table(
+    "event",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submission.id"), nullable=False),
+    Column("natural_key", String(64), nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("event_type", String(40), nullable=False),
+    Column("doc_ref", String(255)),
+    Column("unit_kind", String(40)),
+    Column("sector", String(120)),
+    Column("internal_phong", Integer, nullable=False, default=0),
+    Column("internal_khoa", Integer, nullable=False, default=0),
+    Column("internal_chi_nhanh", Integer, nullable=False, default=0),
+    Column("internal_khac", Integer, nullable=False, default=0),
+    Column("note", Text),
+    Column("sheet", String(120), nullable=False),
+    Column("cell", String(20), nullable=False),
+)
+Index("ix_event_natural_key", event.c.natural_key)
+
+event_unit = Table(
+    "event_unit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Integer, ForeignKey("event.id"), nullable=False),
+    Column("unit_id", Integer, ForeignKey("unit.id"), nullable=False),
+    Column("role", String(10), nullable=False),  # before | after
+)
+Index("ix_event_unit_event", event_unit.c.event_id)
+
+lineage = Table(
+    "lineage",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Integer, ForeignKey("event.id"), nullable=False),
+    Column("predecessor_id", Integer, ForeignKey("unit.id"), nullable=False),
+    Column("successor_id", Integer, ForeignKey("unit.id"), nullable=False),
+)
+
+target = Table(
+    "target",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submission.id"), nullable=False),
+    Column("scope_unit_id", Integer, ForeignKey("unit.id")),  # NULL: the whole city/province
+    Column("measure", String(20), nullable=False),
+    Column("base_year", Integer, nullable=False),
+    Column("pct", Float),
+    Column("count", Integer),
+    Column("path", JSON, nullable=False),
+    Column("doc_ref", String(255)),
+    Column("sheet", String(120), nullable=False),
+    Column("cell", String(20), nullable=False),
+)
+
+# ---------------------------------------------------------------- accounts and audit
+
+user_account = Table(
+    "user_account",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("full_name", String(160)),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(20), nullable=False),  # viewer | uploader | admin
+    Column("active", Integer, nullable=False, default=1),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True)),
+)
+
+user_unit = Table(
+    "user_unit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("user_account.id"), nullable=False),
+    Column("unit_id", Integer, ForeignKey("unit.id"), nullable=False),
+    UniqueConstraint("user_id", "unit_id", name="uq_user_unit"),
+)
+
+api_token = Table(
+    "api_token",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("user_account.id"), nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("label", String(120)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked", Integer, nullable=False, default=0),
+)
+
+login_attempt = Table(
+    "login_attempt",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(80), nullable=False),
+    Column("remote_addr", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("success", Integer, nullable=False),
+)
+Index("ix_login_attempt_username_at", login_attempt.c.username, login_attempt.c.at)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("target", String(255)),
+    Column("detail", JSON, nullable=False),
+)
+Index("ix_audit_log_at", audit_log.c.at)
+
+# Every change to the stored figures other than the latest submission's own rows, written by
+# database triggers (migration 0003); `etl.storage.db.data_version` reads its latest id.
+data_change = Table(
+    "data_change",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("table_name", String(40), nullable=False),
+    Column("operation", String(20), nullable=False),
+    Column("row_id", Integer),
+    Column("latest_submission", Integer),
+)

@@ -1,0 +1,645 @@
+"""Blank Excel templates of the Department's return forms (Biểu 00-03), written with xlsxwriter.
+
+Every label, choice list, header line and signature word comes from `etl.core.forms`; this module
+only lays them out: a title block, a two-row table header, bordered input rows with dropdowns and
+number/date validation, a signature block, a hidden "Danh mục" sheet holding the dropdown lists
+and a "Hướng dẫn" sheet with numbered instructions. Output is byte-for-byte deterministic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from etl.core.forms import (
+    FORMS,
+    HEADER_LINES,
+    SIGNATURE_WORDS,
+    TOTAL_WORDS,
+    YEAR_WORDS,
+    Column,
+    Form,
+)
+
+INPUT_ROWS = 200
+FONT_NAME = "Times New Roman"
+FONT_SIZE_PT = 12
+TITLE_SIZE_PT = 13
+GUIDE_SHEET = "Hướng dẫn"
+LISTS_SHEET = "Danh mục"
+PLACEHOLDER = "…" * 24
+# Per-year columns that start one year after the base year (nothing is streamlined in 2021).
+LATER_START_FIELDS = frozenset({"streamlined", "path"})
+# Biểu 03: the internal-organisation columns grouped under `extra["internal_group"]`.
+INTERNAL_FIELDS = ("internal_phong", "internal_khoa", "internal_chi_nhanh", "internal_khac")
+FIXED_CREATED = dt.datetime(2024, 1, 1, 0, 0, 0)
+_A4 = 9
+_MAX_PROMPT_TITLE = 32
+_MAX_PROMPT_MESSAGE = 255
+_MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
+_AGENCY = "TÊN CƠ QUAN BÁO CÁO"
+_COUNT_ERROR = 'Chỉ nhập số nguyên không âm (ghi "-" nếu bằng 0).'
+_PURPOSES = {
+    "00": "nhập kế hoạch (chỉ tiêu) tinh giản biên chế giai đoạn; mỗi dòng là một chỉ tiêu "
+    "của một phạm vi (toàn thành phố/toàn tỉnh, hoặc một đơn vị).",
+    "01": "báo cáo biên chế công chức được giao, số công chức có mặt và số công chức tinh giản "
+    "theo chính sách; mỗi dòng là một cơ quan, tổ chức hành chính.",
+    "02": "báo cáo số lượng người làm việc hưởng lương từ ngân sách nhà nước được giao, số đề "
+    "nghị giảm, số theo định mức và số viên chức tinh giản; mỗi dòng là một đơn vị sự nghiệp "
+    "công lập.",
+    "03": "báo cáo việc sắp xếp, kiện toàn tổ chức; mỗi dòng là một lần sắp xếp (thành lập, "
+    "giải thể, sáp nhập, hợp nhất, chia tách, đổi tên, kiện toàn bên trong, tạm dừng).",
+}
+_KIND_VALUES = {
+    "text": "văn bản",
+    "count": 'số nguyên không âm; ghi "-" nếu bằng 0',
+    "percent": "tỷ lệ phần trăm, ví dụ 8,17%",
+    "date": "ngày dạng dd/mm/yyyy, ví dụ 08/12/2023",
+    "units": 'tên đơn vị; nhiều đơn vị ghi cách nhau bằng dấu ";"',
+}
+_FIELD_HINTS = {
+    "stt": "Số thứ tự. Dòng nhóm ghi I, II, A, B…; dòng cộng ghi Cộng hoặc Tổng cộng.",
+    "code": "Mã đơn vị (nếu có); khi có mã, hệ thống nhận đơn vị theo mã.",
+}
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    """One physical column of the table: a form column, or one year of a per-year column."""
+
+    column: Column
+    year: int | None = None
+
+    @property
+    def sub_label(self) -> str:
+        """The label in the second header row (a year, or the column's own label)."""
+        return f"{YEAR_WORDS[0]} {self.year}" if self.year is not None else self.column.label
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A header block: one label over one leaf (merged down) or over several (merged across)."""
+
+    label: str
+    leaves: tuple[_Leaf, ...]
+    grouped: bool
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Row positions (0-based) of the parts of the form sheet."""
+
+    header_top: int
+    number_row: int
+    first_input: int
+    last_input: int
+    signature: int
+
+
+def template_filename(form_code: str) -> str:
+    """ASCII file name of a form's template, e.g. ``Bieu_01_bien_che_cong_chuc.xlsx``."""
+    return f"Bieu_{form_code}_{_ascii_slug(_form(form_code).title)}.xlsx"
+
+
+def write_template(
+    form_code: str,
+    out: str | pathlib.Path | BinaryIO,
+    *,
+    first_year: int = 2021,
+    last_year: int = 2026,
+) -> None:
+    """Write the blank Excel template of one form to a path or a binary file object."""
+    form = _form(form_code)
+    if last_year <= first_year:
+        raise ValueError(f"last_year ({last_year}) must be after first_year ({first_year})")
+    blocks = _blocks(form, first_year, last_year)
+    target = str(out) if isinstance(out, pathlib.Path) else out
+    workbook = xlsxwriter.Workbook(target, _workbook_options())
+    try:
+        _set_properties(workbook, form)
+        formats = _formats(workbook)
+        sheet = workbook.add_worksheet(form.sheet_name)
+        lists = _write_lists_sheet(workbook, formats, blocks)
+        _write_form_sheet(sheet, formats, form, blocks, lists, first_year)
+        _write_guide(workbook, formats, form, blocks, first_year)
+    finally:
+        workbook.close()
+
+
+def _form(form_code: str) -> Form:
+    """The form for a code, or a KeyError that lists the known codes."""
+    try:
+        return FORMS[form_code]
+    except KeyError:
+        known = ", ".join(sorted(FORMS))
+        raise KeyError(f"unknown form code {form_code!r}; known: {known}") from None
+
+
+def _ascii_slug(text: str) -> str:
+    """Lower-case ASCII words joined by underscores (``đ`` becomes ``d``)."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    ascii_text = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")
+
+
+# --- layout -------------------------------------------------------------------------------
+
+
+def _years(column: Column, first_year: int, last_year: int) -> range:
+    """The years of a per-year column."""
+    start = first_year + 1 if column.field in LATER_START_FIELDS else first_year
+    return range(start, last_year + 1)
+
+
+def _blocks(form: Form, first_year: int, last_year: int) -> list[_Block]:
+    """The header blocks of a form, left to right."""
+    blocks: list[_Block] = []
+    internal = [c for c in form.columns if c.field in INTERNAL_FIELDS]
+    for column in form.columns:
+        if column.field in INTERNAL_FIELDS:
+            if column is internal[0]:
+                leaves = tuple(_Leaf(c) for c in internal)
+                blocks.append(_Block(form.extra["internal_group"], leaves, True))
+        elif column.per_year:
+            leaves = tuple(_Leaf(column, y) for y in _years(column, first_year, last_year))
+            blocks.append(_Block(column.label, leaves, True))
+        else:
+            blocks.append(_Block(column.label, (_Leaf(column),), False))
+    return blocks
+
+
+def _leaves(blocks: list[_Block]) -> list[_Leaf]:
+    """All physical columns, left to right."""
+    return [leaf for block in blocks for leaf in block.leaves]
+
+
+def _rows(form: Form) -> _Rows:
+    """Where the table header, input rows and signature go."""
+    header_top = 4 + (1 if form.header_note else 0) + len(HEADER_LINES) + 1
+    number_row = header_top + 2
+    last_input = number_row + INPUT_ROWS
+    return _Rows(header_top, number_row, number_row + 1, last_input, last_input + 2)
+
+
+def _width(leaf: _Leaf) -> float:
+    """Column width in characters."""
+    column = leaf.column
+    if leaf.year is not None:
+        return 9
+    if column.field == "stt":
+        return 6
+    if column.kind == "enum":
+        return min(30, max(14, max(len(c) for c in column.choices) * 0.8 + 2))
+    if column.kind == "text" and column.required:
+        return 34
+    widths = {"count": 12, "percent": 11, "date": 13, "units": 32}
+    return widths.get(column.kind, 20 if column.field == "note" else 16)
+
+
+def _split(widths: list[float]) -> tuple[int, int]:
+    """Last column of the left title/signature block and first column of the right one."""
+    left, total = 0, widths[0]
+    while total < 40 and left < len(widths) // 2 - 1:
+        left += 1
+        total += widths[left]
+    right, total = len(widths) - 1, widths[-1]
+    while total < 55 and right > left + 1:
+        right -= 1
+        total += widths[right]
+    return left, right
+
+
+# --- workbook -----------------------------------------------------------------------------
+
+
+def _workbook_options() -> dict:
+    """In-memory packaging (fixed zip timestamps) and a Vietnamese-capable default font."""
+    return {
+        "in_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "default_format_properties": {"font_name": FONT_NAME, "font_size": FONT_SIZE_PT},
+        "default_row_height": 21,
+        "default_column_width": 72,
+    }
+
+
+def _set_properties(workbook: Workbook, form: Form) -> None:
+    """Fixed document properties, so that the same call writes the same bytes."""
+    workbook.set_properties(
+        {
+            "title": f"Biểu số {form.code} - {form.title}",
+            "subject": "Biểu mẫu báo cáo tinh giản biên chế",
+            "author": "Sở Nội vụ",
+            "company": "Sở Nội vụ",
+            "comments": "Biểu mẫu trống, tạo tự động.",
+            "created": FIXED_CREATED,
+        }
+    )
+
+
+def _formats(workbook: Workbook) -> dict[str, Format]:
+    """The cell formats used by the template, by name."""
+    base = {"font_name": FONT_NAME, "font_size": FONT_SIZE_PT, "valign": "vcenter"}
+    specs: dict[str, dict] = {
+        "agency": {"bold": True, "align": "center"},
+        "motto": {"bold": True, "align": "center", "font_size": TITLE_SIZE_PT},
+        "motto2": {"bold": True, "underline": True, "align": "center", "font_size": TITLE_SIZE_PT},
+        "code": {"bold": True, "italic": True},
+        "title": {"bold": True, "align": "center", "font_size": TITLE_SIZE_PT + 1},
+        "note": {"italic": True, "align": "center"},
+        "line": {},
+        "head": {"bold": True, "align": "center", "text_wrap": True, "border": 1},
+        "number": {"italic": True, "align": "center", "border": 1, "font_size": 11},
+        "text": {"border": 1, "text_wrap": True},
+        "count": {"border": 1, "num_format": "#,##0", "align": "right"},
+        "percent": {"border": 1, "num_format": "0.00%", "align": "right"},
+        "date": {"border": 1, "num_format": "dd/mm/yyyy", "align": "center"},
+        "enum": {"border": 1, "text_wrap": True},
+        "sign": {"bold": True, "align": "center"},
+        "sign_note": {"italic": True, "align": "center"},
+        "guide_title": {"bold": True, "align": "center", "font_size": TITLE_SIZE_PT + 1},
+        "guide_no": {"align": "right", "valign": "top"},
+        "guide_head": {"bold": True, "valign": "top", "text_wrap": True},
+        "guide": {"valign": "top", "text_wrap": True},
+        "list_head": {"bold": True},
+    }
+    return {name: workbook.add_format({**base, **spec}) for name, spec in specs.items()}
+
+
+def _input_format(formats: dict[str, Format], column: Column) -> Format:
+    """The bordered format of an input cell of a column."""
+    return formats["text"] if column.kind in ("text", "units") else formats[column.kind]
+
+
+# --- form sheet ---------------------------------------------------------------------------
+
+
+def _write_form_sheet(
+    sheet: Worksheet,
+    formats: dict[str, Format],
+    form: Form,
+    blocks: list[_Block],
+    lists: dict[str, str],
+    first_year: int,
+) -> None:
+    """The form itself: title block, table header, input rows, signature, print setup."""
+    leaves = _leaves(blocks)
+    widths = [_width(leaf) for leaf in leaves]
+    rows = _rows(form)
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    split = _split(widths)
+    _write_title_block(sheet, formats, form, len(leaves), split)
+    _write_table_header(sheet, formats, blocks, rows.header_top)
+    _write_input_rows(sheet, formats, leaves, rows)
+    _add_validations(sheet, leaves, rows, lists, first_year)
+    _write_signature(sheet, formats, rows.signature, len(leaves), split)
+    _setup_page(sheet, rows, len(leaves))
+
+
+def _merge(sheet: Worksheet, r0: int, c0: int, r1: int, c1: int, text: str, fmt: Format) -> None:
+    """Write text over a range, merging only when the range has more than one cell."""
+    if (r0, c0) == (r1, c1):
+        sheet.write_string(r0, c0, text, fmt)
+    else:
+        sheet.merge_range(r0, c0, r1, c1, text, fmt)
+
+
+def _write_title_block(
+    sheet: Worksheet, formats: dict[str, Format], form: Form, n_cols: int, split: tuple[int, int]
+) -> None:
+    """Agency and national motto, the form number, the title and the header lines."""
+    left, right = split
+    last = n_cols - 1
+    _merge(sheet, 0, 0, 0, left, _AGENCY, formats["agency"])
+    _merge(sheet, 0, right, 0, last, _MOTTO[0], formats["motto"])
+    _merge(sheet, 1, right, 1, last, _MOTTO[1], formats["motto2"])
+    sheet.write_string(2, 0, f"Biểu số {form.code}", formats["code"])
+    _merge(sheet, 3, 0, 3, last, form.title, formats["title"])
+    sheet.set_row(3, 24)
+    row = 4
+    if form.header_note:
+        _merge(sheet, row, 0, row, last, form.header_note, formats["note"])
+        row += 1
+    for label in HEADER_LINES.values():
+        _merge(sheet, row, 0, row, last, f"{label} {PLACEHOLDER}", formats["line"])
+        row += 1
+
+
+def _write_table_header(
+    sheet: Worksheet, formats: dict[str, Format], blocks: list[_Block], top: int
+) -> None:
+    """Two header rows (group labels merged across, single labels merged down) and numbers."""
+    head = formats["head"]
+    col = 0
+    for block in blocks:
+        last = col + len(block.leaves) - 1
+        if block.grouped:
+            _merge(sheet, top, col, top, last, block.label, head)
+            for offset, leaf in enumerate(block.leaves):
+                sheet.write_string(top + 1, col + offset, leaf.sub_label, head)
+        else:
+            sheet.merge_range(top, col, top + 1, col, block.label, head)
+        col = last + 1
+    for index in range(col):
+        sheet.write_string(top + 2, index, f"({index + 1})", formats["number"])
+    sheet.set_row(top, 40)
+    sheet.set_row(top + 1, 40)
+
+
+def _write_input_rows(
+    sheet: Worksheet, formats: dict[str, Format], leaves: list[_Leaf], rows: _Rows
+) -> None:
+    """Empty bordered cells, formatted by column kind."""
+    for col, leaf in enumerate(leaves):
+        fmt = _input_format(formats, leaf.column)
+        for row in range(rows.first_input, rows.last_input + 1):
+            sheet.write_blank(row, col, None, fmt)
+
+
+def _write_signature(
+    sheet: Worksheet, formats: dict[str, Format], row: int, n_cols: int, split: tuple[int, int]
+) -> None:
+    """Place and date, then who prepared the return and who signs it."""
+    left, right = split
+    last = n_cols - 1
+    date_line = "……, ngày …… tháng …… năm ……"
+    _merge(sheet, row, right, row, last, date_line, formats["sign_note"])
+    _merge(sheet, row + 1, 0, row + 1, left, SIGNATURE_WORDS[0], formats["sign"])
+    _merge(sheet, row + 1, right, row + 1, last, SIGNATURE_WORDS[1], formats["sign"])
+    _merge(sheet, row + 2, 0, row + 2, left, "(Ký, ghi rõ họ tên)", formats["sign_note"])
+    _merge(sheet, row + 2, right, row + 2, last, "(Ký tên, đóng dấu)", formats["sign_note"])
+
+
+def _setup_page(sheet: Worksheet, rows: _Rows, n_cols: int) -> None:
+    """Frozen header, A4 landscape, one page wide, header rows repeated on every page."""
+    sheet.freeze_panes(rows.first_input, 0)
+    sheet.set_landscape()
+    sheet.set_paper(_A4)
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    sheet.center_horizontally()
+    sheet.repeat_rows(rows.header_top, rows.number_row)
+    sheet.print_area(0, 0, rows.signature + 6, n_cols - 1)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_footer(f'&C&"{FONT_NAME},Regular"&11Trang &P/&N')
+    sheet.activate()
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def _clip(text: str, limit: int) -> str:
+    """Text cut to a length limit, ending with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _hint(leaf: _Leaf, first_year: int) -> str:
+    """The input prompt of a column: required or not, then the note or a kind hint."""
+    column = leaf.column
+    parts = []
+    if column.required:
+        parts.append(
+            f"Bắt buộc (năm {first_year} và ít nhất một năm sau)."
+            if column.per_year
+            else "Bắt buộc."
+        )
+    if column.note:
+        parts.append(column.note)
+    if column.field in _FIELD_HINTS:
+        parts.append(_FIELD_HINTS[column.field])
+    elif column.kind == "enum":
+        parts.append("Chọn một giá trị trong danh sách.")
+    elif column.kind != "text":
+        parts.append(_KIND_VALUES[column.kind][:1].upper() + _KIND_VALUES[column.kind][1:] + ".")
+    if column.kind in ("count", "percent"):
+        parts.append("Để trống nếu không báo cáo.")
+    return _clip(" ".join(parts), _MAX_PROMPT_MESSAGE)
+
+
+def _prompt_title(leaf: _Leaf) -> str:
+    """The input prompt title: the label, with the year for a per-year column."""
+    label = leaf.column.label
+    if leaf.year is not None:
+        label = f"{leaf.sub_label}: {label}"
+    return _clip(label, _MAX_PROMPT_TITLE)
+
+
+def _rule(leaf: _Leaf, top_left: str, lists: dict[str, str]) -> dict | None:
+    """The data-validation rule of a column kind, or None when the column is free text."""
+    kind = leaf.column.kind
+    if kind == "enum":
+        return {
+            "validate": "list",
+            "source": lists[leaf.column.field],
+            "error_message": "Chọn một giá trị trong danh sách thả xuống.",
+        }
+    if kind == "count":
+        formula = f"=IF(ISNUMBER({top_left}),AND({top_left}>=0,INT({top_left})={top_left}),"
+        return {
+            "validate": "custom",
+            "value": formula + f'{top_left}="-")',
+            "error_message": _COUNT_ERROR,
+        }
+    if kind == "percent":
+        return {
+            "validate": "decimal",
+            "criteria": "between",
+            "minimum": 0,
+            "maximum": 1,
+            "error_message": "Chỉ nhập tỷ lệ từ 0% đến 100%, ví dụ 8,17%.",
+        }
+    if kind == "date":
+        return {
+            "validate": "date",
+            "criteria": "between",
+            "minimum": dt.date(2000, 1, 1),
+            "maximum": dt.date(2100, 12, 31),
+            "error_message": "Chỉ nhập ngày hợp lệ, dạng dd/mm/yyyy.",
+        }
+    return None
+
+
+def _add_validations(
+    sheet: Worksheet, leaves: list[_Leaf], rows: _Rows, lists: dict[str, str], first_year: int
+) -> None:
+    """Dropdowns, number and date checks, and input prompts on every input column."""
+    for col, leaf in enumerate(leaves):
+        top_left = xl_rowcol_to_cell(rows.first_input, col)
+        options = _rule(leaf, top_left, lists) or {"validate": "any"}
+        options.update(
+            {
+                "input_title": _prompt_title(leaf),
+                "input_message": _hint(leaf, first_year),
+                "error_title": "Giá trị không hợp lệ",
+                "error_type": "stop",
+                "ignore_blank": True,
+            }
+        )
+        if options["validate"] == "any":
+            for key in ("error_title", "error_type"):
+                options.pop(key)
+        sheet.data_validation(rows.first_input, col, rows.last_input, col, options)
+
+
+def _write_lists_sheet(
+    workbook: Workbook, formats: dict[str, Format], blocks: list[_Block]
+) -> dict[str, str]:
+    """The hidden sheet of dropdown lists; returns each enum field's range reference."""
+    sheet = workbook.add_worksheet(LISTS_SHEET)
+    refs: dict[str, str] = {}
+    enums = [leaf.column for leaf in _leaves(blocks) if leaf.column.kind == "enum"]
+    for col, column in enumerate(enums):
+        sheet.write_string(0, col, f"Danh mục: {column.label}", formats["list_head"])
+        for row, choice in enumerate(column.choices, start=1):
+            sheet.write_string(row, col, choice)
+        first = xl_rowcol_to_cell(1, col, row_abs=True, col_abs=True)
+        last = xl_rowcol_to_cell(len(column.choices), col, row_abs=True, col_abs=True)
+        refs[column.field] = f"={quote_sheetname(LISTS_SHEET)}!{first}:{last}"
+        sheet.set_column(col, col, 40)
+    sheet.hide()
+    return refs
+
+
+# --- instructions sheet -------------------------------------------------------------------
+
+
+def _column_numbers(blocks: list[_Block]) -> list[tuple[int, int]]:
+    """First and last printed column number (1-based) of each block."""
+    spans, start = [], 1
+    for block in blocks:
+        spans.append((start, start + len(block.leaves) - 1))
+        start += len(block.leaves)
+    return spans
+
+
+def _accepted(column: Column) -> str:
+    """What a column accepts, in words."""
+    if column.kind == "enum":
+        return "chọn một trong: " + "; ".join(column.choices)
+    text = _KIND_VALUES.get(column.kind, "văn bản")
+    return f"{text} ({column.note})" if column.note else text
+
+
+def _required_text(column: Column, first_year: int) -> str:
+    """Whether a column is required, in words."""
+    if not column.required:
+        return "không bắt buộc"
+    if column.per_year:
+        return f"bắt buộc: năm {first_year} và ít nhất một năm sau"
+    return "bắt buộc"
+
+
+def _column_lines(blocks: list[_Block], first_year: int) -> list[str]:
+    """One instruction line per form column (per-year columns as one line)."""
+    lines = []
+    for block, (start, end) in zip(blocks, _column_numbers(blocks), strict=True):
+        if block.grouped and block.leaves[0].year is not None:
+            column = block.leaves[0].column
+            years = f"{block.leaves[0].sub_label} … {block.leaves[-1].sub_label}"
+            where = f"Cột ({start})-({end})"
+            lines.append(
+                f"{where} {column.label}, mỗi năm một cột ({years}): "
+                f"{_required_text(column, first_year)}; {_accepted(column)}."
+            )
+            continue
+        for offset, leaf in enumerate(block.leaves):
+            column = leaf.column
+            label = f"{block.label} - {column.label}" if block.grouped else column.label
+            lines.append(
+                f"Cột ({start + offset}) {label}: {_required_text(column, first_year)}; "
+                f"{_accepted(column)}."
+            )
+    return lines
+
+
+def _rule_lines(form: Form) -> list[str]:
+    """The rules that decide whether an upload is accepted."""
+    header = ", ".join(f'"{label.rstrip(":")}"' for label in HEADER_LINES.values())
+    totals = ", ".join(f'"{word}"' for word in TOTAL_WORDS)
+    lines = [
+        f"Ghi đầy đủ các dòng {header} ở phần đầu biểu (thay dấu chấm lửng).",
+        (
+            "Ô để trống nghĩa là đơn vị không báo cáo số liệu đó, không phải bằng 0. "
+            'Nếu số liệu bằng 0, ghi "-" (hoặc số 0).'
+        ),
+        (
+            "Cột số lượng nhập số nguyên, không nhập chữ, số âm hay số thập phân; "
+            "có thể dùng dấu chấm phân cách hàng nghìn (1.694)."
+        ),
+        (
+            "Có thể kê khai nhiều đơn vị trên cùng một biểu, mỗi đơn vị (hoặc mỗi lần sắp xếp) "
+            "một dòng; có thể thêm dòng nhóm (I, II, A, B… hoặc tên quận, huyện) không có số liệu."
+        ),
+        (
+            f"Các dòng cộng ({totals}) được hệ thống kiểm tra với tổng các dòng mà nó cộng; "
+            "nếu lệch, tệp bị từ chối và lỗi chỉ rõ ô."
+        ),
+        (
+            "Không sửa, xóa, gộp hay đổi tên các dòng tiêu đề của bảng và dòng số thứ tự cột; "
+            "không đổi tên trang tính."
+        ),
+        "Có thể dùng công thức; lưu tệp bằng Excel để giữ kết quả tính.",
+        (
+            "Ghi số liệu trong bảng, phía trên phần chữ ký "
+            f"({SIGNATURE_WORDS[0]}, {SIGNATURE_WORDS[1]}); "
+            "nội dung dưới phần chữ ký không được đọc."
+        ),
+    ]
+    if any(c.kind == "units" for c in form.columns):
+        lines.append(
+            'Nhiều đơn vị trong cùng một ô ghi cách nhau bằng dấu chấm phẩy ";" '
+            "(hoặc xuống dòng trong ô), ví dụ: Phòng A; Phòng B."
+        )
+    if any(c.kind == "date" for c in form.columns):
+        lines.append("Ngày ghi dạng dd/mm/yyyy, ví dụ 08/12/2023.")
+    lines.append(
+        "Một tệp có lỗi sẽ không được lưu; sửa lỗi rồi nộp lại. Báo cáo nộp sau cho cùng đơn vị, "
+        "biểu và năm thay thế báo cáo trước. Trang hướng dẫn này không được đọc."
+    )
+    return lines
+
+
+def _guide_height(text: str) -> float:
+    """Row height (points) for wrapped text in the 100-character instructions column."""
+    return 17 * (1 + len(text) // 95)
+
+
+def _write_guide(
+    workbook: Workbook, formats: dict[str, Format], form: Form, blocks: list[_Block], year: int
+) -> None:
+    """The numbered instructions sheet."""
+    sheet = workbook.add_worksheet(GUIDE_SHEET)
+    sheet.set_column(0, 0, 6)
+    sheet.set_column(1, 1, 100)
+    sheet.merge_range(0, 0, 0, 1, f"HƯỚNG DẪN ĐIỀN BIỂU SỐ {form.code}", formats["guide_title"])
+    sheet.merge_range(1, 0, 1, 1, form.title, formats["guide_title"])
+    sections = [
+        (f"Mục đích: {_PURPOSES.get(form.code, form.title)}", []),
+        ("Các cột của bảng:", _column_lines(blocks, year)),
+        ("Quy tắc khi điền và nộp:", _rule_lines(form)),
+    ]
+    row = 3
+    for number, (heading, items) in enumerate(sections, start=1):
+        sheet.write_string(row, 0, f"{number}.", formats["guide_no"])
+        sheet.write_string(row, 1, heading, formats["guide_head"])
+        sheet.set_row(row, _guide_height(heading))
+        row += 1
+        for sub, item in enumerate(items, start=1):
+            sheet.write_string(row, 0, f"{number}.{sub}", formats["guide_no"])
+            sheet.write_string(row, 1, item, formats["guide"])
+            sheet.set_row(row, _guide_height(item))
+            row += 1
+    sheet.set_paper(_A4)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)

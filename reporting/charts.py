@@ -1,0 +1,115 @@
+"""Every chart of the app by id: the same figure on screen, in PNG/PDF exports and in reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from etl.measures import analysis, metrics
+from reporting.figures import (
+    make_path_figure,
+    make_reorg_figure,
+    make_shortage_figure,
+    make_spread_figure,
+    make_streamlined_figure,
+)
+
+
+@dataclass
+class ChartContext:
+    """The data one view's charts are drawn from."""
+
+    ds: metrics.Dataset
+    summary: dict[str, Any]
+    flt: metrics.Filter
+    as_of: dt.date
+    include_pending: bool = True
+    _table: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def unit_table(self) -> pd.DataFrame:
+        if self._table is None:
+            self._table = analysis.unit_table(  # shared: charts and tables only read it
+                self.ds, self.as_of, self.flt, include_pending=self.include_pending, copy=False
+            )
+        return self._table
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    chart_id: str
+    title: str
+    build: Callable[[ChartContext], go.Figure]
+    width_px: int = 900
+    height_px: int = 420
+
+
+def _path(measure: str) -> Callable[[ChartContext], go.Figure]:
+    def build(ctx: ChartContext) -> go.Figure:
+        path = analysis.yearly_path(ctx.ds, ctx.flt, measure, ctx.as_of, ctx.summary[measure])
+        return make_path_figure(path, measure)
+
+    return build
+
+
+def _spread(measure: str) -> Callable[[ChartContext], go.Figure]:
+    def build(ctx: ChartContext) -> go.Figure:
+        stats = analysis.spread(ctx.unit_table, measure)
+        return make_spread_figure(stats.get("values", []), stats.get("median_pct"), measure)
+
+    return build
+
+
+CHARTS: dict[str, ChartSpec] = {
+    spec.chart_id: spec
+    for spec in (
+        ChartSpec("lo-trinh-cong-chuc", "Biên chế công chức qua các năm", _path("cong_chuc")),
+        ChartSpec("lo-trinh-nguoi-lam-viec", "Người làm việc qua các năm", _path("nguoi_lam_viec")),
+        ChartSpec(
+            "tinh-gian",
+            "Tinh giản biên chế theo chính sách",
+            lambda ctx: make_streamlined_figure(ctx.summary["streamlined"]),
+        ),
+        ChartSpec(
+            "sap-xep",
+            "Sắp xếp, kiện toàn tổ chức theo năm",
+            lambda ctx: make_reorg_figure(analysis.reorg_timeline(ctx.ds, ctx.as_of)),
+        ),
+        ChartSpec(
+            "muc-giam-cong-chuc", "Mức giảm của từng cơ quan — công chức", _spread("cong_chuc")
+        ),
+        ChartSpec(
+            "muc-giam-nguoi-lam-viec",
+            "Mức giảm của từng đơn vị — người làm việc",
+            _spread("nguoi_lam_viec"),
+        ),
+        ChartSpec(
+            "thieu-dinh-muc",
+            "Số được giao so với định mức, theo lĩnh vực",
+            lambda ctx: make_shortage_figure(analysis.shortages(ctx.ds, ctx.as_of, ctx.flt)),
+        ),
+    )
+}
+REPORT_CHARTS = (
+    "lo-trinh-cong-chuc",
+    "lo-trinh-nguoi-lam-viec",
+    "tinh-gian",
+    "sap-xep",
+    "muc-giam-nguoi-lam-viec",
+    "thieu-dinh-muc",
+)
+
+
+def build_chart(chart_id: str, ctx: ChartContext) -> go.Figure:
+    """The figure of `chart_id` for a view; KeyError for an unknown id.
+
+    Built once per dataset and view (plotly's figure objects cost 15-40 ms each to build) and
+    shared by the page, the exports and the report: callers only read it."""
+    spec = CHARTS[chart_id]
+    key = (chart_id, ctx.as_of, ctx.flt, ctx.include_pending)
+    return metrics.remembered(ctx.ds, "chart", key, lambda: spec.build(ctx))

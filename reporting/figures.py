@@ -1,0 +1,220 @@
+"""Plotly figure factories. Every figure writes numbers the Vietnamese way (`separators`) and
+names a font with Vietnamese coverage, so PNG/PDF exports keep their diacritics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from etl.core.formatting import PLOTLY_SEPARATORS
+from etl.measures.analysis import MEASURE_LABELS, TARGET_YEAR, Path
+
+FONT_FAMILY = "Noto Sans, DejaVu Sans, Arial, sans-serif"
+COLORS = {
+    "actual": "#1f4e79",
+    "plan": "#a5121b",
+    "projection": "#e08a00",
+    "pending": "#f2b134",
+    "done": "#1f4e79",
+    "cong_chuc": "#1f4e79",
+    "vien_chuc": "#5aa0d8",
+    "norm": "#a5121b",
+    "muted": "#8a96a8",
+}
+EVENT_COLORS = {
+    "Sáp nhập": "#1f4e79",
+    "Hợp nhất": "#5aa0d8",
+    "Giải thể": "#a5121b",
+    "Chia tách": "#e08a00",
+    "Đổi tên": "#8a96a8",
+    "Thành lập mới": "#2e8b57",
+    "Kiện toàn bên trong": "#7d5ba6",
+    "Tạm dừng": "#c9c9c9",
+}
+
+
+def style(fig: go.Figure, title: str, *, height: int = 360) -> go.Figure:
+    """The house layout: Vietnamese separators, font, title, legend under the plot."""
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 15}},
+        separators=PLOTLY_SEPARATORS,
+        font={"family": FONT_FAMILY, "size": 12, "color": "#1d2733"},
+        height=height,
+        margin={"l": 56, "r": 16, "t": 48, "b": 48},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        hoverlabel={"font": {"family": FONT_FAMILY}},
+    )
+    fig.update_xaxes(showline=True, linecolor="#c9d1db", gridcolor="#eef0f3")
+    fig.update_yaxes(showline=True, linecolor="#c9d1db", gridcolor="#eef0f3", tickformat=",d")
+    return fig
+
+
+def make_path_figure(path: Path, measure: str) -> go.Figure:
+    """Quota year by year against the straight path to the 2026 target, with the projection."""
+    fig = go.Figure()
+    fig.add_scatter(
+        x=path.years,
+        y=path.actual,
+        name="Số được giao",
+        mode="lines+markers+text",
+        text=[f"{v:,.0f}".replace(",", ".") for v in path.actual],
+        textposition="top center",
+        line={"color": COLORS["actual"], "width": 3},
+        marker={"size": 8},
+        hovertemplate="Năm %{x}: %{y:,d}<extra></extra>",
+    )
+    if path.planned:
+        years = sorted(path.planned)
+        fig.add_scatter(
+            x=years,
+            y=[path.planned[y] for y in years],
+            name="Lộ trình đến chỉ tiêu 2026",
+            mode="lines+markers",
+            line={"color": COLORS["plan"], "dash": "dash"},
+            hovertemplate="Năm %{x}: %{y:,.1f}<extra>lộ trình</extra>",
+        )
+    if path.projected_2026 is not None and path.years:
+        last = path.years[-1]
+        fig.add_scatter(
+            x=[last, TARGET_YEAR],
+            y=[path.actual[-1], path.projected_2026],
+            name="Dự báo theo tốc độ hiện nay",
+            mode="lines+markers",
+            line={"color": COLORS["projection"], "dash": "dot"},
+            hovertemplate="Năm %{x}: %{y:,.0f}<extra>dự báo</extra>",
+        )
+    values = [*path.actual, *path.planned.values()]
+    if path.projected_2026 is not None:
+        values.append(path.projected_2026)
+    if values:
+        low, high = min(values), max(values)
+        pad = max((high - low) * 0.25, high * 0.01, 1)
+        fig.update_yaxes(range=[max(0, low - pad), high + pad])
+    fig.update_xaxes(dtick=1, range=[2020.4, TARGET_YEAR + 0.6])
+    return style(fig, f"{MEASURE_LABELS[measure]} qua các năm")
+
+
+def make_streamlined_figure(streamlined: dict[str, dict[str, int]]) -> go.Figure:
+    """Individuals approved under the policy, by year and kind."""
+    fig = go.Figure()
+    for key, label in (("cong_chuc", "Công chức"), ("vien_chuc", "Viên chức")):
+        years = sorted(streamlined.get(key, {}))
+        fig.add_bar(
+            x=years,
+            y=[streamlined[key][y] for y in years],
+            name=label,
+            marker_color=COLORS[key],
+            text=[streamlined[key][y] for y in years],
+            textposition="outside",
+            hovertemplate=f"{label} năm %{{x}}: %{{y:,d}}<extra></extra>",
+        )
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(type="category")
+    return style(fig, "Tinh giản biên chế theo chính sách", height=320)
+
+
+def make_spread_figure(values: Sequence[float], median: float | None, measure: str) -> go.Figure:
+    """Per-unit reduction rates in bins of one percentage point: a spike at one value means
+    equal cuts ('cào bằng'). Counted here, so the page carries one bar per bin rather than the
+    rate of every unit (45 000 of them at national scale)."""
+    rates = np.asarray(values, dtype=float)
+    rates = rates[np.isfinite(rates)]
+    bins, counts = np.unique(np.floor(rates), return_counts=True)
+    fig = go.Figure()
+    fig.add_bar(
+        x=bins + 0.5,
+        y=counts,
+        width=1,
+        customdata=np.column_stack([bins, bins + 1]) if len(bins) else None,
+        marker_color=COLORS["actual"],
+        marker_line_width=0,
+        name="Số đơn vị",
+        hovertemplate="Giảm từ %{customdata[0]}% đến dưới %{customdata[1]}%: "
+        "%{y:,d} đơn vị<extra></extra>",
+    )
+    fig.update_layout(bargap=0)
+    if median is not None:
+        fig.add_vline(
+            x=median,
+            line={"color": COLORS["plan"], "dash": "dash"},
+            annotation_text="trung vị",
+            annotation_position="top right",
+        )
+    fig.update_xaxes(title="Tỷ lệ giảm so với năm 2021 (%)", ticksuffix="%")
+    fig.update_yaxes(title="Số đơn vị")
+    return style(fig, f"Mức giảm của từng đơn vị — {MEASURE_LABELS[measure].lower()}")
+
+
+def make_shortage_figure(by_sector: pd.DataFrame) -> go.Figure:
+    """Approved staff against the sector norm: where quotas fall below the norm."""
+    fig = go.Figure()
+    if not by_sector.empty:
+        fig.add_bar(
+            y=by_sector["sector"],
+            x=by_sector["current"],
+            orientation="h",
+            name="Số được giao",
+            marker_color=COLORS["actual"],
+            hovertemplate="%{y}: %{x:,d}<extra>được giao</extra>",
+        )
+        fig.add_bar(
+            y=by_sector["sector"],
+            x=by_sector["norm"],
+            orientation="h",
+            name="Theo định mức",
+            marker_color=COLORS["norm"],
+            hovertemplate="%{y}: %{x:,d}<extra>định mức</extra>",
+        )
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(tickformat=",d")
+    fig.update_yaxes(tickformat=None, autorange="reversed")
+    return style(fig, "Số người làm việc được giao so với định mức, theo lĩnh vực")
+
+
+def make_reorg_figure(timeline: pd.DataFrame) -> go.Figure:
+    """Reorganisation events per year, stacked by type."""
+    fig = go.Figure()
+    if not timeline.empty:
+        by_type = timeline.groupby(["year", "event_type"], as_index=False)["events"].sum()
+        for event_type, rows in by_type.groupby("event_type"):
+            fig.add_bar(
+                x=rows["year"],
+                y=rows["events"],
+                name=event_type,
+                marker_color=EVENT_COLORS.get(event_type, COLORS["muted"]),
+                hovertemplate=f"{event_type} năm %{{x}}: %{{y}}<extra></extra>",
+            )
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(dtick=1)
+    return style(fig, "Sắp xếp, kiện toàn tổ chức theo năm")
+
+
+def make_unit_history_figure(history: pd.DataFrame, name: str) -> go.Figure:
+    """A unit's assigned quota per year (current values only)."""
+    fig = go.Figure()
+    current = history[(history["status"] == "assigned") & history["current"]]
+    if not current.empty:
+        fig.add_bar(
+            x=current["year"],
+            y=current["value"],
+            marker_color=COLORS["actual"],
+            name="Số được giao",
+            hovertemplate="Năm %{x}: %{y:,d}<extra></extra>",
+        )
+    fig.update_xaxes(dtick=1)
+    return style(fig, f"{name}: số được giao qua các năm", height=300)
+
+
+def empty_figure(message: str) -> dict[str, Any]:
+    """A blank figure that says why it is blank."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, font={"size": 14})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return style(fig, "").to_dict()

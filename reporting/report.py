@@ -1,0 +1,88 @@
+"""Gather a report for one view (figures, narrative, rendered charts) and build its files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from etl.measures import analysis, metrics
+from etl.measures.narrative import build_narrative
+from etl.writers.xlsx_export import write_consolidated, write_data
+from reporting.charts import CHARTS, REPORT_CHARTS, ChartContext, build_chart
+from reporting.render import ChartRenderer, ExportUnavailable
+from reporting.report_data import ChartImage, ReportData
+
+REPORT_TITLE = "BÁO CÁO KẾT QUẢ TINH GIẢN BIÊN CHẾ GIAI ĐOẠN 2022 - 2026"
+
+
+def gather_report(
+    ctx: ChartContext,
+    renderer: ChartRenderer | None,
+    *,
+    generated_at: dt.datetime | None = None,
+) -> ReportData:
+    """Everything a report shows; without a browser the charts are left out with a notice."""
+    ds, as_of = ctx.ds, ctx.as_of
+    narrative = build_narrative(
+        ctx.summary,
+        agency_counts=analysis.agency_counts(ds, as_of, ctx.flt),
+        established_by_sector=analysis.established_by_sector(ds, as_of),
+    )
+    charts: list[ChartImage] = []
+    notice = None
+    if renderer is None:
+        notice = "Báo cáo không kèm biểu đồ."
+    else:
+        try:
+            for chart_id in REPORT_CHARTS:
+                spec = CHARTS[chart_id]
+                png = renderer.render(
+                    build_chart(chart_id, ctx),
+                    "png",
+                    width=spec.width_px,
+                    height=spec.height_px,
+                    scale=2,
+                )
+                charts.append(ChartImage(chart_id, spec.title, png, spec.width_px, spec.height_px))
+        except ExportUnavailable as exc:
+            charts, notice = [], f"Báo cáo chưa kèm biểu đồ. {exc}"
+    return ReportData(
+        title=REPORT_TITLE,
+        scope=ctx.summary["scope"],
+        as_of=as_of,
+        generated_at=generated_at or dt.datetime.now().replace(microsecond=0),
+        summary=ctx.summary,
+        narrative=narrative,
+        charts=charts,
+        notice=notice,
+    )
+
+
+def report_pdf(ctx: ChartContext, renderer: ChartRenderer | None) -> bytes:
+    from reporting.report_pdf import build_report_pdf
+
+    return build_report_pdf(gather_report(ctx, renderer))
+
+
+def report_docx(ctx: ChartContext, renderer: ChartRenderer | None) -> bytes:
+    from reporting.report_docx import build_report_docx
+
+    return build_report_docx(gather_report(ctx, renderer))
+
+
+def consolidated_xlsx(ctx: ChartContext) -> bytes:
+    buffer = io.BytesIO()
+    write_consolidated(ctx.ds, ctx.as_of, ctx.flt, buffer)
+    return buffer.getvalue()
+
+
+def data_xlsx(ctx: ChartContext) -> bytes:
+    buffer = io.BytesIO()
+    write_data(ctx.ds, ctx.as_of, ctx.flt, ctx.summary, buffer)
+    return buffer.getvalue()
+
+
+def chart_context(
+    ds: metrics.Dataset, summary: dict, flt: metrics.Filter, as_of: dt.date, pending: bool
+) -> ChartContext:
+    return ChartContext(ds=ds, summary=summary, flt=flt, as_of=as_of, include_pending=pending)

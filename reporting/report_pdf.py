@@ -1,0 +1,423 @@
+"""The report as a PDF (fpdf2): header block, headline table, narrative with footnotes, charts.
+
+Fonts are embedded from TTF files with Vietnamese coverage (Noto, else DejaVu). The output is
+deterministic for the same `ReportData`: metadata and the file id come from `generated_at`.
+Layout-free helpers (`headline_table`, `cutoff_line`…) are shared with the Word export.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.enums import Align
+from fpdf.fonts import FontFace
+
+from etl.core.formatting import fmt_date, fmt_number, fmt_pct
+from etl.measures.narrative import Narrative, Paragraph
+from reporting.report_data import ChartImage, ReportData
+
+FONT_DIRS: tuple[Path, ...] = (
+    Path("/usr/share/fonts/truetype/noto"),
+    Path("/usr/share/fonts/truetype/dejavu"),
+)
+FONT_PACKAGES = "fonts-noto-core fonts-dejavu-core"
+
+# family → (regular, bold, italic, bold italic) file names, in order of preference
+SERIF_FILES = (
+    tuple(f"NotoSerif-{s}.ttf" for s in ("Regular", "Bold", "Italic", "BoldItalic")),
+    tuple(f"DejaVuSerif{s}.ttf" for s in ("", "-Bold", "-Italic", "-BoldItalic")),
+)
+SANS_FILES = (
+    tuple(f"NotoSans-{s}.ttf" for s in ("Regular", "Bold", "Italic", "BoldItalic")),
+    tuple(f"DejaVuSans{s}.ttf" for s in ("", "-Bold", "-Oblique", "-BoldOblique")),
+)
+STYLES = ("", "B", "I", "BI")
+
+MARGIN_MM = 20.0
+BODY_PT = 12.0
+TABLE_PT = 9.0
+NOTE_PT = 9.5
+LINE_HEIGHT = 1.35
+INDENT_MM = 10.0
+TEXT_COLOR = (0, 0, 0)
+RULE_MM = 40.0
+HEADER_MIN_PT = 10.5  # below this the header wraps instead of shrinking
+KEEP_WITH_NEXT_MM = 30.0  # a heading needs room for itself and a few lines after it
+
+NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+UNIT_NOTE = "Đơn vị tính: người"
+
+
+class FontsMissing(RuntimeError):
+    """No TTF font with Vietnamese coverage was found."""
+
+
+# ---------------------------------------------------------------- shared content helpers
+
+
+def cutoff_line(as_of: dt.date) -> str:
+    """`Số liệu tính đến ngày 30/06/2024`."""
+    return f"Số liệu tính đến ngày {fmt_date(as_of)}"
+
+
+def scope_line(scope: str) -> str:
+    return f"Phạm vi: {scope}"
+
+
+def generated_line(generated_at: dt.datetime) -> str:
+    """`Lập lúc 08:15 ngày 01/07/2024`."""
+    return f"Lập lúc {generated_at:%H:%M} ngày {fmt_date(generated_at.date())}"
+
+
+def data_notes(summary: dict[str, Any]) -> list[str]:
+    """The summary's warnings, in Vietnamese, to print under the headline table."""
+    return [w["message_vi"] for w in summary.get("warnings", []) if w.get("message_vi")]
+
+
+def _target_text(measure: dict[str, Any]) -> str:
+    target, baseline = measure.get("target"), measure.get("baseline")
+    if target is None:
+        return "—"
+    text = fmt_number(target, 1)
+    if baseline:
+        text += f" ({fmt_pct(target / baseline * 100)})"
+    return text
+
+
+def _headline_row(label: str, measure: dict[str, Any], latest: int | None) -> list[str]:
+    current = fmt_number(measure.get("current"))
+    if measure.get("latest_year") not in (None, latest):
+        current += f" (năm {measure['latest_year']})"
+    reduced = fmt_number(measure.get("reduced"))
+    if measure.get("pending"):
+        reduced += f"\n(trong đó chờ phê duyệt {fmt_number(measure['pending'])})"
+    return [
+        label,
+        fmt_number(measure.get("baseline")),
+        current,
+        reduced,
+        fmt_pct(measure.get("reduced_pct")),
+        _target_text(measure),
+        fmt_pct(measure.get("pct_of_target")),
+    ]
+
+
+def headline_table(summary: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Column headings and the two rows (công chức, người làm việc) of the headline table."""
+    cc, nlv = summary["cong_chuc"], summary["nguoi_lam_viec"]
+    as_of_year = dt.date.fromisoformat(summary["as_of"]).year
+    latest = cc.get("latest_year") or nlv.get("latest_year") or as_of_year
+    base_year = cc.get("baseline_year") or 2021
+    headings = [
+        "Nội dung",
+        f"Năm {base_year}",
+        f"Năm {latest}",
+        "Đã giảm",
+        "Tỷ lệ giảm",
+        "Chỉ tiêu 2026",
+        "Đạt % kế hoạch",
+    ]
+    rows = [
+        _headline_row("Biên chế công chức", cc, latest),
+        _headline_row("Người làm việc hưởng lương từ NSNN", nlv, latest),
+    ]
+    return headings, rows
+
+
+def nfc(text: str) -> str:
+    """Precomposed Vietnamese letters: fonts render them without shaping."""
+    return unicodedata.normalize("NFC", text)
+
+
+# ---------------------------------------------------------------- fonts
+
+
+def _find_file(name: str, dirs: tuple[Path, ...]) -> Path | None:
+    for folder in dirs:
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def find_fonts(dirs: tuple[Path, ...] | None = None) -> dict[str, Path]:
+    """Font files by role: `serif`, `serif_B`, `serif_I`, `serif_BI`, `sans`, `sans_B`…
+
+    A missing style falls back to the family's regular, a missing sans to the serif (and back).
+    """
+    dirs = FONT_DIRS if dirs is None else dirs
+    found: dict[str, Path] = {}
+    for role, candidates in (("serif", SERIF_FILES), ("sans", SANS_FILES)):
+        for names in candidates:
+            regular = _find_file(names[0], dirs)
+            if not regular:
+                continue
+            for style, name in zip(STYLES, names, strict=True):
+                found[role + (f"_{style}" if style else "")] = _find_file(name, dirs) or regular
+            break
+    if not found:
+        raise FontsMissing(
+            "Không tìm thấy phông chữ hỗ trợ tiếng Việt (Noto Serif hoặc DejaVu Serif) trong "
+            f"{', '.join(map(str, dirs)) or '(không có thư mục)'}. "
+            f"Cài đặt bằng lệnh: sudo apt-get install {FONT_PACKAGES}. "
+            "(No font with Vietnamese coverage found.)"
+        )
+    for role, other in (("serif", "sans"), ("sans", "serif")):
+        for style in STYLES:
+            suffix = f"_{style}" if style else ""
+            if role + suffix not in found:
+                found[role + suffix] = found[other + suffix]
+    return found
+
+
+# ---------------------------------------------------------------- the document
+
+
+class ReportPDF(FPDF):
+    """A4 portrait with a `Trang x/y` footer and the generation time."""
+
+    def __init__(self, footer_left: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.footer_left = footer_left
+        self.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
+        self.set_auto_page_break(True, margin=MARGIN_MM)
+        self.c_margin = 0.5
+        for role, path in find_fonts().items():
+            family, _, style = role.partition("_")
+            self.add_font(family.capitalize(), style, str(path))
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("Sans", "", 8)
+        self.set_text_color(90, 90, 90)
+        self.cell(0, 5, self.footer_left, align=Align.L)
+        self.set_x(self.l_margin)
+        self.cell(0, 5, f"Trang {self.page_no()}/{{nb}}", align=Align.R)
+        self.set_text_color(*TEXT_COLOR)
+
+    @property
+    def text_width(self) -> float:
+        return self.w - self.l_margin - self.r_margin
+
+
+def _fit_size(pdf: FPDF, text: str, width: float, style: str, start: float) -> float:
+    """The largest size ≤ `start` (≥ 10.5) at which `text` fits `width` on one line."""
+    size = start
+    while size > HEADER_MIN_PT:
+        pdf.set_font("Serif", style, size)
+        if pdf.get_string_width(text) <= width - 6:  # keep a gap between the columns
+            break
+        size -= 0.5
+    return size
+
+
+def _header_column(pdf: ReportPDF, x: float, width: float, lines: list[tuple[str, str]]) -> float:
+    """Centred lines in a column, then a short rule under the last one; returns the bottom y."""
+    y = pdf.t_margin
+    for text, style in lines:
+        size = _fit_size(pdf, text, width, style, 12)
+        pdf.set_font("Serif", style, size)
+        pdf.set_xy(x, y)
+        pdf.multi_cell(width, 5.6, text, align=Align.C)
+        y = pdf.get_y()
+    rule = min(width * 0.5, pdf.get_string_width(lines[-1][0]))
+    pdf.set_line_width(0.3)
+    pdf.line(x + (width - rule) / 2, y + 0.8, x + (width + rule) / 2, y + 0.8)
+    return y + 0.8
+
+
+def _header_block(pdf: ReportPDF, report: ReportData) -> None:
+    left_w = pdf.text_width * 0.4
+    right_w = pdf.text_width - left_w
+    left = [(nfc(report.authority.upper()), ""), (nfc(report.department.upper()), "B")]
+    right = [(NATION, "B"), (MOTTO, "B")]
+    bottom_l = _header_column(pdf, pdf.l_margin, left_w, left)
+    bottom_r = _header_column(pdf, pdf.l_margin + left_w, right_w, right)
+    pdf.set_xy(pdf.l_margin, max(bottom_l, bottom_r) + 10)
+
+
+def _line_count(pdf: FPDF, text: str, width: float) -> int:
+    return len(pdf.multi_cell(width, 5, text, dry_run=True, output="LINES"))
+
+
+def _balanced_width(pdf: FPDF, text: str, width: float) -> float:
+    """The narrowest width giving as few lines as `width` does: no lone last word."""
+    lines = _line_count(pdf, text, width)
+    low, high = width / 2, width
+    if lines == 1:
+        return width
+    for _ in range(12):
+        middle = (low + high) / 2
+        low, high = (low, middle) if _line_count(pdf, text, middle) == lines else (middle, high)
+    return high
+
+
+def _title_block(pdf: ReportPDF, report: ReportData) -> None:
+    pdf.set_font("Serif", "B", 14)
+    title = nfc(report.title)
+    width = _balanced_width(pdf, title, pdf.text_width)
+    pdf.set_x(pdf.l_margin + (pdf.text_width - width) / 2)
+    pdf.multi_cell(width, 7, title, align=Align.C, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1.5)
+    pdf.set_font("Serif", "", BODY_PT)
+    pdf.multi_cell(0, 6, nfc(scope_line(report.scope)), align=Align.C, new_x="LMARGIN")
+    pdf.set_font("Serif", "I", BODY_PT)
+    pdf.cell(0, 6, cutoff_line(report.as_of), align=Align.C, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+
+
+def _section_heading(pdf: ReportPDF, text: str) -> None:
+    if pdf.will_page_break(KEEP_WITH_NEXT_MM):
+        pdf.add_page()
+    pdf.set_font("Serif", "B", BODY_PT)
+    pdf.multi_cell(0, 6.5, nfc(text), align=Align.L, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1.5)
+
+
+def _headline_block(pdf: ReportPDF, summary: dict[str, Any]) -> None:
+    headings, rows = headline_table(summary)
+    pdf.set_font("Serif", "I", TABLE_PT + 1)
+    pdf.cell(0, 5, UNIT_NOTE, align=Align.R, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Sans", "", TABLE_PT)
+    widths = (27, 12, 12, 17, 10, 12, 10)
+    aligns = ("LEFT",) + ("CENTER",) * 6
+    with pdf.table(
+        col_widths=widths,
+        text_align=aligns,
+        line_height=TABLE_PT * 0.55,
+        padding=(1.6, 1.2),
+        headings_style=FontFace(emphasis="BOLD", fill_color=(232, 236, 241)),
+        v_align="MIDDLE",
+    ) as table:
+        for values in [headings, *rows]:
+            row = table.row()
+            for value in values:
+                row.cell(nfc(value))
+    pdf.ln(2)
+    notes = data_notes(summary)
+    if notes:
+        pdf.set_font("Serif", "I", NOTE_PT)
+        text = "Ghi chú: " + " ".join(nfc(n) for n in notes)
+        pdf.multi_cell(0, 4.8, text, align=Align.J, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(5)
+
+
+def _write_parts(pdf: ReportPDF, par: Any, parts: list[str | int]) -> None:
+    """Text pieces into a text-region paragraph, ints as superscript footnote numbers."""
+    for part in parts:
+        if isinstance(part, int):
+            pdf.char_vpos = "SUP"
+            par.write(str(part))
+            pdf.char_vpos = "LINE"
+        else:
+            par.write(nfc(part))
+
+
+def _narrative_block(pdf: ReportPDF, narrative: Narrative) -> None:
+    for paragraph in narrative.paragraphs:
+        _narrative_paragraph(pdf, paragraph)
+    if narrative.footnotes:
+        _footnotes(pdf, narrative.footnotes)
+
+
+def _narrative_paragraph(pdf: ReportPDF, paragraph: Paragraph) -> None:
+    """One paragraph in its own text region; a heading moves on if it would end a page."""
+    if paragraph.heading and pdf.will_page_break(KEEP_WITH_NEXT_MM):
+        pdf.add_page()
+    with pdf.text_columns(text_align=Align.J, line_height=LINE_HEIGHT) as cols:
+        if paragraph.heading:
+            pdf.set_font("Serif", "B", BODY_PT)
+            with cols.paragraph(text_align=Align.L, top_margin=2, bottom_margin=1.5) as par:
+                _write_parts(pdf, par, paragraph.parts)
+            return
+        pdf.set_font("Serif", "", BODY_PT)
+        with cols.paragraph(first_line_indent=INDENT_MM, bottom_margin=2.5) as par:
+            _write_parts(pdf, par, paragraph.parts)
+
+
+def _footnotes(pdf: ReportPDF, notes: list[str]) -> None:
+    """A short rule, then each footnote in a smaller size behind its superscript number."""
+    if pdf.will_page_break(15):
+        pdf.add_page()
+    pdf.ln(2)
+    y = pdf.get_y()
+    pdf.set_line_width(0.2)
+    pdf.line(pdf.l_margin, y, pdf.l_margin + RULE_MM, y)
+    pdf.ln(1.5)
+    pdf.set_font("Serif", "", NOTE_PT)
+    with pdf.text_columns(text_align=Align.J, line_height=1.25) as cols:
+        for number, note in enumerate(notes, 1):
+            with cols.paragraph(first_line_indent=INDENT_MM, bottom_margin=0.8) as par:
+                _write_parts(pdf, par, [number, " " + note])
+    pdf.ln(6)
+
+
+def _chart_size(pdf: ReportPDF, chart: ChartImage) -> tuple[float, float]:
+    """Text width and the aspect ratio's height, shrunk if taller than a page."""
+    width = pdf.text_width
+    height = width * chart.height_px / max(chart.width_px, 1)
+    usable = pdf.h - pdf.t_margin - pdf.b_margin - 14
+    if height > usable:
+        width, height = width * usable / height, usable
+    return width, height
+
+
+def _chart(pdf: ReportPDF, number: int, chart: ChartImage) -> None:
+    """Caption and picture kept together on one page."""
+    width, height = _chart_size(pdf, chart)
+    caption = nfc(f"Biểu đồ {number}. {chart.title}")
+    pdf.set_font("Serif", "B", BODY_PT - 1)
+    caption_h = 6 * len(pdf.multi_cell(0, 6, caption, dry_run=True, output="LINES"))
+    if pdf.will_page_break(caption_h + height + 2):
+        pdf.add_page()
+    pdf.multi_cell(0, 6, caption, align=Align.C, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    x = pdf.l_margin + (pdf.text_width - width) / 2
+    pdf.image(io.BytesIO(chart.png), x=x, w=width, h=height)
+    pdf.ln(6)
+
+
+def _charts_block(pdf: ReportPDF, report: ReportData, heading: str) -> None:
+    """The charts (or the notice saying why there are none) under their own heading."""
+    if not report.charts and not report.notice:
+        return
+    if report.charts and not report.notice:
+        first_height = _chart_size(pdf, report.charts[0])[1]
+        if pdf.will_page_break(first_height + 22):  # heading and caption with the chart
+            pdf.add_page()
+    _section_heading(pdf, heading)
+    if report.notice:
+        pdf.set_font("Serif", "I", BODY_PT)
+        pdf.multi_cell(0, 6, nfc(report.notice), align=Align.J, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+    for number, chart in enumerate(report.charts, 1):
+        _chart(pdf, number, chart)
+
+
+def _set_metadata(pdf: ReportPDF, report: ReportData) -> None:
+    pdf.set_title(nfc(report.title))
+    pdf.set_author("Sở Nội vụ")
+    pdf.set_subject(nfc(f"{report.scope} - {cutoff_line(report.as_of)}"))
+    pdf.set_creator("Tinh giản biên chế 2022-2026")
+    pdf.set_lang("vi")
+    pdf.set_creation_date(report.generated_at)
+
+
+def build_report_pdf(report: ReportData) -> bytes:
+    """The report as PDF bytes (A4, embedded fonts)."""
+    pdf = ReportPDF(footer_left=generated_line(report.generated_at))
+    _set_metadata(pdf, report)
+    pdf.add_page()
+    _header_block(pdf, report)
+    _title_block(pdf, report)
+    _section_heading(pdf, "I. SỐ LIỆU TỔNG HỢP")
+    _headline_block(pdf, report.summary)
+    _section_heading(pdf, f"II. {report.narrative.title}")
+    _narrative_block(pdf, report.narrative)
+    _charts_block(pdf, report, "III. BIỂU ĐỒ")
+    return bytes(pdf.output())

@@ -1,0 +1,247 @@
+"""Login for every page, callback, API route, export and template (Flask-Login), roles, CSRF
+(Flask-WTF: Dash sends the token from the `_csrf_token` cookie in `X-CSRFToken`), secure
+session cookies that expire, and throttled logins."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from flask import Flask, Response, current_app, g, jsonify, redirect, request, session
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFProtect, generate_csrf
+
+from etl.core.settings import Settings
+from etl.storage import accounts
+from web import context
+
+SESSION_LIFETIME = dt.timedelta(hours=8)
+CSRF_COOKIE = "_csrf_token"  # the cookie Dash's renderer reads (Dash(csrf_token_name=…))
+PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico")
+DATA_PREFIXES = ("/_dash-", "/api/", "/export/", "/templates/")
+# callback outputs that need more than reading
+UPLOAD_OUTPUTS = ("upload-results", "upload-confirmed", "upload-download")
+ADMIN_OUTPUTS = ("admin-content",)
+READ_ALL_PREFIXES = ("/export/", "/api/v1/summary")
+
+
+class User(UserMixin):
+    """Flask-Login's view of an account."""
+
+    def __init__(self, account: accounts.Account) -> None:
+        self.account = account
+        self.id = str(account.id)
+
+    @property
+    def is_active(self) -> bool:
+        return self.account.active
+
+
+def account() -> accounts.Account | None:
+    """The signed-in account of this request, or None."""
+    if current_user and current_user.is_authenticated:
+        return current_user.account
+    return None
+
+
+def may_read_all(acc: accounts.Account | None) -> bool:
+    """Leadership and the Department see every figure; a unit's uploader sees its own."""
+    return acc is not None and acc.active and acc.role in ("viewer", "admin")
+
+
+def _secret_key(settings: Settings) -> str:
+    """SECRET_KEY from the environment, else one kept under data/ (shared by every worker)."""
+    import os
+
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(settings.data_dir) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)  # atomic: the first process wins, the others read its key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
+def _cookie_secure(settings: Settings) -> bool:
+    import os
+
+    flag = os.environ.get("SESSION_COOKIE_SECURE", "auto").lower()
+    if flag in ("1", "true", "yes"):
+        return True
+    if flag in ("0", "false", "no"):
+        return False
+    return settings.host not in ("127.0.0.1", "localhost", "::1")  # plain http on loopback
+
+
+def install(server: Flask, settings: Settings) -> None:
+    """Wire login, CSRF and the access guard into the Flask server."""
+    server.config.update(
+        SECRET_KEY=_secret_key(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=_cookie_secure(settings),
+        SESSION_COOKIE_NAME="tgbc_session",
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        WTF_CSRF_TIME_LIMIT=None,  # valid for the session's life
+        WTF_CSRF_SSL_STRICT=False,
+    )
+    manager = LoginManager()
+    manager.init_app(server)
+    manager.user_loader(_load_user)
+    manager.request_loader(_load_user_from_token)
+    server.before_request(_guard)  # before CSRF: an anonymous request gets 401, not 400
+    csrf = CSRFProtect(server)
+    server.after_request(_csrf_cookie)
+    server.add_url_rule("/login", "login", login_view, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", logout_view, methods=["POST"])
+    server.extensions["tgbc_csrf"] = csrf
+
+
+def _load_user(user_id: str) -> User | None:
+    acc = accounts.get_account(context.engine(), user_id=int(user_id))
+    return User(acc) if acc and acc.active else None
+
+
+def _load_user_from_token(req: Any) -> User | None:
+    header = req.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer ") or not req.path.startswith("/api/"):
+        return None
+    acc = accounts.account_for_token(context.engine(), header.split(" ", 1)[1])
+    if acc is None:
+        return None
+    g.via_token = True
+    return User(acc)
+
+
+def _unauthorised(status: int, vi: str, en: str) -> Response:
+    response = jsonify({"error": f"{vi} / {en}"})
+    response.status_code = status
+    return response
+
+
+def _guard() -> Response | None:
+    """Every request but the login page and static files needs a signed-in user."""
+    path = request.path
+    if path.startswith(PUBLIC_PREFIXES):
+        return None
+    acc = account()
+    if acc is None:
+        if path.startswith(DATA_PREFIXES):
+            return _unauthorised(401, "Cần đăng nhập", "login required")
+        return redirect(f"/login?next={_safe_next(request.full_path)}")
+    if path.startswith(READ_ALL_PREFIXES) and not may_read_all(acc):
+        if not (path == "/api/v1/summary" and _own_scope(acc)):
+            return _unauthorised(403, "Tài khoản không có quyền xem số liệu này", "forbidden")
+    if path == "/_dash-update-component":
+        output = str((request.get_json(silent=True) or {}).get("output", ""))
+        if any(o in output for o in UPLOAD_OUTPUTS) and not acc.may("upload"):
+            return _unauthorised(403, "Tài khoản không có quyền nộp báo cáo", "forbidden")
+        if any(o in output for o in ADMIN_OUTPUTS) and not acc.may("admin"):
+            return _unauthorised(403, "Chỉ quản trị viên", "admins only")
+    return None
+
+
+def _own_scope(acc: accounts.Account) -> bool:
+    """An uploader's token may ask for the summary of one of its own units."""
+    scope = request.args.get("scope")
+    if not scope:
+        return False
+    try:
+        ids = accounts.resolve_units(context.engine(), [scope])
+    except accounts.AccountError:
+        return False
+    return set(ids) <= acc.unit_ids
+
+
+def _csrf_cookie(response: Response) -> Response:
+    """Dash reads this cookie and echoes it in the X-CSRFToken header of every callback."""
+    if account() is not None and not getattr(g, "via_token", False):
+        response.set_cookie(
+            CSRF_COOKIE,
+            generate_csrf(),
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=False,
+        )
+    return response
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: never redirect to another site after login."""
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target.rstrip("?") or "/"
+
+
+LOGIN_PAGE = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Đăng nhập — Tinh giản biên chế</title>
+<link rel="stylesheet" href="/assets/style.css"></head>
+<body><main class="login">
+<div class="org">SỞ NỘI VỤ</div>
+<h1>Theo dõi tinh giản biên chế giai đoạn 2022 - 2026</h1>
+<form method="post" action="/login">
+<input type="hidden" name="csrf_token" value="{csrf}">
+<input type="hidden" name="next" value="{next}">
+<label for="username">Tên đăng nhập</label>
+<input id="username" name="username" autocomplete="username" required value="{username}">
+<label for="password">Mật khẩu</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+{message}
+<button type="submit" class="button primary">Đăng nhập</button>
+</form></main></body></html>"""
+
+
+def _login_page(message: str = "", username: str = "", status: int = 200) -> Response:
+    body = LOGIN_PAGE.format(
+        csrf=generate_csrf(),
+        next=html.escape(_safe_next(request.values.get("next")), quote=True),
+        username=html.escape(username, quote=True),
+        message=f'<p class="login-error" role="alert">{html.escape(message)}</p>'
+        if message
+        else "",
+    )
+    return Response(body, status=status, mimetype="text/html")
+
+
+def login_view() -> Response:
+    if request.method == "GET":
+        return _login_page()
+    username = request.form.get("username", "")
+    try:
+        acc = accounts.authenticate(
+            context.engine(),
+            username,
+            request.form.get("password", ""),
+            request.remote_addr or "?",
+        )
+    except accounts.AccountError as exc:
+        return _login_page(str(exc), username, status=401)
+    session.clear()
+    session.permanent = True
+    login_user(User(acc))
+    return redirect(_safe_next(request.form.get("next")))
+
+
+def logout_view() -> Response:
+    logout_user()
+    session.clear()
+    response = redirect("/login")
+    response.delete_cookie(CSRF_COOKIE)
+    return response

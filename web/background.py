@@ -1,0 +1,295 @@
+"""Background work (Dash background callbacks): the manager, what a job knows, progress.
+
+* `make_manager`: a `CeleryManager` when `REDIS_URL` is set (broker and result backend; start
+  workers with `make worker`, i.e. `celery -A web.background:celery_app worker`), else
+  `DiskcacheManager` with its cache under `DATA_DIR/cache` (a subprocess per job, one machine).
+* A job runs outside the Flask request: no `current_app`, no `current_user`. What it needs is
+  put into the callback context by a `custom_data` hook while the request is still there (the
+  signed-in account's id and the app's settings) and read back with `current_job()`; the job
+  opens its own engine (`etl.service.open_engine`) and checks the account again.
+* Who may start a job is decided before it starts: `web/auth.py` refuses the upload
+  outputs to non-uploaders at `/_dash-update-component` (the polling requests of a background
+  callback go there too, with the same outputs), and `install` adds the same check for the
+  report outputs (leadership and the Department only).
+* Each job gets its own result key (`cache_by`: a nonce per request), so two people starting
+  the same job with the same inputs never read each other's result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from dash import CeleryManager, Input, Output, hooks, html
+from flask import Flask, Response, has_request_context, jsonify, request
+from sqlalchemy import Engine
+
+from etl import service
+from etl.core.settings import Settings, load_settings
+from etl.storage import accounts
+
+NAMESPACE = "tgbc"  # the key of what a job knows, in the callback context's custom_data
+CELERY_NAME = "tgbc"
+RESULT_EXPIRE_S = 3600  # results are dropped an hour after they are fetched (Redis: after set)
+DISKCACHE_LIMIT_BYTES = 256 * 1024 * 1024  # past this the oldest entries (abandoned jobs) go
+READ_ALL_OUTPUTS = ("report-download",)  # job outputs for leadership and the Department only
+
+_celery_apps: dict[str, Any] = {}
+
+
+def redis_url(env: dict[str, str] | None = None) -> str | None:
+    """REDIS_URL (e.g. redis://127.0.0.1:6379/0), or None for one machine without Redis."""
+    env = os.environ if env is None else env
+    return env.get("REDIS_URL") or None
+
+
+def celery_for(url: str) -> Any:  # celery.Celery
+    """The Celery app on `url` (broker and result backend), one per URL and process. Workers
+    import `app` on start, which registers every background callback as a Celery task."""
+    if url not in _celery_apps:
+        from celery import Celery
+
+        celery = Celery(CELERY_NAME, broker=url, backend=url)
+        celery.conf.update(
+            imports=("app",),
+            result_expires=RESULT_EXPIRE_S,
+            task_track_started=True,  # a running job reads as STARTED, a cancelled one REVOKED
+            worker_prefetch_multiplier=1,  # long jobs: take one at a time
+            broker_connection_retry_on_startup=True,
+            worker_hijack_root_logger=False,
+        )
+        _celery_apps[url] = celery
+    return _celery_apps[url]
+
+
+def __getattr__(name: str) -> Any:
+    """`celery_app` for `celery -A web.background:celery_app worker`."""
+    if name == "celery_app":
+        url = redis_url()
+        if not url:
+            raise RuntimeError(
+                "Cần REDIS_URL (ví dụ redis://127.0.0.1:6379/0) để chạy Celery worker. "
+                "/ REDIS_URL is not set."
+            )
+        return celery_for(url)
+    raise AttributeError(name)
+
+
+def _request_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+class KillingCeleryManager(CeleryManager):
+    """Dash's CeleryManager, but "Hủy" kills the job's pool process with SIGKILL. With the
+    default SIGTERM, billiard raises SystemExit inside the job, which Python drops when it
+    lands in a garbage-collector callback (seen here: the cancelled check ran to the end).
+    The worker replaces the process; a browser the job started exits with it.
+
+    Dash also calls this after it has read a job's result: a job already marked done is left
+    alone, as its pool process may already be running the next job."""
+
+    def terminate_job(self, job: Any) -> None:
+        if job is None:
+            return
+        from celery import states
+
+        if self.handle.AsyncResult(job).state in states.READY_STATES:
+            return
+        self.handle.control.revoke(job, terminate=True, signal="SIGKILL")
+
+
+def make_manager(settings: Settings, env: dict[str, str] | None = None) -> Any:
+    """The background callback manager for these settings and environment."""
+    url = redis_url(env)
+    if url:
+        return KillingCeleryManager(
+            celery_for(url), cache_by=[_request_nonce], expire=RESULT_EXPIRE_S
+        )
+    import diskcache
+    from dash import DiskcacheManager
+
+    cache = diskcache.Cache(
+        str(Path(settings.data_dir) / "cache"), size_limit=DISKCACHE_LIMIT_BYTES
+    )
+    return DiskcacheManager(cache, cache_by=[_request_nonce], expire=RESULT_EXPIRE_S)
+
+
+# --- what a job knows ---------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """What a background job needs, carried from the request that started it."""
+
+    account_id: int | None
+    settings: Settings
+
+    def engine(self) -> Engine:
+        """A new engine on the app's database (dispose it when done)."""
+        return service.open_engine(self.settings.database_url, self.settings)
+
+    def account(self, engine: Engine) -> accounts.Account | None:
+        """The account that started the job, as it is now (None if gone or disabled)."""
+        if self.account_id is None:
+            return None
+        acc = accounts.get_account(engine, user_id=self.account_id)
+        return acc if acc is not None and acc.active else None
+
+
+def _settings_for_job() -> dict[str, Any]:
+    """The app's settings as plain values. The database URL is the one of the app's engine,
+    except when it holds a password: secrets stay out of the job queue, and the job then
+    takes DATABASE_URL from its own environment."""
+    from web import context
+
+    settings = context.settings()
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(settings):
+        value = getattr(settings, field.name)
+        values[field.name] = str(value) if isinstance(value, Path) else value
+    url = context.engine().url
+    values["database_url"] = None if url.password else url.render_as_string(hide_password=False)
+    return values
+
+
+@hooks.custom_data(NAMESPACE)
+def _job_data(_callback_context: Any) -> dict[str, Any]:
+    """Runs in the request of every callback, before a background job is started."""
+    if not has_request_context():
+        return {}
+    from web.auth import account
+
+    acc = account()
+    return {"account_id": acc.id if acc else None, "settings": _settings_for_job()}
+
+
+def job_from(data: dict[str, Any] | None) -> Job:
+    """A `Job` from the custom data of the request that started it."""
+    data = data or {}
+    env_settings = load_settings()
+    values = dict(data.get("settings") or {})
+    known = {f.name: f for f in dataclasses.fields(Settings)}
+    changes: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in known or value is None:
+            continue
+        current = getattr(env_settings, name)
+        changes[name] = Path(value) if isinstance(current, Path) else value
+    return Job(
+        account_id=data.get("account_id"),
+        settings=dataclasses.replace(env_settings, **changes),
+    )
+
+
+def current_job() -> Job:
+    """Inside a background callback: what the request that started it passed on."""
+    from dash import ctx
+
+    return job_from((ctx.custom_data or {}).get(NAMESPACE))
+
+
+# --- who may start a job --------------------------------------------------------------------
+
+
+def install(server: Flask) -> None:
+    """Refuse the report jobs to accounts that may not read every figure, before any starts
+    (after web/auth.py has checked the login, the CSRF token and the upload outputs)."""
+    server.before_request(_guard_jobs)
+
+
+def _guard_jobs() -> Response | None:
+    if request.path != "/_dash-update-component":
+        return None
+    output = str((request.get_json(silent=True) or {}).get("output", ""))
+    if not any(o in output for o in READ_ALL_OUTPUTS):
+        return None
+    from web.auth import account, may_read_all
+
+    if may_read_all(account()):
+        return None
+    response = jsonify({"error": "Tài khoản không có quyền xem số liệu này / forbidden"})
+    response.status_code = 403
+    return response
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+def make_progress(prefix: str) -> html.Div:
+    """A progress bar, its text and a cancel button ("Hủy"), hidden until a job runs.
+
+    Ids: `{prefix}-progress` (the block), `-progress-bar`, `-progress-text`, `-cancel`."""
+    return html.Div(
+        [
+            html.Progress(id=f"{prefix}-progress-bar", value=0, max=1, style={"width": "260px"}),
+            html.Span(id=f"{prefix}-progress-text", className="small", role="status"),
+            html.Button("Hủy", id=f"{prefix}-cancel", className="button", disabled=True),
+        ],
+        id=f"{prefix}-progress",
+        hidden=True,
+        className="toolbar",
+        style={"alignItems": "center"},
+        **{"data-testid": f"{prefix}-progress"},
+    )
+
+
+def progress_options(prefix: str, *, busy: list[str]) -> dict[str, Any]:
+    """The `callback(...)` options of a background job shown by `make_progress(prefix)`:
+    progress bar and text, the block shown and "Hủy" enabled while it runs, the controls in
+    `busy` disabled meanwhile, "Hủy" cancelling it."""
+    return {
+        "background": True,
+        "interval": 500,  # ms between progress polls
+        "progress": [
+            Output(f"{prefix}-progress-bar", "value"),
+            Output(f"{prefix}-progress-bar", "max"),
+            Output(f"{prefix}-progress-text", "children"),
+        ],
+        "progress_default": [0, 1, ""],
+        "running": [
+            (Output(f"{prefix}-progress", "hidden"), False, True),
+            (Output(f"{prefix}-cancel", "disabled"), False, True),
+            *[(Output(control, "disabled"), True, False) for control in busy],
+        ],
+        "cancel": [Input(f"{prefix}-cancel", "n_clicks")],
+    }
+
+
+class ProgressRenderer:
+    """A chart renderer that says which chart it is drawing before drawing it."""
+
+    def __init__(self, renderer: Any, say: Callable[[int, str], None]) -> None:
+        self._renderer = renderer
+        self._say = say
+        self._count = 0
+
+    def problem(self) -> str | None:
+        return self._renderer.problem()
+
+    def render(self, fig: Any, fmt: str, **kwargs: Any) -> bytes:
+        self._count += 1
+        title = getattr(getattr(fig.layout, "title", None), "text", None) or ""
+        self._say(self._count, title)
+        return self._renderer.render(fig, fmt, **kwargs)
+
+    def close(self) -> None:
+        self._renderer.close()
+
+
+def job_renderer() -> Any:  # reporting.render.ChartRenderer
+    """A chart renderer of this process. A DiskcacheManager job is a fork of a web worker and
+    inherits kaleido's record of that worker's browser session, whose thread did not survive
+    the fork: forget it, so that the job starts a browser of its own (closed at the end)."""
+    import kaleido
+
+    from reporting.render import ChartRenderer
+
+    server = kaleido._global_server
+    thread = getattr(server, "_thread", None)
+    if server.is_running() and (thread is None or not thread.is_alive()):
+        server._initialized = False
+    return ChartRenderer()
