@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -106,7 +107,9 @@ def main() -> None:
         pdf = subprocess.run(
             ["pdftotext", "-layout", str(data_dir / "r.pdf"), "-"], capture_output=True, text=True
         )
-        (out / "report_pdf.txt").write_text(pdf.stdout)
+        # the time it was made ("Lập lúc 09:41 ngày …") is the one line that may differ
+        made = re.sub(r"Lập lúc \d\d:\d\d ngày [\d/]+", "Lập lúc …", pdf.stdout)
+        (out / "report_pdf.txt").write_text(made)
         etl(env, "export", "report", "--format", "docx", "--out", str(data_dir / "r.docx"))
         (out / "report_docx.txt").write_text(docx_text(data_dir / "r.docx"))
         etl(env, "export", "tonghop", "--out", str(data_dir / "t.xlsx"))
