@@ -21,6 +21,7 @@ from components import ids
 from components.shell import make_shell
 from etl import service
 from etl.core.settings import Settings, load_settings
+from etl.measures.cache import DatasetCache
 from etl.measures.query import View
 from etl.storage import accounts
 from web import api, auth, background, context, export_routes, upload_api
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes * 3 // 2 + 1_000_000
     server.extensions[context.SETTINGS_KEY] = settings
     server.extensions[context.ENGINE_KEY] = service.open_engine(settings.database_url, settings)
-    server.extensions[context.CACHE_KEY] = service.DatasetCache()
+    server.extensions[context.CACHE_KEY] = DatasetCache()
     auth.install(server, settings)
     generated = accounts.ensure_admin(server.extensions[context.ENGINE_KEY], dict(os.environ))
     if generated:

@@ -24,6 +24,8 @@ import plotly.io as pio  # noqa: E402
 
 from etl import service  # noqa: E402
 from etl.measures import metrics  # noqa: E402
+from etl.measures.cache import load_dataset  # noqa: E402
+from etl.measures.scoping import Filter  # noqa: E402
 from reporting import report  # noqa: E402
 from reporting.charts import build_chart  # noqa: E402
 from reporting.render import ChartRenderer, find_browser  # noqa: E402
@@ -42,10 +44,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = service.open_engine(f"sqlite:///{tmp}/bench.sqlite3")
         service.ingest_files(engine, sorted((ROOT / "data/sample").glob("*.xlsx")))
-        ds = service.load_dataset(engine)
+        ds = load_dataset(engine)
         as_of = dt.date(2024, 6, 30)
         summary = metrics.summary(ds, as_of)
-        ctx = report.chart_context(ds, summary, metrics.Filter(), as_of, True)
+        ctx = report.chart_context(ds, summary, Filter(), as_of, True)
         fig = build_chart("lo-trinh-cong-chuc", ctx)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

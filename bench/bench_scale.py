@@ -183,31 +183,29 @@ def ingest_stages(named: list[tuple[str, bytes]], sample_every: int) -> dict[str
 def summary_views(ds: Any, dates: list[dt.date], n_units: int = 12) -> list[tuple[dt.date, Any]]:
     """Every kind of scope (the whole set, districts, every sector and kind, single units with
     and without predecessors, a district and sector together) at every cut-off date."""
-    from etl.measures import metrics
+    from etl.measures.scoping import KIND_LABELS, Filter
 
     units = ds.units
     districts = units.dropna(subset=["district"]).drop_duplicates("district_key")["district"]
-    flts = [metrics.Filter()]
-    flts += [
-        metrics.Filter(district=d, label=d) for d in districts.iloc[:: max(1, len(districts) // 12)]
-    ]
-    flts += [metrics.Filter(sector=s, label=s) for s in sorted(units["sector"].dropna().unique())]
-    flts += [metrics.Filter(kind=k, label=k) for k in (*metrics.KIND_LABELS, "co_quan_hanh_chinh")]
+    flts = [Filter()]
+    flts += [Filter(district=d, label=d) for d in districts.iloc[:: max(1, len(districts) // 12)]]
+    flts += [Filter(sector=s, label=s) for s in sorted(units["sector"].dropna().unique())]
+    flts += [Filter(kind=k, label=k) for k in (*KIND_LABELS, "co_quan_hanh_chinh")]
     merged_into = sorted(set(ds.event_units["unit_id"])) if len(ds.event_units) else []
     picks = merged_into[:: max(1, len(merged_into) // (n_units // 2))][: n_units // 2]
     picks += list(units["id"].iloc[:: max(1, len(units) // (n_units // 2))][: n_units // 2])
-    flts += [metrics.Filter(unit_id=int(u), label=str(u)) for u in picks]
+    flts += [Filter(unit_id=int(u), label=str(u)) for u in picks]
     if len(districts):
-        flts.append(metrics.Filter(district=districts.iloc[0], sector="Giáo dục và Đào tạo"))
+        flts.append(Filter(district=districts.iloc[0], sector="Giáo dục và Đào tạo"))
     return [(when, flt) for when in dates for flt in flts]
 
 
 def measure_summaries(engine: Any, dates: list[dt.date]) -> dict[str, Any]:
-    from etl import service
     from etl.measures import metrics
+    from etl.measures.cache import load_dataset
 
     start = time.perf_counter()
-    ds = service.load_dataset(engine)
+    ds = load_dataset(engine)
     load_s = time.perf_counter() - start
     views = summary_views(ds, dates)
     times = []
@@ -246,11 +244,11 @@ def resubmitted(named: list[tuple[str, bytes]]) -> tuple[str, bytes]:
 def measure_refresh(engine: Any, named: list[tuple[str, bytes]], uploads: Path) -> dict:
     """The first Dataset fetch through `DatasetCache.get` after one more accepted upload on
     top of the stored set (the cache holding the Dataset of the set before it)."""
-    from etl import service
     from etl.ingest.load import ingest_bytes
+    from etl.measures.cache import DatasetCache
     from etl.storage import db
 
-    cache = service.DatasetCache()
+    cache = DatasetCache()
     cache.get(engine)
     name, blob = resubmitted(named)
     result = ingest_bytes(engine, blob, name, uploads_dir=uploads)
@@ -391,6 +389,7 @@ def app_worker(args: dict[str, Any]) -> None:
     if not args["skip_report"]:
         from etl import service
         from etl.measures import metrics
+        from etl.measures.scoping import Filter
         from reporting import report
         from reporting.render import ChartRenderer, find_browser
 
@@ -398,7 +397,7 @@ def app_worker(args: dict[str, Any]) -> None:
             engine = app_module.server.extensions["tgbc_engine"]
             ds = app_module.server.extensions["tgbc_cache"].get(engine)
             as_of = dt.date.fromisoformat(args["as_of"])
-            flt = metrics.Filter()
+            flt = Filter()
             renderer = ChartRenderer()
             try:
                 start = time.perf_counter()
@@ -440,12 +439,12 @@ def measure_app(
 
 def view_args(engine: Any, as_of: dt.date) -> dict[str, Any]:
     """A district, a sector, a plain unit and a unit with predecessors of the stored data."""
-    from etl import service
-    from etl.measures import metrics
+    from etl.measures.cache import load_dataset
+    from etl.measures.scoping import home_units
 
-    ds = service.load_dataset(engine)
+    ds = load_dataset(engine)
     units = ds.units
-    homes = metrics.home_units(ds, as_of)
+    homes = home_units(ds, as_of)
     merged = homes.loc[homes["unit_id"] != homes["home_id"], "home_id"]
     district = units["district"].dropna()
     return {
@@ -464,10 +463,10 @@ def view_args(engine: Any, as_of: dt.date) -> dict[str, Any]:
 
 def matches(engine: Any, totals: dict[str, Any]) -> bool:
     """The product's figures at the cut-off equal those the generator intended."""
-    from etl import service
     from etl.measures import metrics
+    from etl.measures.cache import load_dataset
 
-    ds = service.load_dataset(engine)
+    ds = load_dataset(engine)
     s = metrics.summary(ds, dt.date.fromisoformat(totals["as_of"]))
     same = all(s[m][k] == v for m in ("cong_chuc", "nguoi_lam_viec") for k, v in totals[m].items())
     same &= all(s[k] == totals[k] for k in ("streamlined", "reorganization", "job_positions"))
@@ -511,7 +510,7 @@ def run_scale(
 def measure_postgres(named: list[tuple[str, bytes]], tmp: Path) -> dict[str, Any]:
     from sqlalchemy import text
 
-    from etl import service
+    from etl.measures.cache import load_dataset
     from etl.storage import db
 
     base = os.environ["TEST_DATABASE_URL"]
@@ -525,7 +524,7 @@ def measure_postgres(named: list[tuple[str, bytes]], tmp: Path) -> dict[str, Any
         t_ingest, engine = ingest_all(url, named, tmp / "uploads_pg")
         rows = stored_rows(engine)
         start = time.perf_counter()
-        service.load_dataset(engine)
+        load_dataset(engine)
         load_s = time.perf_counter() - start
         engine.dispose()
         n_rows = rows["unit_rows"] + rows["events"] + rows["targets"]

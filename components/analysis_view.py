@@ -9,7 +9,9 @@ from dash import html
 
 from components.overview import chart_block, make_behind_table
 from etl.core.formatting import fmt_date, fmt_number, fmt_pct
-from etl.measures import analysis, metrics
+from etl.measures import analysis
+from etl.measures.dataset import Dataset
+from etl.measures.scoping import Filter
 from reporting.charts import ChartContext, build_chart
 
 
@@ -33,9 +35,9 @@ def spread_sentence(stats: dict[str, Any]) -> str:
 
 
 def make_analysis(
-    ds: metrics.Dataset,
+    ds: Dataset,
     summary: dict[str, Any],
-    flt: metrics.Filter,
+    flt: Filter,
     as_of: dt.date,
     measure: str,
     include_pending: bool,

@@ -10,7 +10,9 @@ from dash import dcc, html
 
 from components.cards import make_measure_card
 from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
-from etl.measures import analysis, metrics
+from etl.measures import analysis
+from etl.measures.dataset import Dataset
+from etl.measures.scoping import Filter
 from reporting.charts import ChartContext, build_chart
 from web.background import make_progress
 
@@ -206,9 +208,9 @@ def make_behind_table(table: pd.DataFrame, search: str) -> html.Table:
 
 
 def make_overview(
-    ds: metrics.Dataset,
+    ds: Dataset,
     summary: dict[str, Any],
-    flt: metrics.Filter,
+    flt: Filter,
     as_of: dt.date,
     search: str = "",
     export_problem: str | None = None,

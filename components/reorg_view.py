@@ -11,11 +11,13 @@ from dash import html
 from components.grids import column, make_grid
 from components.overview import chart_block, make_reorg_panel
 from etl.core.formatting import fmt_date, fmt_number
-from etl.measures import analysis, metrics
+from etl.measures import analysis
+from etl.measures.dataset import Dataset
+from etl.measures.scoping import Filter
 from reporting.charts import ChartContext, build_chart
 
 
-def events_frame(ds: metrics.Dataset, as_of: dt.date) -> pd.DataFrame:
+def events_frame(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
     """One row per event with its units, newest first."""
     if ds.events.empty:
         return pd.DataFrame(columns=["date", "event_type", "before", "after", "doc_ref", "source"])
@@ -42,13 +44,13 @@ def events_frame(ds: metrics.Dataset, as_of: dt.date) -> pd.DataFrame:
 
 
 def make_reorg(
-    ds: metrics.Dataset,
+    ds: Dataset,
     summary: dict[str, Any],
     as_of: dt.date,
     search: str = "",
     export_problem: str | None = None,
 ) -> list[Any]:
-    ctx = ChartContext(ds, summary, metrics.Filter(), as_of)
+    ctx = ChartContext(ds, summary, Filter(), as_of)
     frame = events_frame(ds, as_of)
     return [
         html.P(
@@ -92,7 +94,7 @@ def make_reorg(
     ]
 
 
-def make_lineage(ds: metrics.Dataset, unit_id: int | None) -> Any:
+def make_lineage(ds: Dataset, unit_id: int | None) -> Any:
     if unit_id is None:
         return html.P("Chọn một đơn vị để xem quá trình sắp xếp.", className="small")
     events = analysis.lineage(ds, unit_id)
@@ -112,7 +114,7 @@ def make_lineage(ds: metrics.Dataset, unit_id: int | None) -> Any:
     )
 
 
-def lineage_options(ds: metrics.Dataset) -> list[dict[str, Any]]:
+def lineage_options(ds: Dataset) -> list[dict[str, Any]]:
     """Units that took part in an event, for the lineage picker."""
     ids_ = sorted(set(ds.event_units["unit_id"])) if len(ds.event_units) else []
     units = ds.units.loc[[i for i in ids_ if i in ds.units.index]].sort_values("name")

@@ -6,8 +6,8 @@ import dash
 from dash import dcc, html
 
 from components import ids
-from etl.measures.metrics import KIND_LABELS
 from etl.measures.query import KIND_CHOICES
+from etl.measures.scoping import KIND_LABELS
 from web import context
 
 NAV = (

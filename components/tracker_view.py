@@ -10,10 +10,11 @@ from dash import html
 
 from components.grids import column, make_grid
 from etl.core.formatting import fmt_date, fmt_number
-from etl.measures import analysis, metrics
+from etl.measures import analysis
+from etl.measures.dataset import Dataset
 
 
-def reporting_years(ds: metrics.Dataset) -> list[int]:
+def reporting_years(ds: Dataset) -> list[int]:
     subs = ds.submissions
     if subs.empty:
         return []
@@ -22,7 +23,7 @@ def reporting_years(ds: metrics.Dataset) -> list[int]:
 
 
 def make_tracker(
-    ds: metrics.Dataset,
+    ds: Dataset,
     year: int | None,
     as_of: dt.date,
     *,

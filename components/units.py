@@ -12,7 +12,10 @@ from components import ids
 from components.grids import column, folded_text, make_grid, make_server_grid, serve_rows
 from components.overview import graph
 from etl.core.formatting import fmt_date, fmt_number
-from etl.measures import analysis, metrics
+from etl.measures import analysis
+from etl.measures.cache import remembered
+from etl.measures.dataset import Dataset
+from etl.measures.scoping import KIND_LABELS, Filter, predecessors_of
 from reporting.figures import make_unit_history_figure
 
 STATUS_LABELS = {
@@ -72,9 +75,9 @@ def make_subtotals(table: pd.DataFrame, group_by: str) -> Any:
 
 
 def make_units_view(
-    ds: metrics.Dataset,
+    ds: Dataset,
     summary: dict[str, Any],
-    flt: metrics.Filter,
+    flt: Filter,
     as_of: dt.date,
     measure: str,
     group_by: str,
@@ -112,9 +115,9 @@ def make_units_view(
 
 
 def units_grid_page(
-    ds: metrics.Dataset,
+    ds: Dataset,
     as_of: dt.date,
-    flt: metrics.Filter,
+    flt: Filter,
     include_pending: bool,
     measure: str,
     request: dict[str, Any] | None,
@@ -123,29 +126,27 @@ def units_grid_page(
     folded texts are kept with the dataset per view, so paging, sorting and typing in a
     filter do not redo them."""
     key = (as_of, flt, include_pending, measure)
-    frame = metrics.remembered(
-        ds, "unit_grid", key, lambda: analysis.unit_rows(ds, *key)[GRID_FIELDS]
-    )
+    frame = remembered(ds, "unit_grid", key, lambda: analysis.unit_rows(ds, *key)[GRID_FIELDS])
 
     def folded(column: str) -> pd.Series:
-        return metrics.remembered(
+        return remembered(
             ds, "unit_grid_folded", (*key, column), lambda: folded_text(frame[column])
         )
 
     return serve_rows(frame, request, folded)
 
 
-def make_unit_page(ds: metrics.Dataset, unit_id: int, as_of: dt.date) -> list[Any]:
+def make_unit_page(ds: Dataset, unit_id: int, as_of: dt.date) -> list[Any]:
     """A unit: who it is, its figures year by year with their source cells, its lineage."""
     if unit_id not in ds.units.index:
         return [html.H2("Không tìm thấy đơn vị"), dcc.Link("Về danh sách đơn vị", href="/don-vi")]
     unit = ds.units.loc[unit_id]
     history = analysis.unit_history(ds, unit_id)
     events = analysis.lineage(ds, unit_id)
-    preds = metrics.predecessors_of(ds, unit_id, as_of)
+    preds = predecessors_of(ds, unit_id, as_of)
     facts = [
         ("Mã đơn vị", unit["code"]),
-        ("Loại", metrics.KIND_LABELS.get(unit["kind"], unit["kind"])),
+        ("Loại", KIND_LABELS.get(unit["kind"], unit["kind"])),
         ("Quận, huyện", unit["district"]),
         ("Cơ quan chủ quản", unit["parent"]),
         ("Lĩnh vực", unit["sector"]),

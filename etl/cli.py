@@ -12,6 +12,7 @@ from pathlib import Path
 from etl import service
 from etl.core.settings import load_settings
 from etl.ingest.load import IngestResult
+from etl.measures.cache import load_dataset
 from etl.storage import db
 
 
@@ -118,7 +119,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from reporting.render import ChartRenderer
 
     engine = service.open_engine(args.db)
-    ds = service.load_dataset(engine)
+    ds = load_dataset(engine)
     view = View(
         as_of=dt.date.fromisoformat(args.as_of) if args.as_of else None,
         scope=args.scope,
@@ -158,7 +159,7 @@ def cmd_user(args: argparse.Namespace) -> int:
         if args.action == "list":
             names = {}
             if any(a.unit_ids for a in accounts.list_accounts(engine)):
-                names = service.load_dataset(engine).units["name"].to_dict()
+                names = load_dataset(engine).units["name"].to_dict()
             for a in accounts.list_accounts(engine):
                 units = "; ".join(names.get(u, str(u)) for u in sorted(a.unit_ids))
                 state = "" if a.active else " [đã khóa]"

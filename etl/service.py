@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,9 @@ from sqlalchemy import Connection, Engine
 from etl.core.settings import Settings, load_settings
 from etl.ingest.load import IngestResult, ingest_bytes, ingest_many
 from etl.measures import metrics, query
+from etl.measures.cache import load_dataset
+from etl.measures.dataset import Dataset
+from etl.measures.scoping import Filter, resolve_scope
 from etl.storage import accounts, db
 
 
@@ -113,21 +115,6 @@ def _audit_not_stored(engine: Engine, actor: str, result: IngestResult) -> None:
     accounts.audit_now(engine, actor, f"upload.{result.status}", result.file_name, detail)
 
 
-def load_dataset(engine: Engine, previous: metrics.Dataset | None = None) -> metrics.Dataset:
-    """The stored figures as a `Dataset` (with its data version), read in one snapshot.
-
-    With `previous` (a Dataset of this database): when only new submissions were stored since
-    its version, only their rows are read and the Dataset is derived from `previous`, equal to
-    a full load; anything else (a deletion, an edit, a migration) loads everything."""
-    since = previous.version if previous is not None else None
-    snapshot = db.read_snapshot(engine, since=db.DataVersion(*since) if since else None)
-    if snapshot.since is not None and previous is not None:
-        if snapshot.version == tuple(since or ()):
-            return previous
-        return metrics.refresh_dataset(previous, snapshot.frames, snapshot.version)
-    return metrics.build_dataset(snapshot.frames, snapshot.version)
-
-
 def default_as_of(engine: Engine) -> dt.date:
     """The latest `Số liệu tính đến ngày` among stored returns, else today."""
     latest = db.latest_as_of(engine)
@@ -145,43 +132,15 @@ def summary(
 ) -> dict[str, Any]:
     """The summary JSON for a scope and cut-off (defaults: whole city, latest return)."""
     ds = load_dataset(engine)
-    flt = metrics.resolve_scope(ds, scope)
+    flt = resolve_scope(ds, scope)
     if flt is None:
         raise ScopeNotFound(scope)
     return metrics.summary(ds, as_of or default_as_of(engine), flt, include_pending=include_pending)
 
 
-class DatasetCache:
-    """The stored tables as a `Dataset`, rebuilt only when the data version changes.
-
-    The version (`db.data_version`: the latest submission and the latest logged change) is
-    read from the database on every call, so every worker process sees an accepted upload at
-    once. After new uploads only their rows are read (`load_dataset` with the previous
-    Dataset); anything else reloads everything. One thread of the process rebuilds while the
-    others wait for its result. The cache itself is per process and lives on the app object,
-    not in a module global.
-    """
-
-    def __init__(self) -> None:
-        self._dataset: metrics.Dataset | None = None
-        self._lock = threading.Lock()
-
-    def get(self, engine: Engine) -> metrics.Dataset:
-        version = db.data_version(engine)
-        dataset = self._dataset
-        if dataset is not None and dataset.version == version:
-            return dataset
-        with self._lock:
-            dataset = self._dataset
-            if dataset is None or dataset.version != version:
-                dataset = load_dataset(engine, previous=dataset)
-                self._dataset = dataset
-            return dataset
-
-
 def view_summary(
-    engine: Engine, ds: metrics.Dataset, view: query.View
-) -> tuple[dict[str, Any], metrics.Filter, dt.date]:
+    engine: Engine, ds: Dataset, view: query.View
+) -> tuple[dict[str, Any], Filter, dt.date]:
     """The summary for a dashboard/API view: (summary, filter, cut-off)."""
     flt = query.view_filter(ds, view)
     as_of = view.as_of or default_as_of(engine)

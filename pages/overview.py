@@ -25,6 +25,7 @@ from components.overview import (
     make_report_builder,
 )
 from etl import service
+from etl.measures.cache import load_dataset
 from etl.measures.query import BadParameter, View
 from etl.storage import accounts
 from reporting.charts import REPORT_CHARTS
@@ -74,7 +75,7 @@ def build_file(
         account = job.account(engine)
         if not may_read_all(account):
             return no_update, "Tài khoản này không có quyền xem số liệu này."
-        ds = service.load_dataset(engine)
+        ds = load_dataset(engine)
         view = context.view_of(search)
         try:
             summary, flt, as_of = service.view_summary(engine, ds, view)

@@ -10,7 +10,10 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from etl.measures import analysis, metrics
+from etl.measures import analysis
+from etl.measures.cache import remembered
+from etl.measures.dataset import Dataset
+from etl.measures.scoping import Filter
 from reporting.figures import (
     make_path_figure,
     make_reorg_figure,
@@ -24,9 +27,9 @@ from reporting.figures import (
 class ChartContext:
     """The data one view's charts are drawn from."""
 
-    ds: metrics.Dataset
+    ds: Dataset
     summary: dict[str, Any]
-    flt: metrics.Filter
+    flt: Filter
     as_of: dt.date
     include_pending: bool = True
     _table: pd.DataFrame | None = field(default=None, repr=False)
@@ -112,4 +115,4 @@ def build_chart(chart_id: str, ctx: ChartContext) -> go.Figure:
     shared by the page, the exports and the report: callers only read it."""
     spec = CHARTS[chart_id]
     key = (chart_id, ctx.as_of, ctx.flt, ctx.include_pending)
-    return metrics.remembered(ctx.ds, "chart", key, lambda: spec.build(ctx))
+    return remembered(ctx.ds, "chart", key, lambda: spec.build(ctx))

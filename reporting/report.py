@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from etl.measures import analysis, metrics
+from etl.measures import analysis
+from etl.measures.dataset import Dataset
 from etl.measures.narrative import build_narrative
+from etl.measures.scoping import Filter
 from etl.writers.xlsx_export import write_consolidated, write_data
 from reporting.charts import CHARTS, REPORT_CHARTS, ChartContext, build_chart
 from reporting.render import ChartRenderer, ExportUnavailable
@@ -83,6 +85,6 @@ def data_xlsx(ctx: ChartContext) -> bytes:
 
 
 def chart_context(
-    ds: metrics.Dataset, summary: dict, flt: metrics.Filter, as_of: dt.date, pending: bool
+    ds: Dataset, summary: dict, flt: Filter, as_of: dt.date, pending: bool
 ) -> ChartContext:
     return ChartContext(ds=ds, summary=summary, flt=flt, as_of=as_of, include_pending=pending)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 
 from etl import service
 from etl.ingest.load import IngestResult, ingest_bytes
+from etl.measures.cache import DatasetCache
 from etl.storage import db
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -119,7 +120,7 @@ def isolated_app(sample_app, tmp_path: Path):
     extensions = sample_app.server.extensions
     saved = {k: extensions[k] for k in (context.ENGINE_KEY, context.CACHE_KEY)}
     extensions[context.ENGINE_KEY] = service.open_engine(f"sqlite:///{copy}")
-    extensions[context.CACHE_KEY] = service.DatasetCache()
+    extensions[context.CACHE_KEY] = DatasetCache()
     yield sample_app
     extensions[context.ENGINE_KEY].dispose()
     extensions.update(saved)

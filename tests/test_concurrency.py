@@ -40,6 +40,7 @@ from sqlalchemy import Engine, text
 from etl import service
 from etl.ingest import load
 from etl.ingest.load import IngestResult, ingest_bytes
+from etl.measures.cache import load_dataset
 from etl.storage import db
 from tests.builders import form01, workbook_bytes
 from tests.conftest import table_counts
@@ -152,7 +153,8 @@ def _upload_at_once(engine: Engine, uploads_dir: Path, files: list[bytes]) -> li
 def _assert_one_current_version(engine: Engine, value_of: dict[int, int]) -> None:
     """Every submission of `value_of` (submission id → the 2024 value its file carried) is in
     the history of (UNIT, 2024); only one unit was created; the current value — per
-    `metrics.latest_by` and in the summary — is the one of the highest submission id."""
+    `etl.measures.dataset.latest_by` and in the summary — is the one of the highest
+    submission id."""
     with engine.connect() as conn:
         unit_ids = conn.execute(text("SELECT id FROM unit WHERE name = :n"), {"n": UNIT}).all()
         n_submissions = conn.execute(text("SELECT COUNT(*) FROM submission")).scalar_one()
@@ -168,7 +170,7 @@ def _assert_one_current_version(engine: Engine, value_of: dict[int, int]) -> Non
     assert n_submissions == len(value_of) == N_UPLOADS
     assert len(history) == N_UPLOADS
     assert {s: v for s, v in history} == value_of
-    ds = service.load_dataset(engine)
+    ds = load_dataset(engine)
     facts = ds.facts
     current = facts[
         (facts["unit_id"] == unit_ids[0].id)

@@ -9,6 +9,7 @@ import pytest
 from etl import service
 from etl.core.settings import ROOT
 from etl.measures import analysis, metrics
+from etl.measures.cache import load_dataset
 from etl.measures.narrative import build_narrative, until_phrase
 
 AS_OF = dt.date(2024, 6, 30)
@@ -19,7 +20,7 @@ def narrative(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("narrative")
     engine = service.open_engine(f"sqlite:///{tmp / 'n.sqlite3'}")
     service.ingest_files(engine, sorted((ROOT / "data" / "sample").glob("*.xlsx")))
-    ds = service.load_dataset(engine)
+    ds = load_dataset(engine)
     summary = metrics.summary(ds, AS_OF)
     yield build_narrative(
         summary,

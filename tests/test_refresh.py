@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
-from etl import service
-from etl.measures import metrics
+from etl.measures import cache, metrics
+from etl.measures.cache import DatasetCache, load_dataset
+from etl.measures.dataset import Dataset
+from etl.measures.scoping import home_units
 from etl.storage import db
 from tests.builders import city_targets
 from tests.test_metrics import SN, _events, _units
@@ -33,7 +35,7 @@ FRAMES = (
 EDU = "Giáo dục và Đào tạo"
 
 
-def assert_same(refreshed: metrics.Dataset, full: metrics.Dataset) -> None:
+def assert_same(refreshed: Dataset, full: Dataset) -> None:
     """Every frame equal (values, dtypes, index, order), and the same figures."""
     for name in FRAMES:
         pd.testing.assert_frame_equal(
@@ -47,22 +49,20 @@ def assert_same(refreshed: metrics.Dataset, full: metrics.Dataset) -> None:
         np.testing.assert_array_equal(refreshed.fact_keys, full.fact_keys)
     for when in (dt.date(2022, 12, 31), dt.date(2023, 12, 31), AS_OF):
         assert metrics.summary(refreshed, when) == metrics.summary(full, when)
-        pd.testing.assert_frame_equal(
-            metrics.home_units(refreshed, when), metrics.home_units(full, when)
-        )
+        pd.testing.assert_frame_equal(home_units(refreshed, when), home_units(full, when))
 
 
 @pytest.fixture
 def refreshes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many Datasets were derived incrementally (metrics.refresh_dataset calls)."""
+    """How many Datasets were derived incrementally (refresh_dataset calls of load_dataset)."""
     calls: list[int] = []
-    original = metrics.refresh_dataset
+    original = cache.refresh_dataset
 
-    def counted(*args: Any, **kwargs: Any) -> metrics.Dataset:
+    def counted(*args: Any, **kwargs: Any) -> Dataset:
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(metrics, "refresh_dataset", counted)
+    monkeypatch.setattr(cache, "refresh_dataset", counted)
     return calls
 
 
@@ -106,14 +106,14 @@ def _uploads() -> list[tuple[str, bytes]]:
 def test_refresh_after_each_upload_equals_a_full_load(
     engine: Engine, ingest: Callable[..., Any], refreshes: list[int]
 ) -> None:
-    previous: metrics.Dataset | None = None
+    previous: Dataset | None = None
     for step, (name, content) in enumerate(_uploads()):
         result = ingest(content, name)
         assert result.status == "accepted", result.problems
-        full = service.load_dataset(engine)
+        full = load_dataset(engine)
         if previous is not None:
             metrics.summary(previous, AS_OF)  # the previous Dataset has memoised results
-            refreshed = service.load_dataset(engine, previous=previous)
+            refreshed = load_dataset(engine, previous=previous)
             assert len(refreshes) == step  # derived, not loaded
             assert refreshed.memo == {} and refreshed.memo is not previous.memo
             assert_same(refreshed, full)
@@ -131,12 +131,12 @@ def test_refresh_over_several_uploads_at_once(
     uploads = _uploads()
     for name, content in uploads[:2]:
         assert ingest(content, name).status == "accepted"
-    previous = service.load_dataset(engine)
+    previous = load_dataset(engine)
     for name, content in uploads[2:]:
         assert ingest(content, name).status == "accepted"
-    refreshed = service.load_dataset(engine, previous=previous)
+    refreshed = load_dataset(engine, previous=previous)
     assert refreshes == [1]
-    assert_same(refreshed, service.load_dataset(engine))
+    assert_same(refreshed, load_dataset(engine))
 
 
 @pytest.mark.parametrize(
@@ -165,15 +165,15 @@ def test_any_other_change_is_seen_and_loads_everything(
     uploads = _uploads()
     for name, content in uploads[:3]:
         assert ingest(content, name).status == "accepted"
-    previous = service.load_dataset(engine)
+    previous = load_dataset(engine)
     with engine.begin() as conn:
         assert conn.execute(text(change)).rowcount == 1
     if then_upload:
         assert ingest(*reversed(uploads[3])).status == "accepted"
     assert db.data_version(engine) != previous.version
-    refreshed = service.load_dataset(engine, previous=previous)
+    refreshed = load_dataset(engine, previous=previous)
     assert refreshes == []
-    assert_same(refreshed, service.load_dataset(engine))
+    assert_same(refreshed, load_dataset(engine))
 
 
 def test_a_migration_loads_everything(
@@ -181,10 +181,10 @@ def test_a_migration_loads_everything(
 ) -> None:
     uploads = _uploads()
     assert ingest(*reversed(uploads[0])).status == "accepted"
-    previous = service.load_dataset(engine)
+    previous = load_dataset(engine)
     previous.version = previous.version._replace(revision="0002")  # as loaded before it
     assert ingest(*reversed(uploads[1])).status == "accepted"
-    service.load_dataset(engine, previous=previous)
+    load_dataset(engine, previous=previous)
     assert refreshes == []
 
 
@@ -192,15 +192,15 @@ def test_cache_refreshes_once_per_version_and_never_serves_a_stale_dataset(
     engine: Engine, ingest: Callable[..., Any], refreshes: list[int]
 ) -> None:
     uploads = _uploads()
-    cache = service.DatasetCache()
+    cache = DatasetCache()
     assert ingest(*reversed(uploads[0])).status == "accepted"
     first = cache.get(engine)
     assert cache.get(engine) is first
     for name, content in uploads[1:]:
         assert ingest(content, name).status == "accepted"
-        seen: list[metrics.Dataset] = []
+        seen: list[Dataset] = []
 
-        def fetch(into: list[metrics.Dataset] = seen) -> None:
+        def fetch(into: list[Dataset] = seen) -> None:
             into.append(cache.get(engine))
 
         threads = [threading.Thread(target=fetch) for _ in "abcd"]
@@ -210,5 +210,5 @@ def test_cache_refreshes_once_per_version_and_never_serves_a_stale_dataset(
             thread.join()
         assert len({id(ds) for ds in seen}) == 1  # one thread rebuilt, the others waited
         assert seen[0].version == db.data_version(engine)
-        assert_same(seen[0], service.load_dataset(engine))
+        assert_same(seen[0], load_dataset(engine))
     assert len(refreshes) == len(uploads) - 1

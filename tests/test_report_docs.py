@@ -18,6 +18,7 @@ from PIL import Image
 from etl import service
 from etl.core.settings import ROOT, load_settings
 from etl.measures import analysis, metrics
+from etl.measures.cache import load_dataset
 from etl.measures.narrative import build_narrative
 from reporting import report_pdf
 from reporting.report_data import ChartImage, ReportData
@@ -44,7 +45,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> ReportData:
     engine = service.open_engine(f"sqlite:///{data_dir / 'sample.sqlite3'}")
     paths = sorted((ROOT / "data" / "sample").glob("*.xlsx"))
     service.ingest_files(engine, paths, load_settings({"DATA_DIR": str(data_dir)}))
-    ds = service.load_dataset(engine)
+    ds = load_dataset(engine)
     engine.dispose()
     summary = metrics.summary(ds, AS_OF)
     narrative = build_narrative(

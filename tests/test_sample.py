@@ -12,6 +12,7 @@ import pytest
 from devdata.sample import write_sample
 from etl import service
 from etl.core.settings import ROOT
+from etl.measures.cache import load_dataset
 
 SAMPLE_DIR = ROOT / "data" / "sample"
 AS_OF = dt.date(2024, 6, 30)
@@ -85,8 +86,8 @@ def test_reorganisation(sample_summary):
 
 def test_agency_counts(sample_summary):
     engine = sample_summary[1]
-    ds = service.load_dataset(engine)
-    from etl.measures.metrics import exists_at
+    ds = load_dataset(engine)
+    from etl.measures.scoping import exists_at
 
     agencies = ds.units[exists_at(ds.units, AS_OF) & (ds.units["kind"] != "don_vi_su_nghiep")]
     assert agencies["kind"].value_counts().to_dict() == {

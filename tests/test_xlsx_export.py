@@ -21,13 +21,16 @@ from etl.core.problems import ProblemLog
 from etl.core.settings import ROOT, load_settings
 from etl.measures import metrics
 from etl.measures.analysis import unit_table
+from etl.measures.cache import load_dataset
+from etl.measures.dataset import Dataset
+from etl.measures.scoping import KIND_LABELS, SU_NGHIEP, Filter, exists_at
 from etl.reading.reader import read_workbook_sheets
 from etl.reading.workbook import read_grids
 from etl.writers.xlsx_export import DATA_SHEETS, safe_text, write_consolidated, write_data
 from tests.builders import form01, workbook_bytes
 
 AS_OF = dt.date(2024, 6, 30)
-CITY = metrics.Filter()
+CITY = Filter()
 SAMPLE_DIR = ROOT / "data" / "sample"
 TRICKY_NAMES = ("=1+1", "@SUM(A1)", '=HYPERLINK("http://x","y")', "+1 Phòng", "-2 Phòng")
 FORMS = {"Biểu 01": (FORM_01, "cong_chuc"), "Biểu 02": (FORM_02, "nguoi_lam_viec")}
@@ -47,10 +50,10 @@ def _ingest(db: Path, paths: list[Path]) -> None:
     assert all(r.accepted for r in results), [(r.file_name, r.problems) for r in results]
 
 
-def _dataset(db: Path) -> metrics.Dataset:
+def _dataset(db: Path) -> Dataset:
     engine = service.open_engine(f"sqlite:///{db}")
     try:
-        return service.load_dataset(engine)
+        return load_dataset(engine)
     finally:
         engine.dispose()
 
@@ -63,17 +66,17 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def ds(sample_db: Path) -> metrics.Dataset:
+def ds(sample_db: Path) -> Dataset:
     return _dataset(sample_db)
 
 
 @pytest.fixture(scope="module")
-def summary(ds: metrics.Dataset) -> dict[str, Any]:
+def summary(ds: Dataset) -> dict[str, Any]:
     return metrics.summary(ds, AS_OF, CITY)
 
 
 @pytest.fixture(scope="module")
-def consolidated(ds: metrics.Dataset) -> bytes:
+def consolidated(ds: Dataset) -> bytes:
     buf = io.BytesIO()
     write_consolidated(ds, AS_OF, CITY, buf)
     return buf.getvalue()
@@ -91,7 +94,7 @@ def formulas_wb(consolidated: bytes) -> openpyxl.Workbook:
 
 
 @pytest.fixture(scope="module")
-def data_wb(ds: metrics.Dataset, summary: dict[str, Any]) -> openpyxl.Workbook:
+def data_wb(ds: Dataset, summary: dict[str, Any]) -> openpyxl.Workbook:
     buf = io.BytesIO()
     write_data(ds, AS_OF, CITY, summary, buf)
     return openpyxl.load_workbook(buf)
@@ -113,7 +116,7 @@ def _tricky_return() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def tricky_ds(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> metrics.Dataset:
+def tricky_ds(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     """The sample plus a return with formula-like unit names, in a copy of the database."""
     tmp = tmp_path_factory.mktemp("tricky")
     db = tmp / "x.sqlite3"
@@ -238,8 +241,8 @@ def test_the_products_reader_accepts_the_consolidated_return(consolidated, ds):
     assert not [p for p in log.items if "formula" in p.code]  # cached values are there
     assert [(s.sheet, s.form) for s in sheets] == [("Biểu 01", "01"), ("Biểu 02", "02")]
     assert all(s.header.as_of == AS_OF for s in sheets)
-    existing = ds.units[metrics.exists_at(ds.units, AS_OF)]
-    agencies = int((existing["kind"] != metrics.SU_NGHIEP).sum())
+    existing = ds.units[exists_at(ds.units, AS_OF)]
+    agencies = int((existing["kind"] != SU_NGHIEP).sum())
     assert len(sheets[0].units) == agencies == 139
     grid = grids[0]  # python-calamine, as the upload path reads it
     total = next(row for row in grid.cells if "Tổng cộng" in row)
@@ -262,7 +265,7 @@ def test_reuploading_the_consolidated_return_changes_no_figure(
 def test_groups_follow_the_forms(values_wb):
     b01 = _table(values_wb["Biểu 01"], FORM_01)
     groups = [name for _, stt, name in b01 if isinstance(stt, str) and not stt.endswith(".")]
-    assert groups == [metrics.KIND_LABELS[k] for k in ("co_quan_chuyen_mon_tinh",
+    assert groups == [KIND_LABELS[k] for k in ("co_quan_chuyen_mon_tinh",
         "to_chuc_hanh_chinh_khac", "chi_cuc", "co_quan_chuyen_mon_huyen")]  # fmt: skip
     assert [stt for _, stt, _ in b01 if isinstance(stt, str)][:4] == ["I", "II", "III", "IV"]
     districts = [name for _, stt, name in b01 if isinstance(stt, str) and stt.endswith(".")]
@@ -275,10 +278,8 @@ def test_groups_follow_the_forms(values_wb):
 
 def test_an_unreported_figure_stays_empty(values_wb, ds):
     assigned = ds.facts[(ds.facts["status"] == "assigned") & (ds.facts["year"] == 2021)]
-    existing = ds.units[metrics.exists_at(ds.units, AS_OF)]
-    new = existing[
-        (existing["kind"] == metrics.SU_NGHIEP) & ~existing["id"].isin(assigned["unit_id"])
-    ]
+    existing = ds.units[exists_at(ds.units, AS_OF)]
+    new = existing[(existing["kind"] == SU_NGHIEP) & ~existing["id"].isin(assigned["unit_id"])]
     assert len(new)
     ws = values_wb["Biểu 02"]
     col = _columns(ws, FORM_02)[("quota", 2021)]
@@ -394,7 +395,7 @@ def test_formula_like_names_stay_text(tricky_ds):
 def test_control_characters_are_stripped(ds):
     assert safe_text("Sở\x07 Y tế\x00\r\n(1)") == "Sở Y tế\n(1)"
     units = ds.units.copy()
-    first = units.index[metrics.exists_at(units, AS_OF) & (units["kind"] == "chi_cuc")][0]
+    first = units.index[exists_at(units, AS_OF) & (units["kind"] == "chi_cuc")][0]
     units.loc[first, "name"] = "Chi cục\x01 Thử\x1f nghiệm"
     changed = dataclasses.replace(ds, units=units, memo={})
     data, consolidated = io.BytesIO(), io.BytesIO()

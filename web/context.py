@@ -13,8 +13,9 @@ from sqlalchemy import Engine
 
 from etl import service
 from etl.core.settings import Settings
-from etl.measures import metrics
+from etl.measures.dataset import Dataset
 from etl.measures.query import BadParameter, View, parse_view
+from etl.measures.scoping import Filter
 
 ENGINE_KEY = "tgbc_engine"
 CACHE_KEY = "tgbc_cache"
@@ -29,7 +30,7 @@ def settings() -> Settings:
     return current_app.extensions[SETTINGS_KEY]
 
 
-def dataset() -> metrics.Dataset:
+def dataset() -> Dataset:
     """The stored data as frames, rebuilt only after an accepted upload."""
     return current_app.extensions[CACHE_KEY].get(engine())
 
@@ -61,7 +62,7 @@ def view_of(search: str | None) -> View:
         return View()
 
 
-def view_summary(search: str | None) -> tuple[dict[str, Any], metrics.Filter, dt.date, View]:
+def view_summary(search: str | None) -> tuple[dict[str, Any], Filter, dt.date, View]:
     """(summary, filter, cut-off, view) for the URL's view."""
     view = view_of(search)
     ds = dataset()

@@ -1,6 +1,6 @@
 """Tables behind the dashboard: per-unit progress, yearly paths and projection, the spread of
 cuts across units, shortages against sector norms, reorganisation over time, lineage and the
-submission tracker. Pure functions over a `metrics.Dataset`, like the measures themselves."""
+submission tracker. Pure functions over a `Dataset`, like the measures themselves."""
 
 from __future__ import annotations
 
@@ -11,24 +11,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etl.measures.cache import memoised, remembered, remembered_for_frame
+from etl.measures.dataset import Dataset
 from etl.measures.metrics import (
     BASELINE_YEAR,
-    KIND_LABELS,
-    SU_NGHIEP,
-    Dataset,
-    Filter,
-    _exists,
-    _facts_by_status,
-    _facts_of,
-    _held,
-    _lru,
-    _memo,
-    _scope,
-    _take,
-    home_units,
+    facts_by_status,
+    facts_of,
     missing_data,
     quota_by_year,
     target_for,
+)
+from etl.measures.scoping import (
+    KIND_LABELS,
+    SU_NGHIEP,
+    Filter,
+    exists_mask,
+    home_units,
+    mask_at,
+    scope_mask,
 )
 
 TARGET_YEAR = 2026
@@ -53,7 +53,7 @@ def unit_table(
     Built once per dataset (so per data version) and view; each caller gets its own copy,
     or with `copy=False` the shared table, which the caller must only read."""
     flt = flt or Filter()
-    table = _lru(
+    table = remembered(
         ds,
         "unit_table",
         (as_of, flt, include_pending),
@@ -72,7 +72,7 @@ def unit_rows(
         table = unit_table(ds, as_of, flt, include_pending=include_pending, copy=False)
         return table[table["measure"] == measure].reset_index(drop=True)
 
-    return _lru(ds, "unit_rows", (as_of, flt, include_pending, measure), build)
+    return remembered(ds, "unit_rows", (as_of, flt, include_pending, measure), build)
 
 
 def _fact_lookup(ds: Dataset, status: str, year: int) -> dict[int, Any] | None:
@@ -80,13 +80,13 @@ def _fact_lookup(ds: Dataset, status: str, year: int) -> dict[int, Any] | None:
     (unit_id, year) index answers; None when a unit has two (then that index is used)."""
 
     def build() -> dict[int, Any] | None:
-        facts = _facts_by_status(ds, status)
+        facts = facts_by_status(ds, status)
         facts = facts[facts["year"] == year]
         if facts["unit_id"].duplicated().any():
             return None
         return dict(zip(facts["unit_id"].tolist(), facts["value"].to_numpy(), strict=True))
 
-    return _memo(ds, ("fact_lookup", status, year), build)
+    return memoised(ds, ("fact_lookup", status, year), build)
 
 
 def _by_unit_and_year(
@@ -95,7 +95,7 @@ def _by_unit_and_year(
     """Lookups of `_fact_lookup` for `years`, or the (unit_id, year) series if one is None."""
     lookups = {y: _fact_lookup(ds, status, y) for y in years}
     if any(v is None for v in lookups.values()):
-        return _facts_by_status(ds, status).set_index(["unit_id", "year"])["value"]
+        return facts_by_status(ds, status).set_index(["unit_id", "year"])["value"]
     return lookups
 
 
@@ -103,15 +103,15 @@ def _baseline_by_home(ds: Dataset, homes: pd.DataFrame) -> pd.Series:
     """2021 quota of every unit's home (predecessors included), for one homes frame."""
 
     def build() -> pd.Series:
-        assigned = _facts_by_status(ds, "assigned")
+        assigned = facts_by_status(ds, "assigned")
         base = assigned[assigned["year"] == BASELINE_YEAR].merge(homes, on="unit_id")
         return (base["value"] * base["weight"]).groupby(base["home_id"]).sum()
 
-    return _held(ds, "baseline_by_home", homes, (), build)
+    return remembered_for_frame(ds, "baseline_by_home", homes, (), build)
 
 
 def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool) -> pd.DataFrame:
-    units = ds.units[_exists(ds, as_of) & _scope(ds, flt)].copy()
+    units = ds.units[exists_mask(ds, as_of) & scope_mask(ds, flt)].copy()
     columns = [
         "unit_id", "code", "name", "kind", "kind_label", "district", "sector", "parent",
         "measure", "baseline", "latest_year", "current", "done", "pending", "reduced",
@@ -125,16 +125,16 @@ def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool)
     latest_years = {}
     in_table = np.zeros(len(ds.units), dtype=bool)
     for measure in ("cong_chuc", "nguoi_lam_viec"):
-        facts = _facts_of(ds, measure, "assigned")
+        facts = facts_of(ds, measure, "assigned")
         in_table[:] = False
         in_table[ds.units.index.get_indexer(units.loc[units["measure"] == measure, "id"])] = True
         years = facts["year"].to_numpy()
-        positions = _memo(
+        positions = memoised(
             ds,
             ("fact_positions", measure),
             lambda f=facts: ds.units.index.get_indexer(f["unit_id"]),
         )
-        rows = _take(in_table, positions) & (years <= as_of.year)
+        rows = mask_at(in_table, positions) & (years <= as_of.year)
         latest_years[measure] = int(years[rows].max()) if rows.any() else None
     units["latest_year"] = units["measure"].map(latest_years)
     wanted = {y for y in latest_years.values() if y}
@@ -178,7 +178,7 @@ def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool)
         m["unit_id"]: ", ".join(str(y) for y in m["years"]) for m in missing_data(ds, flt, as_of)
     }
     units["missing_years"] = [missing.get(uid, "") for uid in units["id"]]
-    jp = _memo(
+    jp = memoised(
         ds,
         ("job_position_by_unit",),
         lambda: (
@@ -382,12 +382,12 @@ def furthest_behind(table: pd.DataFrame, measure: str, n: int = 5) -> pd.DataFra
 def shortages(ds: Dataset, as_of: dt.date, flt: Filter | None = None) -> pd.DataFrame:
     """Public service units whose approved staff fall below the sector norm, by sector."""
     flt = flt or Filter()
-    return _lru(ds, "shortages", (as_of, flt), lambda: _shortages(ds, as_of, flt)).copy()
+    return remembered(ds, "shortages", (as_of, flt), lambda: _shortages(ds, as_of, flt)).copy()
 
 
 def _shortages(ds: Dataset, as_of: dt.date, flt: Filter) -> pd.DataFrame:
     table = unit_rows(ds, as_of, flt, True, "nguoi_lam_viec")
-    norms = _facts_by_status(ds, "norm")
+    norms = facts_by_status(ds, "norm")
     if norms.empty or table.empty:
         return pd.DataFrame(columns=["sector", "units", "current", "norm", "shortage"])
     norms = norms.sort_values("year").drop_duplicates("unit_id", keep="last")
@@ -473,7 +473,7 @@ def unit_history(ds: Dataset, unit_id: int) -> pd.DataFrame:
         return pd.DataFrame(
             columns=["year", "measure", "status", "value", "file_name", "sheet", "cell"]
         )
-    current_ids = _memo(ds, ("current_fact_ids",), lambda: pd.Index(ds.facts["id"]))
+    current_ids = memoised(ds, ("current_fact_ids",), lambda: pd.Index(ds.facts["id"]))
     subs = ds.submissions.set_index("id") if len(ds.submissions) else pd.DataFrame()
     out = facts.sort_values(["status", "year", "submission_id"]).copy()
     out["current"] = current_ids.get_indexer(out["id"]) >= 0
@@ -512,16 +512,16 @@ def tracker(
         subs["as_of"] = pd.to_datetime(subs["as_of"]).dt.date
         in_year = subs["as_of"].map(lambda d: d is not None and not pd.isna(d) and d.year == year)
         subs = subs[in_year]
-        live = _memo(ds, ("live_submissions",), lambda: set(ds.facts["submission_id"].unique()))
-        has_facts = _memo(
+        live = memoised(ds, ("live_submissions",), lambda: set(ds.facts["submission_id"].unique()))
+        has_facts = memoised(
             ds, ("fact_submissions",), lambda: set(ds.fact_history["submission_id"].unique())
         )
         subs["superseded"] = subs["id"].map(lambda s: s in has_facts and s not in live)
         subs = subs.sort_values("uploaded_at", ascending=False)
-    units = ds.units[_exists(ds, as_of)]
+    units = ds.units[exists_mask(ds, as_of)]
     if unit_ids is not None:
         units = units[units["id"].isin(unit_ids)]
-    assigned = _facts_by_status(ds, "assigned")
+    assigned = facts_by_status(ds, "assigned")
     reported = assigned[assigned["year"] == year]
     missing = units[~units["id"].isin(reported["unit_id"])].copy()
     missing["kind_label"] = missing["kind"].map(KIND_LABELS)
@@ -533,7 +533,7 @@ def tracker(
 
 def agency_counts(ds: Dataset, as_of: dt.date, flt: Filter | None = None) -> dict[str, int]:
     """Existing units by kind at the cut-off."""
-    units = ds.units[_exists(ds, as_of) & _scope(ds, flt or Filter())]
+    units = ds.units[exists_mask(ds, as_of) & scope_mask(ds, flt or Filter())]
     return {str(k): int(v) for k, v in units["kind"].value_counts().items()}
 
 

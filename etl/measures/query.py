@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode
 
-from etl.measures.metrics import CITY_LABEL, KIND_LABELS, Dataset, Filter, resolve_scope
+from etl.measures.dataset import Dataset
+from etl.measures.scoping import CITY_LABEL, KIND_LABELS, Filter, resolve_scope
 
 KIND_CHOICES = {**KIND_LABELS, "co_quan_hanh_chinh": "Cơ quan hành chính"}
 

@@ -48,16 +48,9 @@ from etl.core.forms import (
 from etl.core.normalize import looks_like_district, loose_key
 from etl.ingest.load import STATUS_OF_FIELD
 from etl.measures.analysis import MEASURE_LABELS, unit_table
-from etl.measures.metrics import (
-    BASELINE_YEAR,
-    CITY_LABEL,
-    KIND_LABELS,
-    SU_NGHIEP,
-    Dataset,
-    Filter,
-    exists_at,
-    in_scope,
-)
+from etl.measures.dataset import Dataset
+from etl.measures.metrics import BASELINE_YEAR
+from etl.measures.scoping import CITY_LABEL, KIND_LABELS, SU_NGHIEP, Filter, exists_at, in_scope
 from etl.writers.templates import (
     _MOTTO,
     FONT_NAME,

@@ -1,0 +1,230 @@
+"""The stored tables as frames: the `Dataset`, built from every row or refreshed after new
+submissions (no database, no I/O: the rows come from `etl.storage.db`).
+
+A `Dataset` is immutable and rebuilt after every accepted upload; superseded rows are resolved
+(the later return supersedes). What is derived from it is kept in `Dataset.memo`
+(`etl.measures.cache`), so keyed by the data version by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+COMMON_MEASURES = ("cong_chuc", "nguoi_lam_viec")
+
+
+@dataclass
+class Dataset:
+    """The stored tables as frames, with superseded rows resolved."""
+
+    units: pd.DataFrame
+    facts: pd.DataFrame  # current values only
+    fact_history: pd.DataFrame
+    job_positions: pd.DataFrame  # latest per unit
+    events: pd.DataFrame  # latest per natural key
+    event_units: pd.DataFrame
+    targets: pd.DataFrame  # latest per (scope, measure)
+    submissions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # event id → (units before, units after), built once
+    event_sets: dict[int, tuple[frozenset[int], frozenset[int]]] = field(default_factory=dict)
+    # results derived from this (immutable) data, e.g. lineage homes per cut-off
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    # the data version these frames are (etl.storage.db.DataVersion); None when not from a database
+    version: tuple[Any, ...] | None = None
+    # the key of every current fact as one integer (see _fact_keys), aligned with `facts`:
+    # what `refresh_dataset` needs to find the facts a new return supersedes
+    fact_keys: np.ndarray | None = field(default=None, repr=False)
+
+
+def latest_by(frame: pd.DataFrame, keys: list[str], order: str = "submission_id") -> pd.DataFrame:
+    """The row of each key from the latest submission (the later return supersedes)."""
+    if frame.empty:
+        return frame
+    ordered = frame.sort_values([order, "id"], kind="stable")
+    return ordered.drop_duplicates(keys, keep="last").reset_index(drop=True)
+
+
+FACT_KEY = ["unit_id", "measure", "status", "year"]
+# (measure, status) of the facts: their codes in the integer key (the domain has ten pairs)
+FACT_PAIRS = tuple(
+    (m, s)
+    for m in COMMON_MEASURES
+    for s in ("assigned", "pending", "norm", "present", "streamlined")
+)
+_YEAR0, _YEAR_BITS, _PAIR_BITS = 1900, 16, 8
+
+
+def _fact_keys(facts: pd.DataFrame) -> np.ndarray | None:
+    """FACT_KEY of every row as one int64 (unit id, year and (measure, status) in bit fields),
+    equal exactly when the four are equal; None when a value does not fit (the frames are then
+    deduplicated by pandas on the four columns, with the same result)."""
+    if facts.empty:
+        return np.zeros(0, dtype=np.int64)
+    codes = {pair: i for i, pair in enumerate(FACT_PAIRS)}
+    measures, measure_names = pd.factorize(facts["measure"])
+    statuses, status_names = pd.factorize(facts["status"])
+    table = np.array(
+        [[codes.get((m, s), -1) for s in status_names] for m in measure_names], dtype=np.int64
+    )
+    if (measures < 0).any() or (statuses < 0).any():
+        return None
+    pair_code = table[measures, statuses]
+    unit_id = facts["unit_id"].to_numpy(dtype=np.int64)
+    year = facts["year"].to_numpy(dtype=np.int64) - _YEAR0
+    if (
+        (pair_code < 0).any()
+        or unit_id.min() < 0
+        or unit_id.max() >= 1 << (63 - _YEAR_BITS - _PAIR_BITS)
+        or year.min() < 0
+        or year.max() >= 1 << _YEAR_BITS
+    ):
+        return None
+    return (unit_id << (_YEAR_BITS + _PAIR_BITS)) | (year << _PAIR_BITS) | pair_code
+
+
+def _in_order(frame: pd.DataFrame, order: str = "submission_id") -> pd.DataFrame:
+    """`frame` sorted by (order, id) as `latest_by` sorts it; as read (by id) it usually is."""
+    first, ids = frame[order].to_numpy(), frame["id"].to_numpy()
+    ordered = (first[1:] > first[:-1]) | ((first[1:] == first[:-1]) & (ids[1:] > ids[:-1]))
+    if ordered.all():
+        return frame
+    return frame.sort_values([order, "id"], kind="stable")
+
+
+def _latest_facts(facts: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """`latest_by(facts, FACT_KEY)` and the integer keys of its rows."""
+    if facts.empty:
+        return latest_by(facts, FACT_KEY), _fact_keys(facts)
+    ordered = _in_order(facts)
+    keys = _fact_keys(ordered)
+    if keys is None:
+        return latest_by(facts, FACT_KEY), None
+    keep = ~pd.Series(keys).duplicated(keep="last").to_numpy()
+    return ordered[keep].reset_index(drop=True), keys[keep]
+
+
+def _units(frame: pd.DataFrame) -> pd.DataFrame:
+    """Unit rows as the Dataset holds them: validity as dates, no NULL district key."""
+    units = frame.copy()
+    for column in ("valid_from", "valid_to"):  # objects whatever the rows (none, all NULL)
+        units[column] = pd.to_datetime(units[column]).dt.date.astype(object)
+    units["district_key"] = units["district_key"].fillna("")
+    return units
+
+
+def _events(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    events = frame.copy()
+    events["effective_date"] = pd.to_datetime(events["effective_date"]).dt.date.astype(object)
+    return events
+
+
+def _event_units(event_units: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """The before/after rows of the current events."""
+    if not len(events):
+        return event_units
+    return event_units[event_units["event_id"].isin(events["id"])].reset_index(drop=True)
+
+
+def _event_sets(event_units: pd.DataFrame) -> dict[int, tuple[frozenset[int], frozenset[int]]]:
+    sets: dict[int, tuple[set[int], set[int]]] = {}
+    for event_id, role, unit_id in zip(
+        event_units["event_id"].tolist(),
+        event_units["role"].tolist(),
+        event_units["unit_id"].tolist(),
+        strict=True,
+    ):
+        before, after = sets.setdefault(event_id, (set(), set()))
+        (before if role == "before" else after).add(unit_id)
+    return {k: (frozenset(b), frozenset(a)) for k, (b, a) in sets.items()}
+
+
+def build_dataset(
+    tables: dict[str, pd.DataFrame], version: tuple[Any, ...] | None = None
+) -> Dataset:
+    """A `Dataset` from the raw tables of `etl.storage.db.read_tables` (every row of each)."""
+    units = _units(tables["unit"])
+    events = _events(latest_by(tables["event"], ["natural_key"]))
+    event_units = _event_units(tables["event_unit"], events)
+    facts, keys = _latest_facts(tables["fact"])
+    return Dataset(
+        event_sets=_event_sets(event_units),
+        units=units.set_index("id", drop=False),
+        facts=facts,
+        fact_history=tables["fact"],
+        job_positions=latest_by(tables["job_position"], ["unit_id"]),
+        events=events,
+        event_units=event_units,
+        targets=latest_by(tables["target"], ["scope_unit_id", "measure"]),
+        submissions=tables.get("submission", pd.DataFrame()),
+        version=version,
+        fact_keys=keys,
+    )
+
+
+def _append(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """Rows of `old` then `new`, in the order of their ids, as if read at once."""
+    if not len(new):
+        return old
+    frame = pd.concat([old, new], ignore_index=True)
+    if len(old) and new["id"].min() <= old["id"].max():
+        frame = frame.sort_values("id", kind="stable", ignore_index=True)
+    return frame
+
+
+def refresh_dataset(
+    old: Dataset, added: dict[str, pd.DataFrame], version: tuple[Any, ...] | None = None
+) -> Dataset:
+    """The `Dataset` after new submissions, from `old` and what they added: for each table the
+    rows of the new submissions (`etl.storage.db.read_snapshot` with `since`), for units every row
+    added or updated since. Equal, frame by frame, to `build_dataset` of all the rows: the new
+    submissions are later than every stored one, so each of their rows supersedes the current
+    row of its key, and their ids follow the stored ones. `old` is left as it was; nothing
+    derived from it (its memo) is carried over."""
+    new_units = _units(added["unit"])
+    kept_units = old.units.reset_index(drop=True)
+    kept_units = kept_units[~kept_units["id"].isin(new_units["id"])]
+    units = _append(kept_units, new_units) if len(new_units) else kept_units
+
+    new_facts = added["fact"]
+    if old.fact_keys is None:
+        facts, keys = _latest_facts(pd.concat([old.facts, new_facts], ignore_index=True))
+    else:
+        latest_new, new_keys = _latest_facts(new_facts)
+        if new_keys is None:
+            facts, keys = _latest_facts(pd.concat([old.facts, new_facts], ignore_index=True))
+        else:
+            kept = ~pd.Series(old.fact_keys).isin(new_keys).to_numpy()
+            facts = pd.concat([old.facts[kept], latest_new], ignore_index=True)
+            keys = np.concatenate([old.fact_keys[kept], new_keys])
+
+    new_events = _events(added["event"])
+    events = old.events
+    if len(new_events):
+        events = latest_by(pd.concat([old.events, new_events], ignore_index=True), ["natural_key"])
+    event_units = _event_units(_append(old.event_units, added["event_unit"]), events)
+    return Dataset(
+        event_sets=_event_sets(event_units),
+        units=units.reset_index(drop=True).set_index("id", drop=False),
+        facts=facts,
+        fact_history=_append(old.fact_history, new_facts),
+        job_positions=_latest_added(old.job_positions, added["job_position"], ["unit_id"]),
+        events=events,
+        event_units=event_units,
+        targets=_latest_added(old.targets, added["target"], ["scope_unit_id", "measure"]),
+        submissions=_append(old.submissions, added["submission"]),
+        version=version,
+        fact_keys=keys,
+    )
+
+
+def _latest_added(current: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """`latest_by` of every row, from the current rows and those of later submissions."""
+    if not len(new):
+        return current
+    return latest_by(pd.concat([current, new], ignore_index=True), keys)

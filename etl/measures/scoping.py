@@ -1,0 +1,239 @@
+"""Which units a figure covers: the `Filter` of a scope and its resolution from text, units
+existing at a date, and lineage (where an ended unit's figures belong at a cut-off).
+
+Masks are boolean arrays aligned with `ds.units` by position, kept with the dataset
+(`etl.measures.cache`); `exists_at` and `in_scope` are the same tests on any unit frame.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from etl.core.normalize import district_key, name_key, text_key
+from etl.measures.cache import memoised, remembered
+from etl.measures.dataset import Dataset
+
+SU_NGHIEP = "don_vi_su_nghiep"
+KIND_LABELS = {
+    "co_quan_chuyen_mon_tinh": "Cơ quan chuyên môn cấp tỉnh/thành phố",
+    "chi_cuc": "Chi cục",
+    "to_chuc_hanh_chinh_khac": "Tổ chức hành chính khác",
+    "co_quan_chuyen_mon_huyen": "Cơ quan chuyên môn cấp huyện",
+    SU_NGHIEP: "Đơn vị sự nghiệp công lập",
+}
+CITY_LABEL = "Toàn thành phố"
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which units a figure covers; None everywhere means the whole city."""
+
+    district: str | None = None
+    sector: str | None = None
+    kind: str | None = None
+    unit_id: int | None = None
+    label: str = CITY_LABEL
+
+
+# ---------------------------------------------------------------- unit masks, kept with the dataset
+
+
+def mask_at(mask: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """`mask[positions]`, False where a position is -1 (not a known unit)."""
+    if len(positions) and positions.min() < 0:
+        return np.where(positions >= 0, mask[np.maximum(positions, 0)], False)
+    return mask[positions]
+
+
+def unit_columns(ds: Dataset) -> dict[str, Any]:
+    """Columns of `ds.units` as arrays: validity dates by day, and the keys filters compare."""
+
+    def build() -> dict[str, Any]:
+        units = ds.units
+        days = {
+            c: pd.to_datetime(units[c]).to_numpy().astype("datetime64[D]")
+            for c in ("valid_from", "valid_to")
+        }
+        return {
+            "ids": units["id"].to_numpy(),
+            "valid_from": days["valid_from"],
+            "valid_to": days["valid_to"],
+            "district_key": units["district_key"].to_numpy(dtype=object),
+            "sector_key": units["sector"].fillna("").map(text_key).to_numpy(dtype=object),
+            "kind": units["kind"].to_numpy(dtype=object),
+            "is_su_nghiep": (units["kind"] == SU_NGHIEP).to_numpy(dtype=bool),
+        }
+
+    return memoised(ds, ("unit_columns",), build)
+
+
+def exists_mask(ds: Dataset, when: dt.date) -> np.ndarray:
+    """`exists_at(ds.units, when)` as a boolean array aligned with `ds.units`."""
+
+    def build() -> np.ndarray:
+        cols = unit_columns(ds)
+        day = np.datetime64(pd.Timestamp(when).floor("D").date(), "D")
+        valid_from, valid_to = cols["valid_from"], cols["valid_to"]
+        born = np.isnat(valid_from) | (valid_from <= day)
+        return born & (np.isnat(valid_to) | (valid_to > day))
+
+    return remembered(ds, "exists", when, build)
+
+
+def scope_mask(ds: Dataset, flt: Filter) -> np.ndarray:
+    """`in_scope(ds.units, flt)` as a boolean array aligned with `ds.units`."""
+
+    def build() -> np.ndarray:
+        cols = unit_columns(ds)
+        mask = np.ones(len(ds.units), dtype=bool)
+        if flt.unit_id is not None:
+            mask &= cols["ids"] == flt.unit_id
+        if flt.district:
+            mask &= cols["district_key"] == district_key(flt.district)
+        if flt.sector:
+            mask &= cols["sector_key"] == text_key(flt.sector)
+        if flt.kind:
+            kinds = (
+                {flt.kind} if flt.kind != "co_quan_hanh_chinh" else set(KIND_LABELS) - {SU_NGHIEP}
+            )
+            mask &= pd.Series(cols["kind"]).isin(kinds).to_numpy()
+        return mask
+
+    return remembered(ds, "scope", flt, build)
+
+
+# ---------------------------------------------------------------- existence and lineage
+
+
+def exists_at(units: pd.DataFrame, when: dt.date) -> pd.Series:
+    """Units that exist on `when`: established on or before it, not ended by it."""
+    moment = pd.Timestamp(when)
+    valid_from = pd.to_datetime(units["valid_from"])
+    valid_to = pd.to_datetime(units["valid_to"])
+    return (valid_from.isna() | (valid_from <= moment)) & (valid_to.isna() | (valid_to > moment))
+
+
+def successors(ds: Dataset, as_of: dt.date) -> dict[int, list[int]]:
+    """Lineage edges (predecessor → successors) from events up to the cut-off."""
+    if ds.events.empty:
+        return {}
+    edges: dict[int, list[int]] = defaultdict(list)
+    for event_id, date in zip(ds.events["id"], ds.events["effective_date"], strict=True):
+        if date > as_of or event_id not in ds.event_sets:
+            continue
+        before, after = ds.event_sets[event_id]
+        if after:
+            for predecessor in before - after:
+                edges[predecessor].extend(sorted(after))
+    return edges
+
+
+def home_units(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
+    """Where each unit's figures belong at the cut-off: (unit_id, home_id, weight).
+
+    An existing unit is its own home; an ended one follows lineage to the successors that
+    exist at the cut-off (weight split equally); a dissolved one with none stays its own home.
+    """
+    return remembered(ds, "homes", as_of, lambda: _home_units(ds, as_of))
+
+
+def _home_units(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
+    ids = ds.units.index
+    existing = set(ids[exists_mask(ds, as_of)])
+    edges = successors(ds, as_of)
+    memo: dict[int, dict[int, float]] = {}
+
+    def resolve(unit_id: int, trail: frozenset[int]) -> dict[int, float]:
+        if unit_id in memo:
+            return memo[unit_id]
+        if unit_id in existing or unit_id not in edges or unit_id in trail:
+            result = {unit_id: 1.0}
+        else:
+            result = defaultdict(float)
+            nexts = edges[unit_id]
+            for nxt in nexts:
+                for home, weight in resolve(nxt, trail | {unit_id}).items():
+                    result[home] += weight / len(nexts)
+            result = dict(result)
+        memo[unit_id] = result
+        return result
+
+    columns = ["unit_id", "home_id", "weight"]
+    # Every unit is its own home but those that ended into successors: resolved in the order
+    # of the units (the memo of `resolve` makes that order matter in a cycle), the rest are
+    # identity rows, built as arrays.
+    special = [u for u in ids if u in edges and u not in existing]
+    if not len(ids):
+        frame = pd.DataFrame([], columns=columns)
+    elif not special:
+        values = ids.to_numpy()
+        frame = pd.DataFrame({"unit_id": values, "home_id": values, "weight": 1.0})
+    else:
+        resolved = {u: resolve(int(u), frozenset()) for u in special}
+        rows = [
+            (unit_id, home, weight)
+            for unit_id in ids
+            for home, weight in (
+                resolved[unit_id].items() if unit_id in resolved else ((unit_id, 1.0),)
+            )
+        ]
+        frame = pd.DataFrame(rows, columns=columns)
+    return frame
+
+
+def predecessors_of(ds: Dataset, unit_id: int, as_of: dt.date) -> list[int]:
+    """Every unit whose figures flow into `unit_id` through lineage (not itself)."""
+    homes = home_units(ds, as_of)
+    found = homes.loc[(homes["home_id"] == unit_id) & (homes["unit_id"] != unit_id), "unit_id"]
+    return sorted(int(u) for u in found)
+
+
+# ---------------------------------------------------------------- scope
+
+
+def in_scope(units: pd.DataFrame, flt: Filter) -> pd.Series:
+    """Units (by their own attributes) that a filter covers."""
+    mask = pd.Series(True, index=units.index)
+    if flt.unit_id is not None:
+        mask &= units["id"] == flt.unit_id
+    if flt.district:
+        mask &= units["district_key"] == district_key(flt.district)
+    if flt.sector:
+        mask &= units["sector"].fillna("").map(text_key) == text_key(flt.sector)
+    if flt.kind:
+        kinds = {flt.kind} if flt.kind != "co_quan_hanh_chinh" else set(KIND_LABELS) - {SU_NGHIEP}
+        mask &= units["kind"].isin(kinds)
+    return mask
+
+
+def resolve_scope(ds: Dataset, text: str | None) -> Filter | None:
+    """`--scope NAME|CODE`: the city, a unit (code or name), a district, a sector or a kind."""
+    if not text or text_key(text) in (text_key("Toàn thành phố"), text_key("Toàn tỉnh")):
+        return Filter(label=text or CITY_LABEL)
+    units = ds.units
+    codes = memoised(ds, ("code_casefold",), lambda: units["code"].fillna("").str.casefold())
+    by_code = units[codes == text.strip().casefold()]
+    if len(by_code) == 1:
+        row = by_code.iloc[0]
+        return Filter(unit_id=int(row["id"]), label=row["name"])
+    by_name = units[units["name_key"] == name_key(text)]
+    if len(by_name) == 1:
+        row = by_name.iloc[0]
+        return Filter(unit_id=int(row["id"]), label=row["name"])
+    dkey = district_key(text)
+    districts = units[units["district_key"] == dkey]
+    if dkey and len(districts):
+        return Filter(district=text, label=districts["district"].dropna().iloc[0])
+    sectors = units[unit_columns(ds)["sector_key"] == text_key(text)]
+    if len(sectors):
+        return Filter(sector=sectors["sector"].iloc[0], label=sectors["sector"].iloc[0])
+    for kind, label in {**KIND_LABELS, "co_quan_hanh_chinh": "Cơ quan hành chính"}.items():
+        if text_key(text) in (text_key(label), text_key(kind)):
+            return Filter(kind=kind, label=label)
+    return None
