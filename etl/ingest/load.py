@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, tex
 from etl.core.formatting import fmt_number
 from etl.core.normalize import clean_text, district_key, loose_key, name_key
 from etl.core.problems import Problem, ProblemLog
+from etl.core.vocabulary import MEASURE_OF_FORM, MEASURE_OF_TARGET, STATUS_OF_FIELD
 from etl.ingest.units import UnitRecord, UnitRegistry
 from etl.reading.reader import (
     DON_VI_SU_NGHIEP,
@@ -35,16 +36,6 @@ from etl.reading.reader import (
 from etl.reading.safety import Limits
 from etl.storage import schema
 from etl.storage.db import reading
-
-MEASURE_OF_FORM = {"01": "cong_chuc", "02": "nguoi_lam_viec"}
-MEASURE_OF_TARGET = {"Biên chế công chức": "cong_chuc", "Người làm việc": "nguoi_lam_viec"}
-STATUS_OF_FIELD = {
-    "quota": "assigned",
-    "pending": "pending",
-    "norm": "norm",
-    "present": "present",
-    "streamlined": "streamlined",
-}
 
 
 @dataclass
