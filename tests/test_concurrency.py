@@ -38,7 +38,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from etl import service
-from etl.ingest import load
+from etl.ingest import writer
 from etl.ingest.load import IngestResult, ingest_bytes
 from etl.measures.cache import load_dataset
 from etl.storage import db
@@ -269,7 +269,7 @@ def test_reading_during_an_upload_neither_waits_nor_fails(engine, tmp_path, monk
     assert ingest_bytes(engine, _one_unit_return(1), "a.xlsx", uploads_dir=tmp_path).accepted
     version = db.data_version(engine)
     writing, hold_s = threading.Event(), 1.0
-    original = load._write
+    original = writer.write
 
     def slow_write(*args: Any, **kwargs: Any) -> dict[str, int]:
         counts = original(*args, **kwargs)
@@ -277,7 +277,7 @@ def test_reading_during_an_upload_neither_waits_nor_fails(engine, tmp_path, monk
         time.sleep(hold_s)  # the rows are written, the transaction is still open
         return counts
 
-    monkeypatch.setattr(load, "_write", slow_write)
+    monkeypatch.setattr(writer, "write", slow_write)
     with ThreadPoolExecutor(1) as pool:
         upload = pool.submit(
             ingest_bytes, engine, _one_unit_return(2), "b.xlsx", uploads_dir=tmp_path
@@ -424,7 +424,7 @@ def _assert_backend_released(engine: Engine, app_name: str, timeout: float = 10.
     gone = time.monotonic() - started
     with engine.begin() as conn:
         conn.execute(text("SET LOCAL lock_timeout = '5s'"))
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": load.WRITER_LOCK_KEY})
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": writer.WRITER_LOCK_KEY})
         conn.execute(text("LOCK TABLE submission, unit, fact, job_position IN EXCLUSIVE MODE"))
     return gone
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from etl import service
-from etl.ingest import load
+from etl.ingest import writer
 from tests.builders import form01, form02, workbook_bytes
 from tests.conftest import table_counts
 
@@ -85,12 +85,12 @@ def test_refused_file_stores_nothing(engine, ingest):
 def test_crash_mid_way_leaves_nothing_partial(engine, ingest, monkeypatch):
     ingest(_return(38, 49))
     before = table_counts(engine)
-    original = load._write_event
+    original = writer._write_event
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(load, "_write", lambda *a, **k: (original, explode())[1])
+    monkeypatch.setattr(writer, "write", lambda *a, **k: (original, explode())[1])
     with pytest.raises(RuntimeError):
         ingest(
             workbook_bytes(

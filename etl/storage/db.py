@@ -1,5 +1,5 @@
 """Database access: engines, migrations and the reads the metrics need. The only SQL lives here
-and in etl/ingest/load.py."""
+and in etl/ingest/ (matching.py, writer.py)."""
 
 from __future__ import annotations
 

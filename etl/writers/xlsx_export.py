@@ -46,7 +46,7 @@ from etl.core.forms import (
     Form,
 )
 from etl.core.normalize import looks_like_district, loose_key
-from etl.ingest.load import STATUS_OF_FIELD
+from etl.core.vocabulary import STATUS_OF_FIELD
 from etl.measures.analysis import MEASURE_LABELS, unit_table
 from etl.measures.dataset import Dataset
 from etl.measures.metrics import BASELINE_YEAR

@@ -26,7 +26,7 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-WRITER_LOCK_KEY = 7_301_2022  # etl.ingest.load.WRITER_LOCK_KEY
+WRITER_LOCK_KEY = 7_301_2022  # etl.ingest.writer.WRITER_LOCK_KEY
 
 # table -> the submission a new row belongs to (SQL over the new row `n`)
 OWNER = {

@@ -1,0 +1,278 @@
+"""Unit matching: the names staff write, matched to the units already known (docs/domain.md,
+Name matching).
+
+A code wins over a name; names are compared by `name_key` within a district; a name equal to a
+known one only when diacritics are ignored is an error naming the candidate; a new name is a new
+unit with a warning. `UnitRegistry` matches in memory; `FileRegistry` reads from the database only
+the units one file's names and codes can match; `Resolver` turns a file's names into unit records
+and logs the matching problems.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select, text
+
+from etl.core.normalize import district_key, loose_key, name_key
+from etl.core.problems import ProblemLog
+from etl.reading.reader import Cell
+from etl.storage import schema
+
+
+@dataclass
+class UnitRecord:
+    id: int | None  # None until inserted
+    name: str
+    name_key: str
+    loose_key: str
+    district_key: str
+    code: str | None = None
+    kind: str = ""
+    district: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+    is_new: bool = False
+    changed: bool = False
+
+
+@dataclass
+class Match:
+    unit: UnitRecord | None
+    code: str | None = None  # problem code
+    candidates: list[UnitRecord] = field(default_factory=list)
+
+
+class UnitRegistry:
+    """Known units indexed for matching; new units of the file being read are added to it."""
+
+    def __init__(self, records: list[UnitRecord]) -> None:
+        self.records: list[UnitRecord] = []
+        self._by_code: dict[str, UnitRecord] = {}
+        self._by_key: dict[tuple[str, str], UnitRecord] = {}
+        self._by_name: dict[str, list[UnitRecord]] = defaultdict(list)
+        self._by_loose: dict[str, list[UnitRecord]] = defaultdict(list)
+        for record in records:
+            self._index(record)
+
+    def _index(self, record: UnitRecord) -> None:
+        self.records.append(record)
+        if record.code:
+            self._by_code[record.code.casefold()] = record
+        self._by_key[(record.name_key, record.district_key)] = record
+        self._by_name[record.name_key].append(record)
+        self._by_loose[record.loose_key].append(record)
+
+    def set_code(self, record: UnitRecord, code: str) -> None:
+        record.code = code
+        self._by_code[code.casefold()] = record
+
+    def find(self, name: str, *, code: str | None = None, district: str | None = None) -> Match:
+        """The unit a row names, or why it cannot be told (`name-near-match`, `name-ambiguous`)."""
+        if code and code.casefold() in self._by_code:
+            return Match(self._by_code[code.casefold()])
+        nkey, dkey = name_key(name), district_key(district) if district else ""
+        if (nkey, dkey) in self._by_key:
+            return Match(self._by_key[(nkey, dkey)])
+        same_name = self._by_name.get(nkey, [])
+        if dkey:
+            no_district = [r for r in same_name if not r.district_key]
+            if len(no_district) == 1:
+                return Match(no_district[0])
+        elif len(same_name) == 1:
+            return Match(same_name[0])
+        elif len(same_name) > 1:
+            return Match(None, "name-ambiguous", same_name)
+        near = [
+            r
+            for r in self._by_loose.get(loose_key(name), [])
+            if r.name_key != nkey and (not dkey or not r.district_key or r.district_key == dkey)
+        ]
+        if near:
+            return Match(None, "name-near-match", near)
+        return Match(None)
+
+    def add(self, name: str, *, code: str | None, district: str | None, kind: str) -> UnitRecord:
+        record = UnitRecord(
+            id=None,
+            name=name,
+            name_key=name_key(name),
+            loose_key=loose_key(name),
+            district_key=district_key(district) if district else "",
+            code=code,
+            kind=kind,
+            district=district,
+            is_new=True,
+        )
+        self._index(record)
+        return record
+
+
+REGISTRY_COLUMNS = (
+    "id", "name", "name_key", "loose_key", "district_key", "code", "kind", "district",
+    "parent", "sector", "autonomy",
+)  # fmt: skip
+UPDATED_ATTRS = ("parent", "sector", "autonomy")  # what a later return may set on a unit
+IN_CHUNK = 400  # bound parameters per IN (...) list
+PARAM_MARK = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # DBAPI paramstyle → its mark
+
+
+def load_registry(conn: Connection) -> UnitRegistry:
+    """The known units for matching. Only the units a file can match are read: `stage`
+    (etl/ingest/staging.py) primes the registry with the file's names and codes (same name
+    key, same key without diacritics, or any code), so a national database of 50.000 units
+    costs a few indexed lookups per file instead of a full read; used without priming, it
+    reads every unit."""
+    return FileRegistry(conn)
+
+
+class FileRegistry(UnitRegistry):
+    """A `UnitRegistry` holding only the known units the names and codes of one file can
+    match, which give exactly the answers of the full registry: `find` compares a code with
+    every code; a name without a district with every unit of the same `name_key` or
+    `loose_key`; a name with a district only with those of that district or of none."""
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__([])
+        self._conn = conn
+        self._primed = False
+
+    def prime(self, names: list[tuple[str, str | None]], codes: list[str]) -> None:
+        """Read the units that `names` ((name, district or None) pairs) and `codes` can
+        match; before any `add`."""
+        if self._primed:
+            return
+        # (column, key) → the districts it is looked up in ("": anywhere, i.e. every unit)
+        keys: dict[tuple[str, str], set[str]] = {}
+        for name, district in names:
+            dkey = district_key(district) if district else ""
+            keys.setdefault(("name_key", name_key(name)), set()).add(dkey)
+            keys.setdefault(("loose_key", loose_key(name)), set()).add(dkey)
+        groups: dict[tuple[str, str | None], list[str]] = {}  # (column, district) → keys
+        for (column, key), dkeys in sorted(keys.items()):
+            for where in [None] if "" in dkeys else sorted(dkeys):
+                groups.setdefault((column, where), []).append(key)
+        # (SQL condition, its parameters): plain SQL, since building a Core IN list of
+        # hundreds of names cost more than the indexed lookup itself
+        conditions: list[tuple[str, list[str]]] = [("code IS NOT NULL", [])] if codes else []
+        for (column, where), wanted in groups.items():
+            for i in range(0, len(wanted), IN_CHUNK):
+                chunk = wanted[i : i + IN_CHUNK]
+                condition = f"{column} IN ({', '.join(['{}'] * len(chunk))})"
+                if where is not None:  # that district's units and those of none
+                    condition += " AND district_key IN ({}, {})"
+                    chunk = [*chunk, "", where]
+                conditions.append((condition, chunk))
+        rows: dict[int, Any] = {}
+        for condition, params in conditions:
+            for r in select_units(self._conn, condition, params):
+                rows[r.id] = r
+        self._reset([rows[i] for i in sorted(rows)])
+
+    def _load_all(self) -> None:
+        u = schema.unit.c
+        self._reset(self._conn.execute(select(*[u[c] for c in REGISTRY_COLUMNS])).all())
+
+    def _reset(self, rows: Any) -> None:
+        super().__init__(
+            [
+                UnitRecord(
+                    id=r.id,
+                    name=r.name,
+                    name_key=r.name_key,
+                    loose_key=r.loose_key,
+                    district_key=r.district_key,
+                    code=r.code,
+                    kind=r.kind,
+                    district=r.district,
+                    attrs={k: getattr(r, k) for k in UPDATED_ATTRS},  # as stored
+                )
+                for r in rows
+            ]
+        )
+        self._primed = True
+
+    def find(self, name: str, *, code: str | None = None, district: str | None = None) -> Any:
+        if not self._primed:
+            self._load_all()
+        return super().find(name, code=code, district=district)
+
+    def add(self, name: str, *, code: str | None, district: str | None, kind: str) -> UnitRecord:
+        if not self._primed:
+            self._load_all()
+        return super().add(name, code=code, district=district, kind=kind)
+
+
+def select_units(conn: Connection, condition: str, params: list[str]) -> Any:
+    """Rows of `REGISTRY_COLUMNS` of the units meeting `condition` (SQL whose `{}` are
+    the places of `params`, in order)."""
+    sql = f"SELECT {', '.join(REGISTRY_COLUMNS)} FROM unit WHERE {condition}"
+    mark = PARAM_MARK.get(conn.dialect.paramstyle)
+    if mark is not None:
+        return conn.exec_driver_sql(sql.format(*[mark] * len(params)), tuple(params))
+    names = [f":p{i}" for i in range(len(params))]
+    return conn.execute(text(sql.format(*names)), {f"p{i}": v for i, v in enumerate(params)})
+
+
+class Resolver:
+    """Turns the names of one file into unit records, logging matching problems."""
+
+    def __init__(self, registry: UnitRegistry, log: ProblemLog) -> None:
+        self.registry = registry
+        self.log = log
+
+    def resolve(
+        self,
+        sheet: str,
+        cell: Cell,
+        *,
+        code: str | None = None,
+        district: str | None = None,
+        kind: str = "",
+        create: bool = True,
+    ) -> UnitRecord | None:
+        name = cell.value
+        match = self.registry.find(name, code=code, district=district)
+        where = {"sheet": sheet, "cell": cell.ref, "value": name}
+        if match.unit is not None:
+            unit = match.unit
+            if code and not unit.code:
+                self.registry.set_code(unit, code)
+                unit.changed = True
+            return unit
+        if match.code == "name-near-match":
+            names = "; ".join(f"«{c.name}»" for c in match.candidates)
+            self.log.error(
+                "name-near-match",
+                f"Tên «{name}» chỉ khác {names} ở dấu; hãy sửa cho đúng tên đơn vị đã có "
+                "(không tự gộp, không tạo đơn vị mới).",
+                f"«{name}» differs from {names} only in diacritics; write the known unit's name "
+                "(it is neither merged nor created).",
+                **where,
+            )
+            return None
+        if match.code == "name-ambiguous":
+            places = "; ".join(sorted({c.district or "cấp thành phố" for c in match.candidates}))
+            self.log.error(
+                "name-ambiguous",
+                f"Có nhiều đơn vị tên «{name}» ({places}); hãy ghi rõ quận, huyện hoặc mã đơn vị.",
+                f"Several units are named «{name}» ({places}); give the district or unit code.",
+                **where,
+            )
+            return None
+        if not create:
+            self.log.error(
+                "unknown-unit",
+                f"Không tìm thấy đơn vị «{name}».",
+                f"No unit named «{name}» is known.",
+                **where,
+            )
+            return None
+        self.log.warning(
+            "new-unit",
+            f"Đơn vị «{name}» chưa có trong danh mục; đã thêm mới.",
+            f"Unit «{name}» was not known; it is added as a new unit.",
+            **where,
+        )
+        return self.registry.add(name, code=code, district=district, kind=kind)

@@ -1,0 +1,227 @@
+"""Staging: the reader's `SheetResult`s turned into the typed rows one upload would store.
+
+`stage` matches every name of a file to a unit (etl/ingest/matching.py) and keeps the rows whose
+units are all known or new: a `Staged` of unit rows, events and targets, holding unit records
+(whose ids new units get only when written, etl/ingest/writer.py). `check_allowed` refuses rows
+an uploader may not report; `preview_rows` is the upload page's table of what would be stored.
+The small functions at the end say what a staged row means where the writer needs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from etl.core.problems import ProblemLog
+from etl.core.vocabulary import MEASURE_OF_FORM, UNIT_KIND_OF_EVENT
+from etl.ingest.matching import FileRegistry, Resolver, UnitRecord, UnitRegistry
+from etl.reading.reader import (
+    DON_VI_SU_NGHIEP,
+    EventRow,
+    SheetResult,
+    TargetRow,
+    UnitRow,
+    is_city_scope,
+)
+
+
+class StagedUnit(NamedTuple):
+    """A unit row of Biểu 01 or 02 and the unit it names."""
+
+    result: SheetResult
+    row: UnitRow
+    unit: UnitRecord
+
+
+class StagedEvent(NamedTuple):
+    """A reorganisation of Biểu 03 and the units before and after it."""
+
+    result: SheetResult
+    event: EventRow
+    before: list[UnitRecord]
+    after: list[UnitRecord]
+
+
+class StagedTarget(NamedTuple):
+    """A target of Biểu 00 and the unit it is set for (None: the whole city)."""
+
+    result: SheetResult
+    target: TargetRow
+    unit: UnitRecord | None
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What one file would store, in the order it was read."""
+
+    units: list[StagedUnit] = field(default_factory=list)
+    events: list[StagedEvent] = field(default_factory=list)
+    targets: list[StagedTarget] = field(default_factory=list)
+
+
+def stage(results: list[SheetResult], registry: UnitRegistry, log: ProblemLog) -> Staged:
+    """Match every name to a unit; returns the rows to insert (with unit records, not ids)."""
+    if isinstance(registry, FileRegistry):
+        names: list[tuple[str, str | None]] = []
+        codes: list[str] = []
+        for result in results:
+            if result.form in MEASURE_OF_FORM:
+                names += [(row.name.value, row.attrs.get("district")) for row in result.units]
+                codes += [row.code for row in result.units if row.code]
+            for ev in result.events:
+                names += [(c.value, None) for c in (*ev.before, *ev.after)]
+            names += [
+                (t.scope.value, None) for t in result.targets if not is_city_scope(t.scope.value)
+            ]
+        registry.prime(names, codes)
+    resolver = Resolver(registry, log)
+    staged = Staged()
+    for result in results:
+        if result.form in MEASURE_OF_FORM:
+            for row in result.units:
+                unit = resolver.resolve(
+                    result.sheet,
+                    row.name,
+                    code=row.code,
+                    district=row.attrs.get("district"),
+                    kind=row.attrs.get("agency_kind", ""),
+                )
+                if unit is not None:
+                    staged.units.append(StagedUnit(result, row, unit))
+    for result in results:
+        for ev in result.events:
+            su_nghiep = UNIT_KIND_OF_EVENT.get(ev.unit_kind or "") == DON_VI_SU_NGHIEP
+            kind = DON_VI_SU_NGHIEP if su_nghiep else ""
+            before = [resolver.resolve(result.sheet, c, kind=kind) for c in ev.before]
+            after = [resolver.resolve(result.sheet, c, kind=kind) for c in ev.after]
+            if all(u is not None for u in before + after):
+                staged.events.append(StagedEvent(result, ev, before, after))
+        for target in result.targets:
+            unit = None
+            if not is_city_scope(target.scope.value):
+                unit = resolver.resolve(result.sheet, target.scope, create=False)
+                if unit is None:
+                    continue
+            staged.targets.append(StagedTarget(result, target, unit))
+    return staged
+
+
+def check_allowed(staged: Staged, allowed: set[int], log: ProblemLog) -> None:
+    """An uploader may report only for the units given to them."""
+    for result, row, unit in staged.units:
+        if unit.id is None or unit.id not in allowed:
+            log.error(
+                "unit-not-allowed",
+                f"Tài khoản này không được nộp báo cáo cho «{unit.name}» (ô {row.name.ref}).",
+                f"This account may not report for «{unit.name}» (cell {row.name.ref}).",
+                sheet=result.sheet,
+                cell=row.name.ref,
+                value=unit.name,
+            )
+    for result, ev, before, after in staged.events:
+        for unit in before + after:
+            if unit.id is None or unit.id not in allowed:
+                log.error(
+                    "unit-not-allowed",
+                    f"Tài khoản này không được báo cáo sắp xếp của «{unit.name}».",
+                    f"This account may not report reorganisations of «{unit.name}».",
+                    sheet=result.sheet,
+                    cell=ev.ref,
+                    value=unit.name,
+                )
+    for result, target, _unit in staged.targets:
+        log.error(
+            "targets-admin-only",
+            "Chỉ quản trị viên được nộp kế hoạch, chỉ tiêu (Biểu 00).",
+            "Only administrators may upload plans and targets (Biểu 00).",
+            sheet=result.sheet,
+            cell=target.scope.ref,
+        )
+
+
+PREVIEW_ROWS = 500
+
+
+def preview_rows(staged: Staged, limit: int = PREVIEW_ROWS) -> list[dict[str, Any]]:
+    """What the file would store, one row per unit row or event, for the upload page."""
+    rows: list[dict[str, Any]] = []
+    for result, row, unit in staged.units[:limit]:
+        quota = {y: c.value for (f, y), c in sorted(row.yearly.items()) if f == "quota"}
+        rows.append(
+            {
+                "sheet": result.sheet,
+                "cell": row.name.ref,
+                "form": result.form,
+                "unit": unit.name,
+                "new_unit": unit.is_new,
+                "figures": "; ".join(f"{y}: {v}" for y, v in quota.items()),
+            }
+        )
+    for result, ev, before, after in staged.events[: max(0, limit - len(rows))]:
+        rows.append(
+            {
+                "sheet": result.sheet,
+                "cell": ev.ref,
+                "form": result.form,
+                "unit": f"{ev.event_type} {ev.date:%d/%m/%Y}: "
+                + "; ".join(u.name for u in before)
+                + " → "
+                + "; ".join(u.name for u in after),
+                "new_unit": any(u.is_new for u in before + after),
+                "figures": "",
+            }
+        )
+    for result, target, _unit in staged.targets:
+        value = f"{target.pct}%" if target.pct is not None else str(target.count)
+        rows.append(
+            {
+                "sheet": result.sheet,
+                "cell": target.scope.ref,
+                "form": result.form,
+                "unit": f"{target.scope.value}: {target.measure}",
+                "new_unit": False,
+                "figures": f"giảm {value} so với năm {target.base_year}",
+            }
+        )
+    return rows
+
+
+def return_year(result: SheetResult, row: UnitRow) -> int | None:
+    """The year a unit row's counts (present, streamlined…) are stored under: the header's
+    year, else the latest year of its quota columns; None when neither is given."""
+    if result.header.year:
+        return result.header.year
+    years = [y for (f, y) in row.yearly if f == "quota"]
+    return max(years) if years else None
+
+
+def unit_level(kind: str, district: str | None) -> str:
+    """A new unit's level: `huyen` for a district's agency or a unit with a district."""
+    if kind == "co_quan_chuyen_mon_huyen" or district:
+        return "huyen"
+    return "tinh"
+
+
+def event_sets(
+    event: EventRow, before: list[UnitRecord], after: list[UnitRecord]
+) -> tuple[dict[int, UnitRecord], dict[int, UnitRecord]]:
+    """before/after unit sets (keyed by the record's `id()`), with the receiving unit of a
+    `Sáp nhập` counted on both sides, and every unit on both sides of a `Kiện toàn bên trong`."""
+    before_ids = {id(u): u for u in before}
+    after_ids = {id(u): u for u in after}
+    if event.event_type == "Sáp nhập":
+        before_ids.update(after_ids)
+    if event.event_type == "Kiện toàn bên trong":
+        merged = {**before_ids, **after_ids}
+        before_ids, after_ids = dict(merged), dict(merged)
+    return before_ids, after_ids
+
+
+def unit_kind_for_event(ev: EventRow, units: list[UnitRecord]) -> str:
+    """The stored unit kind of an event: as written in Biểu 03, else from its units' kinds
+    (sự nghiệp when any is, or when none is known)."""
+    kind = UNIT_KIND_OF_EVENT.get(ev.unit_kind or "")
+    if kind:
+        return kind
+    kinds = {u.kind for u in units if u.kind}
+    return "don_vi_su_nghiep" if DON_VI_SU_NGHIEP in kinds or not kinds else "co_quan_hanh_chinh"

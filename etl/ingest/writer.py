@@ -1,0 +1,369 @@
+"""The writer: one upload's staged rows stored in the one transaction of its file.
+
+`serialise_writers` takes the writer lock, `insert_submission` keeps the original file and
+records the submission, `write` stores the units (new ones inserted, known ones updated), facts,
+job positions, events and targets. Many rows go in one DBAPI `executemany` (`insert_rows`; on
+PostgreSQL one COPY). The caller (etl/ingest/load.py) owns the transaction: a file with any
+error, or an exception here, stores nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, insert, text, update
+
+from etl.core.problems import Problem
+from etl.core.vocabulary import MEASURE_OF_FORM, MEASURE_OF_TARGET, STATUS_OF_FIELD
+from etl.ingest.matching import (
+    IN_CHUNK,
+    PARAM_MARK,
+    UPDATED_ATTRS,
+    UnitRecord,
+    UnitRegistry,
+    select_units,
+)
+from etl.ingest.staging import Staged, event_sets, return_year, unit_kind_for_event, unit_level
+from etl.reading.reader import DON_VI_SU_NGHIEP, EventRow, Header, SheetResult, TargetRow
+from etl.storage import schema
+
+WRITER_LOCK_KEY = 7_301_2022  # PostgreSQL advisory lock: one ingest writes at a time
+
+
+def serialise_writers(conn: Connection) -> None:
+    """One writer at a time: SQLite has BEGIN IMMEDIATE already; PostgreSQL takes an advisory
+    lock held until the transaction ends, so concurrent uploads never interleave."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+
+
+def insert_submission(
+    conn: Connection,
+    *,
+    uploads_dir: Path,
+    content: bytes,
+    file_name: str,
+    sha256: str,
+    uploader: str,
+    header: Header,
+    as_of: dt.date | None,
+    forms: Sequence[str],
+    problems: list[Problem],
+) -> int:
+    """Keep the original file and record its submission; returns the submission's id."""
+    stored_path = store_original(uploads_dir, sha256, file_name, content)
+    return conn.execute(
+        insert(schema.submission).values(
+            file_name=file_name,
+            sha256=sha256,
+            stored_path=stored_path,
+            uploader=uploader,
+            uploaded_at=dt.datetime.now(dt.UTC),
+            status="accepted",
+            reporting_unit=header.reporting_unit or None,
+            period=header.period or None,
+            as_of=as_of,
+            forms=",".join(forms),
+            problems=[p.as_dict() for p in problems],
+        )
+    ).inserted_primary_key[0]
+
+
+def store_original(uploads_dir: Path, sha256: str, file_name: str, content: bytes) -> str:
+    """Keep the original file, content-addressed; the uploaded name is never used as a path."""
+    suffix = Path(file_name).suffix.lower()
+    suffix = suffix if suffix in (".xlsx", ".xlsm", ".xls", ".ods") else ".bin"
+    relative = Path(sha256[:2]) / f"{sha256}{suffix}"
+    target = uploads_dir / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".part")
+        tmp.write_bytes(content)
+        tmp.replace(target)
+    return str(relative)
+
+
+def write(
+    conn: Connection,
+    staged: Staged,
+    registry: UnitRegistry,
+    submission_id: int,
+    as_of: dt.date | None,
+) -> dict[str, int]:
+    """Store the staged rows of submission `submission_id`; returns how many of each kind
+    (`units_new`, `facts`, `job_positions`, `events`, `targets`). `as_of` is the file's
+    cut-off, for job positions of a sheet without one."""
+    counts = {"units_new": 0, "facts": 0, "job_positions": 0, "events": 0, "targets": 0}
+    # units: new ones inserted, known ones updated where a return gives other attributes
+    attrs_by_unit: dict[int, dict[str, Any]] = {}
+    for _result, row, unit in staged.units:
+        attrs_by_unit.setdefault(id(unit), {}).update(
+            {k: v for k, v in row.attrs.items() if k == "district" or k in UPDATED_ATTRS}
+        )
+        if row.attrs.get("agency_kind"):
+            unit.kind = unit.kind or row.attrs["agency_kind"]
+    new_units: list[tuple[UnitRecord, dict[str, Any]]] = []
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}  # by the columns they set
+    for unit in registry.records:
+        attrs = attrs_by_unit.get(id(unit), {})
+        if unit.is_new:
+            kind = unit.kind or DON_VI_SU_NGHIEP
+            new_units.append(
+                (
+                    unit,
+                    dict(
+                        code=unit.code,
+                        name=unit.name,
+                        name_key=unit.name_key,
+                        loose_key=unit.loose_key,
+                        kind=kind,
+                        level=unit_level(kind, unit.district),
+                        district=unit.district,
+                        district_key=unit.district_key,
+                        parent=attrs.get("parent"),
+                        sector=attrs.get("sector"),
+                        autonomy=attrs.get("autonomy"),
+                        created_by=submission_id,
+                    ),
+                )
+            )
+            counts["units_new"] += 1
+        elif attrs or unit.changed:
+            # only what differs from the stored row: an unchanged unit is not written (nor
+            # logged in data_change, nor re-read by the app's refresh)
+            values = {
+                k: v
+                for k, v in attrs.items()
+                if k in UPDATED_ATTRS and v and v != unit.attrs.get(k)
+            }
+            if unit.changed:
+                values["code"] = unit.code
+            if values:
+                row = {"_id": unit.id, **{f"_{k}": v for k, v in values.items()}}
+                updates.setdefault(tuple(sorted(values)), []).append(row)
+    if new_units:
+        _insert_units(conn, new_units)
+    u = schema.unit.c
+    for columns, rows in updates.items():
+        statement = (
+            update(schema.unit)
+            .where(u.id == bindparam("_id"))
+            .values({c: bindparam(f"_{c}") for c in columns})
+        )
+        conn.execute(statement, rows)
+    fact_rows: list[tuple[Any, ...]] = []  # in the order of _FACT_COLUMNS
+    job_rows: list[tuple[Any, ...]] = []  # in the order of _JOB_COLUMNS
+    for result, row, unit in staged.units:
+        measure = MEASURE_OF_FORM[result.form]
+        year_of_return = return_year(result, row)
+        sheet, unit_id = result.sheet, unit.id
+        for (field_name, year), cell in row.yearly.items():
+            fact_rows.append(
+                (
+                    submission_id,
+                    unit_id,
+                    measure,
+                    STATUS_OF_FIELD[field_name],
+                    year,
+                    cell.value,
+                    sheet,
+                    cell.ref,
+                )
+            )
+        if year_of_return is not None:
+            for field_name, cell in row.counts.items():
+                fact_rows.append(
+                    (
+                        submission_id,
+                        unit_id,
+                        measure,
+                        STATUS_OF_FIELD[field_name],
+                        year_of_return,
+                        cell.value,
+                        sheet,
+                        cell.ref,
+                    )
+                )
+        job = row.attrs.get("job_position")
+        if job is not None:
+            job_rows.append(
+                (
+                    submission_id,
+                    unit_id,
+                    job.value,
+                    row.attrs.get("note"),
+                    result.header.as_of or as_of,
+                    sheet,
+                    job.ref,
+                )
+            )
+    insert_rows(conn, schema.fact, _FACT_COLUMNS, fact_rows)
+    insert_rows(conn, schema.job_position, _JOB_COLUMNS, job_rows)
+    counts["facts"] = len(fact_rows)
+    counts["job_positions"] = len(job_rows)
+    for result, ev, before, after in staged.events:
+        counts["events"] += _write_event(conn, result, ev, before, after, submission_id)
+    for result, target, unit in staged.targets:
+        _write_target(conn, result, target, unit, submission_id)
+        counts["targets"] += 1
+    return counts
+
+
+def _insert_units(conn: Connection, new_units: list[tuple[UnitRecord, dict[str, Any]]]) -> None:
+    """Insert the new units in one executemany, then read their ids back by their unique
+    (name_key, district_key): SQLite's INSERT … RETURNING in parameter order runs one
+    statement per row."""
+    columns = tuple(new_units[0][1])
+    insert_rows(conn, schema.unit, columns, [tuple(v.values()) for _unit, v in new_units])
+    by_key = {(unit.name_key, unit.district_key): unit for unit, _values in new_units}
+    by_district: dict[str, list[str]] = {}
+    for name, district in sorted(by_key):
+        by_district.setdefault(district, []).append(name)
+    for district, names in by_district.items():  # seeks in the unique index, nothing more
+        for i in range(0, len(names), IN_CHUNK):
+            chunk = names[i : i + IN_CHUNK]
+            condition = f"district_key = {{}} AND name_key IN ({', '.join(['{}'] * len(chunk))})"
+            for r in select_units(conn, condition, [district, *chunk]):
+                unit = by_key.get((r.name_key, r.district_key))
+                if unit is not None:
+                    unit.id = r.id
+    if any(unit.id is None for unit, _values in new_units):
+        raise RuntimeError("a new unit's id was not read back")
+
+
+_FACT_COLUMNS = ("submission_id", "unit_id", "measure", "status", "year", "value", "sheet", "cell")
+_JOB_COLUMNS = ("submission_id", "unit_id", "status", "note", "as_of", "sheet", "cell")
+
+
+def insert_rows(
+    conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert many rows (tuples in the order of `columns`) in one DBAPI `executemany` (on
+    PostgreSQL one COPY): the values pass through each column type's own bind conversion (a
+    date for SQLite, say), but not through SQLAlchemy's per-row parameter processing, which
+    cost more than the insert."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    mark = PARAM_MARK.get(dialect.paramstyle)
+    if mark is None:  # a driver with another parameter style: the Core statement
+        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    processors = [
+        (i, table.c[c].type.dialect_impl(dialect).bind_processor(dialect))
+        for i, c in enumerate(columns)
+    ]
+    processors = [(i, p) for i, p in processors if p is not None]
+    if processors:
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, process in processors:
+                values[i] = process(values[i])
+            converted.append(tuple(values))
+        rows = converted
+    quote = dialect.identifier_preparer.quote
+    names = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(map(quote, columns))})"
+    if dialect.driver == "psycopg":  # PostgreSQL: COPY, in the connection's transaction
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            with cursor.copy(f"COPY {names} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
+        return
+    conn.exec_driver_sql(f"INSERT INTO {names} VALUES ({', '.join([mark] * len(columns))})", rows)
+
+
+def _write_event(
+    conn: Connection,
+    result: SheetResult,
+    ev: EventRow,
+    before: list[UnitRecord],
+    after: list[UnitRecord],
+    submission_id: int,
+) -> int:
+    before_set, after_set = event_sets(ev, before, after)
+    key_source = json.dumps(
+        [
+            ev.date.isoformat(),
+            ev.event_type,
+            sorted(u.id for u in before_set.values()),
+            sorted(u.id for u in after_set.values()),
+        ]
+    )
+    natural_key = hashlib.sha256(key_source.encode()).hexdigest()
+    event_id = conn.execute(
+        insert(schema.event).values(
+            submission_id=submission_id,
+            natural_key=natural_key,
+            effective_date=ev.date,
+            event_type=ev.event_type,
+            doc_ref=ev.doc_ref,
+            unit_kind=unit_kind_for_event(ev, before + after),
+            sector=ev.sector,
+            internal_phong=ev.internal.get("phong", 0),
+            internal_khoa=ev.internal.get("khoa", 0),
+            internal_chi_nhanh=ev.internal.get("chi_nhanh", 0),
+            internal_khac=ev.internal.get("khac", 0),
+            note=ev.note,
+            sheet=result.sheet,
+            cell=ev.ref,
+        )
+    ).inserted_primary_key[0]
+    rows = [dict(event_id=event_id, unit_id=u.id, role="before") for u in before_set.values()]
+    rows += [dict(event_id=event_id, unit_id=u.id, role="after") for u in after_set.values()]
+    conn.execute(insert(schema.event_unit), rows)
+    ceased = [u for k, u in before_set.items() if k not in after_set]
+    created = [u for k, u in after_set.items() if k not in before_set]
+    if ceased and after_set:
+        conn.execute(
+            insert(schema.lineage),
+            [
+                dict(event_id=event_id, predecessor_id=p.id, successor_id=s.id)
+                for p in ceased
+                for s in after_set.values()
+            ],
+        )
+    u = schema.unit.c
+    for unit in ceased:
+        conn.execute(update(schema.unit).where(u.id == unit.id).values(valid_to=ev.date))
+    for unit in created:
+        conn.execute(update(schema.unit).where(u.id == unit.id).values(valid_from=ev.date))
+    if ev.sector:
+        for unit in created:
+            conn.execute(
+                update(schema.unit)
+                .where(u.id == unit.id, u.sector.is_(None))
+                .values(sector=ev.sector)
+            )
+    return 1
+
+
+def _write_target(
+    conn: Connection,
+    result: SheetResult,
+    target: TargetRow,
+    unit: UnitRecord | None,
+    submission_id: int,
+) -> None:
+    conn.execute(
+        insert(schema.target).values(
+            submission_id=submission_id,
+            scope_unit_id=unit.id if unit else None,
+            measure=MEASURE_OF_TARGET[target.measure],
+            base_year=target.base_year,
+            pct=target.pct,
+            count=target.count,
+            path={str(k): v for k, v in target.path.items()},
+            doc_ref=target.doc_ref,
+            sheet=result.sheet,
+            cell=target.scope.ref,
+        )
+    )
