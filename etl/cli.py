@@ -14,6 +14,7 @@ from etl.core.settings import load_settings
 from etl.ingest.load import IngestResult
 from etl.measures.cache import load_dataset
 from etl.storage import db
+from reporting import exports
 
 
 def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
@@ -104,45 +105,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _print_results(service.ingest_files(engine, files, settings, "demo"), brief=True)
 
 
-EXPORT_FORMATS = {"report": ("pdf", "docx"), "tonghop": ("xlsx",), "data": ("xlsx",)}
+EXPORT_FORMATS = {what: fmts for what, fmts in exports.FORMATS.items() if what != "chart"}
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """The report (PDF/Word), the consolidated return or the data (Excel) for a view."""
+    """The report (PDF/Word), the consolidated return or the data (Excel) for a view, made and
+    audited (actor "cli") by reporting/exports.py like a download."""
     fmt = args.format or EXPORT_FORMATS[args.what][0]
     if fmt not in EXPORT_FORMATS[args.what]:
         allowed = ", ".join(EXPORT_FORMATS[args.what])
         print(f"«{args.what}» chỉ xuất được dạng: {allowed}.", file=sys.stderr)
         return 2
     from etl.measures.query import BadParameter, View
-    from reporting import report
     from reporting.render import ChartRenderer
 
     engine = service.open_engine(args.db)
-    ds = load_dataset(engine)
     view = View(
         as_of=dt.date.fromisoformat(args.as_of) if args.as_of else None,
         scope=args.scope,
         include_pending=not args.without_pending,
     )
+    renderer = ChartRenderer()
     try:
-        summary, flt, as_of = service.view_summary(engine, ds, view)
+        made = exports.export(args.what, fmt, view, actor="cli", engine=engine, renderer=renderer)
     except BadParameter as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    ctx = report.chart_context(ds, summary, flt, as_of, view.include_pending)
-    renderer = ChartRenderer()
-    try:
-        if args.what == "report":
-            build = report.report_pdf if fmt == "pdf" else report.report_docx
-            content = build(ctx, renderer)
-        elif args.what == "tonghop":
-            content = report.consolidated_xlsx(ctx)
-        else:
-            content = report.data_xlsx(ctx)
     finally:
         renderer.close()
-    Path(args.out).write_bytes(content)
+    Path(args.out).write_bytes(made.content)
     print(args.out)
     return 0
 

@@ -24,15 +24,12 @@ from components.overview import (
     make_overview,
     make_report_builder,
 )
-from etl import service
 from etl.measures.cache import load_dataset
 from etl.measures.query import BadParameter, View
-from etl.storage import accounts
+from reporting import exports
 from reporting.charts import REPORT_CHARTS
-from reporting.report import chart_context, consolidated_xlsx, gather_report
 from web import background, context
 from web.auth import may_read_all
-from web.export_routes import _filename
 
 dash.register_page(__name__, path="/", name="Tổng quan", title="Tổng quan — Tinh giản biên chế")
 
@@ -66,49 +63,56 @@ def build_file(
     job: background.Job, kind: str, search: str | None, progress: Progress
 ) -> tuple[Any, Any]:
     """The report PDF (`kind="pdf"`) or the consolidated workbook (`"xlsx"`) of the URL's view,
-    as a dcc.Download value, and a line saying what was made. Runs inside the job."""
+    as a dcc.Download value, and a line saying what was made. Runs inside the job; the file,
+    its name and its audit entry come from reporting/exports.py."""
     steps = len(REPORT_CHARTS) + 2 if kind == "pdf" else 2
     progress(0, steps, "Đang đọc số liệu…")
-    engine = job.engine()
-    renderer = None
-    try:
-        account = job.account(engine)
-        if not may_read_all(account):
-            return no_update, "Tài khoản này không có quyền xem số liệu này."
-        ds = load_dataset(engine)
-        view = context.view_of(search)
-        try:
-            summary, flt, as_of = service.view_summary(engine, ds, view)
-        except BadParameter:
-            view = View(as_of=view.as_of, include_pending=view.include_pending)
-            summary, flt, as_of = service.view_summary(engine, ds, view)
-        chart_ctx = chart_context(ds, summary, flt, as_of, view.include_pending)
-        if kind == "pdf":
-            from reporting.report_pdf import build_report_pdf
 
-            renderer = background.job_renderer()
-            total = len(REPORT_CHARTS)
-            data = gather_report(
-                chart_ctx,
-                background.ProgressRenderer(
-                    renderer,
-                    lambda n, title: progress(n, steps, f"Đang vẽ biểu đồ {n}/{total}: {title}"),
-                ),
-            )
+    def building() -> None:
+        if kind == "pdf":
             progress(steps - 1, steps, "Đang dựng tệp PDF…")
-            content = build_report_pdf(data)
-            name, action = _filename("bao_cao_tinh_gian", chart_ctx, "pdf"), "report.pdf"
         else:
             progress(1, steps, "Đang ghi biểu tổng hợp…")
-            content = consolidated_xlsx(chart_ctx)
-            name, action = _filename("tonghop", chart_ctx, "xlsx"), "tonghop"
+
+    engine = job.engine()
+    renderer = drawing = None
+    try:
+        account = job.account(engine)
+        if account is None or not may_read_all(account):
+            return no_update, "Tài khoản này không có quyền xem số liệu này."
+        ds = load_dataset(engine)
         query = dict(urllib.parse.parse_qsl((search or "").lstrip("?")))
-        accounts.audit_now(engine, account.username, f"export.{action}", name, query)
+        if kind == "pdf":
+            renderer = background.job_renderer()
+            total = len(REPORT_CHARTS)
+            drawing = background.ProgressRenderer(
+                renderer,
+                lambda n, title: progress(n, steps, f"Đang vẽ biểu đồ {n}/{total}: {title}"),
+            )
+
+        def made_for(view: View) -> exports.Export:
+            return exports.export(
+                "report" if kind == "pdf" else "tonghop",
+                kind,
+                view,
+                actor=account.username,
+                engine=engine,
+                dataset=ds,
+                renderer=drawing,
+                detail=query,
+                building=building,
+            )
+
+        view = context.view_of(search)
+        try:
+            made = made_for(view)
+        except BadParameter:  # a scope that names nothing: the whole city, as on the page
+            made = made_for(View(as_of=view.as_of, include_pending=view.include_pending))
     finally:
         if renderer is not None:
             renderer.close()
         engine.dispose()
-    return dcc.send_bytes(content, name), f"Đã tạo {name}."
+    return dcc.send_bytes(made.content, made.filename), f"Đã tạo {made.filename}."
 
 
 @callback(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -21,6 +21,9 @@ from reporting.figures import (
     make_spread_figure,
     make_streamlined_figure,
 )
+
+if TYPE_CHECKING:
+    from reporting.render import ChartRenderer
 
 
 @dataclass
@@ -116,3 +119,17 @@ def build_chart(chart_id: str, ctx: ChartContext) -> go.Figure:
     spec = CHARTS[chart_id]
     key = (chart_id, ctx.as_of, ctx.flt, ctx.include_pending)
     return remembered(ctx.ds, "chart", key, lambda: spec.build(ctx))
+
+
+def render_chart(chart_id: str, ctx: ChartContext, renderer: ChartRenderer, fmt: str) -> bytes:
+    """The chart `chart_id` of a view as PNG (at scale 2) or PDF, at its registered size:
+    one way for the chart downloads and the report's pictures. ExportUnavailable without a
+    browser."""
+    spec = CHARTS[chart_id]
+    return renderer.render(
+        build_chart(chart_id, ctx),
+        fmt,
+        width=spec.width_px,
+        height=spec.height_px,
+        scale=2 if fmt == "png" else 1,
+    )

@@ -10,7 +10,7 @@ from etl.measures.dataset import Dataset
 from etl.measures.narrative import build_narrative
 from etl.measures.scoping import Filter
 from etl.writers.xlsx_export import write_consolidated, write_data
-from reporting.charts import CHARTS, REPORT_CHARTS, ChartContext, build_chart
+from reporting.charts import CHARTS, REPORT_CHARTS, ChartContext, render_chart
 from reporting.render import ChartRenderer, ExportUnavailable
 from reporting.report_data import ChartImage, ReportData
 
@@ -38,13 +38,7 @@ def gather_report(
         try:
             for chart_id in REPORT_CHARTS:
                 spec = CHARTS[chart_id]
-                png = renderer.render(
-                    build_chart(chart_id, ctx),
-                    "png",
-                    width=spec.width_px,
-                    height=spec.height_px,
-                    scale=2,
-                )
+                png = render_chart(chart_id, ctx, renderer, "png")
                 charts.append(ChartImage(chart_id, spec.title, png, spec.width_px, spec.height_px))
         except ExportUnavailable as exc:
             charts, notice = [], f"Báo cáo chưa kèm biểu đồ. {exc}"
@@ -60,16 +54,23 @@ def gather_report(
     )
 
 
-def report_pdf(ctx: ChartContext, renderer: ChartRenderer | None) -> bytes:
-    from reporting.report_pdf import build_report_pdf
+def build_document(data: ReportData, fmt: str) -> bytes:
+    """The gathered report laid out as PDF (`fmt="pdf"`) or Word (`"docx"`)."""
+    if fmt == "pdf":
+        from reporting.report_pdf import build_report_pdf
 
-    return build_report_pdf(gather_report(ctx, renderer))
+        return build_report_pdf(data)
+    from reporting.report_docx import build_report_docx
+
+    return build_report_docx(data)
+
+
+def report_pdf(ctx: ChartContext, renderer: ChartRenderer | None) -> bytes:
+    return build_document(gather_report(ctx, renderer), "pdf")
 
 
 def report_docx(ctx: ChartContext, renderer: ChartRenderer | None) -> bytes:
-    from reporting.report_docx import build_report_docx
-
-    return build_report_docx(gather_report(ctx, renderer))
+    return build_document(gather_report(ctx, renderer), "docx")
 
 
 def consolidated_xlsx(ctx: ChartContext) -> bytes:

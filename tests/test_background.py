@@ -421,3 +421,54 @@ def test_an_uploader_may_not_start_a_report(app, manager):
     browser.open("/")
     got = browser.post(browser.body(browser.key("..report-download."), [1, None, ""]))
     assert got.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("kind", "action", "name", "last_step"),
+    [
+        (
+            "xlsx",
+            "export.tonghop",
+            "tonghop_toan_thanh_pho_20240630.xlsx",
+            "Đang ghi biểu tổng hợp…",
+        ),
+        (
+            "pdf",
+            "export.report.pdf",
+            "bao_cao_tinh_gian_toan_thanh_pho_20240630.pdf",
+            "Đang dựng tệp PDF…",
+        ),
+    ],
+)
+def test_the_job_audits_its_export_once_as_the_account_that_started_it(
+    app, monkeypatch, kind, action, name, last_step
+):
+    """The job's function called directly (no browser: the report says so instead)."""
+    import dataclasses
+
+    from etl.storage import accounts
+    from pages.overview import build_file
+    from reporting import render
+    from web import background, context
+
+    monkeypatch.setattr(render, "find_browser", lambda: None)
+    engine = app.server.extensions[context.ENGINE_KEY]
+    settings = dataclasses.replace(
+        app.server.extensions[context.SETTINGS_KEY],
+        database_url=engine.url.render_as_string(hide_password=False),
+    )
+    viewer = accounts.get_account(engine, username="lanhdao")
+    before = accounts.read_audit(engine, limit=1)[0]["id"]
+    steps: list[str] = []
+    sent, said = build_file(
+        background.Job(account_id=viewer.id, settings=settings),
+        kind,
+        "?as_of=2024-06-30&scope=Kh%C3%B4ng+c%C3%B3",  # names nothing: the whole city
+        lambda _done, _total, text: steps.append(text),
+    )
+    assert sent["filename"] == name and said == f"Đã tạo {name}."
+    assert steps[0] == "Đang đọc số liệu…" and steps[-1] == last_step
+    logged = [e for e in accounts.read_audit(engine) if e["id"] > before]
+    assert [(e["actor"], e["action"], e["target"], e["detail"]) for e in logged] == [
+        ("lanhdao", action, name, {"as_of": "2024-06-30", "scope": "Không có"})
+    ]

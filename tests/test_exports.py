@@ -114,3 +114,78 @@ def test_cli_export(tmp_path, sample_app, no_browser):
     )
     assert out.stat().st_size > 5000
     assert main(["export", "tonghop", "--format", "pdf", "--out", str(tmp_path / "x.pdf")]) == 2
+
+
+# --- one audit entry per export, whoever asks (reporting/exports.py) ----------------------------
+
+
+def last_audit_id(engine) -> int:
+    from etl.storage import accounts
+
+    entries = accounts.read_audit(engine, limit=1)
+    return entries[0]["id"] if entries else 0
+
+
+def audited_since(engine, last_id: int) -> list[tuple]:
+    """(actor, action, target, detail) of the audit entries after `last_id`, oldest first."""
+    from etl.storage import accounts
+
+    entries = [e for e in accounts.read_audit(engine) if e["id"] > last_id]
+    return [(e["actor"], e["action"], e["target"], e["detail"]) for e in reversed(entries)]
+
+
+@pytest.mark.parametrize(
+    ("path", "action", "name"),
+    [
+        (
+            "/export/report.docx",
+            "export.report.docx",
+            "bao_cao_tinh_gian_toan_thanh_pho_20240630.docx",
+        ),
+        ("/export/tonghop.xlsx", "export.tonghop", "tonghop_toan_thanh_pho_20240630.xlsx"),
+        ("/export/data.xlsx", "export.data", "data_toan_thanh_pho_20240630.xlsx"),
+    ],
+)
+def test_a_download_is_audited_once_with_its_user(
+    client, sample_app, no_browser, path, action, name
+):
+    engine = sample_app.server.extensions["tgbc_engine"]
+    before = last_audit_id(engine)
+    got = client.get(path + AS_OF + "&scope=")
+    assert got.status_code == 200
+    assert f'filename="{name}"' in got.headers["Content-Disposition"]
+    assert audited_since(engine, before) == [
+        ("admin", action, name, {"as_of": "2024-06-30", "scope": ""})
+    ]
+
+
+def test_a_refused_download_is_not_audited(client, sample_app, no_browser):
+    engine = sample_app.server.extensions["tgbc_engine"]
+    before = last_audit_id(engine)
+    assert client.get("/export/chart/tinh-gian.png" + AS_OF).status_code == 503
+    assert client.get("/export/chart/khong-co.png?as_of=hom-qua").status_code == 404
+    assert client.get("/export/data.xlsx?scope=Kh%C3%B4ng+c%C3%B3").status_code == 400
+    assert audited_since(engine, before) == []
+
+
+def test_cli_export_is_audited_once_as_the_cli(tmp_path, sample_app, no_browser):
+    from etl.cli import main
+
+    engine = sample_app.server.extensions["tgbc_engine"]
+    before = last_audit_id(engine)
+    out = str(tmp_path / "t.xlsx")
+    assert main(["export", "tonghop", "--out", out, "--as-of", "2024-06-30"]) == 0
+    assert main(["export", "data", "--out", out, "--scope", "Không có"]) == 2
+    assert audited_since(engine, before) == [
+        ("cli", "export.tonghop", "tonghop_toan_thanh_pho_20240630.xlsx", {"as_of": "2024-06-30"})
+    ]
+
+
+def test_file_names_are_ascii_scope_and_cut_off():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from reporting.exports import filename
+
+    view = SimpleNamespace(summary={"scope": "Huyện Cờ Đỏ — Y tế"}, as_of=dt.date(2024, 6, 30))
+    assert filename("tonghop", view, "xlsx") == "tonghop_huyen_co_do_y_te_20240630.xlsx"
