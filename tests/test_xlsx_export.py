@@ -21,8 +21,7 @@ from etl.core.problems import ProblemLog
 from etl.core.settings import ROOT, load_settings
 from etl.measures import metrics
 from etl.measures.analysis import unit_table
-from etl.reading.reader import read_workbook_sheets
-from etl.reading.workbook import read_grids
+from etl.reading.reader import read_grids, read_workbook_sheets
 from etl.writers.xlsx_export import DATA_SHEETS, safe_text, write_consolidated, write_data
 from tests.builders import form01, workbook_bytes
 
