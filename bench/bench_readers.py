@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_readers.py [--repeat 3]
 
-- calamine: python-calamine values of every sheet (what etl/reading/workbook.py uses)
+- calamine: python-calamine values of every sheet (what etl/reading/sheets.py uses)
 - openpyxl: openpyxl values (data_only, not read-only: it also gives merged ranges)
 - pandas+calamine: pandas.read_excel(engine="calamine") of every sheet
 - ingest: the full path (read, validate, match, store) into a fresh SQLite database

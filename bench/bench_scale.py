@@ -146,15 +146,16 @@ def measure_ingest(url: str, named: list[tuple[str, bytes]], tmp: Path) -> tuple
 def ingest_stages(named: list[tuple[str, bytes]], sample_every: int) -> dict[str, float]:
     """Where a file's ingest time goes, on every `sample_every`-th file, in milliseconds per
     file: the bare calamine read (the reference), the workbook read in process (package and
-    sheet checks, calamine, formula positions: etl/reading/workbook.py and safety.py), the same
+    sheet checks, calamine, formula positions: etl/reading/package.py and sheets.py), the same
     in its isolated child process, the form reader (etl/reading/reader.py) in process, and both
     in the child (`isolated_read_forms`: what ingest does, read_forms, results sent back)."""
     from etl.core.problems import ProblemLog
-    from etl.reading import safety, workbook
-    from etl.reading.reader import read_forms, read_workbook_sheets
+    from etl.reading.limits import Limits
+    from etl.reading.reader import read_forms, read_grids, read_workbook_sheets
+    from etl.reading.sheets import read_grids_in_process
 
     picked = named[::sample_every]
-    limits = safety.Limits.from_env()
+    limits = Limits.from_env()
     stages = ("bare_read", "in_process_read", "isolated_read", "reader", "isolated_read_forms")
     t = dict.fromkeys(stages, 0.0)
     for name, blob in picked:
@@ -162,11 +163,11 @@ def ingest_stages(named: list[tuple[str, bytes]], sample_every: int) -> dict[str
         bare_read([blob])
         t["bare_read"] += time.perf_counter() - start
         start = time.perf_counter()
-        workbook.read_grids_in_process(blob, "xlsx", ProblemLog(name), limits)
+        read_grids_in_process(blob, "xlsx", ProblemLog(name), limits)
         t["in_process_read"] += time.perf_counter() - start
         log = ProblemLog(name)
         start = time.perf_counter()
-        grids = workbook.read_grids(blob, name, log, limits)
+        grids = read_grids(blob, name, log, limits)
         t["isolated_read"] += time.perf_counter() - start
         start = time.perf_counter()
         read_workbook_sheets(grids, log)

@@ -2,7 +2,7 @@
 
 Each is refused with a stable code and a Vietnamese message that says what is wrong, or (where
 stated) accepted safely; the test process survives every one, and a refusal stores nothing
-(`table_counts` unchanged). The readers run in a child process (etl/reading/safety.py), so a file
+(`table_counts` unchanged). The readers run in a child process (etl/reading/sandbox.py), so a file
 that makes python-calamine abort, or that asks for gigabytes, costs one refused upload.
 """
 
@@ -34,9 +34,10 @@ from sqlalchemy import text
 
 from etl.core.problems import ProblemLog
 from etl.ingest.load import ingest_bytes
-from etl.reading import safety
-from etl.reading.safety import Limits
-from etl.reading.workbook import read_grids
+from etl.reading import package, sandbox
+from etl.reading.limits import Limits
+from etl.reading.reader import READING, read_grids
+from etl.reading.text import unsafe_text
 from tests.builders import form00, form03, workbook_bytes
 from tests.conftest import table_counts
 
@@ -903,7 +904,7 @@ def test_a_crashing_reader_is_parse_crashed():
     `parse-crashed` refusal naming the file; the web process and the next file are fine."""
     limits = Limits(parse_workers=1, parse_timeout_s=60)
     good_grids(limits)  # a fork server is running and idle
-    servers = [z.proc.pid for z in safety._POOL.idle]
+    servers = [z.proc.pid for z in READING._pool.idle]
     content = slow_rows(60_000, 8)
     lax = dataclasses.replace(limits, max_rows=100_000)
     log = ProblemLog("hong.xlsx")
@@ -935,16 +936,15 @@ def test_a_crashing_reader_is_parse_crashed():
 
 
 def test_exit_statuses_are_classified():
-    assert safety.classify_exit(0, False, b"") is None
-    assert safety.classify_exit(-signal.SIGKILL, True, b"") == "timeout"
-    assert safety.classify_exit(-signal.SIGALRM, False, b"") == "timeout"
-    assert safety.classify_exit(-signal.SIGXCPU, False, b"") == "timeout"
-    assert safety.classify_exit(-signal.SIGABRT, False, b"memory allocation of 9 bytes failed") == (
-        "memory"
-    )
-    assert safety.classify_exit(safety.EXIT_MEMORY, False, b"") == "memory"
-    assert safety.classify_exit(-signal.SIGSEGV, False, b"") == "crashed"
-    assert safety.classify_exit(-signal.SIGABRT, False, b"panicked at") == "crashed"
+    assert sandbox.classify_exit(0, False, b"") is None
+    assert sandbox.classify_exit(-signal.SIGKILL, True, b"") == "timeout"
+    assert sandbox.classify_exit(-signal.SIGALRM, False, b"") == "timeout"
+    assert sandbox.classify_exit(-signal.SIGXCPU, False, b"") == "timeout"
+    out_of_memory = b"memory allocation of 9 bytes failed"
+    assert sandbox.classify_exit(-signal.SIGABRT, False, out_of_memory) == "memory"
+    assert sandbox.classify_exit(sandbox.EXIT_MEMORY, False, b"") == "memory"
+    assert sandbox.classify_exit(-signal.SIGSEGV, False, b"") == "crashed"
+    assert sandbox.classify_exit(-signal.SIGABRT, False, b"panicked at") == "crashed"
 
 
 def test_threads_share_the_fork_servers():
@@ -972,9 +972,9 @@ def test_grids_come_back_through_an_allow_list_unpickler():
             return (os.system, ("echo pwned",))
 
     with pytest.raises(pickle.UnpicklingError):
-        safety.safe_loads(pickle.dumps(Evil()))
+        sandbox.safe_loads(pickle.dumps(Evil()))
     value = {"a": [1, 2.5, "x", None, True, dt.datetime(2024, 6, 30), dt.date(2024, 1, 2)]}
-    assert safety.safe_loads(pickle.dumps(value)) == value
+    assert sandbox.safe_loads(pickle.dumps(value)) == value
 
 
 def test_limits_from_env():
@@ -1003,9 +1003,9 @@ def test_openpyxl_parses_with_defusedxml():
 
 
 def test_unsafe_text_rules():
-    assert safety.unsafe_text("Trường THCS Lê Lợi (điểm lẻ)\nấp 3") is None
-    assert safety.unsafe_text("a < b và c > d") is None
-    assert safety.unsafe_text(12) is None
+    assert unsafe_text("Trường THCS Lê Lợi (điểm lẻ)\nấp 3") is None
+    assert unsafe_text("a < b và c > d") is None
+    assert unsafe_text(12) is None
     for bad in (
         "a\x00",
         "a\x1f",
@@ -1017,9 +1017,9 @@ def test_unsafe_text_rules():
         "\u2068",
         "\u200f",
     ):
-        assert safety.unsafe_text(bad) is not None, repr(bad)
+        assert unsafe_text(bad) is not None, repr(bad)
     for bad in ("<p>", "</div>", "<!-- x -->", "< script", "vbscript:x", "data:text/html,x"):
-        assert safety.unsafe_text(bad) is not None, bad
+        assert unsafe_text(bad) is not None, bad
 
 
 def test_refused_packages_are_never_reopened_in_process():
@@ -1027,24 +1027,22 @@ def test_refused_packages_are_never_reopened_in_process():
     for case in REFUSED.values():
         if case.code in ("unsafe-text", "bad-date", "missing-year", "file-empty"):
             continue
-        assert not safety.safe_to_reopen([case.code]), case.code
-    assert safety.safe_to_reopen(["unsafe-text", "bad-date", "new-unit"])
+        assert not package.safe_to_reopen([case.code]), case.code
+    assert package.safe_to_reopen(["unsafe-text", "bad-date", "new-unit"])
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_fork_servers_and_their_children_end_with_the_pool():
-    pool = safety._Pool()
-    job = {"content": b01(), "kind": "xlsx", "limits": dataclasses.asdict(Limits())}
-    reply = safety.safe_loads(pool.run(pickle.dumps(job), Limits()))
-    assert reply["exitcode"] == 0 and safety.safe_loads(reply["payload"])["grids"]
-    [server] = pool.idle
+    box = dataclasses.replace(READING)  # the same jobs, its own fork servers
+    assert box.run("grids", (b01(), "xlsx"), ProblemLog("a.xlsx"), Limits())
+    [server] = box._pool.idle
     assert len(list(Path(f"/proc/{server.proc.pid}/task").iterdir())) == 1  # single-threaded
     deadline = time.monotonic() + 10
     while len(_live(_children(server.proc.pid))) != 1 and time.monotonic() < deadline:
         time.sleep(0.01)  # the child that read is ending; the next one waits
     spares = _live(_children(server.proc.pid))
     assert len(spares) == 1
-    pool.close()
+    box.close()
     assert server.proc.poll() is not None
     deadline = time.monotonic() + 10
     while _live(spares) and time.monotonic() < deadline:

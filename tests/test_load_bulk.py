@@ -12,8 +12,8 @@ from sqlalchemy import Engine, text
 from etl.core.problems import Problem, ProblemLog
 from etl.ingest import load
 from etl.reading import reader
-from etl.reading.reader import Cell, read_forms, read_workbook_sheets
-from etl.reading.workbook import read_grids
+from etl.reading.reader import read_forms, read_grids, read_workbook_sheets
+from etl.reading.records import Cell
 from tests.builders import form01, workbook_bytes
 from tests.conftest import make_test_engine, table_counts
 
@@ -129,7 +129,7 @@ def test_a_malformed_reply_from_the_child_is_refused(monkeypatch: pytest.MonkeyP
     for bad in (Cell("38", "F6"), Cell(-1, "F6"), Cell(True, "F6"), ("38", "F6")):
         unit.yearly[key] = bad
         assert not reader._well_formed(sheets)
-    monkeypatch.setattr(reader, "run_isolated", lambda *args, **kwargs: sheets)
+    monkeypatch.setattr(reader.READING, "run", lambda *args, **kwargs: sheets)
     log = ProblemLog("a.xlsx")
     assert read_forms(content, "a.xlsx", log) is None
     assert [p.code for p in log.items] == ["parse-crashed"]

@@ -24,8 +24,7 @@ from etl.measures.analysis import unit_table
 from etl.measures.cache import load_dataset
 from etl.measures.dataset import Dataset
 from etl.measures.scoping import KIND_LABELS, SU_NGHIEP, Filter, exists_at
-from etl.reading.reader import read_workbook_sheets
-from etl.reading.workbook import read_grids
+from etl.reading.reader import read_grids, read_workbook_sheets
 from etl.writers.xlsx_export import DATA_SHEETS, safe_text, write_consolidated, write_data
 from tests.builders import form01, workbook_bytes
 

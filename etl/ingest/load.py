@@ -26,8 +26,9 @@ from etl.core.problems import Problem, ProblemLog
 from etl.ingest import writer
 from etl.ingest.matching import load_registry
 from etl.ingest.staging import check_allowed, preview_rows, stage
-from etl.reading.reader import SheetResult, read_forms
-from etl.reading.safety import Limits
+from etl.reading.limits import Limits
+from etl.reading.reader import read_forms
+from etl.reading.records import SheetResult
 from etl.storage import schema
 from etl.storage.db import reading
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select, text
 
 from etl.core.normalize import district_key, loose_key, name_key
 from etl.core.problems import ProblemLog
-from etl.reading.reader import Cell
+from etl.reading.records import Cell
 from etl.storage import schema
 
 

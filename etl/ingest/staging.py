@@ -15,14 +15,9 @@ from typing import Any, NamedTuple
 from etl.core.problems import ProblemLog
 from etl.core.vocabulary import MEASURE_OF_FORM, UNIT_KIND_OF_EVENT
 from etl.ingest.matching import FileRegistry, Resolver, UnitRecord, UnitRegistry
-from etl.reading.reader import (
-    DON_VI_SU_NGHIEP,
-    EventRow,
-    SheetResult,
-    TargetRow,
-    UnitRow,
-    is_city_scope,
-)
+from etl.reading.records import EventRow, SheetResult, TargetRow, UnitRow
+from etl.reading.target_rows import is_city_scope
+from etl.reading.unit_rows import DON_VI_SU_NGHIEP
 
 
 class StagedUnit(NamedTuple):

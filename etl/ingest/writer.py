@@ -29,7 +29,8 @@ from etl.ingest.matching import (
     select_units,
 )
 from etl.ingest.staging import Staged, event_sets, return_year, unit_kind_for_event, unit_level
-from etl.reading.reader import DON_VI_SU_NGHIEP, EventRow, Header, SheetResult, TargetRow
+from etl.reading.records import EventRow, Header, SheetResult, TargetRow
+from etl.reading.unit_rows import DON_VI_SU_NGHIEP
 from etl.storage import schema
 
 WRITER_LOCK_KEY = 7_301_2022  # PostgreSQL advisory lock: one ingest writes at a time

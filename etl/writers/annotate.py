@@ -11,7 +11,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
 from etl.core.problems import Problem
-from etl.reading.safety import safe_to_reopen
+from etl.reading.package import safe_to_reopen
 
 ERROR_FILL = PatternFill("solid", start_color="FFF4B6B6", end_color="FFF4B6B6")
 WARNING_FILL = PatternFill("solid", start_color="FFFFE9A8", end_color="FFFFE9A8")

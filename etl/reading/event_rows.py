@@ -1,0 +1,156 @@
+"""Biểu 03: one row per reorganisation event (a date, its kind, the units before and after)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from etl.core.forms import Form
+from etl.core.normalize import clean_text, strip_footnotes, text_key
+from etl.core.problems import ProblemLog
+from etl.core.values import cell_ref, is_empty, parse_date
+from etl.reading.cells import (
+    EVENT_CHOICES,
+    SECTORS,
+    UNIT_KINDS,
+    read_choice,
+    read_count,
+    unsafe_cell,
+)
+from etl.reading.layout import ColumnMap, table_rows
+from etl.reading.records import Cell, EventRow, SheetResult
+from etl.reading.sheets import Grid
+
+_UNIT_SPLIT = re.compile(r"\s*(?:;|\n|\r)\s*")
+_LIST_MARK = re.compile(r"^(?:[-+•*]\s*|\d{1,2}[.)]\s+)")
+
+
+def split_units(raw: Any) -> list[str]:
+    """Unit names in one cell: separated by `;` or line breaks, list marks removed."""
+    if is_empty(raw):
+        return []
+    text = str(raw)
+    parts = [_LIST_MARK.sub("", clean_text(p)) for p in _UNIT_SPLIT.split(text)]
+    return [strip_footnotes(p) for p in parts if p]
+
+
+def read_event_rows(
+    form: Form, grid: Grid, cmap: ColumnMap, log: ProblemLog, result: SheetResult
+) -> None:
+    """The event rows of a Biểu 03 sheet into `result.events`; a row with an error is left
+    out. Problems go to `log`."""
+    cols = {f: c for c, (f, y) in cmap.by_col.items() if y is None}
+    for r in table_rows(grid, cmap):
+        if all(is_empty(v) for v in grid.cells[r]):
+            continue
+        raw_type = grid.value(r, cols["event_type"])
+        raw_date = grid.value(r, cols["date"])
+        before_raw = grid.value(r, cols["before"]) if "before" in cols else None
+        after_raw = grid.value(r, cols["after"]) if "after" in cols else None
+        if is_empty(raw_type) and is_empty(raw_date) and is_empty(before_raw):
+            continue  # a group row or a remark
+        errors_before = len(log.items)
+        for f in ("before", "after", "doc_ref", "note", "sector"):
+            if f in cols:
+                unsafe_cell(grid, r, cols[f], log, form.column(f).label)
+        date, code = parse_date(raw_date)
+        ref = cell_ref(r, cols["date"])
+        if code or date is None:
+            log.error(
+                "bad-date" if code else "missing-date",
+                f"Ô {ref} (Ngày hiệu lực): «{clean_text(raw_date)}» không phải ngày hợp lệ "
+                "(dd/mm/yyyy).",
+                f"Cell {ref} (effective date): «{clean_text(raw_date)}» is not a valid date "
+                "(dd/mm/yyyy).",
+                sheet=grid.name,
+                cell=ref,
+                value=raw_date,
+            )
+        event_type = read_choice(grid, r, cols["event_type"], log, "Hình thức", EVENT_CHOICES)
+        if event_type is None and is_empty(raw_type):
+            tref = cell_ref(r, cols["event_type"])
+            log.error(
+                "missing-event-type",
+                f"Ô {tref}: thiếu hình thức sắp xếp.",
+                f"Cell {tref}: the kind of reorganisation is missing.",
+                sheet=grid.name,
+                cell=tref,
+            )
+        before = [Cell(n, cell_ref(r, cols["before"])) for n in split_units(before_raw)]
+        after = [Cell(n, cell_ref(r, cols["after"])) for n in split_units(after_raw)]
+        internal: dict[str, int] = {}
+        for f in ("internal_phong", "internal_khoa", "internal_chi_nhanh", "internal_khac"):
+            if f in cols:
+                cell = read_count(grid, r, cols[f], log, form.column(f).label)
+                if cell is not None:
+                    internal[f.removeprefix("internal_")] = cell.value
+        unit_kind = (
+            read_choice(grid, r, cols["unit_kind"], log, "Loại đơn vị", UNIT_KINDS)
+            if "unit_kind" in cols
+            else None
+        )
+        sector = None
+        if "sector" in cols and not is_empty(grid.value(r, cols["sector"])):
+            raw_sector = grid.value(r, cols["sector"])
+            sector = SECTORS.get(text_key(raw_sector), clean_text(raw_sector))
+        if event_type and not _event_units_ok(event_type, before, after):
+            uref = cell_ref(r, cols.get("before", cols["event_type"]))
+            need = EVENT_NEEDS[event_type]
+            log.error(
+                "event-missing-units",
+                f"Dòng {r + 1} ({event_type}): {need[0]}.",
+                f"Row {r + 1} ({event_type}): {need[1]}.",
+                sheet=grid.name,
+                cell=uref,
+            )
+        if len(log.items) > errors_before and any(p.is_error for p in log.items[errors_before:]):
+            continue
+        assert date is not None and event_type is not None
+        result.events.append(
+            EventRow(
+                row=r,
+                date=date,
+                event_type=event_type,
+                before=before,
+                after=after,
+                doc_ref=clean_text(grid.value(r, cols["doc_ref"])) if "doc_ref" in cols else "",
+                unit_kind=unit_kind,
+                sector=sector,
+                internal=internal,
+                note=clean_text(grid.value(r, cols["note"])) if "note" in cols else "",
+                ref=cell_ref(r, cols["event_type"]),
+            )
+        )
+
+
+EVENT_NEEDS = {
+    "Thành lập mới": ("cần ghi đơn vị sau sắp xếp", "the new unit (after) is required"),
+    "Giải thể": ("cần ghi đơn vị bị giải thể", "the dissolved unit (before) is required"),
+    "Sáp nhập": (
+        "cần ghi các đơn vị trước và đơn vị sau sắp xếp",
+        "units before and the receiving unit after are required",
+    ),
+    "Hợp nhất": (
+        "cần ít nhất hai đơn vị trước và một đơn vị sau",
+        "at least two units before and one after are required",
+    ),
+    "Chia tách": (
+        "cần một đơn vị trước và các đơn vị sau",
+        "one unit before and the units after are required",
+    ),
+    "Đổi tên": ("cần tên cũ (trước) và tên mới (sau)", "the old and new names are required"),
+    "Kiện toàn bên trong": ("cần ghi đơn vị được kiện toàn", "the restructured unit is required"),
+    "Tạm dừng": ("cần ghi đơn vị liên quan", "the units concerned are required"),
+}
+
+
+def _event_units_ok(event_type: str, before: list[Cell], after: list[Cell]) -> bool:
+    if event_type == "Thành lập mới":
+        return bool(after)
+    if event_type == "Giải thể":
+        return bool(before)
+    if event_type in ("Sáp nhập", "Chia tách", "Đổi tên"):
+        return bool(before) and bool(after)
+    if event_type == "Hợp nhất":
+        return len(before) >= 2 and bool(after)
+    return bool(before) or bool(after)

@@ -1,0 +1,458 @@
+"""Where things are on a form's sheet: the lines above the table, which form it is, the header
+block and which column holds which field (and year), where the table ends, and the group and
+total rows that structure it.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from etl.core.forms import FORMS, HEADER_LINES, SIGNATURE_WORDS, TOTAL_WORDS, Column, Form
+from etl.core.normalize import (
+    clean_text,
+    district_label,
+    looks_like_district,
+    strip_footnotes,
+    text_key,
+)
+from etl.core.problems import ProblemLog
+from etl.core.values import cell_ref, is_empty, parse_date
+from etl.reading.cells import SECTORS, agency_kind_of, cell_text, form_column, unsafe_cell
+from etl.reading.records import Header
+from etl.reading.sheets import Grid
+
+HEADER_SEARCH_ROWS = 30
+MAX_HEADER_ROWS = 3
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+_YEAR_LABEL = re.compile(r"^(?:năm\s*)?(20\d\d)(?:\s*\(.*\))?$")
+_TITLE = re.compile(r"^(?:biểu|mẫu|bm)\s*(?:số)?\s*:?\s*0?([0-3])\b")
+_SHEET = re.compile(r"^(?:biểu|bieu|mẫu|mau|bm|b)\s*(?:số|so)?\s*[-_ ]?0?([0-3])\b")
+_COLNUM = re.compile(r"^\(?\s*(\d{1,2}|[a-z])\s*\)?([=+\-*/()\d\s]*)$")
+_ROMAN = re.compile(r"^(?=[ivxlc]+\.?$)(c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})\.?$")
+_LETTER = re.compile(r"^[a-zđ]\.?$")
+_DOTTED = re.compile(r"^\d{1,2}[.)]$|^\d{1,2}\.\d{1,2}\.?$")
+_SIGNATURE_DATE = re.compile(r"^[^\d]*,\s*ngày\s*\S*\s*tháng", re.IGNORECASE)
+
+
+def _keys(column: Column) -> set[str]:
+    return {text_key(column.label), *(text_key(a) for a in column.aliases)}
+
+
+_TOTAL_KEYS = tuple(text_key(w) for w in TOTAL_WORDS)
+_SIGNATURE_KEYS = tuple(text_key(w) for w in SIGNATURE_WORDS)
+_NOTES_KEYS = {text_key(w) for w in ("Ghi chú", "Lưu ý", "Chú thích")}
+_SKIP_SHEETS = tuple(text_key(w) for w in ("Hướng dẫn", "Huong dan", "Danh mục", "Ghi chú"))
+
+
+# ---------------------------------------------------------------- header block and form
+
+
+def read_header_lines(grid: Grid, log: ProblemLog | None = None) -> Header:
+    """`Đơn vị báo cáo`, `Kỳ báo cáo`, `Số liệu tính đến ngày` anywhere in the first rows
+    (with `log`, a stored line holding unsafe text is refused)."""
+    header = Header()
+    wanted = {key: text_key(label) for key, label in HEADER_LINES.items()}
+    for r in range(min(grid.n_rows, HEADER_SEARCH_ROWS)):
+        row = grid.cells[r]
+        for c, value in enumerate(row):
+            text = cell_text(value)
+            if not text:
+                continue
+            head, _, rest = text.partition(":")
+            key = text_key(head)
+            rest = rest.strip(" …._")
+            for name, label_key in wanted.items():
+                if key != label_key:
+                    continue
+                source = c
+                if not rest:
+                    source = next((i for i in range(c + 1, len(row)) if not is_empty(row[i])), c)
+                    rest_value = row[source] if source != c else None
+                else:
+                    rest_value = rest
+                if name != "as_of" and unsafe_cell(grid, r, source, log, head.strip()):
+                    continue
+                if name == "unit":
+                    header.reporting_unit = clean_text(rest_value or "")
+                elif name == "period":
+                    header.period = clean_text(rest_value or "")
+                else:
+                    header.as_of, _ = parse_date(rest_value)
+    return header
+
+
+def detect_form(grid: Grid) -> str | None:
+    """The form code from a title cell, else the sheet name, else None (try the headers)."""
+    for r in range(min(grid.n_rows, HEADER_SEARCH_ROWS)):
+        for value in grid.cells[r]:
+            text = cell_text(value)
+            if text and (m := _TITLE.match(text.casefold())):
+                return f"0{m.group(1)}"
+    if m := _SHEET.match(clean_text(grid.name).casefold()):
+        return f"0{m.group(1)}"
+    return None
+
+
+def is_skippable_sheet(name: str) -> bool:
+    """A sheet of instructions, lists or notes, never read as a form."""
+    key = text_key(name)
+    return any(key.startswith(s) for s in _SKIP_SHEETS)
+
+
+# ---------------------------------------------------------------- header columns
+
+
+@dataclass
+class ColumnMap:
+    """Which sheet column holds which field (and year)."""
+
+    header_rows: list[int]
+    data_start: int
+    by_col: dict[int, tuple[str, int | None]]
+    unknown: list[tuple[int, str]]
+
+    def col_of(self, field_name: str) -> int | None:
+        return next((c for c, (f, y) in self.by_col.items() if f == field_name and y is None), None)
+
+    def years_of(self, field_name: str) -> dict[int, int]:
+        return {y: c for c, (f, y) in self.by_col.items() if f == field_name and y is not None}
+
+
+def _merged_value_grid(grid: Grid, rows: list[int]) -> dict[tuple[int, int], Any]:
+    """Cell values of `rows` with every merged range's value spread over its area."""
+    filled: dict[tuple[int, int], Any] = {}
+    for r in rows:
+        for c, v in enumerate(grid.cells[r] if r < grid.n_rows else []):
+            if not is_empty(v):
+                filled[(r, c)] = v
+    for r0, c0, r1, c1 in grid.merged:
+        value = grid.value(r0, c0)
+        if is_empty(value):
+            continue
+        for r in rows:
+            if r0 <= r <= r1:
+                for c in range(c0, c1 + 1):
+                    filled[(r, c)] = value
+    return filled
+
+
+@functools.cache
+def _label_index(form_code: str) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+    """Header keys of a form → field, and (year prefix key, field) pairs; computed once."""
+    form = FORMS[form_code]
+    exact: dict[str, str] = {}
+    prefixes: list[tuple[str, str]] = []
+    for column in form.columns:
+        for key in _keys(column):
+            exact.setdefault(key, column.field)
+        prefixes += [(text_key(p), column.field) for p in column.year_prefixes]
+    return exact, tuple(sorted(prefixes, key=lambda p: -len(p[0])))
+
+
+def _match_label(form: Form, key: str) -> tuple[str, int | None] | None:
+    """A single header text → (field, year) or (field, None)."""
+    exact, prefixes = _label_index(form.code)
+    if key in exact:
+        return exact[key], None
+    for prefix, field_name in prefixes:
+        if key.startswith(prefix):
+            m = _YEAR_LABEL.match(key[len(prefix) :].strip())
+            if m:
+                return field_name, int(m.group(1))
+    return None
+
+
+def _match_path(form: Form, path: list[str]) -> tuple[str, int | None] | None:
+    """Labels stacked over one column (top to bottom) → (field, year)."""
+    year = None
+    for key in reversed(path):
+        if m := _YEAR_LABEL.match(key):
+            year = int(m.group(1))
+            break
+    for key in reversed(path):
+        hit = _match_label(form, key)
+        if hit is None:
+            continue
+        field_name, hit_year = hit
+        column = form.column(field_name)
+        if hit_year is not None:
+            return hit
+        if column.per_year and year is not None:
+            return field_name, year
+        if not column.per_year:
+            return field_name, None
+        return field_name, None
+    return None
+
+
+def _row_label_keys(grid: Grid, r: int) -> list[str]:
+    return [text_key(v) for v in (grid.cells[r] if r < grid.n_rows else []) if cell_text(v)]
+
+
+def _score_row(form: Form, grid: Grid, r: int) -> tuple[int, bool]:
+    """How many cells of row r are labels of `form`, and whether the required name is there."""
+    score = 0
+    required_hits = set()
+    for key in _row_label_keys(grid, r):
+        hit = _match_label(form, key)
+        if hit:
+            score += 1
+            if form_column(form, hit[0]).required:
+                required_hits.add(hit[0])
+    first_required = next(c.field for c in form.columns if c.required)
+    return score, first_required in required_hits
+
+
+def _is_colnum_row(grid: Grid, r: int) -> bool:
+    """`(1) (2) (3)…` or `1 2 3…` under the header: every cell a column number, increasing."""
+    values = [v for v in (grid.cells[r] if r < grid.n_rows else []) if not is_empty(v)]
+    if len(values) < 2:
+        return False
+    numbers = []
+    for v in values:
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < 100:
+            numbers.append(float(v))
+        elif isinstance(v, str) and (m := _COLNUM.match(clean_text(v).casefold())):
+            if m.group(1).isdigit():
+                numbers.append(float(m.group(1)))
+        else:
+            return False
+    return all(a < b for a, b in itertools.pairwise(numbers))
+
+
+def find_columns(form: Form, grid: Grid) -> ColumnMap | None:
+    """Locate the header block of `form` in the first rows and map its columns."""
+    best: tuple[int, int] | None = None
+    for r in range(min(grid.n_rows, HEADER_SEARCH_ROWS)):
+        score, has_required = _score_row(form, grid, r)
+        if has_required and score >= 2 and (best is None or score > best[1]):
+            best = (r, score)
+    if best is None:
+        return None
+    top = best[0]
+    name_field = next(c.field for c in form.columns if c.required and not c.per_year)
+    name_col = None
+    for c, v in enumerate(grid.cells[top]):
+        hit = _match_label(form, text_key(v)) if cell_text(v) else None
+        if hit and hit[0] == name_field:
+            name_col = c
+            break
+    rows = [top]
+    for r in range(top + 1, min(top + MAX_HEADER_ROWS, grid.n_rows)):
+        if _is_colnum_row(grid, r):
+            break
+        covered = _merged_value_grid(grid, [r])
+        name_here = grid.value(r, name_col) if name_col is not None else None
+        merged_name = any(
+            r0 < r <= r1 and c0 <= (name_col or 0) <= c1 for r0, c0, r1, c1 in grid.merged
+        )
+        keys = _row_label_keys(grid, r)
+        label_like = any(_YEAR_LABEL.match(k) or _match_label(form, k) for k in keys)
+        numbers = [
+            v
+            for v in grid.cells[r]
+            if isinstance(v, (int, float))
+            and not isinstance(v, bool)
+            and not (FIRST_YEAR <= v <= LAST_YEAR)
+        ]
+        if numbers or (not is_empty(name_here) and not merged_name):
+            break
+        if label_like or (covered and merged_name):
+            rows.append(r)
+        else:
+            break
+    data_start = rows[-1] + 1
+    if data_start < grid.n_rows and _is_colnum_row(grid, data_start):
+        data_start += 1
+    filled = _merged_value_grid(grid, rows)
+    by_col: dict[int, tuple[str, int | None]] = {}
+    unknown: list[tuple[int, str]] = []
+    n_cols = max([grid.n_cols] + [c1 + 1 for _, _, _, c1 in grid.merged])
+    for c in range(n_cols):
+        path: list[str] = []
+        for r in rows:
+            v = filled.get((r, c))
+            if v is None:
+                continue
+            key = text_key(str(int(v)) if isinstance(v, float) and v.is_integer() else v)
+            if key and (not path or path[-1] != key):
+                path.append(key)
+        if not path:
+            continue
+        hit = _match_path(form, path)
+        if hit is None:
+            unknown.append(
+                (
+                    c,
+                    " / ".join(
+                        clean_text(filled.get((r, c)))
+                        for r in rows
+                        if filled.get((r, c)) is not None
+                    ),
+                )
+            )
+        else:
+            by_col[c] = hit
+    return ColumnMap(rows, data_start, by_col, unknown)
+
+
+def check_columns(form: Form, cmap: ColumnMap, sheet: str, log: ProblemLog) -> bool:
+    """The column map against the form: unknown columns noted, a column given twice, required
+    columns and years missing; False when a required one is missing."""
+    form_code = form.code
+    header_ref = f"{cell_ref(cmap.header_rows[0], 0)}"
+    for c, label in cmap.unknown:
+        log.warning(
+            "unknown-column",
+            f"Cột «{label}» không thuộc Biểu {form_code}, bỏ qua.",
+            f"Column «{label}» is not part of form {form_code}; ignored.",
+            sheet=sheet,
+            cell=cell_ref(cmap.header_rows[-1], c),
+            value=label,
+        )
+    seen: dict[tuple[str, int | None], int] = {}
+    for c, key in sorted(cmap.by_col.items()):
+        if key in seen:
+            label = form.column(key[0]).label + (f" năm {key[1]}" if key[1] else "")
+            log.error(
+                "duplicate-column",
+                f"Cột «{label}» xuất hiện hai lần ({column_ref(cmap, seen[key])} và "
+                f"{column_ref(cmap, c)}).",
+                f"Column «{label}» appears twice ({column_ref(cmap, seen[key])} and "
+                f"{column_ref(cmap, c)}).",
+                sheet=sheet,
+                cell=column_ref(cmap, c),
+            )
+        seen[key] = c
+    ok = True
+    for column in form.columns:
+        if not column.required:
+            continue
+        if column.per_year:
+            years = cmap.years_of(column.field)
+            later = [y for y in years if y > 2021]
+            if 2021 not in years or not later:
+                what_vi = "năm 2021" if 2021 not in years else "ít nhất một năm sau 2021"
+                what_en = "year 2021" if 2021 not in years else "at least one year after 2021"
+                log.error(
+                    "missing-year",
+                    f"Cột «{column.label}» thiếu {what_vi}.",
+                    f"Column «{column.label}» lacks {what_en}.",
+                    sheet=sheet,
+                    cell=header_ref,
+                )
+                ok = False
+        elif cmap.col_of(column.field) is None:
+            log.error(
+                "missing-column",
+                f"Thiếu cột bắt buộc «{column.label}».",
+                f"Required column «{column.label}» is missing.",
+                sheet=sheet,
+                cell=header_ref,
+            )
+            ok = False
+    return ok
+
+
+def column_ref(cmap: ColumnMap, c: int) -> str:
+    """The cell naming column `c` in the header's last row."""
+    return cell_ref(cmap.header_rows[-1], c)
+
+
+# ---------------------------------------------------------------- rows
+
+
+def table_rows(grid: Grid, cmap: ColumnMap) -> Iterator[int]:
+    """The rows of the table under the header, up to the notes or the signature block."""
+    for r in range(cmap.data_start, grid.n_rows):
+        if _is_signature(grid, r):
+            return
+        yield r
+
+
+@functools.lru_cache(maxsize=4096)
+def is_total(text: str) -> bool:
+    """A total or subtotal row's label (`Cộng`, `Tổng cộng`, `Cộng I`…)."""
+    key = text_key(text)
+    return any(key == t or key.startswith(t + " ") or key.startswith(t + ":") for t in _TOTAL_KEYS)
+
+
+def is_grand_total(text: str) -> bool:
+    """The grand total (`Tổng…`), which covers every data row."""
+    key = text_key(text)
+    return key.startswith(text_key("Tổng"))
+
+
+def _is_signature(grid: Grid, r: int) -> bool:
+    """The notes or signature block starts here: judged by the row's first non-empty cell,
+    so a note column that mentions a date never ends the table."""
+    first = next((v for v in grid.cells[r] if not is_empty(v)), None)
+    text = cell_text(first)
+    if not text:
+        return False
+    key = text_key(text)
+    if any(key.startswith(s) for s in _SIGNATURE_KEYS):
+        return True
+    head, colon, rest = text.partition(":")
+    if colon and text_key(head) in _NOTES_KEYS and rest.strip():
+        return True
+    return bool(_SIGNATURE_DATE.search(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def group_level(stt: str) -> int | None:
+    """The level of a group row by its number (`A` 0, `I` 1, `1.` 2, none 3); None if not one."""
+    key = text_key(stt)
+    if not key:
+        return 3
+    if _LETTER.match(key) and key not in ("i", "v", "x"):
+        return 0
+    if _ROMAN.match(key):
+        return 1
+    if _DOTTED.match(key):
+        return 2
+    return None
+
+
+@dataclass
+class Group:
+    """A group row and the data rows under it (checked when the group row has figures)."""
+
+    level: int
+    row: int
+    label: str
+    stt: str
+    attrs: dict[str, Any]
+    members: list[int] = field(default_factory=list)
+    has_figures: bool = False
+
+
+def group_attrs(form_code: str, label: str) -> dict[str, Any]:
+    """What a group row says of the rows under it: their district, agency kind, sector or
+    parent unit."""
+    attrs: dict[str, Any] = {}
+    if looks_like_district(label):
+        attrs["district"] = district_label(label)
+        return attrs
+    kind = agency_kind_of(label) if form_code == "01" else None
+    if kind:
+        attrs["agency_kind"] = kind
+        return attrs
+    key = text_key(label)
+    for skey, sector in SECTORS.items():
+        if (
+            key == skey
+            or key.endswith(" " + skey)
+            or key.startswith(text_key("lĩnh vực") + " " + skey)
+        ):
+            attrs["sector"] = sector
+            return attrs
+    if form_code == "02":
+        attrs["parent"] = strip_footnotes(clean_text(label))
+    return attrs

@@ -1,0 +1,317 @@
+"""Biểu 01 and 02: one row per unit, with its attributes and its figures per year; group rows
+give context to the rows under them, and subtotal rows are checked against the rows they cover.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from etl.core.forms import AGENCY_KIND_CHOICES, AUTONOMY_CHOICES, Column, Form
+from etl.core.normalize import (
+    clean_text,
+    district_label,
+    looks_like_district,
+    name_key,
+    strip_footnotes,
+    text_key,
+)
+from etl.core.problems import ProblemLog
+from etl.core.values import cell_ref, is_empty, parse_count
+from etl.reading.cells import (
+    EXACT_INT,
+    JOB_CHOICES,
+    SECTORS,
+    agency_kind_of,
+    cell_text,
+    choice_map,
+    col_letters,
+    count_label,
+    form_column,
+    read_choice,
+    read_count,
+    unsafe_cell,
+)
+from etl.reading.layout import (
+    ColumnMap,
+    Group,
+    group_attrs,
+    group_level,
+    is_grand_total,
+    is_total,
+    table_rows,
+)
+from etl.reading.records import Cell, SheetResult, UnitRow
+from etl.reading.sheets import Grid
+
+_AUTONOMY_GROUP = re.compile(r"([1-4]|iv|i{1,3})\s*$")
+DON_VI_SU_NGHIEP = "don_vi_su_nghiep"
+
+
+def _infer_agency_kind(name: str, district: str | None) -> str:
+    key = name_key(name)
+    if key.startswith(name_key("Chi cục")):
+        return "chi_cuc"
+    if district:
+        return "co_quan_chuyen_mon_huyen"
+    return "co_quan_chuyen_mon_tinh"
+
+
+def _count_cols(form: Form, cmap: ColumnMap) -> list[int]:
+    return sorted(c for c, (f, _) in cmap.by_col.items() if form.column(f).kind == "count")
+
+
+def _has_figures(grid: Grid, r: int, cols: list[int]) -> bool:
+    return any(not is_empty(grid.value(r, c)) for c in cols)
+
+
+def _autonomy(raw: Any) -> str | None:
+    return _autonomy_of(text_key(raw))
+
+
+@functools.lru_cache(maxsize=1024)
+def _autonomy_of(key: str) -> str | None:
+    m = _AUTONOMY_GROUP.search(key)
+    if not m:
+        return None
+    token = m.group(1)
+    number = {"i": 1, "ii": 2, "iii": 3, "iv": 4}.get(token) or int(token)
+    return AUTONOMY_CHOICES[number - 1]
+
+
+def read_unit_rows(
+    form: Form, grid: Grid, cmap: ColumnMap, log: ProblemLog, result: SheetResult
+) -> None:
+    """The unit rows of a Biểu 01/02 sheet into `result.units`; group rows give their context,
+    subtotal and total rows are checked. Problems go to `log`."""
+    name_col = cmap.col_of("name")
+    stt_col = cmap.col_of("stt")
+    count_cols = _count_cols(form, cmap)
+    groups: list[Group] = []
+    closed: list[Group] = []
+    subtotals: list[tuple[int, str, list[int]]] = []  # (row, kind, member rows)
+    data_rows: list[int] = []
+    since_subtotal: list[int] = []
+    seen_names: dict[tuple[str, str, str], str] = {}
+    plan = _unit_row_plan(form, cmap)
+    other_cols = [
+        c
+        for c, (f, _y) in cmap.by_col.items()
+        if f not in ("stt", "name", "note") and form_column(form, f).kind != "count"
+    ]
+    counted: dict[int, dict[int, int | None]] = {}  # data row → count column → value
+    name_label = form_column(form, "name").label
+    for r in table_rows(grid, cmap):
+        row = grid.cells[r]
+        if all(is_empty(v) for v in row):
+            continue
+        name = cell_text(grid.value(r, name_col))
+        if name and unsafe_cell(grid, r, name_col, log, name_label):
+            continue
+        raw_stt = grid.value(r, stt_col) if stt_col is not None else None
+        stt = "" if isinstance(raw_stt, (int, float)) else clean_text(raw_stt)
+        figures = _has_figures(grid, r, count_cols)
+        if is_total(name) or (not name and is_total(stt)) or is_total(stt):
+            label = name if is_total(name) else stt
+            if is_grand_total(label):
+                subtotals.append((r, "total", []))
+            else:
+                target = _subtotal_target(label, groups, closed)
+                members = list(target.members) if target else list(since_subtotal)
+                subtotals.append((r, "subtotal", members))
+            since_subtotal = []
+            continue
+        level = None if isinstance(raw_stt, (int, float)) else group_level(stt)
+        other_data = any(not is_empty(grid.value(r, c)) for c in other_cols)
+        if name and level is not None and not other_data and (not figures or level < 3):
+            if not figures or stt:
+                while groups and groups[-1].level >= level:
+                    closed.append(groups.pop())
+                groups.append(Group(level, r, name, text_key(stt), group_attrs(form.code, name)))
+                groups[-1].has_figures = figures
+                continue
+        if not name:
+            if figures:
+                log.error(
+                    "missing-name",
+                    f"Dòng {r + 1} có số liệu nhưng không có tên đơn vị.",
+                    f"Row {r + 1} has figures but no unit name.",
+                    sheet=grid.name,
+                    cell=cell_ref(r, name_col),
+                )
+            continue
+        unit = _parse_unit_row(form, grid, plan, log, r, name_col, groups, counted)
+        key = (name_key(unit.name.value), name_key(unit.attrs.get("district") or ""), "")
+        if key in seen_names:
+            log.error(
+                "duplicate-row",
+                f"Đơn vị «{unit.name.value}» được kê hai lần ({seen_names[key]} và "
+                f"{unit.name.ref}).",
+                f"Unit «{unit.name.value}» is listed twice ({seen_names[key]} and "
+                f"{unit.name.ref}).",
+                sheet=grid.name,
+                cell=unit.name.ref,
+                value=unit.name.value,
+            )
+        seen_names[key] = unit.name.ref
+        result.units.append(unit)
+        data_rows.append(r)
+        since_subtotal.append(r)
+        for g in groups:
+            g.members.append(r)
+    closed.extend(groups)
+    for g in closed:
+        if g.has_figures:
+            subtotals.append((g.row, "group", g.members))
+    for r, kind, members in subtotals:
+        covered = data_rows if kind == "total" else members
+        _check_subtotal(form, grid, cmap, log, r, covered, count_cols, counted)
+
+
+def _subtotal_target(label: str, groups: list[Group], closed: list[Group]) -> Group | None:
+    """The group a `Cộng` / `Cộng I` row closes."""
+    key = text_key(label)
+    rest = key.split(" ", 1)[1].strip(" .:") if " " in key else ""
+    if rest:
+        for g in reversed(groups + closed):
+            if g.stt.strip(". ") == rest or text_key(g.label) == rest:
+                return g
+    return groups[-1] if groups else None
+
+
+def _check_subtotal(
+    form: Form,
+    grid: Grid,
+    cmap: ColumnMap,
+    log: ProblemLog,
+    r: int,
+    covered: list[int],
+    count_cols: list[int],
+    counted: dict[int, dict[int, int | None]] | None = None,
+) -> None:
+    """A subtotal row against the rows it covers; `counted` holds the values already parsed
+    from those rows (row → column → value, None for an empty or bad cell)."""
+    counted = counted or {}
+    for c in count_cols:
+        label = count_label(form, cmap.by_col[c])
+        stated = read_count(grid, r, c, log, label, subtotal=True)
+        if stated is None:
+            continue
+        total = 0
+        for m in covered:
+            values = counted.get(m)
+            if values is not None and c in values:
+                value = values[c]
+            else:
+                value, code = parse_count(grid.value(m, c))
+                value = value if code is None else None
+            if value is not None:
+                total += value
+        if total != stated.value:
+            span = f"{cell_ref(covered[0], c)}:{cell_ref(covered[-1], c)}" if covered else "—"
+            log.error(
+                "subtotal-mismatch",
+                f"Ô {stated.ref} ({label}) ghi {stated.value} nhưng tổng các dòng {span} là "
+                f"{total}.",
+                f"Cell {stated.ref} ({label}) says {stated.value} but rows {span} add up to "
+                f"{total}.",
+                sheet=grid.name,
+                cell=stated.ref,
+                value=stated.value,
+            )
+
+
+def _unit_row_plan(form: Form, cmap: ColumnMap) -> list[tuple[int, str, int | None, Column, str]]:
+    """The columns a unit row is read from, in the column map's order, each with what every
+    row needs of it: (column, field, year, the form's column, its label in messages)."""
+    plan = []
+    for c, key in cmap.by_col.items():
+        field_name, year = key
+        if field_name in ("stt", "name"):
+            continue
+        column = form_column(form, field_name)
+        label = count_label(form, key) if column.kind == "count" else column.label
+        plan.append((c, field_name, year, column, label))
+    return plan
+
+
+def _parse_unit_row(
+    form: Form,
+    grid: Grid,
+    plan: list[tuple[int, str, int | None, Column, str]],
+    log: ProblemLog,
+    r: int,
+    name_col: int,
+    groups: list[Group],
+    counted: dict[int, dict[int, int | None]],
+) -> UnitRow:
+    raw_name = grid.value(r, name_col)
+    unit = UnitRow(row=r, name=Cell(strip_footnotes(clean_text(raw_name)), cell_ref(r, name_col)))
+    context: dict[str, Any] = {}
+    for g in groups:
+        context.update(g.attrs)
+    values = counted[r] = {}
+    cells = grid.cells[r]
+    n_cells = len(cells)
+    formulas = grid.formulas_without_value
+    row_number = str(r + 1)
+    for c, field_name, year, column, label in plan:
+        raw = cells[c] if c < n_cells else None
+        if column.kind == "count":
+            # the common cells (empty, a whole number) at once; anything else as `read_count` says
+            kind = type(raw)
+            if raw is None and not (formulas and (r, c) in formulas):
+                values[c] = None
+                continue
+            if kind is int and 0 <= raw < EXACT_INT:
+                cell = Cell(raw, col_letters(c) + row_number)
+            elif kind is float and raw >= 0.0 and raw.is_integer():
+                cell = Cell(int(raw), col_letters(c) + row_number)
+            else:
+                cell = read_count(grid, r, c, log, label)
+            values[c] = None if cell is None else cell.value
+            if cell is None:
+                continue
+            if year is None:
+                unit.counts[field_name] = cell
+            else:
+                unit.yearly[(field_name, year)] = cell
+        elif is_empty(raw) or unsafe_cell(grid, r, c, log, column.label):
+            continue
+        elif field_name == "code":
+            unit.code = clean_text(raw if not isinstance(raw, float) else int(raw))
+        elif field_name == "job_position":
+            status = read_choice(grid, r, c, log, column.label, JOB_CHOICES)
+            if status:
+                unit.attrs["job_position"] = Cell(status, cell_ref(r, c))
+        elif field_name == "agency_kind":
+            kind = agency_kind_of(clean_text(raw))
+            if kind is None:
+                read_choice(grid, r, c, log, column.label, choice_map(AGENCY_KIND_CHOICES))
+            else:
+                unit.attrs["agency_kind"] = kind
+        elif field_name == "autonomy":
+            group = _autonomy(raw)
+            if group is None:
+                read_choice(grid, r, c, log, column.label, choice_map(AUTONOMY_CHOICES))
+            else:
+                unit.attrs["autonomy"] = group
+        elif field_name == "sector":
+            unit.attrs["sector"] = SECTORS.get(text_key(raw), clean_text(raw))
+        elif field_name == "district":
+            unit.attrs["district"] = district_label(raw)
+        elif field_name == "parent":
+            unit.attrs["parent"] = strip_footnotes(clean_text(raw))
+        elif field_name == "note":
+            unit.attrs["note"] = clean_text(raw)
+    for key in ("district", "sector", "parent", "agency_kind"):
+        if key not in unit.attrs and key in context:
+            unit.attrs[key] = context[key]
+    if "district" not in unit.attrs and looks_like_district(unit.attrs.get("parent", "")):
+        unit.attrs["district"] = district_label(unit.attrs["parent"])
+    if form.code == "01" and "agency_kind" not in unit.attrs:
+        unit.attrs["agency_kind"] = _infer_agency_kind(unit.name.value, unit.attrs.get("district"))
+    if form.code == "02":
+        unit.attrs["agency_kind"] = DON_VI_SU_NGHIEP
+    return unit
