@@ -1,9 +1,11 @@
 """Blank Excel templates of the Department's return forms (Biểu 00-03), written with xlsxwriter.
 
-Every label, choice list, header line and signature word comes from `etl.core.forms`; this module
-only lays them out: a title block, a two-row table header, bordered input rows with dropdowns and
-number/date validation, a signature block, a hidden "Danh mục" sheet holding the dropdown lists
-and a "Hướng dẫn" sheet with numbered instructions. Output is byte-for-byte deterministic.
+Every label, choice list, header line and signature word comes from `etl.core.forms`, and the
+forms' printed layout (letterhead, two-row table header, widths, formats, signature block, print
+setup) from `etl.writers.layout`; this module adds what only a blank form has: the header lines to
+fill in, bordered input rows with dropdowns and number/date validation, a hidden "Danh mục" sheet
+holding the dropdown lists and a "Hướng dẫn" sheet with numbered instructions. Output is
+byte-for-byte deterministic.
 """
 
 from __future__ import annotations
@@ -26,27 +28,36 @@ from etl.core.forms import (
     HEADER_LINES,
     SIGNATURE_WORDS,
     TOTAL_WORDS,
-    YEAR_WORDS,
     Column,
     Form,
 )
+from etl.writers.layout import (
+    FONT_NAME,
+    FONT_SIZE_PT,
+    PAPER_A4,
+    TITLE_SIZE_PT,
+    Block,
+    Leaf,
+    Sides,
+    column_width,
+    form_formats,
+    header_blocks,
+    leaves_of,
+    set_print_layout,
+    side_columns,
+    write_letterhead,
+    write_merged,
+    write_signature,
+    write_table_header,
+)
 
 INPUT_ROWS = 200
-FONT_NAME = "Times New Roman"
-FONT_SIZE_PT = 12
-TITLE_SIZE_PT = 13
 GUIDE_SHEET = "Hướng dẫn"
 LISTS_SHEET = "Danh mục"
 PLACEHOLDER = "…" * 24
-# Per-year columns that start one year after the base year (nothing is streamlined in 2021).
-LATER_START_FIELDS = frozenset({"streamlined", "path"})
-# Biểu 03: the internal-organisation columns grouped under `extra["internal_group"]`.
-INTERNAL_FIELDS = ("internal_phong", "internal_khoa", "internal_chi_nhanh", "internal_khac")
 FIXED_CREATED = dt.datetime(2024, 1, 1, 0, 0, 0)
-_A4 = 9
 _MAX_PROMPT_TITLE = 32
 _MAX_PROMPT_MESSAGE = 255
-_MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 _AGENCY = "TÊN CƠ QUAN BÁO CÁO"
 _COUNT_ERROR = 'Chỉ nhập số nguyên không âm (ghi "-" nếu bằng 0).'
 _PURPOSES = {
@@ -71,28 +82,6 @@ _FIELD_HINTS = {
     "stt": "Số thứ tự. Dòng nhóm ghi I, II, A, B…; dòng cộng ghi Cộng hoặc Tổng cộng.",
     "code": "Mã đơn vị (nếu có); khi có mã, hệ thống nhận đơn vị theo mã.",
 }
-
-
-@dataclass(frozen=True)
-class _Leaf:
-    """One physical column of the table: a form column, or one year of a per-year column."""
-
-    column: Column
-    year: int | None = None
-
-    @property
-    def sub_label(self) -> str:
-        """The label in the second header row (a year, or the column's own label)."""
-        return f"{YEAR_WORDS[0]} {self.year}" if self.year is not None else self.column.label
-
-
-@dataclass(frozen=True)
-class _Block:
-    """A header block: one label over one leaf (merged down) or over several (merged across)."""
-
-    label: str
-    leaves: tuple[_Leaf, ...]
-    grouped: bool
 
 
 @dataclass(frozen=True)
@@ -122,7 +111,7 @@ def write_template(
     form = _form(form_code)
     if last_year <= first_year:
         raise ValueError(f"last_year ({last_year}) must be after first_year ({first_year})")
-    blocks = _blocks(form, first_year, last_year)
+    blocks = header_blocks(form, first_year, last_year)
     target = str(out) if isinstance(out, pathlib.Path) else out
     workbook = xlsxwriter.Workbook(target, _workbook_options())
     try:
@@ -152,35 +141,7 @@ def _ascii_slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")
 
 
-# --- layout -------------------------------------------------------------------------------
-
-
-def _years(column: Column, first_year: int, last_year: int) -> range:
-    """The years of a per-year column."""
-    start = first_year + 1 if column.field in LATER_START_FIELDS else first_year
-    return range(start, last_year + 1)
-
-
-def _blocks(form: Form, first_year: int, last_year: int) -> list[_Block]:
-    """The header blocks of a form, left to right."""
-    blocks: list[_Block] = []
-    internal = [c for c in form.columns if c.field in INTERNAL_FIELDS]
-    for column in form.columns:
-        if column.field in INTERNAL_FIELDS:
-            if column is internal[0]:
-                leaves = tuple(_Leaf(c) for c in internal)
-                blocks.append(_Block(form.extra["internal_group"], leaves, True))
-        elif column.per_year:
-            leaves = tuple(_Leaf(column, y) for y in _years(column, first_year, last_year))
-            blocks.append(_Block(column.label, leaves, True))
-        else:
-            blocks.append(_Block(column.label, (_Leaf(column),), False))
-    return blocks
-
-
-def _leaves(blocks: list[_Block]) -> list[_Leaf]:
-    """All physical columns, left to right."""
-    return [leaf for block in blocks for leaf in block.leaves]
+# --- rows ---------------------------------------------------------------------------------
 
 
 def _rows(form: Form) -> _Rows:
@@ -189,34 +150,6 @@ def _rows(form: Form) -> _Rows:
     number_row = header_top + 2
     last_input = number_row + INPUT_ROWS
     return _Rows(header_top, number_row, number_row + 1, last_input, last_input + 2)
-
-
-def _width(leaf: _Leaf) -> float:
-    """Column width in characters."""
-    column = leaf.column
-    if leaf.year is not None:
-        return 9
-    if column.field == "stt":
-        return 6
-    if column.kind == "enum":
-        return min(30, max(14, max(len(c) for c in column.choices) * 0.8 + 2))
-    if column.kind == "text" and column.required:
-        return 34
-    widths = {"count": 12, "percent": 11, "date": 13, "units": 32}
-    return widths.get(column.kind, 20 if column.field == "note" else 16)
-
-
-def _split(widths: list[float]) -> tuple[int, int]:
-    """Last column of the left title/signature block and first column of the right one."""
-    left, total = 0, widths[0]
-    while total < 40 and left < len(widths) // 2 - 1:
-        left += 1
-        total += widths[left]
-    right, total = len(widths) - 1, widths[-1]
-    while total < 55 and right > left + 1:
-        right -= 1
-        total += widths[right]
-    return left, right
 
 
 # --- workbook -----------------------------------------------------------------------------
@@ -249,32 +182,18 @@ def _set_properties(workbook: Workbook, form: Form) -> None:
 
 
 def _formats(workbook: Workbook) -> dict[str, Format]:
-    """The cell formats used by the template, by name."""
+    """The form sheet's formats (`layout.form_formats`) and those of the guide and lists sheets."""
+    formats = form_formats(workbook)
     base = {"font_name": FONT_NAME, "font_size": FONT_SIZE_PT, "valign": "vcenter"}
     specs: dict[str, dict] = {
-        "agency": {"bold": True, "align": "center"},
-        "motto": {"bold": True, "align": "center", "font_size": TITLE_SIZE_PT},
-        "motto2": {"bold": True, "underline": True, "align": "center", "font_size": TITLE_SIZE_PT},
-        "code": {"bold": True, "italic": True},
-        "title": {"bold": True, "align": "center", "font_size": TITLE_SIZE_PT + 1},
-        "note": {"italic": True, "align": "center"},
-        "line": {},
-        "head": {"bold": True, "align": "center", "text_wrap": True, "border": 1},
-        "number": {"italic": True, "align": "center", "border": 1, "font_size": 11},
-        "text": {"border": 1, "text_wrap": True},
-        "count": {"border": 1, "num_format": "#,##0", "align": "right"},
-        "percent": {"border": 1, "num_format": "0.00%", "align": "right"},
-        "date": {"border": 1, "num_format": "dd/mm/yyyy", "align": "center"},
-        "enum": {"border": 1, "text_wrap": True},
-        "sign": {"bold": True, "align": "center"},
-        "sign_note": {"italic": True, "align": "center"},
         "guide_title": {"bold": True, "align": "center", "font_size": TITLE_SIZE_PT + 1},
         "guide_no": {"align": "right", "valign": "top"},
         "guide_head": {"bold": True, "valign": "top", "text_wrap": True},
         "guide": {"valign": "top", "text_wrap": True},
         "list_head": {"bold": True},
     }
-    return {name: workbook.add_format({**base, **spec}) for name, spec in specs.items()}
+    formats.update({name: workbook.add_format({**base, **spec}) for name, spec in specs.items()})
+    return formats
 
 
 def _input_format(formats: dict[str, Format], column: Column) -> Format:
@@ -289,77 +208,49 @@ def _write_form_sheet(
     sheet: Worksheet,
     formats: dict[str, Format],
     form: Form,
-    blocks: list[_Block],
+    blocks: list[Block],
     lists: dict[str, str],
     first_year: int,
 ) -> None:
     """The form itself: title block, table header, input rows, signature, print setup."""
-    leaves = _leaves(blocks)
-    widths = [_width(leaf) for leaf in leaves]
+    leaves = leaves_of(blocks)
+    widths = [column_width(leaf) for leaf in leaves]
     rows = _rows(form)
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
-    split = _split(widths)
-    _write_title_block(sheet, formats, form, len(leaves), split)
-    _write_table_header(sheet, formats, blocks, rows.header_top)
+    sides = side_columns(widths)
+    _write_title_block(sheet, formats, form, len(leaves), sides)
+    write_table_header(sheet, formats, blocks, rows.header_top)
     _write_input_rows(sheet, formats, leaves, rows)
     _add_validations(sheet, leaves, rows, lists, first_year)
-    _write_signature(sheet, formats, rows.signature, len(leaves), split)
+    write_signature(sheet, formats, rows.signature, len(leaves), sides)
     _setup_page(sheet, rows, len(leaves))
 
 
-def _merge(sheet: Worksheet, r0: int, c0: int, r1: int, c1: int, text: str, fmt: Format) -> None:
-    """Write text over a range, merging only when the range has more than one cell."""
-    if (r0, c0) == (r1, c1):
-        sheet.write_string(r0, c0, text, fmt)
-    else:
-        sheet.merge_range(r0, c0, r1, c1, text, fmt)
-
-
 def _write_title_block(
-    sheet: Worksheet, formats: dict[str, Format], form: Form, n_cols: int, split: tuple[int, int]
+    sheet: Worksheet, formats: dict[str, Format], form: Form, n_cols: int, sides: Sides
 ) -> None:
-    """Agency and national motto, the form number, the title and the header lines."""
-    left, right = split
+    """The letterhead, the form's header note and the header lines to fill in."""
     last = n_cols - 1
-    _merge(sheet, 0, 0, 0, left, _AGENCY, formats["agency"])
-    _merge(sheet, 0, right, 0, last, _MOTTO[0], formats["motto"])
-    _merge(sheet, 1, right, 1, last, _MOTTO[1], formats["motto2"])
-    sheet.write_string(2, 0, f"Biểu số {form.code}", formats["code"])
-    _merge(sheet, 3, 0, 3, last, form.title, formats["title"])
-    sheet.set_row(3, 24)
-    row = 4
+    row = write_letterhead(
+        sheet,
+        formats,
+        agency=_AGENCY,
+        number=f"Biểu số {form.code}",
+        title=form.title,
+        n_cols=n_cols,
+        sides=sides,
+    )
     if form.header_note:
-        _merge(sheet, row, 0, row, last, form.header_note, formats["note"])
+        write_merged(sheet, row, 0, row, last, form.header_note, formats["note"])
         row += 1
     for label in HEADER_LINES.values():
-        _merge(sheet, row, 0, row, last, f"{label} {PLACEHOLDER}", formats["line"])
+        write_merged(sheet, row, 0, row, last, f"{label} {PLACEHOLDER}", formats["line"])
         row += 1
-
-
-def _write_table_header(
-    sheet: Worksheet, formats: dict[str, Format], blocks: list[_Block], top: int
-) -> None:
-    """Two header rows (group labels merged across, single labels merged down) and numbers."""
-    head = formats["head"]
-    col = 0
-    for block in blocks:
-        last = col + len(block.leaves) - 1
-        if block.grouped:
-            _merge(sheet, top, col, top, last, block.label, head)
-            for offset, leaf in enumerate(block.leaves):
-                sheet.write_string(top + 1, col + offset, leaf.sub_label, head)
-        else:
-            sheet.merge_range(top, col, top + 1, col, block.label, head)
-        col = last + 1
-    for index in range(col):
-        sheet.write_string(top + 2, index, f"({index + 1})", formats["number"])
-    sheet.set_row(top, 40)
-    sheet.set_row(top + 1, 40)
 
 
 def _write_input_rows(
-    sheet: Worksheet, formats: dict[str, Format], leaves: list[_Leaf], rows: _Rows
+    sheet: Worksheet, formats: dict[str, Format], leaves: list[Leaf], rows: _Rows
 ) -> None:
     """Empty bordered cells, formatted by column kind."""
     for col, leaf in enumerate(leaves):
@@ -368,31 +259,16 @@ def _write_input_rows(
             sheet.write_blank(row, col, None, fmt)
 
 
-def _write_signature(
-    sheet: Worksheet, formats: dict[str, Format], row: int, n_cols: int, split: tuple[int, int]
-) -> None:
-    """Place and date, then who prepared the return and who signs it."""
-    left, right = split
-    last = n_cols - 1
-    date_line = "……, ngày …… tháng …… năm ……"
-    _merge(sheet, row, right, row, last, date_line, formats["sign_note"])
-    _merge(sheet, row + 1, 0, row + 1, left, SIGNATURE_WORDS[0], formats["sign"])
-    _merge(sheet, row + 1, right, row + 1, last, SIGNATURE_WORDS[1], formats["sign"])
-    _merge(sheet, row + 2, 0, row + 2, left, "(Ký, ghi rõ họ tên)", formats["sign_note"])
-    _merge(sheet, row + 2, right, row + 2, last, "(Ký tên, đóng dấu)", formats["sign_note"])
-
-
 def _setup_page(sheet: Worksheet, rows: _Rows, n_cols: int) -> None:
-    """Frozen header, A4 landscape, one page wide, header rows repeated on every page."""
+    """Frozen header, the forms' print layout, the sheet shown first."""
     sheet.freeze_panes(rows.first_input, 0)
-    sheet.set_landscape()
-    sheet.set_paper(_A4)
-    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    sheet.center_horizontally()
-    sheet.repeat_rows(rows.header_top, rows.number_row)
-    sheet.print_area(0, 0, rows.signature + 6, n_cols - 1)
-    sheet.fit_to_pages(1, 0)
-    sheet.set_footer(f'&C&"{FONT_NAME},Regular"&11Trang &P/&N')
+    set_print_layout(
+        sheet,
+        header_top=rows.header_top,
+        number_row=rows.number_row,
+        last_row=rows.signature + 6,
+        n_cols=n_cols,
+    )
     sheet.activate()
 
 
@@ -404,7 +280,7 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _hint(leaf: _Leaf, first_year: int) -> str:
+def _hint(leaf: Leaf, first_year: int) -> str:
     """The input prompt of a column: required or not, then the note or a kind hint."""
     column = leaf.column
     parts = []
@@ -427,7 +303,7 @@ def _hint(leaf: _Leaf, first_year: int) -> str:
     return _clip(" ".join(parts), _MAX_PROMPT_MESSAGE)
 
 
-def _prompt_title(leaf: _Leaf) -> str:
+def _prompt_title(leaf: Leaf) -> str:
     """The input prompt title: the label, with the year for a per-year column."""
     label = leaf.column.label
     if leaf.year is not None:
@@ -435,7 +311,7 @@ def _prompt_title(leaf: _Leaf) -> str:
     return _clip(label, _MAX_PROMPT_TITLE)
 
 
-def _rule(leaf: _Leaf, top_left: str, lists: dict[str, str]) -> dict | None:
+def _rule(leaf: Leaf, top_left: str, lists: dict[str, str]) -> dict | None:
     """The data-validation rule of a column kind, or None when the column is free text."""
     kind = leaf.column.kind
     if kind == "enum":
@@ -471,7 +347,7 @@ def _rule(leaf: _Leaf, top_left: str, lists: dict[str, str]) -> dict | None:
 
 
 def _add_validations(
-    sheet: Worksheet, leaves: list[_Leaf], rows: _Rows, lists: dict[str, str], first_year: int
+    sheet: Worksheet, leaves: list[Leaf], rows: _Rows, lists: dict[str, str], first_year: int
 ) -> None:
     """Dropdowns, number and date checks, and input prompts on every input column."""
     for col, leaf in enumerate(leaves):
@@ -493,12 +369,12 @@ def _add_validations(
 
 
 def _write_lists_sheet(
-    workbook: Workbook, formats: dict[str, Format], blocks: list[_Block]
+    workbook: Workbook, formats: dict[str, Format], blocks: list[Block]
 ) -> dict[str, str]:
     """The hidden sheet of dropdown lists; returns each enum field's range reference."""
     sheet = workbook.add_worksheet(LISTS_SHEET)
     refs: dict[str, str] = {}
-    enums = [leaf.column for leaf in _leaves(blocks) if leaf.column.kind == "enum"]
+    enums = [leaf.column for leaf in leaves_of(blocks) if leaf.column.kind == "enum"]
     for col, column in enumerate(enums):
         sheet.write_string(0, col, f"Danh mục: {column.label}", formats["list_head"])
         for row, choice in enumerate(column.choices, start=1):
@@ -514,7 +390,7 @@ def _write_lists_sheet(
 # --- instructions sheet -------------------------------------------------------------------
 
 
-def _column_numbers(blocks: list[_Block]) -> list[tuple[int, int]]:
+def _column_numbers(blocks: list[Block]) -> list[tuple[int, int]]:
     """First and last printed column number (1-based) of each block."""
     spans, start = [], 1
     for block in blocks:
@@ -540,7 +416,7 @@ def _required_text(column: Column, first_year: int) -> str:
     return "bắt buộc"
 
 
-def _column_lines(blocks: list[_Block], first_year: int) -> list[str]:
+def _column_lines(blocks: list[Block], first_year: int) -> list[str]:
     """One instruction line per form column (per-year columns as one line)."""
     lines = []
     for block, (start, end) in zip(blocks, _column_numbers(blocks), strict=True):
@@ -616,7 +492,7 @@ def _guide_height(text: str) -> float:
 
 
 def _write_guide(
-    workbook: Workbook, formats: dict[str, Format], form: Form, blocks: list[_Block], year: int
+    workbook: Workbook, formats: dict[str, Format], form: Form, blocks: list[Block], year: int
 ) -> None:
     """The numbered instructions sheet."""
     sheet = workbook.add_worksheet(GUIDE_SHEET)
@@ -640,6 +516,6 @@ def _write_guide(
             sheet.write_string(row, 1, item, formats["guide"])
             sheet.set_row(row, _guide_height(item))
             row += 1
-    sheet.set_paper(_A4)
+    sheet.set_paper(PAPER_A4)
     sheet.fit_to_pages(1, 0)
     sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)

@@ -1,9 +1,9 @@
 """Excel exports of the stored figures, written with xlsxwriter.
 
 `write_consolidated` writes the Department's consolidated return (biểu tổng hợp) in the forms'
-own layout (Biểu 01 and Biểu 02: title block, the template's two-row header, group rows and
-`Cộng` rows as `=SUM(...)` formulas with their cached values, a signature block), so that it
-prints like the forms and can be uploaded again through the product's reader.
+own layout (`etl.writers.layout`: Biểu 01 and Biểu 02 with the letterhead, the forms' two-row
+header, group rows and `Cộng` rows as `=SUM(...)` formulas with their cached values, a signature
+block), so that it prints like the forms and can be uploaded again through the product's reader.
 
 `write_data` writes a tidy workbook for analysts: the headline figures, one row per unit, every
 current figure with the file and cell it came from, the reorganisation events and the targets.
@@ -51,19 +51,22 @@ from etl.measures.analysis import MEASURE_LABELS, unit_table
 from etl.measures.dataset import Dataset
 from etl.measures.metrics import BASELINE_YEAR
 from etl.measures.scoping import CITY_LABEL, KIND_LABELS, SU_NGHIEP, Filter, exists_at, in_scope
-from etl.writers.templates import (
-    _MOTTO,
+from etl.writers.layout import (
     FONT_NAME,
     FONT_SIZE_PT,
-    _blocks,
-    _formats,
-    _Leaf,
-    _leaves,
-    _merge,
-    _split,
-    _width,
-    _write_signature,
-    _write_table_header,
+    INTERNAL_FIELDS,
+    Leaf,
+    Sides,
+    column_width,
+    form_formats,
+    header_blocks,
+    leaves_of,
+    set_print_layout,
+    side_columns,
+    write_letterhead,
+    write_merged,
+    write_signature,
+    write_table_header,
 )
 
 DEPARTMENT = "Sở Nội vụ"
@@ -82,7 +85,6 @@ DISTRICT_KIND = "co_quan_chuyen_mon_huyen"
 OTHER_SECTOR = "Khác"
 DATA_SHEETS = ("Tổng hợp", "Đơn vị", "Số liệu", "Sự kiện", "Chỉ tiêu")
 MAX_CELL_CHARS = 32_767
-PAPER_A4 = 9
 _FIELD_OF_STATUS = {status: field_name for field_name, status in STATUS_OF_FIELD.items()}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ROMAN = (
@@ -187,7 +189,7 @@ class _Line:
 
 
 @dataclass(frozen=True)
-class _Layout:
+class _Rows:
     """Row positions (0-based) of the parts of a consolidated sheet."""
 
     header_top: int
@@ -215,8 +217,8 @@ def write_consolidated(
 
 
 def _consolidated_formats(workbook: Workbook) -> dict[str, Format]:
-    """The template's formats plus those of group, subtotal and total rows."""
-    formats = _formats(workbook)
+    """The forms' formats plus those of group, subtotal and total rows."""
+    formats = form_formats(workbook)
     base = {"font_name": FONT_NAME, "font_size": FONT_SIZE_PT, "valign": "vcenter", "border": 1}
     extra: dict[str, dict[str, Any]] = {
         "stt": {"align": "center"},
@@ -248,8 +250,8 @@ def _write_form_sheet(
     measure = "nguoi_lam_viec" if form is FORM_02 else "cong_chuc"
     candidates = _candidate_units(ds, as_of, flt, form is FORM_02)
     last_year = _last_year(ds, candidates, measure, as_of)
-    blocks = _blocks(form, BASELINE_YEAR, last_year)
-    leaves = _leaves(blocks)
+    blocks = header_blocks(form, BASELINE_YEAR, last_year)
+    leaves = leaves_of(blocks)
     keys = {(leaf.column.field, leaf.year) for leaf in leaves if leaf.column.kind == "count"}
     figures = _unit_figures(ds, candidates, measure, as_of, last_year, keys)
     alive = exists_at(candidates, as_of)
@@ -258,17 +260,17 @@ def _write_form_sheet(
         groups = _sector_groups(units)
     else:
         groups = _agency_groups(units, _district_labels(ds.units))
-    widths = [30.0 if leaf.column.field == "note" else _width(leaf) for leaf in leaves]
+    widths = [30.0 if leaf.column.field == "note" else column_width(leaf) for leaf in leaves]
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
-    split = _split(widths)
-    layout = _write_title(sheet, formats, form, as_of, flt, len(leaves), split)
-    _write_table_header(sheet, formats, blocks, layout.header_top)
-    lines = _lay_out(groups, layout.first_line)
+    sides = side_columns(widths)
+    rows = _write_title(sheet, formats, form, as_of, flt, len(leaves), sides)
+    write_table_header(sheet, formats, blocks, rows.header_top)
+    lines = _lay_out(groups, rows.first_line)
     texts = _unit_texts(ds, units, as_of)
-    last_row = _write_lines(sheet, formats, leaves, lines, layout.first_line, figures, texts)
-    _write_signature(sheet, formats, last_row + 2, len(leaves), split)
-    _setup_print(sheet, layout, leaves, last_row + 8)
+    last_row = _write_lines(sheet, formats, leaves, lines, rows.first_line, figures, texts)
+    write_signature(sheet, formats, last_row + 2, len(leaves), sides)
+    _setup_print(sheet, rows, leaves, last_row + 8)
 
 
 def _candidate_units(ds: Dataset, as_of: dt.date, flt: Filter, su_nghiep: bool) -> pd.DataFrame:
@@ -497,32 +499,35 @@ def _write_title(
     as_of: dt.date,
     flt: Filter,
     n_cols: int,
-    split: tuple[int, int],
-) -> _Layout:
-    """Department and national motto, form number, title, reporting unit, cut-off, scope."""
-    left, right = split
+    sides: Sides,
+) -> _Rows:
+    """The letterhead (the Department, form number and title), then reporting unit, cut-off
+    and scope."""
     last = n_cols - 1
-    _merge(sheet, 0, 0, 0, left, DEPARTMENT.upper(), formats["agency"])
-    _merge(sheet, 0, right, 0, last, _MOTTO[0], formats["motto"])
-    _merge(sheet, 1, right, 1, last, _MOTTO[1], formats["motto2"])
-    sheet.write_string(2, 0, f"Biểu số {form.code} {CONSOLIDATED_SUFFIX}", formats["code"])
-    _merge(sheet, 3, 0, 3, last, form.title, formats["title"])
-    sheet.set_row(3, 24)
+    first = write_letterhead(
+        sheet,
+        formats,
+        agency=DEPARTMENT.upper(),
+        number=f"Biểu số {form.code} {CONSOLIDATED_SUFFIX}",
+        title=form.title,
+        n_cols=n_cols,
+        sides=sides,
+    )
     lines = (
         f"{HEADER_LINES['unit']} {DEPARTMENT}",
         f"{HEADER_LINES['as_of']} {fmt_date(as_of)}",
         f"{SCOPE_WORD}: {safe_text(flt.label)}",
     )
-    for row, text in enumerate(lines, start=4):
-        _merge(sheet, row, 0, row, last, text, formats["scope"])
-    header_top = 4 + len(lines) + 1
-    return _Layout(header_top, header_top + 2, header_top + 3)
+    for row, text in enumerate(lines, start=first):
+        write_merged(sheet, row, 0, row, last, text, formats["scope"])
+    header_top = first + len(lines) + 1
+    return _Rows(header_top, header_top + 2, header_top + 3)
 
 
 def _write_lines(
     sheet: Worksheet,
     formats: dict[str, Format],
-    leaves: list[_Leaf],
+    leaves: list[Leaf],
     lines: list[_Line],
     first_row: int,
     figures: Figures,
@@ -569,7 +574,7 @@ def _write_text(
     formats: dict[str, Format],
     row: int,
     col: int,
-    leaf: _Leaf,
+    leaf: Leaf,
     line: _Line,
     texts: dict[int, dict[str, str]],
 ) -> None:
@@ -594,18 +599,17 @@ def _write_text(
         sheet.write_blank(row, col, None, formats["blank"] if line.kind == "unit" else fmt)
 
 
-def _setup_print(sheet: Worksheet, layout: _Layout, leaves: list[_Leaf], last_row: int) -> None:
-    """Frozen header and name column, A4 landscape one page wide, header rows repeated."""
+def _setup_print(sheet: Worksheet, rows: _Rows, leaves: list[Leaf], last_row: int) -> None:
+    """Frozen header and name column, the forms' print layout."""
     name_col = next(i for i, leaf in enumerate(leaves) if leaf.column.field == "name")
-    sheet.freeze_panes(layout.first_line, name_col + 1)
-    sheet.set_landscape()
-    sheet.set_paper(PAPER_A4)
-    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    sheet.center_horizontally()
-    sheet.repeat_rows(layout.header_top, layout.number_row)
-    sheet.print_area(0, 0, last_row, len(leaves) - 1)
-    sheet.fit_to_pages(1, 0)
-    sheet.set_footer(f'&C&"{FONT_NAME},Regular"&11Trang &P/&N')
+    sheet.freeze_panes(rows.first_line, name_col + 1)
+    set_print_layout(
+        sheet,
+        header_top=rows.header_top,
+        number_row=rows.number_row,
+        last_row=last_row,
+        n_cols=len(leaves),
+    )
 
 
 # --- the data export ------------------------------------------------------------------------
@@ -933,7 +937,7 @@ def _events_table(ds: Dataset, as_of: dt.date, flt: Filter) -> tuple[list[_Col],
         _Col(form.column("sector").label),
         *(
             _Col(f"{form.extra['internal_group']}: {form.column(f).label}", "count")
-            for f in ("internal_phong", "internal_khoa", "internal_chi_nhanh", "internal_khac")
+            for f in INTERNAL_FIELDS
         ),
         _Col(form.column("note").label),
         *_SOURCE_COLUMNS,
