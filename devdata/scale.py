@@ -1,9 +1,10 @@
 """Returns at national size: provinces of agencies and public service units, 2021-2026.
 
 `write_scale(out_dir, provinces=34, units_per_province=1500, seed=1)` writes, per province,
-the workbooks its reporting bodies send in the forms' real shapes (the layout helpers of
-`devdata.sample`: title blocks, merged two-row headers, group and subtotal rows with SUM formulas,
-accepted aliases, moved columns, counts typed as text):
+the workbooks its reporting bodies send in the forms' real shapes (each province is a
+`devdata.world.World` written by `devdata.forms_out`, like the sample city: title blocks, merged
+two-row headers, group and subtotal rows with SUM formulas, accepted aliases, moved columns,
+counts typed as text):
 
 - one Biểu 01 (+ 02) per sở (Biểu 02 apart for Sở Y tế and Sở Giáo dục và Đào tạo), one for
   the Sở Nội vụ's consolidation (other administrative organisations, units under the UBND);
@@ -30,87 +31,101 @@ reorganisation counts, units, missing data, job positions) at the cut-off 30/06/
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devdata.sample import (
+from devdata.forms_out import (
+    DistrictReturn,
+    EarlyReturn,
+    Layout,
+    Style01,
+    Style02,
+    separate_02,
+    write_worlds,
+)
+from devdata.world import (
+    ADMIN_KIND,
     AGRICULTURE,
     APPROVED,
+    BASE_YEAR,
     CHI_CUC,
     CITY_AGENCY,
     CIVIL_SERVANTS,
     CONSOLIDATE,
+    CONSOLIDATED,
     CULTURE,
     DISSOLVE,
     DISSOLVING_NOTE,
     DISTRICT_AGENCY,
-    DISTRICT_PHONG,
     EDUCATION,
     EMPLOYEES,
     ESTABLISH,
-    EXTRA_PHONG_SIZE,
     GROUP_2,
     GROUP_3,
     GROUP_4,
     HEALTH,
+    HEALTH_CENTRES,
+    HIGH_SCHOOLS,
+    HOSPITALS,
     INELIGIBLE,
-    INTERNAL_WORDS,
+    INTERNAL_KINDS,
     LABOUR,
     MEDIA,
     MERGE,
     NEW_UNIT_NOTE,
+    NOT_APPROVED,
     OTHER_ORG,
     OTHER_SECTOR,
+    OTHER_UNITS,
     PUBLIC_UNIT,
     RESTRUCTURE,
+    RURAL_PHONG,
     SCIENCE,
-    Block,
+    URBAN_PHONG,
+    Body,
+    Calendar,
+    District,
     Event,
-    Letterhead,
-    ReturnSpec,
-    SheetSpec,
-    Style01,
-    Style02,
-    _columns_01,
-    _columns_02,
-    _dmy,
-    _roman,
-    _slug,
-    _variant,
-    agency_blocks,
-    event_columns,
-    grouped_blocks,
-    plan_columns,
-    write_return,
+    Plan,
+    Province,
+    SchoolLevel,
+    Series,
+    Target,
+    UnitSpec,
+    World,
+    day_between,
+    decision,
+    district_centres,
+    district_phong,
+    end,
+    established_note,
+    restructure_note,
+    split_years,
 )
-from devdata.sample import JOB_POSITION_CHOICES as _JOBS
-from devdata.sample import UNIT_KIND_CHOICES as _UNIT_KINDS
-from etl.core.forms import FORM_00, FORM_01, FORM_02, FORM_03
 from etl.core.normalize import loose_key, name_key
 
-NOT_APPROVED = _JOBS[1]
-ADMIN_KIND = _UNIT_KINDS[0]
-BASE_YEAR = 2021
 YEARS = tuple(range(2021, 2027))
 CUT_YEARS = YEARS[1:]
 CUT_WEIGHTS = (0.25, 0.25, 0.2, 0.15, 0.15)
 AS_OF = dt.date(2026, 6, 30)
-PERIOD = "6 tháng đầu năm 2026"
 EARLY_AS_OF = dt.date(2024, 12, 31)
-EARLY_PERIOD = "Năm 2024"
-EARLY_YEARS = tuple(y for y in YEARS if y <= EARLY_AS_OF.year)
+CALENDAR = Calendar(
+    YEARS, AS_OF, "6 tháng đầu năm 2026", EARLY_AS_OF, "Năm 2024", dt.datetime(2026, 7, 1)
+)
 PLAN_ISSUED = dt.date(2026, 7, 15)  # the adjusted plan, after the mid-year returns
+PLAN_TITLE = "Kế hoạch tinh giản biên chế giai đoạn 2022 - 2026 (điều chỉnh)"
+PLAN_NOTE = f"Giai đoạn 2022 - 2026, so với số giao năm {BASE_YEAR}"
 MERGER_DAY = dt.date(2025, 3, 1)  # the sở merged under Nghị quyết 18-NQ/TW
 LAST_EVENT = AS_OF - dt.timedelta(days=20)
-CREATED = dt.datetime(2026, 7, 1)
+EVENTS_SINCE = 2022
 DEFAULT_SEED = 20260630
 MANIFEST = "manifest.json"
-CONSOLIDATED = "Sở Nội vụ (tổng hợp)"
 
 # The 34 provincial units from 1 July 2025: 6 centrally-run cities and 28 provinces.
 PROVINCES = (
@@ -142,36 +157,14 @@ SYLLABLES = (
 
 
 @dataclass(frozen=True)
-class Province:
-    index: int
-    kind: str  # tỉnh | thành phố
-    name: str
-
-    @property
-    def full(self) -> str:
-        return f"{self.kind} {self.name}"
-
-    @property
-    def ubnd(self) -> str:
-        return f"UBND {self.full}"
-
-    @property
-    def scope(self) -> str:
-        return "Toàn thành phố" if self.kind == "thành phố" else "Toàn tỉnh"
-
-    @property
-    def code(self) -> str:
-        return f"H{self.index:02d}"
-
-
-@dataclass(frozen=True)
 class SoSpec:
-    """A sở of every province: name, quota range, chi cục, and its public service units."""
+    """A sở of every province: name, quota range, chi cục, and its public service units
+    ("{p}" is the province)."""
 
     name: str
     size: tuple[int, int]
     chi_cuc: tuple[tuple[str, tuple[int, int]], ...] = ()
-    units: tuple[tuple[str, str, tuple[int, int], str, str, bool], ...] = ()
+    units: tuple[UnitSpec, ...] = ()
 
 
 def _u(
@@ -179,15 +172,12 @@ def _u(
     sector: str,
     size: tuple[int, int],
     autonomy: str = GROUP_4,
-    group: str = "Đơn vị sự nghiệp khác",
+    group: str = OTHER_UNITS,
     norm: bool = False,
-) -> tuple[str, str, tuple[int, int], str, str, bool]:
-    return (name, sector, size, autonomy, group, norm)
+) -> UnitSpec:
+    return UnitSpec(name, sector, size, autonomy, group, norm)
 
 
-_HOSPITAL = "Bệnh viện"
-_HIGH = "Trường trung học phổ thông"
-_CENTRES = "Trung tâm Y tế quận, huyện"
 NOI_VU, Y_TE, GIAO_DUC, TAI_CHINH, KH_DT = 0, 1, 2, 3, 4
 # In order of priority: a small province keeps the first ones.
 SO = (
@@ -196,18 +186,18 @@ SO = (
     SoSpec("Sở Y tế {p}", (35, 50),
            (("Chi cục Dân số - Kế hoạch hóa gia đình {p}", (10, 16)),
             ("Chi cục An toàn vệ sinh thực phẩm {p}", (12, 18))),
-           (_u("Bệnh viện Đa khoa {p}", HEALTH, (450, 900), GROUP_2, _HOSPITAL, True),
-            _u("Bệnh viện Sản - Nhi {p}", HEALTH, (250, 450), GROUP_2, _HOSPITAL, True),
+           (_u("Bệnh viện Đa khoa {p}", HEALTH, (450, 900), GROUP_2, HOSPITALS, True),
+            _u("Bệnh viện Sản - Nhi {p}", HEALTH, (250, 450), GROUP_2, HOSPITALS, True),
             _u("Trung tâm Kiểm soát bệnh tật {p}", HEALTH, (100, 170), GROUP_4, norm=True),
-            _u("Bệnh viện Y học cổ truyền {p}", HEALTH, (100, 160), GROUP_3, _HOSPITAL, True),
-            _u("Bệnh viện Phục hồi chức năng {p}", HEALTH, (70, 120), GROUP_3, _HOSPITAL, True),
-            _u("Bệnh viện Tâm thần {p}", HEALTH, (80, 130), GROUP_3, _HOSPITAL, True),
-            _u("Bệnh viện Lao và Bệnh phổi {p}", HEALTH, (90, 150), GROUP_3, _HOSPITAL, True),
-            _u("Bệnh viện Mắt {p}", HEALTH, (60, 110), GROUP_2, _HOSPITAL, True),
-            _u("Bệnh viện Da liễu {p}", HEALTH, (40, 80), GROUP_2, _HOSPITAL, True),
-            _u("Bệnh viện Nội tiết {p}", HEALTH, (50, 90), GROUP_3, _HOSPITAL, True),
-            _u("Bệnh viện Ung bướu {p}", HEALTH, (150, 260), GROUP_2, _HOSPITAL, True),
-            _u("Bệnh viện Tim mạch {p}", HEALTH, (120, 200), GROUP_2, _HOSPITAL, True),
+            _u("Bệnh viện Y học cổ truyền {p}", HEALTH, (100, 160), GROUP_3, HOSPITALS, True),
+            _u("Bệnh viện Phục hồi chức năng {p}", HEALTH, (70, 120), GROUP_3, HOSPITALS, True),
+            _u("Bệnh viện Tâm thần {p}", HEALTH, (80, 130), GROUP_3, HOSPITALS, True),
+            _u("Bệnh viện Lao và Bệnh phổi {p}", HEALTH, (90, 150), GROUP_3, HOSPITALS, True),
+            _u("Bệnh viện Mắt {p}", HEALTH, (60, 110), GROUP_2, HOSPITALS, True),
+            _u("Bệnh viện Da liễu {p}", HEALTH, (40, 80), GROUP_2, HOSPITALS, True),
+            _u("Bệnh viện Nội tiết {p}", HEALTH, (50, 90), GROUP_3, HOSPITALS, True),
+            _u("Bệnh viện Ung bướu {p}", HEALTH, (150, 260), GROUP_2, HOSPITALS, True),
+            _u("Bệnh viện Tim mạch {p}", HEALTH, (120, 200), GROUP_2, HOSPITALS, True),
             _u("Trung tâm Kiểm nghiệm thuốc, mỹ phẩm, thực phẩm {p}", HEALTH, (25, 45), GROUP_3),
             _u("Trung tâm Pháp y {p}", HEALTH, (12, 25)),
             _u("Trung tâm Giám định y khoa {p}", HEALTH, (10, 20)),
@@ -215,7 +205,7 @@ SO = (
             _u("Trường Cao đẳng Y tế {p}", EDUCATION, (80, 130), GROUP_2))),
     SoSpec("Sở Giáo dục và Đào tạo {p}", (45, 65), (),
            (_u("Trường Phổ thông Dân tộc nội trú {p}", EDUCATION, (35, 55), norm=True),
-            _u("Trường THPT Chuyên {p}", EDUCATION, (60, 95), GROUP_4, _HIGH, True))),
+            _u("Trường THPT Chuyên {p}", EDUCATION, (60, 95), GROUP_4, HIGH_SCHOOLS, True))),
     SoSpec("Sở Tài chính {p}", (45, 70)),
     SoSpec("Sở Kế hoạch và Đầu tư {p}", (35, 55), (),
            (_u("Trung tâm Hỗ trợ doanh nghiệp {p}", OTHER_SECTOR, (8, 15)),)),
@@ -275,7 +265,6 @@ SO = (
     SoSpec("Sở Ngoại vụ {p}", (18, 28), (),
            (_u("Trung tâm Dịch vụ đối ngoại {p}", OTHER_SECTOR, (6, 10)),)),
 )  # fmt: skip
-SO_INDEX = {s.name: i for i, s in enumerate(SO)}
 # 2025: (gone, receiver) by SO index; and the two merged into the new Sở NN&MT.
 SO_MERGERS = ((4, 3), (6, 5), (10, 9), (11, 0))
 SO_CONSOLIDATION = ((8, 7), "Sở Nông nghiệp và Môi trường {p}", (40, 60))
@@ -292,102 +281,16 @@ DIRECT_UNITS = (
 )
 
 
-@dataclass(frozen=True)
-class Level:
-    prefix: str
-    group: str
-    counts: tuple[int, ...]
-    weights: tuple[float, ...]
-    size: tuple[int, int]
-
-
 LEVELS = (
-    Level("Trường Mầm non", "Mầm non", (1, 2), (0.5, 0.5), (16, 34)),
-    Level("Trường Tiểu học", "Tiểu học", (1, 2, 3), (0.3, 0.45, 0.25), (20, 45)),
-    Level("Trường THCS", "Trung học cơ sở", (1, 2), (0.7, 0.3), (25, 60)),
+    SchoolLevel("Trường Mầm non", "Mầm non", (1, 2), (0.5, 0.5), (16, 34)),
+    SchoolLevel("Trường Tiểu học", "Tiểu học", (1, 2, 3), (0.3, 0.45, 0.25), (20, 45)),
+    SchoolLevel("Trường THCS", "Trung học cơ sở", (1, 2), (0.7, 0.3), (25, 60)),
 )
-SCHOOL_GROUPS = [lvl.group for lvl in LEVELS] + [_HOSPITAL, _CENTRES, _HIGH]
 PER_UNIT_BASE = 1500  # the province these event counts are written for
 EVENTS_PER_PROVINCE = {"merge": 18, "dissolve": 3, "consolidate": 4, "establish": 5, "inner": 10}
-INTERNAL_KINDS = ("phong", "khoa", "chi_nhanh", "khac")
 
 
-# ---------------------------------------------------------------- the model
-
-
-@dataclass(eq=False)
-class Body:
-    """One agency (Biểu 01 row) or public service unit (Biểu 02 row) with its story."""
-
-    name: str
-    kind: str  # agency kind (Biểu 01) or PUBLIC_UNIT
-    reporter: str  # the reporting body whose return lists it
-    size: tuple[int, int]
-    province: Province
-    district: str | None = None  # "huyện Tân An"
-    code: str | None = None
-    parent: str = ""
-    sector: str = ""
-    autonomy: str = GROUP_4
-    group: str = ""
-    place: str = ""  # a school's commune
-    has_norm: bool = False
-    established: dt.date | None = None
-    ended: dt.date | None = None
-    base: int = 0
-    bumps: dict[int, int] = field(default_factory=dict)
-    cuts: dict[int, int] = field(default_factory=dict)
-    quota: dict[int, int] = field(default_factory=dict)
-    streamlined: dict[int, int] = field(default_factory=dict)
-    blank_year: int | None = None
-    pending: int | None = None
-    norm: int | None = None
-    present: int | None = None
-    job: str = APPROVED
-    note: str = ""
-    busy: bool = False  # already part of a story (event, blank cell)
-
-    @property
-    def is_unit(self) -> bool:
-        return self.kind == PUBLIC_UNIT
-
-    @property
-    def first_year(self) -> int:
-        return max(BASE_YEAR, self.established.year) if self.established else BASE_YEAR
-
-    @property
-    def last_year(self) -> int:
-        return self.ended.year - 1 if self.ended else YEARS[-1]
-
-    def exists_at(self, when: dt.date) -> bool:
-        born = self.established is None or self.established <= when
-        return born and (self.ended is None or self.ended > when)
-
-
-@dataclass(eq=False)
-class District:
-    kind: str  # quận | huyện | thị xã
-    place: str
-    communes: list[str]
-
-    @property
-    def name(self) -> str:
-        return f"{self.kind} {self.place}"
-
-    @property
-    def ubnd(self) -> str:
-        return f"UBND {self.name}"
-
-
-@dataclass(eq=False)
-class ProvinceModel:
-    province: Province
-    bodies: list[Body]
-    districts: list[District]
-    events: list[Event]
-    so: list[Body]  # the sở of the province (ended ones too), in SO order; new ones at the end
-    # (gone, receiving unit, share of its staff moved)
-    receivers: list[tuple[Body, Body, float]] = field(default_factory=list)
+# ---------------------------------------------------------------- building a province
 
 
 class _Places:
@@ -419,24 +322,17 @@ def _scaled(rng: random.Random, base: int, scale: float) -> int:
 
 
 def _split(rng: random.Random, total: int) -> dict[int, int]:
-    years = rng.choices(CUT_YEARS, CUT_WEIGHTS, k=total)
-    return {y: years.count(y) for y in CUT_YEARS if years.count(y)}
+    return split_years(rng, total, CUT_YEARS, CUT_WEIGHTS)
 
 
-def _day(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:
-    return first + dt.timedelta(days=rng.randrange((last - first).days + 1))
-
-
-def _decision(rng: random.Random) -> str:
-    return f"{rng.randint(120, 3980)}/QĐ-UBND"
-
-
-# ---------------------------------------------------------------- building a province
+def _of(spec: UnitSpec, p: str) -> UnitSpec:
+    """The spec of the province `p`'s unit."""
+    return dataclasses.replace(spec, name=spec.name.format(p=p))
 
 
 def _build_province(
-    rng: random.Random, province: Province, units_per_province: int, places: _Places
-) -> ProvinceModel:
+    rng: random.Random, province: Province, units_per_province: int, places: _Places, seed: int
+) -> World:
     p = province.full
     scale = units_per_province / PER_UNIT_BASE
     n_so = _clamp(units_per_province / 75, 5, len(SO))
@@ -444,37 +340,28 @@ def _build_province(
     so_bodies: list[Body] = []
     for i, spec in enumerate(SO[:n_so]):
         name = spec.name.format(p=p)
-        so = Body(name, CITY_AGENCY, name, spec.size, province, code=f"{province.code}.{i + 1:02d}")
+        so = Body(name, CITY_AGENCY, name, spec.size, code=f"{province.code}.{i + 1:02d}")
         bodies.append(so)
         so_bodies.append(so)
         for j, (cc, size) in enumerate(spec.chi_cuc, 1):
             code = f"{province.code}.{i + 1:02d}.{j:02d}"
-            bodies.append(Body(cc.format(p=p), CHI_CUC, name, size, province, code=code))
+            bodies.append(Body(cc.format(p=p), CHI_CUC, name, size, code=code))
     # provincial units: the first ones of each sở's list, more for a bigger province
     for spec in SO[:n_so]:
         so_name = spec.name.format(p=p)
         keep = len(spec.units) if scale >= 0.5 else max(1, round(len(spec.units) * scale * 2))
-        for uname, sector, size, autonomy, group, norm in spec.units[:keep]:
-            bodies.append(
-                Body(uname.format(p=p), PUBLIC_UNIT, so_name, size, province, parent=so_name,
-                     sector=sector, autonomy=autonomy, group=group, has_norm=norm)
-            )  # fmt: skip
+        bodies += [Body.unit(_of(u, p), so_name, so_name) for u in spec.units[:keep]]
     if units_per_province >= 200:
         for name, size in OTHER_ORGS:
-            bodies.append(Body(name.format(p=p), OTHER_ORG, CONSOLIDATED, size, province))
-        for uname, sector, size, autonomy, group, norm in DIRECT_UNITS:
-            bodies.append(
-                Body(uname.format(p=p), PUBLIC_UNIT, CONSOLIDATED, size, province,
-                     parent=province.ubnd, sector=sector, autonomy=autonomy, group=group,
-                     has_norm=norm)
-            )  # fmt: skip
+            bodies.append(Body(name.format(p=p), OTHER_ORG, CONSOLIDATED, size))
+        bodies += [Body.unit(_of(u, p), CONSOLIDATED, province.ubnd) for u in DIRECT_UNITS]
     n_high = _clamp(30 * scale, 1, 40)
     giao_duc = SO[GIAO_DUC].name.format(p=p)
     for _ in range(n_high):
-        bodies.append(
-            Body(f"Trường THPT {places.draw()}", PUBLIC_UNIT, giao_duc, (40, 90), province,
-                 parent=giao_duc, sector=EDUCATION, group=_HIGH, has_norm=True)
-        )  # fmt: skip
+        spec = UnitSpec(
+            f"Trường THPT {places.draw()}", EDUCATION, (40, 90), GROUP_4, HIGH_SCHOOLS, True
+        )
+        bodies.append(Body.unit(spec, giao_duc, giao_duc))
     # districts
     n_districts = _clamp(units_per_province / 150, 1, 14)
     districts = []
@@ -485,93 +372,72 @@ def _build_province(
             kind = "thị xã"
         else:
             kind = "huyện"
-        districts.append(District(kind, places.draw(), []))
+        extra = RURAL_PHONG if kind == "huyện" else URBAN_PHONG
+        districts.append(District(kind, places.draw(), extra_phong=extra))
     y_te = SO[Y_TE].name.format(p=p)
     for d in districts:
-        bodies.append(
-            Body(f"Trung tâm Y tế {d.name}", PUBLIC_UNIT, y_te, (90, 220), province,
-                 parent=y_te, sector=HEALTH, autonomy=GROUP_3, group=_CENTRES, has_norm=True)
-        )  # fmt: skip
-        phong = [(ph.format(kind=d.kind), size) for ph, size in DISTRICT_PHONG]
-        extra = (
-            ("Phòng Kinh tế", "Phòng Quản lý đô thị")
-            if d.kind != "huyện"
-            else ("Phòng Nông nghiệp và Phát triển nông thôn", "Phòng Kinh tế và Hạ tầng")
+        spec = UnitSpec(
+            f"Trung tâm Y tế {d.name}", HEALTH, (90, 220), GROUP_3, HEALTH_CENTRES, True
         )
-        phong += [(ph, EXTRA_PHONG_SIZE) for ph in extra]
-        for name, size in phong:
-            bodies.append(Body(name, DISTRICT_AGENCY, d.name, size, province, district=d.name))
-        for uname, sector, size, autonomy in (
-            ("Trung tâm Văn hóa - Thể thao", CULTURE, (15, 25), GROUP_4),
-            ("Trung tâm Giáo dục nghề nghiệp - Giáo dục thường xuyên", EDUCATION, (15, 30),
-             GROUP_4),
-            ("Ban Quản lý dự án đầu tư xây dựng", OTHER_SECTOR, (8, 15), GROUP_2),
-        ):  # fmt: skip
-            bodies.append(
-                Body(f"{uname} {d.name}", PUBLIC_UNIT, d.name, size, province, district=d.name,
-                     parent=d.ubnd, sector=sector, autonomy=autonomy,
-                     group="Đơn vị sự nghiệp khác", has_norm=sector == EDUCATION)
-            )  # fmt: skip
+        bodies.append(Body.unit(spec, y_te, y_te))
+        for name, size in district_phong(d):
+            bodies.append(Body(name, DISTRICT_AGENCY, d.name, size, district=d))
+        bodies += [Body.unit(spec, d.name, d.ubnd, d) for spec in district_centres(d)]
     # schools: what is left of the province's size, spread over the districts
     n_schools = max(len(districts) * 3, units_per_province - len(bodies))
     shares = [n_schools // len(districts)] * len(districts)
     for k in range(n_schools - sum(shares)):
         shares[k] += 1
     for d, share in zip(districts, shares, strict=True):
-        bodies += _district_schools(rng, province, d, share, places)
-    model = ProvinceModel(province, bodies, districts, [], so_bodies)
-    _stories(rng, model, scale)
-    _quotas(rng, model)
-    _details(rng, model)
-    return model
+        bodies += _district_schools(rng, d, share, places)
+    noi_vu = SO[NOI_VU].name.format(p=p)
+    world = World(province, CALENDAR, bodies, districts, [], so_bodies, None, noi_vu,
+                  EVENTS_SINCE, seed, str(province.index))  # fmt: skip
+    _stories(rng, world, scale)
+    _quotas(rng, world)
+    _details(rng, world)
+    world.plan = _plan(world)
+    return world
 
 
-def _district_schools(
-    rng: random.Random, province: Province, d: District, n: int, places: _Places
-) -> list[Body]:
+def _district_schools(rng: random.Random, d: District, n: int, places: _Places) -> list[Body]:
     """`n` schools in the communes of a district, 1-3 per level and commune."""
-    series: list[list[Any]] = []  # [place, level, count]
-    while sum(s[2] for s in series) < n:
+    series: list[Series] = []
+    while sum(s.count for s in series) < n:
         place = places.draw()
         d.communes.append(place)
         for level in LEVELS:
-            series.append([place, level, rng.choices(level.counts, level.weights)[0]])
-    while sum(s[2] for s in series) > n:
-        pick = rng.choice([s for s in series if s[2] > 1] or series)
-        pick[2] -= 1
-        if pick[2] == 0:
+            series.append(
+                Series(d, place, True, level, rng.choices(level.counts, level.weights)[0])
+            )
+    while sum(s.count for s in series) > n:
+        pick = rng.choice([s for s in series if s.count > 1] or series)
+        pick.count -= 1
+        if pick.count == 0:
             series.remove(pick)
     out = []
-    for place, level, count in series:
-        for i in range(1, count + 1):
-            suffix = f" {i}" if count > 1 else ""
+    for s in series:
+        for i in range(1, s.count + 1):
             out.append(
-                Body(f"{level.prefix} {place}{suffix}", PUBLIC_UNIT, d.name, level.size,
-                     province, district=d.name, parent=d.ubnd, sector=EDUCATION,
-                     autonomy=GROUP_4 if rng.random() < 0.85 else GROUP_3, group=level.group,
-                     place=place, has_norm=True)
+                Body(s.name(i), PUBLIC_UNIT, d.name, s.level.size, d, parent=d.ubnd,
+                     sector=EDUCATION, autonomy=GROUP_4 if rng.random() < 0.85 else GROUP_3,
+                     group=s.level.group, has_norm=True, level=s.level, place=s.place)
             )  # fmt: skip
     return out
 
 
-def _end(body: Body, day: dt.date, doc: str, receiver: Body | None) -> None:
-    body.ended, body.busy = day, True
-    how = f"Đã sáp nhập vào {receiver.name}" if receiver else "Đã giải thể"
-    body.note = f"{how} theo Quyết định số {doc} ngày {_dmy(day)}"
-
-
-def _stories(rng: random.Random, model: ProvinceModel, scale: float) -> None:
+def _stories(rng: random.Random, world: World, scale: float) -> None:
     """Reorganisations 2022-2026: the sở merged in 2025, then schools and units."""
-    province, bodies, events = model.province, model.bodies, model.events
+    province, bodies, events = world.province, world.bodies, world.events
     p = province.full
     by_name = {b.name: b for b in bodies}
-    receivers = model.receivers
+    receivers = world.receivers
     present = {SO[i].name.format(p=p) for i in range(len(SO))} & set(by_name)
     for gone_i, into_i in SO_MERGERS:
         gone, into = SO[gone_i].name.format(p=p), SO[into_i].name.format(p=p)
         if gone in present and into in present:
-            doc = _decision(rng)
-            _end(by_name[gone], MERGER_DAY, doc, by_name[into])
+            doc = decision(rng)
+            end(by_name[gone], MERGER_DAY, doc, by_name[into])
             by_name[into].busy = True
             receivers.append((by_name[gone], by_name[into], rng.uniform(0.75, 0.95)))
             events.append(
@@ -581,16 +447,16 @@ def _stories(rng: random.Random, model: ProvinceModel, scale: float) -> None:
     (a_i, b_i), new_name, size = SO_CONSOLIDATION
     a, b = SO[a_i].name.format(p=p), SO[b_i].name.format(p=p)
     if a in present and b in present:
-        doc = _decision(rng)
+        doc = decision(rng)
         new = Body(
-            new_name.format(p=p), CITY_AGENCY, new_name.format(p=p), size, province,
+            new_name.format(p=p), CITY_AGENCY, new_name.format(p=p), size,
             code=f"{province.code}.{len(SO) + 1:02d}", established=MERGER_DAY, busy=True,
         )  # fmt: skip
-        new.note = f"Thành lập theo Quyết định số {doc} ngày {_dmy(MERGER_DAY)}"
+        new.note = established_note(doc, MERGER_DAY)
         bodies.append(new)
-        model.so.append(new)
+        world.so.append(new)
         for name in (a, b):
-            _end(by_name[name], MERGER_DAY, doc, new)
+            end(by_name[name], MERGER_DAY, doc, new)
             receivers.append((by_name[name], new, rng.uniform(0.75, 0.95)))
             _move(bodies, name, new)
         events.append(
@@ -605,9 +471,9 @@ def _stories(rng: random.Random, model: ProvinceModel, scale: float) -> None:
     n_merge = _scaled(rng, EVENTS_PER_PROVINCE["merge"], scale)
     for group in free[:n_merge]:
         keep, gone = group[0], group[-1]
-        day = _day(rng, dt.date(2022, 1, 15), LAST_EVENT)
-        doc = _decision(rng)
-        _end(gone, day, doc, keep)
+        day = day_between(rng, dt.date(2022, 1, 15), LAST_EVENT)
+        doc = decision(rng)
+        end(gone, day, doc, keep)
         keep.busy = True
         receivers.append((gone, keep, rng.uniform(0.5, 0.85)))
         events.append(Event(day, doc, MERGE, (gone.name, keep.name), (keep.name,), EDUCATION))
@@ -621,17 +487,17 @@ def _stories(rng: random.Random, model: ProvinceModel, scale: float) -> None:
     two = [v for v in pairs.values() if len(v) == 2]
     n_cons = min(len(two), _scaled(rng, EVENTS_PER_PROVINCE["consolidate"], scale))
     for first, second in two[:n_cons]:
-        day = _day(rng, dt.date(2022, 6, 1), LAST_EVENT - dt.timedelta(days=30))
-        doc = _decision(rng)
+        day = day_between(rng, dt.date(2022, 6, 1), LAST_EVENT - dt.timedelta(days=30))
+        doc = decision(rng)
         new = Body(
             f"Trường Tiểu học và Trung học cơ sở {first.place}", PUBLIC_UNIT, first.reporter,
-            (40, 90), province, district=first.district, parent=first.parent, sector=EDUCATION,
+            (40, 90), first.district, parent=first.parent, sector=EDUCATION,
             group="Trung học cơ sở", has_norm=True, established=day, busy=True,
         )  # fmt: skip
-        new.note = f"Thành lập theo Quyết định số {doc} ngày {_dmy(day)}"
+        new.note = established_note(doc, day)
         bodies.append(new)
         for old in (first, second):
-            _end(old, day, doc, new)
+            end(old, day, doc, new)
             receivers.append((old, new, rng.uniform(0.8, 0.95)))
         events.append(
             Event(day, doc, CONSOLIDATE, (first.name, second.name), (new.name,), EDUCATION)
@@ -639,23 +505,23 @@ def _stories(rng: random.Random, model: ProvinceModel, scale: float) -> None:
     singles = [s for s in singles if not s.busy]
     n_dissolve = _scaled(rng, EVENTS_PER_PROVINCE["dissolve"], scale)
     for s in singles[:n_dissolve]:
-        day = _day(rng, dt.date(2022, 1, 15), LAST_EVENT)
-        doc = _decision(rng)
-        _end(s, day, doc, None)
+        day = day_between(rng, dt.date(2022, 1, 15), LAST_EVENT)
+        doc = decision(rng)
+        end(s, day, doc, None)
         events.append(Event(day, doc, DISSOLVE, (s.name,), (), EDUCATION))
     # new schools in communes that have one of that level
     n_new = _scaled(rng, EVENTS_PER_PROVINCE["establish"], scale)
     for s in singles[n_dissolve : n_dissolve + n_new]:
-        day = _day(rng, dt.date(2022, 1, 15), LAST_EVENT - dt.timedelta(days=40))
-        doc = _decision(rng)
+        day = day_between(rng, dt.date(2022, 1, 15), LAST_EVENT - dt.timedelta(days=40))
+        doc = decision(rng)
         low, high = s.size
         new = Body(
-            f"{s.name} 2", PUBLIC_UNIT, s.reporter, (low, (low + high) // 2), province,
-            district=s.district, parent=s.parent, sector=EDUCATION, group=s.group,
-            has_norm=True, established=day, busy=True,
+            f"{s.name} 2", PUBLIC_UNIT, s.reporter, (low, (low + high) // 2), s.district,
+            parent=s.parent, sector=EDUCATION, group=s.group, has_norm=True, established=day,
+            busy=True,
         )  # fmt: skip
         if day.year > BASE_YEAR:
-            new.note = f"Thành lập theo Quyết định số {doc} ngày {_dmy(day)}"
+            new.note = established_note(doc, day)
         bodies.append(new)
         events.append(Event(day, doc, ESTABLISH, (), (new.name,), EDUCATION))
     # internal restructuring of provincial units (fewer phòng, khoa, chi nhánh)
@@ -664,18 +530,17 @@ def _stories(rng: random.Random, model: ProvinceModel, scale: float) -> None:
     n_inner = min(len(provincial), _scaled(rng, EVENTS_PER_PROVINCE["inner"], scale))
     for u in provincial[:n_inner]:
         internal = dict.fromkeys(INTERNAL_KINDS, 0)
-        if u.group == _HOSPITAL:
+        if u.group == HOSPITALS:
             internal["khoa"] = rng.randint(1, 3)
             internal["phong"] = rng.randint(0, 2)
         elif "pháp lý" in u.name or "Đăng ký đất đai" in u.name:
             internal["chi_nhanh"] = rng.randint(2, 6)
         else:
             internal["phong"] = rng.randint(1, 3)
-        words = zip(internal.values(), INTERNAL_WORDS, strict=True)
-        note = "Giảm " + ", ".join(f"{n:02d} {w}" for n, w in words if n)
-        day = _day(rng, dt.date(2022, 1, 15), LAST_EVENT)
+        note = restructure_note(internal)
+        day = day_between(rng, dt.date(2022, 1, 15), LAST_EVENT)
         events.append(
-            Event(day, _decision(rng), RESTRUCTURE, (u.name,), (u.name,), u.sector,
+            Event(day, decision(rng), RESTRUCTURE, (u.name,), (u.name,), u.sector,
                   internal, note)
         )  # fmt: skip
         u.busy = True
@@ -691,10 +556,10 @@ def _move(bodies: list[Body], gone: str, into: Body) -> None:
                 b.parent = into.name
 
 
-def _quotas(rng: random.Random, model: ProvinceModel) -> None:
+def _quotas(rng: random.Random, world: World) -> None:
     """2021 sizes, cuts spread over 2022-2026, staff moved to the receiving unit."""
-    formed = {id(r) for _g, r, _s in model.receivers if r.first_year > BASE_YEAR}
-    for b in model.bodies:
+    formed = {id(r) for _g, r, _s in world.receivers if r.first_year > BASE_YEAR}
+    for b in world.bodies:
         low, high = b.size
         if b.first_year == BASE_YEAR:
             b.base = rng.randint(low, high)
@@ -706,12 +571,12 @@ def _quotas(rng: random.Random, model: ProvinceModel) -> None:
         if b.first_year == BASE_YEAR and b.base >= floor and rng.random() < 0.6:
             rate = rng.uniform(0.06, 0.2) if b.is_unit else rng.uniform(0.03, 0.12)
             b.cuts = _split(rng, max(1, round(b.base * rate)))
-    for gone, receiver, share in model.receivers:
+    for gone, receiver, share in world.receivers:
         _run(gone)
-        year = gone.last_year + 1
-        moved = round(gone.quota[gone.last_year] * share)
+        year = gone.last_year(YEARS[-1]) + 1
+        moved = round(gone.quota[gone.last_year(YEARS[-1])] * share)
         receiver.bumps[year] = receiver.bumps.get(year, 0) + moved
-    for b in model.bodies:
+    for b in world.bodies:
         _run(b)
 
 
@@ -719,14 +584,14 @@ def _run(b: Body) -> None:
     """The quota year by year, from the base, the cuts and the staff received."""
     running = b.base
     b.quota = {}
-    for year in range(b.first_year, b.last_year + 1):
+    for year in range(b.first_year, b.last_year(YEARS[-1]) + 1):
         running += b.bumps.get(year, 0) - b.cuts.get(year, 0)
         b.quota[year] = max(1, running)
 
 
-def _details(rng: random.Random, model: ProvinceModel) -> None:
+def _details(rng: random.Random, world: World) -> None:
     """Streamlined staff, pending cuts, norms, job positions, present, blank cells."""
-    bodies = model.bodies
+    bodies = world.bodies
     for b in bodies:
         years = [y for y in CUT_YEARS if y in b.quota]
         chance = 0.05 if b.is_unit else 0.03
@@ -740,7 +605,7 @@ def _details(rng: random.Random, model: ProvinceModel) -> None:
             b.present = q - rng.choice((0, 0, 0, 1, 1, 2))
             continue
         if b.has_norm:
-            short = b.group == _HOSPITAL or rng.random() < 0.05
+            short = b.group == HOSPITALS or rng.random() < 0.05
             b.norm = q + rng.randint(3, max(4, q // 6)) if short else max(1, q - rng.randint(0, 3))
         if b.first_year == BASE_YEAR and q >= 30 and rng.random() < 0.15:
             b.pending = rng.randint(1, max(1, q // 12))
@@ -758,305 +623,84 @@ def _details(rng: random.Random, model: ProvinceModel) -> None:
         b.blank_year, b.busy = (2022, 2023, 2024, 2025)[i % 4], True
 
 
-# ---------------------------------------------------------------- rows and sheets
-
-
-def _agency_row(
-    a: Body, years: Sequence[int], district_text: str, as_of: dt.date
-) -> dict[str, Any]:
-    alive = a.exists_at(as_of)
-    return {
-        "code": a.code,
-        "name": a.name,
-        "agency_kind": a.kind,
-        "district": district_text,
-        "quota": {y: None if y == a.blank_year else a.quota.get(y) for y in years},
-        "present": a.present if alive and as_of == AS_OF else None,
-        "streamlined": {
-            y: a.streamlined.get(y, 0) for y in years if y > BASE_YEAR and y in a.quota
-        },
-        "job_position": (a.job or None) if alive else None,
-        "note": a.note if not alive or a.established else "",
-    }
-
-
-def _unit_row(u: Body, years: Sequence[int], as_of: dt.date) -> dict[str, Any]:
-    alive = u.exists_at(as_of)
-    latest = as_of == AS_OF
-    return {
-        "name": u.name,
-        "parent": u.parent,
-        "sector": u.sector,
-        "autonomy": u.autonomy,
-        "quota": {y: None if y == u.blank_year else u.quota.get(y) for y in years},
-        "pending": u.pending if alive and latest else None,
-        "norm": u.norm if alive and latest else None,
-        "streamlined": {
-            y: u.streamlined.get(y, 0) for y in years if y > BASE_YEAR and y in u.quota
-        },
-        "job_position": (u.job or None) if alive else None,
-        "note": u.note if not alive or u.job == INELIGIBLE or u.established else "",
-    }
-
-
-def _listed(bodies: list[Body], as_of: dt.date) -> list[Body]:
-    """What a return lists: units that existed in 2021 or since, up to its cut-off."""
-    return [b for b in bodies if b.established is None or b.established <= as_of]
-
-
-def _sheet_01(
-    agencies: list[Body],
-    style: Style01,
-    years: Sequence[int],
-    as_of: dt.date,
-    name: str = "Biểu 01",
-) -> SheetSpec:
-    text = style.district_text if style.district == "column" else ""
-    listed = _listed(agencies, as_of)
-    rows = [_agency_row(a, years, text, as_of) for a in listed]
-    kinds = [a.kind for a in listed]
-    with_chi_cuc = CHI_CUC in kinds and len(listed) > 3
-    blocks = agency_blocks(rows, kinds, style, with_chi_cuc, "TỔ CHỨC HÀNH CHÍNH KHÁC")
-    return SheetSpec(name, FORM_01, style.badge, _columns_01(style, years), blocks)
-
-
-def _sheet_02(
-    units: list[Body], style: Style02, years: Sequence[int], as_of: dt.date, name: str = "Biểu 02"
-) -> SheetSpec:
-    listed = _listed(units, as_of)
-    groups: dict[str, list[Body]] = {}
-    for u in listed:
-        groups.setdefault(u.group, []).append(u)
-    if len(groups) > 1:
-        rows = {g: [_unit_row(u, years, as_of) for u in us] for g, us in groups.items()}
-        blocks = grouped_blocks(rows, SCHOOL_GROUPS, style)
-    else:
-        blocks = [Block([_unit_row(u, years, as_of) for u in listed])]
-    columns = _columns_02(style, years, counts=as_of == AS_OF)
-    return SheetSpec(name, FORM_02, style.badge, columns, blocks, style.total, style.text_numbers)
-
-
-def _event_row(e: Event, rng: random.Random) -> dict[str, Any]:
-    before = list(e.before)
-    if e.kind == MERGE and rng.random() < 0.5:  # the receiving unit only in "after"
-        before = [n for n in before if n not in e.after]
-    joiner = rng.choice(("; ", ";\n", "\n"))
-    when: Any = e.date if rng.random() >= 0.3 else _dmy(e.date)
-    internal = {}
-    if e.kind == RESTRUCTURE:
-        internal = {f"internal_{k}": v for k, v in e.internal.items()}
-    return {
-        "date": when,
-        "doc_ref": f"Quyết định số {e.doc}",
-        "event_type": e.kind,
-        "before": joiner.join(_variant(n, rng) for n in before),
-        "after": "; ".join(_variant(n, rng) for n in e.after),
-        "unit_kind": e.unit_kind,
-        "sector": e.sector,
-        "note": e.note,
-        **internal,
-    }
-
-
-# ---------------------------------------------------------------- returns of a province
-
-DISTRICT_STYLES = (
-    (lambda d: Style01(district="group", district_text=d.ubnd, present=True), Style02(), False),
-    (
-        lambda d: Style01(district="column", district_text=d.name[:1].upper() + d.name[1:]),
-        Style02(variant="alias", badge="Biểu 02"),
-        True,
-    ),
-    (
-        lambda d: Style01(district="group", district_text=f"Ủy ban nhân dân {d.name}",
-                          variant="alias"),
-        Style02(total="top"),
-        False,
-    ),
-    (
-        lambda d: Style01(district="column", district_text=d.place, district_alias=1,
-                          badge="Mẫu 01"),
-        Style02(variant="reordered", badge="Mẫu 02"),
-        True,
-    ),
-    (
-        lambda d: Style01(district="group", district_text=d.ubnd, kind_column=False,
-                          variant="per_cell"),
-        Style02(numbered_subtotals=True, text_numbers=True),
-        False,
-    ),
-)  # fmt: skip
-SO_STYLES_01 = (
-    Style01(code=True, present=True),
-    Style01(variant="alias", badge="Biểu 01"),
-    Style01(variant="per_cell"),
-    Style01(variant="reordered", badge="Mẫu 01"),
-    Style01(code=True),
-)
-SO_STYLES_02 = (Style02(), Style02(variant="alias", badge="Biểu 02"), Style02(variant="reordered"))
-SEPARATE_02 = {Y_TE: Style02(text_numbers=True), GIAO_DUC: Style02()}
-
-
-@dataclass
-class Return:
-    spec: ReturnSpec
-    province: Province
-
-
-def _heading(province: Province, reporter: str) -> tuple[str, str]:
-    return province.ubnd.upper(), reporter.upper()
-
-
-def _returns(model: ProvinceModel) -> list[Return]:
-    province, bodies = model.province, model.bodies
-    out: list[Return] = []
-
-    def add(
-        file_name: str,
-        reporter: str,
-        heading: tuple[str, str],
-        as_of: dt.date,
-        period: str,
-        sheets: list[SheetSpec],
-        description: str,
-    ) -> None:
-        spec = ReturnSpec(file_name, reporter, heading, as_of, period, sheets, description)
-        out.append(Return(spec, province))
-
-    # the sở
-    for i, so in enumerate(model.so):
-        if so.ended is not None:
-            continue
-        k = SO_INDEX.get(so.name.replace(province.full, "{p}"), i)
-        agencies = [b for b in bodies if not b.is_unit and b.reporter == so.name]
-        agencies += [b for b in bodies if b.ended and b.kind == CITY_AGENCY and _receiver_of(
-            model, b) is so]  # fmt: skip
-        agencies.sort(key=lambda a: (a.kind == CHI_CUC, a is not so, a.code or "", a.name))
-        units = [b for b in bodies if b.is_unit and b.reporter == so.name]
-        sheets = [_sheet_01(agencies, SO_STYLES_01[i % len(SO_STYLES_01)], YEARS, AS_OF)]
-        separate = SEPARATE_02.get(k)
-        if units and separate is None:
-            sheets.append(_sheet_02(units, SO_STYLES_02[i % len(SO_STYLES_02)], YEARS, AS_OF))
-        slug = _slug(so.name)
-        heading = _heading(province, so.name)
-        desc = f"Biểu 01{' và 02' if len(sheets) > 1 else ''} của {so.name}"
-        add(f"{AS_OF}_01_{slug}.xlsx", so.name, heading, AS_OF, PERIOD, sheets, desc)
-        if units and separate is not None:
-            sheet = _sheet_02(units, separate, YEARS, AS_OF)
-            add(f"{AS_OF}_02_{slug}.xlsx", so.name, heading, AS_OF, PERIOD, [sheet],
-                f"Biểu 02 của {so.name}")  # fmt: skip
-            if k == Y_TE:  # the earlier return it supersedes
-                early = _sheet_02(units, separate, EARLY_YEARS, EARLY_AS_OF)
-                _correct_one(early)
-                add(f"{EARLY_AS_OF}_02_{slug}.xlsx", so.name, heading, EARLY_AS_OF,
-                    EARLY_PERIOD, [early], f"Biểu 02 năm 2024 của {so.name}")  # fmt: skip
-    # the Sở Nội vụ's consolidation
-    others = [b for b in bodies if b.reporter == CONSOLIDATED and not b.is_unit]
-    direct = [b for b in bodies if b.reporter == CONSOLIDATED and b.is_unit]
-    if others or direct:
-        noi_vu = SO[NOI_VU].name.format(p=province.full)
-        sheets = []
-        if others:
-            sheets.append(_sheet_01(others, Style01(), YEARS, AS_OF))
-        if direct:
-            sheets.append(_sheet_02(direct, Style02(), YEARS, AS_OF))
-        add(f"{AS_OF}_01_{_slug(noi_vu)}_tong_hop.xlsx", f"{noi_vu} (tổng hợp)",
-            _heading(province, noi_vu), AS_OF, PERIOD, sheets,
-            "Tổ chức hành chính khác và đơn vị sự nghiệp trực thuộc UBND")  # fmt: skip
-    # the districts
-    for k, d in enumerate(model.districts):
-        style_of, style02, separate = DISTRICT_STYLES[(province.index + k) % len(DISTRICT_STYLES)]
-        style01 = style_of(d)
-        agencies = [b for b in bodies if not b.is_unit and b.reporter == d.name]
-        units = [b for b in bodies if b.is_unit and b.reporter == d.name]
-        sheet01 = _sheet_01(agencies, style01, YEARS, AS_OF)
-        sheet02 = _sheet_02(units, style02, YEARS, AS_OF)
-        slug = f"{_slug(d.ubnd)}_{_slug(province.name)}"
-        heading = ("ỦY BAN NHÂN DÂN", d.name.upper())
-        if separate:
-            add(f"{AS_OF}_01_{slug}.xlsx", d.ubnd, heading, AS_OF, PERIOD, [sheet01],
-                f"Biểu 01 của {d.ubnd}")  # fmt: skip
-            add(f"{AS_OF}_02_{slug}.xlsx", d.ubnd, heading, AS_OF, PERIOD, [sheet02],
-                f"Biểu 02 của {d.ubnd}")  # fmt: skip
-        else:
-            add(f"{AS_OF}_01_{slug}.xlsx", d.ubnd, heading, AS_OF, PERIOD, [sheet01, sheet02],
-                f"Biểu 01 và 02 của {d.ubnd}")  # fmt: skip
-        if k == 0:  # the earlier return of the first district
-            early01 = _sheet_01(agencies, style01, EARLY_YEARS, EARLY_AS_OF)
-            early02 = _sheet_02(units, Style02(), EARLY_YEARS, EARLY_AS_OF)
-            _correct_one(early01)
-            add(f"{EARLY_AS_OF}_01_{slug}.xlsx", d.ubnd, heading, EARLY_AS_OF, EARLY_PERIOD,
-                [early01, early02], f"Biểu 01 và 02 năm 2024 của {d.ubnd}")  # fmt: skip
-    # reorganisations and the plan
-    noi_vu = SO[NOI_VU].name.format(p=province.full)
-    if model.events:
-        add(f"{AS_OF}_03_sap_xep_to_chuc_{_slug(province.full)}.xlsx", noi_vu,
-            _heading(province, noi_vu), AS_OF, PERIOD, [_events_sheet(model)],
-            "Sắp xếp, kiện toàn tổ chức 2022 - 6/2026")  # fmt: skip
-    add(f"{PLAN_ISSUED}_00_ke_hoach_{_slug(province.full)}.xlsx", noi_vu,
-        _heading(province, noi_vu), AS_OF, PERIOD, [_plan_sheet(model)],
-        "Kế hoạch tinh giản biên chế giai đoạn 2022 - 2026 (điều chỉnh)")  # fmt: skip
-    return out
-
-
-def _receiver_of(model: ProvinceModel, gone: Body) -> Body | None:
-    return next((r for g, r, _s in model.receivers if g is gone), None)
-
-
-def _correct_one(sheet: SheetSpec) -> None:
-    """The earlier return had one 2023 figure one higher: the later return corrects it."""
-    for block in sheet.blocks:
-        for row in block.rows:
-            if isinstance(row["quota"].get(2023), int):
-                row["quota"] = {**row["quota"], 2023: row["quota"][2023] + 1}
-                return
-
-
-def _events_sheet(model: ProvinceModel) -> SheetSpec:
-    rng = random.Random(f"{model.province.index}/events")
-    f = FORM_03
-    columns = event_columns()
-    blocks = []
-    for i, year in enumerate(sorted({e.date.year for e in model.events}), 1):
-        rows = [_event_row(e, rng) for e in model.events if e.date.year == year]
-        blocks.append(Block(rows, f"Năm {year}", _roman(i)))
-    return SheetSpec("Biểu 03", f, "Mẫu 03", columns, blocks)
-
-
-def _plan_sheet(model: ProvinceModel) -> SheetSpec:
-    f = FORM_00
-    columns = plan_columns(30, count=True)
-    doc = f"Kế hoạch số {100 + model.province.index}/KH-UBND ngày 07/6/2023"
-    rows = [
-        {"scope": model.province.scope, "measure": CIVIL_SERVANTS, "base_year": BASE_YEAR,
-         "pct": 0.05, "doc_ref": doc, "note": "Giai đoạn 2022 - 2026, so với số giao năm 2021"},
-        {"scope": model.province.scope, "measure": EMPLOYEES, "base_year": BASE_YEAR,
-         "pct": "10%", "doc_ref": doc, "note": "Giai đoạn 2022 - 2026, so với số giao năm 2021"},
-    ]  # fmt: skip
-    for target in _own_targets(model):
-        rows.append(
-            {"scope": target["scope"], "measure": target["measure"], "base_year": BASE_YEAR,
-             "pct": target.get("pct"), "count": target.get("count"), "doc_ref": doc,
-             "note": "Chỉ tiêu riêng của đơn vị"}
-        )  # fmt: skip
-    return SheetSpec("Biểu 00", f, "Biểu số 00", columns, [Block(rows)], total="")
-
-
-def _own_targets(model: ProvinceModel) -> list[dict[str, Any]]:
-    """Two units' own targets: the Sở Y tế 7% of its quota, the general hospital a count."""
-    p = model.province.full
-    names = {b.name: b for b in model.bodies if b.exists_at(AS_OF)}
-    out = []
+def _plan(world: World) -> Plan:
+    """The province's 5% / 10%, and two units' own targets: the Sở Y tế 7% of its quota, the
+    general hospital a number of posts."""
+    p = world.province.full
+    targets = [
+        Target(world.province.scope, CIVIL_SERVANTS, PLAN_NOTE, pct=0.05),
+        Target(world.province.scope, EMPLOYEES, PLAN_NOTE, pct="10%"),
+    ]
+    names = {b.name for b in world.bodies if b.exists_at(AS_OF)}
+    own = "Chỉ tiêu riêng của đơn vị"
     y_te = SO[Y_TE].name.format(p=p)
     if y_te in names:
-        out.append({"scope": y_te, "measure": CIVIL_SERVANTS, "pct": 0.07})
+        targets.append(Target(y_te, CIVIL_SERVANTS, own, pct=0.07))
     hospital = f"Bệnh viện Đa khoa {p}"
     if hospital in names:
-        out.append({"scope": hospital, "measure": EMPLOYEES, "count": 40})
-    return out
+        targets.append(Target(hospital, EMPLOYEES, own, count=40))
+    doc = f"Kế hoạch số {100 + world.province.index}/KH-UBND ngày 07/6/2023"
+    return Plan(doc, PLAN_ISSUED, PLAN_TITLE, tuple(targets))
 
 
-# ---------------------------------------------------------------- writing
+# ---------------------------------------------------------------- how a province reports
+
+# Districts' styles, in turn (shifted by the province's number).
+DISTRICT_STYLES: tuple[Callable[[District], DistrictReturn], ...] = (
+    lambda d: DistrictReturn(Style01(district="group", district_text=d.ubnd, present=True),
+                             Style02()),
+    lambda d: DistrictReturn(
+        Style01(district="column", district_text=d.name[:1].upper() + d.name[1:]),
+        Style02(variant="alias", badge="Biểu 02"),
+        separate_02=True,
+    ),
+    lambda d: DistrictReturn(
+        Style01(district="group", district_text=f"Ủy ban nhân dân {d.name}", variant="alias"),
+        Style02(total="top"),
+    ),
+    lambda d: DistrictReturn(
+        Style01(district="column", district_text=d.place, district_alias=1, badge="Mẫu 01"),
+        Style02(variant="reordered", badge="Mẫu 02"),
+        separate_02=True,
+    ),
+    lambda d: DistrictReturn(
+        Style01(district="group", district_text=d.ubnd, kind_column=False, variant="per_cell"),
+        Style02(numbered_subtotals=True, text_numbers=True),
+    ),
+)  # fmt: skip
+
+
+def province_layout(world: World) -> Layout:
+    """How a province's sở and districts fill their forms. The earlier returns (31/12/2024):
+    the first district's, and the Sở Y tế's Biểu 02, each with its first figure of 2023 one
+    too high."""
+    province, p = world.province, world.province.full
+    districts = {
+        d.name: DISTRICT_STYLES[(province.index + k) % len(DISTRICT_STYLES)](d)
+        for k, d in enumerate(world.districts)
+    }
+    y_te = SO[Y_TE].name.format(p=p)
+    separate = separate_02(y_te, SO[GIAO_DUC].name.format(p=p))
+    first = world.districts[0]
+    early = [
+        EarlyReturn(first.name, districts[first.name].style01, Style02(),
+                    f"Biểu 01 và 02 năm 2024 của {first.ubnd}", corrects_first=True)
+    ]  # fmt: skip
+    if any(b.is_unit and b.reporter == y_te for b in world.bodies):
+        early.append(
+            EarlyReturn(y_te, None, separate[y_te], f"Biểu 02 năm 2024 của {y_te}",
+                        corrects_first=True)
+        )  # fmt: skip
+    return Layout(
+        districts=districts,
+        separate_02=separate,
+        early=tuple(early),
+        circular=f"(Kèm theo Công văn số {1500 + province.index}/SNV-TCBC ngày 03/6/2026)",
+        consolidated_title="Tổ chức hành chính khác và đơn vị sự nghiệp trực thuộc UBND",
+        other_orgs_label="TỔ CHỨC HÀNH CHÍNH KHÁC",
+        events_by_year=True,
+        province_in_file_names=True,
+    )
 
 
 # ---------------------------------------------------------------- the whole set
@@ -1072,17 +716,17 @@ def _provinces(n: int) -> list[Province]:
     return out
 
 
-def build_models(provinces: int, units_per_province: int, seed: int) -> list[ProvinceModel]:
+def build_models(provinces: int, units_per_province: int, seed: int) -> list[World]:
     places = _Places(random.Random(f"{seed}/places"))
     models = [
-        _build_province(random.Random(f"{seed}/{p.index}"), p, units_per_province, places)
+        _build_province(random.Random(f"{seed}/{p.index}"), p, units_per_province, places, seed)
         for p in _provinces(provinces)
     ]
     _check_names(models)
     return models
 
 
-def _check_names(models: list[ProvinceModel]) -> None:
+def _check_names(models: list[World]) -> None:
     """Names the product compares without a district are unique in the nation, and no two
     names are equal once diacritics are ignored (that would be a `name-near-match`)."""
     loose: dict[str, str] = {}
@@ -1090,7 +734,7 @@ def _check_names(models: list[ProvinceModel]) -> None:
     for model in models:
         for b in model.bodies:
             nkey = name_key(b.name)
-            key = (nkey, b.district or "" if b.kind == DISTRICT_AGENCY else "")
+            key = (nkey, b.district.name if b.district and b.kind == DISTRICT_AGENCY else "")
             if key in seen:
                 raise ValueError(f"two units named {b.name!r}")
             seen[key] = b.name
@@ -1099,7 +743,7 @@ def _check_names(models: list[ProvinceModel]) -> None:
                 raise ValueError(f"{b.name!r} equals another name without diacritics")
 
 
-def intended_totals(models: list[ProvinceModel]) -> dict[str, Any]:
+def intended_totals(models: list[World]) -> dict[str, Any]:
     """What the product must compute from the returns, at the cut-off AS_OF."""
     bodies = [b for m in models for b in m.bodies]
     events = [e for m in models for e in m.events]
@@ -1154,7 +798,8 @@ def intended_totals(models: list[ProvinceModel]) -> dict[str, Any]:
     }
     out["missing"] = sum(b.blank_year is not None for b in bodies)
     out["events"] = len(events)
-    out["targets"] = 2 + sum(len(_own_targets(m)) for m in models)
+    own = [t for m in models if m.plan for t in m.plan.targets if t.scope != m.province.scope]
+    out["targets"] = 2 + len(own)  # the 5% and 10% count once, whatever the province
     return out
 
 
@@ -1163,26 +808,8 @@ def write_scale(
 ) -> list[Path]:
     """Write the returns of `provinces` provinces of about `units_per_province` agencies and
     units each into `out_dir`, and `manifest.json`; returns the workbooks in load order."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     models = build_models(provinces, units_per_province, seed)
-    returns = [r for m in models for r in _returns(m)]
-    names = [r.spec.file_name for r in returns]
-    if len(set(names)) != len(names):
-        raise ValueError("two returns share a file name")
-    paths = []
-    for ret in sorted(returns, key=lambda r: r.spec.file_name):
-        path = out_dir / ret.spec.file_name
-        number = 1500 + ret.province.index
-        circular = f"(Kèm theo Công văn số {number}/SNV-TCBC ngày 03/6/2026)"
-        head = Letterhead(
-            ret.province.name,
-            ret.province.ubnd,
-            CREATED,
-            circular if ret.spec.as_of == AS_OF else "",
-        )
-        write_return(ret.spec, path, head, seed)
-        paths.append(path)
+    paths = write_worlds([(m, province_layout(m)) for m in models], out_dir)
     manifest = {
         "provinces": provinces,
         "units_per_province": units_per_province,
@@ -1190,7 +817,7 @@ def write_scale(
         "files": [p.name for p in paths],
         "totals": intended_totals(models),
     }
-    (out_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    (Path(out_dir) / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     return paths
 
 
