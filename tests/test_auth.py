@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
+import re
 
 import pytest
 from sqlalchemy import text
 
 from etl.storage import accounts
 from tests.builders import dash_request, grid_rows_request, quota_return
-from tests.conftest import login
+from tests.conftest import ADMIN_PASSWORD, login
 
 VIEW = "?as_of=2024-06-30"
 PASSWORD = "mat-khau-rat-dai-1"
@@ -45,8 +47,6 @@ def client_for(app, role: str):
     client = app.server.test_client()
     if role == "anonymous":
         return client, None
-    from tests.conftest import ADMIN_PASSWORD
-
     user, password = {
         "viewer": ("lanhdao", PASSWORD),
         "uploader_a": ("donvi_a", PASSWORD),
@@ -195,18 +195,28 @@ def test_wrong_password_and_disabled_account(app):
 
 def test_session_cookie_flags(app):
     client = app.server.test_client()
-    login(client, "admin", __import__("tests.conftest").conftest.ADMIN_PASSWORD)
+    login(client, "admin", ADMIN_PASSWORD)
     cookie = client.get_cookie("tgbc_session")
     assert cookie.http_only and cookie.same_site == "Lax"
     assert app.server.config["PERMANENT_SESSION_LIFETIME"] == dt.timedelta(hours=8)
 
 
 def test_login_redirects_only_to_local_paths(app):
-    from web.auth import _safe_next
-
-    assert _safe_next("/don-vi?as_of=2024-06-30") == "/don-vi?as_of=2024-06-30"
-    for bad in ("https://evil.example/", "//evil.example", "javascript:alert(1)"):
-        assert _safe_next(bad) == "/"
+    """`?next=` survives the login form and is followed only when it is a local path."""
+    local = "/don-vi?as_of=2024-06-30"
+    for target, landing in [
+        (local, local),
+        ("https://evil.example/", "/"),
+        ("//evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ]:
+        client = app.server.test_client()
+        page = client.get("/login", query_string={"next": target}).get_data(as_text=True)
+        assert f'name="next" value="{html.escape(landing, quote=True)}"' in page
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        form = {"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token}
+        done = client.post("/login", data={**form, "next": target})
+        assert (done.status_code, done.headers["Location"]) == (302, landing), target
 
 
 def test_passwords_are_hashed_with_a_modern_algorithm(app):

@@ -260,25 +260,21 @@ def test_twenty_simultaneous_uploads_from_processes(engine, tmp_path):
             worker.close()
 
 
-def test_reading_during_an_upload_neither_waits_nor_fails(engine, tmp_path, monkeypatch):
+def test_reading_during_an_upload_neither_waits_nor_fails(engine, tmp_path):
     """While an upload's transaction is open (held 1 s), a page reading the figures through
     an engine with a 0.3 s busy timeout is answered at once from the last committed data —
     it neither waits for the writer nor sees 'database is locked'."""
     assert ingest_bytes(engine, _one_unit_return(1), "a.xlsx", uploads_dir=tmp_path).accepted
     version = db.data_version(engine)
     writing, hold_s = threading.Event(), 1.0
-    original = load._write
 
-    def slow_write(*args: Any, **kwargs: Any) -> dict[str, int]:
-        counts = original(*args, **kwargs)
+    def hold(conn: Any, result: Any) -> None:
         writing.set()
         time.sleep(hold_s)  # the rows are written, the transaction is still open
-        return counts
 
-    monkeypatch.setattr(load, "_write", slow_write)
     with ThreadPoolExecutor(1) as pool:
         upload = pool.submit(
-            ingest_bytes, engine, _one_unit_return(2), "b.xlsx", uploads_dir=tmp_path
+            ingest_bytes, engine, _one_unit_return(2), "b.xlsx", uploads_dir=tmp_path, on_store=hold
         )
         assert writing.wait(30)
         reader = db.make_engine(_url(engine), busy_timeout_ms=300)

@@ -804,7 +804,7 @@ def test_a_crashing_reader_is_parse_crashed():
     `parse-crashed` refusal naming the file; the web process and the next file are fine."""
     limits = Limits(parse_workers=1, parse_timeout_s=60)
     good_grids(limits)  # a fork server is running and idle
-    servers = [z.proc.pid for z in safety._POOL.idle]
+    servers = [z.proc.pid for z in safety.POOL.idle]
     content = slow_rows(60_000, 8)
     lax = dataclasses.replace(limits, max_rows=100_000)
     log = ProblemLog("hong.xlsx")
@@ -934,7 +934,7 @@ def test_refused_packages_are_never_reopened_in_process():
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_fork_servers_and_their_children_end_with_the_pool():
-    pool = safety._Pool()
+    pool = safety.Pool()
     job = {"content": b01(), "kind": "xlsx", "limits": dataclasses.asdict(Limits())}
     reply = safety.safe_loads(pool.run(pickle.dumps(job), Limits()))
     assert reply["exitcode"] == 0 and safety.safe_loads(reply["payload"])["grids"]

@@ -156,7 +156,7 @@ def _prepare(engine: Engine, data_dir: Path) -> str:
     settings = load_settings({"DATA_DIR": str(data_dir)})
     service.ingest_files(engine, SAMPLE, settings)
     accounts.create_account(engine, "admin", ADMIN_PASSWORD, "admin")
-    auth._secret_key(settings)
+    auth.secret_key(settings)
     return engine.url.render_as_string(hide_password=False)
 
 

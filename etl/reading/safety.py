@@ -1231,7 +1231,7 @@ class _Zygote:
             self.proc.stdout.close()
 
 
-class _Pool:
+class Pool:
     """Fork servers shared by the web process's threads: at most `size` read at once."""
 
     def __init__(self) -> None:
@@ -1299,8 +1299,8 @@ class _Pool:
                 zygote.close()
 
 
-_POOL = _Pool()
-atexit.register(_POOL.close)
+POOL = Pool()  # the web process's fork servers, shared by its threads
+atexit.register(POOL.close)
 
 
 def classify_exit(exitcode: int, timed_out: bool, stderr: bytes) -> str | None:
@@ -1325,7 +1325,7 @@ def run_isolated(
         protocol=pickle.HIGHEST_PROTOCOL,
     )
     try:
-        reply = safe_loads(_POOL.run(job, limits))
+        reply = safe_loads(POOL.run(job, limits))
     except TimeoutError:
         _parse_refusal(log, "timeout", limits, "")
         return None
