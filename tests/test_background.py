@@ -42,6 +42,8 @@ JOB_TIMEOUT_S = 30.0
 WORKER_START_S = 60.0
 POLL_S = 0.02
 PASSWORD = "mat-khau-rat-dai-1"
+# every job runs in another process: diskcache's child, or a Celery worker
+pytestmark = pytest.mark.slow
 
 
 def _redis_problem() -> str | None:

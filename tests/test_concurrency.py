@@ -212,6 +212,7 @@ def test_twenty_simultaneous_uploads_of_the_same_file_store_it_once(engine, tmp_
     assert (counts["submission"], counts["unit"], counts["fact"]) == (1, 1, 2)
 
 
+@pytest.mark.slow
 def test_twenty_simultaneous_uploads_from_processes(engine, tmp_path):
     """20 processes (as app workers would be) upload 20 different returns for the same unit
     and year at the same moment — all accepted, one current value, the highest submission's —
@@ -457,6 +458,7 @@ def _kill_plan(rng: random.Random, duration: float, write_phase: float) -> list[
     return plan
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_moments_leaves_before_or_after(engine, tmp_path, crash_files):
     """A worker ingesting a large return (3 000 known units + 50 new ones) is killed with
     SIGKILL N_KILLS times, at seeded random moments spread over 0–1.2× an ingest's duration

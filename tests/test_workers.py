@@ -37,6 +37,8 @@ START_S = 60.0  # a worker imports the app (Dash, pandas, plotly) before it answ
 HTTP_S = 30.0
 VIEW = "as_of=2024-06-30"
 
+pytestmark = pytest.mark.slow  # real gunicorn masters and workers
+
 
 def _free_port() -> int:
     with socket.socket() as s:
