@@ -1,4 +1,5 @@
-"""The measures of DOMAIN.md on small cities whose figures are computed by hand."""
+"""The measures of docs/domain.md ("Measures", "Counting rules") on small cities whose figures
+are computed by hand."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The 12 tolerances of RETURNS.md, each through the real upload path (`ingest`), then checked
-against what was stored (SQL on the tables, or `service.summary`).
+"""The tolerances of docs/forms.md ("Tolerances"), each through the real upload path
+(`ingest`), then checked against what was stored (SQL on the tables, or `service.summary`).
 
 Workbooks come from tests/builders.py (`Table`: a form sheet laid out as staff lay it out, a
 header of one to three rows with merged group labels; `Raw`: a sheet cell by cell).
@@ -1004,7 +1004,7 @@ def test_form_recognised_by_title_or_sheet_name(engine, ingest, heading, sheet, 
     assert form_label in error.message_vi
 
 
-# ---------------------------------------------------------------- name matching (DOMAIN.md)
+# ------------------------------------------------ name matching (docs/domain.md, "Name matching")
 
 
 def one_unit_b01(name: str, quota_2024: int, *, code: str | None = None) -> bytes:
