@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev browser run serve worker migrate demo sample templates test lint format bench clean
+.PHONY: help install install-dev browser run serve worker migrate demo sample templates test test-fast lint format bench clean
 
 help: ## list every target
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -70,6 +70,10 @@ format: install-dev ## apply ruff formatting and safe fixes
 
 test: lint ## lint, then run the tests (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(PY) -m pytest -q
+
+test-fast: install-dev ## ruff check, then the tests that start no other program (not marked slow)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q -m "not slow"
 
 bench: install-dev ## run the benchmarks (city and national scale; PostgreSQL too with TEST_DATABASE_URL), write bench/results.json
 	$(PY) bench/bench_readers.py

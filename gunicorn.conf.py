@@ -55,7 +55,7 @@ def on_starting(server: object) -> None:
             f"{generated}  (chỉ hiện một lần; đổi bằng: python -m etl user password …)",
             flush=True,
         )
-    auth._secret_key(settings)  # written once under DATA_DIR, read by every worker
+    auth.secret_key(settings)  # written once under DATA_DIR, read by every worker
     if not background.redis_url():
         import diskcache
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
+import re
 
 import pytest
 from sqlalchemy import text
 
 from etl.storage import accounts
-from tests.builders import dash_request, form01, grid_rows_request, workbook_bytes
-from tests.conftest import login
+from tests.builders import dash_request, grid_rows_request, quota_return
+from tests.conftest import ADMIN_PASSWORD, login
 
 VIEW = "?as_of=2024-06-30"
 PASSWORD = "mat-khau-rat-dai-1"
@@ -45,8 +47,6 @@ def client_for(app, role: str):
     client = app.server.test_client()
     if role == "anonymous":
         return client, None
-    from tests.conftest import ADMIN_PASSWORD
-
     user, password = {
         "viewer": ("lanhdao", PASSWORD),
         "uploader_a": ("donvi_a", PASSWORD),
@@ -130,10 +130,6 @@ def test_callbacks_need_the_csrf_token(app):
     assert client.post("/_dash-update-component", json=OVERVIEW).status_code == 400
 
 
-def _return_for(unit: str, value: int) -> bytes:
-    return workbook_bytes(form01([[1, unit, None, None, None, value]], title=[["Biểu số 01"]]))
-
-
 def test_api_tokens_are_scoped_like_their_owner(app):
     engine = app.server.extensions["tgbc_engine"]
     client = app.server.test_client()
@@ -150,15 +146,15 @@ def test_api_tokens_are_scoped_like_their_owner(app):
         data = {"file": (io.BytesIO(content), "bao_cao.xlsx")}
         return client.post("/api/v1/returns", data=data, headers=headers)
 
-    accepted = post(auth_a, _return_for("Sở Nội vụ", 30))
+    accepted = post(auth_a, quota_return("Sở Nội vụ", 30))
     assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
-    other = post(auth_a, _return_for("Sở Y tế", 30))
+    other = post(auth_a, quota_return("Sở Y tế", 30))
     assert other.status_code == 422
     assert other.get_json()["problems"][0]["code"] == "unit-not-allowed"
-    assert post(auth_v, _return_for("Sở Nội vụ", 29)).status_code == 403
-    assert post({}, _return_for("Sở Nội vụ", 29)).status_code == 401
+    assert post(auth_v, quota_return("Sở Nội vụ", 29)).status_code == 403
+    assert post({}, quota_return("Sở Nội vụ", 29)).status_code == 401
     assert (
-        post({"Authorization": "Bearer tgbc_sai"}, _return_for("Sở Nội vụ", 29)).status_code == 401
+        post({"Authorization": "Bearer tgbc_sai"}, quota_return("Sở Nội vụ", 29)).status_code == 401
     )
     # a token does not open the dashboard
     assert client.get("/_dash-layout", headers=auth_v).status_code == 401
@@ -166,9 +162,9 @@ def test_api_tokens_are_scoped_like_their_owner(app):
 
 def test_session_posts_to_the_api_need_csrf(app):
     client, token = client_for(app, "uploader_a")
-    data = {"file": (io.BytesIO(_return_for("Sở Nội vụ", 31)), "a.xlsx")}
+    data = {"file": (io.BytesIO(quota_return("Sở Nội vụ", 31)), "a.xlsx")}
     assert client.post("/api/v1/returns", data=data).status_code == 400
-    data = {"file": (io.BytesIO(_return_for("Sở Nội vụ", 31)), "a.xlsx")}
+    data = {"file": (io.BytesIO(quota_return("Sở Nội vụ", 31)), "a.xlsx")}
     ok = client.post("/api/v1/returns", data=data, headers={"X-CSRFToken": token})
     assert ok.status_code == 200
 
@@ -199,18 +195,28 @@ def test_wrong_password_and_disabled_account(app):
 
 def test_session_cookie_flags(app):
     client = app.server.test_client()
-    login(client, "admin", __import__("tests.conftest").conftest.ADMIN_PASSWORD)
+    login(client, "admin", ADMIN_PASSWORD)
     cookie = client.get_cookie("tgbc_session")
     assert cookie.http_only and cookie.same_site == "Lax"
     assert app.server.config["PERMANENT_SESSION_LIFETIME"] == dt.timedelta(hours=8)
 
 
 def test_login_redirects_only_to_local_paths(app):
-    from web.auth import _safe_next
-
-    assert _safe_next("/don-vi?as_of=2024-06-30") == "/don-vi?as_of=2024-06-30"
-    for bad in ("https://evil.example/", "//evil.example", "javascript:alert(1)"):
-        assert _safe_next(bad) == "/"
+    """`?next=` survives the login form and is followed only when it is a local path."""
+    local = "/don-vi?as_of=2024-06-30"
+    for target, landing in [
+        (local, local),
+        ("https://evil.example/", "/"),
+        ("//evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ]:
+        client = app.server.test_client()
+        page = client.get("/login", query_string={"next": target}).get_data(as_text=True)
+        assert f'name="next" value="{html.escape(landing, quote=True)}"' in page
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        form = {"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token}
+        done = client.post("/login", data={**form, "next": target})
+        assert (done.status_code, done.headers["Location"]) == (302, landing), target
 
 
 def test_passwords_are_hashed_with_a_modern_algorithm(app):

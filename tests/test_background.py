@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from tests.builders import form01, workbook_bytes
+from tests.builders import form01, quota_return, workbook_bytes
 from tests.conftest import login
 
 REDIS_URL = os.environ.pop("REDIS_URL", None)
@@ -42,6 +42,8 @@ JOB_TIMEOUT_S = 30.0
 WORKER_START_S = 60.0
 POLL_S = 0.02
 PASSWORD = "mat-khau-rat-dai-1"
+# every job runs in another process: diskcache's child, or a Celery worker
+pytestmark = pytest.mark.slow
 
 
 def _redis_problem() -> str | None:
@@ -261,10 +263,7 @@ def _returns(n: int) -> list[tuple[str, bytes]]:
     """`n` different good returns (Sở Nội vụ's current quota 100, 101, …): each is checked in
     full, about 13 ms here, unlike the sample files, which the sample database already holds
     and which are answered "duplicate" at once."""
-    return [
-        (f"so_noi_vu_{v}.xlsx", workbook_bytes(form01([[1, "Sở Nội vụ", None, None, None, v]])))
-        for v in range(100, 100 + n)
-    ]
+    return [(f"so_noi_vu_{v}.xlsx", quota_return("Sở Nội vụ", v)) for v in range(100, 100 + n)]
 
 
 def _upload(browser: Browser, files: list[tuple[str, bytes]]) -> tuple[dict, dict]:

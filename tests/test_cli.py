@@ -78,6 +78,7 @@ def test_template_has_labels_dropdowns_and_instructions(env, code):
         assert any(dv.type == "list" for dv in ws.data_validations.dataValidation)
 
 
+@pytest.mark.slow
 def test_module_entry_point(env):
     done = subprocess.run(
         [sys.executable, "-m", "etl", "--help"], cwd=ROOT, capture_output=True, text=True

@@ -214,6 +214,7 @@ def test_twenty_simultaneous_uploads_of_the_same_file_store_it_once(engine, tmp_
     assert (counts["submission"], counts["unit"], counts["fact"]) == (1, 1, 2)
 
 
+@pytest.mark.slow
 def test_twenty_simultaneous_uploads_from_processes(engine, tmp_path):
     """20 processes (as app workers would be) upload 20 different returns for the same unit
     and year at the same moment — all accepted, one current value, the highest submission's —
@@ -262,25 +263,21 @@ def test_twenty_simultaneous_uploads_from_processes(engine, tmp_path):
             worker.close()
 
 
-def test_reading_during_an_upload_neither_waits_nor_fails(engine, tmp_path, monkeypatch):
+def test_reading_during_an_upload_neither_waits_nor_fails(engine, tmp_path):
     """While an upload's transaction is open (held 1 s), a page reading the figures through
     an engine with a 0.3 s busy timeout is answered at once from the last committed data —
     it neither waits for the writer nor sees 'database is locked'."""
     assert ingest_bytes(engine, _one_unit_return(1), "a.xlsx", uploads_dir=tmp_path).accepted
     version = db.data_version(engine)
     writing, hold_s = threading.Event(), 1.0
-    original = writer.write
 
-    def slow_write(*args: Any, **kwargs: Any) -> dict[str, int]:
-        counts = original(*args, **kwargs)
+    def hold(conn: Any, result: Any) -> None:
         writing.set()
         time.sleep(hold_s)  # the rows are written, the transaction is still open
-        return counts
 
-    monkeypatch.setattr(writer, "write", slow_write)
     with ThreadPoolExecutor(1) as pool:
         upload = pool.submit(
-            ingest_bytes, engine, _one_unit_return(2), "b.xlsx", uploads_dir=tmp_path
+            ingest_bytes, engine, _one_unit_return(2), "b.xlsx", uploads_dir=tmp_path, on_store=hold
         )
         assert writing.wait(30)
         reader = db.make_engine(_url(engine), busy_timeout_ms=300)
@@ -463,6 +460,7 @@ def _kill_plan(rng: random.Random, duration: float, write_phase: float) -> list[
     return plan
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_moments_leaves_before_or_after(engine, tmp_path, crash_files):
     """A worker ingesting a large return (3 000 known units + 50 new ones) is killed with
     SIGKILL N_KILLS times, at seeded random moments spread over 0–1.2× an ingest's duration

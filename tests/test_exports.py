@@ -43,6 +43,7 @@ def pdf_text(content: bytes) -> str:
     return done.stdout.decode()
 
 
+@pytest.mark.slow  # Chromium renders the charts
 @needs_browser
 def test_chart_png_decodes_at_the_requested_size(client):
     got = client.get("/export/chart/lo-trinh-cong-chuc.png" + AS_OF)
@@ -52,12 +53,14 @@ def test_chart_png_decodes_at_the_requested_size(client):
     assert "lo-trinh-cong-chuc_toan_thanh_pho_20240630.png" in got.headers["Content-Disposition"]
 
 
+@pytest.mark.slow  # Chromium renders the charts
 @needs_browser
 def test_chart_pdf(client):
     got = client.get("/export/chart/muc-giam-nguoi-lam-viec.pdf" + AS_OF)
     assert got.status_code == 200 and got.data.startswith(b"%PDF")
 
 
+@pytest.mark.slow  # Chromium renders the charts
 @needs_browser
 def test_report_pdf_has_the_figures_and_vietnamese_text(client):
     got = client.get("/export/report.pdf" + AS_OF)

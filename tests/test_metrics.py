@@ -1,4 +1,5 @@
-"""The measures of DOMAIN.md on small cities whose figures are computed by hand."""
+"""The measures of docs/domain.md ("Measures", "Counting rules") on small cities whose figures
+are computed by hand."""
 
 from __future__ import annotations
 
@@ -7,25 +8,9 @@ import datetime as dt
 import pytest
 
 from etl import service
-from tests.builders import city_targets, form00, form02, form03, workbook_bytes
+from tests.builders import SN, city_targets, events_return, form00, units_return, workbook_bytes
 
 AS_OF = dt.date(2024, 6, 30)
-SN = "Đơn vị sự nghiệp công lập"
-
-
-def _units(rows):
-    """Biểu 02 rows: name, sector, 2021, 2022, 2023, 2024, pending, job position, note."""
-    return workbook_bytes(
-        form02(
-            [[i + 1, *r] for i, r in enumerate(rows)],
-            years=(2021, 2022, 2023, 2024),
-            columns=("Lĩnh vực", "Cơ quan chủ quản"),
-        )
-    )
-
-
-def _events(rows):
-    return workbook_bytes(form03([[i + 1, *r] for i, r in enumerate(rows)]))
 
 
 @pytest.fixture
@@ -33,7 +18,7 @@ def city(ingest):
     """Six schools and a hospital; two schools merge into a third in 2023, one dissolves,
     one splits in two, one is renamed, one is established in 2024."""
     assert ingest(city_targets(), "00.xlsx").status == "accepted"
-    units = _units(
+    units = units_return(
         [
             [
                 "Trường A",
@@ -139,7 +124,7 @@ def city(ingest):
         ]
     )
     assert ingest(units, "02.xlsx").status == "accepted"
-    events = _events(
+    events = events_return(
         [
             [
                 "01/08/2023",

@@ -11,164 +11,35 @@ The sheets are written cell by cell so that every cell reference is known:
 
 from __future__ import annotations
 
-import io
 import random
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
-import openpyxl
 import pytest
 
-from tests.conftest import table_counts
-
-SIGNATURE: list[list[Any]] = [[], ["NGƯỜI LẬP BIỂU", None, None, "THỦ TRƯỞNG ĐƠN VỊ"]]
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-def xlsx(sheets: dict[str, list[list[Any]]]) -> bytes:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(list(row))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def colnums(width: int) -> list[str]:
-    return [f"({i})" for i in range(1, width + 1)]
-
-
-B01_HEADER = [
-    "STT",
-    "Tên cơ quan, tổ chức",
-    "Biên chế giao năm 2021",
-    "Biên chế giao năm 2024",
-    "Vị trí việc làm",
-]
-B01_GOOD = [1, "Sở Y tế", 120, 115, "Đã phê duyệt"]
-
-
-def b01_rows(*rows: list[Any], header: list[Any] = B01_HEADER, good: bool = True) -> list[list]:
-    top = [["Biểu số 01"], ["Số liệu tính đến ngày: 30/06/2024"], header, colnums(len(header))]
-    return [*top, *([B01_GOOD] if good else []), *rows, *SIGNATURE]
-
-
-def b01(*rows: list[Any], header: list[Any] = B01_HEADER, good: bool = True) -> bytes:
-    """Biểu 01: header on row 3, a good row on row 5, then `rows` from row 6."""
-    return xlsx({"Biểu 01": b01_rows(*rows, header=header, good=good)})
-
-
-B02_HEADER = [
-    "STT",
-    "Tên đơn vị sự nghiệp công lập",
-    "Mức tự chủ",
-    "Số lượng người làm việc năm 2021",
-    "Số lượng người làm việc năm 2024",
-]
-
-
-def b02(row: list[Any]) -> bytes:
-    """Biểu 02: header on row 2, a good row on row 4, `row` on row 5."""
-    good = [1, "Bệnh viện Nhi đồng", "Nhóm 2", 420, 410]
-    return xlsx(
-        {"Biểu 02": [["Biểu số 02"], B02_HEADER, colnums(len(B02_HEADER)), good, row, *SIGNATURE]}
-    )
-
-
-B03_HEADER = [
-    "STT",
-    "Ngày hiệu lực",
-    "Số, ký hiệu văn bản",
-    "Hình thức",
-    "Đơn vị trước sắp xếp",
-    "Đơn vị sau sắp xếp",
-    "Loại đơn vị",
-    "Số phòng giảm",
-]
-B03_GOOD = [
-    1,
-    "01/03/2023",
-    "15/QĐ-UBND",
-    "Sáp nhập",
-    "Trường Mầm non Hoa Sen",
-    "Trường Mầm non Hoa Mai",
-    "Đơn vị sự nghiệp công lập",
-    None,
-]
-
-
-def b03(row: list[Any], header: list[Any] = B03_HEADER) -> bytes:
-    """Biểu 03: header on row 2, a good event on row 4, `row` on row 5."""
-    rows = [["Biểu số 03"], header, colnums(len(header)), B03_GOOD, row, *SIGNATURE]
-    return xlsx({"Biểu 03": rows})
-
-
-B00_HEADER = ["STT", "Phạm vi", "Chỉ tiêu", "Năm gốc", "Tỷ lệ giảm (%)", "Số lượng giảm", "Văn bản"]
-B00_GOOD = [1, "Toàn thành phố", "Biên chế công chức", 2021, "5%", None, "KH 123/KH-UBND"]
-
-
-def b00(row: list[Any]) -> bytes:
-    """Biểu 00: header on row 2, a good target on row 3, `row` on row 4."""
-    return xlsx({"Biểu 00": [["Biểu số 00"], B00_HEADER, B00_GOOD, row]})
-
-
-def zip_of(files: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return out.getvalue()
-
-
-def ods(rows: list[list[Any]], sheet: str = "Biểu 01") -> bytes:
-    """A minimal OpenDocument spreadsheet (strings and numbers)."""
-
-    def cell(v: Any) -> str:
-        if v is None:
-            return "<table:table-cell/>"
-        if isinstance(v, (int, float)):
-            return f'<table:table-cell office:value-type="float" office:value="{v}"/>'
-        return (
-            f'<table:table-cell office:value-type="string"><text:p>{escape(str(v))}</text:p>'
-            "</table:table-cell>"
-        )
-
-    body = "".join(
-        "<table:table-row>" + "".join(map(cell, row)) + "</table:table-row>" for row in rows
-    )
-    content = (
-        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-        f'<office:body><office:spreadsheet><table:table table:name="{escape(sheet)}">{body}'
-        "</table:table></office:spreadsheet></office:body></office:document-content>"
-    )
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
-        zf.writestr("META-INF/manifest.xml", MANIFEST, zipfile.ZIP_DEFLATED)
-    return out.getvalue()
-
-
-MANIFEST = (
-    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-    '<manifest:file-entry manifest:full-path="/" '
-    'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-    "</manifest:manifest>"
+from tests.builders import (
+    B01_GOOD,
+    B01_HEADER,
+    B03_GOOD,
+    B03_HEADER,
+    OLE_MAGIC,
+    b00,
+    b01,
+    b01_rows,
+    b02,
+    b03,
+    city_targets,
+    form01,
+    ods,
+    workbook_bytes,
+    xlsx,
+    zip_of,
 )
+from tests.conftest import table_counts
 
 
 def is_vietnamese(text: str) -> bool:
@@ -574,7 +445,7 @@ WARNINGS = {
         "C7",
     ),
     "file-extension-mismatch": Case(
-        lambda: ods([["Biểu số 01"], B01_HEADER[:4], B01_GOOD[:4]]),
+        lambda: ods({"Biểu 01": [["Biểu số 01"], B01_HEADER[:4], B01_GOOD[:4]]}),
         "file-extension-mismatch",
         names=(".ods",),
     ),
@@ -614,8 +485,6 @@ def test_every_emitted_code_is_covered():
 
 def test_uploader_may_report_only_for_their_units(engine, ingest):
     """`unit-not-allowed` and `targets-admin-only`: an uploader scoped to some units."""
-    from tests.builders import city_targets, form01, workbook_bytes
-
     assert ingest(workbook_bytes(form01([[1, "Sở Nội vụ", 40, 40, 39, 38]]))).status == "accepted"
     with engine.connect() as conn:
         own = conn.exec_driver_sql("SELECT id FROM unit WHERE name = 'Sở Nội vụ'").scalar_one()

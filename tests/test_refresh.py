@@ -18,8 +18,7 @@ from etl.measures.cache import DatasetCache, load_dataset
 from etl.measures.dataset import Dataset
 from etl.measures.scoping import home_units
 from etl.storage import db
-from tests.builders import city_targets
-from tests.test_metrics import SN, _events, _units
+from tests.builders import SN, city_targets, events_return, units_return
 
 AS_OF = dt.date(2024, 6, 30)
 FRAMES = (
@@ -95,10 +94,10 @@ def _uploads() -> list[tuple[str, bytes]]:
     ]
     return [
         ("00.xlsx", city_targets()),
-        ("02.xlsx", _units(first)),
-        ("03.xlsx", _events(events)),
-        ("02b.xlsx", _units(replacing)),
-        ("03b.xlsx", _events(events_again)),
+        ("02.xlsx", units_return(first)),
+        ("03.xlsx", events_return(events)),
+        ("02b.xlsx", units_return(replacing)),
+        ("03b.xlsx", events_return(events_again)),
         ("00b.xlsx", city_targets("6%", "11%")),
     ]
 

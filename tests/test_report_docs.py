@@ -136,6 +136,7 @@ def test_docx_text_table_and_footnotes(docx_bytes: bytes) -> None:
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not SOFFICE, reason="LibreOffice not installed (.ci/run installs it)")
 def test_docx_opens_in_a_word_processor(docx_bytes: bytes, tmp_path: Path) -> None:
     """LibreOffice Writer reads the Word file and lays it out: the figures, the diacritics and

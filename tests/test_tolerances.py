@@ -1,9 +1,8 @@
-"""The 12 tolerances of RETURNS.md, each through the real upload path (`ingest`), then checked
-against what was stored (SQL on the tables, or `service.summary`).
+"""The tolerances of docs/forms.md ("Tolerances"), each through the real upload path
+(`ingest`), then checked against what was stored (SQL on the tables, or `service.summary`).
 
-Workbooks are built here with openpyxl (`book`, `Table`); a `Table` is a form sheet laid out as
-staff lay it out: a title block, a header of one to three rows with merged group labels, an
-optional column-number row, the data rows and a signature block.
+Workbooks come from tests/builders.py (`Table`: a form sheet laid out as staff lay it out, a
+header of one to three rows with merged group labels; `Raw`: a sheet cell by cell).
 """
 
 from __future__ import annotations
@@ -13,238 +12,31 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
-from xml.sax.saxutils import escape
 
-import openpyxl
 import pytest
-from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine, select
 
 from etl import service
 from etl.storage import schema
-from tests.builders import form00, form03, workbook_bytes
+from tests.builders import (
+    LABELS_01,
+    LABELS_02,
+    Raw,
+    Spec,
+    Table,
+    as_xlsm,
+    form00,
+    form03,
+    ods,
+    per_year,
+    short_title,
+    with_cached_values,
+    workbook_bytes,
+)
 
 AS_OF = dt.date(2024, 6, 30)
-SIGNATURE: list[list[Any]] = [[], ["NGƯỜI LẬP BIỂU", None, None, "THỦ TRƯỞNG ĐƠN VỊ"]]
-
-# A header column: a label, or (group label, [sub-columns]) where sub-columns nest the same way.
-Spec = Any
-
-
-def title(code: str = "01") -> list[list[Any]]:
-    """A short title block: agency, national motto, form number, cut-off date."""
-    return [
-        ["SỞ NỘI VỤ", None, None, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"],
-        [None, None, None, "Độc lập - Tự do - Hạnh phúc"],
-        [f"Biểu số {code}"],
-        ["Số liệu tính đến ngày: 30/06/2024"],
-    ]
-
-
-def _depth(spec: Spec) -> int:
-    return 1 + max(map(_depth, spec[1])) if isinstance(spec, tuple) else 1
-
-
-def header_block(columns: Sequence[Spec]) -> tuple[list[list[Any]], list[tuple[int, ...]]]:
-    """Header rows and merged ranges (0-based, relative to the first header row)."""
-    depth = max(map(_depth, columns))
-    cells: dict[tuple[int, int], Any] = {}
-    merges: list[tuple[int, ...]] = []
-
-    def place(spec: Spec, level: int, col: int) -> int:
-        if not isinstance(spec, tuple):
-            cells[(level, col)] = spec
-            if level < depth - 1:
-                merges.append((level, col, depth - 1, col))
-            return 1
-        label, subs = spec
-        cells[(level, col)] = label
-        width = 0
-        for sub in subs:
-            width += place(sub, level + 1, col + width)
-        if width > 1:
-            merges.append((level, col, level, col + width - 1))
-        return width
-
-    width = 0
-    for spec in columns:
-        width += place(spec, 0, width)
-    rows = [[cells.get((r, c)) for c in range(width)] for r in range(depth)]
-    return rows, merges
-
-
-@dataclass
-class Table:
-    """A form sheet: title block, header (1-3 rows, merged), column numbers, rows, signature."""
-
-    columns: Sequence[Spec]
-    rows: list[list[Any]]
-    name: str = "Biểu 01"
-    title: list[list[Any]] = field(default_factory=title)
-    title_merges: Sequence[str] = ()
-    colnums: str | None = "(n)"  # "(n)": `(1) (2)…`; "n": `1 2 3`; None: no such row
-    after: list[list[Any]] = field(default_factory=lambda: list(SIGNATURE))
-
-    def layout(self) -> tuple[str, list[list[Any]], list[str]]:
-        header, rel = header_block(self.columns)
-        top = len(self.title) + 1
-        merges = list(self.title_merges) + [
-            f"{get_column_letter(c0 + 1)}{top + r0}:{get_column_letter(c1 + 1)}{top + r1}"
-            for r0, c0, r1, c1 in rel
-        ]
-        rows = [*self.title, *header]
-        width = len(header[0])
-        if self.colnums == "(n)":
-            rows.append([f"({i})" for i in range(1, width + 1)])
-        elif self.colnums == "n":
-            rows.append(list(range(1, width + 1)))
-        return self.name, [*rows, *self.rows, *self.after], merges
-
-    @property
-    def first_row(self) -> int:
-        """The Excel row number of the first data row."""
-        depth = max(map(_depth, self.columns))
-        return len(self.title) + depth + (1 if self.colnums else 0) + 1
-
-
-@dataclass
-class Raw:
-    """A sheet written cell by cell."""
-
-    name: str
-    rows: list[list[Any]]
-    merges: Sequence[str] = ()
-
-    def layout(self) -> tuple[str, list[list[Any]], list[str]]:
-        return self.name, self.rows, list(self.merges)
-
-
-def book(*sheets: Table | Raw) -> bytes:
-    """An .xlsx file (openpyxl: formulas are saved without a cached value)."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for sheet in sheets:
-        name, rows, merges = sheet.layout()
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(list(row))
-        for rng in merges:
-            ws.merge_cells(rng)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def rezip(content: bytes, edit: Callable[[dict[str, bytes]], None]) -> bytes:
-    """The same zip package with its members edited in place."""
-    with zipfile.ZipFile(io.BytesIO(content)) as src:
-        files = {n: src.read(n) for n in src.namelist()}
-    edit(files)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name, data in files.items():
-            dst.writestr(name, data)
-    return out.getvalue()
-
-
-def with_cached_values(content: bytes, values: dict[str, int], sheet: int = 1) -> bytes:
-    """Give formula cells a cached value, as Excel does when it saves."""
-
-    def edit(files: dict[str, bytes]) -> None:
-        part = f"xl/worksheets/sheet{sheet}.xml"
-        xml = files[part].decode()
-        for ref, value in values.items():
-            xml, n = re.subn(
-                rf'(<c r="{ref}"[^>]*><f>[^<]*</f>)(?:<v\s*/>|<v>\s*</v>)',
-                rf"\g<1><v>{value}</v>",
-                xml,
-            )
-            assert n == 1, ref
-        files[part] = xml.encode()
-
-    return rezip(content, edit)
-
-
-def as_xlsm(content: bytes) -> bytes:
-    """A macro-enabled workbook: macro content type and a (never run) vbaProject.bin."""
-
-    def edit(files: dict[str, bytes]) -> None:
-        types = files["[Content_Types].xml"].decode()
-        types = types.replace(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-            "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
-        ).replace(
-            '<Default Extension="xml"',
-            '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject" />'
-            '<Default Extension="xml"',
-        )
-        assert "macroEnabled" in types
-        files["[Content_Types].xml"] = types.encode()
-        rels = (
-            files["xl/_rels/workbook.xml.rels"]
-            .decode()
-            .replace(
-                "</Relationships>",
-                '<Relationship Id="rIdVBA" Type="http://schemas.microsoft.com/office/2006/'
-                'relationships/vbaProject" Target="vbaProject.bin" /></Relationships>',
-            )
-        )
-        files["xl/_rels/workbook.xml.rels"] = rels.encode()
-        files["xl/vbaProject.bin"] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
-
-    return rezip(content, edit)
-
-
-def ods_bytes(sheets: dict[str, list[list[Any]]]) -> bytes:
-    """A minimal OpenDocument spreadsheet (strings and numbers only)."""
-
-    def cell(value: Any) -> str:
-        if value is None:
-            return "<table:table-cell/>"
-        if isinstance(value, (int, float)):
-            return (
-                f'<table:table-cell office:value-type="float" office:value="{value}">'
-                f"<text:p>{value}</text:p></table:table-cell>"
-            )
-        return (
-            f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}'
-            "</text:p></table:table-cell>"
-        )
-
-    tables = "".join(
-        f'<table:table table:name="{escape(name)}">'
-        + "".join(
-            "<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>"
-            for row in rows
-        )
-        + "</table:table>"
-        for name, rows in sheets.items()
-    )
-    content = (
-        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-        f"<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body>"
-        "</office:document-content>"
-    )
-    manifest = (
-        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
-        'manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
-        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-        "</manifest:manifest>"
-    )
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
-        zf.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
-    return out.getvalue()
 
 
 # ---------------------------------------------------------------- what was stored
@@ -330,18 +122,6 @@ def test_helper_tone_on_first_vowel() -> None:
 
 # ---------------------------------------------------------------- the full Biểu 01 / 02 layouts
 
-B01_LABELS = {
-    "stt": "STT",
-    "code": "Mã đơn vị",
-    "name": "Tên cơ quan, tổ chức",
-    "agency_kind": "Loại cơ quan",
-    "district": "Quận, huyện",
-    "quota": "Biên chế công chức được giao",
-    "present": "Số công chức có mặt",
-    "streamlined": "Công chức tinh giản theo chính sách",
-    "job": "Vị trí việc làm",
-    "note": "Ghi chú",
-}
 B01_ROWS = [
     [
         1,
@@ -374,20 +154,6 @@ B01_ROWS = [
         None,
     ],
 ]
-B02_LABELS = {
-    "stt": "STT",
-    "code": "Mã đơn vị",
-    "name": "Tên đơn vị sự nghiệp công lập",
-    "parent": "Cơ quan chủ quản",
-    "sector": "Lĩnh vực",
-    "autonomy": "Mức tự chủ",
-    "quota": "Số lượng người làm việc được giao",
-    "pending": "Số lượng đề nghị giảm (chờ phê duyệt)",
-    "norm": "Số lượng theo định mức",
-    "streamlined": "Viên chức tinh giản theo chính sách",
-    "job": "Vị trí việc làm",
-    "note": "Ghi chú",
-}
 B02_ROWS = [
     [
         1,
@@ -428,15 +194,8 @@ QUOTA_YEARS = (2021, 2022, 2024)
 STREAMLINED_YEARS = (2022, 2023)
 
 
-def per_year(label: str, years: Sequence[int]) -> list[Spec]:
-    """A group label over `Năm Y` sub-columns, or one cell per year when the label has `{y}`."""
-    if "{y}" in label:
-        return [label.format(y=y) for y in years]
-    return [(label, [f"Năm {y}" for y in years])]
-
-
 def b01_columns(labels: dict[str, str], fix: Callable[[str], str] = str) -> list[Spec]:
-    lab = {k: fix(v) for k, v in {**B01_LABELS, **labels}.items()}
+    lab = {k: fix(v) for k, v in {**LABELS_01, **labels}.items()}
     return [
         lab["stt"],
         lab["code"],
@@ -446,13 +205,13 @@ def b01_columns(labels: dict[str, str], fix: Callable[[str], str] = str) -> list
         *per_year(lab["quota"], QUOTA_YEARS),
         lab["present"],
         *per_year(lab["streamlined"], STREAMLINED_YEARS),
-        lab["job"],
+        lab["job_position"],
         lab["note"],
     ]
 
 
 def b02_columns(labels: dict[str, str], fix: Callable[[str], str] = str) -> list[Spec]:
-    lab = {k: fix(v) for k, v in {**B02_LABELS, **labels}.items()}
+    lab = {k: fix(v) for k, v in {**LABELS_02, **labels}.items()}
     return [
         lab["stt"],
         lab["code"],
@@ -464,7 +223,7 @@ def b02_columns(labels: dict[str, str], fix: Callable[[str], str] = str) -> list
         lab["pending"],
         lab["norm"],
         *per_year(lab["streamlined"], STREAMLINED_YEARS),
-        lab["job"],
+        lab["job_position"],
         lab["note"],
     ]
 
@@ -538,9 +297,15 @@ def check_b02(engine: Engine) -> None:
     assert (jobs[bv], jobs[th]) == ("Đã phê duyệt", "Đã phê duyệt")
 
 
+def table_02(columns: list[Spec], rows: list[list[Any]]) -> Table:
+    """A Biểu 02 sheet with its own short title block."""
+    return Table(columns, rows, name="Biểu 02", title=short_title("02"))
+
+
 def simple_b01(rows: list[list[Any]], **kwargs: Any) -> Table:
     """STT, name, quota 2021/2022/2024 under a merged group label (two header rows)."""
-    columns = ["STT", "Tên cơ quan, tổ chức", *per_year(B01_LABELS["quota"], QUOTA_YEARS)]
+    quota = per_year(LABELS_01["quota"], QUOTA_YEARS)
+    columns = [LABELS_01["stt"], LABELS_01["name"], *quota]
     return Table(columns, rows, **kwargs)
 
 
@@ -578,7 +343,7 @@ def test_t1_title_block_of_any_height_is_skipped(engine, ingest, height):
         title=block,
         title_merges=merges,
     )
-    accepted(ingest(book(table)))
+    accepted(ingest(workbook_bytes(table)))
     assert facts(engine) == {
         ("Sở Y tế", "assigned", 2021): 120,
         ("Sở Y tế", "assigned", 2022): 118,
@@ -594,7 +359,7 @@ def test_t1_title_block_of_any_height_is_skipped(engine, ingest, height):
 def test_t1_header_lines_are_read_from_the_title_block(engine, ingest):
     block, merges = tall_title(12)
     table = simple_b01([[1, "Sở Y tế", 120, 118, 115]], title=block, title_merges=merges)
-    result = accepted(ingest(book(table)))
+    result = accepted(ingest(workbook_bytes(table)))
     assert result.as_of == AS_OF
     with engine.connect() as conn:
         row = conn.execute(select(schema.submission)).mappings().one()
@@ -610,7 +375,7 @@ def test_t1_header_row_found_on_row_30(engine, ingest):
         title=block,
     )
     assert table.first_row == 32  # header on row 30, column numbers on row 31
-    accepted(ingest(book(table)))
+    accepted(ingest(workbook_bytes(table)))
     assert facts(engine)[("Sở Y tế", "assigned", 2024)] == 115
 
 
@@ -651,7 +416,7 @@ HEADER_SHAPES = {
 def test_t2_header_of_one_to_three_rows(engine, ingest, shape, colnums):
     rows = [[1, "Sở Y tế", 120, 118, 115, 110], [2, "Sở Tư pháp", 145, 144, 144, 139]]
     table = Table(HEADER_SHAPES[shape], rows, colnums=colnums)
-    accepted(ingest(book(table)))
+    accepted(ingest(workbook_bytes(table)))
     assert facts(engine) == {
         ("Sở Y tế", "assigned", 2021): 120,
         ("Sở Y tế", "assigned", 2022): 118,
@@ -680,7 +445,7 @@ def test_t2_column_number_row_with_formula_labels_is_skipped(engine, ingest):
         rows,
         colnums=None,
     )
-    accepted(ingest(book(table)))
+    accepted(ingest(workbook_bytes(table)))
     assert unit_names(engine) == {"Sở Y tế"}
 
 
@@ -690,7 +455,7 @@ def test_t2_first_row_of_small_numbers_is_data_not_column_numbers(engine, ingest
         [[1, "Phòng Nội vụ", 8, 8, 7, 7], [2, "Phòng Tư pháp", 6, 6, 6, 5]],
         colnums=None,
     )
-    accepted(ingest(book(table)))
+    accepted(ingest(workbook_bytes(table)))
     assert unit_names(engine) == {"Phòng Nội vụ", "Phòng Tư pháp"}
 
 
@@ -710,7 +475,7 @@ def test_t3_columns_in_any_order_and_unknown_column_warned(engine, ingest):
         ["Chưa phê duyệt", "Sở Tư pháp", "0292 3821 456", 44, 45, 44, 2],
     ]
     table = Table(columns, rows)
-    result = accepted(ingest(book(table)))
+    result = accepted(ingest(workbook_bytes(table)))
     assert facts(engine) == SHUFFLED_FACTS
     assert job_positions(engine) == {"Sở Y tế": "Đã phê duyệt", "Sở Tư pháp": "Chưa phê duyệt"}
     [warning] = [p for p in result.problems if p.code == "unknown-column"]
@@ -737,7 +502,7 @@ def test_t3_year_group_left_of_the_name_column(engine, ingest):
         "STT",
     ]
     rows = [[115, 120, 118, "Sở Y tế", 1], [44, 45, 44, "Sở Tư pháp", 2]]
-    accepted(ingest(book(Table(columns, rows))))
+    accepted(ingest(workbook_bytes(Table(columns, rows))))
     assert facts(engine) == SHUFFLED_FACTS
 
 
@@ -767,7 +532,7 @@ HEADER_TEXT = {
 def test_t4_header_text_variants_biểu_02(engine, ingest, variant):
     fix = HEADER_TEXT[variant]
     columns = [_fix_year_labels(c, fix) for c in b02_columns({}, fix)]
-    accepted(ingest(book(Table(columns, B02_ROWS, name="Biểu 02", title=title("02")))))
+    accepted(ingest(workbook_bytes(table_02(columns, B02_ROWS))))
     check_b02(engine)
 
 
@@ -775,7 +540,7 @@ def test_t4_header_text_variants_biểu_02(engine, ingest, variant):
 def test_t4_header_text_variants_biểu_01(engine, ingest, variant):
     fix = HEADER_TEXT[variant]
     columns = [_fix_year_labels(c, fix) for c in b01_columns({}, fix)]
-    accepted(ingest(book(Table(columns, B01_ROWS))))
+    accepted(ingest(workbook_bytes(Table(columns, B01_ROWS))))
     check_b01(engine)
 
 
@@ -802,19 +567,19 @@ B01_ALIASES = [
     ("streamlined", "Số người tinh giản"),
     ("streamlined", "Tinh giản biên chế (người)"),
     ("streamlined", "Tinh giản năm {y}"),
-    ("job", "Tình trạng phê duyệt vị trí việc làm"),
+    ("job_position", "Tình trạng phê duyệt vị trí việc làm"),
 ]
 
 
 def test_t4_template_labels_biểu_01(engine, ingest):
-    accepted(ingest(book(Table(b01_columns({}), B01_ROWS))))
+    accepted(ingest(workbook_bytes(Table(b01_columns({}), B01_ROWS))))
     check_b01(engine)
 
 
 @pytest.mark.parametrize(("field_name", "alias"), B01_ALIASES)
 def test_t4_alias_biểu_01(engine, ingest, field_name, alias):
     table = Table(b01_columns({field_name: alias}), B01_ROWS)
-    accepted(ingest(book(table)))
+    accepted(ingest(workbook_bytes(table)))
     check_b01(engine)
 
 
@@ -841,19 +606,19 @@ B02_ALIASES = [
     ("streamlined", "Số người tinh giản"),
     ("streamlined", "Tinh giản biên chế (người)"),
     ("streamlined", "Tinh giản năm {y}"),
-    ("job", "Tình trạng phê duyệt vị trí việc làm"),
+    ("job_position", "Tình trạng phê duyệt vị trí việc làm"),
 ]
 
 
 def test_t4_template_labels_biểu_02(engine, ingest):
-    accepted(ingest(book(Table(b02_columns({}), B02_ROWS, name="Biểu 02", title=title("02")))))
+    accepted(ingest(workbook_bytes(table_02(b02_columns({}), B02_ROWS))))
     check_b02(engine)
 
 
 @pytest.mark.parametrize(("field_name", "alias"), B02_ALIASES)
 def test_t4_alias_biểu_02(engine, ingest, field_name, alias):
-    table = Table(b02_columns({field_name: alias}), B02_ROWS, name="Biểu 02", title=title("02"))
-    accepted(ingest(book(table)))
+    table = table_02(b02_columns({field_name: alias}), B02_ROWS)
+    accepted(ingest(workbook_bytes(table)))
     check_b02(engine)
 
 
@@ -874,7 +639,7 @@ def test_t5_group_rows_give_kind_and_district(engine, ingest):
         ["2.", "Ủy ban nhân dân quận Ninh Kiều", None, None, None],
         [1, "Phòng Nội vụ", 14, 14, 13],
     ]
-    accepted(ingest(book(simple_b01(rows))))
+    accepted(ingest(workbook_bytes(simple_b01(rows))))
     assert units(engine) == [
         ("Ban Quản lý các khu chế xuất và công nghiệp", None, "to_chuc_hanh_chinh_khac"),
         ("Phòng Nội vụ", "Huyện Cờ Đỏ", "co_quan_chuyen_mon_huyen"),
@@ -893,7 +658,7 @@ def test_t5_bare_district_name_rows_give_the_district(engine, ingest):
         [None, "Uỷ ban nhân dân quận Ninh Kiều", None, None, None],
         [1, "Phòng Nội vụ", 14, 14, 13],
     ]
-    accepted(ingest(book(simple_b01(rows))))
+    accepted(ingest(workbook_bytes(simple_b01(rows))))
     assert units(engine) == [
         ("Phòng Nội vụ", "Huyện Cờ Đỏ", "co_quan_chuyen_mon_huyen"),
         ("Phòng Nội vụ", "Quận Ninh Kiều", "co_quan_chuyen_mon_huyen"),
@@ -929,7 +694,7 @@ def test_t6_subtotal_rows_are_checked_not_stored(engine, ingest, label, where):
         [2, "Sở Tư pháp", 45, 44, 44],
         [*total, 165, 162, 159],
     ]
-    result = accepted(ingest(book(simple_b01(rows))))
+    result = accepted(ingest(workbook_bytes(simple_b01(rows))))
     assert "subtotal-mismatch" not in codes(result)
     assert unit_names(engine) == {"Sở Y tế", "Sở Tư pháp"}
     assert len(facts(engine)) == 6
@@ -948,7 +713,7 @@ def test_t6_nested_subtotals_and_group_figures_that_add_up(engine, ingest):
         [None, "Cộng", 160, 159, 153],
         [None, "Tổng số", 325, 321, 312],
     ]
-    result = accepted(ingest(book(simple_b01(rows))))
+    result = accepted(ingest(workbook_bytes(simple_b01(rows))))
     assert not [p for p in result.problems if p.code.startswith("subtotal")]
     assert unit_names(engine) == {"Sở Y tế", "Sở Tư pháp", "Chi cục Thú y", "Chi cục Kiểm lâm"}
     cong_chuc = summary(engine)["cong_chuc"]
@@ -963,7 +728,7 @@ def test_t7_counts_as_text_dash_and_empty(engine, ingest):
         "STT",
         "Tên đơn vị sự nghiệp công lập",
         "Lĩnh vực",
-        *per_year(B02_LABELS["quota"], (2021, 2022, 2023, 2024)),
+        *per_year(LABELS_02["quota"], (2021, 2022, 2023, 2024)),
         "Số lượng đề nghị giảm (chờ phê duyệt)",
     ]
     bv, th = "Bệnh viện Đa khoa thành phố", "Trường THPT Châu Văn Liêm"
@@ -971,7 +736,7 @@ def test_t7_counts_as_text_dash_and_empty(engine, ingest):
         [1, bv, "Y tế", "1.694", "1 680", "1\u00a0650", 1620.0, "-"],
         [2, th, "Giáo dục và Đào tạo", "20 734", "20.700", None, "20.500", None],
     ]
-    accepted(ingest(book(Table(columns, rows, name="Biểu 02", title=title("02")))))
+    accepted(ingest(workbook_bytes(table_02(columns, rows))))
     assert facts(engine) == {
         (bv, "assigned", 2021): 1694,
         (bv, "assigned", 2022): 1680,
@@ -1001,7 +766,7 @@ def test_t7_percentages_in_biểu_00(engine, ingest, written, pct):
 
 
 def test_t7_target_percentage_applies_to_the_baseline(engine, ingest):
-    accepted(ingest(book(simple_b01([[1, "Sở Y tế", 1000, 990, 980]]))))
+    accepted(ingest(workbook_bytes(simple_b01([[1, "Sở Y tế", 1000, 990, 980]]))))
     sheet = form00([[1, "Toàn thành phố", "Biên chế công chức", 2021, "5%", None, "KH 123"]])
     accepted(ingest(workbook_bytes(sheet)))
     cong_chuc = summary(engine)["cong_chuc"]
@@ -1014,7 +779,7 @@ def test_t7_target_percentage_applies_to_the_baseline(engine, ingest):
 
 @pytest.mark.parametrize("where", ["cong-row", "group-row"])
 def test_t8_subtotal_formula_without_cached_value_is_a_warning(engine, ingest, where):
-    top = len(title()) + 4  # first data row: 4 title rows, 2 header rows, column numbers
+    top = len(short_title()) + 4  # first data row: 4 title rows, 2 header rows, column numbers
     if where == "cong-row":
         rows = [
             [1, "Sở Y tế", 120, 118, 115],
@@ -1031,7 +796,7 @@ def test_t8_subtotal_formula_without_cached_value_is_a_warning(engine, ingest, w
         cell = f"C{top}"
     table = simple_b01(rows)
     assert table.first_row == top
-    result = accepted(ingest(book(table)))
+    result = accepted(ingest(workbook_bytes(table)))
     [warning] = [p for p in result.problems if p.code == "subtotal-formula-no-value"]
     assert (warning.severity, warning.sheet, warning.cell) == ("warning", "Biểu 01", cell)
     assert unit_names(engine) == {"Sở Y tế", "Sở Tư pháp"}
@@ -1041,7 +806,7 @@ def test_t8_subtotal_formula_without_cached_value_is_a_warning(engine, ingest, w
 def test_t8_formula_with_cached_value_is_read_by_its_value(engine, ingest):
     table = simple_b01([[1, "Sở Y tế", "=100+20", 118, 115], [None, "Cộng", "=C8", 118, 115]])
     assert table.first_row == 8
-    content = with_cached_values(book(table), {"C8": 120, "C9": 120})
+    content = with_cached_values(workbook_bytes(table), {"C8": 120, "C9": 120})
     result = accepted(ingest(content))
     assert not [p for p in result.problems if "formula" in p.code]
     assert facts(engine)[("Sở Y tế", "assigned", 2021)] == 120
@@ -1104,7 +869,7 @@ def test_t10_blank_rows_skipped_and_table_ends_at_signature(engine, ingest, word
         ],
         after=[],
     )
-    result = accepted(ingest(book(table)))
+    result = accepted(ingest(workbook_bytes(table)))
     assert unit_names(engine) == {"Sở Y tế", "Sở Tư pháp"}
     assert "subtotal-mismatch" not in codes(result)
     assert len(facts(engine)) == 6
@@ -1136,7 +901,7 @@ def test_t11_instructions_sheet_skipped_with_a_note(engine, ingest):
             [1, "Sở Ví dụ", 10, 9],
         ],
     )
-    result = accepted(ingest(book(guide, simple_b01([[1, "Sở Y tế", 120, 118, 115]]))))
+    result = accepted(ingest(workbook_bytes(guide, simple_b01([[1, "Sở Y tế", 120, 118, 115]]))))
     [note] = [p for p in result.problems if p.code == "sheet-skipped"]
     assert (note.severity, note.sheet) == ("warning", "Hướng dẫn")
     assert "Hướng dẫn" in note.message_vi
@@ -1145,7 +910,9 @@ def test_t11_instructions_sheet_skipped_with_a_note(engine, ingest):
 
 
 def test_t11_empty_sheets_are_ignored(engine, ingest):
-    result = accepted(ingest(book(Raw("Sheet2", []), simple_b01([[1, "Sở Y tế", 1, 1, 1]]))))
+    result = accepted(
+        ingest(workbook_bytes(Raw("Sheet2", []), simple_b01([[1, "Sở Y tế", 1, 1, 1]])))
+    )
     assert result.forms == ["01"]
 
 
@@ -1153,7 +920,7 @@ def test_t11_empty_sheets_are_ignored(engine, ingest):
 
 
 def test_t12_xlsm_accepted(engine, ingest):
-    content = as_xlsm(book(simple_b01([[1, "Sở Y tế", 120, 118, 115]])))
+    content = as_xlsm(workbook_bytes(simple_b01([[1, "Sở Y tế", 120, 118, 115]])))
     with zipfile.ZipFile(io.BytesIO(content)) as zf:
         assert "xl/vbaProject.bin" in zf.namelist()
     result = accepted(ingest(content, "bao_cao.xlsm"))
@@ -1167,7 +934,7 @@ def test_t12_ods_accepted(engine, ingest):
         ["STT", "Tên cơ quan, tổ chức", "Biên chế giao năm 2021", "Biên chế giao năm 2024"],
         [1, "Sở Y tế", 120, 115],
     ]
-    result = accepted(ingest(ods_bytes({"Biểu 01": rows}), "bao_cao.ods"))
+    result = accepted(ingest(ods({"Biểu 01": rows}), "bao_cao.ods"))
     assert result.forms == ["01"]
     assert facts(engine)[("Sở Y tế", "assigned", 2024)] == 115
 
@@ -1184,9 +951,9 @@ def test_t12_text_file_refused_with_a_clear_message(engine, ingest):
 
 
 def test_two_forms_on_two_sheets(engine, ingest):
-    content = book(
+    content = workbook_bytes(
         Table(b01_columns({}), B01_ROWS),
-        Table(b02_columns({}), B02_ROWS, name="Biểu 02", title=title("02")),
+        table_02(b02_columns({}), B02_ROWS),
     )
     result = accepted(ingest(content))
     assert result.forms == ["01", "02"]
@@ -1203,7 +970,7 @@ def test_two_forms_on_two_sheets(engine, ingest):
 def test_form_recognised_with_or_without_title(engine, ingest, heading):
     rows = [[1, "Sở Y tế", 120, 118, 115]]
     table = simple_b01(rows, name="Sheet1", title=[[h] for h in heading])
-    result = accepted(ingest(book(table)))
+    result = accepted(ingest(workbook_bytes(table)))
     assert result.forms == ["01"]
 
 
@@ -1230,19 +997,19 @@ AMBIGUOUS = ["STT", "Tên đơn vị", ("Số người tinh giản", ["Năm 2022
 def test_form_recognised_by_title_or_sheet_name(engine, ingest, heading, sheet, form_label):
     rows = [[1, "Sở Y tế", 1, 2, None]]
     table = Table(AMBIGUOUS, rows, name=sheet, title=[[heading]] if heading else [])
-    result = ingest(book(table))
+    result = ingest(workbook_bytes(table))
     assert result.status == "refused"
     [error] = result.errors
     assert error.code == "missing-year"
     assert form_label in error.message_vi
 
 
-# ---------------------------------------------------------------- name matching (DOMAIN.md)
+# ------------------------------------------------ name matching (docs/domain.md, "Name matching")
 
 
 def one_unit_b01(name: str, quota_2024: int, *, code: str | None = None) -> bytes:
     columns = ["STT", "Mã đơn vị", "Tên cơ quan, tổ chức", *per_year("Biên chế giao", (2021, 2024))]
-    return book(Table(columns, [[1, code, name, 100, quota_2024]]))
+    return workbook_bytes(Table(columns, [[1, code, name, 100, quota_2024]]))
 
 
 @pytest.mark.parametrize(
@@ -1277,9 +1044,9 @@ def test_names_written_differently_match_the_same_unit(engine, ingest, first, se
 )
 def test_district_group_rows_written_differently_match(engine, ingest, second_district):
     first = [[None, "UBND huyện Cờ Đỏ", None, None, None], [1, "Phòng Nội vụ", 12, 12, 11]]
-    accepted(ingest(book(simple_b01(first))))
+    accepted(ingest(workbook_bytes(simple_b01(first))))
     second = [second_district, [1, "Phòng Nội vụ", 12, 12, 10]]
-    result = accepted(ingest(book(simple_b01(second))))
+    result = accepted(ingest(workbook_bytes(simple_b01(second))))
     assert "new-unit" not in codes(result)
     assert units(engine) == [("Phòng Nội vụ", "Huyện Cờ Đỏ", "co_quan_chuyen_mon_huyen")]
     assert facts(engine)[("Phòng Nội vụ", "assigned", 2024)] == 10
@@ -1288,14 +1055,16 @@ def test_district_group_rows_written_differently_match(engine, ingest, second_di
 @pytest.mark.parametrize("written", ["Cờ Đỏ", "Huyện Cờ Đỏ", "huyện Cờ Đỏ", "H. Cờ Đỏ"])
 def test_district_column_matches_a_district_group_row(engine, ingest, written):
     first = [[None, "UBND huyện Cờ Đỏ", None, None, None], [1, "Phòng Nội vụ", 12, 12, 11]]
-    accepted(ingest(book(simple_b01(first))))
+    accepted(ingest(workbook_bytes(simple_b01(first))))
     columns = [
         "STT",
         "Tên cơ quan, tổ chức",
         "Quận, huyện",
         *per_year("Biên chế giao", QUOTA_YEARS),
     ]
-    result = accepted(ingest(book(Table(columns, [[1, "Phòng Nội vụ", written, 12, 12, 10]]))))
+    result = accepted(
+        ingest(workbook_bytes(Table(columns, [[1, "Phòng Nội vụ", written, 12, 12, 10]])))
+    )
     assert "new-unit" not in codes(result)
     assert len(units(engine)) == 1
     assert facts(engine)[("Phòng Nội vụ", "assigned", 2024)] == 10
@@ -1316,7 +1085,7 @@ def test_names_differing_in_a_letter_or_number_are_two_units(engine, ingest, a, 
     ]
 
     def upload(rows: list[list[Any]]) -> Any:
-        return accepted(ingest(book(Table(columns, rows, name="Biểu 02", title=title("02")))))
+        return accepted(ingest(workbook_bytes(table_02(columns, rows))))
 
     upload([[1, a, 40, 38]])
     # the other letter is a new unit: neither merged into the first nor refused as a near match
@@ -1330,9 +1099,9 @@ def test_names_differing_in_a_letter_or_number_are_two_units(engine, ingest, a, 
 
 def test_phong_noi_vu_under_two_districts_are_two_units(engine, ingest):
     first = [[None, "UBND huyện Cờ Đỏ", None, None, None], [1, "Phòng Nội vụ", 12, 12, 11]]
-    accepted(ingest(book(simple_b01(first))))
+    accepted(ingest(workbook_bytes(simple_b01(first))))
     second = [[None, "UBND huyện Phong Điền", None, None, None], [1, "Phòng Nội vụ", 9, 9, 9]]
-    result = accepted(ingest(book(simple_b01(second))))
+    result = accepted(ingest(workbook_bytes(simple_b01(second))))
     assert codes(result, "warning") == ["new-unit"]
     assert units(engine) == [
         ("Phòng Nội vụ", "Huyện Cờ Đỏ", "co_quan_chuyen_mon_huyen"),
@@ -1351,7 +1120,7 @@ def test_unit_code_wins_over_the_name(engine, ingest):
 def test_unit_code_wins_over_another_units_name(engine, ingest):
     columns = ["STT", "Mã đơn vị", "Tên cơ quan, tổ chức", *per_year("Biên chế giao", (2021, 2024))]
     first = [[1, "SNV", "Sở Nội vụ", 60, 58], [2, "STP", "Sở Tư pháp", 45, 44]]
-    accepted(ingest(book(Table(columns, first))))
-    accepted(ingest(book(Table(columns, [[1, "STP", "Sở Nội vụ", 45, 40]]))))
+    accepted(ingest(workbook_bytes(Table(columns, first))))
+    accepted(ingest(workbook_bytes(Table(columns, [[1, "STP", "Sở Nội vụ", 45, 40]]))))
     assert facts(engine)[("Sở Tư pháp", "assigned", 2024)] == 40
     assert facts(engine)[("Sở Nội vụ", "assigned", 2024)] == 58

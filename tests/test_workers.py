@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 from etl import service
 from etl.core.settings import load_settings
 from etl.storage import accounts
-from tests.builders import form01, workbook_bytes
+from tests.builders import quota_return
 from tests.conftest import ADMIN_PASSWORD, TEST_DATABASE_URL, make_test_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +36,8 @@ SAMPLE = sorted((ROOT / "data" / "sample").glob("*.xlsx"))
 START_S = 60.0  # a worker imports the app (Dash, pandas, plotly) before it answers
 HTTP_S = 30.0
 VIEW = "as_of=2024-06-30"
+
+pytestmark = pytest.mark.slow  # real gunicorn masters and workers
 
 
 def _free_port() -> int:
@@ -156,15 +158,8 @@ def _prepare(engine: Engine, data_dir: Path) -> str:
     settings = load_settings({"DATA_DIR": str(data_dir)})
     service.ingest_files(engine, SAMPLE, settings)
     accounts.create_account(engine, "admin", ADMIN_PASSWORD, "admin")
-    auth._secret_key(settings)
+    auth.secret_key(settings)
     return engine.url.render_as_string(hide_password=False)
-
-
-def _return(value: int) -> bytes:
-    """Biểu 01 for Sở Nội vụ: its current civil-servant quota becomes `value`."""
-    return workbook_bytes(
-        form01([[1, "Sở Nội vụ", None, None, None, value]], title=[["Biểu số 01"]])
-    )
 
 
 def _check_scripts_from_the_other_worker(a: Worker, b: Worker, on_a: requests.Session) -> None:
@@ -190,7 +185,7 @@ def _check_no_stale_cache(a: Worker, b: Worker, upload_via_token: bool, engine: 
     cross.cookies.set("tgbc_session", on_a.cookies.get("tgbc_session"))
     assert b.summary(cross) == before
 
-    files = {"file": ("so_noi_vu.xlsx", io.BytesIO(_return(30)))}
+    files = {"file": ("so_noi_vu.xlsx", io.BytesIO(quota_return("Sở Nội vụ", 30)))}
     if upload_via_token:
         token = accounts.create_token(engine, "admin", "test_workers", actor="test")
         headers = {"Authorization": f"Bearer {token}"}

@@ -53,7 +53,7 @@ def may_read_all(acc: accounts.Account | None) -> bool:
     return acc is not None and acc.active and acc.role in ("viewer", "admin")
 
 
-def _secret_key(settings: Settings) -> str:
+def secret_key(settings: Settings) -> str:
     """SECRET_KEY from the environment, else one kept under data/ (shared by every worker)."""
     import os
 
@@ -88,7 +88,7 @@ def _cookie_secure(settings: Settings) -> bool:
 def install(server: Flask, settings: Settings) -> None:
     """Wire login, CSRF and the access guard into the Flask server."""
     server.config.update(
-        SECRET_KEY=_secret_key(settings),
+        SECRET_KEY=secret_key(settings),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=_cookie_secure(settings),

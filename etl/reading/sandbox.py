@@ -374,7 +374,7 @@ class _Zygote:
             self.proc.stdout.close()
 
 
-class _Pool:
+class Pool:
     """Fork servers shared by the web process's threads: at most `size` run jobs at once."""
 
     def __init__(self, config: str, env: Mapping[str, str]) -> None:
@@ -473,7 +473,7 @@ class Sandbox:
     prepare: str | None = None
     warm_up: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
-    _pool: _Pool = field(init=False, repr=False)
+    pool: Pool = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         config = {
@@ -483,12 +483,12 @@ class Sandbox:
             "prepare": self.prepare,
             "warm_up": self.warm_up,
         }
-        self._pool = _Pool(json.dumps(config), dict(self.env))
-        atexit.register(self._pool.close)
+        self.pool = Pool(json.dumps(config), dict(self.env))
+        atexit.register(self.pool.close)
 
     def close(self) -> None:
         """End the idle fork servers (and the children they keep waiting)."""
-        self._pool.close()
+        self.pool.close()
 
     def run(self, job: str, args: tuple[Any, ...], log: ProblemLog, limits: Limits) -> Any:
         """Run `job` on `args` in a child process; its result, or None with the refusal (or
@@ -500,7 +500,7 @@ class Sandbox:
             protocol=pickle.HIGHEST_PROTOCOL,
         )
         try:
-            reply = safe_loads(self._pool.run(payload, limits), self.reply_classes)
+            reply = safe_loads(self.pool.run(payload, limits), self.reply_classes)
         except TimeoutError:
             _parse_refusal(log, "timeout", limits, "")
             return None
