@@ -29,25 +29,35 @@ from etl.measures.query import BadParameter, View
 from etl.storage import accounts
 from reporting.charts import REPORT_CHARTS
 from reporting.report import chart_context, consolidated_xlsx, gather_report
-from web import background, context
-from web.auth import may_read_all
+from web import background, context, policy
 from web.export_routes import _filename
 
-dash.register_page(__name__, path="/", name="Tổng quan", title="Tổng quan — Tinh giản biên chế")
+dash.register_page(
+    __name__,
+    path="/",
+    name="Tổng quan",
+    title="Tổng quan — Tinh giản biên chế",
+    order=0,
+    access=policy.READ_ALL,
+)
+# the report jobs: leadership and the Department only, refused before they start
+policy.protect_outputs(policy.READ_ALL, REPORT_DOWNLOAD, REPORT_STATUS)
 
 Progress = Callable[[int, int, str], None]
 
 
 def layout(**_query: str) -> html.Div:
-    children: list[Any] = [dcc.Loading(html.Div(id=ids.OV_CONTENT), type="dot", delay_show=300)]
-    if context.may_read_all():
-        children.insert(0, make_report_builder())
-    return html.Div(children)
+    return html.Div(
+        [
+            make_report_builder(),
+            dcc.Loading(html.Div(id=ids.OV_CONTENT), type="dot", delay_show=300),
+        ]
+    )
 
 
 @callback(Output(ids.OV_CONTENT, "children"), Input(ids.URL, "search"))
 def render_overview(search: str | None) -> list[Any]:
-    if not context.may_read_all():
+    if not policy.may(policy.READ_ALL):
         return context.forbidden()
     summary, flt, as_of, view = context.view_summary(search)
     return make_overview(
@@ -72,7 +82,7 @@ def build_file(
     renderer = None
     try:
         account = job.account(engine)
-        if not may_read_all(account):
+        if not policy.allows(account, policy.READ_ALL):
             return no_update, "Tài khoản này không có quyền xem số liệu này."
         ds = service.load_dataset(engine)
         view = context.view_of(search)
@@ -125,8 +135,8 @@ def build_in_background(
     _xlsx: int | None,
     search: str | None,
 ) -> tuple[Any, Any]:
-    """The background job (web/background.py refused it to accounts that may not read
-    every figure before it started)."""
+    """The background job (web/policy.py refused it to accounts that may not read every
+    figure before it started)."""
     kind = "xlsx" if ctx.triggered_id == REPORT_XLSX else "pdf"
     return build_file(
         background.current_job(),
