@@ -45,7 +45,8 @@ def _free_port() -> int:
 
 
 class Worker:
-    """`gunicorn -c gunicorn.conf.py app:server` with one worker, on its own port."""
+    """`gunicorn -c gunicorn.conf.py 'app:create_server()'` with one worker, on its own
+    port."""
 
     def __init__(self, name: str, url: str, data_dir: Path) -> None:
         self.port = _free_port()
@@ -64,7 +65,7 @@ class Worker:
             PYTHONPATH=str(ROOT),
         )
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:server"],
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:create_server()"],
             cwd=ROOT,
             env=env,
             stdout=self._log,
@@ -156,7 +157,7 @@ def _prepare(engine: Engine, data_dir: Path) -> str:
     settings = load_settings({"DATA_DIR": str(data_dir)})
     service.ingest_files(engine, SAMPLE, settings)
     accounts.create_account(engine, "admin", ADMIN_PASSWORD, "admin")
-    auth._secret_key(settings)
+    auth.secret_key(settings)
     return engine.url.render_as_string(hide_password=False)
 
 
