@@ -103,6 +103,7 @@ def _celery_app() -> object:  # celery.Celery
         )
     bootstrap(settings)
     create_app(settings)
+    _freeze()
     return background.celery_for(settings.redis_url)
 
 
