@@ -47,11 +47,11 @@ run: demo browser ## set everything up and start the app on http://127.0.0.1:805
 	$(PY) app.py
 
 serve: migrate ## run under gunicorn: WEB_CONCURRENCY workers (default 2) on HOST:PORT, DATABASE_URL
-	$(VENV)/bin/gunicorn -c gunicorn.conf.py app:server
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py 'app:create_server()'
 
 worker: migrate ## start a Celery worker for background jobs (needs REDIS_URL, same DATABASE_URL, DATA_DIR)
 	@[ -n "$$REDIS_URL" ] || { echo "Cần REDIS_URL (ví dụ export REDIS_URL=redis://127.0.0.1:6379/0) để chạy Celery worker."; exit 1; }
-	$(VENV)/bin/celery -A web.background:celery_app worker --loglevel=INFO
+	$(VENV)/bin/celery -A app:celery_app worker --loglevel=INFO
 
 sample: install ## regenerate the sample returns in data/sample from devdata/sample.py
 	$(PY) -m etl sample --out data/sample

@@ -1,15 +1,25 @@
 """The Dash app: builds the app and its shell; each page in pages/ owns its layout and callbacks.
 
-`server = app.server` for gunicorn. Configuration comes from the environment (DATABASE_URL,
-HOST, PORT); the engine and the dataset cache live on the Flask app object, never in module
-globals, so the app runs as several worker processes.
+Nothing is built at import time. `create_app(settings)` builds an app on a database whose
+schema is current; what a start does once before it (migrate, the session secret, the first
+admin, the job cache) is web/bootstrap.py's:
+
+* `python app.py`: bootstrap, build, serve with Flask's server on HOST:PORT;
+* gunicorn (`make serve`): `gunicorn -c gunicorn.conf.py 'app:create_server()'`, the master
+  bootstraps once (gunicorn.conf.py), each worker calls `create_server()`;
+* Celery (`make worker`): `celery -A app:celery_app worker` bootstraps and builds the app,
+  which registers every background callback as a task of the worker.
+
+Configuration comes from the environment through `etl.core.settings.Settings`; the engine and
+the dataset cache live on the Flask app object, never in module globals, so the app runs as
+several worker processes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
-import os
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +33,14 @@ from etl import service
 from etl.core.settings import Settings, load_settings
 from etl.measures.cache import DatasetCache
 from etl.measures.query import View
-from etl.storage import accounts
-from web import api, auth, background, context, export_routes, upload_api
+from web import api, auth, background, context, export_routes, policy, upload_api
+from web.bootstrap import bootstrap
 
 ROOT = Path(__file__).resolve().parent
 
 
-def create_app(settings: Settings | None = None) -> dash.Dash:
-    """The app for `settings` (default: from the environment)."""
-    settings = settings or load_settings()
+def create_app(settings: Settings) -> dash.Dash:
+    """The app for `settings`, on a database whose schema is current (bootstrapped)."""
     server = Flask(__name__)
     # base64 in the upload callback makes the request about 4/3 of the file
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes * 3 // 2 + 1_000_000
@@ -39,13 +48,6 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server.extensions[context.ENGINE_KEY] = service.open_engine(settings.database_url, settings)
     server.extensions[context.CACHE_KEY] = DatasetCache()
     auth.install(server, settings)
-    generated = accounts.ensure_admin(server.extensions[context.ENGINE_KEY], dict(os.environ))
-    if generated:
-        print(
-            f"Đã tạo tài khoản quản trị «{os.environ.get('ADMIN_USER') or 'admin'}» với mật khẩu: "
-            f"{generated}  (chỉ hiện một lần; đổi bằng: python -m etl user password …)",
-            flush=True,
-        )
     app = dash.Dash(
         __name__,
         server=server,
@@ -59,13 +61,51 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         # workers when REDIS_URL is set, else subprocesses with a cache under DATA_DIR
         background_callback_manager=background.make_manager(settings),
     )
+    policy.guard_pages(dash.page_registry)  # each page as its `access` allows
     app.layout = make_shell
     _register_shell_callbacks(app)
     api.register(server)
     export_routes.register(server)
     upload_api.register(server)
-    background.install(server)
     return app
+
+
+def create_server() -> Flask:
+    """A worker's app for gunicorn (`'app:create_server()'`), from the environment; the
+    master bootstrapped before forking it (gunicorn.conf.py)."""
+    server = create_app(load_settings()).server
+    _freeze()
+    return server
+
+
+def _freeze() -> None:
+    """The objects made by the imports and the app live for the process: keep them out of
+    every full garbage collection (measured: those passes caused 180-370 ms spikes at
+    national size)."""
+    gc.freeze()
+
+
+def __getattr__(name: str) -> object:
+    """`celery_app` for `celery -A app:celery_app worker`, built on first use."""
+    if name != "celery_app":
+        raise AttributeError(name)
+    return _celery_app()
+
+
+@functools.cache
+def _celery_app() -> object:  # celery.Celery
+    """Bootstrap and build the app (its background callbacks become the worker's tasks), then
+    the Celery app on REDIS_URL."""
+    settings = load_settings()
+    if not settings.redis_url:
+        raise RuntimeError(
+            "Cần REDIS_URL (ví dụ redis://127.0.0.1:6379/0) để chạy Celery worker. "
+            "/ REDIS_URL is not set."
+        )
+    bootstrap(settings)
+    create_app(settings)
+    _freeze()
+    return background.celery_for(settings.redis_url)
 
 
 def _register_shell_callbacks(app: dash.Dash) -> None:
@@ -132,13 +172,15 @@ def _date_or_none(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value[:10]) if value else None
 
 
-app = create_app()
-server = app.server
-# the objects made by the imports and the app live for the process: keep them out of every
-# full garbage collection (measured: those passes caused 180-370 ms spikes at national size)
-gc.freeze()
+def main() -> None:
+    """`python app.py`: one process on HOST:PORT."""
+    settings = load_settings()
+    bootstrap(settings)
+    app = create_app(settings)
+    _freeze()
+    print(f"Ứng dụng chạy tại http://{settings.host}:{settings.port}")
+    app.run(host=settings.host, port=settings.port, debug=False)
+
 
 if __name__ == "__main__":
-    cfg = load_settings()
-    print(f"Ứng dụng chạy tại http://{cfg.host}:{cfg.port}")
-    app.run(host=cfg.host, port=cfg.port, debug=False)
+    main()

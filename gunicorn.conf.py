@@ -1,20 +1,18 @@
-"""gunicorn settings for `make serve` (`gunicorn -c gunicorn.conf.py app:server`).
+"""gunicorn settings for `make serve` (`gunicorn -c gunicorn.conf.py 'app:create_server()'`).
 
-Several worker processes, each importing the app itself (no preload): its own database engine,
+Several worker processes, each building the app itself (no preload): its own database engine,
 dataset cache and chart browser. They agree through the database (accounts, sessions' users,
 the data version that invalidates every worker's dataset cache) and DATA_DIR (the session
 secret, staged and kept uploads, the background job cache). Before the workers start, the
-master does once what they would otherwise race to do: migrate the schema, write the session
-secret, create the first admin and the job cache.
+master does once what they would otherwise race to do (web/bootstrap.py): migrate the schema,
+write the session secret, create the first admin and the job cache.
 
-Environment: HOST and PORT (bind), WEB_CONCURRENCY (workers, default 2), GUNICORN_THREADS
-(threads per worker, default 4), DATABASE_URL, DATA_DIR, REDIS_URL, SECRET_KEY, ADMIN_USER,
-ADMIN_PASSWORD.
+Environment (etl.core.settings.Settings): HOST and PORT (bind), WEB_CONCURRENCY (workers,
+default 2), GUNICORN_THREADS (threads per worker, default 4), DATABASE_URL, DATA_DIR,
+REDIS_URL, SECRET_KEY, ADMIN_USER, ADMIN_PASSWORD.
 """
 
 from __future__ import annotations
-
-import os
 
 from etl.core.settings import load_settings
 
@@ -22,9 +20,9 @@ _settings = load_settings()
 
 bind = f"{_settings.host}:{_settings.port}"
 # usually 2 × cores; 2 here (2 cores, and each worker may start a Chromium for chart exports)
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+workers = _settings.web_workers
 worker_class = "gthread"  # a slow export does not hold up the progress polls of other users
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = _settings.threads_per_worker
 preload_app = False  # each worker builds its own engine, cache and browser after the fork
 timeout = 120  # the plain /export/report.pdf link renders every chart in the request
 graceful_timeout = 30  # on SIGTERM/HUP, requests in flight get this long to finish
@@ -39,30 +37,13 @@ control_socket_disable = True
 
 def on_starting(server: object) -> None:
     """In the master, before any worker: migrate, the secret, the first admin, the job cache."""
-    from etl import service
-    from etl.storage import accounts
-    from web import auth, background
+    from web.bootstrap import bootstrap
 
     settings = load_settings()
-    engine = service.open_engine(settings.database_url, settings)
-    try:
-        generated = accounts.ensure_admin(engine, dict(os.environ))
-    finally:
-        engine.dispose()
-    if generated:
-        print(
-            f"Đã tạo tài khoản quản trị «{os.environ.get('ADMIN_USER') or 'admin'}» với mật khẩu: "
-            f"{generated}  (chỉ hiện một lần; đổi bằng: python -m etl user password …)",
-            flush=True,
-        )
-    auth.secret_key(settings)  # written once under DATA_DIR, read by every worker
-    if not background.redis_url():
-        import diskcache
-
-        diskcache.Cache(str(settings.data_dir / "cache")).close()
+    bootstrap(settings)
     print(
         f"Ứng dụng chạy tại http://{bind} với {workers} worker × {threads} luồng; "
-        f"việc nền: {'Celery (REDIS_URL)' if background.redis_url() else 'diskcache'}",
+        f"việc nền: {'Celery (REDIS_URL)' if settings.redis_url else 'diskcache'}",
         flush=True,
     )
 
@@ -73,6 +54,4 @@ def post_worker_init(worker: object) -> None:
     callbacks, the page router) and marks that done before doing it, so requests running
     beside the first one — a browser's script and callback requests to a fresh worker — found
     nothing registered and answered 500 or lacked the page router."""
-    import app as app_module
-
-    app_module.server.test_client().get("/login")
+    worker.wsgi.test_client().get("/login")  # the Flask server `app:create_server()` built

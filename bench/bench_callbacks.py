@@ -68,16 +68,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["DATA_DIR"] = tmp
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+        os.environ.setdefault("ADMIN_PASSWORD", "mat-khau-do-hieu-nang")
+        from app import create_app
         from etl import service
         from etl.core.settings import load_settings
-
-        engine = service.open_engine()
-        service.ingest_files(engine, sorted((ROOT / "data/sample").glob("*.xlsx")), load_settings())
-        os.environ.setdefault("ADMIN_PASSWORD", "mat-khau-do-hieu-nang")
-        import app as app_module
         from tests.conftest import login
+        from web.bootstrap import bootstrap
 
-        client = app_module.server.test_client()
+        settings = load_settings()
+        bootstrap(settings)
+        engine = service.open_engine()
+        service.ingest_files(engine, sorted((ROOT / "data/sample").glob("*.xlsx")), settings)
+        client = create_app(settings).server.test_client()
         csrf = login(client, os.environ.get("ADMIN_USER", "admin"), os.environ["ADMIN_PASSWORD"])
         client.environ_base["HTTP_X_CSRFTOKEN"] = csrf
         print(f"callback server time on the sample city, {args.repeat} runs each")

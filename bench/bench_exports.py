@@ -42,6 +42,7 @@ def main() -> None:
         print("Không có Chromium: cài chromium để đo xuất biểu đồ.")
         return
     with tempfile.TemporaryDirectory() as tmp:
+        service.migrate(f"sqlite:///{tmp}/bench.sqlite3")
         engine = service.open_engine(f"sqlite:///{tmp}/bench.sqlite3")
         service.ingest_files(engine, sorted((ROOT / "data/sample").glob("*.xlsx")))
         ds = load_dataset(engine)

@@ -47,6 +47,7 @@ def read_pandas(blobs: list[bytes]) -> int:
 
 def ingest_all(blobs: list[tuple[str, bytes]]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
+        service.migrate(f"sqlite:///{tmp}/bench.sqlite3")
         engine = service.open_engine(f"sqlite:///{tmp}/bench.sqlite3")
         facts = 0
         for name, blob in blobs:

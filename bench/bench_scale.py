@@ -81,6 +81,7 @@ def ingest_all(
     from etl import service
     from etl.ingest.load import ingest_bytes, ingest_many
 
+    service.migrate(url)
     engine = service.open_engine(url)
     start = time.perf_counter()
     if bulk:
@@ -345,11 +346,16 @@ def app_worker(args: dict[str, Any]) -> None:
     os.environ["DATABASE_URL"] = args["url"]
     os.environ["ADMIN_USER"], os.environ["ADMIN_PASSWORD"] = ADMIN
     start = time.perf_counter()
-    import app as app_module
+    from app import create_app
+    from etl.core.settings import load_settings
     from tests.conftest import login
+    from web.bootstrap import bootstrap
 
+    settings = load_settings()
+    bootstrap(settings)
+    dash_app = create_app(settings)
     out: dict[str, Any] = {"app_start_s": round(time.perf_counter() - start, 2)}
-    client = app_module.server.test_client()
+    client = dash_app.server.test_client()
     csrf = login(client, *ADMIN)
     client.environ_base["HTTP_X_CSRFTOKEN"] = csrf
     start = time.perf_counter()
@@ -395,8 +401,8 @@ def app_worker(args: dict[str, Any]) -> None:
         from reporting.render import ChartRenderer, find_browser
 
         if find_browser():
-            engine = app_module.server.extensions["tgbc_engine"]
-            ds = app_module.server.extensions["tgbc_cache"].get(engine)
+            engine = dash_app.server.extensions["tgbc_engine"]
+            ds = dash_app.server.extensions["tgbc_cache"].get(engine)
             as_of = dt.date.fromisoformat(args["as_of"])
             flt = Filter()
             renderer = ChartRenderer()
@@ -422,7 +428,7 @@ def app_worker(args: dict[str, Any]) -> None:
     out["peak_rss_children_mb"] = round(
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
     )
-    app_module.server.extensions["tgbc_renderer"].close()
+    dash_app.server.extensions["tgbc_renderer"].close()
     Path(args["out"]).write_text(json.dumps(out, ensure_ascii=False))
 
 

@@ -43,3 +43,7 @@ UP_ANNOTATE = "upload-annotate"
 # tracker
 TR_YEAR = "tracker-year"
 TR_CONTENT = "tracker-content"
+
+# administration
+ADMIN_URL = "admin-url"
+ADMIN_CONTENT = "admin-content"

@@ -1,4 +1,7 @@
-"""The app shell: title, navigation, the filter bar every page honours, the page container."""
+"""The app shell: title, navigation, the filter bar every page honours, the page container.
+
+The navigation is drawn from `dash.page_registry`: every page with an `order`, in that order,
+labelled with its `name`, shown to the accounts its `access` allows (web/policy.py)."""
 
 from __future__ import annotations
 
@@ -7,25 +10,17 @@ from dash import dcc, html
 
 from components import ids
 from etl.measures.query import KIND_CHOICES
-from etl.measures.scoping import KIND_LABELS
-from web import context
-
-NAV = (
-    ("/", "Tổng quan", "read_all"),
-    ("/don-vi", "Theo đơn vị", "read_all"),
-    ("/phan-tich", "Phân tích", "read_all"),
-    ("/sap-xep", "Sắp xếp tổ chức", "read_all"),
-    ("/nop-bao-cao", "Nộp báo cáo", "upload"),
-    ("/theo-doi", "Theo dõi nộp báo cáo", "read"),
-    ("/quan-tri", "Quản trị", "admin"),
-)
+from web import context, policy
 
 
-def _allowed(need: str) -> bool:
-    acc = context.account()
-    if acc is None:
-        return False
-    return context.may_read_all() if need == "read_all" else acc.may(need)
+def nav_pages() -> list[tuple[str, str]]:
+    """(path, label) of the pages in the navigation that the signed-in account may open."""
+    pages = [p for p in dash.page_registry.values() if p.get("order") is not None]
+    return [
+        (page["path"], page["name"])
+        for page in sorted(pages, key=lambda p: p["order"])
+        if policy.may(policy.page_access(page))
+    ]
 
 
 def make_user_bar() -> html.Div:
@@ -152,19 +147,18 @@ def make_shell() -> html.Div:
                     html.Nav(
                         [
                             dcc.Link(label, href=path, id={"role": "nav", "path": path})
-                            for path, label, need in NAV
-                            if _allowed(need)
+                            for path, label in nav_pages()
                         ]
                     ),
                     make_user_bar(),
                 ],
                 className="topbar",
             ),
-            make_filter_bar() if context.may_read_all() else html.Div(make_hidden_filters()),
+            make_filter_bar() if policy.may(policy.READ_ALL) else html.Div(make_hidden_filters()),
             html.Main(dash.page_container),
         ],
         className="shell",
     )
 
 
-__all__ = ["KIND_LABELS", "NAV", "make_shell"]
+__all__ = ["make_shell", "nav_pages"]

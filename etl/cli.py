@@ -93,7 +93,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """The sample city on a database that may be new: the schema is migrated first."""
     settings = load_settings()
+    service.migrate(args.db, settings)
     engine = service.open_engine(args.db, settings)
     if args.if_empty and not db.is_empty(engine):
         print("Cơ sở dữ liệu đã có số liệu; không nạp lại dữ liệu mẫu.")
@@ -194,7 +196,7 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    service.open_engine(args.db)
+    service.migrate(args.db)
     return 0
 
 
@@ -262,4 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except service.SchemaNotCurrent as exc:  # no schema yet, or an older one
+        print(str(exc), file=sys.stderr)
+        return 2

@@ -22,14 +22,39 @@ class ScopeNotFound(ValueError):
     """The scope text names no unit, district, sector or kind."""
 
 
-def open_engine(url: str | None = None, settings: Settings | None = None) -> Engine:
-    """An engine on `url` (default: settings), with the schema migrated to the latest."""
+class SchemaNotCurrent(RuntimeError):
+    """The database has no schema yet, or an older one: migrating is a step of its own."""
+
+
+SCHEMA_NOT_CURRENT = (
+    "Cơ sở dữ liệu chưa có lược đồ mới nhất: chạy `make migrate` (python -m etl migrate)."
+)
+
+
+def _make_engine(url: str | None, settings: Settings | None) -> Engine:
     settings = settings or load_settings()
-    engine = db.make_engine(
+    return db.make_engine(
         url or settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
-    db.migrate(engine)
+
+
+def open_engine(url: str | None = None, settings: Settings | None = None) -> Engine:
+    """An engine on `url` (default: settings) whose schema is the latest; never migrates.
+    `SchemaNotCurrent` (its message says what to run) when the schema is missing or behind."""
+    engine = _make_engine(url, settings)
+    if not db.schema_is_current(engine):
+        engine.dispose()
+        raise SchemaNotCurrent(SCHEMA_NOT_CURRENT)
     return engine
+
+
+def migrate(url: str | None = None, settings: Settings | None = None) -> None:
+    """Create or upgrade the schema of `url` (default: settings) to the latest migration."""
+    engine = _make_engine(url, settings)
+    try:
+        db.migrate(engine)
+    finally:
+        engine.dispose()
 
 
 def ingest_files(

@@ -9,23 +9,26 @@ import dash
 import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
+from components import ids
 from components.grids import column, make_grid
 from etl.storage import accounts
-from web import context
+from web import context, policy
 
-dash.register_page(__name__, path="/quan-tri", name="Quản trị", title="Quản trị")
+dash.register_page(
+    __name__, path="/quan-tri", name="Quản trị", title="Quản trị", order=6, access=policy.ADMIN
+)
+policy.protect_outputs(policy.ADMIN, ids.ADMIN_CONTENT)
 
 
 def layout(**_query: str) -> html.Div:
     return html.Div(
-        [dcc.Location(id="admin-url"), dcc.Loading(html.Div(id="admin-content"), type="dot")]
+        [dcc.Location(id=ids.ADMIN_URL), dcc.Loading(html.Div(id=ids.ADMIN_CONTENT), type="dot")]
     )
 
 
-@callback(Output("admin-content", "children"), Input("admin-url", "pathname"))
+@callback(Output(ids.ADMIN_CONTENT, "children"), Input(ids.ADMIN_URL, "pathname"))
 def render_admin(_path: str | None) -> list[Any]:
-    acc = context.account()
-    if acc is None or not acc.may("admin"):
+    if not policy.may(policy.ADMIN):
         return context.forbidden("Trang này dành cho quản trị viên.")
     engine = context.engine()
     names = context.dataset().units["name"]

@@ -10,9 +10,16 @@ from dash import Input, Output, callback, dcc, html
 from components import ids
 from components.analysis_view import make_analysis
 from pages.units import MEASURE_CHOICES
-from web import context
+from web import context, policy
 
-dash.register_page(__name__, path="/phan-tich", name="Phân tích", title="Phân tích")
+dash.register_page(
+    __name__,
+    path="/phan-tich",
+    name="Phân tích",
+    title="Phân tích",
+    order=2,
+    access=policy.READ_ALL,
+)
 
 
 def layout(**_query: str) -> html.Div:
@@ -34,7 +41,7 @@ def layout(**_query: str) -> html.Div:
     Output(ids.AN_CONTENT, "children"), Input(ids.URL, "search"), Input(ids.AN_MEASURE, "value")
 )
 def render_analysis(search: str | None, measure: str) -> list[Any]:
-    if not context.may_read_all():
+    if not policy.may(policy.READ_ALL):
         return context.forbidden()
     summary, flt, as_of, view = context.view_summary(search)
     return make_analysis(

@@ -28,24 +28,34 @@ from etl.measures.cache import load_dataset
 from etl.measures.query import BadParameter, View
 from reporting import exports
 from reporting.charts import REPORT_CHARTS
-from web import background, context
-from web.auth import may_read_all
+from web import background, context, policy
 
-dash.register_page(__name__, path="/", name="Tổng quan", title="Tổng quan — Tinh giản biên chế")
+dash.register_page(
+    __name__,
+    path="/",
+    name="Tổng quan",
+    title="Tổng quan — Tinh giản biên chế",
+    order=0,
+    access=policy.READ_ALL,
+)
+# the report jobs: leadership and the Department only, refused before they start
+policy.protect_outputs(policy.READ_ALL, REPORT_DOWNLOAD, REPORT_STATUS)
 
 Progress = Callable[[int, int, str], None]
 
 
 def layout(**_query: str) -> html.Div:
-    children: list[Any] = [dcc.Loading(html.Div(id=ids.OV_CONTENT), type="dot", delay_show=300)]
-    if context.may_read_all():
-        children.insert(0, make_report_builder())
-    return html.Div(children)
+    return html.Div(
+        [
+            make_report_builder(),
+            dcc.Loading(html.Div(id=ids.OV_CONTENT), type="dot", delay_show=300),
+        ]
+    )
 
 
 @callback(Output(ids.OV_CONTENT, "children"), Input(ids.URL, "search"))
 def render_overview(search: str | None) -> list[Any]:
-    if not context.may_read_all():
+    if not policy.may(policy.READ_ALL):
         return context.forbidden()
     summary, flt, as_of, view = context.view_summary(search)
     return make_overview(
@@ -78,7 +88,7 @@ def build_file(
     renderer = drawing = None
     try:
         account = job.account(engine)
-        if account is None or not may_read_all(account):
+        if not policy.allows(account, policy.READ_ALL):
             return no_update, "Tài khoản này không có quyền xem số liệu này."
         ds = load_dataset(engine)
         query = dict(urllib.parse.parse_qsl((search or "").lstrip("?")))
@@ -130,8 +140,8 @@ def build_in_background(
     _xlsx: int | None,
     search: str | None,
 ) -> tuple[Any, Any]:
-    """The background job (web/background.py refused it to accounts that may not read
-    every figure before it started)."""
+    """The background job (web/policy.py refused it to accounts that may not read every
+    figure before it started)."""
     kind = "xlsx" if ctx.triggered_id == REPORT_XLSX else "pdf"
     return build_file(
         background.current_job(),

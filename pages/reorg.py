@@ -9,9 +9,16 @@ from dash import Input, Output, callback, dcc, html
 
 from components import ids
 from components.reorg_view import lineage_options, make_lineage, make_reorg
-from web import context
+from web import context, policy
 
-dash.register_page(__name__, path="/sap-xep", name="Sắp xếp tổ chức", title="Sắp xếp tổ chức")
+dash.register_page(
+    __name__,
+    path="/sap-xep",
+    name="Sắp xếp tổ chức",
+    title="Sắp xếp tổ chức",
+    order=3,
+    access=policy.READ_ALL,
+)
 
 
 def layout(**_query: str) -> html.Div:
@@ -23,9 +30,7 @@ def layout(**_query: str) -> html.Div:
                     html.H3("Quá trình sắp xếp của một đơn vị"),
                     dcc.Dropdown(
                         id=ids.RE_UNIT,
-                        options=lineage_options(context.dataset())
-                        if context.may_read_all()
-                        else [],
+                        options=lineage_options(context.dataset()),
                         placeholder="Chọn đơn vị…",
                     ),
                     html.Div(id=ids.RE_LINEAGE),
@@ -38,7 +43,7 @@ def layout(**_query: str) -> html.Div:
 
 @callback(Output(ids.RE_CONTENT, "children"), Input(ids.URL, "search"))
 def render_reorg(search: str | None) -> list[Any]:
-    if not context.may_read_all():
+    if not policy.may(policy.READ_ALL):
         return context.forbidden()
     summary, _flt, as_of, _view = context.view_summary(search)
     return make_reorg(context.dataset(), summary, as_of, search or "", context.export_problem())
@@ -46,6 +51,6 @@ def render_reorg(search: str | None) -> list[Any]:
 
 @callback(Output(ids.RE_LINEAGE, "children"), Input(ids.RE_UNIT, "value"))
 def render_lineage(unit_id: int | None) -> Any:
-    if not context.may_read_all():
+    if not policy.may(policy.READ_ALL):
         return context.forbidden()
     return make_lineage(context.dataset(), unit_id)

@@ -9,10 +9,15 @@ from dash import Input, Output, callback, dcc, html
 
 from components import ids
 from components.tracker_view import make_tracker, reporting_years
-from web import context
+from web import context, policy
 
 dash.register_page(
-    __name__, path="/theo-doi", name="Theo dõi nộp báo cáo", title="Theo dõi nộp báo cáo"
+    __name__,
+    path="/theo-doi",
+    name="Theo dõi nộp báo cáo",
+    title="Theo dõi nộp báo cáo",
+    order=5,
+    access=policy.READ,  # an uploader sees its own units
 )
 
 
@@ -43,7 +48,7 @@ def render_tracker(search: str | None, year: int | None) -> list[Any]:
     acc = context.account()
     if acc is None:
         return context.forbidden()
-    if context.may_read_all():
+    if policy.may(policy.READ_ALL):
         return make_tracker(context.dataset(), year, as_of)
     return make_tracker(
         context.dataset(), year, as_of, uploader=acc.username, unit_ids=acc.unit_ids

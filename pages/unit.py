@@ -8,14 +8,19 @@ from dash import html
 from components.units import make_unit_page
 from etl import service
 from etl.measures.query import BadParameter, parse_view
-from web import context
+from web import context, policy
 
-dash.register_page(__name__, path_template="/don-vi/<unit_id>", name="Đơn vị", title="Đơn vị")
+# no `order`: reached from the units' links, not from the navigation
+dash.register_page(
+    __name__,
+    path_template="/don-vi/<unit_id>",
+    name="Đơn vị",
+    title="Đơn vị",
+    access=policy.READ_ALL,
+)
 
 
 def layout(unit_id: str | None = None, **query: str) -> html.Div:
-    if not context.may_read_all():
-        return html.Div(context.forbidden())
     try:
         as_of = parse_view(query).as_of or service.default_as_of(context.engine())
     except BadParameter:

@@ -10,9 +10,16 @@ from dash.exceptions import PreventUpdate
 
 from components import ids
 from components.units import make_units_view, units_grid_page
-from web import context
+from web import context, policy
 
-dash.register_page(__name__, path="/don-vi", name="Theo đơn vị", title="Theo đơn vị")
+dash.register_page(
+    __name__,
+    path="/don-vi",
+    name="Theo đơn vị",
+    title="Theo đơn vị",
+    order=1,
+    access=policy.READ_ALL,
+)
 
 GROUP_CHOICES = [
     {"label": "Quận, huyện", "value": "district"},
@@ -64,7 +71,7 @@ def layout(**_query: str) -> html.Div:
     Input(ids.UNITS_GROUP_BY, "value"),
 )
 def render_units(search: str | None, measure: str, group_by: str) -> list[Any]:
-    if not context.may_read_all():
+    if not policy.may(policy.READ_ALL):
         return context.forbidden()
     summary, flt, as_of, view = context.view_summary(search)
     return make_units_view(
@@ -82,7 +89,7 @@ GRID = {"type": ids.UNITS_GRID, "measure": MATCH, "search": MATCH}
 )
 def units_rows(request: dict[str, Any] | None) -> dict[str, Any]:
     """A page of the units grid, sorted and filtered on the server over every unit."""
-    if request is None or not context.may_read_all():
+    if request is None or not policy.may(policy.READ_ALL):
         raise PreventUpdate
     grid = ctx.triggered_id or {}
     measure = grid.get("measure")

@@ -29,20 +29,26 @@ from etl.core.settings import Settings
 from etl.ingest.load import IngestResult
 from etl.storage import accounts
 from etl.writers.annotate import annotate
-from web import background, context
+from web import background, context, policy
 
-dash.register_page(__name__, path="/nop-bao-cao", name="Nộp báo cáo", title="Nộp báo cáo")
+dash.register_page(
+    __name__,
+    path="/nop-bao-cao",
+    name="Nộp báo cáo",
+    title="Nộp báo cáo",
+    order=4,
+    access=policy.UPLOAD,
+)
+# checking and storing returns: uploaders and admins only, refused before they start
+policy.protect_outputs(
+    policy.UPLOAD, ids.UP_RESULTS, ids.UP_STAGED, ids.UP_CONFIRMED, ids.UP_DOWNLOAD
+)
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 Progress = Callable[[int, int, str], None]
 
 
 def layout(**_query: str) -> html.Div:
-    acc = context.account()
-    if acc is None or not acc.may("upload"):
-        return html.Div(
-            context.forbidden("Tài khoản này chỉ được xem; việc nộp báo cáo do đơn vị thực hiện.")
-        )
     limit_mb = context.settings().max_upload_bytes / 1e6
     return html.Div(
         [
@@ -166,9 +172,9 @@ def on_upload(contents: list[str] | None, names: list[str] | None) -> tuple[Any,
 )
 def on_files(contents: list[str] | None, names: list[str] | None) -> tuple[Any, Any, Any]:
     """Keep the dropped files (fast: decode, hash, write) and clear the last results; putting
-    the list into the queue store starts the background check below. web/auth.py
-    refuses both callbacks to accounts that may not upload (their outputs name
-    upload-results)."""
+    the list into the queue store starts the background check below. web/policy.py
+    refuses both callbacks to accounts that may not upload (their outputs are protected
+    above)."""
     if not contents:
         return no_update, no_update, no_update
     set_props(UP_QUEUE, {"data": stage_files(contents, names or [])})
@@ -187,7 +193,7 @@ def check_in_background(
     set_progress: Callable[[tuple[int, int, str]], None], queue: list[dict[str, str]] | None
 ) -> tuple[Any, Any, Any]:
     """The background job: outside the request, so it opens its own engine and loads the
-    account that started it (web/auth.py refused non-uploaders before it started)."""
+    account that started it (web/policy.py refused non-uploaders before it started)."""
     if not queue:
         return no_update, no_update, no_update
     job = background.current_job()

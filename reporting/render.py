@@ -15,6 +15,8 @@ import warnings
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from etl.core.settings import load_settings
+
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_HINT_VI = (
     "Máy chủ chưa có trình duyệt Chromium để xuất biểu đồ. Cài bằng: "
@@ -31,7 +33,7 @@ class ExportUnavailable(RuntimeError):
 
 def find_browser() -> str | None:
     """A Chromium kaleido can drive: BROWSER_PATH, then the usual names on PATH."""
-    path = os.environ.get("BROWSER_PATH")
+    path = load_settings().browser_path
     if path and os.path.exists(path):
         return path
     for name in BROWSER_NAMES:

@@ -1,5 +1,6 @@
 """Shared fixtures: a migrated database per test (SQLite always, PostgreSQL when
-TEST_DATABASE_URL is set) and an `ingest` helper that goes through the real upload path."""
+TEST_DATABASE_URL is set), an `ingest` helper that goes through the real upload path, and
+the app (`create_app`) on the sample city."""
 
 from __future__ import annotations
 
@@ -44,7 +45,9 @@ def _postgres_engine() -> tuple[Engine, Callable[[], None]]:
 def make_test_engine(backend: str, tmp_path: Path) -> tuple[Engine, Callable[[], None]]:
     if backend == "postgresql":
         return _postgres_engine()
-    engine = service.open_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+    url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    service.migrate(url)
+    engine = service.open_engine(url)
     return engine, engine.dispose
 
 
@@ -82,11 +85,12 @@ def table_counts(engine: Engine) -> dict[str, int]:
 
 @pytest.fixture(scope="session")
 def sample_app(tmp_path_factory: pytest.TempPathFactory):
-    """The app module on a fresh SQLite database holding the sample city (one per session:
-    Dash registers page callbacks once per process)."""
-    import importlib
-
+    """The app (a dash.Dash) on a fresh SQLite database holding the sample city, started as
+    `python app.py` starts it (one per session: Dash registers page callbacks once per
+    process)."""
+    from app import create_app
     from etl.core.settings import ROOT, load_settings
+    from web.bootstrap import bootstrap
 
     data_dir = tmp_path_factory.mktemp("appdata")
     url = f"sqlite:///{data_dir / 'app.sqlite3'}"
@@ -95,13 +99,15 @@ def sample_app(tmp_path_factory: pytest.TempPathFactory):
     os.environ.pop("REDIS_URL", None)  # the shared test app runs jobs locally (diskcache)
     os.environ["ADMIN_USER"] = "admin"
     os.environ["ADMIN_PASSWORD"] = ADMIN_PASSWORD
+    settings = load_settings()
+    bootstrap(settings)  # the schema, the session secret, the first admin, the job cache
     engine = service.open_engine(url)
-    service.ingest_files(engine, sorted((ROOT / "data" / "sample").glob("*.xlsx")), load_settings())
+    service.ingest_files(engine, sorted((ROOT / "data" / "sample").glob("*.xlsx")), settings)
     engine.dispose()
-    module = importlib.import_module("app")
-    module.server.config["SAMPLE_DB"] = data_dir / "app.sqlite3"
-    yield module
-    module.server.extensions["tgbc_renderer"].close()  # the kaleido browser, if started
+    app = create_app(settings)
+    app.server.config["SAMPLE_DB"] = data_dir / "app.sqlite3"
+    yield app
+    app.server.extensions["tgbc_renderer"].close()  # the kaleido browser, if started
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ def test_callbacks_by_role(app, name):
     for role, expected in zip(ROLES, statuses, strict=True):
         client, token = client_for(app, role)
         if name == "upload":  # outputs allowing duplicates carry a hash in the callback's key
-            key = next(k for k in app.app.callback_map if k.startswith("..upload-results."))
+            key = next(k for k in app.callback_map if k.startswith("..upload-results."))
             body = {**body, "output": key}
         headers = {"X-CSRFToken": token} if token else {}
         got = client.post("/_dash-update-component", json=body, headers=headers)
@@ -245,3 +245,63 @@ def test_first_start_creates_the_admin_once(sqlite_engine):
     assert password and len(password) >= 12
     assert accounts.get_account(sqlite_engine, username="admin").role == "admin"
     assert accounts.ensure_admin(sqlite_engine, {}) is None  # never twice
+
+
+def test_callback_outputs_are_matched_by_exact_id(sample_app):
+    from web import policy
+
+    key = "..upload-results.children@ab12...upload-staged.data@ab12...a\\.b.children.."
+    assert policy.output_ids(key) == {"upload-results", "upload-staged", "a.b"}
+    assert policy.callback_access(key) == [policy.UPLOAD]
+    assert policy.callback_access("admin-content.children") == [policy.ADMIN]
+    assert policy.callback_access("upload-results-note.children") == []  # no substring match
+    assert policy.callback_access("overview-content.children") == []
+
+
+NAV = {
+    "viewer": ["/", "/don-vi", "/phan-tich", "/sap-xep", "/theo-doi"],
+    "uploader_a": ["/nop-bao-cao", "/theo-doi"],
+    "admin": ["/", "/don-vi", "/phan-tich", "/sap-xep", "/nop-bao-cao", "/theo-doi", "/quan-tri"],
+}
+
+
+@pytest.mark.parametrize("role", list(NAV))
+def test_navigation_follows_each_pages_declared_access(app, role):
+    import dash
+    from flask_login import login_user
+
+    from components.shell import nav_pages
+    from web import policy
+    from web.auth import User
+
+    assert all(page.get("access") in policy.LEVELS for page in dash.page_registry.values())
+    username = {"viewer": "lanhdao", "uploader_a": "donvi_a", "admin": "admin"}[role]
+    with app.server.test_request_context():
+        engine = app.server.extensions["tgbc_engine"]
+        login_user(User(accounts.get_account(engine, username=username)))
+        assert [path for path, _label in nav_pages()] == NAV[role]
+
+
+def test_a_page_answers_its_refusal_to_accounts_its_access_does_not_allow(app):
+    import json
+
+    import dash
+    from flask_login import login_user
+    from plotly.io.json import to_json_plotly
+
+    from web.auth import User
+
+    pages = {page["path"]: page for page in dash.page_registry.values()}
+    engine = app.server.extensions["tgbc_engine"]
+    for username, path, refused in [
+        ("donvi_a", "/", True),
+        ("donvi_a", "/nop-bao-cao", False),
+        ("lanhdao", "/nop-bao-cao", True),
+        ("lanhdao", "/quan-tri", True),
+        ("lanhdao", "/theo-doi", False),
+        ("admin", "/quan-tri", False),
+    ]:
+        with app.server.test_request_context():
+            login_user(User(accounts.get_account(engine, username=username)))
+            shown = json.dumps(json.loads(to_json_plotly(pages[path]["layout"]())))
+        assert ('"forbidden"' in shown) == refused, (username, path)

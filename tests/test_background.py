@@ -4,7 +4,7 @@ what the in-request code returns.
 
 Every test runs with the DiskcacheManager (a subprocess per job); the same tests run with the
 CeleryManager against Redis when REDIS_URL is set and Redis answers (CI: .ci/run), with a Celery
-worker started here (`celery -A web.background:celery_app worker`, its own queue,
+worker started here (`celery -A app:celery_app worker`, its own queue,
 killed at the end).
 
 REDIS_URL is taken out of the environment when this module is collected, before the session's
@@ -16,6 +16,7 @@ here swap in a CeleryManager of their own.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import json
 import os
@@ -91,7 +92,7 @@ def celery_manager(sample_app, tmp_path_factory: pytest.TempPathFactory) -> Iter
         "ADMIN_PASSWORD": PASSWORD,
         "PYTHONPATH": str(ROOT),
     }
-    command = [sys.executable, "-m", "celery", "-A", "web.background:celery_app"]
+    command = [sys.executable, "-m", "celery", "-A", "app:celery_app"]
     command += ["worker", "-Q", queue, "-n", node, "-c", "1", "-P", "prefork", "-l", "INFO"]
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
     proc = subprocess.Popen(
@@ -108,7 +109,7 @@ def celery_manager(sample_app, tmp_path_factory: pytest.TempPathFactory) -> Iter
             assert proc.poll() is None, (home / "worker.log").read_text()[-3000:]
             assert time.monotonic() < deadline, (home / "worker.log").read_text()[-3000:]
         settings = sample_app.server.extensions[context.SETTINGS_KEY]
-        yield background.make_manager(settings, {"REDIS_URL": REDIS_URL})
+        yield background.make_manager(dataclasses.replace(settings, redis_url=REDIS_URL))
     finally:
         _kill_group(proc)
         log.close()
@@ -149,15 +150,15 @@ def manager(request: pytest.FixtureRequest, app, tmp_path: Path) -> Iterator[str
     if request.param == "celery":
         new = request.getfixturevalue("celery_manager")
     else:
-        import dataclasses
-
-        new = background.make_manager(dataclasses.replace(settings, data_dir=tmp_path), {})
-    saved = app.app._background_manager
-    app.app._background_manager = new
+        new = background.make_manager(
+            dataclasses.replace(settings, data_dir=tmp_path, redis_url=None)
+        )
+    saved = app._background_manager
+    app._background_manager = new
     try:
         yield request.param
     finally:
-        app.app._background_manager = saved
+        app._background_manager = saved
 
 
 # --- driving callbacks as the browser does ---------------------------------------------------
@@ -180,11 +181,11 @@ class Browser:
         self.end_id = json.loads(config.group(1))["end_id"]
 
     def key(self, starts: str) -> str:
-        self.app.app._setup_server()  # page callbacks join the map on the first request
-        return next(k for k in self.app.app.callback_map if k.startswith(starts))
+        self.app._setup_server()  # page callbacks join the map on the first request
+        return next(k for k in self.app.callback_map if k.startswith(starts))
 
     def body(self, key: str, values: list[Any], changed: int = 0) -> dict[str, Any]:
-        spec = self.app.app.callback_map[key]
+        spec = self.app.callback_map[key]
         outputs = [
             {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
             for part in key.strip(".").split("...")

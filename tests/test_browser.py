@@ -54,7 +54,7 @@ def _severe(logs) -> list:
 
 
 def test_overview_shows_the_seed_figures(dash_duo, sample_app):
-    _sign_in(dash_duo, sample_app.app, "/?as_of=2024-06-30")
+    _sign_in(dash_duo, sample_app, "/?as_of=2024-06-30")
     dash_duo.wait_for_text_to_equal("[data-testid=cong-chuc-pct-of-target]", "20,43%", WAIT_S)
     dash_duo.wait_for_text_to_equal("[data-testid=nguoi-lam-viec-pct-of-target]", "81,7%", WAIT_S)
     assert dash_duo.find_element("[data-testid=cong-chuc-pct]").text == "1,02%"
@@ -69,7 +69,7 @@ def _upload(dash_duo, path) -> None:
 def test_uploading_a_bad_return_shows_its_cell(dash_duo, isolated_app, tmp_path):
     bad = tmp_path / "loi.xlsx"
     bad.write_bytes(workbook_bytes(form01([[1, "Sở Nội vụ", 43, 43, -2, 42]])))
-    _sign_in(dash_duo, isolated_app.app, "/nop-bao-cao")
+    _sign_in(dash_duo, isolated_app, "/nop-bao-cao")
     dash_duo.wait_for_element("#upload-files", WAIT_S)
     _upload(dash_duo, bad)
     dash_duo.wait_for_contains_text("[data-testid=file-status]", "Bị từ chối", WAIT_S)
@@ -83,7 +83,7 @@ def test_uploading_a_good_return_changes_the_figures(dash_duo, isolated_app, tmp
     good.write_bytes(
         workbook_bytes(form01([[1, "Sở Nội vụ", None, None, None, 20]], title=[["Biểu số 01"]]))
     )
-    _sign_in(dash_duo, isolated_app.app, "/nop-bao-cao")
+    _sign_in(dash_duo, isolated_app, "/nop-bao-cao")
     dash_duo.wait_for_element("#upload-files", WAIT_S)
     _upload(dash_duo, good)
     dash_duo.wait_for_contains_text("[data-testid=file-status]", "Hợp lệ", WAIT_S)
@@ -107,7 +107,7 @@ def test_a_file_over_the_size_limit_gets_a_message(dash_duo, isolated_app, tmp_p
     try:
         big = tmp_path / "qua_lon.xlsx"
         big.write_bytes(workbook_bytes(form01([[1, "Sở Nội vụ", 43, 43, 42, 42]])))
-        _sign_in(dash_duo, isolated_app.app, "/nop-bao-cao")
+        _sign_in(dash_duo, isolated_app, "/nop-bao-cao")
         dash_duo.wait_for_element("#upload-files", WAIT_S)
         _upload(dash_duo, big)
         dash_duo.wait_for_contains_text("#upload-size-message", "vượt giới hạn", WAIT_S)
@@ -119,7 +119,7 @@ def test_a_file_over_the_size_limit_gets_a_message(dash_duo, isolated_app, tmp_p
 def test_units_grid_pages_filters_and_links_on_the_server(dash_duo, sample_app):
     grid = "[data-testid=units-grid]"
     summary = f"{grid} .ag-paging-row-summary-panel"
-    _sign_in(dash_duo, sample_app.app, "/don-vi?as_of=2024-06-30")
+    _sign_in(dash_duo, sample_app, "/don-vi?as_of=2024-06-30")
     dash_duo.wait_for_text_to_equal(summary, "1 – 100 / 527", WAIT_S)
     assert len(dash_duo.find_elements(f"{grid} .ag-center-cols-container .ag-row")) <= 100
     dash_duo.find_element(f"#{ids.UNITS_MEASURE} input[value=cong_chuc]").click()

@@ -18,10 +18,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
+def new_env(tmp_path, monkeypatch):
+    """A new, empty DATA_DIR (no database yet)."""
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def env(new_env):
+    """A new DATA_DIR whose database is migrated."""
+    assert main(["migrate"]) == 0
+    return new_env
 
 
 def _write(path: Path, content: bytes) -> str:
@@ -84,6 +92,24 @@ def test_module_entry_point(env):
         [sys.executable, "-m", "etl", "--help"], cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0 and "ingest" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "command", [["summary", "--json"], ["user", "list"], ["ingest", "tot.xlsx"]]
+)
+def test_a_database_without_the_schema_is_named_not_a_traceback(new_env, capsys, command):
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "chưa có lược đồ mới nhất" in err and "make migrate" in err
+    assert main(["migrate"]) == 0
+    assert main(["summary", "--json"]) == 0
+
+
+def test_demo_migrates_a_new_database_itself(new_env, capsys):
+    assert main(["demo", "--if-empty"]) == 0
+    assert "ĐÃ NHẬN" in capsys.readouterr().out
+    assert main(["demo", "--if-empty"]) == 0
+    assert "không nạp lại" in capsys.readouterr().out
 
 
 def test_user_commands(env, capsys):

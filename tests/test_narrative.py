@@ -18,6 +18,7 @@ AS_OF = dt.date(2024, 6, 30)
 @pytest.fixture(scope="module")
 def narrative(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("narrative")
+    service.migrate(f"sqlite:///{tmp / 'n.sqlite3'}")
     engine = service.open_engine(f"sqlite:///{tmp / 'n.sqlite3'}")
     service.ingest_files(engine, sorted((ROOT / "data" / "sample").glob("*.xlsx")))
     ds = load_dataset(engine)

@@ -42,6 +42,7 @@ def _tiny_png(width: int = 60, height: int = 28) -> bytes:
 def report(tmp_path_factory: pytest.TempPathFactory) -> ReportData:
     """The sample city at 30/06/2024, with one tiny chart."""
     data_dir = tmp_path_factory.mktemp("reportdata")
+    service.migrate(f"sqlite:///{data_dir / 'sample.sqlite3'}")
     engine = service.open_engine(f"sqlite:///{data_dir / 'sample.sqlite3'}")
     paths = sorted((ROOT / "data" / "sample").glob("*.xlsx"))
     service.ingest_files(engine, paths, load_settings({"DATA_DIR": str(data_dir)}))

@@ -32,6 +32,7 @@ def test_committed_sample_is_what_the_generator_writes(tmp_path):
 @pytest.fixture(scope="module")
 def sample_summary(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sample")
+    service.migrate(f"sqlite:///{tmp / 'sample.sqlite3'}")
     engine = service.open_engine(f"sqlite:///{tmp / 'sample.sqlite3'}")
     results = service.ingest_files(engine, sorted(SAMPLE_DIR.glob("*.xlsx")))
     assert all(r.status == "accepted" for r in results), [

@@ -150,3 +150,28 @@ def test_a_known_unit_is_written_only_when_its_attributes_change(engine, ingest)
     with engine.connect() as conn:
         sector = conn.execute(text("SELECT sector FROM unit WHERE name = 'Bệnh viện Đa khoa'"))
         assert sector.scalar_one() == "Giáo dục và Đào tạo"
+
+
+def test_opening_never_migrates_and_names_a_missing_or_older_schema(tmp_path):
+    from alembic import command
+
+    from etl.storage import db
+
+    url = f"sqlite:///{tmp_path / 'moi.sqlite3'}"
+    with pytest.raises(service.SchemaNotCurrent, match="chưa có lược đồ mới nhất"):
+        service.open_engine(url)  # no schema: not created behind the caller's back
+    bare = db.make_engine(url)
+    assert db.schema_revision(bare) is None and not db.schema_is_current(bare)
+    service.migrate(url)
+    assert db.schema_revision(bare) == db.head_revision() and db.schema_is_current(bare)
+    service.open_engine(url).dispose()
+    with bare.begin() as conn:  # one migration behind
+        cfg = db.alembic_config(url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "-1")
+    assert not db.schema_is_current(bare)
+    with pytest.raises(service.SchemaNotCurrent):
+        service.open_engine(url)
+    service.migrate(url)
+    assert db.schema_is_current(bare)
+    bare.dispose()

@@ -47,7 +47,8 @@ def _free_port() -> int:
 
 
 class Worker:
-    """`gunicorn -c gunicorn.conf.py app:server` with one worker, on its own port."""
+    """`gunicorn -c gunicorn.conf.py 'app:create_server()'` with one worker, on its own
+    port."""
 
     def __init__(self, name: str, url: str, data_dir: Path) -> None:
         self.port = _free_port()
@@ -66,7 +67,7 @@ class Worker:
             PYTHONPATH=str(ROOT),
         )
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:server"],
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:create_server()"],
             cwd=ROOT,
             env=env,
             stdout=self._log,

@@ -41,6 +41,7 @@ FORMS = {"Biểu 01": (FORM_01, "cong_chuc"), "Biểu 02": (FORM_02, "nguoi_lam_
 def _ingest(db: Path, paths: list[Path]) -> None:
     """Ingest files into a SQLite file through the real upload path; all must be accepted."""
     settings = load_settings({"DATA_DIR": str(db.parent)})
+    service.migrate(f"sqlite:///{db}", settings)
     engine = service.open_engine(f"sqlite:///{db}", settings)
     try:
         results = service.ingest_files(engine, paths, settings)

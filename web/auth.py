@@ -1,32 +1,28 @@
-"""Login for every page, callback, API route, export and template (Flask-Login), roles, CSRF
+"""Login for every page, callback, API route, export and template (Flask-Login), CSRF
 (Flask-WTF: Dash sends the token from the `_csrf_token` cookie in `X-CSRFToken`), secure
-session cookies that expire, and throttled logins."""
+session cookies that expire, and throttled logins. Who may open what once signed in is
+web/policy.py's, whose guard runs here before every request."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from flask import Flask, Response, current_app, g, jsonify, redirect, request, session
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask import Flask, Response, current_app, g, redirect, request, session
+from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from etl.core.settings import Settings
 from etl.storage import accounts
-from web import context
+from web import context, policy
 
 SESSION_LIFETIME = dt.timedelta(hours=8)
 CSRF_COOKIE = "_csrf_token"  # the cookie Dash's renderer reads (Dash(csrf_token_name=…))
-PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico")
-DATA_PREFIXES = ("/_dash-", "/api/", "/export/", "/templates/")
-# callback outputs that need more than reading
-UPLOAD_OUTPUTS = ("upload-results", "upload-confirmed", "upload-download")
-ADMIN_OUTPUTS = ("admin-content",)
-READ_ALL_PREFIXES = ("/export/", "/api/v1/summary")
 
 
 class User(UserMixin):
@@ -41,24 +37,11 @@ class User(UserMixin):
         return self.account.active
 
 
-def account() -> accounts.Account | None:
-    """The signed-in account of this request, or None."""
-    if current_user and current_user.is_authenticated:
-        return current_user.account
-    return None
-
-
-def may_read_all(acc: accounts.Account | None) -> bool:
-    """Leadership and the Department see every figure; a unit's uploader sees its own."""
-    return acc is not None and acc.active and acc.role in ("viewer", "admin")
-
-
 def secret_key(settings: Settings) -> str:
-    """SECRET_KEY from the environment, else one kept under data/ (shared by every worker)."""
-    import os
-
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
+    """SECRET_KEY, else one kept under DATA_DIR (shared by every worker; written once, by
+    the first process, by web/bootstrap.py before any worker starts)."""
+    if settings.secret_key:
+        return settings.secret_key
     path = Path(settings.data_dir) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,18 +58,13 @@ def secret_key(settings: Settings) -> str:
 
 
 def _cookie_secure(settings: Settings) -> bool:
-    import os
-
-    flag = os.environ.get("SESSION_COOKIE_SECURE", "auto").lower()
-    if flag in ("1", "true", "yes"):
-        return True
-    if flag in ("0", "false", "no"):
-        return False
+    if settings.session_cookie_secure is not None:
+        return settings.session_cookie_secure
     return settings.host not in ("127.0.0.1", "localhost", "::1")  # plain http on loopback
 
 
 def install(server: Flask, settings: Settings) -> None:
-    """Wire login, CSRF and the access guard into the Flask server."""
+    """Wire login, CSRF and the access guard (web/policy.py) into the Flask server."""
     server.config.update(
         SECRET_KEY=secret_key(settings),
         SESSION_COOKIE_HTTPONLY=True,
@@ -125,49 +103,18 @@ def _load_user_from_token(req: Any) -> User | None:
     return User(acc)
 
 
-def _unauthorised(status: int, vi: str, en: str) -> Response:
-    response = jsonify({"error": f"{vi} / {en}"})
-    response.status_code = status
-    return response
-
-
 def _guard() -> Response | None:
-    """Every request but the login page and static files needs a signed-in user."""
-    path = request.path
-    if path.startswith(PUBLIC_PREFIXES):
-        return None
-    acc = account()
-    if acc is None:
-        if path.startswith(DATA_PREFIXES):
-            return _unauthorised(401, "Cần đăng nhập", "login required")
+    """Every request passes the access policy; a page asked for without a login is sent to
+    the login page, to come back after it."""
+    acc = context.account()
+    if policy.wants_login_page(request.path, acc):
         return redirect(f"/login?next={_safe_next(request.full_path)}")
-    if path.startswith(READ_ALL_PREFIXES) and not may_read_all(acc):
-        if not (path == "/api/v1/summary" and _own_scope(acc)):
-            return _unauthorised(403, "Tài khoản không có quyền xem số liệu này", "forbidden")
-    if path == "/_dash-update-component":
-        output = str((request.get_json(silent=True) or {}).get("output", ""))
-        if any(o in output for o in UPLOAD_OUTPUTS) and not acc.may("upload"):
-            return _unauthorised(403, "Tài khoản không có quyền nộp báo cáo", "forbidden")
-        if any(o in output for o in ADMIN_OUTPUTS) and not acc.may("admin"):
-            return _unauthorised(403, "Chỉ quản trị viên", "admins only")
-    return None
-
-
-def _own_scope(acc: accounts.Account) -> bool:
-    """An uploader's token may ask for the summary of one of its own units."""
-    scope = request.args.get("scope")
-    if not scope:
-        return False
-    try:
-        ids = accounts.resolve_units(context.engine(), [scope])
-    except accounts.AccountError:
-        return False
-    return set(ids) <= acc.unit_ids
+    return policy.check_request(acc)
 
 
 def _csrf_cookie(response: Response) -> Response:
     """Dash reads this cookie and echoes it in the X-CSRFToken header of every callback."""
-    if account() is not None and not getattr(g, "via_token", False):
+    if context.account() is not None and not getattr(g, "via_token", False):
         response.set_cookie(
             CSRF_COOKIE,
             generate_csrf(),

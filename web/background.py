@@ -1,16 +1,16 @@
 """Background work (Dash background callbacks): the manager, what a job knows, progress.
 
 * `make_manager`: a `CeleryManager` when `REDIS_URL` is set (broker and result backend; start
-  workers with `make worker`, i.e. `celery -A web.background:celery_app worker`), else
+  workers with `make worker`, i.e. `celery -A app:celery_app worker`), else
   `DiskcacheManager` with its cache under `DATA_DIR/cache` (a subprocess per job, one machine).
 * A job runs outside the Flask request: no `current_app`, no `current_user`. What it needs is
   put into the callback context by a `custom_data` hook while the request is still there (the
   signed-in account's id and the app's settings) and read back with `current_job()`; the job
   opens its own engine (`etl.service.open_engine`) and checks the account again.
-* Who may start a job is decided before it starts: `web/auth.py` refuses the upload
-  outputs to non-uploaders at `/_dash-update-component` (the polling requests of a background
-  callback go there too, with the same outputs), and `install` adds the same check for the
-  report outputs (leadership and the Department only).
+* Who may start a job is decided before it starts: `web/policy.py` refuses a callback's
+  outputs to accounts their access level does not allow, at `/_dash-update-component` (the
+  polling requests of a background callback go there too, with the same outputs): the upload
+  check to non-uploaders, the report jobs to all but leadership and the Department.
 * Each job gets its own result key (`cache_by`: a nonce per request), so two people starting
   the same job with the same inputs never read each other's result.
 """
@@ -18,14 +18,13 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from dash import CeleryManager, Input, Output, hooks, html
-from flask import Flask, Response, has_request_context, jsonify, request
+from flask import has_request_context
 from sqlalchemy import Engine
 
 from etl import service
@@ -36,26 +35,19 @@ NAMESPACE = "tgbc"  # the key of what a job knows, in the callback context's cus
 CELERY_NAME = "tgbc"
 RESULT_EXPIRE_S = 3600  # results are dropped an hour after they are fetched (Redis: after set)
 DISKCACHE_LIMIT_BYTES = 256 * 1024 * 1024  # past this the oldest entries (abandoned jobs) go
-READ_ALL_OUTPUTS = ("report-download",)  # job outputs for leadership and the Department only
 
 _celery_apps: dict[str, Any] = {}
 
 
-def redis_url(env: dict[str, str] | None = None) -> str | None:
-    """REDIS_URL (e.g. redis://127.0.0.1:6379/0), or None for one machine without Redis."""
-    env = os.environ if env is None else env
-    return env.get("REDIS_URL") or None
-
-
 def celery_for(url: str) -> Any:  # celery.Celery
-    """The Celery app on `url` (broker and result backend), one per URL and process. Workers
-    import `app` on start, which registers every background callback as a Celery task."""
+    """The Celery app on `url` (broker and result backend), one per URL and process. A worker
+    (`celery -A app:celery_app worker`) builds the app on start, which registers every
+    background callback as a Celery task."""
     if url not in _celery_apps:
         from celery import Celery
 
         celery = Celery(CELERY_NAME, broker=url, backend=url)
         celery.conf.update(
-            imports=("app",),
             result_expires=RESULT_EXPIRE_S,
             task_track_started=True,  # a running job reads as STARTED, a cancelled one REVOKED
             worker_prefetch_multiplier=1,  # long jobs: take one at a time
@@ -64,19 +56,6 @@ def celery_for(url: str) -> Any:  # celery.Celery
         )
         _celery_apps[url] = celery
     return _celery_apps[url]
-
-
-def __getattr__(name: str) -> Any:
-    """`celery_app` for `celery -A web.background:celery_app worker`."""
-    if name == "celery_app":
-        url = redis_url()
-        if not url:
-            raise RuntimeError(
-                "Cần REDIS_URL (ví dụ redis://127.0.0.1:6379/0) để chạy Celery worker. "
-                "/ REDIS_URL is not set."
-            )
-        return celery_for(url)
-    raise AttributeError(name)
 
 
 def _request_nonce() -> str:
@@ -102,20 +81,26 @@ class KillingCeleryManager(CeleryManager):
         self.handle.control.revoke(job, terminate=True, signal="SIGKILL")
 
 
-def make_manager(settings: Settings, env: dict[str, str] | None = None) -> Any:
-    """The background callback manager for these settings and environment."""
-    url = redis_url(env)
-    if url:
+def make_manager(settings: Settings) -> Any:
+    """The background callback manager for these settings: Celery with `redis_url`, else a
+    diskcache under DATA_DIR."""
+    if settings.redis_url:
         return KillingCeleryManager(
-            celery_for(url), cache_by=[_request_nonce], expire=RESULT_EXPIRE_S
+            celery_for(settings.redis_url), cache_by=[_request_nonce], expire=RESULT_EXPIRE_S
         )
     import diskcache
     from dash import DiskcacheManager
 
-    cache = diskcache.Cache(
-        str(Path(settings.data_dir) / "cache"), size_limit=DISKCACHE_LIMIT_BYTES
-    )
+    cache = diskcache.Cache(str(settings.cache_dir), size_limit=DISKCACHE_LIMIT_BYTES)
     return DiskcacheManager(cache, cache_by=[_request_nonce], expire=RESULT_EXPIRE_S)
+
+
+def create_cache(settings: Settings) -> None:
+    """Without Redis, the job cache under DATA_DIR, made once before the workers share it."""
+    if not settings.redis_url:
+        import diskcache
+
+        diskcache.Cache(str(settings.cache_dir)).close()
 
 
 # --- what a job knows ---------------------------------------------------------------------
@@ -143,12 +128,14 @@ class Job:
 def _settings_for_job() -> dict[str, Any]:
     """The app's settings as plain values. The database URL is the one of the app's engine,
     except when it holds a password: secrets stay out of the job queue, and the job then
-    takes DATABASE_URL from its own environment."""
+    takes DATABASE_URL (and the secret settings) from its own environment."""
     from web import context
 
     settings = context.settings()
     values: dict[str, Any] = {}
     for field in dataclasses.fields(settings):
+        if field.metadata.get("secret"):
+            continue
         value = getattr(settings, field.name)
         values[field.name] = str(value) if isinstance(value, Path) else value
     url = context.engine().url
@@ -161,9 +148,9 @@ def _job_data(_callback_context: Any) -> dict[str, Any]:
     """Runs in the request of every callback, before a background job is started."""
     if not has_request_context():
         return {}
-    from web.auth import account
+    from web import context
 
-    acc = account()
+    acc = context.account()
     return {"account_id": acc.id if acc else None, "settings": _settings_for_job()}
 
 
@@ -190,30 +177,6 @@ def current_job() -> Job:
     from dash import ctx
 
     return job_from((ctx.custom_data or {}).get(NAMESPACE))
-
-
-# --- who may start a job --------------------------------------------------------------------
-
-
-def install(server: Flask) -> None:
-    """Refuse the report jobs to accounts that may not read every figure, before any starts
-    (after web/auth.py has checked the login, the CSRF token and the upload outputs)."""
-    server.before_request(_guard_jobs)
-
-
-def _guard_jobs() -> Response | None:
-    if request.path != "/_dash-update-component":
-        return None
-    output = str((request.get_json(silent=True) or {}).get("output", ""))
-    if not any(o in output for o in READ_ALL_OUTPUTS):
-        return None
-    from web.auth import account, may_read_all
-
-    if may_read_all(account()):
-        return None
-    response = jsonify({"error": "Tài khoản không có quyền xem số liệu này / forbidden"})
-    response.status_code = 403
-    return response
 
 
 # --- progress -------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_login import current_user
 from sqlalchemy import Engine
 
 from etl import service
@@ -16,6 +17,7 @@ from etl.core.settings import Settings
 from etl.measures.dataset import Dataset
 from etl.measures.query import BadParameter, View, parse_view
 from etl.measures.scoping import Filter
+from etl.storage import accounts
 
 ENGINE_KEY = "tgbc_engine"
 CACHE_KEY = "tgbc_cache"
@@ -35,17 +37,11 @@ def dataset() -> Dataset:
     return current_app.extensions[CACHE_KEY].get(engine())
 
 
-def account():  # noqa: ANN201 - accounts.Account | None
-    """The signed-in account of this request (None in a bare test context)."""
-    from web.auth import account as current
-
-    return current()
-
-
-def may_read_all() -> bool:
-    from web.auth import may_read_all as check
-
-    return check(account())
+def account() -> accounts.Account | None:
+    """The signed-in account of this request (None when nobody is, or outside a request)."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.account
+    return None
 
 
 def export_problem() -> str | None:

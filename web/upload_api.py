@@ -7,11 +7,10 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 
 from etl import service
 from web import context
-from web.auth import account
 
 
 def post_return() -> Response | tuple[Response, int]:
-    acc = account()
+    acc = context.account()
     if acc is None:
         return jsonify({"error": "Cần đăng nhập / login required"}), 401
     if not getattr(g, "via_token", False):  # a browser session must prove it is our page

@@ -1,24 +1,56 @@
-"""Named settings, from the environment, with units in their names. One project root."""
+"""Named settings, from the environment, with units in their names. One project root.
+
+Every environment variable the product reads is a field of `Settings`, read in
+`load_settings` and nowhere else (tests/test_settings.py checks this against the code and
+README's Configuration table). The parsing limits (PARSE_*) are read by etl/reading/safety.py.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _variable(name: str, *, secret: bool = False) -> dict[str, Any]:
+    """A field's metadata: the environment variable it comes from; a secret is kept out of
+    reprs and out of what a background job is handed."""
+    return {"env": name, "secret": secret}
 
 
 @dataclass(frozen=True)
 class Settings:
     """Everything the product reads from the environment, in one place."""
 
-    database_url: str
-    data_dir: Path
-    host: str
-    port: int
-    max_upload_bytes: int
-    sqlite_busy_timeout_ms: int
+    database_url: str = field(metadata=_variable("DATABASE_URL"))
+    data_dir: Path = field(metadata=_variable("DATA_DIR"))
+    host: str = field(metadata=_variable("HOST"))
+    port: int = field(metadata=_variable("PORT"))
+    max_upload_bytes: int = field(metadata=_variable("MAX_UPLOAD_BYTES"))
+    sqlite_busy_timeout_ms: int = field(metadata=_variable("SQLITE_BUSY_TIMEOUT_MS"))
+    # the first administrator, created on the first start (web/bootstrap.py)
+    admin_user: str = field(default="admin", metadata=_variable("ADMIN_USER"))
+    admin_password: str | None = field(
+        default=None, repr=False, metadata=_variable("ADMIN_PASSWORD", secret=True)
+    )
+    # signs sessions; None: the one kept under DATA_DIR (web/auth.py:secret_key)
+    secret_key: str | None = field(
+        default=None, repr=False, metadata=_variable("SECRET_KEY", secret=True)
+    )
+    # None ("auto"): Secure cookies unless serving on loopback
+    session_cookie_secure: bool | None = field(
+        default=None, metadata=_variable("SESSION_COOKIE_SECURE")
+    )
+    browser_path: str | None = field(default=None, metadata=_variable("BROWSER_PATH"))
+    # background jobs on Celery with Redis; None: subprocesses with a diskcache
+    redis_url: str | None = field(
+        default=None, repr=False, metadata=_variable("REDIS_URL", secret=True)
+    )
+    web_workers: int = field(default=2, metadata=_variable("WEB_CONCURRENCY"))
+    threads_per_worker: int = field(default=4, metadata=_variable("GUNICORN_THREADS"))
 
     @property
     def uploads_dir(self) -> Path:
@@ -28,9 +60,29 @@ class Settings:
     def sample_dir(self) -> Path:
         return ROOT / "data" / "sample"
 
+    @property
+    def cache_dir(self) -> Path:
+        """The background job cache (diskcache) when there is no Redis."""
+        return self.data_dir / "cache"
+
+
+def variables() -> dict[str, str]:
+    """Each environment variable the product reads → its field of `Settings`."""
+    return {f.metadata["env"]: f.name for f in fields(Settings)}
+
 
 def default_database_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'tgbc.sqlite3'}"
+
+
+def _flag(text: str | None) -> bool | None:
+    """1/true/yes → True, 0/false/no → False, anything else (auto, unset) → None."""
+    text = (text or "auto").lower()
+    if text in ("1", "true", "yes"):
+        return True
+    if text in ("0", "false", "no"):
+        return False
+    return None
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -44,4 +96,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         port=int(env.get("PORT", "8050")),
         max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
         sqlite_busy_timeout_ms=int(env.get("SQLITE_BUSY_TIMEOUT_MS", "30000")),
+        admin_user=env.get("ADMIN_USER") or "admin",
+        admin_password=env.get("ADMIN_PASSWORD") or None,
+        secret_key=env.get("SECRET_KEY") or None,
+        session_cookie_secure=_flag(env.get("SESSION_COOKIE_SECURE")),
+        browser_path=env.get("BROWSER_PATH") or None,
+        redis_url=env.get("REDIS_URL") or None,
+        web_workers=int(env.get("WEB_CONCURRENCY", "2")),
+        threads_per_worker=int(env.get("GUNICORN_THREADS", "4")),
     )

@@ -4,6 +4,7 @@ and in etl/ingest/ (matching.py, writer.py)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,8 @@ import numpy as np
 import pandas as pd
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, select, text
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 
 from etl.storage import schema
 
@@ -75,6 +77,25 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+@functools.cache
+def head_revision() -> str:
+    """The latest migration's revision (what `migrate` brings a database to)."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() or ""
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database's schema is at, or None when it has none yet."""
+    with reading(engine) as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT MAX(version_num) FROM alembic_version")).scalar()
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """True when the schema is at the latest migration: not missing, not behind."""
+    return schema_revision(engine) == head_revision()
 
 
 def is_empty(engine: Engine) -> bool:
