@@ -12,7 +12,6 @@ The sheets are written cell by cell so that every cell reference is known:
 from __future__ import annotations
 
 import random
-import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,9 @@ from typing import Any
 
 import pytest
 
+from etl.core.problem_codes import CATALOGUE, ProblemFieldError, template_fields
+from etl.core.problems import Problem, ProblemLog
+from etl.reading import package
 from tests.builders import (
     B01_GOOD,
     B01_HEADER,
@@ -472,31 +474,184 @@ def test_same_file_twice_changes_nothing(engine, ingest):
     assert table_counts(engine) == before
 
 
-def test_every_emitted_code_is_covered():
-    """Each code logged in etl/*.py has a case here (a new code needs a new test)."""
-    source = "\n".join(p.read_text() for p in (Path(__file__).parents[1] / "etl").rglob("*.py"))
-    emitted = set(re.findall(r'\.(?:error|warning)\(\s*"([a-z-]+)"', source))
-    emitted |= {"not-integer", "negative-count", "not-a-number", "bad-date", "missing-date"}
-    covered = {c.code for c in WARNINGS.values()} | {m[1].code for m in MATCHING.values()}
-    covered |= {(c.values[0] if hasattr(c, "values") else c).code for c in ERRORS.values()}
-    covered |= {"file-too-large", "unit-not-allowed", "targets-admin-only", "zip-too-many-entries", "zip-bomb", "zip-unsupported", "xml-unsafe", "external-link", "file-has-macros", "too-many-rows", "too-many-columns", "too-many-cells", "cell-too-long", "parse-timeout", "parse-memory", "parse-crashed", "unsafe-text"}  # noqa: E501  # fmt: skip
-    assert emitted <= covered, emitted - covered
+def own_unit(engine: Any, ingest: Any) -> int:
+    """`Sở Nội vụ`, stored by an earlier upload: the one unit a scoped uploader is given."""
+    from tests.builders import form01, workbook_bytes
+
+    assert ingest(workbook_bytes(form01([[1, "Sở Nội vụ", 40, 40, 39, 38]]))).status == "accepted"
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT id FROM unit WHERE name = 'Sở Nội vụ'").scalar_one()
+
+
+def mixed_units() -> bytes:
+    """Biểu 01 with the uploader's own unit on row 11 and another on row 12."""
+    from tests.builders import form01, workbook_bytes
+
+    return workbook_bytes(form01([[1, "Sở Nội vụ", 40, 40, 39, 37], [2, "Sở Y tế", 9, 9, 9, 9]]))
+
+
+def other_units_events() -> bytes:
+    """Biểu 03: reorganisations of units that are not the uploader's."""
+    return b03([2, "01/04/2023", "QĐ 2", "Giải thể", "Trường A", None, None, None])
 
 
 def test_uploader_may_report_only_for_their_units(engine, ingest):
     """`unit-not-allowed` and `targets-admin-only`: an uploader scoped to some units."""
-    assert ingest(workbook_bytes(form01([[1, "Sở Nội vụ", 40, 40, 39, 38]]))).status == "accepted"
-    with engine.connect() as conn:
-        own = conn.exec_driver_sql("SELECT id FROM unit WHERE name = 'Sở Nội vụ'").scalar_one()
+    own = own_unit(engine, ingest)
     before = table_counts(engine)
-    mixed = workbook_bytes(form01([[1, "Sở Nội vụ", 40, 40, 39, 37], [2, "Sở Y tế", 9, 9, 9, 9]]))
-    refused = ingest(mixed, allowed_units={own})
+    refused = ingest(mixed_units(), allowed_units={own})
     assert refused.status == "refused"
     assert [(p.code, p.sheet, p.cell) for p in refused.errors] == [
         ("unit-not-allowed", "Biểu 01", "B12")
     ]
+    assert "«Sở Y tế» (ô B12)" in refused.errors[0].message_vi
+    events = ingest(other_units_events(), allowed_units={own})
+    assert {(p.code, p.sheet, p.cell) for p in events.errors} == {
+        ("unit-not-allowed", "Biểu 03", "D4"),
+        ("unit-not-allowed", "Biểu 03", "D5"),
+    }
+    assert all("báo cáo sắp xếp của" in p.message_vi for p in events.errors)
     plan = ingest(city_targets(), allowed_units={own})
     assert {p.code for p in plan.errors} == {"targets-admin-only"}
     assert table_counts(engine) == before
     own_only = workbook_bytes(form01([[1, "Sở Nội vụ", 40, 40, 39, 37]]))
     assert ingest(own_only, allowed_units={own}).status == "accepted"
+
+
+# ---------------------------------------------------------------- every code of the catalogue
+
+Produce = Callable[[Any, Any, pytest.MonkeyPatch], list[Problem]]
+"""Uploads through the real path (`ingest` on the `engine`) and gives the last upload's
+problems."""
+
+
+def uploaded(case: Any, *, earlier: Callable[[], bytes] | None = None, **kwargs: Any) -> Produce:
+    """A `Case` here or a `Hostile` of tests/test_hostile_files.py, uploaded (after `earlier`,
+    with its environment overrides of the reading limits)."""
+
+    def produce(engine: Any, ingest: Any, monkeypatch: pytest.MonkeyPatch) -> list[Problem]:
+        for key, value in getattr(case, "env", {}).items():
+            monkeypatch.setenv(key, value)
+        if earlier is not None:
+            assert ingest(earlier()).status == "accepted"
+        return ingest(case.content(), case.file_name, **kwargs).problems
+
+    return produce
+
+
+def by_scoped_uploader(content: Callable[[], bytes]) -> Produce:
+    """`content` uploaded by an uploader given only `Sở Nội vụ`."""
+
+    def produce(engine: Any, ingest: Any, monkeypatch: pytest.MonkeyPatch) -> list[Problem]:
+        return ingest(content(), allowed_units={own_unit(engine, ingest)}).problems
+
+    return produce
+
+
+def with_malformed_reply(
+    engine: Any, ingest: Any, monkeypatch: pytest.MonkeyPatch
+) -> list[Problem]:
+    """The reading child answers with forms its parent cannot use (as a crashed reader would):
+    `parse-crashed`. A reader killed by a signal: tests/test_hostile_files.py."""
+    from etl.reading import reader
+
+    monkeypatch.setattr(reader, "_well_formed", lambda sheets: False)
+    return ingest(good_workbook()).problems
+
+
+def _city_targets() -> bytes:
+    from tests.builders import city_targets
+
+    return city_targets()
+
+
+def catalogue_cases() -> dict[str, Produce]:
+    """For each problem code, the first upload here (then in tests/test_hostile_files.py) that
+    gives it: the registry the catalogue is checked against."""
+    from tests.test_hostile_files import ACCEPTED, REFUSED
+
+    cases: dict[str, Produce] = {}
+    for case in ERRORS.values():
+        case = case.values[0] if hasattr(case, "values") else case  # a pytest.param
+        cases.setdefault(case.code, uploaded(case))
+    for case in WARNINGS.values():
+        cases.setdefault(case.code, uploaded(case))
+    for earlier, case in MATCHING.values():
+        cases.setdefault(case.code, uploaded(case, earlier=earlier))
+    cases.setdefault(
+        "file-too-large", uploaded(Case(good_workbook, "file-too-large"), max_upload_bytes=1000)
+    )
+    cases.setdefault("unit-not-allowed", by_scoped_uploader(mixed_units))
+    cases.setdefault("targets-admin-only", by_scoped_uploader(_city_targets))
+    cases.setdefault("parse-crashed", with_malformed_reply)
+    for hostile in [*REFUSED.values(), *ACCEPTED.values()]:
+        for code in (hostile.code, *hostile.warnings):
+            if code is not None:
+                cases.setdefault(code, uploaded(hostile))
+    return cases
+
+
+CASES = catalogue_cases()
+
+
+@pytest.mark.parametrize("code", list(CATALOGUE))
+def test_every_catalogue_code_is_given_by_an_upload(engine, ingest, monkeypatch, code):
+    """Each code of the catalogue comes out of a real upload with the catalogue's severity: a
+    new code needs a case, and a code nothing gives any more is to be deleted."""
+    assert code in CASES, f"no test upload gives {code}: add a case (or delete the code)"
+    problems = CASES[code](engine, ingest, monkeypatch)
+    severities = {p.severity for p in problems if p.code == code}
+    assert severities == {CATALOGUE[code].severity}, [(p.code, p.severity) for p in problems]
+
+
+def test_every_case_names_a_catalogue_code():
+    assert set(CASES) <= set(CATALOGUE), set(CASES) - set(CATALOGUE)
+    assert package.NOT_REOPENABLE <= set(CATALOGUE), package.NOT_REOPENABLE - set(CATALOGUE)
+
+
+def test_report_takes_exactly_the_fields_of_the_templates():
+    log = ProblemLog("a.xlsx")
+    log.report("not-integer", sheet="Biểu 01", cell="C6", value=12.5, label="BC", text="12,5")
+    [problem] = log.items
+    assert (problem.code, problem.severity, problem.file, problem.where) == (
+        "not-integer",
+        "error",
+        "a.xlsx",
+        "Biểu 01!C6",
+    )
+    assert problem.message_vi.startswith("Ô C6 (BC): giá trị «12,5» không phải số nguyên;")
+    assert problem.value == "12.5"
+    with pytest.raises(ProblemFieldError, match="missing fields \\['text'\\]"):
+        log.report("not-integer", sheet="Biểu 01", cell="C6", label="BC")
+    with pytest.raises(ProblemFieldError, match="unknown fields \\['colour'\\]"):
+        log.report("file-empty", colour="red")
+    with pytest.raises(ProblemFieldError, match="unknown problem code"):
+        log.report("no-such-code")
+    with pytest.raises(ProblemFieldError, match="is not a warning"):
+        log.replay(Problem("not-integer", "warning", "…", "…"))
+    assert len(log.items) == 1
+
+
+def test_templates_name_fields_plainly():
+    for kind in CATALOGUE.values():
+        assert kind.fields == template_fields(kind.vi) | template_fields(kind.en)
+        assert is_vietnamese(kind.vi) and is_vietnamese(kind.name_vi), kind.code
+    with pytest.raises(ProblemFieldError):
+        template_fields("Ô {0}")
+    with pytest.raises(ProblemFieldError):
+        template_fields("Ô {cell.ref}")
+
+
+def docs_table() -> list[str]:
+    """The rows of the table of codes in docs/forms.md, "Problem records"."""
+    text = (Path(__file__).parents[1] / "docs" / "forms.md").read_text(encoding="utf-8")
+    section = text.split("\n## Problem records\n", 1)[1].split("\n## ", 1)[0]
+    table = section.split("| code | severity | Vietnamese name |\n| --- | --- | --- |\n", 1)[1]
+    return table.split("\n\n", 1)[0].strip().splitlines()
+
+
+def test_docs_list_exactly_the_catalogue():
+    """docs/forms.md lists every code with its severity and Vietnamese name, in the
+    catalogue's order; on a change, paste the expected rows."""
+    expected = [f"| `{k.code}` | {k.severity} | {k.name_vi} |" for k in CATALOGUE.values()]
+    assert docs_table() == expected, "\n".join(expected)

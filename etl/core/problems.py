@@ -1,12 +1,16 @@
-"""Problem records: a bad cell is data, not an exception (as frictionless and pandera do)."""
+"""Problem records: a bad cell is data, not an exception (as frictionless and pandera do).
+
+Every problem is made from its entry in the catalogue of codes (etl/core/problem_codes.py):
+`ProblemLog.report(code, sheet=…, cell=…, value=…, **fields)`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-ERROR = "error"
-WARNING = "warning"
+from etl.core.problem_codes import ERROR, ProblemFieldError, problem_type
 
 
 @dataclass(frozen=True)
@@ -64,35 +68,34 @@ class ProblemLog:
         self.file = file
         self.items: list[Problem] = []
 
-    def add(
-        self,
-        code: str,
-        severity: str,
-        message_vi: str,
-        message_en: str,
-        *,
-        sheet: str = "",
-        cell: str = "",
-        value: Any = None,
-    ) -> None:
+    def report(self, code: str, /, **fields: Any) -> None:
+        """Log problem `code` with its catalogue severity and messages.
+
+        `sheet`, `cell` and `value` place it (all optional); the other keywords fill the
+        templates' named fields. An unknown code, a missing field or an unknown keyword raises
+        `ProblemFieldError`.
+        """
+        kind = problem_type(code)
+        message_vi, message_en = kind.messages(fields)
         self.items.append(
             Problem(
                 code=code,
-                severity=severity,
+                severity=kind.severity,
                 message_vi=message_vi,
                 message_en=message_en,
                 file=self.file,
-                sheet=sheet,
-                cell=cell,
-                value=short_value(value),
+                sheet=fields.get("sheet", ""),
+                cell=fields.get("cell", ""),
+                value=short_value(fields.get("value")),
             )
         )
 
-    def error(self, code: str, vi: str, en: str, **where: Any) -> None:
-        self.add(code, ERROR, vi, en, **where)
-
-    def warning(self, code: str, vi: str, en: str, **where: Any) -> None:
-        self.add(code, WARNING, vi, en, **where)
+    def replay(self, problem: Problem) -> None:
+        """Add a problem made by another log (the reading child's, etl/reading/sandbox.py) as
+        one of this file's; its code must be in the catalogue, with its severity."""
+        if problem_type(problem.code).severity != problem.severity:
+            raise ProblemFieldError(f"{problem.code} is not a {problem.severity}")
+        self.items.append(dataclasses.replace(problem, file=self.file))
 
     @property
     def has_errors(self) -> bool:

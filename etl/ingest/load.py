@@ -72,11 +72,7 @@ def _read_upload(
     log = ProblemLog(display_name)
     sheets = read_forms(content, display_name, log)
     if sheets is not None and not sheets and not log.has_errors:
-        log.error(
-            "no-form-found",
-            "Không tìm thấy biểu mẫu nào (Biểu 00, 01, 02, 03) trong tệp.",
-            "No form (Biểu 00, 01, 02 or 03) was found in the file.",
-        )
+        log.report("no-form-found")
     return log.items, None if sheets is None or log.has_errors else sheets
 
 
@@ -138,10 +134,12 @@ def _ingest(
     if _too_large(content, max_upload_bytes):
         assert max_upload_bytes is not None
         size_mb, limit_mb = len(content) / 1e6, max_upload_bytes / 1e6
-        log.error(
+        log.report(
             "file-too-large",
-            f"Tệp lớn {fmt_number(size_mb, 1)} MB, vượt giới hạn {fmt_number(limit_mb, 1)} MB.",
-            f"The file is {size_mb:.1f} MB, over the {limit_mb:.1f} MB limit.",
+            size_vi=f"{fmt_number(size_mb, 1)} MB",
+            size_en=f"{size_mb:.1f} MB",
+            limit_vi=f"{fmt_number(limit_mb, 1)} MB",
+            limit_en=f"{limit_mb:.1f} MB",
         )
         return result
     with reading(engine) as conn:

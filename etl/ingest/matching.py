@@ -243,36 +243,14 @@ class Resolver:
             return unit
         if match.code == "name-near-match":
             names = "; ".join(f"«{c.name}»" for c in match.candidates)
-            self.log.error(
-                "name-near-match",
-                f"Tên «{name}» chỉ khác {names} ở dấu; hãy sửa cho đúng tên đơn vị đã có "
-                "(không tự gộp, không tạo đơn vị mới).",
-                f"«{name}» differs from {names} only in diacritics; write the known unit's name "
-                "(it is neither merged nor created).",
-                **where,
-            )
+            self.log.report("name-near-match", name=name, known=names, **where)
             return None
         if match.code == "name-ambiguous":
             places = "; ".join(sorted({c.district or "cấp thành phố" for c in match.candidates}))
-            self.log.error(
-                "name-ambiguous",
-                f"Có nhiều đơn vị tên «{name}» ({places}); hãy ghi rõ quận, huyện hoặc mã đơn vị.",
-                f"Several units are named «{name}» ({places}); give the district or unit code.",
-                **where,
-            )
+            self.log.report("name-ambiguous", name=name, places=places, **where)
             return None
         if not create:
-            self.log.error(
-                "unknown-unit",
-                f"Không tìm thấy đơn vị «{name}».",
-                f"No unit named «{name}» is known.",
-                **where,
-            )
+            self.log.report("unknown-unit", name=name, **where)
             return None
-        self.log.warning(
-            "new-unit",
-            f"Đơn vị «{name}» chưa có trong danh mục; đã thêm mới.",
-            f"Unit «{name}» was not known; it is added as a new unit.",
-            **where,
-        )
+        self.log.report("new-unit", name=name, **where)
         return self.registry.add(name, code=code, district=district, kind=kind)

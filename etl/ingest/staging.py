@@ -105,33 +105,27 @@ def check_allowed(staged: Staged, allowed: set[int], log: ProblemLog) -> None:
     """An uploader may report only for the units given to them."""
     for result, row, unit in staged.units:
         if unit.id is None or unit.id not in allowed:
-            log.error(
+            log.report(
                 "unit-not-allowed",
-                f"Tài khoản này không được nộp báo cáo cho «{unit.name}» (ô {row.name.ref}).",
-                f"This account may not report for «{unit.name}» (cell {row.name.ref}).",
                 sheet=result.sheet,
                 cell=row.name.ref,
                 value=unit.name,
+                what_vi=f"nộp báo cáo cho «{unit.name}» (ô {row.name.ref})",
+                what_en=f"report for «{unit.name}» (cell {row.name.ref})",
             )
     for result, ev, before, after in staged.events:
         for unit in before + after:
             if unit.id is None or unit.id not in allowed:
-                log.error(
+                log.report(
                     "unit-not-allowed",
-                    f"Tài khoản này không được báo cáo sắp xếp của «{unit.name}».",
-                    f"This account may not report reorganisations of «{unit.name}».",
                     sheet=result.sheet,
                     cell=ev.ref,
                     value=unit.name,
+                    what_vi=f"báo cáo sắp xếp của «{unit.name}»",
+                    what_en=f"report reorganisations of «{unit.name}»",
                 )
     for result, target, _unit in staged.targets:
-        log.error(
-            "targets-admin-only",
-            "Chỉ quản trị viên được nộp kế hoạch, chỉ tiêu (Biểu 00).",
-            "Only administrators may upload plans and targets (Biểu 00).",
-            sheet=result.sheet,
-            cell=target.scope.ref,
-        )
+        log.report("targets-admin-only", sheet=result.sheet, cell=target.scope.ref)
 
 
 PREVIEW_ROWS = 500

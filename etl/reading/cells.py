@@ -74,6 +74,13 @@ def cell_text(value: Any) -> str:
     return clean_text(value) if isinstance(value, str) else ""
 
 
+UNSAFE_CELL_ADVICE = (
+    "tên đơn vị và chữ trong biểu phải là văn bản thuần, không có ký tự điều khiển hay mã HTML. "
+    "Hãy gõ lại ô này.",
+    "names and text in a form must be plain text. Retype the cell.",
+)
+
+
 def unsafe_cell(grid: Grid, r: int, c: int | None, log: ProblemLog | None, label: str) -> bool:
     """True (with `unsafe-text` logged) when a text to be stored holds control, NUL or
     bidirectional characters, or HTML/script: refused, never cleaned and stored."""
@@ -84,15 +91,17 @@ def unsafe_cell(grid: Grid, r: int, c: int | None, log: ProblemLog | None, label
     if reason is None:
         return False
     ref = cell_ref(r, c)
-    log.error(
+    log.report(
         "unsafe-text",
-        f"Ô {ref} ({label}): «{visible(raw)}» chứa {reason[0]}; tên đơn vị và chữ trong biểu "
-        "phải là văn bản thuần, không có ký tự điều khiển hay mã HTML. Hãy gõ lại ô này.",
-        f"Cell {ref} ({label}): «{visible(raw)}» contains {reason[1]}; names and text in a "
-        "form must be plain text. Retype the cell.",
         sheet=grid.name,
         cell=ref,
         value=visible(raw),
+        subject_vi=f"Ô {ref} ({label}): «{visible(raw)}»",
+        subject_en=f"Cell {ref} ({label}): «{visible(raw)}»",
+        reason_vi=reason[0],
+        reason_en=reason[1],
+        advice_vi=UNSAFE_CELL_ADVICE[0],
+        advice_en=UNSAFE_CELL_ADVICE[1],
     )
     return True
 
@@ -104,42 +113,14 @@ def read_count(
     ref = f"{col_letters(c)}{r + 1}"
     if grid.formulas_without_value and (r, c) in grid.formulas_without_value:
         if subtotal:
-            log.warning(
-                "subtotal-formula-no-value",
-                f"Ô {ref} là công thức chưa có giá trị tính sẵn; dòng cộng được tính lại.",
-                f"Cell {ref} holds a formula with no cached value; the subtotal is recomputed.",
-                sheet=grid.name,
-                cell=ref,
-            )
+            log.report("subtotal-formula-no-value", sheet=grid.name, cell=ref)
         else:
-            log.error(
-                "formula-no-value",
-                f"Ô {ref} ({label}) là công thức chưa có giá trị tính sẵn; hãy mở tệp bằng Excel, "
-                "lưu lại rồi nộp (hoặc nhập số).",
-                f"Cell {ref} ({label}) holds a formula with no cached value; open and save the "
-                "file in Excel, or type the number.",
-                sheet=grid.name,
-                cell=ref,
-            )
+            log.report("formula-no-value", sheet=grid.name, cell=ref, label=label)
         return None
     raw = grid.value(r, c)
     value, code = _parse_count(raw)
     if code:
-        what = {
-            "not-integer": ("không phải số nguyên", "is not a whole number"),
-            "negative-count": ("là số âm", "is negative"),
-            "not-a-number": ("không phải là số", "is not a number"),
-        }[code]
-        log.error(
-            code,
-            f"Ô {ref} ({label}): giá trị «{clean_text(raw)}» {what[0]}; số người phải là số "
-            "nguyên không âm (để trống nếu chưa có số liệu, «-» nếu bằng 0).",
-            f"Cell {ref} ({label}): «{clean_text(raw)}» {what[1]}; head counts are whole "
-            "non-negative numbers (leave empty when not reported, «-» for zero).",
-            sheet=grid.name,
-            cell=ref,
-            value=raw,
-        )
+        log.report(code, sheet=grid.name, cell=ref, value=raw, label=label, text=clean_text(raw))
         return None
     return None if value is None else Cell(value, ref)
 
@@ -202,15 +183,13 @@ def read_choice(
     key = text_key(raw)
     if key in choices:
         return choices[key]
-    allowed = "; ".join(dict.fromkeys(choices.values()))
-    ref = cell_ref(r, c)
-    log.error(
+    log.report(
         "bad-choice",
-        f"Ô {ref} ({label}): «{clean_text(raw)}» không phải giá trị hợp lệ (chọn một trong: "
-        f"{allowed}).",
-        f"Cell {ref} ({label}): «{clean_text(raw)}» is not an allowed value ({allowed}).",
         sheet=grid.name,
-        cell=ref,
+        cell=cell_ref(r, c),
         value=raw,
+        label=label,
+        text=clean_text(raw),
+        allowed="; ".join(dict.fromkeys(choices.values())),
     )
     return None

@@ -56,26 +56,17 @@ def read_event_rows(
         date, code = parse_date(raw_date)
         ref = cell_ref(r, cols["date"])
         if code or date is None:
-            log.error(
+            log.report(
                 "bad-date" if code else "missing-date",
-                f"Ô {ref} (Ngày hiệu lực): «{clean_text(raw_date)}» không phải ngày hợp lệ "
-                "(dd/mm/yyyy).",
-                f"Cell {ref} (effective date): «{clean_text(raw_date)}» is not a valid date "
-                "(dd/mm/yyyy).",
                 sheet=grid.name,
                 cell=ref,
                 value=raw_date,
+                text=clean_text(raw_date),
             )
         event_type = read_choice(grid, r, cols["event_type"], log, "Hình thức", EVENT_CHOICES)
         if event_type is None and is_empty(raw_type):
             tref = cell_ref(r, cols["event_type"])
-            log.error(
-                "missing-event-type",
-                f"Ô {tref}: thiếu hình thức sắp xếp.",
-                f"Cell {tref}: the kind of reorganisation is missing.",
-                sheet=grid.name,
-                cell=tref,
-            )
+            log.report("missing-event-type", sheet=grid.name, cell=tref)
         before = [Cell(n, cell_ref(r, cols["before"])) for n in split_units(before_raw)]
         after = [Cell(n, cell_ref(r, cols["after"])) for n in split_units(after_raw)]
         internal: dict[str, int] = {}
@@ -96,12 +87,14 @@ def read_event_rows(
         if event_type and not _event_units_ok(event_type, before, after):
             uref = cell_ref(r, cols.get("before", cols["event_type"]))
             need = EVENT_NEEDS[event_type]
-            log.error(
+            log.report(
                 "event-missing-units",
-                f"Dòng {r + 1} ({event_type}): {need[0]}.",
-                f"Row {r + 1} ({event_type}): {need[1]}.",
                 sheet=grid.name,
                 cell=uref,
+                row=r + 1,
+                event_type=event_type,
+                need_vi=need[0],
+                need_en=need[1],
             )
         if len(log.items) > errors_before and any(p.is_error for p in log.items[errors_before:]):
             continue

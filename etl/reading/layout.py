@@ -308,26 +308,24 @@ def check_columns(form: Form, cmap: ColumnMap, sheet: str, log: ProblemLog) -> b
     form_code = form.code
     header_ref = f"{cell_ref(cmap.header_rows[0], 0)}"
     for c, label in cmap.unknown:
-        log.warning(
+        log.report(
             "unknown-column",
-            f"Cột «{label}» không thuộc Biểu {form_code}, bỏ qua.",
-            f"Column «{label}» is not part of form {form_code}; ignored.",
             sheet=sheet,
             cell=cell_ref(cmap.header_rows[-1], c),
             value=label,
+            label=label,
+            form=form_code,
         )
     seen: dict[tuple[str, int | None], int] = {}
     for c, key in sorted(cmap.by_col.items()):
         if key in seen:
             label = form.column(key[0]).label + (f" năm {key[1]}" if key[1] else "")
-            log.error(
+            log.report(
                 "duplicate-column",
-                f"Cột «{label}» xuất hiện hai lần ({column_ref(cmap, seen[key])} và "
-                f"{column_ref(cmap, c)}).",
-                f"Column «{label}» appears twice ({column_ref(cmap, seen[key])} and "
-                f"{column_ref(cmap, c)}).",
                 sheet=sheet,
                 cell=column_ref(cmap, c),
+                label=label,
+                first=column_ref(cmap, seen[key]),
             )
         seen[key] = c
     ok = True
@@ -338,24 +336,17 @@ def check_columns(form: Form, cmap: ColumnMap, sheet: str, log: ProblemLog) -> b
             years = cmap.years_of(column.field)
             later = [y for y in years if y > 2021]
             if 2021 not in years or not later:
-                what_vi = "năm 2021" if 2021 not in years else "ít nhất một năm sau 2021"
-                what_en = "year 2021" if 2021 not in years else "at least one year after 2021"
-                log.error(
+                log.report(
                     "missing-year",
-                    f"Cột «{column.label}» thiếu {what_vi}.",
-                    f"Column «{column.label}» lacks {what_en}.",
                     sheet=sheet,
                     cell=header_ref,
+                    label=column.label,
+                    year_vi="năm 2021" if 2021 not in years else "ít nhất một năm sau 2021",
+                    year_en="year 2021" if 2021 not in years else "at least one year after 2021",
                 )
                 ok = False
         elif cmap.col_of(column.field) is None:
-            log.error(
-                "missing-column",
-                f"Thiếu cột bắt buộc «{column.label}».",
-                f"Required column «{column.label}» is missing.",
-                sheet=sheet,
-                cell=header_ref,
-            )
+            log.report("missing-column", sheet=sheet, cell=header_ref, label=column.label)
             ok = False
     return ok
 

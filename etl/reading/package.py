@@ -29,9 +29,6 @@ from etl.reading.limits import Limits, MiB, size_en, size_vi
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ACCEPTED = ".xlsx, .xlsm, .xls, .ods"
-
-
 # ---------------------------------------------------------------- what the bytes are
 
 
@@ -117,48 +114,36 @@ class _Refusal(Exception):
 
 
 def _not_excel(log: ProblemLog, what_vi: str, what_en: str) -> _Refusal:
-    log.error(
+    log.report(
         "file-not-excel",
-        f"Tệp này là {what_vi}, không phải bảng tính dạng được nhận (kiểm tra theo nội dung "
-        f"tệp, không theo tên). Chỉ nhận {ACCEPTED}; nếu mở được bằng Excel, hãy lưu lại dạng "
-        ".xlsx rồi nộp.",
-        f"This file is {what_en}, not a workbook in an accepted format (judged by its content, "
-        f"not its name). Only {ACCEPTED} are accepted; if Excel opens it, save it as .xlsx and "
-        "upload again.",
+        finding_vi=f"Tệp này là {what_vi}, không phải bảng tính dạng được nhận (kiểm tra theo "
+        "nội dung tệp, không theo tên)",
+        finding_en=f"This file is {what_en}, not a workbook in an accepted format (judged by "
+        "its content, not its name)",
+        advice_vi="nếu mở được bằng Excel, hãy lưu lại dạng .xlsx rồi nộp",
+        advice_en="if Excel opens it, save it as .xlsx and upload again",
     )
     return _Refusal()
 
 
 def _damaged(log: ProblemLog, detail_vi: str = "", detail_en: str = "") -> _Refusal:
-    log.error(
+    log.report(
         "file-not-excel",
-        f"Tệp bị hỏng hoặc không đầy đủ (tải lên bị cắt?){detail_vi}. Chỉ nhận {ACCEPTED}; "
-        "hãy mở lại bằng Excel, lưu rồi nộp lại.",
-        f"The file is damaged or truncated{detail_en}. Only {ACCEPTED} are accepted; open it "
-        "in Excel, save it and upload again.",
+        finding_vi=f"Tệp bị hỏng hoặc không đầy đủ (tải lên bị cắt?){detail_vi}",
+        finding_en=f"The file is damaged or truncated{detail_en}",
+        advice_vi="hãy mở lại bằng Excel, lưu rồi nộp lại",
+        advice_en="open it in Excel, save it and upload again",
     )
     return _Refusal()
 
 
 def _bomb(log: ProblemLog, part: str, vi: str, en: str) -> _Refusal:
-    log.error(
-        "zip-bomb",
-        f"Tệp bị từ chối vì giống «bom nén» (zip bomb): {vi}. Một bảng tính thật không như vậy.",
-        f"The file is refused as a zip bomb: {en}. A real workbook is not like this.",
-        value=part,
-    )
+    log.report("zip-bomb", value=part, detail_vi=vi, detail_en=en)
     return _Refusal()
 
 
 def _xml_unsafe(log: ProblemLog, part: str) -> _Refusal:
-    log.error(
-        "xml-unsafe",
-        f"Phần «{part}» của tệp có khai báo DTD/thực thể XML (kiểu tấn công «billion laughs» "
-        "hoặc XXE); Excel không bao giờ ghi như vậy nên tệp bị từ chối.",
-        f"Part «{part}» declares an XML DTD or entities (a billion-laughs or XXE attack); "
-        "Excel never writes these, so the file is refused.",
-        value=part,
-    )
+    log.report("xml-unsafe", value=part, part=part)
     return _Refusal()
 
 
@@ -176,20 +161,17 @@ def check_package(content: bytes, file_name: str, log: ProblemLog, limits: Limit
 
 def _check_package(content: bytes, lower_name: str, log: ProblemLog, limits: Limits) -> str:
     if len(content) > limits.max_file_bytes:
-        log.error(
+        log.report(
             "file-too-large",
-            f"Tệp lớn {size_vi(len(content))}, vượt giới hạn đọc {size_vi(limits.max_file_bytes)}.",
-            f"The file is {size_en(len(content))}, over the "
-            f"{size_en(limits.max_file_bytes)} reading limit.",
+            size_vi=size_vi(len(content)),
+            size_en=size_en(len(content)),
+            limit_vi=f"đọc {size_vi(limits.max_file_bytes)}",
+            limit_en=f"{size_en(limits.max_file_bytes)} reading",
         )
         raise _Refusal
     kind = sniff_kind(content)
     if kind == "empty":
-        log.error(
-            "file-empty",
-            "Tệp rỗng (0 byte), không có dữ liệu.",
-            "The file is empty (0 bytes).",
-        )
+        log.report("file-empty")
         raise _Refusal
     if kind == "ole":
         return _check_ole(content, lower_name, log)
@@ -199,11 +181,7 @@ def _check_package(content: bytes, lower_name: str, log: ProblemLog, limits: Lim
 
 
 def _encrypted(log: ProblemLog) -> _Refusal:
-    log.error(
-        "file-encrypted",
-        "Tệp được đặt mật khẩu (mã hoá); hãy bỏ mật khẩu rồi nộp lại.",
-        "The file is password-protected (encrypted); remove the password and upload again.",
-    )
+    log.report("file-encrypted")
     return _Refusal()
 
 
@@ -219,11 +197,7 @@ def _check_ole(content: bytes, lower_name: str, log: ProblemLog) -> str:
 
 def _name_mismatch(log: ProblemLog, lower_name: str, real: str) -> None:
     if lower_name.endswith((".xlsx", ".xlsm")):
-        log.warning(
-            "file-extension-mismatch",
-            f"Tệp mang đuôi .{lower_name.rsplit('.', 1)[-1]} nhưng thực chất là {real}; vẫn đọc.",
-            f"The file is named as .xlsx but is really {real}; reading it anyway.",
-        )
+        log.report("file-extension-mismatch", extension=lower_name.rsplit(".", 1)[-1], real=real)
 
 
 def _end_of_central_directory(content: bytes) -> tuple[int, int] | None:
@@ -280,13 +254,7 @@ def _check_zip(content: bytes, lower_name: str, log: ProblemLog, limits: Limits)
 
 
 def _too_many_entries(log: ProblemLog, entries: int, limits: Limits) -> None:
-    log.error(
-        "zip-too-many-entries",
-        f"Tệp nén có {entries} mục, vượt giới hạn {limits.max_zip_entries}; một bảng tính thật "
-        "chỉ có vài chục mục.",
-        f"The package has {entries} entries, over the limit of {limits.max_zip_entries}; a "
-        "real workbook has a few dozen.",
-    )
+    log.report("zip-too-many-entries", entries=entries, limit=limits.max_zip_entries)
     raise _Refusal
 
 
@@ -300,13 +268,11 @@ def _check_zip_directory(
         if info.flag_bits & 0x1:
             raise _encrypted(log)
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            log.error(
+            log.report(
                 "zip-unsupported",
-                f"Mục «{info.filename}» được nén bằng phương pháp số {info.compress_type}, "
-                "Excel không dùng; hãy mở bằng Excel, lưu lại rồi nộp.",
-                f"Entry «{info.filename}» uses compression method {info.compress_type}, which "
-                "Excel does not write; save the file again in Excel.",
                 value=info.filename,
+                entry=info.filename,
+                method=info.compress_type,
             )
             raise _Refusal
     total = sum(i.file_size for i in infos)
@@ -409,11 +375,7 @@ def _check_ooxml(zf: zipfile.ZipFile, names: set[str], log: ProblemLog, limits: 
             "a zip package without a spreadsheet xl/workbook.xml part",
         )
     if any(n.lower().endswith("vbaproject.bin") for n in names):
-        log.warning(
-            "file-has-macros",
-            "Tệp có macro; macro không bao giờ được chạy, chỉ đọc số liệu trong các ô.",
-            "The file holds macros; macros are never run, only the cell values are read.",
-        )
+        log.report("file-has-macros")
     rels = sorted(n for n in names if n.endswith(".rels"))
     rels_bytes = sum(zf.getinfo(n).file_size for n in rels)
     if rels_bytes > limits.max_xml_part_bytes:  # what this process parses stays small
@@ -432,14 +394,7 @@ def _check_ooxml(zf: zipfile.ZipFile, names: set[str], log: ProblemLog, limits: 
                 external.append((name, rel.get("Target", "")))
     if external:
         targets = "; ".join(f"«{short_value(t, 60)}»" for _, t in external[:3])
-        log.error(
-            "external-link",
-            f"Tệp liên kết tới tệp hoặc địa chỉ bên ngoài ({targets}); số liệu phải nằm ngay "
-            "trong tệp. Hãy bỏ liên kết (Dữ liệu > Sửa liên kết > Ngắt liên kết) rồi nộp lại.",
-            f"The file links to outside files or addresses ({targets}); the figures must be in "
-            "the file itself. Break the links (Data > Edit Links > Break Link) and upload again.",
-            value=external[0][1],
-        )
+        log.report("external-link", value=external[0][1], targets=targets)
         raise _Refusal
     return "xlsx"
 

@@ -133,25 +133,26 @@ def read_sheet(grid: Grid, form_code: str, log: ProblemLog) -> SheetResult | Non
     form = FORMS[form_code]
     sheet = grid.name
     if reason := unsafe_text(sheet):
-        log.error(
+        log.report(
             "unsafe-text",
-            f"Tên trang «{visible(sheet)}» chứa {reason[0]}; hãy đặt lại tên trang bằng văn bản "
-            "thuần.",
-            f"Sheet name «{visible(sheet)}» contains {reason[1]}; rename the sheet in plain text.",
             sheet=visible(sheet),
             value=visible(sheet),
+            subject_vi=f"Tên trang «{visible(sheet)}»",
+            subject_en=f"Sheet name «{visible(sheet)}»",
+            reason_vi=reason[0],
+            reason_en=reason[1],
+            advice_vi="hãy đặt lại tên trang bằng văn bản thuần.",
+            advice_en="rename the sheet in plain text.",
         )
         return None
     cmap = find_columns(form, grid)
     if cmap is None:
-        required = ", ".join(f"«{c.label}»" for c in form.columns if c.required)
-        log.error(
+        log.report(
             "header-not-found",
-            f"Không tìm thấy dòng tiêu đề của Biểu {form_code} trong {HEADER_SEARCH_ROWS} dòng "
-            f"đầu (cần các cột {required}).",
-            f"The header row of form {form_code} was not found in the first "
-            f"{HEADER_SEARCH_ROWS} rows (required columns: {required}).",
             sheet=sheet,
+            form=form_code,
+            rows=HEADER_SEARCH_ROWS,
+            required=", ".join(f"«{c.label}»" for c in form.columns if c.required),
         )
         return None
     if not check_columns(form, cmap, sheet, log):
@@ -181,12 +182,7 @@ def read_workbook_sheets(grids: list[Grid], log: ProblemLog) -> list[SheetResult
                     scored.append((len(cmap.by_col), fcode))
             code = max(scored)[1] if scored else None
         if code is None:
-            log.warning(
-                "sheet-skipped",
-                f"Trang «{grid.name}» không chứa biểu mẫu nào, bỏ qua.",
-                f"Sheet «{grid.name}» holds no form; skipped.",
-                sheet=grid.name,
-            )
+            log.report("sheet-skipped", sheet=grid.name)
             continue
         sheet_result = read_sheet(grid, code, log)
         if sheet_result is not None:

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from etl.core.formatting import fmt_number
-from etl.core.problems import ProblemLog
+from etl.core.problems import Problem, ProblemLog
 from etl.reading.limits import Limits, MiB, size_vi
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -527,7 +527,7 @@ class Sandbox:
             _parse_refusal(log, outcome or "crashed", limits, detail)
             return None
         for code, severity, vi, en, sheet, cell, value in result["problems"]:
-            log.add(code, severity, vi, en, sheet=sheet, cell=cell, value=value or None)
+            log.replay(Problem(code, severity, vi, en, sheet=sheet, cell=cell, value=value))
         return result["result"]
 
 
@@ -539,26 +539,18 @@ def refuse_bad_reply(log: ProblemLog, limits: Limits, detail: str) -> None:
 def _parse_refusal(log: ProblemLog, outcome: str, limits: Limits, detail: str) -> None:
     name = log.file or "tệp"
     if outcome == "timeout":
-        log.error(
+        log.report(
             "parse-timeout",
-            f"Đọc tệp «{name}» quá {fmt_number(limits.parse_timeout_s, 2)} giây nên đã dừng; tệp "
-            "quá lớn hoặc bị hỏng. Hãy kiểm tra lại tệp rồi nộp lại.",
-            f"Reading «{name}» took over {limits.parse_timeout_s:g} s and was stopped; the file "
-            "is too big or damaged.",
+            name=name,
+            seconds=limits.parse_timeout_s,
+            seconds_vi=fmt_number(limits.parse_timeout_s, 2),
         )
     elif outcome == "memory":
-        log.error(
+        log.report(
             "parse-memory",
-            f"Đọc tệp «{name}» cần quá {size_vi(limits.parse_memory_bytes)} bộ nhớ nên đã dừng; "
-            "tệp có vùng dữ liệu quá lớn (ví dụ một ô ở tận XFD1048576) hoặc bị hỏng.",
-            f"Reading «{name}» needed over {limits.parse_memory_bytes / MiB:.0f} MB of memory and "
-            "was stopped; its used range is too large (a cell at XFD1048576?) or it is damaged.",
+            name=name,
+            memory_vi=size_vi(limits.parse_memory_bytes),
+            memory_mb=limits.parse_memory_bytes / MiB,
         )
     else:
-        log.error(
-            "parse-crashed",
-            f"Trình đọc bảng tính gặp lỗi nghiêm trọng khi mở tệp «{name}» ({detail}) nên tệp bị "
-            "từ chối; hãy mở bằng Excel, lưu lại rồi nộp.",
-            f"The spreadsheet reader crashed on «{name}» ({detail}); the file is refused. Open "
-            "it in Excel, save it and upload again.",
-        )
+        log.report("parse-crashed", name=name, detail=detail)

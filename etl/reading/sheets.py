@@ -125,11 +125,7 @@ def read_grids_in_process(
     except MemoryError:
         raise
     except Exception as exc:  # the reader's own message is kept for the log
-        log.error(
-            "file-unreadable",
-            f"Không đọc được tệp bảng tính: {exc}",
-            f"The workbook could not be read: {exc}",
-        )
+        log.report("file-unreadable", error=exc)
         return None
     grids = []
     for name, cells, merged in sheets:
@@ -282,32 +278,12 @@ def _log_cap(log: ProblemLog, sheet: str, code: str, row: int, col: int, limits:
     """`too-many-rows`, `too-many-columns`, `too-many-cells` at the first cell past the cap
     (1-based row and column)."""
     ref = cell_ref(row - 1, col - 1) if col >= 1 else f"A{row}"
-    if code == "too-many-rows":
-        log.error(
-            "too-many-rows",
-            f"Trang «{sheet}» có dữ liệu ở ô {ref}, vượt giới hạn {limits.max_rows} dòng.",
-            f"Sheet «{sheet}» has data in cell {ref}, past the limit of {limits.max_rows} rows.",
-            sheet=sheet,
-            cell=ref,
-        )
-    elif code == "too-many-columns":
-        log.error(
-            "too-many-columns",
-            f"Trang «{sheet}» có dữ liệu ở ô {ref}, vượt giới hạn {limits.max_cols} cột.",
-            f"Sheet «{sheet}» has data in cell {ref}, past the limit of {limits.max_cols} columns.",
-            sheet=sheet,
-            cell=ref,
-        )
-    else:
-        log.error(
-            "too-many-cells",
-            f"Trang «{sheet}» có dữ liệu trải tới ô {ref}, vượt giới hạn {limits.max_cells} ô "
-            "(số dòng x số cột).",
-            f"Sheet «{sheet}» has data out to cell {ref}, past the limit of {limits.max_cells} "
-            "cells (rows x columns).",
-            sheet=sheet,
-            cell=ref,
-        )
+    limit = {
+        "too-many-rows": limits.max_rows,
+        "too-many-columns": limits.max_cols,
+        "too-many-cells": limits.max_cells,
+    }[code]
+    log.report(code, sheet=sheet, cell=ref, limit=limit)
 
 
 def check_grid_caps(name: str, cells: list[list[Any]], log: ProblemLog, limits: Limits) -> bool:
@@ -331,14 +307,12 @@ def check_grid_caps(name: str, cells: list[list[Any]], log: ProblemLog, limits: 
         for c, value in enumerate(row):
             if isinstance(value, str) and len(value) > limits.max_cell_chars:
                 ref = cell_ref(r, c)
-                log.error(
+                log.report(
                     "cell-too-long",
-                    f"Ô {ref} dài {len(value)} ký tự, vượt giới hạn {limits.max_cell_chars} ký "
-                    "tự của một ô.",
-                    f"Cell {ref} holds {len(value)} characters, over the limit of "
-                    f"{limits.max_cell_chars}.",
                     sheet=name,
                     cell=ref,
+                    length=len(value),
+                    limit=limits.max_cell_chars,
                 )
                 return False
     return True

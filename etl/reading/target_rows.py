@@ -33,13 +33,7 @@ def read_target_rows(
         measure = read_choice(grid, r, cols["measure"], log, "Chỉ tiêu", MEASURES)
         if measure is None and is_empty(grid.value(r, cols["measure"])):
             ref = cell_ref(r, cols["measure"])
-            log.error(
-                "missing-measure",
-                f"Ô {ref}: thiếu chỉ tiêu (Biên chế công chức hoặc Người làm việc).",
-                f"Cell {ref}: the measure is missing.",
-                sheet=grid.name,
-                cell=ref,
-            )
+            log.report("missing-measure", sheet=grid.name, cell=ref)
         base_year = 2021
         if "base_year" in cols:
             cell = read_count(grid, r, cols["base_year"], log, "Năm gốc")
@@ -49,15 +43,12 @@ def read_target_rows(
             ref = cell_ref(r, cols["pct"])
             pct, code = parse_percent(grid.value(r, cols["pct"]))
             if code or (pct is not None and not 0 <= pct <= 100):
-                log.error(
+                log.report(
                     "bad-percent",
-                    f"Ô {ref}: «{clean_text(grid.value(r, cols['pct']))}» không phải tỷ lệ hợp "
-                    "lệ (ví dụ 5% hoặc 0,05).",
-                    f"Cell {ref}: «{clean_text(grid.value(r, cols['pct']))}» is not a valid "
-                    "percentage (e.g. 5% or 0.05).",
                     sheet=grid.name,
                     cell=ref,
                     value=grid.value(r, cols["pct"]),
+                    text=clean_text(grid.value(r, cols["pct"])),
                 )
                 pct = None
         count_cell = (
@@ -65,13 +56,7 @@ def read_target_rows(
         )
         if pct is None and count_cell is None and len(log.items) == errors_before:
             ref = cell_ref(r, cols.get("pct", cols["scope"]))
-            log.error(
-                "target-missing-value",
-                f"Dòng {r + 1}: cần ghi tỷ lệ giảm (%) hoặc số lượng giảm.",
-                f"Row {r + 1}: a reduction percentage or count is required.",
-                sheet=grid.name,
-                cell=ref,
-            )
+            log.report("target-missing-value", sheet=grid.name, cell=ref, row=r + 1)
         path = {}
         for year, c in path_cols.items():
             cell = read_count(grid, r, c, log, f"Lộ trình năm {year}")

@@ -133,26 +133,18 @@ def read_unit_rows(
                 continue
         if not name:
             if figures:
-                log.error(
-                    "missing-name",
-                    f"Dòng {r + 1} có số liệu nhưng không có tên đơn vị.",
-                    f"Row {r + 1} has figures but no unit name.",
-                    sheet=grid.name,
-                    cell=cell_ref(r, name_col),
-                )
+                log.report("missing-name", sheet=grid.name, cell=cell_ref(r, name_col), row=r + 1)
             continue
         unit = _parse_unit_row(form, grid, plan, log, r, name_col, groups, counted)
         key = (name_key(unit.name.value), name_key(unit.attrs.get("district") or ""), "")
         if key in seen_names:
-            log.error(
+            log.report(
                 "duplicate-row",
-                f"Đơn vị «{unit.name.value}» được kê hai lần ({seen_names[key]} và "
-                f"{unit.name.ref}).",
-                f"Unit «{unit.name.value}» is listed twice ({seen_names[key]} and "
-                f"{unit.name.ref}).",
                 sheet=grid.name,
                 cell=unit.name.ref,
                 value=unit.name.value,
+                name=unit.name.value,
+                first=seen_names[key],
             )
         seen_names[key] = unit.name.ref
         result.units.append(unit)
@@ -210,15 +202,15 @@ def _check_subtotal(
                 total += value
         if total != stated.value:
             span = f"{cell_ref(covered[0], c)}:{cell_ref(covered[-1], c)}" if covered else "—"
-            log.error(
+            log.report(
                 "subtotal-mismatch",
-                f"Ô {stated.ref} ({label}) ghi {stated.value} nhưng tổng các dòng {span} là "
-                f"{total}.",
-                f"Cell {stated.ref} ({label}) says {stated.value} but rows {span} add up to "
-                f"{total}.",
                 sheet=grid.name,
                 cell=stated.ref,
                 value=stated.value,
+                label=label,
+                stated=stated.value,
+                span=span,
+                total=total,
             )
 
 

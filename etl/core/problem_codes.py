@@ -1,0 +1,383 @@
+"""The catalogue of problem codes: for every code a file can be given, its severity, a short
+Vietnamese name, and the Vietnamese and English message templates.
+
+A problem is logged by its code alone, with the template's named fields as keyword arguments
+(`ProblemLog.report("not-integer", sheet=…, cell=…, value=…, label=…, text=…)`,
+etl/core/problems.py); the messages are made here with `str.format`. A field the templates
+name but the call does not give, or a keyword the templates do not name, is a bug and raises
+`ProblemFieldError` at once. `sheet`, `cell` and `value` are the problem's place and offending
+value: a template may show them, and they may always be given.
+
+Where one problem is worded two ways (`file-not-excel` for a file of another kind and for a
+damaged one), the code stays the same and the part that differs is a field.
+
+The codes, severities and names are listed in docs/forms.md, "Problem records"
+(tests/test_problem_codes.py checks that list against this one, and that every code here is
+given by some test upload through the real reading and loading path).
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+
+PLACE_FIELDS = frozenset({"sheet", "cell", "value"})
+"""Keywords that are the problem's place and value; always allowed, shown by some templates."""
+
+
+class ProblemFieldError(ValueError):
+    """A problem was reported with an unknown code, or with fields its templates do not take."""
+
+
+def template_fields(template: str) -> frozenset[str]:
+    """The named fields of a `str.format` template (`"Ô {cell} ({label})"` → cell, label)."""
+    names = set()
+    for _text, name, spec, _conversion in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if not name.isidentifier():
+            raise ProblemFieldError(f"template field {name!r} is not a plain name: {template!r}")
+        if spec and "{" in spec:
+            raise ProblemFieldError(f"nested field in {template!r}")
+        names.add(name)
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    """One kind of problem: its stable `code` (a slug users see), `severity` (an error refuses
+    the file, a warning does not), `name_vi` (a short Vietnamese name) and the message
+    templates `vi` and `en`."""
+
+    code: str
+    severity: str
+    name_vi: str
+    vi: str
+    en: str
+    fields: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.severity not in (ERROR, WARNING):
+            raise ProblemFieldError(f"{self.code}: severity {self.severity!r}")
+        object.__setattr__(self, "fields", template_fields(self.vi) | template_fields(self.en))
+
+    def messages(self, values: Mapping[str, Any]) -> tuple[str, str]:
+        """The Vietnamese and English messages with `values` filled in; `values` must give
+        every field of the templates and nothing else (besides `PLACE_FIELDS`)."""
+        missing = self.fields - values.keys()
+        extra = values.keys() - self.fields - PLACE_FIELDS
+        if missing or extra:
+            raise ProblemFieldError(
+                f"{self.code}: missing fields {sorted(missing)}, unknown fields {sorted(extra)}"
+            )
+        return self.vi.format_map(values), self.en.format_map(values)
+
+
+def problem_type(code: str) -> ProblemType:
+    """The catalogue's entry for `code`; `ProblemFieldError` for a code not in it."""
+    try:
+        return CATALOGUE[code]
+    except KeyError:
+        raise ProblemFieldError(f"unknown problem code {code!r}") from None
+
+
+def _catalogue(*types: ProblemType) -> Mapping[str, ProblemType]:
+    by_code: dict[str, ProblemType] = {}
+    for kind in types:
+        if kind.code in by_code:
+            raise ProblemFieldError(f"{kind.code} is in the catalogue twice")
+        by_code[kind.code] = kind
+    return MappingProxyType(by_code)
+
+
+_COUNT_RULE_VI = (
+    "; số người phải là số nguyên không âm (để trống nếu chưa có số liệu, «-» nếu bằng 0)."
+)
+_COUNT_RULE_EN = (
+    "; head counts are whole non-negative numbers (leave empty when not reported, «-» for zero)."
+)
+_DATE_VI = "Ô {cell} (Ngày hiệu lực): «{text}» không phải ngày hợp lệ (dd/mm/yyyy)."
+_DATE_EN = "Cell {cell} (effective date): «{text}» is not a valid date (dd/mm/yyyy)."
+
+# fmt: off
+CATALOGUE: Mapping[str, ProblemType] = _catalogue(
+    # ------------------------------------------------ the file and its package
+    # (etl/ingest/load.py, etl/reading/package.py, sheets.py, sandbox.py)
+    ProblemType(
+        "file-too-large", ERROR, "Tệp quá lớn",
+        # `limit_vi`/`limit_en` name the limit: the upload limit, or the reading limit
+        vi="Tệp lớn {size_vi}, vượt giới hạn {limit_vi}.",
+        en="The file is {size_en}, over the {limit_en} limit.",
+    ),
+    ProblemType(
+        "file-empty", ERROR, "Tệp rỗng",
+        vi="Tệp rỗng (0 byte), không có dữ liệu.",
+        en="The file is empty (0 bytes).",
+    ),
+    ProblemType(
+        "file-not-excel", ERROR, "Không phải bảng tính",
+        # what the file is instead (or that it is damaged), and what to do
+        vi="{finding_vi}. Chỉ nhận .xlsx, .xlsm, .xls, .ods; {advice_vi}.",
+        en="{finding_en}. Only .xlsx, .xlsm, .xls, .ods are accepted; {advice_en}.",
+    ),
+    ProblemType(
+        "file-encrypted", ERROR, "Tệp có mật khẩu",
+        vi="Tệp được đặt mật khẩu (mã hoá); hãy bỏ mật khẩu rồi nộp lại.",
+        en="The file is password-protected (encrypted); remove the password and upload again.",
+    ),
+    ProblemType(
+        "file-extension-mismatch", WARNING, "Đuôi tệp không khớp nội dung",
+        vi="Tệp mang đuôi .{extension} nhưng thực chất là {real}; vẫn đọc.",
+        en="The file is named as .xlsx but is really {real}; reading it anyway.",
+    ),
+    ProblemType(
+        "file-has-macros", WARNING, "Tệp có macro",
+        vi="Tệp có macro; macro không bao giờ được chạy, chỉ đọc số liệu trong các ô.",
+        en="The file holds macros; macros are never run, only the cell values are read.",
+    ),
+    ProblemType(
+        "zip-too-many-entries", ERROR, "Tệp nén quá nhiều mục",
+        vi="Tệp nén có {entries} mục, vượt giới hạn {limit}; một bảng tính thật chỉ có vài chục "
+        "mục.",
+        en="The package has {entries} entries, over the limit of {limit}; a real workbook has a "
+        "few dozen.",
+    ),
+    ProblemType(
+        "zip-bomb", ERROR, "Bom nén",
+        vi="Tệp bị từ chối vì giống «bom nén» (zip bomb): {detail_vi}. Một bảng tính thật không "
+        "như vậy.",
+        en="The file is refused as a zip bomb: {detail_en}. A real workbook is not like this.",
+    ),
+    ProblemType(
+        "zip-unsupported", ERROR, "Kiểu nén không được hỗ trợ",
+        vi="Mục «{entry}» được nén bằng phương pháp số {method}, Excel không dùng; hãy mở bằng "
+        "Excel, lưu lại rồi nộp.",
+        en="Entry «{entry}» uses compression method {method}, which Excel does not write; save "
+        "the file again in Excel.",
+    ),
+    ProblemType(
+        "xml-unsafe", ERROR, "XML không an toàn",
+        vi="Phần «{part}» của tệp có khai báo DTD/thực thể XML (kiểu tấn công «billion laughs» "
+        "hoặc XXE); Excel không bao giờ ghi như vậy nên tệp bị từ chối.",
+        en="Part «{part}» declares an XML DTD or entities (a billion-laughs or XXE attack); Excel "
+        "never writes these, so the file is refused.",
+    ),
+    ProblemType(
+        "external-link", ERROR, "Liên kết ra ngoài tệp",
+        vi="Tệp liên kết tới tệp hoặc địa chỉ bên ngoài ({targets}); số liệu phải nằm ngay trong "
+        "tệp. Hãy bỏ liên kết (Dữ liệu > Sửa liên kết > Ngắt liên kết) rồi nộp lại.",
+        en="The file links to outside files or addresses ({targets}); the figures must be in the "
+        "file itself. Break the links (Data > Edit Links > Break Link) and upload again.",
+    ),
+    ProblemType(
+        "too-many-rows", ERROR, "Quá nhiều dòng",
+        vi="Trang «{sheet}» có dữ liệu ở ô {cell}, vượt giới hạn {limit} dòng.",
+        en="Sheet «{sheet}» has data in cell {cell}, past the limit of {limit} rows.",
+    ),
+    ProblemType(
+        "too-many-columns", ERROR, "Quá nhiều cột",
+        vi="Trang «{sheet}» có dữ liệu ở ô {cell}, vượt giới hạn {limit} cột.",
+        en="Sheet «{sheet}» has data in cell {cell}, past the limit of {limit} columns.",
+    ),
+    ProblemType(
+        "too-many-cells", ERROR, "Quá nhiều ô",
+        vi="Trang «{sheet}» có dữ liệu trải tới ô {cell}, vượt giới hạn {limit} ô (số dòng x số "
+        "cột).",
+        en="Sheet «{sheet}» has data out to cell {cell}, past the limit of {limit} cells (rows x "
+        "columns).",
+    ),
+    ProblemType(
+        "cell-too-long", ERROR, "Ô quá dài",
+        vi="Ô {cell} dài {length} ký tự, vượt giới hạn {limit} ký tự của một ô.",
+        en="Cell {cell} holds {length} characters, over the limit of {limit}.",
+    ),
+    ProblemType(
+        "file-unreadable", ERROR, "Không đọc được tệp",
+        vi="Không đọc được tệp bảng tính: {error}",
+        en="The workbook could not be read: {error}",
+    ),
+    ProblemType(
+        "parse-timeout", ERROR, "Đọc tệp quá lâu",
+        vi="Đọc tệp «{name}» quá {seconds_vi} giây nên đã dừng; tệp quá lớn hoặc bị hỏng. Hãy "
+        "kiểm tra lại tệp rồi nộp lại.",
+        en="Reading «{name}» took over {seconds:g} s and was stopped; the file is too big or "
+        "damaged.",
+    ),
+    ProblemType(
+        "parse-memory", ERROR, "Đọc tệp vượt bộ nhớ",
+        vi="Đọc tệp «{name}» cần quá {memory_vi} bộ nhớ nên đã dừng; tệp có vùng dữ liệu quá lớn "
+        "(ví dụ một ô ở tận XFD1048576) hoặc bị hỏng.",
+        en="Reading «{name}» needed over {memory_mb:.0f} MB of memory and was stopped; its used "
+        "range is too large (a cell at XFD1048576?) or it is damaged.",
+    ),
+    ProblemType(
+        "parse-crashed", ERROR, "Trình đọc bảng tính gặp lỗi",
+        vi="Trình đọc bảng tính gặp lỗi nghiêm trọng khi mở tệp «{name}» ({detail}) nên tệp bị "
+        "từ chối; hãy mở bằng Excel, lưu lại rồi nộp.",
+        en="The spreadsheet reader crashed on «{name}» ({detail}); the file is refused. Open it "
+        "in Excel, save it and upload again.",
+    ),
+    ProblemType(
+        "no-form-found", ERROR, "Không có biểu mẫu",
+        vi="Không tìm thấy biểu mẫu nào (Biểu 00, 01, 02, 03) trong tệp.",
+        en="No form (Biểu 00, 01, 02 or 03) was found in the file.",
+    ),
+    # ------------------------------------------------ sheets and headers
+    # (etl/reading/reader.py, layout.py)
+    ProblemType(
+        "sheet-skipped", WARNING, "Trang bị bỏ qua",
+        vi="Trang «{sheet}» không chứa biểu mẫu nào, bỏ qua.",
+        en="Sheet «{sheet}» holds no form; skipped.",
+    ),
+    ProblemType(
+        "header-not-found", ERROR, "Không thấy dòng tiêu đề",
+        vi="Không tìm thấy dòng tiêu đề của Biểu {form} trong {rows} dòng đầu (cần các cột "
+        "{required}).",
+        en="The header row of form {form} was not found in the first {rows} rows (required "
+        "columns: {required}).",
+    ),
+    ProblemType(
+        "unknown-column", WARNING, "Cột không thuộc biểu",
+        vi="Cột «{label}» không thuộc Biểu {form}, bỏ qua.",
+        en="Column «{label}» is not part of form {form}; ignored.",
+    ),
+    ProblemType(
+        "duplicate-column", ERROR, "Cột trùng",
+        vi="Cột «{label}» xuất hiện hai lần ({first} và {cell}).",
+        en="Column «{label}» appears twice ({first} and {cell}).",
+    ),
+    ProblemType(
+        "missing-year", ERROR, "Thiếu năm",
+        vi="Cột «{label}» thiếu {year_vi}.",
+        en="Column «{label}» lacks {year_en}.",
+    ),
+    ProblemType(
+        "missing-column", ERROR, "Thiếu cột bắt buộc",
+        vi="Thiếu cột bắt buộc «{label}».",
+        en="Required column «{label}» is missing.",
+    ),
+    # ------------------------------------------------ rows and cells
+    # (etl/reading/cells.py, unit_rows.py, event_rows.py, target_rows.py, reader.py)
+    ProblemType(
+        "unsafe-text", ERROR, "Chữ không an toàn",
+        # `subject`: the cell (`Ô B6 (Tên): «…»`) or the sheet name; `advice`: what to retype
+        vi="{subject_vi} chứa {reason_vi}; {advice_vi}",
+        en="{subject_en} contains {reason_en}; {advice_en}",
+    ),
+    ProblemType(
+        "not-integer", ERROR, "Không phải số nguyên",
+        vi="Ô {cell} ({label}): giá trị «{text}» không phải số nguyên" + _COUNT_RULE_VI,
+        en="Cell {cell} ({label}): «{text}» is not a whole number" + _COUNT_RULE_EN,
+    ),
+    ProblemType(
+        "negative-count", ERROR, "Số âm",
+        vi="Ô {cell} ({label}): giá trị «{text}» là số âm" + _COUNT_RULE_VI,
+        en="Cell {cell} ({label}): «{text}» is negative" + _COUNT_RULE_EN,
+    ),
+    ProblemType(
+        "not-a-number", ERROR, "Không phải số",
+        vi="Ô {cell} ({label}): giá trị «{text}» không phải là số" + _COUNT_RULE_VI,
+        en="Cell {cell} ({label}): «{text}» is not a number" + _COUNT_RULE_EN,
+    ),
+    ProblemType(
+        "formula-no-value", ERROR, "Công thức chưa có giá trị",
+        vi="Ô {cell} ({label}) là công thức chưa có giá trị tính sẵn; hãy mở tệp bằng Excel, lưu "
+        "lại rồi nộp (hoặc nhập số).",
+        en="Cell {cell} ({label}) holds a formula with no cached value; open and save the file in "
+        "Excel, or type the number.",
+    ),
+    ProblemType(
+        "subtotal-formula-no-value", WARNING, "Dòng cộng là công thức chưa có giá trị",
+        vi="Ô {cell} là công thức chưa có giá trị tính sẵn; dòng cộng được tính lại.",
+        en="Cell {cell} holds a formula with no cached value; the subtotal is recomputed.",
+    ),
+    ProblemType(
+        "subtotal-mismatch", ERROR, "Dòng cộng không khớp",
+        vi="Ô {cell} ({label}) ghi {stated} nhưng tổng các dòng {span} là {total}.",
+        en="Cell {cell} ({label}) says {stated} but rows {span} add up to {total}.",
+    ),
+    ProblemType(
+        "missing-name", ERROR, "Thiếu tên đơn vị",
+        vi="Dòng {row} có số liệu nhưng không có tên đơn vị.",
+        en="Row {row} has figures but no unit name.",
+    ),
+    ProblemType(
+        "duplicate-row", ERROR, "Đơn vị kê hai lần",
+        vi="Đơn vị «{name}» được kê hai lần ({first} và {cell}).",
+        en="Unit «{name}» is listed twice ({first} and {cell}).",
+    ),
+    ProblemType(
+        "bad-choice", ERROR, "Giá trị không hợp lệ",
+        vi="Ô {cell} ({label}): «{text}» không phải giá trị hợp lệ (chọn một trong: {allowed}).",
+        en="Cell {cell} ({label}): «{text}» is not an allowed value ({allowed}).",
+    ),
+    ProblemType("bad-date", ERROR, "Ngày không hợp lệ", vi=_DATE_VI, en=_DATE_EN),
+    ProblemType("missing-date", ERROR, "Thiếu ngày hiệu lực", vi=_DATE_VI, en=_DATE_EN),
+    ProblemType(
+        "missing-event-type", ERROR, "Thiếu hình thức sắp xếp",
+        vi="Ô {cell}: thiếu hình thức sắp xếp.",
+        en="Cell {cell}: the kind of reorganisation is missing.",
+    ),
+    ProblemType(
+        "event-missing-units", ERROR, "Thiếu đơn vị sắp xếp",
+        vi="Dòng {row} ({event_type}): {need_vi}.",
+        en="Row {row} ({event_type}): {need_en}.",
+    ),
+    ProblemType(
+        "missing-measure", ERROR, "Thiếu chỉ tiêu",
+        vi="Ô {cell}: thiếu chỉ tiêu (Biên chế công chức hoặc Người làm việc).",
+        en="Cell {cell}: the measure is missing.",
+    ),
+    ProblemType(
+        "bad-percent", ERROR, "Tỷ lệ không hợp lệ",
+        vi="Ô {cell}: «{text}» không phải tỷ lệ hợp lệ (ví dụ 5% hoặc 0,05).",
+        en="Cell {cell}: «{text}» is not a valid percentage (e.g. 5% or 0.05).",
+    ),
+    ProblemType(
+        "target-missing-value", ERROR, "Thiếu mức giảm",
+        vi="Dòng {row}: cần ghi tỷ lệ giảm (%) hoặc số lượng giảm.",
+        en="Row {row}: a reduction percentage or count is required.",
+    ),
+    # ------------------------------------------------ units and permissions
+    # (etl/ingest/matching.py, staging.py)
+    ProblemType(
+        "name-near-match", ERROR, "Tên gần giống đơn vị đã có",
+        vi="Tên «{name}» chỉ khác {known} ở dấu; hãy sửa cho đúng tên đơn vị đã có (không tự "
+        "gộp, không tạo đơn vị mới).",
+        en="«{name}» differs from {known} only in diacritics; write the known unit's name (it is "
+        "neither merged nor created).",
+    ),
+    ProblemType(
+        "name-ambiguous", ERROR, "Tên trùng nhiều đơn vị",
+        vi="Có nhiều đơn vị tên «{name}» ({places}); hãy ghi rõ quận, huyện hoặc mã đơn vị.",
+        en="Several units are named «{name}» ({places}); give the district or unit code.",
+    ),
+    ProblemType(
+        "unknown-unit", ERROR, "Không tìm thấy đơn vị",
+        vi="Không tìm thấy đơn vị «{name}».",
+        en="No unit named «{name}» is known.",
+    ),
+    ProblemType(
+        "new-unit", WARNING, "Đơn vị mới",
+        vi="Đơn vị «{name}» chưa có trong danh mục; đã thêm mới.",
+        en="Unit «{name}» was not known; it is added as a new unit.",
+    ),
+    ProblemType(
+        "unit-not-allowed", ERROR, "Đơn vị không được giao",
+        # `what`: reporting for a unit (with its cell) or for a unit's reorganisation
+        vi="Tài khoản này không được {what_vi}.",
+        en="This account may not {what_en}.",
+    ),
+    ProblemType(
+        "targets-admin-only", ERROR, "Chỉ quản trị viên nộp chỉ tiêu",
+        vi="Chỉ quản trị viên được nộp kế hoạch, chỉ tiêu (Biểu 00).",
+        en="Only administrators may upload plans and targets (Biểu 00).",
+    ),
+)
+# fmt: on
