@@ -185,14 +185,14 @@ def ingest_stages(named: list[tuple[str, bytes]], sample_every: int) -> dict[str
 def summary_views(ds: Any, dates: list[dt.date], n_units: int = 12) -> list[tuple[dt.date, Any]]:
     """Every kind of scope (the whole set, districts, every sector and kind, single units with
     and without predecessors, a district and sector together) at every cut-off date."""
-    from etl.measures.scoping import KIND_LABELS, Filter
+    from etl.measures.scoping import KIND_CHOICES, Filter
 
     units = ds.units
     districts = units.dropna(subset=["district"]).drop_duplicates("district_key")["district"]
     flts = [Filter()]
     flts += [Filter(district=d, label=d) for d in districts.iloc[:: max(1, len(districts) // 12)]]
     flts += [Filter(sector=s, label=s) for s in sorted(units["sector"].dropna().unique())]
-    flts += [Filter(kind=k, label=k) for k in (*KIND_LABELS, "co_quan_hanh_chinh")]
+    flts += [Filter(kind=k, label=k) for k in KIND_CHOICES]
     merged_into = sorted(set(ds.event_units["unit_id"])) if len(ds.event_units) else []
     picks = merged_into[:: max(1, len(merged_into) // (n_units // 2))][: n_units // 2]
     picks += list(units["id"].iloc[:: max(1, len(units) // (n_units // 2))][: n_units // 2])

@@ -7,6 +7,7 @@ from typing import Any
 from dash import html
 
 from etl.core.formatting import fmt_number, fmt_pct
+from etl.core.vocabulary import Measure
 
 
 def _line(label: str, value: str, test_id: str | None = None) -> html.Div:
@@ -47,10 +48,10 @@ def make_measure_card(
 def make_summary_cards(summary: dict[str, Any]) -> html.Div:
     return html.Div(
         [
-            make_measure_card("Biên chế công chức", summary["cong_chuc"], "cong-chuc"),
+            make_measure_card("Biên chế công chức", summary[Measure.CONG_CHUC], "cong-chuc"),
             make_measure_card(
                 "Số lượng người làm việc hưởng lương từ NSNN",
-                summary["nguoi_lam_viec"],
+                summary[Measure.NGUOI_LAM_VIEC],
                 "nguoi-lam-viec",
             ),
         ],

@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from components.cards import make_measure_card
 from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
+from etl.core.vocabulary import MEASURE_LABELS, Measure, UnitGroup
 from etl.measures import analysis
 from etl.measures.dataset import Dataset
 from etl.measures.scoping import Filter
@@ -133,8 +134,8 @@ def internal_sentence(internal: dict[str, int]) -> str:
 
 
 def make_reorg_panel(reorg: dict[str, Any]) -> html.Div:
-    sn = reorg["don_vi_su_nghiep"]
-    hc = reorg["co_quan_hanh_chinh"]
+    sn = reorg[UnitGroup.SERVICE]
+    hc = reorg[UnitGroup.ADMINISTRATIVE]
     ir = sn["internal_reduced"]
     return html.Div(
         [
@@ -155,7 +156,7 @@ def make_reorg_panel(reorg: dict[str, Any]) -> html.Div:
 
 
 def make_job_panel(jp: dict[str, Any], ineligible: list[dict[str, Any]]) -> html.Div:
-    hc, sn = jp["co_quan_hanh_chinh"], jp["don_vi_su_nghiep"]
+    hc, sn = jp[UnitGroup.ADMINISTRATIVE], jp[UnitGroup.SERVICE]
     sn_pct = sn["approved"] / sn["eligible"] * 100 if sn["eligible"] else None
     hc_pct = hc["approved"] / hc["eligible"] * 100 if hc["eligible"] else None
     return html.Div(
@@ -233,8 +234,8 @@ def make_overview(
         )
     cards, charts = [], []
     titles = {
-        "cong_chuc": "Biên chế công chức",
-        "nguoi_lam_viec": "Số lượng người làm việc hưởng lương từ NSNN",
+        Measure.CONG_CHUC: "Biên chế công chức",
+        Measure.NGUOI_LAM_VIEC: "Số lượng người làm việc hưởng lương từ NSNN",
     }
     for measure, title in titles.items():
         path = analysis.yearly_path(ds, flt, measure, as_of, summary[measure])
@@ -259,7 +260,7 @@ def make_overview(
     behind = [
         html.Div(
             [
-                html.H3(f"5 đơn vị còn xa chỉ tiêu nhất — {analysis.MEASURE_LABELS[m].lower()}"),
+                html.H3(f"5 đơn vị còn xa chỉ tiêu nhất — {MEASURE_LABELS[m].lower()}"),
                 make_behind_table(analysis.furthest_behind(ctx.unit_table, m), search),
             ],
             className="panel",

@@ -12,19 +12,13 @@ from components import ids
 from components.grids import column, folded_text, make_grid, make_server_grid, serve_rows
 from components.overview import graph
 from etl.core.formatting import fmt_date, fmt_number
+from etl.core.vocabulary import KIND_LABELS, STATUS_LABELS
 from etl.measures import analysis
 from etl.measures.cache import remembered
 from etl.measures.dataset import Dataset
-from etl.measures.scoping import KIND_LABELS, Filter, predecessors_of
+from etl.measures.scoping import Filter, predecessors_of
 from reporting.figures import make_unit_history_figure
 
-STATUS_LABELS = {
-    "assigned": "Được giao",
-    "pending": "Đề nghị giảm (chờ phê duyệt)",
-    "norm": "Định mức",
-    "present": "Có mặt",
-    "streamlined": "Tinh giản theo chính sách",
-}
 GROUP_LABELS = {"district": "Quận, huyện", "sector": "Lĩnh vực", "kind_label": "Loại đơn vị"}
 
 

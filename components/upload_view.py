@@ -10,6 +10,7 @@ from components import ids
 from components.grids import column, make_grid
 from etl.core.formatting import fmt_number
 from etl.core.forms import FORMS
+from etl.core.vocabulary import IngestStatus
 
 # the background check (pages/upload.py): the staged files, and web.background's
 # progress block for the prefix "upload"
@@ -17,10 +18,10 @@ UP_QUEUE = "upload-queue"
 UP_PROGRESS_PREFIX = "upload"
 
 STATUS_TEXT = {
-    "checked": ("Hợp lệ — sẵn sàng lưu", "ok"),
-    "accepted": ("Đã lưu", "ok"),
-    "duplicate": ("Tệp này đã được nộp trước đây — không thay đổi gì", "info"),
-    "refused": ("Bị từ chối — chưa lưu gì", "bad"),
+    IngestStatus.CHECKED: ("Hợp lệ — sẵn sàng lưu", "ok"),
+    IngestStatus.ACCEPTED: ("Đã lưu", "ok"),
+    IngestStatus.DUPLICATE: ("Tệp này đã được nộp trước đây — không thay đổi gì", "info"),
+    IngestStatus.REFUSED: ("Bị từ chối — chưa lưu gì", "bad"),
 }
 
 
@@ -131,7 +132,7 @@ def make_file_result(item: dict[str, Any], index: int) -> html.Div:
 def make_results(items: list[dict[str, Any]]) -> list[Any]:
     if not items:
         return []
-    ready = sum(1 for i in items if i["status"] == "checked")
+    ready = sum(1 for i in items if i["status"] == IngestStatus.CHECKED)
     out: list[Any] = [make_file_result(item, n) for n, item in enumerate(items)]
     if ready:
         out.insert(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from etl import service
 from etl.core.settings import load_settings
+from etl.core.vocabulary import IngestStatus, Role
 from etl.ingest.load import IngestResult
 from etl.measures.cache import load_dataset
 from etl.storage import db
@@ -23,12 +24,12 @@ def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
     refused = 0
     for r in results:
         word = {
-            "accepted": "ĐÃ NHẬN (accepted)",
-            "duplicate": "ĐÃ CÓ, không thay đổi (duplicate, unchanged)",
-            "refused": "BỊ TỪ CHỐI (refused)",
+            IngestStatus.ACCEPTED: "ĐÃ NHẬN (accepted)",
+            IngestStatus.DUPLICATE: "ĐÃ CÓ, không thay đổi (duplicate, unchanged)",
+            IngestStatus.REFUSED: "BỊ TỪ CHỐI (refused)",
         }[r.status]
         extra = ""
-        if r.status == "accepted":
+        if r.status == IngestStatus.ACCEPTED:
             c = r.counts
             extra = (
                 f" — {c.get('facts', 0)} số liệu, {c.get('units_new', 0)} đơn vị mới, "
@@ -44,7 +45,7 @@ def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
         if brief and warnings:
             counted = ", ".join(f"{code}: {n}" for code, n in sorted(warnings.items()))
             print(f"  cảnh báo: {counted}")
-        refused += r.status == "refused"
+        refused += r.status == IngestStatus.REFUSED
     return 2 if refused else 0
 
 
@@ -249,7 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
         "action", choices=["add", "list", "disable", "enable", "role", "password", "token"]
     )
     p.add_argument("username", nargs="?")
-    p.add_argument("--role", choices=["viewer", "uploader", "admin"], default="viewer")
+    roles = [role.value for role in Role]  # plain strings: argparse's errors show their repr
+    p.add_argument("--role", choices=roles, default=Role.VIEWER.value)
     p.add_argument("--unit", action="append", help="mã hoặc tên đơn vị (lặp lại cho nhiều đơn vị)")
     p.add_argument("--password", help="mật khẩu (bỏ trống: hỏi, hoặc tạo ngẫu nhiên)")
     p.add_argument("--label", default="api", help="tên gợi nhớ của mã API")

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from etl.core.settings import Settings, load_settings
+from etl.core.vocabulary import IngestStatus
 from etl.ingest.load import IngestResult, ingest_bytes, ingest_many
 from etl.measures import metrics, query
 from etl.measures.cache import load_dataset
@@ -130,7 +131,7 @@ def _audit_stored(actor: str) -> Callable[[Connection, IngestResult], None]:
 
 def _audit_not_stored(engine: Engine, actor: str, result: IngestResult) -> None:
     """The audit entry of a refused or duplicate upload (nothing stored); none otherwise."""
-    if result.status == "accepted":
+    if result.status == IngestStatus.ACCEPTED:
         return
     detail = {
         "sha256": result.sha256,

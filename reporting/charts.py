@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from etl.core.vocabulary import Measure
 from etl.measures import analysis
 from etl.measures.cache import remembered
 from etl.measures.dataset import Dataset
@@ -74,8 +75,10 @@ def _spread(measure: str) -> Callable[[ChartContext], go.Figure]:
 CHARTS: dict[str, ChartSpec] = {
     spec.chart_id: spec
     for spec in (
-        ChartSpec("lo-trinh-cong-chuc", "Biên chế công chức qua các năm", _path("cong_chuc")),
-        ChartSpec("lo-trinh-nguoi-lam-viec", "Người làm việc qua các năm", _path("nguoi_lam_viec")),
+        ChartSpec("lo-trinh-cong-chuc", "Biên chế công chức qua các năm", _path(Measure.CONG_CHUC)),
+        ChartSpec(
+            "lo-trinh-nguoi-lam-viec", "Người làm việc qua các năm", _path(Measure.NGUOI_LAM_VIEC)
+        ),
         ChartSpec(
             "tinh-gian",
             "Tinh giản biên chế theo chính sách",
@@ -87,12 +90,14 @@ CHARTS: dict[str, ChartSpec] = {
             lambda ctx: make_reorg_figure(analysis.reorg_timeline(ctx.ds, ctx.as_of)),
         ),
         ChartSpec(
-            "muc-giam-cong-chuc", "Mức giảm của từng cơ quan — công chức", _spread("cong_chuc")
+            "muc-giam-cong-chuc",
+            "Mức giảm của từng cơ quan — công chức",
+            _spread(Measure.CONG_CHUC),
         ),
         ChartSpec(
             "muc-giam-nguoi-lam-viec",
             "Mức giảm của từng đơn vị — người làm việc",
-            _spread("nguoi_lam_viec"),
+            _spread(Measure.NGUOI_LAM_VIEC),
         ),
         ChartSpec(
             "thieu-dinh-muc",

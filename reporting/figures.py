@@ -11,7 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from etl.core.formatting import PLOTLY_SEPARATORS
-from etl.measures.analysis import MEASURE_LABELS, TARGET_YEAR, Path
+from etl.core.vocabulary import MEASURE_LABELS, FactStatus
+from etl.measures.analysis import TARGET_YEAR, Path
 
 FONT_FAMILY = "Noto Sans, DejaVu Sans, Arial, sans-serif"
 COLORS = {
@@ -198,7 +199,7 @@ def make_reorg_figure(timeline: pd.DataFrame) -> go.Figure:
 def make_unit_history_figure(history: pd.DataFrame, name: str) -> go.Figure:
     """A unit's assigned quota per year (current values only)."""
     fig = go.Figure()
-    current = history[(history["status"] == "assigned") & history["current"]]
+    current = history[(history["status"] == FactStatus.ASSIGNED) & history["current"]]
     if not current.empty:
         fig.add_bar(
             x=current["year"],

@@ -18,6 +18,7 @@ from fpdf.enums import Align
 from fpdf.fonts import FontFace
 
 from etl.core.formatting import fmt_date, fmt_number, fmt_pct
+from etl.core.vocabulary import Measure
 from etl.measures.narrative import Narrative, Paragraph
 from reporting.report_data import ChartImage, ReportData
 
@@ -110,7 +111,7 @@ def _headline_row(label: str, measure: dict[str, Any], latest: int | None) -> li
 
 def headline_table(summary: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """Column headings and the two rows (công chức, người làm việc) of the headline table."""
-    cc, nlv = summary["cong_chuc"], summary["nguoi_lam_viec"]
+    cc, nlv = summary[Measure.CONG_CHUC], summary[Measure.NGUOI_LAM_VIEC]
     as_of_year = dt.date.fromisoformat(summary["as_of"]).year
     latest = cc.get("latest_year") or nlv.get("latest_year") or as_of_year
     base_year = cc.get("baseline_year") or 2021

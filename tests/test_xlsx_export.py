@@ -19,11 +19,12 @@ from etl import service
 from etl.core.forms import FORM_01, FORM_02, SIGNATURE_WORDS, Form
 from etl.core.problems import ProblemLog
 from etl.core.settings import ROOT, load_settings
+from etl.core.vocabulary import KIND_LABELS, UnitKind
 from etl.measures import metrics
 from etl.measures.analysis import unit_table
 from etl.measures.cache import load_dataset
 from etl.measures.dataset import Dataset
-from etl.measures.scoping import KIND_LABELS, SU_NGHIEP, Filter, exists_at
+from etl.measures.scoping import Filter, exists_at
 from etl.reading.reader import read_grids, read_workbook_sheets
 from etl.writers.xlsx_export import DATA_SHEETS, safe_text, write_consolidated, write_data
 from tests.builders import form01, workbook_bytes
@@ -242,7 +243,7 @@ def test_the_products_reader_accepts_the_consolidated_return(consolidated, ds):
     assert [(s.sheet, s.form) for s in sheets] == [("Biểu 01", "01"), ("Biểu 02", "02")]
     assert all(s.header.as_of == AS_OF for s in sheets)
     existing = ds.units[exists_at(ds.units, AS_OF)]
-    agencies = int((existing["kind"] != SU_NGHIEP).sum())
+    agencies = int((existing["kind"] != UnitKind.DON_VI_SU_NGHIEP).sum())
     assert len(sheets[0].units) == agencies == 139
     grid = grids[0]  # python-calamine, as the upload path reads it
     total = next(row for row in grid.cells if "Tổng cộng" in row)
@@ -279,7 +280,8 @@ def test_groups_follow_the_forms(values_wb):
 def test_an_unreported_figure_stays_empty(values_wb, ds):
     assigned = ds.facts[(ds.facts["status"] == "assigned") & (ds.facts["year"] == 2021)]
     existing = ds.units[exists_at(ds.units, AS_OF)]
-    new = existing[(existing["kind"] == SU_NGHIEP) & ~existing["id"].isin(assigned["unit_id"])]
+    service = existing["kind"] == UnitKind.DON_VI_SU_NGHIEP
+    new = existing[service & ~existing["id"].isin(assigned["unit_id"])]
     assert len(new)
     ws = values_wb["Biểu 02"]
     col = _columns(ws, FORM_02)[("quota", 2021)]

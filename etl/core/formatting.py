@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from etl.core.vocabulary import Measure, UnitGroup
+
 PLOTLY_SEPARATORS = ",."  # decimal, thousands: plotly `layout.separators`
 
 
@@ -47,7 +49,7 @@ def fmt_date(value: dt.date | str | None) -> str:
 
 def summary_text(s: dict[str, Any]) -> str:
     """A plain-text rendering of the summary JSON, for the terminal."""
-    cc, nlv = s["cong_chuc"], s["nguoi_lam_viec"]
+    cc, nlv = s[Measure.CONG_CHUC], s[Measure.NGUOI_LAM_VIEC]
     sl = s["streamlined"]
     lines = [
         f"{s['scope']} — số liệu tính đến ngày {fmt_date(s['as_of'])}",
@@ -66,13 +68,13 @@ def summary_text(s: dict[str, Any]) -> str:
             for k, label in (("cong_chuc", "công chức"), ("vien_chuc", "viên chức"))
         ),
     ]
-    jp = s["job_positions"]
+    hc, sn = s["job_positions"][UnitGroup.ADMINISTRATIVE], s["job_positions"][UnitGroup.SERVICE]
     lines.append(
-        f"Vị trí việc làm: {jp['co_quan_hanh_chinh']['approved']} cơ quan hành chính; "
-        f"{jp['don_vi_su_nghiep']['approved']}/{jp['don_vi_su_nghiep']['eligible']} ĐVSNCL đủ "
-        f"điều kiện ({jp['don_vi_su_nghiep']['ineligible']} không đủ điều kiện)."
+        f"Vị trí việc làm: {hc['approved']} cơ quan hành chính; "
+        f"{sn['approved']}/{sn['eligible']} ĐVSNCL đủ "
+        f"điều kiện ({sn['ineligible']} không đủ điều kiện)."
     )
-    ro = s["reorganization"]["don_vi_su_nghiep"]
+    ro = s["reorganization"][UnitGroup.SERVICE]
     ir = ro["internal_reduced"]
     lines.append(
         f"Sắp xếp ĐVSNCL: giảm {ro['reduced']}, thành lập mới {ro['established']}; kiện toàn "

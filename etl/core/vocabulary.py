@@ -1,21 +1,154 @@
-"""The stored vocabulary: how the forms' words map to the codes the database keeps.
+"""The stored vocabulary: every code the database keeps, its Vietnamese label, and how the
+forms' words map to the codes.
 
-Constants only. The ingest stores with them, the exports read stored rows back with them
-(docs/forms.md for the forms, docs/domain.md, Measures, for what each code means).
+Each kind of code is a `StrEnum`, so a member *is* its stored string: it compares and hashes
+equal to it, and `str()`, f-strings and `json.dumps` give the plain code; stored values, JSON
+keys and URL parameters are the same bytes as the strings they replace (only `repr` and
+`type(x) is str` tell a member from a plain string). Where the forms declare the words
+(`etl/core/forms.py`, the choices lists), the labels are taken from there, so the two cannot
+drift. See docs/forms.md for the forms and docs/domain.md, Measures, for what each code means.
+
+Constants only, no I/O. Attribute access on an enum class is slower than a module global: in a
+per-row loop, hoist the member to a module constant first.
 """
 
 from __future__ import annotations
 
-MEASURE_OF_FORM = {"01": "cong_chuc", "02": "nguoi_lam_viec"}  # form code → measure
-MEASURE_OF_TARGET = {"Biên chế công chức": "cong_chuc", "Người làm việc": "nguoi_lam_viec"}
+from enum import StrEnum
+
+from etl.core.forms import (
+    AGENCY_KIND_CHOICES,
+    FORM_01,
+    FORM_02,
+    JOB_POSITION_CHOICES,
+    MEASURE_CHOICES,
+    UNIT_KIND_CHOICES,
+)
+
+
+class Measure(StrEnum):
+    """What a figure counts: civil-servant posts (Biểu 01) or public-service staff (Biểu 02)."""
+
+    CONG_CHUC = "cong_chuc"
+    NGUOI_LAM_VIEC = "nguoi_lam_viec"
+
+    @property
+    def label(self) -> str:
+        """`Biên chế công chức` / `Người làm việc`: the words of Biểu 00's `Chỉ tiêu`."""
+        return MEASURE_LABELS[self]
+
+
+class FactStatus(StrEnum):
+    """What a stored figure is: the quota assigned, a reduction awaiting approval, the norm,
+    the staff present, or the individuals streamlined under the policy."""
+
+    ASSIGNED = "assigned"
+    PENDING = "pending"
+    NORM = "norm"
+    PRESENT = "present"
+    STREAMLINED = "streamlined"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+class UnitGroup(StrEnum):
+    """The coarse group of a unit: administrative agency or public service unit (Biểu 03's
+    `Loại đơn vị`, the buckets of the reorganisation and job-position figures, the `kind`
+    filter that means every administrative agency)."""
+
+    ADMINISTRATIVE = "co_quan_hanh_chinh"
+    SERVICE = "don_vi_su_nghiep"
+
+    @property
+    def label(self) -> str:
+        return GROUP_LABELS[self]
+
+
+class UnitKind(StrEnum):
+    """The stored kind of a unit: one of the four kinds of agency (Biểu 01's `Loại cơ quan`)
+    or a public service unit (Biểu 02)."""
+
+    CO_QUAN_CHUYEN_MON_TINH = "co_quan_chuyen_mon_tinh"
+    CHI_CUC = "chi_cuc"
+    TO_CHUC_HANH_CHINH_KHAC = "to_chuc_hanh_chinh_khac"
+    CO_QUAN_CHUYEN_MON_HUYEN = "co_quan_chuyen_mon_huyen"
+    DON_VI_SU_NGHIEP = "don_vi_su_nghiep"
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self]
+
+    @property
+    def group(self) -> UnitGroup:
+        return UnitGroup.SERVICE if self is UnitKind.DON_VI_SU_NGHIEP else UnitGroup.ADMINISTRATIVE
+
+
+class JobPositionStatus(StrEnum):
+    """Biểu 01/02's `Vị trí việc làm`, stored as the form's words (the code is the label)."""
+
+    APPROVED = JOB_POSITION_CHOICES[0]
+    NOT_APPROVED = JOB_POSITION_CHOICES[1]
+    INELIGIBLE = JOB_POSITION_CHOICES[2]
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+class Role(StrEnum):
+    """What an account may do: read, upload for its units, or administer."""
+
+    VIEWER = "viewer"
+    UPLOADER = "uploader"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+class IngestStatus(StrEnum):
+    """The outcome of one uploaded file: stored (the stored status of a submission), refused,
+    already stored, or checked without an error by a dry run (nothing stored)."""
+
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    DUPLICATE = "duplicate"
+    CHECKED = "checked"
+
+
+MEASURE_LABELS: dict[str, str] = dict(zip(Measure, MEASURE_CHOICES, strict=True))
+STATUS_LABELS: dict[str, str] = {
+    FactStatus.ASSIGNED: "Được giao",
+    FactStatus.PENDING: "Đề nghị giảm (chờ phê duyệt)",
+    FactStatus.NORM: "Định mức",
+    FactStatus.PRESENT: "Có mặt",
+    FactStatus.STREAMLINED: "Tinh giản theo chính sách",
+}
+GROUP_LABELS: dict[str, str] = dict(zip(UnitGroup, UNIT_KIND_CHOICES, strict=True))
+KIND_LABELS: dict[str, str] = {
+    **dict(zip(list(UnitKind)[:4], AGENCY_KIND_CHOICES, strict=True)),
+    UnitKind.DON_VI_SU_NGHIEP: GROUP_LABELS[UnitGroup.SERVICE],
+}
+ADMINISTRATIVE_KINDS = frozenset(k for k in UnitKind if k.group is UnitGroup.ADMINISTRATIVE)
+ROLE_LABELS: dict[str, str] = {
+    Role.VIEWER: "Lãnh đạo (xem)",
+    Role.UPLOADER: "Đơn vị nộp báo cáo",
+    Role.ADMIN: "Quản trị",
+}
+
+MEASURE_OF_FORM = {FORM_01.code: Measure.CONG_CHUC, FORM_02.code: Measure.NGUOI_LAM_VIEC}
+MEASURE_OF_TARGET = {m.label: m for m in Measure}  # Biểu 00's `Chỉ tiêu` → measure
 STATUS_OF_FIELD = {  # a form's figure field → the status of the fact it is stored as
-    "quota": "assigned",
-    "pending": "pending",
-    "norm": "norm",
-    "present": "present",
-    "streamlined": "streamlined",
+    "quota": FactStatus.ASSIGNED,
+    "pending": FactStatus.PENDING,
+    "norm": FactStatus.NORM,
+    "present": FactStatus.PRESENT,
+    "streamlined": FactStatus.STREAMLINED,
 }
 UNIT_KIND_OF_EVENT = {  # Biểu 03's `Loại đơn vị` → the event's stored unit kind
-    "Đơn vị sự nghiệp công lập": "don_vi_su_nghiep",
-    "Cơ quan hành chính": "co_quan_hanh_chinh",
+    UnitGroup.SERVICE.label: UnitGroup.SERVICE,
+    UnitGroup.ADMINISTRATIVE.label: UnitGroup.ADMINISTRATIVE,
 }

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, select
 from etl.core.formatting import fmt_number
 from etl.core.normalize import clean_text
 from etl.core.problems import Problem, ProblemLog
+from etl.core.vocabulary import IngestStatus
 from etl.ingest import writer
 from etl.ingest.matching import load_registry
 from etl.ingest.staging import check_allowed, preview_rows, stage
@@ -39,7 +40,7 @@ class IngestResult:
 
     file_name: str
     sha256: str
-    status: str  # accepted | refused | duplicate
+    status: str  # an IngestStatus
     problems: list[Problem] = field(default_factory=list)
     submission_id: int | None = None
     counts: dict[str, int] = field(default_factory=dict)
@@ -49,7 +50,7 @@ class IngestResult:
 
     @property
     def accepted(self) -> bool:
-        return self.status in ("accepted", "duplicate")
+        return self.status in (IngestStatus.ACCEPTED, IngestStatus.DUPLICATE)
 
     @property
     def errors(self) -> list[Problem]:
@@ -130,7 +131,7 @@ def _ingest(
     `preview=False` leaves `IngestResult.preview` (the upload page's table) empty."""
     sha256 = hashlib.sha256(content).hexdigest()
     log = ProblemLog(display_name)
-    result = IngestResult(display_name, sha256, "refused", log.items)
+    result = IngestResult(display_name, sha256, IngestStatus.REFUSED, log.items)
     if _too_large(content, max_upload_bytes):
         assert max_upload_bytes is not None
         size_mb, limit_mb = len(content) / 1e6, max_upload_bytes / 1e6
@@ -147,7 +148,7 @@ def _ingest(
             select(schema.submission.c.id).where(schema.submission.c.sha256 == sha256)
         ).first()
     if known is not None:
-        result.status = "duplicate"
+        result.status = IngestStatus.DUPLICATE
         result.submission_id = known.id
         return result
     problems, sheets = read_ahead.result() if read_ahead else _read_upload(content, display_name)
@@ -165,7 +166,7 @@ def _ingest(
                 select(schema.submission.c.id).where(schema.submission.c.sha256 == sha256)
             ).first()
             if known is not None:  # the same file, stored by a concurrent upload
-                result.status, result.submission_id = "duplicate", known.id
+                result.status, result.submission_id = IngestStatus.DUPLICATE, known.id
                 return result
             registry = load_registry(conn)
             staged = stage(sheets, registry, log)
@@ -193,9 +194,9 @@ def _ingest(
                 on_store(conn, result)
     except _Refused:
         if dry_run and not log.has_errors:
-            result.status = "checked"
+            result.status = IngestStatus.CHECKED
         return result
-    result.status = "accepted"
+    result.status = IngestStatus.ACCEPTED
     return result
 
 

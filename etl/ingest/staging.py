@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from etl.core.problems import ProblemLog
-from etl.core.vocabulary import MEASURE_OF_FORM, UNIT_KIND_OF_EVENT
+from etl.core.vocabulary import MEASURE_OF_FORM, UNIT_KIND_OF_EVENT, UnitGroup, UnitKind
 from etl.ingest.matching import FileRegistry, Resolver, UnitRecord, UnitRegistry
 from etl.reading.records import EventRow, SheetResult, TargetRow, UnitRow
 from etl.reading.target_rows import is_city_scope
-from etl.reading.unit_rows import DON_VI_SU_NGHIEP
 
 
 class StagedUnit(NamedTuple):
@@ -85,8 +84,8 @@ def stage(results: list[SheetResult], registry: UnitRegistry, log: ProblemLog) -
                     staged.units.append(StagedUnit(result, row, unit))
     for result in results:
         for ev in result.events:
-            su_nghiep = UNIT_KIND_OF_EVENT.get(ev.unit_kind or "") == DON_VI_SU_NGHIEP
-            kind = DON_VI_SU_NGHIEP if su_nghiep else ""
+            su_nghiep = UNIT_KIND_OF_EVENT.get(ev.unit_kind or "") == UnitGroup.SERVICE
+            kind = UnitKind.DON_VI_SU_NGHIEP if su_nghiep else ""
             before = [resolver.resolve(result.sheet, c, kind=kind) for c in ev.before]
             after = [resolver.resolve(result.sheet, c, kind=kind) for c in ev.after]
             if all(u is not None for u in before + after):
@@ -186,7 +185,7 @@ def return_year(result: SheetResult, row: UnitRow) -> int | None:
 
 def unit_level(kind: str, district: str | None) -> str:
     """A new unit's level: `huyen` for a district's agency or a unit with a district."""
-    if kind == "co_quan_chuyen_mon_huyen" or district:
+    if kind == UnitKind.CO_QUAN_CHUYEN_MON_HUYEN or district:
         return "huyen"
     return "tinh"
 
@@ -213,4 +212,5 @@ def unit_kind_for_event(ev: EventRow, units: list[UnitRecord]) -> str:
     if kind:
         return kind
     kinds = {u.kind for u in units if u.kind}
-    return "don_vi_su_nghiep" if DON_VI_SU_NGHIEP in kinds or not kinds else "co_quan_hanh_chinh"
+    service = UnitKind.DON_VI_SU_NGHIEP in kinds or not kinds
+    return UnitGroup.SERVICE if service else UnitGroup.ADMINISTRATIVE

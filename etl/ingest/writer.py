@@ -19,7 +19,13 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, insert, text, update
 
 from etl.core.problems import Problem
-from etl.core.vocabulary import MEASURE_OF_FORM, MEASURE_OF_TARGET, STATUS_OF_FIELD
+from etl.core.vocabulary import (
+    MEASURE_OF_FORM,
+    MEASURE_OF_TARGET,
+    STATUS_OF_FIELD,
+    IngestStatus,
+    UnitKind,
+)
 from etl.ingest.matching import (
     IN_CHUNK,
     PARAM_MARK,
@@ -30,10 +36,12 @@ from etl.ingest.matching import (
 )
 from etl.ingest.staging import Staged, event_sets, return_year, unit_kind_for_event, unit_level
 from etl.reading.records import EventRow, Header, SheetResult, TargetRow
-from etl.reading.unit_rows import DON_VI_SU_NGHIEP
 from etl.storage import schema
 
 WRITER_LOCK_KEY = 7_301_2022  # PostgreSQL advisory lock: one ingest writes at a time
+# the facts' codes as plain strings: sqlite3 looks for an adapter for every value of a str
+# subclass (an enum member), which would double the cost of a bulk insert
+_STATUS_CODE = {field_name: status.value for field_name, status in STATUS_OF_FIELD.items()}
 
 
 def serialise_writers(conn: Connection) -> None:
@@ -65,7 +73,7 @@ def insert_submission(
             stored_path=stored_path,
             uploader=uploader,
             uploaded_at=dt.datetime.now(dt.UTC),
-            status="accepted",
+            status=IngestStatus.ACCEPTED,
             reporting_unit=header.reporting_unit or None,
             period=header.period or None,
             as_of=as_of,
@@ -113,7 +121,7 @@ def write(
     for unit in registry.records:
         attrs = attrs_by_unit.get(id(unit), {})
         if unit.is_new:
-            kind = unit.kind or DON_VI_SU_NGHIEP
+            kind = unit.kind or UnitKind.DON_VI_SU_NGHIEP
             new_units.append(
                 (
                     unit,
@@ -160,7 +168,7 @@ def write(
     fact_rows: list[tuple[Any, ...]] = []  # in the order of _FACT_COLUMNS
     job_rows: list[tuple[Any, ...]] = []  # in the order of _JOB_COLUMNS
     for result, row, unit in staged.units:
-        measure = MEASURE_OF_FORM[result.form]
+        measure = MEASURE_OF_FORM[result.form].value
         year_of_return = return_year(result, row)
         sheet, unit_id = result.sheet, unit.id
         for (field_name, year), cell in row.yearly.items():
@@ -169,7 +177,7 @@ def write(
                     submission_id,
                     unit_id,
                     measure,
-                    STATUS_OF_FIELD[field_name],
+                    _STATUS_CODE[field_name],
                     year,
                     cell.value,
                     sheet,
@@ -183,7 +191,7 @@ def write(
                         submission_id,
                         unit_id,
                         measure,
-                        STATUS_OF_FIELD[field_name],
+                        _STATUS_CODE[field_name],
                         year_of_return,
                         cell.value,
                         sheet,

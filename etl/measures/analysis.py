@@ -11,6 +11,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etl.core.vocabulary import (
+    KIND_LABELS,
+    MEASURE_LABELS,
+    FactStatus,
+    Measure,
+    UnitGroup,
+    UnitKind,
+)
 from etl.measures.cache import memoised, remembered, remembered_for_frame
 from etl.measures.dataset import Dataset
 from etl.measures.metrics import (
@@ -22,8 +30,6 @@ from etl.measures.metrics import (
     target_for,
 )
 from etl.measures.scoping import (
-    KIND_LABELS,
-    SU_NGHIEP,
     Filter,
     exists_mask,
     home_units,
@@ -32,11 +38,13 @@ from etl.measures.scoping import (
 )
 
 TARGET_YEAR = 2026
-MEASURE_LABELS = {"cong_chuc": "Biên chế công chức", "nguoi_lam_viec": "Người làm việc"}
+# members used row by row, hoisted (an enum's attribute costs more than a module global)
+_SERVICE_UNIT = UnitKind.DON_VI_SU_NGHIEP
+_SERVICE_MEASURE, _AGENCY_MEASURE = Measure.NGUOI_LAM_VIEC, Measure.CONG_CHUC
 
 
 def measure_of_kind(kind: str) -> str:
-    return "nguoi_lam_viec" if kind == SU_NGHIEP else "cong_chuc"
+    return _SERVICE_MEASURE if kind == _SERVICE_UNIT else _AGENCY_MEASURE
 
 
 def unit_table(
@@ -103,7 +111,7 @@ def _baseline_by_home(ds: Dataset, homes: pd.DataFrame) -> pd.Series:
     """2021 quota of every unit's home (predecessors included), for one homes frame."""
 
     def build() -> pd.Series:
-        assigned = facts_by_status(ds, "assigned")
+        assigned = facts_by_status(ds, FactStatus.ASSIGNED)
         base = assigned[assigned["year"] == BASELINE_YEAR].merge(homes, on="unit_id")
         return (base["value"] * base["weight"]).groupby(base["home_id"]).sum()
 
@@ -124,8 +132,8 @@ def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool)
     units["measure"] = units["kind"].map(measure_of_kind)
     latest_years = {}
     in_table = np.zeros(len(ds.units), dtype=bool)
-    for measure in ("cong_chuc", "nguoi_lam_viec"):
-        facts = facts_of(ds, measure, "assigned")
+    for measure in Measure:
+        facts = facts_of(ds, measure, FactStatus.ASSIGNED)
         in_table[:] = False
         in_table[ds.units.index.get_indexer(units.loc[units["measure"] == measure, "id"])] = True
         years = facts["year"].to_numpy()
@@ -138,8 +146,8 @@ def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool)
         latest_years[measure] = int(years[rows].max()) if rows.any() else None
     units["latest_year"] = units["measure"].map(latest_years)
     wanted = {y for y in latest_years.values() if y}
-    current = _by_unit_and_year(ds, "assigned", wanted)
-    pending_facts = _by_unit_and_year(ds, "pending", wanted)
+    current = _by_unit_and_year(ds, FactStatus.ASSIGNED, wanted)
+    pending_facts = _by_unit_and_year(ds, FactStatus.PENDING, wanted)
     no_year: dict[int, Any] = {}
     if isinstance(current, dict):
         units["current"] = [
@@ -153,14 +161,14 @@ def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool)
         ]
     if isinstance(pending_facts, dict):
         units["pending"] = [
-            pending_facts.get(year, no_year).get(uid, 0) if year and m == "nguoi_lam_viec" else 0
+            pending_facts.get(year, no_year).get(uid, 0) if year and m == _SERVICE_MEASURE else 0
             for uid, year, m in zip(
                 units["id"], units["latest_year"], units["measure"], strict=True
             )
         ]
     else:
         units["pending"] = [
-            pending_facts.get((uid, year), 0) if year and m == "nguoi_lam_viec" else 0
+            pending_facts.get((uid, year), 0) if year and m == _SERVICE_MEASURE else 0
             for uid, year, m in zip(
                 units["id"], units["latest_year"], units["measure"], strict=True
             )
@@ -169,7 +177,7 @@ def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool)
     units["done"] = units["baseline"] - units["current"].astype(float)
     units["reduced"] = units["done"] + (units["pending"] if include_pending else 0)
     units["reduced_pct"] = units["reduced"] / units["baseline"].where(units["baseline"] > 0) * 100
-    pct_by_measure = {m: _city_pct(ds, m) for m in ("cong_chuc", "nguoi_lam_viec")}
+    pct_by_measure = {m: _city_pct(ds, m) for m in Measure}
     own = _own_targets(ds)
     units["target"] = _unit_targets(units, own, pct_by_measure)
     units["pct_of_target"] = units["reduced"] / units["target"].where(units["target"] > 0) * 100
@@ -386,8 +394,8 @@ def shortages(ds: Dataset, as_of: dt.date, flt: Filter | None = None) -> pd.Data
 
 
 def _shortages(ds: Dataset, as_of: dt.date, flt: Filter) -> pd.DataFrame:
-    table = unit_rows(ds, as_of, flt, True, "nguoi_lam_viec")
-    norms = facts_by_status(ds, "norm")
+    table = unit_rows(ds, as_of, flt, True, Measure.NGUOI_LAM_VIEC)
+    norms = facts_by_status(ds, FactStatus.NORM)
     if norms.empty or table.empty:
         return pd.DataFrame(columns=["sector", "units", "current", "norm", "shortage"])
     norms = norms.sort_values("year").drop_duplicates("unit_id", keep="last")
@@ -521,7 +529,7 @@ def tracker(
     units = ds.units[exists_mask(ds, as_of)]
     if unit_ids is not None:
         units = units[units["id"].isin(unit_ids)]
-    assigned = facts_by_status(ds, "assigned")
+    assigned = facts_by_status(ds, FactStatus.ASSIGNED)
     reported = assigned[assigned["year"] == year]
     missing = units[~units["id"].isin(reported["unit_id"])].copy()
     missing["kind_label"] = missing["kind"].map(KIND_LABELS)
@@ -545,7 +553,7 @@ def established_by_sector(ds: Dataset, as_of: dt.date) -> dict[str, int]:
     events = ds.events[
         (ds.events["effective_date"] <= as_of)
         & (ds.events["event_type"] == "Thành lập mới")
-        & (ds.events["unit_kind"] == SU_NGHIEP)
+        & (ds.events["unit_kind"] == UnitGroup.SERVICE)
     ]
     for ev in events.itertuples():
         before, after = ds.event_sets.get(ev.id, (frozenset(), frozenset()))

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-COMMON_MEASURES = ("cong_chuc", "nguoi_lam_viec")
+from etl.core.vocabulary import FactStatus, Measure
 
 
 @dataclass
@@ -50,11 +50,7 @@ def latest_by(frame: pd.DataFrame, keys: list[str], order: str = "submission_id"
 
 FACT_KEY = ["unit_id", "measure", "status", "year"]
 # (measure, status) of the facts: their codes in the integer key (the domain has ten pairs)
-FACT_PAIRS = tuple(
-    (m, s)
-    for m in COMMON_MEASURES
-    for s in ("assigned", "pending", "norm", "present", "streamlined")
-)
+FACT_PAIRS = tuple((m, s) for m in Measure for s in FactStatus)
 _YEAR0, _YEAR_BITS, _PAIR_BITS = 1900, 16, 8
 
 

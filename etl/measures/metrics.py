@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etl.core.vocabulary import FactStatus, JobPositionStatus, Measure, UnitGroup
 from etl.measures.cache import memoised, remembered, remembered_for_frame
-from etl.measures.dataset import COMMON_MEASURES, Dataset
+from etl.measures.dataset import Dataset
 from etl.measures.scoping import (
-    SU_NGHIEP,
     Filter,
     exists_mask,
     home_units,
@@ -30,8 +30,9 @@ from etl.measures.scoping import (
 )
 
 BASELINE_YEAR = 2021
-APPROVED = "Đã phê duyệt"
-INELIGIBLE = "Không đủ điều kiện"
+# members used row by row, hoisted (an enum's attribute costs more than a module global)
+_SERVICE, _ADMINISTRATIVE = UnitGroup.SERVICE, UnitGroup.ADMINISTRATIVE
+_SERVICE_MEASURE, _AGENCY_MEASURE = Measure.NGUOI_LAM_VIEC, Measure.CONG_CHUC
 
 
 # ---------------------------------------------------------------- current facts, by home and scope
@@ -159,7 +160,7 @@ def quota_measure(
     include_pending: bool = True,
 ) -> dict[str, Any]:
     """Baseline, current, done, pending, reduced and their percentages for one measure."""
-    assigned = _scoped(ds, homes, flt, measure, "assigned")
+    assigned = _scoped(ds, homes, flt, measure, FactStatus.ASSIGNED)
     base_rows = assigned["year"] == BASELINE_YEAR
     baseline = float(np.sum(assigned["value"][base_rows] * assigned["weight"][base_rows]))
     existing = exists_mask(ds, as_of)
@@ -180,8 +181,8 @@ def quota_measure(
         "current": _number(current),
     }
     reduced = done
-    if measure == "nguoi_lam_viec":
-        pending_facts = _scoped(ds, homes, flt, measure, "pending")
+    if measure == Measure.NGUOI_LAM_VIEC:
+        pending_facts = _scoped(ds, homes, flt, measure, FactStatus.PENDING)
         pending_live = mask_at(existing, pending_facts["upos"])
         pending_rows = pending_live & (pending_facts["year"] == latest_year)
         pending = float(pending_facts["value"][pending_rows].sum())
@@ -201,7 +202,7 @@ def quota_by_year(
     ds: Dataset, homes: pd.DataFrame, flt: Filter, measure: str, as_of: dt.date
 ) -> dict[int, int]:
     """Assigned quota per year of the units existing at each year's end (or the cut-off)."""
-    assigned = _scoped(ds, homes, flt, measure, "assigned")
+    assigned = _scoped(ds, homes, flt, measure, FactStatus.ASSIGNED)
     out = {}
     for year in sorted(y for y in np.unique(assigned["year"]) if y <= as_of.year):
         rows = assigned["year"] == year
@@ -216,8 +217,8 @@ def streamlined(
 ) -> dict[str, dict[str, int]]:
     """Individuals approved under the policy, by kind and year, up to the cut-off year."""
     out: dict[str, dict[str, int]] = {}
-    for measure, kind in (("cong_chuc", "cong_chuc"), ("nguoi_lam_viec", "vien_chuc")):
-        facts = _scoped(ds, homes, flt, measure, "streamlined")
+    for measure, kind in ((Measure.CONG_CHUC, "cong_chuc"), (Measure.NGUOI_LAM_VIEC, "vien_chuc")):
+        facts = _scoped(ds, homes, flt, measure, FactStatus.STREAMLINED)
         rows = facts["year"] <= as_of.year
         unit_ids, years, values = facts["upos"][rows], facts["year"][rows], facts["value"][rows]
         # one row per (unit, year): a unit split between homes is counted once
@@ -251,13 +252,13 @@ def job_positions(ds: Dataset, flt: Filter, as_of: dt.date) -> dict[str, Any]:
     ids, names = unit_columns(ds)["ids"], ds.units["name"].to_numpy(dtype=object)
     out: dict[str, Any] = {}
     ineligible_units = []
-    for group, want_sn in (("co_quan_hanh_chinh", False), ("don_vi_su_nghiep", True)):
+    for group, want_sn in ((UnitGroup.ADMINISTRATIVE, False), (UnitGroup.SERVICE, True)):
         members = mask & (is_sn == want_sn)
         if jp is None:
             approved_rows = ineligible_rows = np.zeros(len(mask), dtype=bool)
         else:
-            approved_rows = members & (jp["status"] == APPROVED)
-            ineligible_rows = members & (jp["status"] == INELIGIBLE)
+            approved_rows = members & (jp["status"] == JobPositionStatus.APPROVED)
+            ineligible_rows = members & (jp["status"] == JobPositionStatus.INELIGIBLE)
         ineligible = int(ineligible_rows.sum())
         out[group] = {
             "approved": int(approved_rows.sum()),
@@ -308,7 +309,7 @@ def reorganization(
     since: dt.date | None = None,
 ) -> dict[str, Any]:
     """Units reduced and established, and internal organisations removed, from the events."""
-    out = {"don_vi_su_nghiep": _empty_reorg(), "co_quan_hanh_chinh": _empty_reorg()}
+    out = {UnitGroup.SERVICE: _empty_reorg(), UnitGroup.ADMINISTRATIVE: _empty_reorg()}
     if ds.events.empty:
         return out
     positions = _homes_positions(ds, homes)
@@ -323,7 +324,7 @@ def reorganization(
         before, after = ds.event_sets[event_id]
         if not (before | after) & scope_homes:
             continue
-        bucket = out["don_vi_su_nghiep" if unit_kind == SU_NGHIEP else "co_quan_hanh_chinh"]
+        bucket = out[_SERVICE if unit_kind == _SERVICE else _ADMINISTRATIVE]
         ceased, created = before - after, after - before
         if event_type == "Thành lập mới":
             bucket["established"] += len(created)
@@ -334,9 +335,7 @@ def reorganization(
             for key, count in zip(("phong", "khoa", "chi_nhanh", "khac"), internal, strict=True):
                 bucket["internal_reduced"][key] += int(count)
     for kind, ids in restructured.items():
-        out["don_vi_su_nghiep" if kind == SU_NGHIEP else "co_quan_hanh_chinh"]["restructured"] = (
-            len(ids)
-        )
+        out[_SERVICE if kind == _SERVICE else _ADMINISTRATIVE]["restructured"] = len(ids)
     return out
 
 
@@ -344,7 +343,7 @@ def _reported(ds: Dataset) -> tuple[np.ndarray, int]:
     """(units × years from BASELINE_YEAR) matrix: a quota fact exists for the unit and year."""
 
     def build() -> tuple[np.ndarray, int]:
-        assigned = facts_by_status(ds, "assigned")
+        assigned = facts_by_status(ds, FactStatus.ASSIGNED)
         years = assigned["year"].to_numpy() if len(assigned) else np.array([], dtype=np.int64)
         pos = ds.units.index.get_indexer(assigned["unit_id"]) if len(assigned) else years
         keep = (pos >= 0) & (years >= BASELINE_YEAR)
@@ -390,7 +389,7 @@ def _missing_data(ds: Dataset, flt: Filter, as_of: dt.date) -> list[dict[str, An
             "code": codes[pos] if isinstance(codes[pos], str) else None,
             "name": names[pos],
             "district": districts[pos] if isinstance(districts[pos], str) else None,
-            "measure": "nguoi_lam_viec" if is_sn[pos] else "cong_chuc",
+            "measure": _SERVICE_MEASURE if is_sn[pos] else _AGENCY_MEASURE,
             "years": [years[j] for j in np.flatnonzero(missing[pos])],
         }
         for pos in rows
@@ -433,9 +432,9 @@ def _summary(
     out: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "scope": flt.label,
-        "cong_chuc": quota_measure(ds, homes, flt, "cong_chuc", as_of),
-        "nguoi_lam_viec": quota_measure(
-            ds, homes, flt, "nguoi_lam_viec", as_of, include_pending=include_pending
+        Measure.CONG_CHUC: quota_measure(ds, homes, flt, Measure.CONG_CHUC, as_of),
+        Measure.NGUOI_LAM_VIEC: quota_measure(
+            ds, homes, flt, Measure.NGUOI_LAM_VIEC, as_of, include_pending=include_pending
         ),
         "streamlined": streamlined(ds, homes, flt, as_of),
         "job_positions": jp,
@@ -444,7 +443,7 @@ def _summary(
         "job_positions_ineligible": ineligible_units,
         "warnings": [],
     }
-    for measure in COMMON_MEASURES:
+    for measure in Measure:
         if out[measure]["target"] is None:
             out["warnings"].append(
                 {

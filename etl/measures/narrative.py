@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from etl.core.formatting import fmt_count_prose, fmt_number, fmt_pct
+from etl.core.vocabulary import Measure, UnitGroup, UnitKind
 
 PERIOD = "giai đoạn 2022 - 2026"
 
@@ -93,29 +94,32 @@ def build_narrative(
     authority = f"{department} đã tham mưu Ủy ban nhân dân thành phố"
     as_of = dt.date.fromisoformat(summary["as_of"])
     notes = _Notes()
-    cc, nlv = summary["cong_chuc"], summary["nguoi_lam_viec"]
+    cc, nlv = summary[Measure.CONG_CHUC], summary[Measure.NGUOI_LAM_VIEC]
     sl = summary["streamlined"]
     n_cc = sum(sl["cong_chuc"].values())
     n_vc = sum(sl["vien_chuc"].values())
     paragraphs: list[Paragraph] = []
 
-    reorg = summary["reorganization"]["don_vi_su_nghiep"]
+    reorg = summary["reorganization"][UnitGroup.SERVICE]
     internal = reorg["internal_reduced"]
     org = Paragraph(heading=True, parts=["Về sắp xếp, tinh gọn tổ chức bộ máy"])
     paragraphs.append(org)
     if agency_counts:
+        n = {kind: fmt_count_prose(agency_counts.get(kind, 0)) for kind in UnitKind}
         paragraphs.append(
             Paragraph(
                 parts=[
                     f"Đối với cơ quan hành chính: đến {until_phrase(as_of)} có "
-                    f"{fmt_count_prose(agency_counts.get('co_quan_chuyen_mon_tinh', 0))} cơ "
+                    f"{n[UnitKind.CO_QUAN_CHUYEN_MON_TINH]} cơ "
                     "quan chuyên môn cấp thành phố, "
-                    f"{fmt_count_prose(agency_counts.get('chi_cuc', 0))} chi cục, "
-                    f"{fmt_count_prose(agency_counts.get('to_chuc_hanh_chinh_khac', 0))} tổ chức "
+                    f"{n[UnitKind.CHI_CUC]} chi cục, "
+                    f"{n[UnitKind.TO_CHUC_HANH_CHINH_KHAC]} tổ chức "
                     "hành chính khác và "
-                    f"{fmt_count_prose(agency_counts.get('co_quan_chuyen_mon_huyen', 0))} cơ quan "
+                    f"{n[UnitKind.CO_QUAN_CHUYEN_MON_HUYEN]} cơ quan "
                     "chuyên môn cấp huyện"
-                    + _agencies_reduced(summary["reorganization"]["co_quan_hanh_chinh"]["reduced"])
+                    + _agencies_reduced(
+                        summary["reorganization"][UnitGroup.ADMINISTRATIVE]["reduced"]
+                    )
                 ]
             )
         )
@@ -192,7 +196,7 @@ def build_narrative(
     paragraphs.append(Paragraph(parts=parts))
 
     jp = summary["job_positions"]
-    hc, sn = jp["co_quan_hanh_chinh"], jp["don_vi_su_nghiep"]
+    hc, sn = jp[UnitGroup.ADMINISTRATIVE], jp[UnitGroup.SERVICE]
     paragraphs.append(Paragraph(heading=True, parts=["Về vị trí việc làm"]))
     job = [
         f"{authority} phê duyệt vị trí việc làm và cơ cấu ngạch công chức cho "

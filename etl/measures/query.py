@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode
 
 from etl.measures.dataset import Dataset
-from etl.measures.scoping import CITY_LABEL, KIND_LABELS, Filter, resolve_scope
-
-KIND_CHOICES = {**KIND_LABELS, "co_quan_hanh_chinh": "Cơ quan hành chính"}
+from etl.measures.scoping import CITY_LABEL, KIND_CHOICES, Filter, resolve_scope
 
 
 class BadParameter(ValueError):

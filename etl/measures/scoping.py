@@ -16,17 +16,12 @@ import numpy as np
 import pandas as pd
 
 from etl.core.normalize import district_key, name_key, text_key
+from etl.core.vocabulary import ADMINISTRATIVE_KINDS, KIND_LABELS, UnitGroup, UnitKind
 from etl.measures.cache import memoised, remembered
 from etl.measures.dataset import Dataset
 
-SU_NGHIEP = "don_vi_su_nghiep"
-KIND_LABELS = {
-    "co_quan_chuyen_mon_tinh": "Cơ quan chuyên môn cấp tỉnh/thành phố",
-    "chi_cuc": "Chi cục",
-    "to_chuc_hanh_chinh_khac": "Tổ chức hành chính khác",
-    "co_quan_chuyen_mon_huyen": "Cơ quan chuyên môn cấp huyện",
-    SU_NGHIEP: "Đơn vị sự nghiệp công lập",
-}
+# a filter's `kind`: a unit kind, or every administrative agency
+KIND_CHOICES = {**KIND_LABELS, UnitGroup.ADMINISTRATIVE: UnitGroup.ADMINISTRATIVE.label}
 CITY_LABEL = "Toàn thành phố"
 
 
@@ -67,7 +62,7 @@ def unit_columns(ds: Dataset) -> dict[str, Any]:
             "district_key": units["district_key"].to_numpy(dtype=object),
             "sector_key": units["sector"].fillna("").map(text_key).to_numpy(dtype=object),
             "kind": units["kind"].to_numpy(dtype=object),
-            "is_su_nghiep": (units["kind"] == SU_NGHIEP).to_numpy(dtype=bool),
+            "is_su_nghiep": (units["kind"] == UnitKind.DON_VI_SU_NGHIEP).to_numpy(dtype=bool),
         }
 
     return memoised(ds, ("unit_columns",), build)
@@ -99,9 +94,7 @@ def scope_mask(ds: Dataset, flt: Filter) -> np.ndarray:
         if flt.sector:
             mask &= cols["sector_key"] == text_key(flt.sector)
         if flt.kind:
-            kinds = (
-                {flt.kind} if flt.kind != "co_quan_hanh_chinh" else set(KIND_LABELS) - {SU_NGHIEP}
-            )
+            kinds = _kinds_of(flt.kind)
             mask &= pd.Series(cols["kind"]).isin(kinds).to_numpy()
         return mask
 
@@ -197,6 +190,11 @@ def predecessors_of(ds: Dataset, unit_id: int, as_of: dt.date) -> list[int]:
 # ---------------------------------------------------------------- scope
 
 
+def _kinds_of(kind: str) -> set[str]:
+    """The unit kinds a filter's `kind` covers."""
+    return set(ADMINISTRATIVE_KINDS) if kind == UnitGroup.ADMINISTRATIVE else {kind}
+
+
 def in_scope(units: pd.DataFrame, flt: Filter) -> pd.Series:
     """Units (by their own attributes) that a filter covers."""
     mask = pd.Series(True, index=units.index)
@@ -207,7 +205,7 @@ def in_scope(units: pd.DataFrame, flt: Filter) -> pd.Series:
     if flt.sector:
         mask &= units["sector"].fillna("").map(text_key) == text_key(flt.sector)
     if flt.kind:
-        kinds = {flt.kind} if flt.kind != "co_quan_hanh_chinh" else set(KIND_LABELS) - {SU_NGHIEP}
+        kinds = _kinds_of(flt.kind)
         mask &= units["kind"].isin(kinds)
     return mask
 
@@ -233,7 +231,7 @@ def resolve_scope(ds: Dataset, text: str | None) -> Filter | None:
     sectors = units[unit_columns(ds)["sector_key"] == text_key(text)]
     if len(sectors):
         return Filter(sector=sectors["sector"].iloc[0], label=sectors["sector"].iloc[0])
-    for kind, label in {**KIND_LABELS, "co_quan_hanh_chinh": "Cơ quan hành chính"}.items():
+    for kind, label in KIND_CHOICES.items():
         if text_key(text) in (text_key(label), text_key(kind)):
             return Filter(kind=kind, label=label)
     return None

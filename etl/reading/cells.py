@@ -10,7 +10,6 @@ import functools
 from typing import Any
 
 from etl.core.forms import (
-    AGENCY_KIND_CHOICES,
     EVENT_TYPE_CHOICES,
     JOB_POSITION_CHOICES,
     MEASURE_CHOICES,
@@ -22,6 +21,7 @@ from etl.core.forms import (
 from etl.core.normalize import clean_text, text_key
 from etl.core.problems import ProblemLog
 from etl.core.values import cell_ref, column_letter, is_empty, parse_count
+from etl.core.vocabulary import UnitKind
 from etl.reading.records import Cell
 from etl.reading.sheets import Grid
 from etl.reading.text import unsafe_text, visible
@@ -45,27 +45,21 @@ MEASURES = {
     text_key("Viên chức"): MEASURE_CHOICES[1],
 }
 
-AGENCY_KINDS = {
-    "co_quan_chuyen_mon_tinh": AGENCY_KIND_CHOICES[0],
-    "chi_cuc": AGENCY_KIND_CHOICES[1],
-    "to_chuc_hanh_chinh_khac": AGENCY_KIND_CHOICES[2],
-    "co_quan_chuyen_mon_huyen": AGENCY_KIND_CHOICES[3],
-}
-
 
 def agency_kind_of(text: str) -> str | None:
-    """The kind of agency named by a value or a group row, by its words."""
+    """The kind of agency named by a value or a group row, by its words: its plain code (a
+    record crosses the reading sandbox, whose reply check wants `type(v) is str`)."""
     key = text_key(text)
     if not key:
         return None
     if text_key("chi cục") in key:
-        return "chi_cuc"
+        return UnitKind.CHI_CUC.value
     if text_key("tổ chức hành chính khác") in key:
-        return "to_chuc_hanh_chinh_khac"
+        return UnitKind.TO_CHUC_HANH_CHINH_KHAC.value
     if text_key("cấp huyện") in key or text_key("quận, huyện") in key:
-        return "co_quan_chuyen_mon_huyen"
+        return UnitKind.CO_QUAN_CHUYEN_MON_HUYEN.value
     if text_key("cơ quan chuyên môn") in key or text_key("cấp tỉnh") in key:
-        return "co_quan_chuyen_mon_tinh"
+        return UnitKind.CO_QUAN_CHUYEN_MON_TINH.value
     return None
 
 

@@ -19,6 +19,7 @@ from etl.core.normalize import (
 )
 from etl.core.problems import ProblemLog
 from etl.core.values import cell_ref, is_empty, parse_count
+from etl.core.vocabulary import UnitKind
 from etl.reading.cells import (
     EXACT_INT,
     JOB_CHOICES,
@@ -46,16 +47,21 @@ from etl.reading.records import Cell, SheetResult, UnitRow
 from etl.reading.sheets import Grid
 
 _AUTONOMY_GROUP = re.compile(r"([1-4]|iv|i{1,3})\s*$")
-DON_VI_SU_NGHIEP = "don_vi_su_nghiep"
+# a record holds a kind as its plain code: records cross the reading sandbox, whose reply check
+# wants `type(v) is str` (etl/reading/reader.py) and whose unpickler knows no enum
+_CHI_CUC = UnitKind.CHI_CUC.value
+_DISTRICT_AGENCY = UnitKind.CO_QUAN_CHUYEN_MON_HUYEN.value
+_CITY_AGENCY = UnitKind.CO_QUAN_CHUYEN_MON_TINH.value
+_SERVICE_UNIT = UnitKind.DON_VI_SU_NGHIEP.value
 
 
 def _infer_agency_kind(name: str, district: str | None) -> str:
     key = name_key(name)
     if key.startswith(name_key("Chi cục")):
-        return "chi_cuc"
+        return _CHI_CUC
     if district:
-        return "co_quan_chuyen_mon_huyen"
-    return "co_quan_chuyen_mon_tinh"
+        return _DISTRICT_AGENCY
+    return _CITY_AGENCY
 
 
 def _count_cols(form: Form, cmap: ColumnMap) -> list[int]:
@@ -305,5 +311,5 @@ def _parse_unit_row(
     if form.code == "01" and "agency_kind" not in unit.attrs:
         unit.attrs["agency_kind"] = _infer_agency_kind(unit.name.value, unit.attrs.get("district"))
     if form.code == "02":
-        unit.attrs["agency_kind"] = DON_VI_SU_NGHIEP
+        unit.attrs["agency_kind"] = _SERVICE_UNIT
     return unit

@@ -17,11 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from etl.core.normalize import name_key
+from etl.core.vocabulary import ROLE_LABELS as ROLE_LABELS  # read here by shell/admin pages
+from etl.core.vocabulary import Role
 from etl.storage import schema
 from etl.storage.db import reading
 
-ROLES = ("viewer", "uploader", "admin")
-ROLE_LABELS = {"viewer": "Lãnh đạo (xem)", "uploader": "Đơn vị nộp báo cáo", "admin": "Quản trị"}
+ROLES = tuple(Role)
 MAX_FAILED_LOGINS = 5
 LOCKOUT_WINDOW = dt.timedelta(minutes=15)
 MIN_PASSWORD_CHARS = 10
@@ -42,7 +43,7 @@ class Account:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     def may(self, action: str) -> bool:
         """read: everyone; upload: uploaders and admins; admin: admins."""
@@ -50,14 +51,14 @@ class Account:
             return False
         return {
             "read": True,
-            "upload": self.role in ("uploader", "admin"),
-            "admin": self.role == "admin",
+            "upload": self.role in (Role.UPLOADER, Role.ADMIN),
+            "admin": self.role == Role.ADMIN,
         }[action]
 
     @property
     def allowed_units(self) -> frozenset[int] | None:
         """None means every unit (admins); an uploader only its own."""
-        return None if self.role == "admin" else self.unit_ids
+        return None if self.role == Role.ADMIN else self.unit_ids
 
 
 def now() -> dt.datetime:
@@ -142,7 +143,7 @@ def create_account(
     username = username.strip().lower()
     if role not in ROLES:
         raise AccountError(f"Vai trò «{role}» không hợp lệ ({', '.join(ROLES)}) / invalid role")
-    if role == "uploader" and not unit_ids:
+    if role == Role.UPLOADER and not unit_ids:
         raise AccountError("Tài khoản nộp báo cáo cần ít nhất một đơn vị / uploader needs units")
     _check_password(password)
     with engine.begin() as conn:
@@ -181,7 +182,7 @@ def set_role(
     if role not in ROLES:
         raise AccountError(f"Vai trò «{role}» không hợp lệ ({', '.join(ROLES)}) / invalid role")
     units = list(account.unit_ids) if unit_ids is None else unit_ids
-    if role == "uploader" and not units:
+    if role == Role.UPLOADER and not units:
         raise AccountError("Tài khoản nộp báo cáo cần ít nhất một đơn vị / uploader needs units")
     with engine.begin() as conn:
         conn.execute(
@@ -317,7 +318,7 @@ def ensure_admin(engine: Engine, env: dict[str, str]) -> str | None:
     if not password:
         password = generated = secrets.token_urlsafe(12)
     try:
-        create_account(engine, username, password, "admin", actor="system")
+        create_account(engine, username, password, Role.ADMIN, actor="system")
     except (AccountError, IntegrityError):
         return None  # another worker created it first
     return generated

@@ -17,6 +17,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 
+from etl.core.vocabulary import IngestStatus
 from etl.storage import schema
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -108,7 +109,8 @@ def latest_as_of(engine: Engine) -> dt.date | str | None:
     """The latest `Số liệu tính đến ngày` among stored returns."""
     with reading(engine) as conn:
         return conn.execute(
-            text("SELECT MAX(as_of) FROM submission WHERE status = 'accepted'")
+            text("SELECT MAX(as_of) FROM submission WHERE status = :status"),
+            {"status": IngestStatus.ACCEPTED},
         ).scalar()
 
 

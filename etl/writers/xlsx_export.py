@@ -41,16 +41,26 @@ from etl.core.forms import (
     FORM_03,
     HEADER_LINES,
     SECTOR_CHOICES,
-    UNIT_KIND_CHOICES,
     YEAR_WORDS,
     Form,
 )
 from etl.core.normalize import looks_like_district, loose_key
-from etl.core.vocabulary import STATUS_OF_FIELD
-from etl.measures.analysis import MEASURE_LABELS, unit_table
+from etl.core.vocabulary import (
+    GROUP_LABELS,
+    KIND_LABELS,
+    MEASURE_LABELS,
+    MEASURE_OF_FORM,
+    STATUS_OF_FIELD,
+    FactStatus,
+    JobPositionStatus,
+    Measure,
+    UnitGroup,
+    UnitKind,
+)
+from etl.measures.analysis import unit_table
 from etl.measures.dataset import Dataset
 from etl.measures.metrics import BASELINE_YEAR
-from etl.measures.scoping import CITY_LABEL, KIND_LABELS, SU_NGHIEP, Filter, exists_at, in_scope
+from etl.measures.scoping import CITY_LABEL, Filter, exists_at, in_scope
 from etl.writers.layout import (
     FONT_NAME,
     FONT_SIZE_PT,
@@ -76,16 +86,17 @@ SUBTOTAL = "Cộng"
 CONSOLIDATED_SUFFIX = "(tổng hợp)"
 # Biểu 01 groups, in the order of the Department's consolidated forms.
 AGENCY_GROUPS = (
-    "co_quan_chuyen_mon_tinh",
-    "to_chuc_hanh_chinh_khac",
-    "chi_cuc",
-    "co_quan_chuyen_mon_huyen",
+    UnitKind.CO_QUAN_CHUYEN_MON_TINH,
+    UnitKind.TO_CHUC_HANH_CHINH_KHAC,
+    UnitKind.CHI_CUC,
+    UnitKind.CO_QUAN_CHUYEN_MON_HUYEN,
 )
-DISTRICT_KIND = "co_quan_chuyen_mon_huyen"
 OTHER_SECTOR = "Khác"
 DATA_SHEETS = ("Tổng hợp", "Đơn vị", "Số liệu", "Sự kiện", "Chỉ tiêu")
 MAX_CELL_CHARS = 32_767
 _FIELD_OF_STATUS = {status: field_name for field_name, status in STATUS_OF_FIELD.items()}
+# members used row by row, hoisted (an enum's attribute costs more than a module global)
+_ASSIGNED, _SERVICE_MEASURE = FactStatus.ASSIGNED, Measure.NGUOI_LAM_VIEC
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ROMAN = (
     (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
@@ -247,7 +258,7 @@ def _write_form_sheet(
     flt: Filter,
 ) -> None:
     """One consolidated form: title block, header, total/group/unit/subtotal rows, signature."""
-    measure = "nguoi_lam_viec" if form is FORM_02 else "cong_chuc"
+    measure = MEASURE_OF_FORM[form.code]
     candidates = _candidate_units(ds, as_of, flt, form is FORM_02)
     last_year = _last_year(ds, candidates, measure, as_of)
     blocks = header_blocks(form, BASELINE_YEAR, last_year)
@@ -277,7 +288,7 @@ def _candidate_units(ds: Dataset, as_of: dt.date, flt: Filter, su_nghiep: bool) 
     """Units of one form within the filter, established by the cut-off."""
     units = ds.units
     started = pd.to_datetime(units["valid_from"])
-    mask = in_scope(units, flt) & ((units["kind"] == SU_NGHIEP) == su_nghiep)
+    mask = in_scope(units, flt) & ((units["kind"] == UnitKind.DON_VI_SU_NGHIEP) == su_nghiep)
     mask &= started.isna() | (started <= pd.Timestamp(as_of))
     return units[mask]
 
@@ -319,7 +330,7 @@ def _unit_figures(
     for unit_id, status, year, value in rows:
         field_name = _FIELD_OF_STATUS.get(status, "")
         if (field_name, year) in keys:
-            if status == "assigned" and year != BASELINE_YEAR and not alive[year][unit_id]:
+            if status == _ASSIGNED and year != BASELINE_YEAR and not alive[year][unit_id]:
                 continue
             out[int(unit_id)][(field_name, int(year))] = int(value)
         elif (field_name, None) in keys and year == last_year and existing[unit_id]:
@@ -344,7 +355,7 @@ def _agency_groups(units: pd.DataFrame, districts: dict[str, str]) -> list[_Grou
             continue
         stt = _roman(len(groups) + 1)
         label = KIND_LABELS.get(kind, kind)
-        if kind == DISTRICT_KIND:
+        if kind == UnitKind.CO_QUAN_CHUYEN_MON_HUYEN:
             direct = members[members["district_key"] == ""]
             children = _district_groups(members[members["district_key"] != ""], districts)
             groups.append(_Group(stt, label, _sort_units(direct), children))
@@ -634,13 +645,13 @@ class _Typed:
 
 
 _SUMMARY_WORDS: dict[str, str] = {
-    "cong_chuc": MEASURE_LABELS["cong_chuc"],
-    "nguoi_lam_viec": MEASURE_LABELS["nguoi_lam_viec"],
-    "streamlined": "Tinh giản theo chính sách",
+    Measure.CONG_CHUC: Measure.CONG_CHUC.label,
+    Measure.NGUOI_LAM_VIEC: Measure.NGUOI_LAM_VIEC.label,
+    "streamlined": FactStatus.STREAMLINED.label,
     "vien_chuc": "Viên chức",
     "job_positions": FORM_01.column("job_position").label,
-    "co_quan_hanh_chinh": UNIT_KIND_CHOICES[0],
-    "don_vi_su_nghiep": UNIT_KIND_CHOICES[1],
+    UnitGroup.ADMINISTRATIVE: UnitGroup.ADMINISTRATIVE.label,
+    UnitGroup.SERVICE: UnitGroup.SERVICE.label,
     "reorganization": FORM_03.title[:1] + FORM_03.title[1:].lower(),
     "baseline_year": FORM_00.column("base_year").label,
     "baseline": "Số được giao năm gốc",
@@ -652,9 +663,9 @@ _SUMMARY_WORDS: dict[str, str] = {
     "reduced_pct": "Tỷ lệ giảm so với năm gốc (%)",
     "target": "Chỉ tiêu giảm (người)",
     "pct_of_target": "Tỷ lệ đạt so với chỉ tiêu (%)",
-    "approved": "Đã phê duyệt",
+    "approved": JobPositionStatus.APPROVED.label,
     "eligible": "Đủ điều kiện phê duyệt",
-    "ineligible": "Không đủ điều kiện",
+    "ineligible": JobPositionStatus.INELIGIBLE.label,
     "established": "Số đơn vị thành lập mới",
     "restructured": "Số đơn vị kiện toàn bên trong",
     "internal_reduced": FORM_03.extra["internal_group"],
@@ -859,7 +870,7 @@ def _unit_sheet_table(
 
 def _status_label(measure: str, status: str) -> str:
     """A figure's kind in the words of its form (`Biên chế công chức được giao`)."""
-    form = FORM_02 if measure == "nguoi_lam_viec" else FORM_01
+    form = FORM_02 if measure == _SERVICE_MEASURE else FORM_01
     field_name = _FIELD_OF_STATUS.get(status)
     if field_name and any(c.field == field_name for c in form.columns):
         return form.column(field_name).label
@@ -919,9 +930,10 @@ def _event_kind_label(kind: Any) -> Any:
     """`don_vi_su_nghiep` → `Đơn vị sự nghiệp công lập`; other agencies → hành chính."""
     if _blank(kind) or not kind:
         return None
-    if kind == SU_NGHIEP:
-        return UNIT_KIND_CHOICES[1]
-    return UNIT_KIND_CHOICES[0] if kind in KIND_LABELS or kind == "co_quan_hanh_chinh" else kind
+    if kind == UnitGroup.SERVICE:
+        return GROUP_LABELS[UnitGroup.SERVICE]
+    administrative = kind in KIND_LABELS or kind == UnitGroup.ADMINISTRATIVE
+    return GROUP_LABELS[UnitGroup.ADMINISTRATIVE] if administrative else kind
 
 
 def _events_table(ds: Dataset, as_of: dt.date, flt: Filter) -> tuple[list[_Col], list[list[Any]]]:
