@@ -27,7 +27,7 @@ def make_user_bar() -> html.Div:
     """Who is signed in, and a sign-out button (a POST with the CSRF token)."""
     from flask_wtf.csrf import generate_csrf
 
-    from etl.storage.accounts import ROLE_LABELS
+    from etl.core.vocabulary import ROLE_LABELS
 
     acc = context.account()
     if acc is None:

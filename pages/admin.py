@@ -11,6 +11,7 @@ from dash import Input, Output, callback, dcc, html
 
 from components import ids
 from components.grids import column, make_grid
+from etl.core.vocabulary import ROLE_LABELS
 from etl.storage import accounts
 from web import context, policy
 
@@ -36,7 +37,7 @@ def render_admin(_path: str | None) -> list[Any]:
         [
             {
                 "username": a.username,
-                "role": accounts.ROLE_LABELS[a.role],
+                "role": ROLE_LABELS[a.role],
                 "active": "đang dùng" if a.active else "đã khóa",
                 "units": "; ".join(str(names.get(u, u)) for u in sorted(a.unit_ids)),
             }

@@ -9,6 +9,7 @@ from dash import Input, Output, callback, dcc, html
 
 from components import ids
 from components.analysis_view import make_analysis
+from etl.core.vocabulary import Measure
 from pages.units import MEASURE_CHOICES
 from web import context, policy
 
@@ -28,7 +29,7 @@ def layout(**_query: str) -> html.Div:
             dcc.RadioItems(
                 id=ids.AN_MEASURE,
                 options=MEASURE_CHOICES,
-                value="nguoi_lam_viec",
+                value=Measure.NGUOI_LAM_VIEC,
                 inline=True,
                 className="radio toolbar",
             ),

@@ -10,6 +10,7 @@ from dash.exceptions import PreventUpdate
 
 from components import ids
 from components.units import make_units_view, units_grid_page
+from etl.core.vocabulary import MEASURE_LABELS, Measure
 from web import context, policy
 
 dash.register_page(
@@ -26,10 +27,7 @@ GROUP_CHOICES = [
     {"label": "Lĩnh vực", "value": "sector"},
     {"label": "Loại đơn vị", "value": "kind_label"},
 ]
-MEASURE_CHOICES = [
-    {"label": "Biên chế công chức", "value": "cong_chuc"},
-    {"label": "Người làm việc", "value": "nguoi_lam_viec"},
-]
+MEASURE_CHOICES = [{"label": MEASURE_LABELS[m], "value": m} for m in Measure]
 
 
 def layout(**_query: str) -> html.Div:
@@ -40,7 +38,7 @@ def layout(**_query: str) -> html.Div:
                     dcc.RadioItems(
                         id=ids.UNITS_MEASURE,
                         options=MEASURE_CHOICES,
-                        value="nguoi_lam_viec",
+                        value=Measure.NGUOI_LAM_VIEC,
                         inline=True,
                         className="radio",
                     ),

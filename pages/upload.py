@@ -26,6 +26,7 @@ from etl import service
 from etl.core.formatting import fmt_number
 from etl.core.normalize import clean_text
 from etl.core.settings import Settings
+from etl.core.vocabulary import IngestStatus
 from etl.ingest.load import IngestResult
 from etl.storage import accounts
 from etl.writers.annotate import annotate
@@ -228,14 +229,14 @@ def on_confirm(n_clicks: int | None, items: list[dict[str, Any]] | None) -> tupl
     settings = context.settings()
     stored = []
     for item in items:
-        if item["status"] != "checked":
+        if item["status"] != IngestStatus.CHECKED:
             continue
         blob = _staged(item["sha256"], settings).read_bytes()
         result = service.ingest_as(
             context.engine(), blob, item["file_name"], context.account(), settings
         )
         stored.append(_as_item(result, item["sha256"]))
-    saved = sum(1 for s in stored if s["status"] in ("accepted", "duplicate"))
+    saved = sum(1 for s in stored if s["status"] in (IngestStatus.ACCEPTED, IngestStatus.DUPLICATE))
     message = html.Div(
         [
             html.Strong(f"Đã lưu {fmt_number(saved)} tệp. "),

@@ -29,6 +29,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from etl.core.vocabulary import Role
 from etl.storage import accounts
 from web import context
 
@@ -72,7 +73,7 @@ def allows(acc: accounts.Account | None, access: str) -> bool:
     if acc is None or not acc.active:
         return False
     if access == READ_ALL:
-        return acc.role in ("viewer", "admin")
+        return acc.role in (Role.VIEWER, Role.ADMIN)
     return acc.may(access)
 
 

@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from etl.core.normalize import name_key
-from etl.core.vocabulary import ROLE_LABELS as ROLE_LABELS  # read here by shell/admin pages
 from etl.core.vocabulary import Role
 from etl.storage import schema
 from etl.storage.db import reading
