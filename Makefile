@@ -60,9 +60,10 @@ templates: install ## write the blank forms (Biểu 00-03) to data/templates
 	@mkdir -p data/templates
 	@for f in 00 01 02 03; do $(PY) -m etl template $$f --out data/templates/Bieu_$$f.xlsx; done
 
-lint: install-dev ## ruff lint and format check
+lint: install-dev ## ruff lint and format check, and the layer contracts (lint-imports)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install-dev ## apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff format .
@@ -71,8 +72,9 @@ format: install-dev ## apply ruff formatting and safe fixes
 test: lint ## lint, then run the tests (PostgreSQL too when TEST_DATABASE_URL is set)
 	$(PY) -m pytest -q
 
-test-fast: install-dev ## ruff check, then the tests that start no other program (not marked slow)
+test-fast: install-dev ## ruff check and the layer contracts, then the tests that start no other program
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q -m "not slow"
 
 bench: install-dev ## run the benchmarks (city and national scale; PostgreSQL too with TEST_DATABASE_URL), write bench/results.json
