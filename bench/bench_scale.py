@@ -151,12 +151,13 @@ def ingest_stages(named: list[tuple[str, bytes]], sample_every: int) -> dict[str
     in its isolated child process, the form reader (etl/reading/reader.py) in process, and both
     in the child (`isolated_read_forms`: what ingest does, read_forms, results sent back)."""
     from etl.core.problems import ProblemLog
+    from etl.core.settings import load_settings
     from etl.reading.limits import Limits
     from etl.reading.reader import read_forms, read_grids, read_workbook_sheets
     from etl.reading.sheets import read_grids_in_process
 
     picked = named[::sample_every]
-    limits = Limits.from_env()
+    limits = Limits.from_settings(load_settings())
     stages = ("bare_read", "in_process_read", "isolated_read", "reader", "isolated_read_forms")
     t = dict.fromkeys(stages, 0.0)
     for name, blob in picked:

@@ -1,4 +1,4 @@
-"""The sample Cần Thơ-like city (docs/domain.md, "The seed's figures") as a world, and its returns.
+"""The sample Cần Thơ-like city (docs/domain.md, "Seed figures") as a world, and its returns.
 
 `build_city()` makes the city a `devdata.world.World`: its sở and chi cục, other organisations,
 nine districts with their phòng, centres and schools, public service units, reorganisations since
@@ -103,7 +103,8 @@ PLAN_NOTE = f"Giai đoạn 2022 - 2026, so với số giao năm {BASE_YEAR}"
 CIRCULAR = "(Kèm theo Công văn số 1520/SNV-TCBC ngày 03/6/2024 của Sở Nội vụ)"
 EVENTS_SINCE = 2015
 
-# The figures the product must compute from these files (docs/domain.md, seed section II.5).
+# The figures the product must compute from these files (the seed report's section II.5:
+# docs/domain.md, "Seed figures").
 AGENCY_QUOTA_2021 = 1860
 AGENCY_QUOTA_2024 = 1841
 AGENCY_STREAMLINED = {2022: 3, 2023: 3, 2024: 3}

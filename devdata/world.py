@@ -306,7 +306,7 @@ class Event:
 
     @property
     def reduced(self) -> int:
-        """Units fewer after the event (docs/domain.md, counting rules)."""
+        """Units fewer after the event (docs/domain.md, "Counting rules")."""
         if self.kind in (ESTABLISH, RESTRUCTURE):
             return 0
         before, after = set(self.before), set(self.after)

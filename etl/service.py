@@ -16,6 +16,7 @@ from etl.measures import metrics, query
 from etl.measures.cache import load_dataset
 from etl.measures.dataset import Dataset
 from etl.measures.scoping import Filter, resolve_scope
+from etl.reading.limits import Limits
 from etl.storage import accounts, db
 
 
@@ -77,6 +78,7 @@ def ingest_files(
         uploads_dir=settings.uploads_dir,
         uploader=uploader,
         max_upload_bytes=settings.max_upload_bytes,
+        limits=Limits.from_settings(settings),
         on_store=_audit_stored(uploader) if audited else None,
     ):
         if audited:
@@ -105,6 +107,7 @@ def ingest_as(
         uploads_dir=settings.uploads_dir,
         uploader=actor,
         max_upload_bytes=settings.max_upload_bytes,
+        limits=Limits.from_settings(settings),
         dry_run=dry_run,
         allowed_units=account.allowed_units if account else None,
         on_store=_audit_stored(actor),

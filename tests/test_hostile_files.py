@@ -878,22 +878,6 @@ def test_grids_come_back_through_an_allow_list_unpickler():
     assert sandbox.safe_loads(pickle.dumps(value)) == value
 
 
-def test_limits_from_env():
-    limits = Limits.from_env(
-        {"PARSE_TIMEOUT_S": "2.5", "PARSE_MEMORY_MB": "512", "PARSE_MAX_ROWS": "10"}
-    )
-    assert (limits.parse_timeout_s, limits.parse_memory_bytes, limits.max_rows) == (
-        2.5,
-        512 * MB,
-        10,
-    )
-    assert Limits.from_env({}) == Limits()
-    with pytest.raises(ValueError, match="PARSE_MAX_ROWS"):
-        Limits.from_env({"PARSE_MAX_ROWS": "many"})
-    with pytest.raises(ValueError, match="positive"):
-        Limits.from_env({"PARSE_TIMEOUT_S": "0"})
-
-
 def test_openpyxl_parses_with_defusedxml():
     """openpyxl (asked for formula positions) uses defusedxml whenever it is installed."""
     import openpyxl.xml

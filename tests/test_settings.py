@@ -1,9 +1,6 @@
 """Every environment variable the product reads is a field of `Settings` and a row of the
-README's Configuration table, and only etl/core/settings.py reads the environment.
-
-The parsing limits (PARSE_*, `Limits` in etl/reading/safety.py) are read there for now and
-documented under "Hardened parsing"; they are left out of these checks until they join
-`Settings`.
+README's Configuration table, and only etl/core/settings.py reads the environment, the
+parsing limits (PARSE_*, handed to the reader as `etl.reading.limits.Limits`) included.
 """
 
 from __future__ import annotations
@@ -11,7 +8,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from etl.core.settings import Settings, load_settings, variables
+from etl.reading.limits import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = (
@@ -25,7 +25,8 @@ PRODUCT = (
     "devdata",
 )
 SETTINGS_MODULE = Path("etl/core/settings.py")
-NOT_YET = (Path("etl/reading"),)  # PARSE_*: read by etl/reading/safety.py for now
+# hands the whole environment on to its fork servers (adding a few variables), reads none
+PASSES_ON = {Path("etl/reading/sandbox.py")}
 TEST_ONLY = {"TEST_DATABASE_URL"}  # read by the tests, documented beside the product's
 
 # a variable read by name: os.environ["X"], os.environ.get("X"), os.getenv("X"), env.get("X")…
@@ -44,17 +45,12 @@ def _product_files() -> list[Path]:
     return [f.relative_to(ROOT) for f in files]
 
 
-def _not_yet(path: Path) -> bool:
-    return any(path.is_relative_to(p) for p in NOT_YET)
-
-
 def _read_variables() -> dict[str, set[Path]]:
     """Each variable name the product reads → the files reading it."""
     found: dict[str, set[Path]] = {}
     for path in _product_files():
         for name in READ.findall((ROOT / path).read_text(encoding="utf-8")):
-            if not (_not_yet(path) and name.startswith("PARSE_")):
-                found.setdefault(name, set()).add(path)
+            found.setdefault(name, set()).add(path)
     return found
 
 
@@ -72,7 +68,7 @@ def _documented() -> set[str]:
 def test_the_scan_finds_what_settings_reads():
     read = _read_variables()
     assert set(variables()) <= set(read), "load_settings reads every variable of Settings"
-    assert read["DATABASE_URL"] == {SETTINGS_MODULE}
+    assert read["DATABASE_URL"] == read["PARSE_MAX_ROWS"] == {SETTINGS_MODULE}
 
 
 def test_every_variable_read_is_a_settings_field():
@@ -93,7 +89,7 @@ def test_only_settings_reads_the_environment():
         str(path)
         for path in _product_files()
         if path != SETTINGS_MODULE
-        and not _not_yet(path)
+        and path not in PASSES_ON
         and TOUCHES_ENVIRONMENT.search((ROOT / path).read_text(encoding="utf-8"))
     ]
     assert not readers, f"read the environment through etl.core.settings.Settings: {readers}"
@@ -118,3 +114,27 @@ def test_defaults():
     assert settings.redis_url is None and settings.browser_path is None
     assert (settings.web_workers, settings.threads_per_worker) == (2, 4)
     assert load_settings({"SESSION_COOKIE_SECURE": "no"}).session_cookie_secure is False
+
+
+def test_parse_limits():
+    """The PARSE_* variables, in their units, become the reader's `Limits` (in bytes)."""
+    settings = load_settings(
+        {"PARSE_TIMEOUT_S": "2.5", "PARSE_MEMORY_MB": "512", "PARSE_MAX_ROWS": "10"}
+    )
+    limits = Limits.from_settings(settings)
+    assert (limits.parse_timeout_s, limits.parse_memory_bytes, limits.max_rows) == (
+        2.5,
+        512 * 1024 * 1024,
+        10,
+    )
+    small = Limits.from_settings(
+        load_settings({"PARSE_MAX_FILE_MB": "0.001", "PARSE_MAX_CELLS": "1e13"})
+    )
+    assert (small.max_file_bytes, small.max_cells) == (1048, 10**13)
+    assert Limits.from_settings(load_settings({})) == Limits()
+    assert Limits.from_settings(load_settings({"PARSE_WORKERS": " "})) == Limits()
+    with pytest.raises(ValueError, match="PARSE_MAX_ROWS"):
+        load_settings({"PARSE_MAX_ROWS": "many"})
+    for bad in ("0", "-1", "inf", "nan"):
+        with pytest.raises(ValueError, match="positive"):
+            load_settings({"PARSE_TIMEOUT_S": bad})

@@ -1,4 +1,5 @@
-"""Figures written the Vietnamese way (DOMAIN.md): `1.694`, `1,02%`, `81,7%`, `30/06/2024`."""
+"""Figures written the Vietnamese way: `1.694`, `1,02%`, `81,7%`, `30/06/2024`
+(docs/domain.md, "How figures are written")."""
 
 from __future__ import annotations
 

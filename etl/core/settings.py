@@ -2,11 +2,13 @@
 
 Every environment variable the product reads is a field of `Settings`, read in
 `load_settings` and nowhere else (tests/test_settings.py checks this against the code and
-README's Configuration table). The parsing limits (PARSE_*) are read by etl/reading/safety.py.
+README's Configuration table). The parsing limits (PARSE_*) are fields too, in the units of
+their variables; the reader gets them as `etl.reading.limits.Limits.from_settings(settings)`.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -51,6 +53,27 @@ class Settings:
     )
     web_workers: int = field(default=2, metadata=_variable("WEB_CONCURRENCY"))
     threads_per_worker: int = field(default=4, metadata=_variable("GUNICORN_THREADS"))
+    # what an uploaded file may ask of the reader (etl/reading/limits.py): positive numbers,
+    # in the units of their variables (a float default: fractions are kept)
+    parse_max_file_mb: float = field(default=50.0, metadata=_variable("PARSE_MAX_FILE_MB"))
+    parse_max_zip_entries: int = field(default=2_000, metadata=_variable("PARSE_MAX_ZIP_ENTRIES"))
+    # declared, all zip entries together
+    parse_max_uncompressed_mb: float = field(
+        default=200.0, metadata=_variable("PARSE_MAX_UNCOMPRESSED_MB")
+    )
+    # uncompressed : compressed, per zip entry bigger than a megabyte
+    parse_max_ratio: float = field(default=100.0, metadata=_variable("PARSE_MAX_RATIO"))
+    parse_max_rows: int = field(default=50_000, metadata=_variable("PARSE_MAX_ROWS"))
+    parse_max_cols: int = field(default=1_000, metadata=_variable("PARSE_MAX_COLS"))
+    # rows x columns of a sheet's used range
+    parse_max_cells: int = field(default=5_000_000, metadata=_variable("PARSE_MAX_CELLS"))
+    # under Excel's 32 767, where python-calamine cuts text
+    parse_max_cell_chars: int = field(default=32_000, metadata=_variable("PARSE_MAX_CELL_CHARS"))
+    parse_timeout_s: float = field(default=60.0, metadata=_variable("PARSE_TIMEOUT_S"))
+    # address space of the reading child
+    parse_memory_mb: float = field(default=1024.0, metadata=_variable("PARSE_MEMORY_MB"))
+    # fork servers: files read at the same time (and read ahead by a bulk ingest)
+    parse_workers: int = field(default=2, metadata=_variable("PARSE_WORKERS"))
 
     @property
     def uploads_dir(self) -> Path:
@@ -85,10 +108,40 @@ def _flag(text: str | None) -> bool | None:
     return None
 
 
+def _limit(name: str, raw: str | None) -> float:
+    """The parsing limit `name` (a field of `Settings`) from its variable's text: a positive,
+    finite number, an int where the default is one; the default when unset or blank."""
+    spec = next(f for f in fields(Settings) if f.name == name)
+    var, default = spec.metadata["env"], spec.default
+    raw = (raw or "").strip()
+    if not raw:
+        return default
+    try:
+        number = float(raw)
+    except ValueError:
+        raise ValueError(f"{var}={raw!r} is not a number") from None
+    if not number > 0 or math.isinf(number):
+        raise ValueError(f"{var}={raw!r} must be a positive number")
+    return int(number) if isinstance(default, int) else number
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Settings from `env` (default: the process environment)."""
     env = dict(os.environ if env is None else env)
     data_dir = Path(env.get("DATA_DIR") or ROOT / "data")
+    limits = {
+        "parse_max_file_mb": env.get("PARSE_MAX_FILE_MB"),
+        "parse_max_zip_entries": env.get("PARSE_MAX_ZIP_ENTRIES"),
+        "parse_max_uncompressed_mb": env.get("PARSE_MAX_UNCOMPRESSED_MB"),
+        "parse_max_ratio": env.get("PARSE_MAX_RATIO"),
+        "parse_max_rows": env.get("PARSE_MAX_ROWS"),
+        "parse_max_cols": env.get("PARSE_MAX_COLS"),
+        "parse_max_cells": env.get("PARSE_MAX_CELLS"),
+        "parse_max_cell_chars": env.get("PARSE_MAX_CELL_CHARS"),
+        "parse_timeout_s": env.get("PARSE_TIMEOUT_S"),
+        "parse_memory_mb": env.get("PARSE_MEMORY_MB"),
+        "parse_workers": env.get("PARSE_WORKERS"),
+    }
     return Settings(
         database_url=env.get("DATABASE_URL") or default_database_url(data_dir),
         data_dir=data_dir,
@@ -104,4 +157,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         redis_url=env.get("REDIS_URL") or None,
         web_workers=int(env.get("WEB_CONCURRENCY", "2")),
         threads_per_worker=int(env.get("GUNICORN_THREADS", "4")),
+        **{name: _limit(name, raw) for name, raw in limits.items()},
     )

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, select
 from etl.core.formatting import fmt_number
 from etl.core.normalize import clean_text
 from etl.core.problems import Problem, ProblemLog
+from etl.core.settings import load_settings
 from etl.core.vocabulary import IngestStatus
 from etl.ingest import writer
 from etl.ingest.matching import load_registry
@@ -65,13 +66,18 @@ def _display_name(file_name: str) -> str:
     return clean_text(Path(file_name).name) or "tệp"
 
 
+def _limits(limits: Limits | None) -> Limits:
+    """`limits`, or (None) those of the settings as they are now (the `PARSE_*` variables)."""
+    return Limits.from_settings(load_settings()) if limits is None else limits
+
+
 def _read_upload(
-    content: bytes, display_name: str
+    content: bytes, display_name: str, limits: Limits
 ) -> tuple[list[Problem], list[SheetResult] | None]:
     """Read and check one file's forms (no database): its problems, and its sheets, or None
     when it is refused."""
     log = ProblemLog(display_name)
-    sheets = read_forms(content, display_name, log)
+    sheets = read_forms(content, display_name, log, limits)
     if sheets is not None and not sheets and not log.has_errors:
         log.report("no-form-found")
     return log.items, None if sheets is None or log.has_errors else sheets
@@ -85,14 +91,16 @@ def ingest_bytes(
     uploads_dir: Path,
     uploader: str = "cli",
     max_upload_bytes: int | None = None,
+    limits: Limits | None = None,
     dry_run: bool = False,
     allowed_units: Collection[int] | None = None,
     on_store: Callable[[Connection, IngestResult], None] | None = None,
 ) -> IngestResult:
     """Read, check and (unless refused or `dry_run`) store one file, all or nothing.
 
-    `allowed_units`, when given, are the only units the uploader may report for: a row for
-    any other unit (or a new one), and any plan row, refuses the file.
+    `limits`: what the file may ask of the reader (default: those of the settings, loaded
+    now). `allowed_units`, when given, are the only units the uploader may report for: a row
+    for any other unit (or a new one), and any plan row, refuses the file.
     """
     return _ingest(
         engine,
@@ -102,6 +110,7 @@ def ingest_bytes(
         uploads_dir=uploads_dir,
         uploader=uploader,
         max_upload_bytes=max_upload_bytes,
+        limits=limits,
         dry_run=dry_run,
         allowed_units=allowed_units,
         on_store=on_store,
@@ -121,6 +130,7 @@ def _ingest(
     uploads_dir: Path,
     uploader: str,
     max_upload_bytes: int | None,
+    limits: Limits | None,
     dry_run: bool = False,
     allowed_units: Collection[int] | None = None,
     on_store: Callable[[Connection, IngestResult], None] | None = None,
@@ -151,7 +161,10 @@ def _ingest(
         result.status = IngestStatus.DUPLICATE
         result.submission_id = known.id
         return result
-    problems, sheets = read_ahead.result() if read_ahead else _read_upload(content, display_name)
+    if read_ahead is not None:
+        problems, sheets = read_ahead.result()
+    else:
+        problems, sheets = _read_upload(content, display_name, _limits(limits))
     log.items.extend(problems)
     if sheets is None:
         return result
@@ -207,16 +220,19 @@ def ingest_many(
     uploads_dir: Path,
     uploader: str = "cli",
     max_upload_bytes: int | None = None,
+    limits: Limits | None = None,
     read_ahead: int | None = None,
     on_store: Callable[[Connection, IngestResult], None] | None = None,
 ) -> Iterator[IngestResult]:
     """`ingest_bytes` on each (name, content) in order, with the same results, one
     transaction each: while one file is matched and stored, the next `read_ahead` files
-    (default: `PARSE_WORKERS`) are being read and checked in their own child processes.
+    (default: `limits.parse_workers`, `PARSE_WORKERS`) are being read and checked in their
+    own child processes, within `limits` (default: those of the settings, loaded once).
     Content may be a function that returns the bytes (read when the file is first needed).
     Results are yielded in order, as each file is stored; their `preview` (the upload page's
     table) is left empty. `on_store` runs in each accepted file's transaction."""
-    ahead = max(1, Limits.from_env().parse_workers if read_ahead is None else read_ahead)
+    limits = _limits(limits)
+    ahead = max(1, limits.parse_workers if read_ahead is None else read_ahead)
     pending: deque[tuple[str, bytes, Future[Any] | None]] = deque()
     source = iter(files)
     with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="ingest-read") as pool:
@@ -232,7 +248,7 @@ def ingest_many(
                 display_name = _display_name(name)
                 future = None
                 if not _too_large(content, max_upload_bytes):
-                    future = pool.submit(_read_upload, content, display_name)
+                    future = pool.submit(_read_upload, content, display_name, limits)
                 pending.append((display_name, content, future))
 
         try:
@@ -248,6 +264,7 @@ def ingest_many(
                     uploads_dir=uploads_dir,
                     uploader=uploader,
                     max_upload_bytes=max_upload_bytes,
+                    limits=limits,
                     on_store=on_store,
                     preview=False,
                 )

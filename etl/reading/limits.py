@@ -1,73 +1,59 @@
 """How much an uploaded file may ask of the reader: sizes, counts, time and memory.
 
-`Limits` holds the defaults; `Limits.from_env` overrides them from the `PARSE_*` environment
-variables (`PARSE_TIMEOUT_S`, `PARSE_MEMORY_MB`, `PARSE_MAX_ROWS`…).
+`Limits` is what the reader checks, in bytes; an upload gets them from its settings
+(`Limits.from_settings`: the `PARSE_*` variables, read by etl/core/settings.py). This package
+never reads the environment.
 """
 
 from __future__ import annotations
 
-import math
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from etl.core.formatting import fmt_number
+from etl.core.settings import Settings
 
 MiB = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Limits:
-    """How much a file may ask of the reader. Override with `Limits.from_env`."""
+    """How much a file may ask of the reader. The defaults are those of `Settings` (the
+    `PARSE_*` fields, in their variables' units); an upload's are `Limits.from_settings`."""
 
-    max_file_bytes: int = 50 * MiB
-    max_zip_entries: int = 2_000
-    max_uncompressed_bytes: int = 200 * MiB  # declared, all entries together
-    max_ratio: float = 100.0  # uncompressed : compressed, per entry …
+    max_file_bytes: int = int(Settings.parse_max_file_mb * MiB)
+    max_zip_entries: int = Settings.parse_max_zip_entries
+    # declared, all entries together
+    max_uncompressed_bytes: int = int(Settings.parse_max_uncompressed_mb * MiB)
+    max_ratio: float = Settings.parse_max_ratio  # uncompressed : compressed, per entry …
     ratio_min_bytes: int = 1 * MiB  # … for entries bigger than this
     max_xml_part_bytes: int = 8 * MiB  # parts parsed in the web process (content types, rels)
-    max_rows: int = 50_000
-    max_cols: int = 1_000
-    max_cells: int = 5_000_000  # rows x columns of a sheet's used range
-    max_cell_chars: int = 32_000  # under Excel's 32 767, where python-calamine cuts text
-    parse_timeout_s: float = 60.0
-    parse_memory_bytes: int = 1024 * MiB  # address space of the reading child
-    parse_workers: int = 2  # fork servers (files read at the same time)
+    max_rows: int = Settings.parse_max_rows
+    max_cols: int = Settings.parse_max_cols
+    max_cells: int = Settings.parse_max_cells  # rows x columns of a sheet's used range
+    # under Excel's 32 767, where python-calamine cuts text
+    max_cell_chars: int = Settings.parse_max_cell_chars
+    parse_timeout_s: float = Settings.parse_timeout_s
+    # address space of the reading child
+    parse_memory_bytes: int = int(Settings.parse_memory_mb * MiB)
+    parse_workers: int = Settings.parse_workers  # fork servers (files read at the same time)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Limits:
-        """Defaults overridden by `PARSE_TIMEOUT_S`, `PARSE_MEMORY_MB`, `PARSE_MAX_ROWS`…"""
-        env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        for name, (var, scale) in _ENV.items():
-            raw = env.get(var, "").strip()
-            if not raw:
-                continue
-            try:
-                number = float(raw)
-            except ValueError:
-                raise ValueError(f"{var}={raw!r} is not a number") from None
-            if not number > 0 or math.isinf(number):
-                raise ValueError(f"{var}={raw!r} must be a positive number")
-            default = getattr(cls, name)
-            values[name] = int(number * scale) if isinstance(default, int) else number * scale
-        return cls(**values)
-
-
-_ENV: dict[str, tuple[str, int]] = {
-    "max_file_bytes": ("PARSE_MAX_FILE_MB", MiB),
-    "max_zip_entries": ("PARSE_MAX_ZIP_ENTRIES", 1),
-    "max_uncompressed_bytes": ("PARSE_MAX_UNCOMPRESSED_MB", MiB),
-    "max_ratio": ("PARSE_MAX_RATIO", 1),
-    "max_rows": ("PARSE_MAX_ROWS", 1),
-    "max_cols": ("PARSE_MAX_COLS", 1),
-    "max_cells": ("PARSE_MAX_CELLS", 1),
-    "max_cell_chars": ("PARSE_MAX_CELL_CHARS", 1),
-    "parse_timeout_s": ("PARSE_TIMEOUT_S", 1),
-    "parse_memory_bytes": ("PARSE_MEMORY_MB", MiB),
-    "parse_workers": ("PARSE_WORKERS", 1),
-}
+    def from_settings(cls, settings: Settings) -> Limits:
+        """The limits of `settings` (`PARSE_TIMEOUT_S`, `PARSE_MEMORY_MB`, `PARSE_MAX_ROWS`…),
+        sizes in megabytes turned into bytes."""
+        return cls(
+            max_file_bytes=int(settings.parse_max_file_mb * MiB),
+            max_zip_entries=settings.parse_max_zip_entries,
+            max_uncompressed_bytes=int(settings.parse_max_uncompressed_mb * MiB),
+            max_ratio=settings.parse_max_ratio,
+            max_rows=settings.parse_max_rows,
+            max_cols=settings.parse_max_cols,
+            max_cells=settings.parse_max_cells,
+            max_cell_chars=settings.parse_max_cell_chars,
+            parse_timeout_s=settings.parse_timeout_s,
+            parse_memory_bytes=int(settings.parse_memory_mb * MiB),
+            parse_workers=settings.parse_workers,
+        )
 
 
 def size_vi(n_bytes: float) -> str:

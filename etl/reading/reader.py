@@ -114,8 +114,9 @@ def read_grids(
     content: bytes, file_name: str, log: ProblemLog, limits: Limits | None = None
 ) -> list[Grid] | None:
     """All sheets of a workbook as grids; None (with an error logged) when it is refused or
-    cannot be read. `file_name` is only shown and compared, never used as a path."""
-    limits = Limits.from_env() if limits is None else limits
+    cannot be read. `file_name` is only shown and compared, never used as a path. `limits`:
+    default `Limits()` (an upload passes those of its settings, `Limits.from_settings`)."""
+    limits = Limits() if limits is None else limits
     kind = check_package(content, file_name, log, limits)
     if kind is None:
         return None
@@ -210,8 +211,8 @@ def read_forms(
     them, with the same problems, but read entirely in the limited child process (the
     package checks first, in this process), so only the compact results come back. None
     (with an error logged) when the file is refused or cannot be read; the results are
-    checked for shape and types before they are used."""
-    limits = Limits.from_env() if limits is None else limits
+    checked for shape and types before they are used. `limits`: as for `read_grids`."""
+    limits = Limits() if limits is None else limits
     kind = check_package(content, file_name, log, limits)
     if kind is None:
         return None
