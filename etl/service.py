@@ -15,7 +15,6 @@ from etl.ingest.load import IngestResult, ingest_bytes, ingest_many
 from etl.measures import metrics, query
 from etl.measures.cache import load_dataset
 from etl.measures.dataset import Dataset
-from etl.measures.scoping import Filter
 from etl.storage import accounts, db
 
 
@@ -179,7 +178,7 @@ def summary_of(ds: Dataset, view: query.ResolvedView) -> dict[str, Any]:
 
 def view_summary(
     engine: Engine, ds: Dataset, view: query.View
-) -> tuple[dict[str, Any], Filter, dt.date]:
-    """The summary for a dashboard/API view: (summary, filter, cut-off)."""
+) -> tuple[dict[str, Any], query.ResolvedView]:
+    """The summary for a dashboard/API view, and the view resolved."""
     resolved = resolve_view(engine, ds, view)
-    return summary_of(ds, resolved), resolved.filter, resolved.as_of
+    return summary_of(ds, resolved), resolved
