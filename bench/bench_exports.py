@@ -25,9 +25,9 @@ import plotly.io as pio  # noqa: E402
 from etl import service  # noqa: E402
 from etl.measures import metrics  # noqa: E402
 from etl.measures.cache import load_dataset  # noqa: E402
-from etl.measures.scoping import Filter  # noqa: E402
+from etl.measures.query import ResolvedView  # noqa: E402
 from reporting import report  # noqa: E402
-from reporting.charts import build_chart  # noqa: E402
+from reporting.charts import ChartContext, build_chart  # noqa: E402
 from reporting.render import ChartRenderer, find_browser  # noqa: E402
 
 
@@ -48,7 +48,7 @@ def main() -> None:
         ds = load_dataset(engine)
         as_of = dt.date(2024, 6, 30)
         summary = metrics.summary(ds, as_of)
-        ctx = report.chart_context(ds, summary, Filter(), as_of, True)
+        ctx = ChartContext(ds, summary, ResolvedView(as_of))
         fig = build_chart("lo-trinh-cong-chuc", ctx)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -397,25 +397,26 @@ def app_worker(args: dict[str, Any]) -> None:
     if not args["skip_report"]:
         from etl import service
         from etl.measures import metrics
-        from etl.measures.scoping import Filter
+        from etl.measures.query import ResolvedView
         from reporting import report
+        from reporting.charts import ChartContext
         from reporting.render import ChartRenderer, find_browser
 
         if find_browser():
             engine = dash_app.server.extensions["tgbc_engine"]
             ds = dash_app.server.extensions["tgbc_cache"].get(engine)
             as_of = dt.date.fromisoformat(args["as_of"])
-            flt = Filter()
+            view = ResolvedView(as_of)
             renderer = ChartRenderer()
             try:
                 start = time.perf_counter()
-                summary = metrics.summary(ds, as_of, flt)
-                ctx = report.chart_context(ds, summary, flt, as_of, True)
+                summary = metrics.summary(ds, as_of, view.filter)
+                ctx = ChartContext(ds, summary, view)
                 pdf = report.report_pdf(ctx, renderer)
                 out["report_pdf_cold_s"] = round(time.perf_counter() - start, 2)
                 start = time.perf_counter()
-                summary = metrics.summary(ds, as_of, flt)
-                ctx = report.chart_context(ds, summary, flt, as_of, True)
+                summary = metrics.summary(ds, as_of, view.filter)
+                ctx = ChartContext(ds, summary, view)
                 pdf = report.report_pdf(ctx, renderer)
                 out["report_pdf_s"] = round(time.perf_counter() - start, 2)
                 out["report_pdf_kb"] = round(len(pdf) / 1024)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from dash import html
@@ -11,7 +10,7 @@ from components.overview import chart_block, make_behind_table
 from etl.core.formatting import fmt_date, fmt_number, fmt_pct
 from etl.measures import analysis
 from etl.measures.dataset import Dataset
-from etl.measures.scoping import Filter
+from etl.measures.query import ResolvedView
 from reporting.charts import ChartContext, build_chart
 
 
@@ -37,17 +36,16 @@ def spread_sentence(stats: dict[str, Any]) -> str:
 def make_analysis(
     ds: Dataset,
     summary: dict[str, Any],
-    flt: Filter,
-    as_of: dt.date,
+    view: ResolvedView,
     measure: str,
-    include_pending: bool,
     search: str = "",
     export_problem: str | None = None,
 ) -> list[Any]:
-    ctx = ChartContext(ds, summary, flt, as_of, include_pending)
+    """The analysis page of a view for one measure: the spread of cuts and the shortages."""
+    ctx = ChartContext(ds, summary, view)
     table = ctx.unit_table
     stats = analysis.spread(table, measure)
-    short = analysis.shortages(ds, as_of, flt)
+    short = analysis.shortages(ds, view)
     spread_id = f"muc-giam-{measure.replace('_', '-')}"
     short_rows = [
         html.Tr(
@@ -65,7 +63,7 @@ def make_analysis(
     head = ["Lĩnh vực", "Số đơn vị", "Đơn vị thiếu", "Được giao", "Định mức", "Thiếu"]
     return [
         html.P(
-            [html.Strong(summary["scope"]), f" — số liệu tính đến ngày {fmt_date(as_of)}"],
+            [html.Strong(summary["scope"]), f" — số liệu tính đến ngày {fmt_date(view.as_of)}"],
             className="as-of",
         ),
         html.Div(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -13,7 +12,7 @@ from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
 from etl.core.vocabulary import MEASURE_LABELS, Measure, UnitGroup
 from etl.measures import analysis
 from etl.measures.dataset import Dataset
-from etl.measures.scoping import Filter
+from etl.measures.query import ResolvedView
 from reporting.charts import ChartContext, build_chart
 from web.background import make_progress
 
@@ -211,14 +210,13 @@ def make_behind_table(table: pd.DataFrame, search: str) -> html.Table:
 def make_overview(
     ds: Dataset,
     summary: dict[str, Any],
-    flt: Filter,
-    as_of: dt.date,
+    view: ResolvedView,
     search: str = "",
     export_problem: str | None = None,
-    include_pending: bool = True,
 ) -> list[Any]:
-    """Everything on the overview page for one view."""
-    ctx = ChartContext(ds, summary, flt, as_of, include_pending)
+    """Everything on the overview page for one view (`search`: the URL's query string, which
+    the page's links keep)."""
+    ctx = ChartContext(ds, summary, view)
     blocks: list[Any] = [_scope_line(summary), make_report_links(search, export_problem)]
     if summary["missing"]:
         blocks.append(
@@ -238,7 +236,7 @@ def make_overview(
         Measure.NGUOI_LAM_VIEC: "Số lượng người làm việc hưởng lương từ NSNN",
     }
     for measure, title in titles.items():
-        path = analysis.yearly_path(ds, flt, measure, as_of, summary[measure])
+        path = analysis.yearly_path(ds, view, measure, summary[measure])
         key = measure.replace("_", "-")
         cards.append(make_measure_card(title, summary[measure], key, path.sentence_vi))
         chart_id = f"lo-trinh-{key}"

@@ -13,7 +13,7 @@ from components.overview import chart_block, make_reorg_panel
 from etl.core.formatting import fmt_date, fmt_number
 from etl.measures import analysis
 from etl.measures.dataset import Dataset
-from etl.measures.scoping import Filter
+from etl.measures.query import ResolvedView
 from reporting.charts import ChartContext, build_chart
 
 
@@ -46,11 +46,14 @@ def events_frame(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
 def make_reorg(
     ds: Dataset,
     summary: dict[str, Any],
-    as_of: dt.date,
+    view: ResolvedView,
     search: str = "",
     export_problem: str | None = None,
 ) -> list[Any]:
-    ctx = ChartContext(ds, summary, Filter(), as_of)
+    """The reorganisation page of a view: its events chart and list are the whole city's."""
+    as_of = view.as_of
+    # its one chart ("sap-xep") is the whole city's: drawn and kept once for every scope
+    ctx = ChartContext(ds, summary, ResolvedView(as_of))
     frame = events_frame(ds, as_of)
     return [
         html.P(

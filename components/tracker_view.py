@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -12,6 +11,7 @@ from components.grids import column, make_grid
 from etl.core.formatting import fmt_date, fmt_number
 from etl.measures import analysis
 from etl.measures.dataset import Dataset
+from etl.measures.query import ResolvedView
 
 
 def reporting_years(ds: Dataset) -> list[int]:
@@ -25,15 +25,16 @@ def reporting_years(ds: Dataset) -> list[int]:
 def make_tracker(
     ds: Dataset,
     year: int | None,
-    as_of: dt.date,
+    view: ResolvedView,
     *,
     uploader: str | None = None,
     unit_ids: frozenset[int] | None = None,
 ) -> list[Any]:
-    """Submissions and missing units for a year; an uploader's own only when given."""
+    """Submissions and missing units for a year (units existing at the view's cut-off, of the
+    whole city: the view's scope does not apply); an uploader's own only when given."""
     if year is None:
         return [html.P("Chưa có báo cáo nào được nộp.")]
-    data = analysis.tracker(ds, year, as_of, uploader=uploader, unit_ids=unit_ids)
+    data = analysis.tracker(ds, year, view.as_of, uploader=uploader, unit_ids=unit_ids)
     subs = data["submissions"].copy()
     missing = data["missing"].copy()
     if len(subs):

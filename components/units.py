@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -16,7 +15,8 @@ from etl.core.vocabulary import KIND_LABELS, STATUS_LABELS
 from etl.measures import analysis
 from etl.measures.cache import remembered
 from etl.measures.dataset import Dataset
-from etl.measures.scoping import Filter, predecessors_of
+from etl.measures.query import ResolvedView
+from etl.measures.scoping import predecessors_of
 from reporting.figures import make_unit_history_figure
 
 GROUP_LABELS = {"district": "Quận, huyện", "sector": "Lĩnh vực", "kind_label": "Loại đơn vị"}
@@ -71,22 +71,20 @@ def make_subtotals(table: pd.DataFrame, group_by: str) -> Any:
 def make_units_view(
     ds: Dataset,
     summary: dict[str, Any],
-    flt: Filter,
-    as_of: dt.date,
+    view: ResolvedView,
     measure: str,
     group_by: str,
-    include_pending: bool,
     search: str | None = None,
 ) -> list[Any]:
     """The heading, the subtotals and the units grid; the grid's rows are served a page at a
     time by `units_grid_page` (a national table is too large to send whole)."""
-    table = analysis.unit_rows(ds, as_of, flt, include_pending, measure)
+    table = analysis.unit_rows(ds, view, measure)
     latest = summary[measure]["latest_year"]
     return [
         html.P(
             [
                 html.Strong(summary["scope"]),
-                f" — số liệu tính đến ngày {fmt_date(as_of)}; "
+                f" — số liệu tính đến ngày {fmt_date(view.as_of)}; "
                 f"{fmt_number(len(table))} đơn vị. Bảng xếp theo số còn thiếu so với chỉ tiêu; "
                 "bấm tên cột để xếp lại, gõ vào ô dưới tên cột để lọc (không cần gõ dấu).",
             ],
@@ -109,18 +107,15 @@ def make_units_view(
 
 
 def units_grid_page(
-    ds: Dataset,
-    as_of: dt.date,
-    flt: Filter,
-    include_pending: bool,
-    measure: str,
-    request: dict[str, Any] | None,
+    ds: Dataset, view: ResolvedView, measure: str, request: dict[str, Any] | None
 ) -> dict[str, Any]:
     """One page of the units grid for its `getRowsRequest`. The grid's columns and their
     folded texts are kept with the dataset per view, so paging, sorting and typing in a
     filter do not redo them."""
-    key = (as_of, flt, include_pending, measure)
-    frame = remembered(ds, "unit_grid", key, lambda: analysis.unit_rows(ds, *key)[GRID_FIELDS])
+    key = (*view.key, measure)
+    frame = remembered(
+        ds, "unit_grid", key, lambda: analysis.unit_rows(ds, view, measure)[GRID_FIELDS]
+    )
 
     def folded(column: str) -> pd.Series:
         return remembered(
@@ -130,14 +125,15 @@ def units_grid_page(
     return serve_rows(frame, request, folded)
 
 
-def make_unit_page(ds: Dataset, unit_id: int, as_of: dt.date) -> list[Any]:
-    """A unit: who it is, its figures year by year with their source cells, its lineage."""
+def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
+    """A unit: who it is, its figures year by year with their source cells, its lineage (its
+    predecessors at the view's cut-off)."""
     if unit_id not in ds.units.index:
         return [html.H2("Không tìm thấy đơn vị"), dcc.Link("Về danh sách đơn vị", href="/don-vi")]
     unit = ds.units.loc[unit_id]
     history = analysis.unit_history(ds, unit_id)
     events = analysis.lineage(ds, unit_id)
-    preds = predecessors_of(ds, unit_id, as_of)
+    preds = predecessors_of(ds, unit_id, view.as_of)
     facts = [
         ("Mã đơn vị", unit["code"]),
         ("Loại", KIND_LABELS.get(unit["kind"], unit["kind"])),

@@ -15,7 +15,6 @@ from etl.ingest.load import IngestResult, ingest_bytes, ingest_many
 from etl.measures import metrics, query
 from etl.measures.cache import load_dataset
 from etl.measures.dataset import Dataset
-from etl.measures.scoping import Filter, resolve_scope
 from etl.reading.limits import Limits
 from etl.storage import accounts, db
 
@@ -161,20 +160,28 @@ def summary(
 ) -> dict[str, Any]:
     """The summary JSON for a scope and cut-off (defaults: whole city, latest return)."""
     ds = load_dataset(engine)
-    flt = resolve_scope(ds, scope)
-    if flt is None:
-        raise ScopeNotFound(scope)
-    return metrics.summary(ds, as_of or default_as_of(engine), flt, include_pending=include_pending)
+    view = query.View(as_of=as_of, scope=scope, include_pending=include_pending)
+    try:
+        resolved = resolve_view(engine, ds, view)
+    except query.BadParameter:
+        raise ScopeNotFound(scope) from None
+    return summary_of(ds, resolved)
+
+
+def resolve_view(engine: Engine, ds: Dataset, view: query.View) -> query.ResolvedView:
+    """A dashboard/API/CLI view resolved (the latest return's date when it names no cut-off);
+    BadParameter when its scope names nothing."""
+    return query.resolve_view(ds, view, lambda: default_as_of(engine))
+
+
+def summary_of(ds: Dataset, view: query.ResolvedView) -> dict[str, Any]:
+    """The summary JSON of a resolved view."""
+    return metrics.summary(ds, view.as_of, view.filter, include_pending=view.include_pending)
 
 
 def view_summary(
     engine: Engine, ds: Dataset, view: query.View
-) -> tuple[dict[str, Any], Filter, dt.date]:
-    """The summary for a dashboard/API view: (summary, filter, cut-off)."""
-    flt = query.view_filter(ds, view)
-    as_of = view.as_of or default_as_of(engine)
-    return (
-        metrics.summary(ds, as_of, flt, include_pending=view.include_pending),
-        flt,
-        as_of,
-    )
+) -> tuple[dict[str, Any], query.ResolvedView]:
+    """The summary for a dashboard/API view, and the view resolved."""
+    resolved = resolve_view(engine, ds, view)
+    return summary_of(ds, resolved), resolved

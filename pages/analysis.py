@@ -44,14 +44,7 @@ def layout(**_query: str) -> html.Div:
 def render_analysis(search: str | None, measure: str) -> list[Any]:
     if not policy.may(policy.READ_ALL):
         return context.forbidden()
-    summary, flt, as_of, view = context.view_summary(search)
+    summary, view = context.view_summary(search)
     return make_analysis(
-        context.dataset(),
-        summary,
-        flt,
-        as_of,
-        measure,
-        view.include_pending,
-        search or "",
-        context.export_problem(),
+        context.dataset(), summary, view, measure, search or "", context.export_problem()
     )

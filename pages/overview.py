@@ -57,16 +57,8 @@ def layout(**_query: str) -> html.Div:
 def render_overview(search: str | None) -> list[Any]:
     if not policy.may(policy.READ_ALL):
         return context.forbidden()
-    summary, flt, as_of, view = context.view_summary(search)
-    return make_overview(
-        context.dataset(),
-        summary,
-        flt,
-        as_of,
-        search or "",
-        context.export_problem(),
-        view.include_pending,
-    )
+    summary, view = context.view_summary(search)
+    return make_overview(context.dataset(), summary, view, search or "", context.export_problem())
 
 
 def build_file(

@@ -45,8 +45,8 @@ def layout(**_query: str) -> html.Div:
 def render_reorg(search: str | None) -> list[Any]:
     if not policy.may(policy.READ_ALL):
         return context.forbidden()
-    summary, _flt, as_of, _view = context.view_summary(search)
-    return make_reorg(context.dataset(), summary, as_of, search or "", context.export_problem())
+    summary, view = context.view_summary(search)
+    return make_reorg(context.dataset(), summary, view, search or "", context.export_problem())
 
 
 @callback(Output(ids.RE_LINEAGE, "children"), Input(ids.RE_UNIT, "value"))

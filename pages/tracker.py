@@ -44,12 +44,11 @@ def layout(**_query: str) -> html.Div:
 
 @callback(Output(ids.TR_CONTENT, "children"), Input(ids.URL, "search"), Input(ids.TR_YEAR, "value"))
 def render_tracker(search: str | None, year: int | None) -> list[Any]:
-    _summary, _flt, as_of, _view = context.view_summary(search)
+    ds = context.dataset()
+    view = context.resolved_view(search, ds)
     acc = context.account()
     if acc is None:
         return context.forbidden()
     if policy.may(policy.READ_ALL):
-        return make_tracker(context.dataset(), year, as_of)
-    return make_tracker(
-        context.dataset(), year, as_of, uploader=acc.username, unit_ids=acc.unit_ids
-    )
+        return make_tracker(ds, year, view)
+    return make_tracker(ds, year, view, uploader=acc.username, unit_ids=acc.unit_ids)

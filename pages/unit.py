@@ -6,8 +6,6 @@ import dash
 from dash import html
 
 from components.units import make_unit_page
-from etl import service
-from etl.measures.query import BadParameter, parse_view
 from web import context, policy
 
 # no `order`: reached from the units' links, not from the navigation
@@ -22,11 +20,8 @@ dash.register_page(
 
 def layout(unit_id: str | None = None, **query: str) -> html.Div:
     try:
-        as_of = parse_view(query).as_of or service.default_as_of(context.engine())
-    except BadParameter:
-        as_of = service.default_as_of(context.engine())
-    try:
         uid = int(unit_id or "")
     except ValueError:
         uid = -1
-    return html.Div(make_unit_page(context.dataset(), uid, as_of))
+    ds = context.dataset()
+    return html.Div(make_unit_page(ds, uid, context.resolved_view(query, ds)))

@@ -71,10 +71,8 @@ def layout(**_query: str) -> html.Div:
 def render_units(search: str | None, measure: str, group_by: str) -> list[Any]:
     if not policy.may(policy.READ_ALL):
         return context.forbidden()
-    summary, flt, as_of, view = context.view_summary(search)
-    return make_units_view(
-        context.dataset(), summary, flt, as_of, measure, group_by, view.include_pending, search
-    )
+    summary, view = context.view_summary(search)
+    return make_units_view(context.dataset(), summary, view, measure, group_by, search)
 
 
 GRID = {"type": ids.UNITS_GRID, "measure": MATCH, "search": MATCH}
@@ -93,10 +91,9 @@ def units_rows(request: dict[str, Any] | None) -> dict[str, Any]:
     measure = grid.get("measure")
     if measure not in {m["value"] for m in MEASURE_CHOICES}:
         raise PreventUpdate
-    _summary, flt, as_of, view = context.view_summary(grid.get("search"))
+    ds = context.dataset()
+    view = context.resolved_view(grid.get("search"), ds)
     try:
-        return units_grid_page(
-            context.dataset(), as_of, flt, view.include_pending, measure, request
-        )
+        return units_grid_page(ds, view, measure, request)
     except ValueError:  # a filter or column this grid does not have
         return {"rowData": [], "rowCount": 0}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -14,7 +13,7 @@ from etl.core.vocabulary import Measure
 from etl.measures import analysis
 from etl.measures.cache import remembered
 from etl.measures.dataset import Dataset
-from etl.measures.scoping import Filter
+from etl.measures.query import ResolvedView
 from reporting.figures import (
     make_path_figure,
     make_reorg_figure,
@@ -29,21 +28,18 @@ if TYPE_CHECKING:
 
 @dataclass
 class ChartContext:
-    """The data one view's charts are drawn from."""
+    """The data one view's charts are drawn from: the dataset, the view's summary and the view."""
 
     ds: Dataset
     summary: dict[str, Any]
-    flt: Filter
-    as_of: dt.date
-    include_pending: bool = True
+    view: ResolvedView
     _table: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def unit_table(self) -> pd.DataFrame:
         if self._table is None:
-            self._table = analysis.unit_table(  # shared: charts and tables only read it
-                self.ds, self.as_of, self.flt, include_pending=self.include_pending, copy=False
-            )
+            # shared: charts and tables only read it
+            self._table = analysis.unit_table(self.ds, self.view, copy=False)
         return self._table
 
 
@@ -58,7 +54,7 @@ class ChartSpec:
 
 def _path(measure: str) -> Callable[[ChartContext], go.Figure]:
     def build(ctx: ChartContext) -> go.Figure:
-        path = analysis.yearly_path(ctx.ds, ctx.flt, measure, ctx.as_of, ctx.summary[measure])
+        path = analysis.yearly_path(ctx.ds, ctx.view, measure, ctx.summary[measure])
         return make_path_figure(path, measure)
 
     return build
@@ -87,7 +83,7 @@ CHARTS: dict[str, ChartSpec] = {
         ChartSpec(
             "sap-xep",
             "Sắp xếp, kiện toàn tổ chức theo năm",
-            lambda ctx: make_reorg_figure(analysis.reorg_timeline(ctx.ds, ctx.as_of)),
+            lambda ctx: make_reorg_figure(analysis.reorg_timeline(ctx.ds, ctx.view.as_of)),
         ),
         ChartSpec(
             "muc-giam-cong-chuc",
@@ -102,7 +98,7 @@ CHARTS: dict[str, ChartSpec] = {
         ChartSpec(
             "thieu-dinh-muc",
             "Số được giao so với định mức, theo lĩnh vực",
-            lambda ctx: make_shortage_figure(analysis.shortages(ctx.ds, ctx.as_of, ctx.flt)),
+            lambda ctx: make_shortage_figure(analysis.shortages(ctx.ds, ctx.view)),
         ),
     )
 }
@@ -122,7 +118,7 @@ def build_chart(chart_id: str, ctx: ChartContext) -> go.Figure:
     Built once per dataset and view (plotly's figure objects cost 15-40 ms each to build) and
     shared by the page, the exports and the report: callers only read it."""
     spec = CHARTS[chart_id]
-    key = (chart_id, ctx.as_of, ctx.flt, ctx.include_pending)
+    key = (chart_id, *ctx.view.key)
     return remembered(ctx.ds, "chart", key, lambda: spec.build(ctx))
 
 

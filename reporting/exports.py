@@ -69,7 +69,7 @@ def check(kind: str, fmt: str, chart_id: str | None = None) -> None:
 def filename(stem: str, ctx: ChartContext, ext: str) -> str:
     """The name of an export, e.g. `tonghop_toan_thanh_pho_20240630.xlsx`."""
     scope = re.sub(r"[^a-z0-9]+", "_", _ascii(ctx.summary["scope"]).lower()).strip("_")
-    return f"{stem}_{scope}_{ctx.as_of:%Y%m%d}.{ext}"
+    return f"{stem}_{scope}_{ctx.view.as_of:%Y%m%d}.{ext}"
 
 
 def _ascii(text: str) -> str:
@@ -105,8 +105,8 @@ def export(
     scope that names nothing), ExportUnavailable; nothing is audited then."""
     check(kind, fmt, chart_id)
     ds = dataset if dataset is not None else load_dataset(engine)
-    summary, flt, as_of = service.view_summary(engine, ds, view)
-    ctx = report.chart_context(ds, summary, flt, as_of, view.include_pending)
+    summary, resolved = service.view_summary(engine, ds, view)
+    ctx = ChartContext(ds, summary, resolved)
     if kind == "chart":
         if renderer is None:
             raise ExportUnavailable(INSTALL_HINT_VI)

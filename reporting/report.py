@@ -6,9 +6,7 @@ import datetime as dt
 import io
 
 from etl.measures import analysis
-from etl.measures.dataset import Dataset
 from etl.measures.narrative import build_narrative
-from etl.measures.scoping import Filter
 from etl.writers.xlsx_export import write_consolidated, write_data
 from reporting.charts import CHARTS, REPORT_CHARTS, ChartContext, render_chart
 from reporting.render import ChartRenderer, ExportUnavailable
@@ -24,10 +22,10 @@ def gather_report(
     generated_at: dt.datetime | None = None,
 ) -> ReportData:
     """Everything a report shows; without a browser the charts are left out with a notice."""
-    ds, as_of = ctx.ds, ctx.as_of
+    ds, as_of = ctx.ds, ctx.view.as_of
     narrative = build_narrative(
         ctx.summary,
-        agency_counts=analysis.agency_counts(ds, as_of, ctx.flt),
+        agency_counts=analysis.agency_counts(ds, ctx.view),
         established_by_sector=analysis.established_by_sector(ds, as_of),
     )
     charts: list[ChartImage] = []
@@ -75,17 +73,11 @@ def report_docx(ctx: ChartContext, renderer: ChartRenderer | None) -> bytes:
 
 def consolidated_xlsx(ctx: ChartContext) -> bytes:
     buffer = io.BytesIO()
-    write_consolidated(ctx.ds, ctx.as_of, ctx.flt, buffer)
+    write_consolidated(ctx.ds, ctx.view, buffer)
     return buffer.getvalue()
 
 
 def data_xlsx(ctx: ChartContext) -> bytes:
     buffer = io.BytesIO()
-    write_data(ctx.ds, ctx.as_of, ctx.flt, ctx.summary, buffer)
+    write_data(ctx.ds, ctx.view, ctx.summary, buffer)
     return buffer.getvalue()
-
-
-def chart_context(
-    ds: Dataset, summary: dict, flt: Filter, as_of: dt.date, pending: bool
-) -> ChartContext:
-    return ChartContext(ds=ds, summary=summary, flt=flt, as_of=as_of, include_pending=pending)

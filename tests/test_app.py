@@ -103,20 +103,20 @@ def _page(measure: str, request: dict) -> dict:
     import datetime as dt
 
     from components.units import units_grid_page
-    from etl.measures.scoping import Filter
+    from etl.measures.query import ResolvedView
     from web.context import dataset
 
-    return units_grid_page(dataset(), dt.date(2024, 6, 30), Filter(), True, measure, request)
+    return units_grid_page(dataset(), ResolvedView(dt.date(2024, 6, 30)), measure, request)
 
 
 def test_units_rows_are_sorted_and_paged_over_every_unit(request_ctx):
     import datetime as dt
 
     from etl.measures import analysis
-    from etl.measures.scoping import Filter
+    from etl.measures.query import ResolvedView
     from web.context import dataset
 
-    table = analysis.unit_table(dataset(), dt.date(2024, 6, 30), Filter())
+    table = analysis.unit_table(dataset(), ResolvedView(dt.date(2024, 6, 30)))
     table = table[table["measure"] == "nguoi_lam_viec"]
     by_gap = [{"colId": "gap", "sort": "desc"}]
     first = _page("nguoi_lam_viec", {"startRow": 0, "endRow": 100, "sortModel": by_gap})
@@ -164,10 +164,10 @@ def test_units_rows_number_filters(request_ctx, model, check):
     import datetime as dt
 
     from etl.measures import analysis
-    from etl.measures.scoping import Filter
+    from etl.measures.query import ResolvedView
     from web.context import dataset
 
-    table = analysis.unit_table(dataset(), dt.date(2024, 6, 30), Filter())
+    table = analysis.unit_table(dataset(), ResolvedView(dt.date(2024, 6, 30)))
     baselines = table.loc[table["measure"] == "nguoi_lam_viec", "baseline"].tolist()
     got = _page("nguoi_lam_viec", {"endRow": 1000, "filterModel": {"baseline": model}})
     if check is None:  # a filter still being typed keeps every row
@@ -308,7 +308,7 @@ def test_template_route(app):
 
 def test_path_figure_uses_vietnamese_separators(request_ctx):
     from etl.measures import analysis, metrics
-    from etl.measures.scoping import Filter
+    from etl.measures.query import ResolvedView
     from reporting.figures import make_path_figure
 
     ds = request_ctx.server.extensions["tgbc_cache"].get(
@@ -318,7 +318,7 @@ def test_path_figure_uses_vietnamese_separators(request_ctx):
 
     as_of = dt.date(2024, 6, 30)
     summary = metrics.summary(ds, as_of)
-    path = analysis.yearly_path(ds, Filter(), "cong_chuc", as_of, summary["cong_chuc"])
+    path = analysis.yearly_path(ds, ResolvedView(as_of), "cong_chuc", summary["cong_chuc"])
     fig = make_path_figure(path, "cong_chuc")
     assert fig.layout.separators == ",."
     assert "Noto Sans" in fig.layout.font.family
@@ -332,22 +332,27 @@ def test_charts_are_built_once_per_dataset_and_view(request_ctx):
     import datetime as dt
 
     from etl.measures import metrics
-    from etl.measures.scoping import Filter
+    from etl.measures.query import ResolvedView, View
     from reporting.charts import ChartContext, build_chart
     from web.context import dataset
 
     ds = dataset()
 
     def ctx(day: dt.date, pending: bool = True) -> ChartContext:
-        return ChartContext(ds, metrics.summary(ds, day), Filter(), day, pending)
+        return ChartContext(
+            ds, metrics.summary(ds, day), ResolvedView(day, include_pending=pending)
+        )
 
     june, july = dt.date(2024, 6, 30), dt.date(2024, 7, 31)
     first = build_chart("lo-trinh-cong-chuc", ctx(june))
     assert build_chart("lo-trinh-cong-chuc", ctx(june)) is first
     assert build_chart("lo-trinh-cong-chuc", ctx(july)) is not first
     assert build_chart("lo-trinh-cong-chuc", ctx(june, pending=False)) is not first
+    # a view asked differently but resolved alike shares the chart
+    asked = ResolvedView(june, asked=View(as_of=june, scope="Toàn thành phố"))
+    assert build_chart("lo-trinh-cong-chuc", ChartContext(ds, ctx(june).summary, asked)) is first
     after_upload = dataclasses.replace(ds, memo={})  # a new Dataset starts with no memo
-    again = ChartContext(after_upload, ctx(june).summary, Filter(), june)
+    again = ChartContext(after_upload, ctx(june).summary, ResolvedView(june))
     assert build_chart("lo-trinh-cong-chuc", again) is not first
     with pytest.raises(KeyError):
         build_chart("khong-co", ctx(june))

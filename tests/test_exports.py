@@ -188,7 +188,10 @@ def test_file_names_are_ascii_scope_and_cut_off():
     import datetime as dt
     from types import SimpleNamespace
 
+    from etl.measures.query import ResolvedView
     from reporting.exports import filename
 
-    view = SimpleNamespace(summary={"scope": "Huyện Cờ Đỏ — Y tế"}, as_of=dt.date(2024, 6, 30))
-    assert filename("tonghop", view, "xlsx") == "tonghop_huyen_co_do_y_te_20240630.xlsx"
+    ctx = SimpleNamespace(
+        summary={"scope": "Huyện Cờ Đỏ — Y tế"}, view=ResolvedView(dt.date(2024, 6, 30))
+    )
+    assert filename("tonghop", ctx, "xlsx") == "tonghop_huyen_co_do_y_te_20240630.xlsx"

@@ -11,6 +11,7 @@ from etl.core.settings import ROOT
 from etl.measures import analysis, metrics
 from etl.measures.cache import load_dataset
 from etl.measures.narrative import build_narrative, until_phrase
+from etl.measures.query import ResolvedView
 
 AS_OF = dt.date(2024, 6, 30)
 
@@ -25,7 +26,7 @@ def narrative(tmp_path_factory):
     summary = metrics.summary(ds, AS_OF)
     yield build_narrative(
         summary,
-        agency_counts=analysis.agency_counts(ds, AS_OF),
+        agency_counts=analysis.agency_counts(ds, ResolvedView(AS_OF)),
         established_by_sector=analysis.established_by_sector(ds, AS_OF),
     )
     engine.dispose()

@@ -20,6 +20,7 @@ from etl.core.settings import ROOT, load_settings
 from etl.measures import analysis, metrics
 from etl.measures.cache import load_dataset
 from etl.measures.narrative import build_narrative
+from etl.measures.query import ResolvedView
 from reporting import report_pdf
 from reporting.report_data import ChartImage, ReportData
 from reporting.report_docx import build_report_docx
@@ -51,7 +52,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> ReportData:
     summary = metrics.summary(ds, AS_OF)
     narrative = build_narrative(
         summary,
-        agency_counts=analysis.agency_counts(ds, AS_OF),
+        agency_counts=analysis.agency_counts(ds, ResolvedView(AS_OF)),
         established_by_sector=analysis.established_by_sector(ds, AS_OF),
     )
     chart = ChartImage("streamlined", "Tinh giản theo chính sách", _tiny_png(), 60, 28)

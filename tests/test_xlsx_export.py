@@ -24,6 +24,7 @@ from etl.measures import metrics
 from etl.measures.analysis import unit_table
 from etl.measures.cache import load_dataset
 from etl.measures.dataset import Dataset
+from etl.measures.query import ResolvedView
 from etl.measures.scoping import Filter, exists_at
 from etl.reading.reader import read_grids, read_workbook_sheets
 from etl.writers.xlsx_export import DATA_SHEETS, safe_text, write_consolidated, write_data
@@ -31,6 +32,7 @@ from tests.builders import form01, workbook_bytes
 
 AS_OF = dt.date(2024, 6, 30)
 CITY = Filter()
+VIEW = ResolvedView(AS_OF, CITY)  # the whole city at AS_OF
 SAMPLE_DIR = ROOT / "data" / "sample"
 TRICKY_NAMES = ("=1+1", "@SUM(A1)", '=HYPERLINK("http://x","y")', "+1 Phòng", "-2 Phòng")
 FORMS = {"Biểu 01": (FORM_01, "cong_chuc"), "Biểu 02": (FORM_02, "nguoi_lam_viec")}
@@ -79,7 +81,7 @@ def summary(ds: Dataset) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def consolidated(ds: Dataset) -> bytes:
     buf = io.BytesIO()
-    write_consolidated(ds, AS_OF, CITY, buf)
+    write_consolidated(ds, VIEW, buf)
     return buf.getvalue()
 
 
@@ -97,7 +99,7 @@ def formulas_wb(consolidated: bytes) -> openpyxl.Workbook:
 @pytest.fixture(scope="module")
 def data_wb(ds: Dataset, summary: dict[str, Any]) -> openpyxl.Workbook:
     buf = io.BytesIO()
-    write_data(ds, AS_OF, CITY, summary, buf)
+    write_data(ds, VIEW, summary, buf)
     return openpyxl.load_workbook(buf)
 
 
@@ -322,10 +324,10 @@ def test_layout_title_header_print_setup(formulas_wb):
 
 def test_output_is_deterministic(ds, consolidated, tmp_path):
     again = io.BytesIO()
-    write_consolidated(ds, AS_OF, CITY, again)
+    write_consolidated(ds, VIEW, again)
     assert again.getvalue() == consolidated
     path = tmp_path / "tong_hop.xlsx"
-    write_consolidated(ds, AS_OF, CITY, path)
+    write_consolidated(ds, VIEW, path)
     assert path.read_bytes() == consolidated
     props = openpyxl.load_workbook(path).properties
     assert props.created == dt.datetime(2024, 6, 30)
@@ -340,7 +342,7 @@ def _records(ws: Any) -> list[tuple[Any, ...]]:
 
 def test_data_export_sheets_and_row_counts(data_wb, ds, summary):
     assert data_wb.sheetnames == list(DATA_SHEETS)
-    assert len(_records(data_wb["Đơn vị"])) == len(unit_table(ds, AS_OF, CITY))
+    assert len(_records(data_wb["Đơn vị"])) == len(unit_table(ds, VIEW))
     facts = ds.facts[ds.facts["year"] <= AS_OF.year]
     assert len(_records(data_wb["Số liệu"])) == len(facts)
     events = ds.events[ds.events["effective_date"] <= AS_OF]
@@ -381,14 +383,14 @@ def _string_cells(wb: openpyxl.Workbook, sheet: str) -> dict[str, str]:
 def test_formula_like_names_stay_text(tricky_ds):
     assert set(TRICKY_NAMES) <= set(tricky_ds.units["name"])
     buf = io.BytesIO()
-    write_consolidated(tricky_ds, AS_OF, CITY, buf)
+    write_consolidated(tricky_ds, VIEW, buf)
     wb = openpyxl.load_workbook(io.BytesIO(buf.getvalue()))
     assert _string_cells(wb, "Biểu 01") == dict.fromkeys(TRICKY_NAMES, "s")
     log = ProblemLog("x.xlsx")
     read_workbook_sheets(read_grids(buf.getvalue(), "x.xlsx", log), log)
     assert not log.has_errors
     out = io.BytesIO()
-    write_data(tricky_ds, AS_OF, CITY, metrics.summary(tricky_ds, AS_OF, CITY), out)
+    write_data(tricky_ds, VIEW, metrics.summary(tricky_ds, AS_OF, CITY), out)
     data = openpyxl.load_workbook(out)
     for sheet in ("Đơn vị", "Số liệu"):
         assert _string_cells(data, sheet) == dict.fromkeys(TRICKY_NAMES, "s")
@@ -401,8 +403,8 @@ def test_control_characters_are_stripped(ds):
     units.loc[first, "name"] = "Chi cục\x01 Thử\x1f nghiệm"
     changed = dataclasses.replace(ds, units=units, memo={})
     data, consolidated = io.BytesIO(), io.BytesIO()
-    write_data(changed, AS_OF, CITY, {}, data)
-    write_consolidated(changed, AS_OF, CITY, consolidated)
+    write_data(changed, VIEW, {}, data)
+    write_consolidated(changed, VIEW, consolidated)
     names = [r[2] for r in _records(openpyxl.load_workbook(data)["Đơn vị"])]
     assert "Chi cục Thử nghiệm" in names
     ws = openpyxl.load_workbook(consolidated)["Biểu 01"]

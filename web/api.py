@@ -17,7 +17,7 @@ def summary_endpoint() -> Response | tuple[Response, int]:
     try:
         view = parse_view(request.args.to_dict(flat=False))
         ds = current_app.extensions["tgbc_cache"].get(engine)
-        summary, _flt, _as_of = service.view_summary(engine, ds, view)
+        summary, _view = service.view_summary(engine, ds, view)
     except BadParameter as exc:
         return jsonify({"error": str(exc)}), 400
     response = jsonify(summary)

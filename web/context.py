@@ -5,7 +5,7 @@ Everything lives on the Flask app object (one per worker process), never in modu
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app, has_request_context
@@ -15,8 +15,7 @@ from sqlalchemy import Engine
 from etl import service
 from etl.core.settings import Settings
 from etl.measures.dataset import Dataset
-from etl.measures.query import BadParameter, View, parse_view
-from etl.measures.scoping import Filter
+from etl.measures.query import BadParameter, ResolvedView, View, parse_view
 from etl.storage import accounts
 
 ENGINE_KEY = "tgbc_engine"
@@ -50,24 +49,34 @@ def export_problem() -> str | None:
     return renderer.problem() if renderer is not None else None
 
 
-def view_of(search: str | None) -> View:
-    """The view in the URL's query string; an unreadable one falls back to the default."""
+def view_of(search: str | Mapping[str, object] | None) -> View:
+    """The view in the URL's query string (or its parameters); an unreadable one falls back
+    to the default."""
     try:
         return parse_view(search or "")
     except BadParameter:
         return View()
 
 
-def view_summary(search: str | None) -> tuple[dict[str, Any], Filter, dt.date, View]:
-    """(summary, filter, cut-off, view) for the URL's view."""
+def resolved_view(
+    search: str | Mapping[str, object] | None, ds: Dataset | None = None
+) -> ResolvedView:
+    """The URL's view resolved against `ds` (default: `dataset()`); a scope that names
+    nothing falls back to the whole city."""
+    ds = ds if ds is not None else dataset()
     view = view_of(search)
-    ds = dataset()
     try:
-        summary, flt, as_of = service.view_summary(engine(), ds, view)
+        return service.resolve_view(engine(), ds, view)
     except BadParameter:
         view = View(as_of=view.as_of, include_pending=view.include_pending)
-        summary, flt, as_of = service.view_summary(engine(), ds, view)
-    return summary, flt, as_of, view
+        return service.resolve_view(engine(), ds, view)
+
+
+def view_summary(search: str | None) -> tuple[dict[str, Any], ResolvedView]:
+    """(summary, resolved view) for the URL's view, as `resolved_view`."""
+    ds = dataset()
+    view = resolved_view(search, ds)
+    return service.summary_of(ds, view), view
 
 
 def forbidden(what: str = "Trang này dành cho lãnh đạo và Sở Nội vụ.") -> list[Any]:

@@ -4,6 +4,7 @@ submission tracker. Pure functions over a `Dataset`, like the measures themselve
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ from etl.measures.metrics import (
     quota_by_year,
     target_for,
 )
+from etl.measures.query import ResolvedView
 from etl.measures.scoping import (
     Filter,
     exists_mask,
@@ -47,40 +49,30 @@ def measure_of_kind(kind: str) -> str:
     return _SERVICE_MEASURE if kind == _SERVICE_UNIT else _AGENCY_MEASURE
 
 
-def unit_table(
-    ds: Dataset,
-    as_of: dt.date,
-    flt: Filter | None = None,
-    *,
-    include_pending: bool = True,
-    copy: bool = True,
-) -> pd.DataFrame:
-    """One row per unit existing at the cut-off: baseline (with predecessors), current,
-    reduced, %, pending, own target share, missing years and job-position status.
+def unit_table(ds: Dataset, view: ResolvedView, *, copy: bool = True) -> pd.DataFrame:
+    """One row per unit of the view existing at its cut-off: baseline (with predecessors),
+    current, reduced, %, pending, own target share, missing years and job-position status.
 
     Built once per dataset (so per data version) and view; each caller gets its own copy,
     or with `copy=False` the shared table, which the caller must only read."""
-    flt = flt or Filter()
     table = remembered(
         ds,
         "unit_table",
-        (as_of, flt, include_pending),
-        lambda: _unit_table(ds, as_of, flt, include_pending),
+        view.key,
+        lambda: _unit_table(ds, view.as_of, view.filter, view.include_pending),
     )
     return table.copy() if copy else table
 
 
-def unit_rows(
-    ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool, measure: str
-) -> pd.DataFrame:
+def unit_rows(ds: Dataset, view: ResolvedView, measure: str) -> pd.DataFrame:
     """The rows of `unit_table` for one measure, kept per dataset and view like the table;
     shared, so callers must not change it (the units grid reads a page of it per request)."""
 
     def build() -> pd.DataFrame:
-        table = unit_table(ds, as_of, flt, include_pending=include_pending, copy=False)
+        table = unit_table(ds, view, copy=False)
         return table[table["measure"] == measure].reset_index(drop=True)
 
-    return remembered(ds, "unit_rows", (as_of, flt, include_pending, measure), build)
+    return remembered(ds, "unit_rows", (*view.key, measure), build)
 
 
 def _fact_lookup(ds: Dataset, status: str, year: int) -> dict[int, Any] | None:
@@ -308,16 +300,13 @@ class Path:
 
 
 def yearly_path(
-    ds: Dataset,
-    flt: Filter,
-    measure: str,
-    as_of: dt.date,
-    summary_figures: dict[str, Any],
+    ds: Dataset, view: ResolvedView, measure: str, summary_figures: dict[str, Any]
 ) -> Path:
     """Quota per year against the straight line from 2021 to the 2026 target, with the 2026
-    figure projected at the pace so far (reduction per year since 2021)."""
-    homes = home_units(ds, as_of)
-    by_year = quota_by_year(ds, homes, flt, measure, as_of)
+    figure projected at the pace so far (reduction per year since 2021); `summary_figures`:
+    the measure's part of the view's summary."""
+    homes = home_units(ds, view.as_of)
+    by_year = quota_by_year(ds, homes, view.filter, measure, view.as_of)
     baseline = summary_figures["baseline"]
     target = summary_figures["target"]
     reduced = summary_figures["reduced"]
@@ -387,14 +376,18 @@ def furthest_behind(table: pd.DataFrame, measure: str, n: int = 5) -> pd.DataFra
     return rows.sort_values(["gap", "name"], ascending=[False, True]).head(n)
 
 
-def shortages(ds: Dataset, as_of: dt.date, flt: Filter | None = None) -> pd.DataFrame:
-    """Public service units whose approved staff fall below the sector norm, by sector."""
-    flt = flt or Filter()
-    return remembered(ds, "shortages", (as_of, flt), lambda: _shortages(ds, as_of, flt)).copy()
+def shortages(ds: Dataset, view: ResolvedView) -> pd.DataFrame:
+    """Public service units of the view whose approved staff fall below the sector norm, by
+    sector (pending reductions do not change approved staff: kept per cut-off and filter)."""
+    return remembered(
+        ds, "shortages", (view.as_of, view.filter), lambda: _shortages(ds, view)
+    ).copy()
 
 
-def _shortages(ds: Dataset, as_of: dt.date, flt: Filter) -> pd.DataFrame:
-    table = unit_rows(ds, as_of, flt, True, Measure.NGUOI_LAM_VIEC)
+def _shortages(ds: Dataset, view: ResolvedView) -> pd.DataFrame:
+    # the rows of the view counting pending reductions, whatever it says (shared by both)
+    counting = dataclasses.replace(view, include_pending=True)
+    table = unit_rows(ds, counting, Measure.NGUOI_LAM_VIEC)
     norms = facts_by_status(ds, FactStatus.NORM)
     if norms.empty or table.empty:
         return pd.DataFrame(columns=["sector", "units", "current", "norm", "shortage"])
@@ -539,9 +532,9 @@ def tracker(
     }
 
 
-def agency_counts(ds: Dataset, as_of: dt.date, flt: Filter | None = None) -> dict[str, int]:
-    """Existing units by kind at the cut-off."""
-    units = ds.units[exists_mask(ds, as_of) & scope_mask(ds, flt or Filter())]
+def agency_counts(ds: Dataset, view: ResolvedView) -> dict[str, int]:
+    """Units of the view existing at its cut-off, by kind."""
+    units = ds.units[exists_mask(ds, view.as_of) & scope_mask(ds, view.filter)]
     return {str(k): int(v) for k, v in units["kind"].value_counts().items()}
 
 

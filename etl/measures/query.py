@@ -1,12 +1,16 @@
 """The view parameters shared by the dashboard URL, the JSON API and the CLI:
-cut-off date, scope (or district / sector / kind), and whether pending reductions count."""
+cut-off date, scope (or district / sector / kind), and whether pending reductions count.
+
+A `View` is what was asked (the cut-off may be missing, the scope is text); `resolve_view`
+turns it into a `ResolvedView` (a cut-off date, a `Filter`), which every view function takes.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
 from etl.measures.dataset import Dataset
@@ -19,6 +23,8 @@ class BadParameter(ValueError):
 
 @dataclass(frozen=True)
 class View:
+    """A view as asked (in a URL, an API call or on the command line)."""
+
     as_of: dt.date | None = None
     scope: str | None = None
     district: str | None = None
@@ -92,3 +98,47 @@ def view_filter(ds: Dataset, view: View) -> Filter:
         parts.append(KIND_CHOICES[view.kind])
     label = " · ".join(parts) if parts else base.label
     return dataclasses.replace(base, label=label, **changes)
+
+
+@dataclass(frozen=True)
+class ResolvedView:
+    """A view resolved against the stored data, what every view function takes: the cut-off
+    (never None), the `Filter` of its scope and whether pending reductions count; `asked` is
+    the `View` it came from (for links), the defaults for a view made in code.
+
+    Hashable; results kept per view are keyed by `key` (not by the view itself), so that two
+    views asked differently but resolved alike share them."""
+
+    as_of: dt.date
+    filter: Filter = field(default_factory=Filter)
+    include_pending: bool = True
+    asked: View = View()
+
+    @property
+    def key(self) -> tuple[dt.date, Filter, bool]:
+        """(cut-off, filter, include_pending): the key of what is kept per view."""
+        return (self.as_of, self.filter, self.include_pending)
+
+    @property
+    def label(self) -> str:
+        """The scope's name as shown, e.g. `Toàn thành phố` or `Huyện Cờ Đỏ · Giáo dục`."""
+        return self.filter.label
+
+    def to_query(self) -> str:
+        """The query string of the view as asked (`?as_of=…&district=…`), or ""."""
+        return self.asked.to_query()
+
+
+def resolve_view(
+    ds: Dataset, view: View, default_as_of: dt.date | Callable[[], dt.date]
+) -> ResolvedView:
+    """`view` resolved: its filter (BadParameter when the scope names nothing), and its
+    cut-off, else `default_as_of` (called only then, when it is a function)."""
+    flt = view_filter(ds, view)
+    if view.as_of is not None:
+        as_of = view.as_of
+    elif callable(default_as_of):
+        as_of = default_as_of()
+    else:
+        as_of = default_as_of
+    return ResolvedView(as_of, flt, view.include_pending, view)

@@ -15,6 +15,7 @@ computed here. The same input writes the same bytes (fixed properties, in-memory
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -60,6 +61,7 @@ from etl.core.vocabulary import (
 from etl.measures.analysis import unit_table
 from etl.measures.dataset import Dataset
 from etl.measures.metrics import BASELINE_YEAR
+from etl.measures.query import ResolvedView
 from etl.measures.scoping import CITY_LABEL, Filter, exists_at, in_scope
 from etl.writers.layout import (
     FONT_NAME,
@@ -208,12 +210,11 @@ class _Rows:
     first_line: int
 
 
-def write_consolidated(
-    ds: Dataset, as_of: dt.date, flt: Filter, out: BinaryIO | pathlib.Path
-) -> None:
+def write_consolidated(ds: Dataset, view: ResolvedView, out: BinaryIO | pathlib.Path) -> None:
     """The Department's consolidated return: sheets "Biểu 01" and "Biểu 02" in the forms'
-    layout, for the units of `flt` existing at `as_of` (plus units ended since 2021 that
-    still carry a figure of a year shown, so that each year's total is the city's)."""
+    layout, for the units of the view existing at its cut-off (plus units ended since 2021
+    that still carry a figure of a year shown, so that each year's total is the city's)."""
+    as_of, flt = view.as_of, view.filter
     workbook = _open(out)
     try:
         title = f"Biểu số {FORM_01.code}, {FORM_02.code} {CONSOLIDATED_SUFFIX}"
@@ -712,21 +713,19 @@ _SOURCE_COLUMNS = (
 
 
 def write_data(
-    ds: Dataset,
-    as_of: dt.date,
-    flt: Filter,
-    summary: dict[str, Any],
-    out: BinaryIO | pathlib.Path,
+    ds: Dataset, view: ResolvedView, summary: dict[str, Any], out: BinaryIO | pathlib.Path
 ) -> None:
-    """The analysts' workbook: headline figures, units, figures with their source cells,
-    reorganisation events and targets, one tidy table per sheet."""
+    """The analysts' workbook of a view and its summary: headline figures, units, figures
+    with their source cells, reorganisation events and targets, one tidy table per sheet.
+    The units sheet counts pending reductions whatever the view says (as it always has)."""
+    as_of, flt = view.as_of, view.filter
     workbook = _open(out)
     try:
         _set_properties(workbook, as_of, f"Số liệu tinh giản biên chế - {safe_text(flt.label)}")
         formats = _data_formats(workbook)
         sheets = (
             _summary_table(summary, as_of),
-            _unit_sheet_table(ds, as_of, flt),
+            _unit_sheet_table(ds, dataclasses.replace(view, include_pending=True)),
             _facts_table(ds, as_of, flt),
             _events_table(ds, as_of, flt),
             _targets_table(ds),
@@ -853,11 +852,9 @@ def _summary_table(summary: dict[str, Any], as_of: dt.date) -> tuple[list[_Col],
     return columns, rows
 
 
-def _unit_sheet_table(
-    ds: Dataset, as_of: dt.date, flt: Filter
-) -> tuple[list[_Col], list[list[Any]]]:
+def _unit_sheet_table(ds: Dataset, view: ResolvedView) -> tuple[list[_Col], list[list[Any]]]:
     """`analysis.unit_table` with Vietnamese headers (columns it adds later keep their name)."""
-    table = unit_table(ds, as_of, flt)
+    table = unit_table(ds, view)
     known = dict(_UNIT_COLUMNS)
     names = [n for n, _ in _UNIT_COLUMNS if n in table.columns]
     names += [n for n in table.columns if n not in known and n not in _UNIT_SKIPPED]
