@@ -472,3 +472,35 @@ def test_the_job_audits_its_export_once_as_the_account_that_started_it(
     assert [(e["actor"], e["action"], e["target"], e["detail"]) for e in logged] == [
         ("lanhdao", action, name, {"as_of": "2024-06-30", "scope": "Không có"})
     ]
+
+
+def test_a_job_that_ends_between_reading_and_asking_still_answers(app, manager):
+    """Dash reads a job's result, then asks whether the job runs. A job that ended between the
+    two must not look cancelled: the poll says "not yet" and the next poll brings the file."""
+    browser = browser_for(app, "lanhdao", PASSWORD)
+    browser.open("/?as_of=2024-06-30")
+    body = browser.body(browser.key("..report-download."), [None, 1, "?as_of=2024-06-30"], 1)
+    handles = browser.start(body)
+    manager_object = app._background_manager
+    read = manager_object.get_result
+
+    def before_it_ended(key: str, job: Any) -> Any:
+        deadline = time.monotonic() + JOB_TIMEOUT_S
+        while not manager_object.result_ready(key):  # let the job end first, then miss it
+            assert time.monotonic() < deadline, "the job did not end"
+            time.sleep(POLL_S)
+        if manager == "celery":  # the task is marked done just after its result is written
+            while manager_object.get_task(job).status != "SUCCESS":
+                assert time.monotonic() < deadline, "the task did not end"
+                time.sleep(POLL_S)
+        return manager_object.UNDEFINED
+
+    manager_object.get_result = before_it_ended
+    try:
+        missed = browser.poll(body, handles)
+    finally:
+        manager_object.get_result = read
+    assert missed.status_code == 200 and "response" not in (missed.get_json() or {})
+    got = browser.finish(body, handles)
+    assert got.status_code == 200, got.get_data(as_text=True)[:500]
+    assert got.get_json()["response"]["report-download"]["data"]["content"]

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dash import CeleryManager, Input, Output, hooks, html
+from dash import CeleryManager, DiskcacheManager, Input, Output, hooks, html
 from flask import has_request_context
 from sqlalchemy import Engine
 
@@ -71,6 +71,18 @@ class KillingCeleryManager(CeleryManager):
     Dash also calls this after it has read a job's result: a job already marked done is left
     alone, as its pool process may already be running the next job."""
 
+    def job_running(self, job: Any) -> bool:
+        """Dash reads a job's result, then asks whether the job still runs, and takes "no
+        result, not running" for a cancelled job: a job that finished between the two looked
+        cancelled and the browser never got its file (seen under load: 204 instead of the
+        workbook). A job that ended well counts as running until its result is read, on the
+        next poll; a revoked (cancelled) or failed one does not."""
+        from celery import states
+
+        task = self.get_task(job)
+        running = ("PENDING", "RECEIVED", "STARTED", "RETRY", "PROGRESS", states.SUCCESS)
+        return bool(task) and task.status in running
+
     def terminate_job(self, job: Any) -> None:
         if job is None:
             return
@@ -81,6 +93,25 @@ class KillingCeleryManager(CeleryManager):
         self.handle.control.revoke(job, terminate=True, signal="SIGKILL")
 
 
+class AnsweringDiskcacheManager(DiskcacheManager):
+    """Dash's DiskcacheManager, but a job whose process ended after writing its result counts
+    as running until the result is read (see `KillingCeleryManager.job_running`): the job's
+    result key is kept in the cache under its process id, so any web worker can tell a job
+    that ended well from one that was cancelled."""
+
+    def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
+        job = super().call_job_fn(key, job_fn, args, context)
+        if job is not None:
+            self.handle.set(f"tgbc-job-{job}", key, expire=RESULT_EXPIRE_S)
+        return job
+
+    def job_running(self, job: Any) -> bool:
+        if super().job_running(job):
+            return True
+        key = self.handle.get(f"tgbc-job-{job}") if job else None
+        return key is not None and self.result_ready(key)
+
+
 def make_manager(settings: Settings) -> Any:
     """The background callback manager for these settings: Celery with `redis_url`, else a
     diskcache under DATA_DIR."""
@@ -89,10 +120,9 @@ def make_manager(settings: Settings) -> Any:
             celery_for(settings.redis_url), cache_by=[_request_nonce], expire=RESULT_EXPIRE_S
         )
     import diskcache
-    from dash import DiskcacheManager
 
     cache = diskcache.Cache(str(settings.cache_dir), size_limit=DISKCACHE_LIMIT_BYTES)
-    return DiskcacheManager(cache, cache_by=[_request_nonce], expire=RESULT_EXPIRE_S)
+    return AnsweringDiskcacheManager(cache, cache_by=[_request_nonce], expire=RESULT_EXPIRE_S)
 
 
 def create_cache(settings: Settings) -> None:
