@@ -83,6 +83,13 @@ def open_period(engine: Engine, as_of: dt.date, *, actor: str = "test") -> None:
             )
 
 
+def open_sample_periods(engine: Engine) -> None:
+    """The periods of the sample's cut-off dates (31/12/2023, 30/06/2024), open: for tests
+    that ingest the sample's files (or returns dated like them) through `ingest_bytes`."""
+    for as_of in (dt.date(2023, 12, 31), dt.date(2024, 6, 30)):
+        open_period(engine, as_of)
+
+
 def ingest_with_period(
     engine: Engine, content: bytes, name: str, *, auto_period: bool = True, **kwargs: Any
 ) -> IngestResult:
