@@ -78,7 +78,7 @@ def main() -> None:
         settings = load_settings()
         bootstrap(settings)
         engine = service.open_engine()
-        service.ingest_files(engine, sorted((ROOT / "data/sample").glob("*.xlsx")), settings)
+        service.load_sample(engine, settings)
         client = create_app(settings).server.test_client()
         csrf = login(client, os.environ.get("ADMIN_USER", "admin"), os.environ["ADMIN_PASSWORD"])
         client.environ_base["HTTP_X_CSRFTOKEN"] = csrf

@@ -44,7 +44,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         service.migrate(f"sqlite:///{tmp}/bench.sqlite3")
         engine = service.open_engine(f"sqlite:///{tmp}/bench.sqlite3")
-        service.ingest_files(engine, sorted((ROOT / "data/sample").glob("*.xlsx")))
+        service.load_sample(engine)
         ds = load_dataset(engine)
         as_of = dt.date(2024, 6, 30)
         summary = metrics.summary(ds, as_of)

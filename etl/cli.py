@@ -1,4 +1,5 @@
-"""Command line: ingest returns, print the summary, write templates, load the sample city."""
+"""Command line: ingest returns, print the summary, write templates, load the sample city,
+manage periods and review returns."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from etl import service
+from etl.core.formatting import fmt_date
 from etl.core.settings import load_settings
-from etl.core.vocabulary import IngestStatus, Role
+from etl.core.vocabulary import IngestStatus, ReviewStatus, Role
 from etl.ingest.load import IngestResult
 from etl.measures.cache import load_dataset
-from etl.storage import db
+from etl.storage import db, periods, reviews
 from reporting import exports
 
 
@@ -35,6 +39,10 @@ def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
                 f" — {c.get('facts', 0)} số liệu, {c.get('units_new', 0)} đơn vị mới, "
                 f"{c.get('events', 0)} sự kiện, {c.get('targets', 0)} chỉ tiêu"
             )
+            if r.review_status:
+                extra += f"; {ReviewStatus(r.review_status).label.lower()}"
+            if r.period:
+                extra += f", kỳ «{r.period}»"
         print(f"{r.file_name}: {word}{extra}")
         for p in r.problems:
             if brief and not p.is_error:
@@ -53,7 +61,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = service.open_engine(args.db, settings)
     files = [Path(f) for f in args.files]  # audited as `ingest_as` does, read ahead in bulk
-    return _print_results(service.ingest_files(engine, files, settings, "cli", audited=True))
+    results = service.ingest_files(
+        engine, files, settings, "cli", audited=True, approve=args.approve
+    )
+    return _print_results(results)
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -101,11 +112,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.if_empty and not db.is_empty(engine):
         print("Cơ sở dữ liệu đã có số liệu; không nạp lại dữ liệu mẫu.")
         return 0
-    files = sorted(settings.sample_dir.glob("*.xlsx"))
-    if not files:
+    if not any(settings.sample_dir.glob("*.xlsx")):
         print(f"Không có tệp mẫu trong {settings.sample_dir}.", file=sys.stderr)
         return 2
-    return _print_results(service.ingest_files(engine, files, settings, "demo"), brief=True)
+    return _print_results(service.load_sample(engine, settings, "demo"), brief=True)
 
 
 EXPORT_FORMATS = {what: fmts for what, fmts in exports.FORMATS.items() if what != "chart"}
@@ -171,7 +181,13 @@ def cmd_user(args: argparse.Namespace) -> int:
             if not password:
                 password = shown = secrets.token_urlsafe(12)
             accounts.create_account(
-                engine, args.username, password, args.role, unit_ids=units, actor="cli"
+                engine,
+                args.username,
+                password,
+                args.role,
+                unit_ids=units,
+                actor="cli",
+                email=args.email,
             )
             print(f"Đã tạo «{args.username}» ({args.role}).")
             if shown:
@@ -179,6 +195,9 @@ def cmd_user(args: argparse.Namespace) -> int:
         elif args.action == "role":
             accounts.set_role(engine, args.username, args.role, units, actor="cli")
             print(f"«{args.username}»: {args.role}.")
+        elif args.action == "email":
+            account = accounts.set_email(engine, args.username, args.email, actor="cli")
+            print(f"«{args.username}»: {account.email or 'không có địa chỉ thư'}.")
         elif args.action in ("disable", "enable"):
             accounts.set_active(engine, args.username, args.action == "enable", actor="cli")
             print(f"«{args.username}»: {'đã mở khóa' if args.action == 'enable' else 'đã khóa'}.")
@@ -193,6 +212,133 @@ def cmd_user(args: argparse.Namespace) -> int:
     except accounts.AccountError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    return 0
+
+
+def _date_arg(text: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise periods.PeriodError(
+            f"{what} «{text}» không phải ngày YYYY-MM-DD / not a date"
+        ) from None
+
+
+def _period_line(p: periods.Period) -> str:
+    state = "Đang mở" if p.is_open else "Đã đóng"
+    return (
+        f"{p.id}\t{p.name}\ttính đến {fmt_date(p.as_of)}\thạn nộp {fmt_date(p.deadline)}\t{state}"
+    )
+
+
+def cmd_period(args: argparse.Namespace) -> int:
+    """Reporting periods: add, list, close, open."""
+    engine = service.open_engine(args.db)
+    try:
+        if args.action == "list":
+            with db.reading(engine) as conn:
+                for p in periods.list_periods(conn):
+                    print(_period_line(p))
+            return 0
+        if args.action == "add":
+            missing = [o for o, v in (("--name", args.name), ("--as-of", args.as_of),
+                                      ("--deadline", args.deadline)) if not v]  # fmt: skip
+            if missing:
+                print(f"Thiếu {', '.join(missing)} / missing {', '.join(missing)}", file=sys.stderr)
+                return 2
+            as_of = _date_arg(args.as_of, "Ngày chốt số liệu")
+            deadline = _date_arg(args.deadline, "Hạn nộp")
+            with engine.begin() as conn:
+                p = periods.add(conn, name=args.name, as_of=as_of, deadline=deadline, actor="cli")
+            print(f"Đã tạo kỳ báo cáo: {_period_line(p)}")
+            return 0
+        if args.id is None:
+            print("Cần số hiệu kỳ báo cáo / period id required", file=sys.stderr)
+            return 2
+        with engine.begin() as conn:
+            if args.action == "close":
+                p = periods.close(conn, args.id, "cli")
+            else:
+                p = periods.reopen(conn, args.id, "cli")
+        print(_period_line(p))
+    except periods.PeriodError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    return 0
+
+
+def _review_line(row: reviews.SubmissionRow) -> str:
+    status = ReviewStatus(row.status).label if row.status else "—"
+    return "\t".join(
+        [str(row.id), row.file_name, row.reporting_unit or "—", row.period or "—", status]
+    )
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """The review of stored returns: list, show, approve, return."""
+    engine = service.open_engine(args.db)
+    if args.action == "list":
+        with db.reading(engine) as conn:
+            for row in reviews.queue(conn, args.status, args.period):
+                print(_review_line(row))
+        return 0
+    if args.id is None:
+        print("Cần số hiệu báo cáo / submission id required", file=sys.stderr)
+        return 2
+    try:
+        if args.action == "show":
+            return _review_show(engine, args.id)
+        with engine.begin() as conn:
+            if args.action == "approve":
+                reviews.approve(conn, args.id, "cli")
+            else:
+                reviews.return_(conn, args.id, "cli", args.comment or "")
+    except reviews.ReviewError as exc:
+        print(f"{exc.vi} / {exc.en}", file=sys.stderr)
+        return 2
+    word = "Đã duyệt" if args.action == "approve" else "Đã trả lại"
+    print(f"{word} báo cáo số {args.id}.")
+    return 0
+
+
+def _review_show(engine: Engine, submission_id: int) -> int:
+    """One return: what it is, its review history with comments, then every figure it would
+    change against the approved ones (`etl.measures.review_diff`)."""
+    with db.reading(engine) as conn:
+        rows = [r for r in reviews.queue(conn) if r.id == submission_id]
+        if not rows:
+            raise reviews.ReviewError(
+                "not-found",
+                f"Không có báo cáo số {submission_id}",
+                f"no submission {submission_id}",
+            )
+        history = reviews.history(conn, submission_id)
+    row = rows[0]
+    print(f"Báo cáo số {row.id}: {row.file_name}")
+    print(f"  Đơn vị báo cáo: {row.reporting_unit or '—'}")
+    print(f"  Kỳ báo cáo: {row.period or '—'} (tính đến {fmt_date(row.as_of)})")
+    print(f"  Người nộp: {row.uploader}, lúc {row.uploaded_at:%d/%m/%Y %H:%M}")
+    print(f"  Trạng thái: {ReviewStatus(row.status).label if row.status else '—'}")
+    print("Lịch sử duyệt:")
+    for h in history:
+        comment = f" — «{h['comment']}»" if h["comment"] else ""
+        label = ReviewStatus(h["status"]).label
+        print(f"  {h['at']:%d/%m/%Y %H:%M}  {label}  ({h['actor']}){comment}")
+    try:
+        from etl.measures.review_diff import review_diff
+    except ImportError:  # the measures' diff is not there yet
+        return 0
+    diff = review_diff(engine, submission_id)
+    changes = list(getattr(diff, "rows", diff))
+    print(f"Số liệu thay đổi so với số đã duyệt: {len(changes)}")
+    for d in changes:
+        unit = getattr(d, "unit_name", None) or getattr(d, "unit", "")
+        mark = "!! NĂM GỐC 2021 " if d.baseline else ("! năm trước " if d.past_year else "")
+        old = "—" if d.old is None else str(d.old)
+        print(
+            f"  {mark}{unit} | {d.measure} {d.status} {d.year}: {old} → {d.new}"
+            f" ({d.sheet}!{d.cell})"
+        )
     return 0
 
 
@@ -211,6 +357,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="nạp các tệp báo cáo (exit 2 nếu có tệp bị từ chối)")
     p.add_argument("files", nargs="+")
     p.add_argument("--db", help=db_help)
+    p.add_argument(
+        "--approve",
+        action="store_true",
+        help="duyệt ngay các báo cáo nạp được (mặc định: chờ duyệt)",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("summary", help="số liệu tổng hợp")
@@ -247,7 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("user", help="tài khoản: add, list, disable, enable, role, password, token")
     p.add_argument(
-        "action", choices=["add", "list", "disable", "enable", "role", "password", "token"]
+        "action",
+        choices=["add", "list", "disable", "enable", "role", "password", "token", "email"],
     )
     p.add_argument("username", nargs="?")
     roles = [role.value for role in Role]  # plain strings: argparse's errors show their repr
@@ -255,8 +407,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", action="append", help="mã hoặc tên đơn vị (lặp lại cho nhiều đơn vị)")
     p.add_argument("--password", help="mật khẩu (bỏ trống: hỏi, hoặc tạo ngẫu nhiên)")
     p.add_argument("--label", default="api", help="tên gợi nhớ của mã API")
+    p.add_argument("--email", help="địa chỉ thư điện tử (user add, user email; trống: xóa)")
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_user)
+
+    p = sub.add_parser("period", help="kỳ báo cáo: add, list, close, open")
+    p.add_argument("action", choices=["add", "list", "close", "open"])
+    p.add_argument("id", nargs="?", type=int, help="số hiệu kỳ (close, open)")
+    p.add_argument("--name", help="tên kỳ, ví dụ «6 tháng đầu năm 2024»")
+    p.add_argument("--as-of", help="ngày chốt số liệu YYYY-MM-DD")
+    p.add_argument("--deadline", help="hạn nộp YYYY-MM-DD")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_period)
+
+    p = sub.add_parser("review", help="duyệt báo cáo: list, show, approve, return")
+    p.add_argument("action", choices=["list", "show", "approve", "return"])
+    p.add_argument("id", nargs="?", type=int, help="số hiệu báo cáo (show, approve, return)")
+    p.add_argument("--status", choices=[s.value for s in ReviewStatus], help="lọc theo trạng thái")
+    p.add_argument("--period", type=int, help="lọc theo số hiệu kỳ báo cáo")
+    p.add_argument("--comment", help="ý kiến khi trả lại (bắt buộc)")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("migrate", help="tạo/cập nhật lược đồ cơ sở dữ liệu")
     p.add_argument("--db", help=db_help)

@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from etl.core.settings import Settings, load_settings
-from etl.core.vocabulary import IngestStatus
+from etl.core.vocabulary import IngestStatus, ReviewStatus
 from etl.ingest.load import IngestResult, ingest_bytes, ingest_many
 from etl.measures import metrics, query
 from etl.measures.cache import load_dataset
 from etl.measures.dataset import Dataset
 from etl.reading.limits import Limits
-from etl.storage import accounts, db
+from etl.storage import accounts, db, periods, reviews
 
 
 class ScopeNotFound(ValueError):
@@ -65,10 +65,13 @@ def ingest_files(
     uploader: str = "cli",
     *,
     audited: bool = False,
+    approve: bool = False,
 ) -> list[IngestResult]:
     """Ingest each file on its own (one transaction each), in the order given; the next
     files are read and checked in child processes while one is stored (`ingest_many`).
-    `audited`: each file goes to the audit log as `ingest_as` writes it, by `uploader`."""
+    `audited`: each file goes to the audit log as `ingest_as` writes it, by `uploader`.
+    `approve`: each stored file is approved at once by `uploader` (the operator's
+    `etl ingest --approve`); otherwise it waits for review like any upload."""
     settings = settings or load_settings()
     results = []
     for result in ingest_many(
@@ -79,6 +82,8 @@ def ingest_files(
         max_upload_bytes=settings.max_upload_bytes,
         limits=Limits.from_settings(settings),
         on_store=_audit_stored(uploader) if audited else None,
+        approve=approve,
+        as_of_grace_days=settings.as_of_grace_days,
     ):
         if audited:
             _audit_not_stored(engine, uploader, result)
@@ -94,9 +99,11 @@ def ingest_as(
     settings: Settings | None = None,
     *,
     dry_run: bool = False,
+    approve: bool = False,
 ) -> IngestResult:
     """An upload by a signed-in account (or the CLI when None): scoped to the account's units,
-    and written to the audit log (accepted, refused, duplicate, with supersessions)."""
+    and written to the audit log (accepted, refused, duplicate, with supersessions). It waits
+    for review, unless `approve` (approved at once by the same actor)."""
     settings = settings or load_settings()
     actor = account.username if account else "cli"
     result = ingest_bytes(
@@ -110,6 +117,8 @@ def ingest_as(
         dry_run=dry_run,
         allowed_units=account.allowed_units if account else None,
         on_store=_audit_stored(actor),
+        approve=approve,
+        as_of_grace_days=settings.as_of_grace_days,
     )
     if not dry_run:
         _audit_not_stored(engine, actor, result)
@@ -125,6 +134,9 @@ def _audit_stored(actor: str) -> Callable[[Connection, IngestResult], None]:
             "submission_id": stored.submission_id,
             "counts": stored.counts,
             "superseded": db.superseded_count(conn, stored.submission_id),
+            "period": stored.period,
+            "review_status": stored.review_status,
+            "approved": stored.review_status == ReviewStatus.DA_DUYET,
         }
         accounts.audit(conn, actor, "upload.accepted", stored.file_name, detail)
 
@@ -141,6 +153,40 @@ def _audit_not_stored(engine: Engine, actor: str, result: IngestResult) -> None:
         "errors": [f"{p.where} {p.code}" for p in result.errors][:50],
     }
     accounts.audit_now(engine, actor, f"upload.{result.status}", result.file_name, detail)
+
+
+# The sample city's periods (`etl demo`, `make run`, the tests' sample app): name, cut-off
+# date, deadline, and whether it is closed once its returns are approved
+SAMPLE_PERIODS = (
+    ("Năm 2023", dt.date(2023, 12, 31), dt.date(2024, 1, 15), True),
+    ("6 tháng đầu năm 2024", dt.date(2024, 6, 30), dt.date(2024, 7, 15), False),
+)
+
+
+def load_sample(
+    engine: Engine, settings: Settings | None = None, actor: str = "demo"
+) -> list[IngestResult]:
+    """The sample city through the ordinary paths: its periods, its files ingested (each
+    waiting for review), each approved by `actor` through the review path, then the 2023
+    period closed. Periods that exist already are kept; files stored already are duplicates
+    (and are not reviewed again)."""
+    settings = settings or load_settings()
+    files = sorted(settings.sample_dir.glob("*.xlsx"))
+    with engine.begin() as conn:
+        for name, as_of, deadline, _closed in SAMPLE_PERIODS:
+            if periods.find_for_as_of(conn, as_of) is None:
+                periods.add(conn, name=name, as_of=as_of, deadline=deadline, actor=actor)
+    results = ingest_files(engine, files, settings, actor)
+    with engine.begin() as conn:
+        for result in results:
+            if result.status == IngestStatus.ACCEPTED and result.submission_id is not None:
+                reviews.approve(conn, result.submission_id, actor)
+                result.review_status = ReviewStatus.DA_DUYET
+        for _name, as_of, _deadline, closed in SAMPLE_PERIODS:
+            period = periods.find_for_as_of(conn, as_of)
+            if closed and period is not None and period.is_open:
+                periods.close(conn, period.id, actor)
+    return results
 
 
 def default_as_of(engine: Engine) -> dt.date:

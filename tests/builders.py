@@ -399,6 +399,13 @@ def b01_rows(
     return [*top, *([B01_GOOD] if good else []), *rows, *SIGNATURE]
 
 
+def b01_as_of(as_of: Any) -> bytes:
+    """Biểu 01 whose cut-off line (cell A2) reads `Số liệu tính đến ngày: {as_of}`."""
+    rows = b01_rows()
+    rows[1] = [f"{HEADER_LINES['as_of']} {as_of}"]
+    return xlsx({FORM_01.sheet_name: rows})
+
+
 def b01(
     *rows: Row,
     header: Row = B01_HEADER,

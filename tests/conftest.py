@@ -4,10 +4,12 @@ the app (`create_app`) on the sample city."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -66,12 +68,52 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     cleanup()
 
 
+def open_period(engine: Engine, as_of: dt.date, *, actor: str = "test") -> None:
+    """The period of `as_of` (named as the migration names one), open, unless it exists."""
+    from etl.storage import periods
+
+    with engine.begin() as conn:
+        if periods.find_for_as_of(conn, as_of) is None:
+            periods.add(
+                conn,
+                name=periods.default_name(as_of),
+                as_of=as_of,
+                deadline=as_of + dt.timedelta(days=15),
+                actor=actor,
+            )
+
+
+def open_sample_periods(engine: Engine) -> None:
+    """The periods of the sample's cut-off dates (31/12/2023, 30/06/2024), open: for tests
+    that ingest the sample's files (or returns dated like them) through `ingest_bytes`."""
+    for as_of in (dt.date(2023, 12, 31), dt.date(2024, 6, 30)):
+        open_period(engine, as_of)
+
+
+def ingest_with_period(
+    engine: Engine, content: bytes, name: str, *, auto_period: bool = True, **kwargs: Any
+) -> IngestResult:
+    """`ingest_bytes`, approved at once unless `approve=False` is given; with `auto_period`
+    (a test's convenience, never the product's), a file refused only because no period has its
+    cut-off date is ingested again after that period is opened."""
+    kwargs.setdefault("approve", True)
+    result = ingest_bytes(engine, content, name, **kwargs)
+    missing = [p for p in result.errors if p.code == "period-not-found"]
+    if auto_period and missing and result.as_of is not None:
+        open_period(engine, result.as_of)
+        result = ingest_bytes(engine, content, name, **kwargs)
+    return result
+
+
 @pytest.fixture
 def ingest(engine: Engine, tmp_path: Path) -> Callable[..., IngestResult]:
-    """Upload bytes through the same path as the CLI and the app."""
+    """Upload bytes through the same path as the CLI and the app; the period of the file's
+    cut-off date is opened when there is none (`auto_period=False`: not), and the return is
+    approved (`approve=False`: it waits for review)."""
 
-    def _ingest(content: bytes, name: str = "bao_cao.xlsx", **kwargs: object) -> IngestResult:
-        return ingest_bytes(engine, content, name, uploads_dir=tmp_path / "uploads", **kwargs)
+    def _ingest(content: bytes, name: str = "bao_cao.xlsx", **kwargs: Any) -> IngestResult:
+        kwargs.setdefault("uploads_dir", tmp_path / "uploads")
+        return ingest_with_period(engine, content, name, **kwargs)
 
     return _ingest
 
@@ -89,7 +131,7 @@ def sample_app(tmp_path_factory: pytest.TempPathFactory):
     `python app.py` starts it (one per session: Dash registers page callbacks once per
     process)."""
     from app import create_app
-    from etl.core.settings import ROOT, load_settings
+    from etl.core.settings import load_settings
     from web.bootstrap import bootstrap
 
     data_dir = tmp_path_factory.mktemp("appdata")
@@ -102,7 +144,7 @@ def sample_app(tmp_path_factory: pytest.TempPathFactory):
     settings = load_settings()
     bootstrap(settings)  # the schema, the session secret, the first admin, the job cache
     engine = service.open_engine(url)
-    service.ingest_files(engine, sorted((ROOT / "data" / "sample").glob("*.xlsx")), settings)
+    service.load_sample(engine, settings)  # the periods, the files, each approved
     engine.dispose()
     app = create_app(settings)
     app.server.config["SAMPLE_DB"] = data_dir / "app.sqlite3"

@@ -43,7 +43,7 @@ from etl.ingest.load import IngestResult, ingest_bytes
 from etl.measures.cache import load_dataset
 from etl.storage import db
 from tests.builders import form01, workbook_bytes
-from tests.conftest import table_counts
+from tests.conftest import open_sample_periods, table_counts
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2024, 6, 30)
@@ -142,7 +142,9 @@ def _upload_at_once(engine: Engine, uploads_dir: Path, files: list[bytes]) -> li
     def upload(k: int) -> IngestResult | Exception:
         barrier.wait()
         try:
-            return ingest_bytes(engine, files[k], f"bao_cao_{k}.xlsx", uploads_dir=uploads_dir)
+            return ingest_bytes(
+                engine, files[k], f"bao_cao_{k}.xlsx", uploads_dir=uploads_dir, approve=True
+            )
         except Exception as exc:
             return exc
 
@@ -191,6 +193,7 @@ def test_twenty_simultaneous_uploads_from_threads_keep_one_current_value(engine,
     """20 threads upload 20 different returns for the same unit and year at the same moment:
     all accepted (no 'database is locked', no error), 20 submissions, 20 history rows, one
     current value — the one of the highest submission id."""
+    open_sample_periods(engine)
     values = [100 + k for k in range(N_UPLOADS)]
     results = _upload_at_once(engine, tmp_path / "uploads", [_one_unit_return(v) for v in values])
     failures = [r for r in results if isinstance(r, Exception)]
@@ -203,6 +206,7 @@ def test_twenty_simultaneous_uploads_from_threads_keep_one_current_value(engine,
 def test_twenty_simultaneous_uploads_of_the_same_file_store_it_once(engine, tmp_path):
     """20 threads upload the same file at the same moment: one is accepted, 19 are told
     'duplicate' (pointing at the stored submission), no error, stored once."""
+    open_sample_periods(engine)
     content = _one_unit_return(42)
     results = _upload_at_once(engine, tmp_path / "uploads", [content] * N_UPLOADS)
     failures = [r for r in results if isinstance(r, Exception)]
@@ -219,6 +223,7 @@ def test_twenty_simultaneous_uploads_from_processes(engine, tmp_path):
     """20 processes (as app workers would be) upload 20 different returns for the same unit
     and year at the same moment — all accepted, one current value, the highest submission's —
     then the same file all at once: one accepted, 19 duplicates, no error."""
+    open_sample_periods(engine)
     url, uploads = _url(engine), tmp_path / "uploads"
     values = [200 + k for k in range(N_UPLOADS)]
     distinct = [tmp_path / f"bao_cao_{k}.xlsx" for k in range(N_UPLOADS)]
@@ -267,7 +272,10 @@ def test_reading_during_an_upload_neither_waits_nor_fails(engine, tmp_path):
     """While an upload's transaction is open (held 1 s), a page reading the figures through
     an engine with a 0.3 s busy timeout is answered at once from the last committed data —
     it neither waits for the writer nor sees 'database is locked'."""
-    assert ingest_bytes(engine, _one_unit_return(1), "a.xlsx", uploads_dir=tmp_path).accepted
+    open_sample_periods(engine)
+    assert ingest_bytes(
+        engine, _one_unit_return(1), "a.xlsx", uploads_dir=tmp_path, approve=True
+    ).accepted
     version = db.data_version(engine)
     writing, hold_s = threading.Event(), 1.0
 
@@ -277,7 +285,13 @@ def test_reading_during_an_upload_neither_waits_nor_fails(engine, tmp_path):
 
     with ThreadPoolExecutor(1) as pool:
         upload = pool.submit(
-            ingest_bytes, engine, _one_unit_return(2), "b.xlsx", uploads_dir=tmp_path, on_store=hold
+            ingest_bytes,
+            engine,
+            _one_unit_return(2),
+            "b.xlsx",
+            uploads_dir=tmp_path,
+            on_store=hold,
+            approve=True,
         )
         assert writing.wait(30)
         reader = db.make_engine(_url(engine), busy_timeout_ms=300)
@@ -469,10 +483,15 @@ def test_kill_9_at_random_moments_leaves_before_or_after(engine, tmp_path, crash
     summary) or holds the whole file (its submission, all its facts, job positions and new
     units, the new figures) — never a part; SQLite passes its integrity check; on PostgreSQL
     the dead worker's sessions and locks are gone within seconds."""
+    open_sample_periods(engine)
     url, uploads = _url(engine), tmp_path / "uploads"
     postgres = engine.dialect.name == "postgresql"
     base = ingest_bytes(
-        engine, crash_files.base.read_bytes(), crash_files.base.name, uploads_dir=uploads
+        engine,
+        crash_files.base.read_bytes(),
+        crash_files.base.name,
+        uploads_dir=uploads,
+        approve=True,
     )
     assert base.status == "accepted"
     expected = {_sha(crash_files.base): (BIG_UNITS * 4, BIG_UNITS, BIG_UNITS)}
@@ -549,5 +568,7 @@ def test_kill_9_at_random_moments_leaves_before_or_after(engine, tmp_path, crash
     assert "before" in {o for *_, o in outcomes}, report
     assert "write" in {phase for _, phase, _ in outcomes}, f"no kill mid-write: {report}"
     # and the next upload goes straight through
-    last = ingest_bytes(engine, _big_return(99, NEW_UNITS), "sau_cung.xlsx", uploads_dir=uploads)
+    last = ingest_bytes(
+        engine, _big_return(99, NEW_UNITS), "sau_cung.xlsx", uploads_dir=uploads, approve=True
+    )
     assert last.status == "accepted"

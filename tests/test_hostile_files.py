@@ -56,7 +56,7 @@ from tests.builders import (
     xlsx,
     zip_of,
 )
-from tests.conftest import table_counts
+from tests.conftest import open_sample_periods, table_counts
 
 MB = 1024 * 1024
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -752,6 +752,7 @@ def test_dates_as_text_in_biểu_03(engine, ingest):
 )
 def test_uploaded_name_is_never_a_path(engine, tmp_path, name):
     content = b01_named(f"Trường {len(name)} {name.encode().hex()[:12]}")
+    open_sample_periods(engine)
     result = ingest_bytes(engine, content, name, uploads_dir=tmp_path / "uploads")
     assert result.status == "accepted", [(p.code, p.message_vi) for p in result.errors]
     with engine.connect() as conn:

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from etl import service
-from etl.core.settings import ROOT
 from etl.measures import analysis, metrics
 from etl.measures.cache import load_dataset
 from etl.measures.narrative import build_narrative, until_phrase
@@ -21,7 +20,7 @@ def narrative(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("narrative")
     service.migrate(f"sqlite:///{tmp / 'n.sqlite3'}")
     engine = service.open_engine(f"sqlite:///{tmp / 'n.sqlite3'}")
-    service.ingest_files(engine, sorted((ROOT / "data" / "sample").glob("*.xlsx")))
+    service.load_sample(engine)
     ds = load_dataset(engine)
     summary = metrics.summary(ds, AS_OF)
     yield build_narrative(

@@ -31,6 +31,7 @@ from tests.builders import (
     OLE_MAGIC,
     b00,
     b01,
+    b01_as_of,
     b01_rows,
     b02,
     b03,
@@ -110,6 +111,19 @@ ERRORS = {
             "Biểu 01",
             names=("Biểu 01",),
         ),
+    ),
+    # the cut-off date (cell A2)
+    "as-of-not-a-day": Case(
+        lambda: b01_as_of("31/02/2024"), "as-of-invalid", "Biểu 01", "A2", names=("A2", "31/02")
+    ),
+    "as-of-1900-leap-day": Case(
+        lambda: b01_as_of("29/02/1900"), "as-of-invalid", "Biểu 01", "A2", names=("29/02/1900",)
+    ),
+    "as-of-2010": Case(
+        lambda: b01_as_of("01/01/2010"), "as-of-too-early", "Biểu 01", "A2", names=("A2", "2010")
+    ),
+    "as-of-9999": Case(
+        lambda: b01_as_of("31/12/9999"), "as-of-future", "Biểu 01", "A2", names=("31/12/9999",)
     ),
     "header-below-row-30": Case(
         lambda: xlsx({"Bieu 01": [["Biểu số 01"]] + [[]] * 30 + [B01_HEADER, B01_GOOD]}),
@@ -559,6 +573,29 @@ def with_malformed_reply(
     return ingest(good_workbook()).problems
 
 
+def in_no_period(engine: Any, ingest: Any, monkeypatch: pytest.MonkeyPatch) -> list[Problem]:
+    """A return dated 30/06/2024 when only the 2023 period exists."""
+    import datetime as dt
+
+    from tests.conftest import open_period
+
+    open_period(engine, dt.date(2023, 12, 31))
+    return ingest(good_workbook(), auto_period=False).problems
+
+
+def in_closed_period(engine: Any, ingest: Any, monkeypatch: pytest.MonkeyPatch) -> list[Problem]:
+    """A return dated 30/06/2024 after its period was closed."""
+    import datetime as dt
+
+    from etl.storage import periods
+    from tests.conftest import open_period
+
+    open_period(engine, dt.date(2024, 6, 30))
+    with engine.begin() as conn:
+        periods.close(conn, periods.find_for_as_of(conn, dt.date(2024, 6, 30)).id, "test")
+    return ingest(good_workbook(), auto_period=False).problems
+
+
 def _city_targets() -> bytes:
     from tests.builders import city_targets
 
@@ -584,6 +621,8 @@ def catalogue_cases() -> dict[str, Produce]:
     cases.setdefault("unit-not-allowed", by_scoped_uploader(mixed_units))
     cases.setdefault("targets-admin-only", by_scoped_uploader(_city_targets))
     cases.setdefault("parse-crashed", with_malformed_reply)
+    cases.setdefault("period-not-found", in_no_period)
+    cases.setdefault("period-closed", in_closed_period)
     for hostile in [*REFUSED.values(), *ACCEPTED.values()]:
         for code in (hostile.code, *hostile.warnings):
             if code is not None:

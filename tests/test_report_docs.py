@@ -16,7 +16,7 @@ from docx import Document
 from PIL import Image
 
 from etl import service
-from etl.core.settings import ROOT, load_settings
+from etl.core.settings import load_settings
 from etl.measures import analysis, metrics
 from etl.measures.cache import load_dataset
 from etl.measures.narrative import build_narrative
@@ -45,8 +45,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> ReportData:
     data_dir = tmp_path_factory.mktemp("reportdata")
     service.migrate(f"sqlite:///{data_dir / 'sample.sqlite3'}")
     engine = service.open_engine(f"sqlite:///{data_dir / 'sample.sqlite3'}")
-    paths = sorted((ROOT / "data" / "sample").glob("*.xlsx"))
-    service.ingest_files(engine, paths, load_settings({"DATA_DIR": str(data_dir)}))
+    service.load_sample(engine, load_settings({"DATA_DIR": str(data_dir)}))
     ds = load_dataset(engine)
     engine.dispose()
     summary = metrics.summary(ds, AS_OF)

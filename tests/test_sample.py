@@ -34,7 +34,7 @@ def sample_summary(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sample")
     service.migrate(f"sqlite:///{tmp / 'sample.sqlite3'}")
     engine = service.open_engine(f"sqlite:///{tmp / 'sample.sqlite3'}")
-    results = service.ingest_files(engine, sorted(SAMPLE_DIR.glob("*.xlsx")))
+    results = service.load_sample(engine)
     assert all(r.status == "accepted" for r in results), [
         (r.file_name, r.errors) for r in results if r.errors
     ]

@@ -157,7 +157,7 @@ def _prepare(engine: Engine, data_dir: Path) -> str:
     from web import auth
 
     settings = load_settings({"DATA_DIR": str(data_dir)})
-    service.ingest_files(engine, SAMPLE, settings)
+    service.load_sample(engine, settings)
     accounts.create_account(engine, "admin", ADMIN_PASSWORD, "admin")
     auth.secret_key(settings)
     return engine.url.render_as_string(hide_password=False)

@@ -3,8 +3,10 @@
 Four access levels (`allows` decides each for an account):
 
 * `read`: every signed-in, active account (an uploader sees its own units only);
-* `read_all`: every figure of the city, for leadership (viewer) and the Department (admin);
+* `read_all`: every figure of the city, for leadership (viewer), the Department's reviewers
+  (reviewer) and the Department (admin);
 * `upload`: submitting returns, for uploaders and admins;
+* `review`: approving or returning submitted returns, for reviewers and admins;
 * `admin`: accounts and the audit log, for admins.
 
 Where each is declared:
@@ -36,8 +38,9 @@ from web import context
 READ = "read"
 READ_ALL = "read_all"
 UPLOAD = "upload"
+REVIEW = "review"
 ADMIN = "admin"
-LEVELS = (READ, READ_ALL, UPLOAD, ADMIN)
+LEVELS = (READ, READ_ALL, UPLOAD, REVIEW, ADMIN)
 
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico")
 DATA_PREFIXES = ("/_dash-", "/api/", "/export/", "/templates/")  # 401, not a redirect
@@ -53,12 +56,14 @@ REFUSED = {
     READ: ("Cần đăng nhập", "login required"),
     READ_ALL: ("Tài khoản không có quyền xem số liệu này", "forbidden"),
     UPLOAD: ("Tài khoản không có quyền nộp báo cáo", "forbidden"),
+    REVIEW: ("Tài khoản không có quyền duyệt báo cáo", "reviewers only"),
     ADMIN: ("Chỉ quản trị viên", "admins only"),
 }
 # what a page shows to an account its access does not allow
 PAGE_REFUSED = {
     READ_ALL: "Trang này dành cho lãnh đạo và Sở Nội vụ.",
     UPLOAD: "Tài khoản này chỉ được xem; việc nộp báo cáo do đơn vị thực hiện.",
+    REVIEW: "Trang này dành cho cán bộ Sở Nội vụ duyệt báo cáo và quản trị viên.",
     ADMIN: "Trang này dành cho quản trị viên.",
 }
 
@@ -73,7 +78,7 @@ def allows(acc: accounts.Account | None, access: str) -> bool:
     if acc is None or not acc.active:
         return False
     if access == READ_ALL:
-        return acc.role in (Role.VIEWER, Role.ADMIN)
+        return acc.role in (Role.VIEWER, Role.REVIEWER, Role.ADMIN)
     return acc.may(access)
 
 

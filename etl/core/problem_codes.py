@@ -344,6 +344,39 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         vi="Dòng {row}: cần ghi tỷ lệ giảm (%) hoặc số lượng giảm.",
         en="Row {row}: a reduction percentage or count is required.",
     ),
+    # ------------------------------------------------ the cut-off date and its period
+    # (etl/ingest/periods.py); `cell` is the cell of `Số liệu tính đến ngày`
+    ProblemType(
+        "as-of-invalid", ERROR, "Ngày chốt số liệu không hợp lệ",
+        vi="Ô {cell} (Số liệu tính đến ngày): «{text}» không phải ngày có thật (dd/mm/yyyy).",
+        en="Cell {cell} (cut-off date): «{text}» is not a real date (dd/mm/yyyy).",
+    ),
+    ProblemType(
+        "as-of-too-early", ERROR, "Ngày chốt số liệu quá sớm",
+        vi="Ô {cell} (Số liệu tính đến ngày): ngày {date} trước {earliest}; hãy kiểm tra lại năm.",
+        en="Cell {cell} (cut-off date): {date} is before {earliest}; check the year.",
+    ),
+    ProblemType(
+        "as-of-future", ERROR, "Ngày chốt số liệu ở tương lai",
+        vi="Ô {cell} (Số liệu tính đến ngày): ngày {date} sau hôm nay ({today}) quá {grace} "
+        "ngày; hãy kiểm tra lại ngày.",
+        en="Cell {cell} (cut-off date): {date} is more than {grace} days after today "
+        "({today}); check the date.",
+    ),
+    ProblemType(
+        "period-not-found", ERROR, "Không có kỳ báo cáo",
+        vi="Ô {cell} (Số liệu tính đến ngày): không có kỳ báo cáo nào tính đến ngày {date}. "
+        "Các kỳ đang mở: {open_periods}.",
+        en="Cell {cell} (cut-off date): no reporting period ends on {date}. Open periods: "
+        "{open_periods}.",
+    ),
+    ProblemType(
+        "period-closed", ERROR, "Kỳ báo cáo đã đóng",
+        vi="Ô {cell} (Số liệu tính đến ngày): kỳ «{period}» (tính đến ngày {date}) đã đóng, "
+        "không nhận thêm báo cáo; hãy liên hệ Sở Nội vụ.",
+        en="Cell {cell} (cut-off date): the period «{period}» ({date}) is closed and takes no "
+        "more returns; contact the Department of Home Affairs.",
+    ),
     # ------------------------------------------------ units and permissions
     # (etl/ingest/matching.py, staging.py)
     ProblemType(

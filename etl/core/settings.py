@@ -53,6 +53,8 @@ class Settings:
     )
     web_workers: int = field(default=2, metadata=_variable("WEB_CONCURRENCY"))
     threads_per_worker: int = field(default=4, metadata=_variable("GUNICORN_THREADS"))
+    # a return's cut-off date may lie this many days after today (Vietnam time), no more
+    as_of_grace_days: int = field(default=15, metadata=_variable("AS_OF_GRACE_DAYS"))
     # what an uploaded file may ask of the reader (etl/reading/limits.py): positive numbers,
     # in the units of their variables (a float default: fractions are kept)
     parse_max_file_mb: float = field(default=50.0, metadata=_variable("PARSE_MAX_FILE_MB"))
@@ -157,5 +159,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         redis_url=env.get("REDIS_URL") or None,
         web_workers=int(env.get("WEB_CONCURRENCY", "2")),
         threads_per_worker=int(env.get("GUNICORN_THREADS", "4")),
+        as_of_grace_days=int(env.get("AS_OF_GRACE_DAYS") or "15"),
         **{name: _limit(name, raw) for name, raw in limits.items()},
     )

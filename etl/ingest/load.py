@@ -20,18 +20,20 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
+from etl.core import clock
 from etl.core.formatting import fmt_number
 from etl.core.normalize import clean_text
 from etl.core.problems import Problem, ProblemLog
 from etl.core.settings import load_settings
-from etl.core.vocabulary import IngestStatus
+from etl.core.vocabulary import IngestStatus, ReviewStatus
 from etl.ingest import writer
 from etl.ingest.matching import load_registry
+from etl.ingest.periods import check_dates, check_period
 from etl.ingest.staging import check_allowed, preview_rows, stage
 from etl.reading.limits import Limits
 from etl.reading.reader import read_forms
 from etl.reading.records import SheetResult
-from etl.storage import schema
+from etl.storage import reviews, schema
 from etl.storage.db import reading
 
 
@@ -48,6 +50,8 @@ class IngestResult:
     forms: list[str] = field(default_factory=list)
     as_of: dt.date | None = None
     preview: list[dict[str, Any]] = field(default_factory=list)
+    review_status: str | None = None  # a ReviewStatus, once stored
+    period: str | None = None  # the name of its period, once stored (None: no cut-off date)
 
     @property
     def accepted(self) -> bool:
@@ -95,12 +99,17 @@ def ingest_bytes(
     dry_run: bool = False,
     allowed_units: Collection[int] | None = None,
     on_store: Callable[[Connection, IngestResult], None] | None = None,
+    approve: bool = False,
+    as_of_grace_days: int | None = None,
 ) -> IngestResult:
     """Read, check and (unless refused or `dry_run`) store one file, all or nothing.
 
     `limits`: what the file may ask of the reader (default: those of the settings, loaded
     now). `allowed_units`, when given, are the only units the uploader may report for: a row
-    for any other unit (or a new one), and any plan row, refuses the file.
+    for any other unit (or a new one), and any plan row, refuses the file. A stored file
+    waits for review (`cho_duyet`), or with `approve` is approved at once by `uploader`.
+    `as_of_grace_days`: how far after today (Vietnam time) its cut-off date may lie
+    (default: `AS_OF_GRACE_DAYS` of the settings).
     """
     return _ingest(
         engine,
@@ -114,6 +123,8 @@ def ingest_bytes(
         dry_run=dry_run,
         allowed_units=allowed_units,
         on_store=on_store,
+        approve=approve,
+        as_of_grace_days=as_of_grace_days,
     )
 
 
@@ -135,6 +146,8 @@ def _ingest(
     allowed_units: Collection[int] | None = None,
     on_store: Callable[[Connection, IngestResult], None] | None = None,
     preview: bool = True,
+    approve: bool = False,
+    as_of_grace_days: int | None = None,
 ) -> IngestResult:
     """`ingest_bytes`; the reading may already be under way (`read_ahead`, from
     `_read_upload`), and is used only where `ingest_bytes` would have read the file.
@@ -171,6 +184,11 @@ def _ingest(
     result.forms = sorted({s.form for s in sheets})
     as_of_dates = [s.header.as_of for s in sheets if s.header.as_of]
     result.as_of = max(as_of_dates) if as_of_dates else None
+    if as_of_grace_days is None:
+        as_of_grace_days = load_settings().as_of_grace_days
+    check_dates(sheets, log, today=clock.vn_today(), grace_days=as_of_grace_days)
+    if log.has_errors:
+        return result
     header = next((s.header for s in sheets if s.header.reporting_unit), sheets[0].header)
     try:
         with engine.begin() as conn:
@@ -181,6 +199,7 @@ def _ingest(
             if known is not None:  # the same file, stored by a concurrent upload
                 result.status, result.submission_id = IngestStatus.DUPLICATE, known.id
                 return result
+            period = check_period(conn, sheets, result.as_of, log)
             registry = load_registry(conn)
             staged = stage(sheets, registry, log)
             if allowed_units is not None:
@@ -200,9 +219,13 @@ def _ingest(
                 as_of=result.as_of,
                 forms=result.forms,
                 problems=log.items,
+                period_id=period.id if period is not None else None,
             )
             result.counts = writer.write(conn, staged, registry, submission_id, result.as_of)
             result.submission_id = submission_id
+            reviews.submit(conn, submission_id, uploader, approve=approve)
+            result.review_status = ReviewStatus.DA_DUYET if approve else ReviewStatus.CHO_DUYET
+            result.period = period.name if period is not None else None
             if on_store is not None:  # e.g. the audit entry, in the same transaction
                 on_store(conn, result)
     except _Refused:
@@ -223,6 +246,8 @@ def ingest_many(
     limits: Limits | None = None,
     read_ahead: int | None = None,
     on_store: Callable[[Connection, IngestResult], None] | None = None,
+    approve: bool = False,
+    as_of_grace_days: int | None = None,
 ) -> Iterator[IngestResult]:
     """`ingest_bytes` on each (name, content) in order, with the same results, one
     transaction each: while one file is matched and stored, the next `read_ahead` files
@@ -230,8 +255,11 @@ def ingest_many(
     own child processes, within `limits` (default: those of the settings, loaded once).
     Content may be a function that returns the bytes (read when the file is first needed).
     Results are yielded in order, as each file is stored; their `preview` (the upload page's
-    table) is left empty. `on_store` runs in each accepted file's transaction."""
+    table) is left empty. `on_store` runs in each accepted file's transaction; `approve`
+    and `as_of_grace_days` as for `ingest_bytes`."""
     limits = _limits(limits)
+    if as_of_grace_days is None:
+        as_of_grace_days = load_settings().as_of_grace_days
     ahead = max(1, limits.parse_workers if read_ahead is None else read_ahead)
     pending: deque[tuple[str, bytes, Future[Any] | None]] = deque()
     source = iter(files)
@@ -267,6 +295,8 @@ def ingest_many(
                     limits=limits,
                     on_store=on_store,
                     preview=False,
+                    approve=approve,
+                    as_of_grace_days=as_of_grace_days,
                 )
         finally:  # stopped early (an error, or the caller stopped): no more reading
             for _name, _content, waiting in pending:

@@ -63,8 +63,10 @@ def insert_submission(
     as_of: dt.date | None,
     forms: Sequence[str],
     problems: list[Problem],
+    period_id: int | None = None,
 ) -> int:
-    """Keep the original file and record its submission; returns the submission's id."""
+    """Keep the original file and record its submission (in the period `period_id`, that of
+    its cut-off date); returns the submission's id."""
     stored_path = store_original(uploads_dir, sha256, file_name, content)
     return conn.execute(
         insert(schema.submission).values(
@@ -79,6 +81,7 @@ def insert_submission(
             as_of=as_of,
             forms=",".join(forms),
             problems=[p.as_dict() for p in problems],
+            period_id=period_id,
         )
     ).inserted_primary_key[0]
 

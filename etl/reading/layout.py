@@ -20,7 +20,7 @@ from etl.core.normalize import (
     strip_footnotes,
     text_key,
 )
-from etl.core.problems import ProblemLog
+from etl.core.problems import ProblemLog, short_value
 from etl.core.values import cell_ref, is_empty, parse_date
 from etl.reading.cells import SECTORS, agency_kind_of, cell_text, form_column, unsafe_cell
 from etl.reading.records import Header
@@ -83,7 +83,9 @@ def read_header_lines(grid: Grid, log: ProblemLog | None = None) -> Header:
                 elif name == "period":
                     header.period = clean_text(rest_value or "")
                 else:
-                    header.as_of, _ = parse_date(rest_value)
+                    header.as_of, error = parse_date(rest_value)
+                    header.as_of_cell = cell_ref(r, source)
+                    header.as_of_text = short_value(rest_value) if error else ""
     return header
 
 

@@ -19,6 +19,9 @@ class Header:
     reporting_unit: str = ""
     period: str = ""
     as_of: dt.date | None = None
+    # where `Số liệu tính đến ngày` was given (`D4`), and its text when it is not a date
+    as_of_cell: str = ""
+    as_of_text: str = ""
 
     @property
     def year(self) -> int | None:

@@ -25,6 +25,7 @@ ROLES = tuple(Role)
 MAX_FAILED_LOGINS = 5
 LOCKOUT_WINDOW = dt.timedelta(minutes=15)
 MIN_PASSWORD_CHARS = 10
+MAX_EMAIL_CHARS = 254
 
 
 class AccountError(ValueError):
@@ -39,18 +40,21 @@ class Account:
     active: bool
     full_name: str | None
     unit_ids: frozenset[int]
+    email: str | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
     def may(self, action: str) -> bool:
-        """read: everyone; upload: uploaders and admins; admin: admins."""
+        """read: everyone; upload: uploaders and admins; review (approve or return returns):
+        reviewers and admins; admin: admins."""
         if not self.active:
             return False
         return {
             "read": True,
             "upload": self.role in (Role.UPLOADER, Role.ADMIN),
+            "review": self.role in (Role.REVIEWER, Role.ADMIN),
             "admin": self.role == Role.ADMIN,
         }[action]
 
@@ -75,6 +79,7 @@ def _account(conn: Connection, row: Any) -> Account:
         active=bool(row.active),
         full_name=row.full_name,
         unit_ids=frozenset(int(u) for u in units),
+        email=row.email,
     )
 
 
@@ -114,6 +119,21 @@ def _check_password(password: str) -> None:
         )
 
 
+def _check_email(email: str | None) -> str | None:
+    """The address, trimmed (None when empty); AccountError when it is not one."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    local, at, domain = email.rpartition("@")
+    if not (local and at and "." in domain) or any(c.isspace() for c in email):
+        raise AccountError(f"Địa chỉ thư «{email}» không hợp lệ / invalid e-mail address")
+    if len(email) > MAX_EMAIL_CHARS:
+        raise AccountError(
+            f"Địa chỉ thư dài quá {MAX_EMAIL_CHARS} ký tự / the e-mail address is too long"
+        )
+    return email
+
+
 def resolve_units(engine: Engine, names: list[str]) -> list[int]:
     """Unit ids from codes or names; AccountError naming any that is unknown or ambiguous."""
     u = schema.unit.c
@@ -138,8 +158,10 @@ def create_account(
     unit_ids: list[int] | None = None,
     full_name: str | None = None,
     actor: str = "system",
+    email: str | None = None,
 ) -> Account:
     username = username.strip().lower()
+    email = _check_email(email)
     if role not in ROLES:
         raise AccountError(f"Vai trò «{role}» không hợp lệ ({', '.join(ROLES)}) / invalid role")
     if role == Role.UPLOADER and not unit_ids:
@@ -159,6 +181,7 @@ def create_account(
                 role=role,
                 active=1,
                 created_at=now(),
+                email=email,
             )
         ).inserted_primary_key[0]
         _set_units(conn, user_id, unit_ids or [])
@@ -191,6 +214,20 @@ def set_role(
         )
         _set_units(conn, account.id, units)
         audit(conn, actor, "user.role", account.username, {"role": role, "units": units})
+    return get_account(engine, user_id=account.id)
+
+
+def set_email(engine: Engine, username: str, email: str | None, actor: str) -> Account:
+    """Set (or, with None or an empty text, clear) an account's e-mail address."""
+    account = _existing(engine, username)
+    email = _check_email(email)
+    with engine.begin() as conn:
+        conn.execute(
+            update(schema.user_account)
+            .where(schema.user_account.c.id == account.id)
+            .values(email=email)
+        )
+        audit(conn, actor, "user.email", account.username, {"email": email})
     return get_account(engine, user_id=account.id)
 
 

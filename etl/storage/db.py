@@ -120,16 +120,19 @@ def latest_as_of(engine: Engine) -> dt.date | str | None:
 class DataVersion(NamedTuple):
     """What the stored figures are at: the latest submission, the latest entry of
     `data_change` (every change but a new submission's own rows, logged by triggers: see
-    migration 0003) and the schema's revision. Equal versions mean equal figures."""
+    migration 0003), the schema's revision and the latest review row (an approval or a
+    return changes which figures count; the table is append-only, migration 0004). Equal
+    versions mean equal figures."""
 
     submission: int | None
     change: int | None
     revision: str | None
+    review: int | None = None
 
 
 VERSION_SQL = text(
     "SELECT (SELECT MAX(id) FROM submission), (SELECT MAX(id) FROM data_change),"
-    " (SELECT MAX(version_num) FROM alembic_version)"
+    " (SELECT MAX(version_num) FROM alembic_version), (SELECT MAX(id) FROM review)"
 )
 
 
@@ -140,8 +143,8 @@ def data_version(engine: Engine) -> DataVersion:
 
 
 def _version(conn: Connection) -> DataVersion:
-    submission, change, revision = conn.execute(VERSION_SQL).one()
-    return DataVersion(submission, change, revision)
+    submission, change, revision, review = conn.execute(VERSION_SQL).one()
+    return DataVersion(submission, change, revision, review)
 
 
 # The columns the metrics read, with how each becomes a column of a frame: int (NOT NULL
@@ -177,12 +180,21 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
     "submission": {
         "id": "int", "file_name": "str", "uploaded_at": "timestamp", "uploader": "str",
-        "reporting_unit": "str", "as_of": "value", "forms": "str",
+        "reporting_unit": "str", "as_of": "value", "forms": "str", "period_id": "float",
+    },
+    # the review rows (a submission's status: its row with the greatest id) and the periods
+    "review": {
+        "id": "int", "submission_id": "int", "status": "str", "actor": "str",
+        "at": "timestamp", "comment": "str",
+    },
+    "period": {
+        "id": "int", "name": "str", "as_of": "date", "deadline": "date", "state": "str",
+        "created_at": "timestamp", "created_by": "str", "closed_at": "timestamp",
     },
 }  # fmt: skip
 TABLES = tuple(COLUMNS)
 # Which rows of each table belong to the submissions after :since (an upload adds only those)
-ADDED_SINCE = {
+ADDED_SINCE: dict[str, str | None] = {
     "unit": "created_by > :since",
     "fact": "submission_id > :since",
     "job_position": "submission_id > :since",
@@ -190,6 +202,8 @@ ADDED_SINCE = {
     "event_unit": "event_id IN (SELECT id FROM event WHERE submission_id > :since)",
     "target": "submission_id > :since",
     "submission": "id > :since",
+    "review": "submission_id > :since",  # older submissions' new rows: not only added
+    "period": None,  # every row: a handful, and they may change
 }
 # the order those are read in: one that the index on submission_id gives (ordered by id after)
 ADDED_ORDER = {n: "submission_id, id" for n in ("fact", "job_position", "event", "target")}
@@ -201,8 +215,9 @@ class Snapshot:
 
     `since` None: every row of every table. Otherwise the version moved from `since` by new
     submissions only (and updates of unit rows): `frames` hold only the rows of those
-    submissions, and every unit row added or updated since (none at all when `version` is
-    `since`)."""
+    submissions (their review rows included), every unit row added or updated since, and
+    every period (none at all when `version` is `since`). `review` and `period` are plain
+    frames of those tables: which submissions count is for the measures to decide."""
 
     version: DataVersion
     frames: dict[str, pd.DataFrame]
@@ -224,8 +239,8 @@ def read_snapshot(engine: Engine, since: DataVersion | None = None) -> Snapshot:
         if since is not None and _only_added(conn, since, version):
             params = {"since": since.submission, "change": since.change or 0}
             where = dict(ADDED_SINCE)
-            where["unit"] += (
-                " OR id IN (SELECT row_id FROM data_change"
+            where["unit"] = (
+                f"{ADDED_SINCE['unit']} OR id IN (SELECT row_id FROM data_change"
                 " WHERE table_name = 'unit' AND id > :change)"
             )
             frames = {n: _read(conn, n, where[n], params, ADDED_ORDER.get(n)) for n in TABLES}
@@ -245,12 +260,21 @@ def _snapshot(engine: Engine) -> Connection:
 
 def _only_added(conn: Connection, since: DataVersion, now: DataVersion) -> bool:
     """True when the data moved from `since` to `now` by new submissions only, whose uploads
-    may also have updated unit rows (logged in data_change); anything else — a deletion, an
-    update of any other row, a row added for an older submission, a migration — is not."""
+    may also have updated unit rows (logged in data_change) and written their own review
+    rows; anything else — a deletion, an update of any other row, a row added for an older
+    submission, a review of an older submission (approved or returned), a migration — is
+    not."""
     if since.revision != now.revision or since.submission is None or now.submission is None:
         return False
     if now.submission <= since.submission:
         return False
+    if now.review != since.review:
+        older_reviewed = conn.execute(
+            text("SELECT COUNT(*) FROM review WHERE id > :review AND submission_id <= :since"),
+            {"review": since.review or 0, "since": since.submission},
+        ).scalar_one()
+        if older_reviewed:
+            return False
     if now.change == since.change:
         return True
     others = conn.execute(
