@@ -119,6 +119,29 @@ class IngestStatus(StrEnum):
     CHECKED = "checked"
 
 
+class ReviewStatus(StrEnum):
+    """A submission's review status: the status of its latest `review` row."""
+
+    CHO_DUYET = "cho_duyet"
+    DA_DUYET = "da_duyet"
+    TRA_LAI = "tra_lai"
+
+    @property
+    def label(self) -> str:
+        return REVIEW_STATUS_LABELS[self]
+
+
+class PeriodState(StrEnum):
+    """A reporting period: open for returns, or closed."""
+
+    MO = "mo"
+    DONG = "dong"
+
+    @property
+    def label(self) -> str:
+        return PERIOD_STATE_LABELS[self]
+
+
 MEASURE_LABELS: dict[str, str] = dict(zip(Measure, MEASURE_CHOICES, strict=True))
 STATUS_LABELS: dict[str, str] = {
     FactStatus.ASSIGNED: "Được giao",
@@ -138,6 +161,12 @@ ROLE_LABELS: dict[str, str] = {
     Role.UPLOADER: "Đơn vị nộp báo cáo",
     Role.ADMIN: "Quản trị",
 }
+REVIEW_STATUS_LABELS: dict[str, str] = {
+    ReviewStatus.CHO_DUYET: "Chờ duyệt",
+    ReviewStatus.DA_DUYET: "Đã duyệt",
+    ReviewStatus.TRA_LAI: "Trả lại",
+}
+PERIOD_STATE_LABELS: dict[str, str] = {PeriodState.MO: "Đang mở", PeriodState.DONG: "Đã đóng"}
 
 MEASURE_OF_FORM = {FORM_01.code: Measure.CONG_CHUC, FORM_02.code: Measure.NGUOI_LAM_VIEC}
 MEASURE_OF_TARGET = {m.label: m for m in Measure}  # Biểu 00's `Chỉ tiêu` → measure

@@ -31,6 +31,20 @@ metadata = MetaData(
     }
 )
 
+# A reporting period: the cut-off date its returns carry, their deadline, open or closed
+period = Table(
+    "period",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(160), nullable=False),
+    Column("as_of", Date, nullable=False, unique=True),
+    Column("deadline", Date, nullable=False),
+    Column("state", String(10), nullable=False),  # mo | dong
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(120), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+)
+
 submission = Table(
     "submission",
     metadata,
@@ -46,7 +60,21 @@ submission = Table(
     Column("as_of", Date),
     Column("forms", String(40)),
     Column("problems", JSON, nullable=False),
+    Column("period_id", Integer, ForeignKey("period.id")),
 )
+
+# The review of a submission, append-only: its status is that of its row with the greatest id
+review = Table(
+    "review",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submission.id"), nullable=False),
+    Column("status", String(12), nullable=False),  # cho_duyet | da_duyet | tra_lai
+    Column("actor", String(120), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("comment", Text),
+)
+Index("ix_review_submission_id", review.c.submission_id, review.c.id)
 
 unit = Table(
     "unit",
@@ -170,6 +198,7 @@ user_account = Table(
     Column("active", Integer, nullable=False, default=1),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_login_at", DateTime(timezone=True)),
+    Column("email", String(254)),
 )
 
 user_unit = Table(
