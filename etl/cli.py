@@ -61,7 +61,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
     as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
     try:
         result = service.summary(
-            engine, as_of=as_of, scope=args.scope, include_pending=not args.without_pending
+            engine,
+            as_of=as_of,
+            scope=args.scope,
+            include_pending=not args.without_pending,
+            include_unreviewed=args.include_unreviewed,
         )
     except service.ScopeNotFound:
         print(f"Không tìm thấy phạm vi «{args.scope}» (scope not found).", file=sys.stderr)
@@ -127,6 +131,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         as_of=dt.date.fromisoformat(args.as_of) if args.as_of else None,
         scope=args.scope,
         include_pending=not args.without_pending,
+        include_unreviewed=args.include_unreviewed,
     )
     renderer = ChartRenderer()
     try:
@@ -218,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="ngày chốt số liệu YYYY-MM-DD")
     p.add_argument("--scope", help="Toàn thành phố, tên/mã đơn vị, quận huyện, lĩnh vực")
     p.add_argument("--without-pending", action="store_true", help="không tính số chờ phê duyệt")
+    p.add_argument(
+        "--include-unreviewed",
+        action="store_true",
+        help="gồm cả báo cáo chưa được Sở Nội vụ duyệt (mặc định: chỉ số liệu đã duyệt)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_summary)
 
@@ -243,6 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="ngày chốt số liệu YYYY-MM-DD")
     p.add_argument("--scope", help="Toàn thành phố, tên/mã đơn vị, quận huyện, lĩnh vực")
     p.add_argument("--without-pending", action="store_true", help="không tính số chờ phê duyệt")
+    p.add_argument(
+        "--include-unreviewed",
+        action="store_true",
+        help="gồm cả báo cáo chưa được Sở Nội vụ duyệt (mặc định: chỉ số liệu đã duyệt)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("user", help="tài khoản: add, list, disable, enable, role, password, token")
