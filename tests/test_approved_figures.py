@@ -298,3 +298,26 @@ def test_an_upload_approved_at_once_refreshes_both(
     upload(ingest, engine, units_return(CHANGED), "02b.xlsx")
     _check(cache, engine)
     assert refreshes == [1, 1]
+
+
+def test_cli_summary_and_export_include_unreviewed_on_request(
+    engine: Engine, ingest: Callable[..., Any], capsys: pytest.CaptureFixture[str], tmp_path
+) -> None:
+    import json
+
+    from etl import cli
+
+    _approved_base(ingest, engine)
+    upload(ingest, engine, units_return(CHANGED), "02b.xlsx", "cho_duyet")
+    url = engine.url.render_as_string(hide_password=False)
+    shown = {}
+    for flags in ([], ["--include-unreviewed"]):
+        assert cli.main(["summary", "--json", "--scope", "Trường C", "--db", url, *flags]) == 0
+        shown[bool(flags)] = json.loads(capsys.readouterr().out)
+    assert shown[False]["figures"] == "approved" and shown[True]["figures"] == "all"
+    assert shown[False] == service.summary(engine, scope="Trường C")
+    assert shown[True] != shown[False] | {"figures": "all"}
+    out = tmp_path / "d.xlsx"
+    args = ["export", "data", "--out", str(out), "--db", url, "--include-unreviewed"]
+    assert cli.main(args) == 0
+    assert "Gồm cả báo cáo chưa được Sở Nội vụ duyệt" in _workbook_text(out.read_bytes())
