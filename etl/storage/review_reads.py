@@ -72,10 +72,6 @@ def default_cut_off(conn: Connection) -> dt.date | None:
     return _date(conn.execute(text(sql), {"closed": PeriodState.DONG}).scalar())
 
 
-def has_periods(conn: Connection) -> bool:
-    return conn.execute(text("SELECT 1 FROM period LIMIT 1")).first() is not None
-
-
 def latest_approved_as_of(conn: Connection) -> dt.date | None:
     """The latest `Số liệu tính đến ngày` among stored, approved returns."""
     sql = (
