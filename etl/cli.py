@@ -13,9 +13,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from etl import service
-from etl.core.formatting import fmt_date
+from etl.core.formatting import fmt_date, fmt_number
 from etl.core.settings import load_settings
-from etl.core.vocabulary import IngestStatus, ReviewStatus, Role
+from etl.core.vocabulary import MEASURE_LABELS, STATUS_LABELS, IngestStatus, ReviewStatus, Role
 from etl.ingest.load import IngestResult
 from etl.measures.cache import load_dataset
 from etl.storage import db, periods, reviews
@@ -72,7 +72,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
     as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
     try:
         result = service.summary(
-            engine, as_of=as_of, scope=args.scope, include_pending=not args.without_pending
+            engine,
+            as_of=as_of,
+            scope=args.scope,
+            include_pending=not args.without_pending,
+            include_unreviewed=args.include_unreviewed,
         )
     except service.ScopeNotFound:
         print(f"Không tìm thấy phạm vi «{args.scope}» (scope not found).", file=sys.stderr)
@@ -137,6 +141,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         as_of=dt.date.fromisoformat(args.as_of) if args.as_of else None,
         scope=args.scope,
         include_pending=not args.without_pending,
+        include_unreviewed=args.include_unreviewed,
     )
     renderer = ChartRenderer()
     try:
@@ -324,19 +329,25 @@ def _review_show(engine: Engine, submission_id: int) -> int:
         comment = f" — «{h['comment']}»" if h["comment"] else ""
         label = ReviewStatus(h["status"]).label
         print(f"  {h['at']:%d/%m/%Y %H:%M}  {label}  ({h['actor']}){comment}")
-    try:
-        from etl.measures.review_diff import review_diff
-    except ImportError:  # the measures' diff is not there yet
-        return 0
+    from etl.measures.metrics import BASELINE_YEAR
+    from etl.measures.review_diff import review_diff
+
     diff = review_diff(engine, submission_id)
-    changes = list(getattr(diff, "rows", diff))
-    print(f"Số liệu thay đổi so với số đã duyệt: {len(changes)}")
-    for d in changes:
-        unit = getattr(d, "unit_name", None) or getattr(d, "unit", "")
-        mark = "!! NĂM GỐC 2021 " if d.baseline else ("! năm trước " if d.past_year else "")
-        old = "—" if d.old is None else str(d.old)
+    print(f"Số liệu thay đổi so với số đã duyệt: {len(diff.rows)} (không đổi: {diff.unchanged})")
+    if diff.baseline_rows:
+        print(f"!! SỬA SỐ NĂM GỐC {BASELINE_YEAR}: {len(diff.baseline_rows)} số")
+    for d in diff.rows:
+        mark = (
+            f"!! NĂM GỐC {BASELINE_YEAR} "
+            if d.baseline
+            else ("! năm trước " if d.past_year else "")
+        )
+        old = "—" if d.old is None else fmt_number(d.old)
+        what = (
+            f"{MEASURE_LABELS.get(d.measure, d.measure)} ({STATUS_LABELS.get(d.status, d.status)})"
+        )
         print(
-            f"  {mark}{unit} | {d.measure} {d.status} {d.year}: {old} → {d.new}"
+            f"  {mark}{d.unit_name} | {what} năm {d.year}: {old} → {fmt_number(d.new)}"
             f" ({d.sheet}!{d.cell})"
         )
     return 0
@@ -369,6 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="ngày chốt số liệu YYYY-MM-DD")
     p.add_argument("--scope", help="Toàn thành phố, tên/mã đơn vị, quận huyện, lĩnh vực")
     p.add_argument("--without-pending", action="store_true", help="không tính số chờ phê duyệt")
+    p.add_argument(
+        "--include-unreviewed",
+        action="store_true",
+        help="gồm cả báo cáo chưa được Sở Nội vụ duyệt (mặc định: chỉ số liệu đã duyệt)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_summary)
 
@@ -394,6 +410,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="ngày chốt số liệu YYYY-MM-DD")
     p.add_argument("--scope", help="Toàn thành phố, tên/mã đơn vị, quận huyện, lĩnh vực")
     p.add_argument("--without-pending", action="store_true", help="không tính số chờ phê duyệt")
+    p.add_argument(
+        "--include-unreviewed",
+        action="store_true",
+        help="gồm cả báo cáo chưa được Sở Nội vụ duyệt (mặc định: chỉ số liệu đã duyệt)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("user", help="tài khoản: add, list, disable, enable, role, password, token")

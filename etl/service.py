@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from etl.core.clock import vn_today
 from etl.core.settings import Settings, load_settings
 from etl.core.vocabulary import IngestStatus, ReviewStatus
 from etl.ingest.load import IngestResult, ingest_bytes, ingest_many
@@ -16,7 +17,7 @@ from etl.measures import metrics, query
 from etl.measures.cache import load_dataset
 from etl.measures.dataset import Dataset
 from etl.reading.limits import Limits
-from etl.storage import accounts, db, periods, reviews
+from etl.storage import accounts, db, periods, review_reads, reviews
 
 
 class ScopeNotFound(ValueError):
@@ -190,11 +191,14 @@ def load_sample(
 
 
 def default_as_of(engine: Engine) -> dt.date:
-    """The latest `Số liệu tính đến ngày` among stored returns, else today."""
-    latest = db.latest_as_of(engine)
-    if isinstance(latest, str):
-        latest = dt.date.fromisoformat(latest)
-    return latest or dt.date.today()
+    """The default cut-off: the latest closed period, or the latest open period holding an
+    approved return; without such a period, the latest cut-off among approved returns; else
+    today. Never the date of a return still waiting for review (nor of a returned one)."""
+    with db.reading(engine) as conn:
+        cut_off = periods.default_cut_off(conn)
+        if cut_off is None:
+            cut_off = review_reads.latest_approved_as_of(conn)
+    return cut_off or vn_today()
 
 
 def summary(
@@ -203,10 +207,17 @@ def summary(
     as_of: dt.date | None = None,
     scope: str | None = None,
     include_pending: bool = True,
+    include_unreviewed: bool = False,
 ) -> dict[str, Any]:
-    """The summary JSON for a scope and cut-off (defaults: whole city, latest return)."""
-    ds = load_dataset(engine)
-    view = query.View(as_of=as_of, scope=scope, include_pending=include_pending)
+    """The summary JSON for a scope and cut-off (defaults: whole city, the default cut-off),
+    of approved returns only unless `include_unreviewed` (then waiting ones too)."""
+    view = query.View(
+        as_of=as_of,
+        scope=scope,
+        include_pending=include_pending,
+        include_unreviewed=include_unreviewed,
+    )
+    ds = load_dataset(engine, figures=view.figures)
     try:
         resolved = resolve_view(engine, ds, view)
     except query.BadParameter:
@@ -221,13 +232,25 @@ def resolve_view(engine: Engine, ds: Dataset, view: query.View) -> query.Resolve
 
 
 def summary_of(ds: Dataset, view: query.ResolvedView) -> dict[str, Any]:
-    """The summary JSON of a resolved view."""
-    return metrics.summary(ds, view.as_of, view.filter, include_pending=view.include_pending)
+    """The summary JSON of a resolved view, saying which figures it counts (`figures`:
+    "approved", or "all" with the returns waiting for review)."""
+    summary = metrics.summary(ds, view.as_of, view.filter, include_pending=view.include_pending)
+    return {**summary, "figures": ds.figures}
+
+
+def dataset_for(engine: Engine, ds: Dataset | None, view: query.View) -> Dataset:
+    """`ds` when it holds the figures `view` asks for, else those read from `engine` (a
+    caller that keeps a `DatasetCache` passes `cache.get(engine, figures=view.figures)`)."""
+    if ds is not None and ds.figures == view.figures:
+        return ds
+    return load_dataset(engine, figures=view.figures)
 
 
 def view_summary(
     engine: Engine, ds: Dataset, view: query.View
 ) -> tuple[dict[str, Any], query.ResolvedView]:
-    """The summary for a dashboard/API view, and the view resolved."""
+    """The summary for a dashboard/API view, and the view resolved (from the figures the view
+    asks for: `ds` when it holds them)."""
+    ds = dataset_for(engine, ds, view)
     resolved = resolve_view(engine, ds, view)
     return summary_of(ds, resolved), resolved

@@ -21,7 +21,6 @@ from urllib.parse import parse_qsl
 from sqlalchemy import Engine
 
 from etl import service
-from etl.measures.cache import load_dataset
 from etl.measures.dataset import Dataset
 from etl.measures.query import View
 from etl.storage import accounts
@@ -104,7 +103,7 @@ def export(
     charts) are ready, before the file is laid out. Raises UnknownExport, BadParameter (a
     scope that names nothing), ExportUnavailable; nothing is audited then."""
     check(kind, fmt, chart_id)
-    ds = dataset if dataset is not None else load_dataset(engine)
+    ds = service.dataset_for(engine, dataset, view)
     summary, resolved = service.view_summary(engine, ds, view)
     ctx = ChartContext(ds, summary, resolved)
     if kind == "chart":

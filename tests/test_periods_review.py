@@ -13,7 +13,7 @@ from sqlalchemy.exc import DatabaseError
 
 from etl.core import clock
 from etl.core.vocabulary import ReviewStatus
-from etl.storage import accounts, db, periods, reviews
+from etl.storage import accounts, db, periods, review_reads, reviews
 from tests.builders import b01_as_of, city_targets, form01, workbook_bytes
 from tests.conftest import open_period, table_counts
 
@@ -95,7 +95,7 @@ def test_review_flow_and_refusals(engine, ingest):
         reviews.return_(conn, second.submission_id, "duyet", "  Sai số năm 2024 ")
     with engine.begin() as conn:
         assert reviews.approved_submission_ids(conn) == {first.submission_id}
-        ids = conn.execute(text(reviews.approved_ids_sql())).scalars().all()
+        ids = conn.execute(text(review_reads.approved_ids_sql())).scalars().all()
         assert ids == [first.submission_id]
         returned = reviews.queue(conn, ReviewStatus.TRA_LAI)
         assert [(r.id, r.comment) for r in returned] == [(second.submission_id, "Sai số năm 2024")]
@@ -146,8 +146,9 @@ def test_a_review_changes_the_data_version_and_reloads_everything(engine, ingest
     assert list(snapshot.frames["review"]["status"]) == ["cho_duyet", "da_duyet"]
     assert list(snapshot.frames["period"]["name"]) == ["6 tháng đầu năm 2024"]
     later = ingest(_return(37, "Sở Y tế"), "b.xlsx", approve=False)
-    added = db.read_snapshot(engine, since=after)
+    added = db.read_snapshot(engine, since=after, shown_before=snapshot.shown)
     assert added.since == after  # a new submission with its own review row: only added
+    assert added.added == frozenset()  # it waits: the approved figures do not move
     assert list(added.frames["review"]["submission_id"]) == [later.submission_id]
 
 

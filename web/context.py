@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app, has_request_context
+from flask import current_app, g, has_request_context
 from flask_login import current_user
 from sqlalchemy import Engine
 
@@ -31,9 +31,18 @@ def settings() -> Settings:
     return current_app.extensions[SETTINGS_KEY]
 
 
-def dataset() -> Dataset:
-    """The stored data as frames, rebuilt only after an accepted upload."""
-    return current_app.extensions[CACHE_KEY].get(engine())
+FIGURES_KEY = "tgbc_figures"  # on flask.g: the figures of the view this request resolved
+
+
+def dataset(view: View | ResolvedView | None = None) -> Dataset:
+    """The stored data as frames (rebuilt only when they change) with the figures `view` asks
+    for: approved returns only, or (`include_unreviewed`) waiting ones too. Without a view:
+    those of the view this request resolved last (`resolved_view`, `view_summary`), else the
+    approved ones."""
+    if isinstance(view, ResolvedView):
+        view = view.asked
+    figures = view.figures if view is not None else g.get(FIGURES_KEY, "approved")
+    return current_app.extensions[CACHE_KEY].get(engine(), figures=figures)
 
 
 def account() -> accounts.Account | None:
@@ -61,20 +70,27 @@ def view_of(search: str | Mapping[str, object] | None) -> View:
 def resolved_view(
     search: str | Mapping[str, object] | None, ds: Dataset | None = None
 ) -> ResolvedView:
-    """The URL's view resolved against `ds` (default: `dataset()`); a scope that names
-    nothing falls back to the whole city."""
-    ds = ds if ds is not None else dataset()
+    """The URL's view resolved against `ds` (default: `dataset(view)`, the figures it asks
+    for); a scope that names nothing falls back to the whole city. The figures it asks for
+    become those `dataset()` gives for the rest of the request."""
     view = view_of(search)
+    setattr(g, FIGURES_KEY, view.figures)
+    ds = ds if ds is not None else dataset(view)
     try:
         return service.resolve_view(engine(), ds, view)
     except BadParameter:
-        view = View(as_of=view.as_of, include_pending=view.include_pending)
+        view = View(
+            as_of=view.as_of,
+            include_pending=view.include_pending,
+            include_unreviewed=view.include_unreviewed,
+        )
         return service.resolve_view(engine(), ds, view)
 
 
 def view_summary(search: str | None) -> tuple[dict[str, Any], ResolvedView]:
-    """(summary, resolved view) for the URL's view, as `resolved_view`."""
-    ds = dataset()
+    """(summary, resolved view) for the URL's view, as `resolved_view`, from the figures the
+    view asks for."""
+    ds = dataset(view_of(search))
     view = resolved_view(search, ds)
     return service.summary_of(ds, view), view
 

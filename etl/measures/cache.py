@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from etl.measures.dataset import Dataset, build_dataset, refresh_dataset
-from etl.storage import db
+from etl.measures.dataset import Dataset, build_dataset, refresh_dataset, with_units_updated
+from etl.storage import db, review_reads
 
 # ---------------------------------------------------------------- results derived from a Dataset
 
@@ -91,44 +91,66 @@ def remembered_for_frame(
 # ---------------------------------------------------------------- the Dataset of a database
 
 
-def load_dataset(engine: Engine, previous: Dataset | None = None) -> Dataset:
-    """The stored figures as a `Dataset` (with its data version), read in one snapshot.
+def load_dataset(
+    engine: Engine, previous: Dataset | None = None, *, figures: str = "approved"
+) -> Dataset:
+    """The stored figures as a `Dataset` (with its data version), read in one snapshot:
+    the approved submissions' figures, or (`figures="all"`) the waiting ones' too; a returned
+    submission's never.
 
-    With `previous` (a Dataset of this database): when only new submissions were stored since
-    its version, only their rows are read and the Dataset is derived from `previous`, equal to
-    a full load; anything else (a deletion, an edit, a migration) loads everything."""
-    since = previous.version if previous is not None else None
-    snapshot = db.read_snapshot(engine, since=db.DataVersion(*since) if since else None)
+    With `previous` (a Dataset of this database, of the same `figures`): when the figures it
+    shows moved only by newly shown submissions later than every one it shows (a new upload
+    for "all", the approval of the latest for "approved"), only their rows are read and the
+    Dataset is derived from `previous`, equal to a full load; when the submissions shown are
+    the same (a new waiting upload, a return, for "approved"), `previous` itself is kept
+    (restamped with the new version: its frames and memo too) unless the units it holds were
+    updated; anything else (an older submission approved, a deletion, an edit, a migration)
+    loads everything."""
+    review_reads.check_figures(figures)
+    if previous is not None and (previous.figures != figures or previous.shown is None):
+        previous = None
+    since = db.DataVersion(*previous.version) if previous and previous.version else None
+    snapshot = db.read_snapshot(
+        engine,
+        since=since,
+        figures=figures,
+        shown_before=previous.shown if previous is not None else None,
+    )
     if snapshot.since is not None and previous is not None:
-        if snapshot.version == tuple(since or ()):
+        if snapshot.version == since:
             return previous
-        return refresh_dataset(previous, snapshot.frames, snapshot.version)
-    return build_dataset(snapshot.frames, snapshot.version)
+        if not snapshot.added:
+            return with_units_updated(previous, snapshot.frames["unit"], snapshot.version)
+        return refresh_dataset(previous, snapshot.frames, snapshot.version, shown=snapshot.shown)
+    return build_dataset(snapshot.frames, snapshot.version, shown=snapshot.shown, figures=figures)
 
 
 class DatasetCache:
-    """The stored tables as a `Dataset`, rebuilt only when the data version changes.
+    """The stored tables as a `Dataset` per choice of figures ("approved", "all"), rebuilt
+    only when the data version changes.
 
-    The version (`db.data_version`: the latest submission and the latest logged change) is
-    read from the database on every call, so every worker process sees an accepted upload at
-    once. After new uploads only their rows are read (`load_dataset` with the previous
-    Dataset); anything else reloads everything. One thread of the process rebuilds while the
-    others wait for its result. The cache itself is per process and lives on the app object,
-    not in a module global.
+    The version (`db.data_version`: the latest submission, the latest logged change and the
+    latest review row) is read from the database on every call, so every worker process sees
+    an accepted upload or a review at once. Then `load_dataset` with the previous Dataset of
+    the same figures: a new waiting upload keeps the approved Dataset as it was, new shown
+    submissions are read alone; anything else reloads everything. One thread of the process
+    rebuilds while the others wait for its result. The cache itself is per process and lives
+    on the app object, not in a module global; the "all" Dataset is built only when asked.
     """
 
     def __init__(self) -> None:
-        self._dataset: Dataset | None = None
+        self._datasets: dict[str, Dataset] = {}
         self._lock = threading.Lock()
 
-    def get(self, engine: Engine) -> Dataset:
+    def get(self, engine: Engine, figures: str = "approved") -> Dataset:
+        review_reads.check_figures(figures)
         version = db.data_version(engine)
-        dataset = self._dataset
+        dataset = self._datasets.get(figures)
         if dataset is not None and dataset.version == version:
             return dataset
         with self._lock:
-            dataset = self._dataset
+            dataset = self._datasets.get(figures)
             if dataset is None or dataset.version != version:
-                dataset = load_dataset(engine, previous=dataset)
-                self._dataset = dataset
+                dataset = load_dataset(engine, previous=dataset, figures=figures)
+                self._datasets[figures] = dataset
             return dataset

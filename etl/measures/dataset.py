@@ -1,13 +1,17 @@
 """The stored tables as frames: the `Dataset`, built from every row or refreshed after new
 submissions (no database, no I/O: the rows come from `etl.storage.db`).
 
-A `Dataset` is immutable and rebuilt after every accepted upload; superseded rows are resolved
-(the later return supersedes). What is derived from it is kept in `Dataset.memo`
-(`etl.measures.cache`), so keyed by the data version by construction.
+A `Dataset` is immutable and rebuilt after every change of the figures it shows; superseded
+rows are resolved (the later return supersedes). It holds the rows of the submissions it shows
+only (`shown`: the approved ones, or, `figures="all"`, the waiting ones too), the units they
+create or refer to, and unit validity replayed from their Biểu 03 events. What is derived
+from it is kept in `Dataset.memo` (`etl.measures.cache`), so keyed by the data version by
+construction.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +42,13 @@ class Dataset:
     # the key of every current fact as one integer (see _fact_keys), aligned with `facts`:
     # what `refresh_dataset` needs to find the facts a new return supersedes
     fact_keys: np.ndarray | None = field(default=None, repr=False)
+    # "approved" (the approved submissions' rows) or "all" (the waiting ones' too)
+    figures: str = "approved"
+    # the ids of the submissions whose rows these are; None: every row given
+    shown: frozenset[int] | None = None
+    # every event row shown and their before/after rows: unit validity is replayed from them
+    event_history: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    event_unit_history: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
 
 def latest_by(frame: pd.DataFrame, keys: list[str], order: str = "submission_id") -> pd.DataFrame:
@@ -112,6 +123,78 @@ def _units(frame: pd.DataFrame) -> pd.DataFrame:
     return units
 
 
+def _validity(units: pd.DataFrame, events: pd.DataFrame, event_units: pd.DataFrame) -> pd.DataFrame:
+    """`units` (as read) with valid_from/valid_to replayed from `events` (every event row
+    shown, with `event_units` their before/after rows), as ingest writes them
+    (`etl.ingest.writer`): in the order the events were stored, a unit listed before an event
+    and not after it ends at the event's date, one listed after and not before starts then;
+    later events win. So an event that is not shown changes no unit."""
+    valid_from = pd.Series(pd.NaT, index=units.index, dtype="datetime64[s]")
+    valid_to = valid_from.copy()
+    if len(events) and len(event_units):
+        roles = event_units.assign(before=event_units["role"] == "before")
+        roles = roles.assign(after=~roles["before"])
+        sides = roles.groupby(["event_id", "unit_id"], sort=False)[["before", "after"]].any()
+        sides = sides.reset_index()
+        order = events[["id", "submission_id", "effective_date"]].rename(columns={"id": "event_id"})
+        sides = sides.merge(order, on="event_id").sort_values(
+            ["submission_id", "event_id"], kind="stable"
+        )
+        position = pd.Series(np.arange(len(units)), index=units["id"].to_numpy())
+        for column, mask in (
+            (valid_to, sides["before"] & ~sides["after"]),
+            (valid_from, sides["after"] & ~sides["before"]),
+        ):
+            last = sides[mask].drop_duplicates("unit_id", keep="last")
+            at = position.reindex(last["unit_id"].to_numpy())
+            known = at.notna().to_numpy()
+            column.iloc[at[known].astype(np.int64).to_numpy()] = last["effective_date"].to_numpy()[
+                known
+            ]
+    return units.assign(valid_from=valid_from.to_numpy(), valid_to=valid_to.to_numpy())
+
+
+def _referenced(tables: dict[str, pd.DataFrame]) -> set[int]:
+    """The units the rows of `tables` refer to (facts, job positions, events, targets)."""
+    ids: set[int] = set()
+    for name, column in (
+        ("fact", "unit_id"),
+        ("job_position", "unit_id"),
+        ("event_unit", "unit_id"),
+        ("target", "scope_unit_id"),
+    ):
+        frame = tables.get(name)
+        if frame is not None and len(frame):
+            ids.update(int(v) for v in pd.unique(frame[column].dropna()))
+    return ids
+
+
+def _shown_rows(
+    tables: dict[str, pd.DataFrame], shown: frozenset[int] | None
+) -> dict[str, pd.DataFrame]:
+    """The rows of the submissions `shown` (all when None); units: those a shown submission
+    created or a shown row refers to (a unit only a hidden submission knows is not there)."""
+    if shown is None:
+        return tables
+    ids = np.fromiter(shown, dtype=np.int64, count=len(shown))
+    kept = dict(tables)
+
+    def rows(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+        mask = frame[column].isin(ids).to_numpy()
+        return frame if mask.all() else frame[mask].reset_index(drop=True)
+
+    for name in ("fact", "job_position", "event", "target"):
+        kept[name] = rows(tables[name], "submission_id")
+    kept["submission"] = rows(tables["submission"], "id")
+    event_units = tables["event_unit"]
+    mask = event_units["event_id"].isin(kept["event"]["id"]).to_numpy()
+    kept["event_unit"] = event_units if mask.all() else event_units[mask].reset_index(drop=True)
+    units = tables["unit"]
+    visible = units["created_by"].isin(ids) | units["id"].isin(list(_referenced(kept)))
+    kept["unit"] = units if visible.all() else units[visible.to_numpy()].reset_index(drop=True)
+    return kept
+
+
 def _events(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return frame
@@ -141,12 +224,19 @@ def _event_sets(event_units: pd.DataFrame) -> dict[int, tuple[frozenset[int], fr
 
 
 def build_dataset(
-    tables: dict[str, pd.DataFrame], version: tuple[Any, ...] | None = None
+    tables: dict[str, pd.DataFrame],
+    version: tuple[Any, ...] | None = None,
+    *,
+    shown: frozenset[int] | None = None,
+    figures: str = "approved",
 ) -> Dataset:
-    """A `Dataset` from the raw tables of `etl.storage.db.read_tables` (every row of each)."""
-    units = _units(tables["unit"])
-    events = _events(latest_by(tables["event"], ["natural_key"]))
-    event_units = _event_units(tables["event_unit"], events)
+    """A `Dataset` from the raw tables of `etl.storage.db.read_snapshot` (every row of each),
+    holding the rows of the submissions `shown` (every row when None)."""
+    tables = _shown_rows(tables, shown)
+    event_history, event_unit_history = tables["event"], tables["event_unit"]
+    units = _units(_validity(tables["unit"], event_history, event_unit_history))
+    events = _events(latest_by(event_history, ["natural_key"]))
+    event_units = _event_units(event_unit_history, events)
     facts, keys = _latest_facts(tables["fact"])
     return Dataset(
         event_sets=_event_sets(event_units),
@@ -160,6 +250,10 @@ def build_dataset(
         submissions=tables.get("submission", pd.DataFrame()),
         version=version,
         fact_keys=keys,
+        figures=figures,
+        shown=shown,
+        event_history=event_history,
+        event_unit_history=event_unit_history,
     )
 
 
@@ -174,18 +268,35 @@ def _append(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
 
 
 def refresh_dataset(
-    old: Dataset, added: dict[str, pd.DataFrame], version: tuple[Any, ...] | None = None
+    old: Dataset,
+    added: dict[str, pd.DataFrame],
+    version: tuple[Any, ...] | None = None,
+    *,
+    shown: frozenset[int] | None = None,
 ) -> Dataset:
-    """The `Dataset` after new submissions, from `old` and what they added: for each table the
-    rows of the new submissions (`etl.storage.db.read_snapshot` with `since`), for units every row
-    added or updated since. Equal, frame by frame, to `build_dataset` of all the rows: the new
-    submissions are later than every stored one, so each of their rows supersedes the current
-    row of its key, and their ids follow the stored ones. `old` is left as it was; nothing
-    derived from it (its memo) is carried over."""
-    new_units = _units(added["unit"])
+    """The `Dataset` after new submissions are shown, from `old` and what they added: for each
+    table the rows of the new submissions (`etl.storage.db.read_snapshot` with `since`), for
+    units every row they create or refer to, and every row updated since. Equal, frame by
+    frame, to `build_dataset` of all the rows shown: the new submissions are later than every
+    shown one, so each of their rows supersedes the current row of its key, and their ids
+    follow the shown ones. `shown`: the submissions now shown (default: `old.shown` and those
+    of `added`). `old` is left as it was; nothing derived from it (its memo) is carried over."""
+    if shown is None and old.shown is not None:
+        shown = old.shown | frozenset(int(i) for i in added["submission"]["id"])
+    event_history = _append(old.event_history, added["event"])
+    event_unit_history = _append(old.event_unit_history, added["event_unit"])
+    new_units = added["unit"]
+    if shown is not None:  # units of hidden submissions stay out, updated or not
+        visible = (
+            new_units["id"].isin(old.units.index)
+            | new_units["created_by"].isin(list(shown))
+            | new_units["id"].isin(list(_referenced(added)))
+        )
+        new_units = new_units[visible.to_numpy()]
     kept_units = old.units.reset_index(drop=True)
     kept_units = kept_units[~kept_units["id"].isin(new_units["id"])]
-    units = _append(kept_units, new_units) if len(new_units) else kept_units
+    units = _append(kept_units, _units(new_units)) if len(new_units) else kept_units
+    units = _units(_validity(units, event_history, event_unit_history)).reset_index(drop=True)
 
     new_facts = added["fact"]
     if old.fact_keys is None:
@@ -206,7 +317,7 @@ def refresh_dataset(
     event_units = _event_units(_append(old.event_units, added["event_unit"]), events)
     return Dataset(
         event_sets=_event_sets(event_units),
-        units=units.reset_index(drop=True).set_index("id", drop=False),
+        units=units.set_index("id", drop=False),
         facts=facts,
         fact_history=_append(old.fact_history, new_facts),
         job_positions=_latest_added(old.job_positions, added["job_position"], ["unit_id"]),
@@ -216,7 +327,34 @@ def refresh_dataset(
         submissions=_append(old.submissions, added["submission"]),
         version=version,
         fact_keys=keys,
+        figures=old.figures,
+        shown=shown,
+        event_history=event_history,
+        event_unit_history=event_unit_history,
     )
+
+
+def with_units_updated(
+    old: Dataset, updated: pd.DataFrame, version: tuple[Any, ...] | None
+) -> Dataset:
+    """`old` at `version` when only unit rows were updated (by submissions it does not show):
+    the same Dataset (frames and memo) restamped when the units it holds are unchanged, else
+    a Dataset with those units replaced (equal to a full load)."""
+    shown = refresh_dataset(old, {**_no_rows(old), "unit": updated}, version, shown=old.shown)
+    if shown.units.equals(old.units) and (shown.units.dtypes == old.units.dtypes).all():
+        return dataclasses.replace(old, version=version)
+    return shown
+
+
+def _no_rows(ds: Dataset) -> dict[str, pd.DataFrame]:
+    return {
+        "fact": ds.fact_history.iloc[:0],
+        "job_position": ds.job_positions.iloc[:0],
+        "event": ds.event_history.iloc[:0],
+        "event_unit": ds.event_unit_history.iloc[:0],
+        "target": ds.targets.iloc[:0],
+        "submission": ds.submissions.iloc[:0],
+    }
 
 
 def _latest_added(current: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

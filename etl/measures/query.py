@@ -1,5 +1,6 @@
 """The view parameters shared by the dashboard URL, the JSON API and the CLI:
-cut-off date, scope (or district / sector / kind), and whether pending reductions count.
+cut-off date, scope (or district / sector / kind), whether pending reductions count, and
+whether returns not yet approved by the Sở Nội vụ are included (`include_unreviewed`).
 
 A `View` is what was asked (the cut-off may be missing, the scope is text); `resolve_view`
 turns it into a `ResolvedView` (a cut-off date, a `Filter`), which every view function takes.
@@ -31,6 +32,13 @@ class View:
     sector: str | None = None
     kind: str | None = None
     include_pending: bool = True
+    # the figures of returns still waiting for review too (never those returned)
+    include_unreviewed: bool = False
+
+    @property
+    def figures(self) -> str:
+        """Which Dataset the view reads: "approved" (the default) or "all"."""
+        return "all" if self.include_unreviewed else "approved"
 
     def to_query(self) -> str:
         params = {
@@ -40,6 +48,7 @@ class View:
             "sector": self.sector,
             "kind": self.kind,
             "pending": None if self.include_pending else "0",
+            "include_unreviewed": "1" if self.include_unreviewed else None,
         }
         query = urlencode({k: v for k, v in params.items() if v})
         return f"?{query}" if query else ""
@@ -70,6 +79,7 @@ def parse_view(params: Mapping[str, object] | str | None) -> View:
     if kind and kind not in KIND_CHOICES:
         raise BadParameter(f"Loại đơn vị «{kind}» không hợp lệ / invalid kind")
     pending = (_first(params, "pending") or "1").lower() not in ("0", "false", "no", "khong")
+    unreviewed = (_first(params, "include_unreviewed") or "0").lower() in ("1", "true", "yes", "co")
     return View(
         as_of=as_of,
         scope=_first(params, "scope"),
@@ -77,6 +87,7 @@ def parse_view(params: Mapping[str, object] | str | None) -> View:
         sector=_first(params, "sector"),
         kind=kind,
         include_pending=pending,
+        include_unreviewed=unreviewed,
     )
 
 

@@ -3,7 +3,6 @@ and in etl/ingest/ (matching.py, writer.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,8 +16,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 
-from etl.core.vocabulary import IngestStatus
-from etl.storage import schema
+from etl.storage import review_reads, schema
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -105,24 +103,14 @@ def is_empty(engine: Engine) -> bool:
         return conn.execute(select(schema.submission.c.id).limit(1)).first() is None
 
 
-def latest_as_of(engine: Engine) -> dt.date | str | None:
-    """The latest `Số liệu tính đến ngày` among stored returns."""
-    with reading(engine) as conn:
-        return conn.execute(
-            text("SELECT MAX(as_of) FROM submission WHERE status = :status"),
-            {"status": IngestStatus.ACCEPTED},
-        ).scalar()
-
-
 # ---------------------------------------------------------------- the figures, as frames
 
 
 class DataVersion(NamedTuple):
     """What the stored figures are at: the latest submission, the latest entry of
     `data_change` (every change but a new submission's own rows, logged by triggers: see
-    migration 0003), the schema's revision and the latest review row (an approval or a
-    return changes which figures count; the table is append-only, migration 0004). Equal
-    versions mean equal figures."""
+    migration 0003), the schema's revision and the latest review row (an approval or a return
+    changes which figures are shown). Equal versions mean equal figures."""
 
     submission: int | None
     change: int | None
@@ -193,59 +181,85 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
 }  # fmt: skip
 TABLES = tuple(COLUMNS)
-# Which rows of each table belong to the submissions after :since (an upload adds only those)
-ADDED_SINCE: dict[str, str | None] = {
-    "unit": "created_by > :since",
-    "fact": "submission_id > :since",
-    "job_position": "submission_id > :since",
-    "event": "submission_id > :since",
-    "event_unit": "event_id IN (SELECT id FROM event WHERE submission_id > :since)",
-    "target": "submission_id > :since",
-    "submission": "id > :since",
-    "review": "submission_id > :since",  # older submissions' new rows: not only added
-    "period": None,  # every row: a handful, and they may change
-}
+# the tables whose rows belong to a submission (by submission_id)
+OWNED = ("fact", "job_position", "event", "target")
 # the order those are read in: one that the index on submission_id gives (ordered by id after)
-ADDED_ORDER = {n: "submission_id, id" for n in ("fact", "job_position", "event", "target")}
+ADDED_ORDER = {n: "submission_id, id" for n in OWNED}
 
 
 @dataclass
 class Snapshot:
-    """The stored figures at one version, read in one transaction.
+    """The stored figures at one version, read in one transaction: the rows of the submissions
+    `shown` (`etl.storage.review_reads.shown_ids`: approved, or approved and waiting) are what
+    the figures are made of. The frames hold every row of every table: the reader keeps the
+    rows of `shown` (and the units they need).
 
-    `since` None: every row of every table. Otherwise the version moved from `since` by new
-    submissions only (and updates of unit rows): `frames` hold only the rows of those
-    submissions (their review rows included), every unit row added or updated since, and
-    every period (none at all when `version` is `since`). `review` and `period` are plain
-    frames of those tables: which submissions count is for the measures to decide."""
+    With `since` (an earlier version, whose shown submissions were `shown_before`): the
+    figures moved only by `added` (shown submissions, each later than every one shown before)
+    and by updates of unit rows: `frames` hold only the rows of `added`, the unit rows they
+    create or refer to, and every unit row updated since (`added` may be empty: then only the
+    updated unit rows; none when nothing changed at all)."""
 
     version: DataVersion
     frames: dict[str, pd.DataFrame]
     since: DataVersion | None = None
+    shown: frozenset[int] | None = None
+    added: frozenset[int] = frozenset()
 
 
 def read_tables(engine: Engine) -> dict[str, pd.DataFrame]:
-    """Every table the metrics need, as frames (current values resolved by the metrics)."""
-    return read_snapshot(engine).frames
+    """Every row of every table the metrics need, as frames (every submission's, whatever its
+    review status)."""
+    with _snapshot(engine) as conn:
+        return {n: _read(conn, n) for n in TABLES}
 
 
-def read_snapshot(engine: Engine, since: DataVersion | None = None) -> Snapshot:
-    """The stored figures and their version, from one consistent snapshot of the database;
-    only what was added after `since` when that is all that changed (see `Snapshot`)."""
+def read_snapshot(
+    engine: Engine,
+    since: DataVersion | None = None,
+    *,
+    figures: str = "approved",
+    shown_before: frozenset[int] | None = None,
+) -> Snapshot:
+    """The stored figures `figures` shows and their version, from one consistent snapshot of
+    the database; only what was added after `since` (when `shown_before`, the submissions
+    shown at `since`, are given) when that is all that changed (see `Snapshot`)."""
     with _snapshot(engine) as conn:
         version = _version(conn)
         if since is not None and version == since:  # nothing changed
-            return Snapshot(version, {}, since)
-        if since is not None and _only_added(conn, since, version):
-            params = {"since": since.submission, "change": since.change or 0}
-            where = dict(ADDED_SINCE)
-            where["unit"] = (
-                f"{ADDED_SINCE['unit']} OR id IN (SELECT row_id FROM data_change"
-                " WHERE table_name = 'unit' AND id > :change)"
-            )
-            frames = {n: _read(conn, n, where[n], params, ADDED_ORDER.get(n)) for n in TABLES}
-            return Snapshot(version, frames, since)
-        return Snapshot(version, {n: _read(conn, n) for n in TABLES})
+            return Snapshot(version, {}, since, shown_before)
+        shown = review_reads.shown_ids(conn, figures)
+        if since is not None and shown_before is not None and _incremental(conn, since, version):
+            added = shown - shown_before
+            if shown_before <= shown and (
+                not added or not shown_before or min(added) > max(shown_before)
+            ):
+                return Snapshot(version, _read_added(conn, since, added), since, shown, added)
+        return Snapshot(version, {n: _read(conn, n) for n in TABLES}, None, shown)
+
+
+def _read_added(conn: Connection, since: DataVersion, added: frozenset[int]) -> dict[str, Any]:
+    """The rows of the submissions `added`, and the unit rows they create or refer to or that
+    were updated after `since`."""
+    ids = ", ".join(str(int(i)) for i in sorted(added)) or "NULL"
+    of_added = f"submission_id IN ({ids})"
+    where = {n: of_added for n in OWNED}
+    where["submission"] = f"id IN ({ids})"
+    where["review"] = f"id > {int(since.review or 0)}"  # every review row since: a handful
+    where["period"] = None  # every period: a handful, and they may change
+    where["event_unit"] = f"event_id IN (SELECT id FROM event WHERE {of_added})"
+    where["unit"] = " OR ".join(
+        [
+            f"created_by IN ({ids})",
+            "id IN (SELECT row_id FROM data_change WHERE table_name = 'unit'"
+            f" AND id > {int(since.change or 0)})",
+            f"id IN (SELECT unit_id FROM fact WHERE {of_added})",
+            f"id IN (SELECT unit_id FROM job_position WHERE {of_added})",
+            f"id IN (SELECT unit_id FROM event_unit WHERE {where['event_unit']})",
+            f"id IN (SELECT scope_unit_id FROM target WHERE {of_added})",
+        ]
+    )
+    return {n: _read(conn, n, where[n], None, ADDED_ORDER.get(n)) for n in TABLES}
 
 
 def _snapshot(engine: Engine) -> Connection:
@@ -258,23 +272,15 @@ def _snapshot(engine: Engine) -> Connection:
     return conn
 
 
-def _only_added(conn: Connection, since: DataVersion, now: DataVersion) -> bool:
-    """True when the data moved from `since` to `now` by new submissions only, whose uploads
-    may also have updated unit rows (logged in data_change) and written their own review
-    rows; anything else — a deletion, an update of any other row, a row added for an older
-    submission, a review of an older submission (approved or returned), a migration — is
-    not."""
+def _incremental(conn: Connection, since: DataVersion, now: DataVersion) -> bool:
+    """True when the data moved from `since` to `now` by new submissions and new review rows
+    only (whose uploads may also have updated unit rows, logged in data_change); anything else
+    — a deletion, an update of any other row, a row added for an older submission, a
+    migration — is not."""
     if since.revision != now.revision or since.submission is None or now.submission is None:
         return False
-    if now.submission <= since.submission:
+    if now.submission < since.submission or (now.review or 0) < (since.review or 0):
         return False
-    if now.review != since.review:
-        older_reviewed = conn.execute(
-            text("SELECT COUNT(*) FROM review WHERE id > :review AND submission_id <= :since"),
-            {"review": since.review or 0, "since": since.submission},
-        ).scalar_one()
-        if older_reviewed:
-            return False
     if now.change == since.change:
         return True
     others = conn.execute(

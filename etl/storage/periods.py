@@ -167,7 +167,7 @@ def open_periods(conn: Connection) -> list[Period]:
 def default_cut_off(conn: Connection) -> dt.date | None:
     """The latest cut-off date among closed periods and open periods holding at least one
     approved (`da_duyet`) submission; None when no period qualifies."""
-    from etl.storage.reviews import approved_ids_select
+    from etl.storage.review_reads import approved_ids_select
 
     p, s = schema.period.c, schema.submission.c
     approved = exists(select(s.id).where(s.period_id == p.id, s.id.in_(approved_ids_select())))

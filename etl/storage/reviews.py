@@ -13,13 +13,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, insert, select, text
+from sqlalchemy import Connection, func, insert, select, text
 
 from etl.core.vocabulary import PeriodState, ReviewStatus
 from etl.storage import accounts, schema
-
-# the latest review row of each submission (its id), valid on SQLite and PostgreSQL
-_LATEST_ROW = "SELECT MAX(r2.id) FROM review r2 WHERE r2.submission_id = r.submission_id"
+from etl.storage.review_reads import approved_ids_sql
 
 
 class ReviewError(ValueError):
@@ -45,25 +43,6 @@ class SubmissionRow:
     comment: str | None  # of the latest review row
     period_id: int | None = None
     as_of: dt.date | None = None
-
-
-def status_sql(status: str) -> str:
-    """A SELECT of the ids of the submissions whose latest review row has `status` (a
-    ReviewStatus), valid on SQLite and PostgreSQL, to use as `id IN (…)`."""
-    code = ReviewStatus(status).value  # a known code only: safe as a literal
-    return (
-        f"SELECT r.submission_id FROM review r WHERE r.status = '{code}' AND r.id = ({_LATEST_ROW})"
-    )
-
-
-def approved_ids_sql() -> str:
-    """A SELECT of the ids of the approved submissions (latest review row `da_duyet`)."""
-    return status_sql(ReviewStatus.DA_DUYET)
-
-
-def approved_ids_select() -> Select[Any]:
-    """`approved_ids_sql` as a SQLAlchemy Core select, for `column.in_(…)`."""
-    return select(text("submission_id")).select_from(text(f"({approved_ids_sql()}) approved"))
 
 
 def status_of(conn: Connection, submission_id: int) -> str | None:

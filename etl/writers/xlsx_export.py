@@ -838,8 +838,10 @@ def _summary_table(summary: dict[str, Any], as_of: dt.date) -> tuple[list[_Col],
         ["", SCOPE_WORD, summary.get("scope", ""), "scope"],
         ["", HEADER_LINES["as_of"].rstrip(":"), _Typed("date", as_of), "as_of"],
     ]
+    if summary.get("figures") == "all":  # approved figures only: said by nothing, as before
+        rows.append(["", "Số liệu", "Gồm cả báo cáo chưa được Sở Nội vụ duyệt", "figures"])
     for key, value in summary.items():
-        if key in ("scope", "as_of"):
+        if key in ("scope", "as_of", "figures"):
             continue
         for path, leaf in _flatten(value, (key,)):
             group = _SUMMARY_WORDS.get(key, key)

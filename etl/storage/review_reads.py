@@ -1,0 +1,75 @@
+"""Which submissions' figures are shown: approved ones (the default), or approved and waiting
+ones (`include_unreviewed`); a returned submission is in neither. A submission's review
+status is that of its latest review row (written by `etl.storage.reviews`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Select, select, text
+
+from etl.core.vocabulary import IngestStatus, ReviewStatus
+
+# the latest review row of each submission (its id), valid on SQLite and PostgreSQL
+_LATEST_ROW = "SELECT MAX(r2.id) FROM review r2 WHERE r2.submission_id = r.submission_id"
+
+
+def status_sql(status: str) -> str:
+    """A SELECT of the ids of the submissions whose latest review row has `status` (a
+    ReviewStatus), valid on SQLite and PostgreSQL, to use as `id IN (…)`."""
+    code = ReviewStatus(status).value  # a known code only: safe as a literal
+    return (
+        f"SELECT r.submission_id FROM review r WHERE r.status = '{code}' AND r.id = ({_LATEST_ROW})"
+    )
+
+
+def approved_ids_sql() -> str:
+    """A SELECT of the ids of the approved submissions (latest review row `da_duyet`)."""
+    return status_sql(ReviewStatus.DA_DUYET)
+
+
+def approved_ids_select() -> Select[Any]:
+    """`approved_ids_sql` as a SQLAlchemy Core select, for `column.in_(…)`."""
+    return select(text("submission_id")).select_from(text(f"({approved_ids_sql()}) approved"))
+
+
+Figures = Literal["approved", "all"]
+FIGURES: tuple[Figures, ...] = ("approved", "all")
+# the review statuses whose figures each choice shows
+SHOWN: dict[str, tuple[ReviewStatus, ...]] = {
+    "approved": (ReviewStatus.DA_DUYET,),
+    "all": (ReviewStatus.DA_DUYET, ReviewStatus.CHO_DUYET),
+}
+
+
+def check_figures(figures: str) -> Figures:
+    """`figures` when it is one of FIGURES; ValueError otherwise."""
+    if figures not in FIGURES:
+        raise ValueError(f"figures must be one of {FIGURES}, not {figures!r}")
+    return figures  # type: ignore[return-value]
+
+
+def shown_ids_sql(figures: str = "approved") -> str:
+    """A SELECT of the ids of the submissions whose figures `figures` shows (SQLite and
+    PostgreSQL), to use as `id IN (…)`."""
+    return " UNION ".join(status_sql(s) for s in SHOWN[check_figures(figures)])
+
+
+def shown_ids(conn: Connection, figures: str = "approved") -> frozenset[int]:
+    """The ids of the submissions whose figures `figures` shows."""
+    return frozenset(int(r[0]) for r in conn.execute(text(shown_ids_sql(figures))))
+
+
+def latest_approved_as_of(conn: Connection) -> dt.date | None:
+    """The latest `Số liệu tính đến ngày` among stored, approved returns (the default cut-off
+    when no reporting period exists)."""
+    sql = (
+        f"SELECT MAX(as_of) FROM submission WHERE status = :status AND id IN ({approved_ids_sql()})"
+    )
+    value = conn.execute(text(sql), {"status": IngestStatus.ACCEPTED}).scalar()
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
