@@ -98,15 +98,40 @@ class JobPositionStatus(StrEnum):
 
 
 class Role(StrEnum):
-    """What an account may do: read, upload for its units, or administer."""
+    """What an account may do: read, upload for its units, review returns, or administer."""
 
     VIEWER = "viewer"
     UPLOADER = "uploader"
     ADMIN = "admin"
+    REVIEWER = "reviewer"
 
     @property
     def label(self) -> str:
         return ROLE_LABELS[self]
+
+
+class ReviewStatus(StrEnum):
+    """Where a stored return stands in review: waiting, approved (its figures count), or
+    returned to its unit with a comment (they never count)."""
+
+    CHO_DUYET = "cho_duyet"
+    DA_DUYET = "da_duyet"
+    TRA_LAI = "tra_lai"
+
+    @property
+    def label(self) -> str:
+        return REVIEW_STATUS_LABELS[self]
+
+
+class PeriodState(StrEnum):
+    """A reporting period: open (returns are accepted) or closed."""
+
+    MO = "mo"
+    DONG = "dong"
+
+    @property
+    def label(self) -> str:
+        return PERIOD_STATE_LABELS[self]
 
 
 class IngestStatus(StrEnum):
@@ -137,6 +162,16 @@ ROLE_LABELS: dict[str, str] = {
     Role.VIEWER: "Lãnh đạo (xem)",
     Role.UPLOADER: "Đơn vị nộp báo cáo",
     Role.ADMIN: "Quản trị",
+    Role.REVIEWER: "Sở Nội vụ (duyệt báo cáo)",
+}
+REVIEW_STATUS_LABELS: dict[str, str] = {
+    ReviewStatus.CHO_DUYET: "Chờ duyệt",
+    ReviewStatus.DA_DUYET: "Đã duyệt",
+    ReviewStatus.TRA_LAI: "Trả lại",
+}
+PERIOD_STATE_LABELS: dict[str, str] = {
+    PeriodState.MO: "Đang mở",
+    PeriodState.DONG: "Đã đóng",
 }
 
 MEASURE_OF_FORM = {FORM_01.code: Measure.CONG_CHUC, FORM_02.code: Measure.NGUOI_LAM_VIEC}
