@@ -1,10 +1,13 @@
 """Who may open what: one access policy for pages, callbacks, exports and API routes.
 
-Four access levels (`allows` decides each for an account):
+Five access levels (`allows` decides each for an account):
 
 * `read`: every signed-in, active account (an uploader sees its own units only);
-* `read_all`: every figure of the city, for leadership (viewer) and the Department (admin);
+* `read_all`: every figure of the city, for leadership (viewer), the Department's reviewers
+  (reviewer) and admins;
 * `upload`: submitting returns, for uploaders and admins;
+* `review`: the queue of submitted returns, approving and returning them, for reviewers and
+  admins;
 * `admin`: accounts and the audit log, for admins.
 
 Where each is declared:
@@ -36,8 +39,9 @@ from web import context
 READ = "read"
 READ_ALL = "read_all"
 UPLOAD = "upload"
+REVIEW = "review"
 ADMIN = "admin"
-LEVELS = (READ, READ_ALL, UPLOAD, ADMIN)
+LEVELS = (READ, READ_ALL, UPLOAD, REVIEW, ADMIN)
 
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico")
 DATA_PREFIXES = ("/_dash-", "/api/", "/export/", "/templates/")  # 401, not a redirect
@@ -47,18 +51,21 @@ ROUTES = (
     ("/export/", READ_ALL),
     ("/api/v1/summary", READ_ALL),  # or an uploader's own unit (`_own_scope`)
     ("/api/v1/returns", UPLOAD),
+    ("/api/v1/submissions", REVIEW),  # web/review_api.py
 )
 # what a refused request is told: (Vietnamese, English)
 REFUSED = {
     READ: ("Cần đăng nhập", "login required"),
     READ_ALL: ("Tài khoản không có quyền xem số liệu này", "forbidden"),
     UPLOAD: ("Tài khoản không có quyền nộp báo cáo", "forbidden"),
+    REVIEW: ("Chỉ người duyệt của Sở Nội vụ và quản trị viên", "reviewers and admins only"),
     ADMIN: ("Chỉ quản trị viên", "admins only"),
 }
 # what a page shows to an account its access does not allow
 PAGE_REFUSED = {
     READ_ALL: "Trang này dành cho lãnh đạo và Sở Nội vụ.",
     UPLOAD: "Tài khoản này chỉ được xem; việc nộp báo cáo do đơn vị thực hiện.",
+    REVIEW: "Trang này dành cho người duyệt báo cáo của Sở Nội vụ và quản trị viên.",
     ADMIN: "Trang này dành cho quản trị viên.",
 }
 
@@ -73,7 +80,9 @@ def allows(acc: accounts.Account | None, access: str) -> bool:
     if acc is None or not acc.active:
         return False
     if access == READ_ALL:
-        return acc.role in (Role.VIEWER, Role.ADMIN)
+        return acc.role in (Role.VIEWER, Role.REVIEWER, Role.ADMIN)
+    if access == REVIEW:
+        return acc.role in (Role.REVIEWER, Role.ADMIN)
     return acc.may(access)
 
 
@@ -185,7 +194,8 @@ def check_request(acc: accounts.Account | None) -> Response | None:
 
 def refused(status: int, access: str) -> Response:
     vi, en = REFUSED[access]
-    response = jsonify({"error": f"{vi} / {en}"})
+    code = "login-required" if status == 401 else "forbidden"
+    response = jsonify({"error": f"{vi} / {en}", "code": code})
     response.status_code = status
     return response
 
