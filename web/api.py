@@ -10,13 +10,14 @@ from flask import Flask, Response, current_app, jsonify, request, send_file
 from etl import service
 from etl.core.forms import FORMS
 from etl.measures.query import BadParameter, parse_view
+from web import context
 
 
 def summary_endpoint() -> Response | tuple[Response, int]:
     engine = current_app.extensions["tgbc_engine"]
     try:
         view = parse_view(request.args.to_dict(flat=False))
-        ds = current_app.extensions["tgbc_cache"].get(engine)
+        ds = current_app.extensions["tgbc_cache"].get(engine, figures=context.figures_of(view))
         summary, _view = service.view_summary(engine, ds, view)
     except BadParameter as exc:
         return jsonify({"error": str(exc)}), 400

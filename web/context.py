@@ -31,9 +31,18 @@ def settings() -> Settings:
     return current_app.extensions[SETTINGS_KEY]
 
 
-def dataset() -> Dataset:
-    """The stored data as frames, rebuilt only after an accepted upload."""
-    return current_app.extensions[CACHE_KEY].get(engine())
+def figures_of(view: View) -> str:
+    """Which returns a view counts: `approved` (the default), or `all` when it asks for the
+    ones not approved yet too (`include_unreviewed=1`)."""
+    return "all" if view.include_unreviewed else "approved"
+
+
+def dataset(search: str | Mapping[str, object] | View | None = None) -> Dataset:
+    """The stored data as frames for the URL's view (its query string or parameters, or the
+    view): the approved returns, or with `include_unreviewed=1` the waiting ones too; rebuilt
+    only after the stored data changed."""
+    view = search if isinstance(search, View) else view_of(search)
+    return current_app.extensions[CACHE_KEY].get(engine(), figures=figures_of(view))
 
 
 def account() -> accounts.Account | None:
@@ -63,18 +72,22 @@ def resolved_view(
 ) -> ResolvedView:
     """The URL's view resolved against `ds` (default: `dataset()`); a scope that names
     nothing falls back to the whole city."""
-    ds = ds if ds is not None else dataset()
     view = view_of(search)
+    ds = ds if ds is not None else dataset(view)
     try:
         return service.resolve_view(engine(), ds, view)
     except BadParameter:
-        view = View(as_of=view.as_of, include_pending=view.include_pending)
+        view = View(
+            as_of=view.as_of,
+            include_pending=view.include_pending,
+            include_unreviewed=view.include_unreviewed,
+        )
         return service.resolve_view(engine(), ds, view)
 
 
 def view_summary(search: str | None) -> tuple[dict[str, Any], ResolvedView]:
     """(summary, resolved view) for the URL's view, as `resolved_view`."""
-    ds = dataset()
+    ds = dataset(search)
     view = resolved_view(search, ds)
     return service.summary_of(ds, view), view
 

@@ -44,7 +44,7 @@ def _download(kind: str, fmt: str, chart_id: str | None = None) -> Response:
             view,
             actor=acc.username if acc else "?",
             engine=context.engine(),
-            dataset=context.dataset(),
+            dataset=context.dataset(view),
             renderer=renderer(),
             chart_id=chart_id,
             detail=dict(request.args),
