@@ -28,12 +28,12 @@ from dash import ALL, Input, Output, State, ctx, no_update
 from flask import Flask
 
 from components import ids
-from components.shell import make_shell
+from components.shell import make_shell, make_unreviewed_note
 from etl import service
 from etl.core.settings import Settings, load_settings
 from etl.measures.cache import DatasetCache
 from etl.measures.query import View
-from web import api, auth, background, context, export_routes, policy, upload_api
+from web import api, auth, background, context, export_routes, policy, review_api, upload_api
 from web.bootstrap import bootstrap
 
 ROOT = Path(__file__).resolve().parent
@@ -67,6 +67,7 @@ def create_app(settings: Settings) -> dash.Dash:
     api.register(server)
     export_routes.register(server)
     upload_api.register(server)
+    review_api.register(server)
     return app
 
 
@@ -116,12 +117,14 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         Output(ids.F_SECTOR, "value"),
         Output(ids.F_KIND, "value"),
         Output(ids.F_PENDING, "value"),
+        Output(ids.F_UNREVIEWED, "value"),
         Input(ids.URL, "search"),
         Input(ids.F_AS_OF, "date"),
         Input(ids.F_DISTRICT, "value"),
         Input(ids.F_SECTOR, "value"),
         Input(ids.F_KIND, "value"),
         Input(ids.F_PENDING, "value"),
+        Input(ids.F_UNREVIEWED, "value"),
         Input(ids.F_RESET, "n_clicks"),
     )
     def sync_filters(
@@ -131,12 +134,13 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         sector: str | None,
         kind: str | None,
         pending: list[str] | None,
+        unreviewed: list[str] | None,
         _reset: int | None,
     ) -> tuple[Any, ...]:
         """The URL holds the view: URL → controls on load, controls → URL on change."""
         trigger = ctx.triggered_id
         if trigger == ids.F_RESET:
-            return "", None, None, None, None, ["pending"]
+            return "", None, None, None, None, ["pending"], []
         if trigger in (None, ids.URL):
             view = context.view_of(search)
             return (
@@ -146,6 +150,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
                 view.sector,
                 view.kind,
                 ["pending"] if view.include_pending else [],
+                ["unreviewed"] if view.include_unreviewed else [],
             )
         current = context.view_of(search)
         view = View(
@@ -155,8 +160,14 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
             sector=sector,
             kind=kind,
             include_pending="pending" in (pending or []),
+            include_unreviewed="unreviewed" in (unreviewed or []),
         )
-        return view.to_query(), no_update, no_update, no_update, no_update, no_update
+        return (view.to_query(), *[no_update] * 6)
+
+    @app.callback(Output(ids.F_UNREVIEWED_NOTE, "children"), Input(ids.URL, "search"))
+    def unreviewed_note(search: str | None) -> list[Any]:
+        """Every page says so while returns not yet approved count."""
+        return make_unreviewed_note(context.view_of(search).include_unreviewed)
 
     @app.callback(
         Output({"role": "nav", "path": ALL}, "href"),

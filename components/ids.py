@@ -8,7 +8,9 @@ F_AS_OF = "filter-as-of"
 F_DISTRICT = "filter-district"
 F_SECTOR = "filter-sector"
 F_KIND = "filter-kind"
-F_PENDING = "filter-pending"
+F_PENDING = "filter-pending"  # HĐND's pending reductions (`pending=0`)
+F_UNREVIEWED = "filter-unreviewed"  # returns not approved yet (`include_unreviewed=1`)
+F_UNREVIEWED_NOTE = "filter-unreviewed-note"  # the banner shown while they count
 F_RESET = "filter-reset"
 
 # overview
@@ -39,6 +41,7 @@ UP_CONFIRM = "upload-confirm"
 UP_CONFIRMED = "upload-confirmed"
 UP_DOWNLOAD = "upload-download"
 UP_ANNOTATE = "upload-annotate"
+UP_SUBMITTED = "upload-submitted"  # «Báo cáo đã nộp»: the account's returns and their review
 
 # tracker
 TR_YEAR = "tracker-year"

@@ -103,14 +103,22 @@ def unit_link(unit_id: int, name: str, search: str = "") -> dcc.Link:
     return dcc.Link(name, href=f"/don-vi/{unit_id}{search}")
 
 
-def _scope_line(summary: dict[str, Any]) -> html.P:
-    return html.P(
-        [
-            html.Strong(summary["scope"]),
-            f" — số liệu tính đến ngày {fmt_date(summary['as_of'])}",
-        ],
-        className="as-of",
-    )
+def _scope_line(summary: dict[str, Any], include_unreviewed: bool = False) -> html.P:
+    """The scope and cut-off; marked when returns not approved yet count too."""
+    children: list[Any] = [
+        html.Strong(summary["scope"]),
+        f" — số liệu tính đến ngày {fmt_date(summary['as_of'])}",
+    ]
+    if include_unreviewed:
+        children += [
+            " · ",
+            html.Span(
+                "Số liệu gồm cả báo cáo chưa duyệt",
+                className="badge badge-bad",
+                **{"data-testid": "unreviewed-badge"},
+            ),
+        ]
+    return html.P(children, className="as-of")
 
 
 def _stat(label: str, value: str, test_id: str | None = None) -> html.Div:
@@ -217,7 +225,10 @@ def make_overview(
     """Everything on the overview page for one view (`search`: the URL's query string, which
     the page's links keep)."""
     ctx = ChartContext(ds, summary, view)
-    blocks: list[Any] = [_scope_line(summary), make_report_links(search, export_problem)]
+    blocks: list[Any] = [
+        _scope_line(summary, view.asked.include_unreviewed),
+        make_report_links(search, export_problem),
+    ]
     if summary["missing"]:
         blocks.append(
             html.Div(

@@ -12,6 +12,12 @@ from components import ids
 from etl.measures.query import KIND_CHOICES
 from web import context, policy
 
+# the filter bar's toggle of returns not yet approved by the Department (`include_unreviewed=1`);
+# not the HĐND's pending reductions ("Tính cả số chờ phê duyệt", `pending=0`)
+UNREVIEWED_LABEL = " Gồm báo cáo chưa được Sở Nội vụ duyệt"
+UNREVIEWED_NOTE = "Số liệu gồm cả báo cáo chưa duyệt"
+UNREVIEWED_HELP = "gồm cả các báo cáo đơn vị đã nộp mà Sở Nội vụ chưa duyệt"
+
 
 def nav_pages() -> list[tuple[str, str]]:
     """(path, label) of the pages in the navigation that the signed-in account may open."""
@@ -105,6 +111,12 @@ def make_filter_bar() -> html.Div:
                         options=[{"label": " Tính cả số chờ phê duyệt", "value": "pending"}],
                         value=["pending"],
                     ),
+                    dcc.Checklist(
+                        id=ids.F_UNREVIEWED,
+                        options=[{"label": UNREVIEWED_LABEL, "value": "unreviewed"}],
+                        value=[],
+                        className="unreviewed-toggle",
+                    ),
                     html.Button("Đặt lại", id=ids.F_RESET, className="link-button"),
                 ],
                 className="filter filter-check",
@@ -112,6 +124,20 @@ def make_filter_bar() -> html.Div:
         ],
         className="filters",
     )
+
+
+def make_unreviewed_note(include_unreviewed: bool) -> list:
+    """The banner every page shows while returns not yet approved count (empty otherwise)."""
+    if not include_unreviewed:
+        return []
+    return [
+        html.Div(
+            [html.Strong(UNREVIEWED_NOTE), f" — {UNREVIEWED_HELP}"],
+            className="notice unreviewed-note",
+            role="status",
+            **{"data-testid": "unreviewed-note"},
+        )
+    ]
 
 
 def make_hidden_filters() -> list:
@@ -124,6 +150,7 @@ def make_hidden_filters() -> list:
                 dcc.Dropdown(id=ids.F_SECTOR),
                 dcc.Dropdown(id=ids.F_KIND),
                 dcc.Checklist(id=ids.F_PENDING, options=["pending"], value=["pending"]),
+                dcc.Checklist(id=ids.F_UNREVIEWED, options=["unreviewed"], value=[]),
                 html.Button(id=ids.F_RESET),
             ],
             style={"display": "none"},
@@ -155,10 +182,11 @@ def make_shell() -> html.Div:
                 className="topbar",
             ),
             make_filter_bar() if policy.may(policy.READ_ALL) else html.Div(make_hidden_filters()),
+            html.Div(id=ids.F_UNREVIEWED_NOTE),
             html.Main(dash.page_container),
         ],
         className="shell",
     )
 
 
-__all__ = ["make_shell", "nav_pages"]
+__all__ = ["make_shell", "make_unreviewed_note", "nav_pages"]

@@ -1,16 +1,20 @@
-"""The upload page's pieces: per-file result, problems table, preview, template links."""
+"""The upload page's pieces: per-file result, problems table, preview, template links, and the
+account's submitted returns with the Department's review."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import pandas as pd
 from dash import dcc, html
 
 from components import ids
 from components.grids import column, make_grid
 from etl.core.formatting import fmt_number
 from etl.core.forms import FORMS
-from etl.core.vocabulary import IngestStatus
+from etl.core.vocabulary import IngestStatus, ReviewStatus
+from etl.storage.reviews import SubmissionRow
 
 # the background check (pages/upload.py): the staged files, and web.background's
 # progress block for the prefix "upload"
@@ -150,4 +154,70 @@ def make_results(items: list[dict[str, Any]]) -> list[Any]:
     return out
 
 
-__all__ = ["dcc", "make_results", "make_templates_links"]
+def make_submitted(rows: Sequence[SubmissionRow]) -> html.Div:
+    """«Báo cáo đã nộp»: the returns an account submitted (or that report for its units),
+    newest first, with the review status and the reviewer's comment, so a clerk sees a
+    returned file and why, and can submit a corrected one."""
+    children: list[Any] = [html.H3("Báo cáo đã nộp")]
+    if not rows:
+        children.append(html.P("Chưa có báo cáo nào được nộp.", className="small"))
+        return html.Div(children, className="panel", **{"data-testid": "submitted"})
+    returned = sum(1 for r in rows if r.status == ReviewStatus.TRA_LAI)
+    waiting = sum(1 for r in rows if r.status == ReviewStatus.CHO_DUYET)
+    parts = []
+    if waiting:
+        parts.append(f"{fmt_number(waiting)} báo cáo đang chờ Sở Nội vụ duyệt.")
+    if returned:
+        parts.append(
+            f"{fmt_number(returned)} báo cáo bị trả lại: xem nhận xét, sửa tệp rồi nộp lại."
+        )
+    if parts:
+        tone = "notice" if returned else "small"
+        children.append(html.P(" ".join(parts), className=tone))
+    frame = pd.DataFrame(
+        [
+            {
+                "file_name": r.file_name,
+                "uploaded_at": _when(r.uploaded_at),
+                "period": r.period or "",
+                "reporting_unit": r.reporting_unit or "",
+                "status": _status_label(r.status),
+                "comment": r.comment or "",
+            }
+            for r in rows
+        ]
+    )
+    children.append(
+        make_grid(
+            "upload-submitted-grid",
+            frame,
+            [
+                column("file_name", "Tệp", minWidth=220),
+                column("uploaded_at", "Thời gian nộp", maxWidth=170),
+                column("period", "Kỳ báo cáo", maxWidth=220),
+                column("reporting_unit", "Đơn vị báo cáo", minWidth=200),
+                column("status", "Trạng thái", maxWidth=130),
+                column(
+                    "comment",
+                    "Nhận xét của Sở Nội vụ",
+                    minWidth=300,
+                    wrapText=True,
+                    autoHeight=True,
+                ),
+            ],
+            height_px=min(420, 90 + 42 * len(rows)),
+            csv_name="bao_cao_da_nop.csv",
+        )
+    )
+    return html.Div(children, className="panel", **{"data-testid": "submitted"})
+
+
+def _when(value: Any) -> str:
+    return pd.Timestamp(value).strftime("%d/%m/%Y %H:%M") if value is not None else ""
+
+
+def _status_label(status: str | None) -> str:
+    return ReviewStatus(status).label if status in set(ReviewStatus) else ""
+
+
+__all__ = ["dcc", "make_results", "make_submitted", "make_templates_links"]

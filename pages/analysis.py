@@ -46,5 +46,5 @@ def render_analysis(search: str | None, measure: str) -> list[Any]:
         return context.forbidden()
     summary, view = context.view_summary(search)
     return make_analysis(
-        context.dataset(), summary, view, measure, search or "", context.export_problem()
+        context.dataset(search), summary, view, measure, search or "", context.export_problem()
     )

@@ -58,7 +58,9 @@ def render_overview(search: str | None) -> list[Any]:
     if not policy.may(policy.READ_ALL):
         return context.forbidden()
     summary, view = context.view_summary(search)
-    return make_overview(context.dataset(), summary, view, search or "", context.export_problem())
+    return make_overview(
+        context.dataset(search), summary, view, search or "", context.export_problem()
+    )
 
 
 def build_file(

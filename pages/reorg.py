@@ -46,7 +46,9 @@ def render_reorg(search: str | None) -> list[Any]:
     if not policy.may(policy.READ_ALL):
         return context.forbidden()
     summary, view = context.view_summary(search)
-    return make_reorg(context.dataset(), summary, view, search or "", context.export_problem())
+    return make_reorg(
+        context.dataset(search), summary, view, search or "", context.export_problem()
+    )
 
 
 @callback(Output(ids.RE_LINEAGE, "children"), Input(ids.RE_UNIT, "value"))

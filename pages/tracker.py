@@ -44,7 +44,7 @@ def layout(**_query: str) -> html.Div:
 
 @callback(Output(ids.TR_CONTENT, "children"), Input(ids.URL, "search"), Input(ids.TR_YEAR, "value"))
 def render_tracker(search: str | None, year: int | None) -> list[Any]:
-    ds = context.dataset()
+    ds = context.dataset(search)
     view = context.resolved_view(search, ds)
     acc = context.account()
     if acc is None:

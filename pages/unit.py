@@ -23,5 +23,5 @@ def layout(unit_id: str | None = None, **query: str) -> html.Div:
         uid = int(unit_id or "")
     except ValueError:
         uid = -1
-    ds = context.dataset()
+    ds = context.dataset(query)
     return html.Div(make_unit_page(ds, uid, context.resolved_view(query, ds)))

@@ -72,7 +72,7 @@ def render_units(search: str | None, measure: str, group_by: str) -> list[Any]:
     if not policy.may(policy.READ_ALL):
         return context.forbidden()
     summary, view = context.view_summary(search)
-    return make_units_view(context.dataset(), summary, view, measure, group_by, search)
+    return make_units_view(context.dataset(search), summary, view, measure, group_by, search)
 
 
 GRID = {"type": ids.UNITS_GRID, "measure": MATCH, "search": MATCH}
@@ -91,7 +91,7 @@ def units_rows(request: dict[str, Any] | None) -> dict[str, Any]:
     measure = grid.get("measure")
     if measure not in {m["value"] for m in MEASURE_CHOICES}:
         raise PreventUpdate
-    ds = context.dataset()
+    ds = context.dataset(grid.get("search"))
     view = context.resolved_view(grid.get("search"), ds)
     try:
         return units_grid_page(ds, view, measure, request)

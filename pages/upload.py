@@ -1,4 +1,6 @@
-"""Nộp báo cáo: drop workbooks, see each one checked cell by cell, confirm to store.
+"""Nộp báo cáo: drop workbooks, see each one checked cell by cell, confirm to store; below,
+«Báo cáo đã nộp»: the account's returns with the Department's review (waiting, approved,
+returned with a comment), so a clerk can submit a corrected file.
 
 Dropping files stages them (decoded, content-addressed under DATA_DIR/staging) in the request;
 reading and checking them is a background job (web/background.py) with a progress bar
@@ -21,14 +23,20 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update,
 from sqlalchemy import Engine
 
 from components import ids
-from components.upload_view import UP_PROGRESS_PREFIX, UP_QUEUE, make_results, make_templates_links
+from components.upload_view import (
+    UP_PROGRESS_PREFIX,
+    UP_QUEUE,
+    make_results,
+    make_submitted,
+    make_templates_links,
+)
 from etl import service
 from etl.core.formatting import fmt_number
-from etl.core.normalize import clean_text
+from etl.core.normalize import clean_text, name_key
 from etl.core.settings import Settings
 from etl.core.vocabulary import IngestStatus
 from etl.ingest.load import IngestResult
-from etl.storage import accounts
+from etl.storage import accounts, reviews
 from etl.writers.annotate import annotate
 from web import background, context, policy
 
@@ -42,7 +50,12 @@ dash.register_page(
 )
 # checking and storing returns: uploaders and admins only, refused before they start
 policy.protect_outputs(
-    policy.UPLOAD, ids.UP_RESULTS, ids.UP_STAGED, ids.UP_CONFIRMED, ids.UP_DOWNLOAD
+    policy.UPLOAD,
+    ids.UP_RESULTS,
+    ids.UP_STAGED,
+    ids.UP_CONFIRMED,
+    ids.UP_DOWNLOAD,
+    ids.UP_SUBMITTED,
 )
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -83,8 +96,36 @@ def layout(**_query: str) -> html.Div:
             dcc.Download(id=ids.UP_DOWNLOAD),
             html.Div(id=ids.UP_RESULTS),
             dcc.Loading(html.Div(id=ids.UP_CONFIRMED), type="dot"),
+            html.Div(submitted_panel(), id=ids.UP_SUBMITTED),
         ]
     )
+
+
+def own_submissions(
+    engine: Engine, account: accounts.Account, unit_names: list[str]
+) -> list[reviews.SubmissionRow]:
+    """The returns `account` sees on this page, newest first: those it uploaded and those
+    reporting for one of its units (`unit_names`), whoever uploaded them."""
+    keys = {name_key(n) for n in unit_names}
+    with engine.connect() as conn:
+        rows = reviews.queue(conn)
+    return [
+        r
+        for r in rows
+        if r.uploader == account.username
+        or (r.reporting_unit is not None and name_key(r.reporting_unit) in keys)
+    ]
+
+
+def submitted_panel() -> Any:
+    """«Báo cáo đã nộp» for the signed-in account (nothing for an account that may not
+    upload)."""
+    acc = context.account()
+    if acc is None or not acc.may("upload"):
+        return None
+    names = context.dataset().units["name"]
+    unit_names = [str(names[u]) for u in sorted(acc.unit_ids) if u in names.index]
+    return make_submitted(own_submissions(context.engine(), acc, unit_names))
 
 
 def _staging_dir(settings: Settings | None = None) -> Path:
@@ -219,13 +260,15 @@ def check_in_background(
 @callback(
     Output(ids.UP_CONFIRMED, "children"),
     Output(ids.UP_RESULTS, "children", allow_duplicate=True),
+    Output(ids.UP_SUBMITTED, "children"),
     Input(ids.UP_CONFIRM, "n_clicks"),
     State(ids.UP_STAGED, "data"),
     prevent_initial_call=True,
 )
-def on_confirm(n_clicks: int | None, items: list[dict[str, Any]] | None) -> tuple[Any, Any]:
+def on_confirm(n_clicks: int | None, items: list[dict[str, Any]] | None) -> tuple[Any, Any, Any]:
+    """Store the checked files; they wait for the Department's review before they count."""
     if not n_clicks or not items:
-        return no_update, no_update
+        return no_update, no_update, no_update
     settings = context.settings()
     stored = []
     for item in items:
@@ -239,14 +282,14 @@ def on_confirm(n_clicks: int | None, items: list[dict[str, Any]] | None) -> tupl
     saved = sum(1 for s in stored if s["status"] in (IngestStatus.ACCEPTED, IngestStatus.DUPLICATE))
     message = html.Div(
         [
-            html.Strong(f"Đã lưu {fmt_number(saved)} tệp. "),
-            "Số liệu trên các trang đã được cập nhật. ",
-            dcc.Link("Xem tổng quan", href="/"),
+            html.Strong(f"Đã nhận {fmt_number(saved)} tệp, đang chờ Sở Nội vụ duyệt. "),
+            "Số liệu chỉ được tính sau khi báo cáo được duyệt; "
+            "trạng thái và nhận xét xem ở mục «Báo cáo đã nộp» dưới đây.",
         ],
         className="notice ok",
         **{"data-testid": "upload-saved"},
     )
-    return message, make_results(stored)
+    return message, make_results(stored), submitted_panel()
 
 
 @callback(

@@ -254,7 +254,7 @@ def _check_bad_upload(on_upload, on_annotate):
     assert sent["filename"] == "loi_danh_dau_loi.xlsx"
 
 
-def test_upload_good_file_then_confirm_changes_the_figures(isolated_app):
+def test_upload_good_file_waits_for_review_then_changes_the_figures(isolated_app):
     from pages.overview import render_overview
     from pages.upload import on_confirm, on_upload
 
@@ -269,10 +269,23 @@ def _check_good_upload(render_overview, on_confirm, on_upload):
     assert staged[0]["status"] == "checked"
     assert "Sẽ lưu 1 dòng" in text_of(results)
     assert text_of(render_overview(AS_OF)) == before  # checking stores nothing
-    message, _ = on_confirm(1, staged)
-    assert "Đã lưu 1 tệp" in text_of(message)
+    message, _, submitted = on_confirm(1, staged)
+    assert "Đã nhận 1 tệp, đang chờ Sở Nội vụ duyệt" in text_of(message)
+    assert "sua_so_noi_vu.xlsx" in text_of(submitted) and "Chờ duyệt" in text_of(submitted)
+    assert text_of(render_overview(AS_OF)) == before  # waiting: nothing counts yet
+    _approve_waiting()
     after = text_of(render_overview(AS_OF))
     assert after != before and "1.841" not in after
+
+
+def _approve_waiting() -> None:
+    """A reviewer approves every waiting return (the real review path)."""
+    from etl.storage import reviews
+    from web import context
+
+    with context.engine().begin() as conn:
+        for row in reviews.queue(conn, status="cho_duyet"):
+            reviews.approve(conn, row.id, "duyet")
 
 
 def test_api_summary_is_the_cli_json(app):

@@ -147,7 +147,8 @@ def test_api_tokens_are_scoped_like_their_owner(app):
         return client.post("/api/v1/returns", data=data, headers=headers)
 
     accepted = post(auth_a, quota_return("Sở Nội vụ", 30))
-    assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
+    assert accepted.status_code == 200 and accepted.get_json()["result"] == "accepted"
+    assert accepted.get_json()["status"] == "cho_duyet"  # waits for the Department's review
     other = post(auth_a, quota_return("Sở Y tế", 30))
     assert other.status_code == 422
     assert other.get_json()["problems"][0]["code"] == "unit-not-allowed"

@@ -78,7 +78,9 @@ def test_uploading_a_bad_return_shows_its_cell(dash_duo, isolated_app, tmp_path)
     assert _severe(dash_duo.get_logs()) == []
 
 
-def test_uploading_a_good_return_changes_the_figures(dash_duo, isolated_app, tmp_path):
+def test_uploading_a_good_return_changes_the_figures_once_approved(
+    dash_duo, isolated_app, tmp_path
+):
     good = tmp_path / "so_noi_vu.xlsx"
     good.write_bytes(
         workbook_bytes(form01([[1, "Sở Nội vụ", None, None, None, 20]], title=[["Biểu số 01"]]))
@@ -88,12 +90,22 @@ def test_uploading_a_good_return_changes_the_figures(dash_duo, isolated_app, tmp
     _upload(dash_duo, good)
     dash_duo.wait_for_contains_text("[data-testid=file-status]", "Hợp lệ", WAIT_S)
     dash_duo.find_element("#upload-confirm").click()
-    dash_duo.wait_for_contains_text("[data-testid=upload-saved]", "Đã lưu 1 tệp", WAIT_S)
+    dash_duo.wait_for_contains_text("[data-testid=upload-saved]", "Đã nhận 1 tệp", WAIT_S)
+    dash_duo.wait_for_contains_text("[data-testid=submitted]", "Chờ duyệt", WAIT_S)
+    _approve_waiting(isolated_app)  # the Department approves it: now it counts
     dash_duo.wait_for_page(f"{dash_duo.server_url}/?as_of=2024-06-30", WAIT_S)
     dash_duo.wait_for_element("[data-testid=cong-chuc-pct-of-target]", WAIT_S)
     shown = dash_duo.find_element("[data-testid=cong-chuc-pct-of-target]").text
     assert shown not in ("20,43%", "")
     assert _severe(dash_duo.get_logs()) == []
+
+
+def _approve_waiting(app) -> None:
+    from etl.storage import reviews
+
+    with app.server.extensions["tgbc_engine"].begin() as conn:
+        for row in reviews.queue(conn, status="cho_duyet"):
+            reviews.approve(conn, row.id, "duyet")
 
 
 def test_a_file_over_the_size_limit_gets_a_message(dash_duo, isolated_app, tmp_path):

@@ -197,7 +197,16 @@ def _check_no_stale_cache(a: Worker, b: Worker, upload_via_token: bool, engine: 
         headers = {"X-CSRFToken": on_b.cookies.get("_csrf_token")}
         stored = on_b.post(f"{b.base}/api/v1/returns", files=files, headers=headers, timeout=60)
     assert stored.status_code == 200, stored.text[:500]
-    assert stored.json()["status"] == "accepted"
+    assert stored.json()["result"] == "accepted" and stored.json()["status"] == "cho_duyet"
+    assert a.summary(on_a) == before  # waiting for review: it does not count yet
+
+    approve = f"{a.base}/api/v1/submissions/{stored.json()['id']}/approve"  # on the other worker
+    if upload_via_token:
+        done = requests.post(approve, headers=headers, timeout=HTTP_S)
+    else:
+        csrf = {"X-CSRFToken": on_a.cookies.get("_csrf_token")}
+        done = on_a.post(approve, headers=csrf, timeout=HTTP_S)
+    assert done.status_code == 200 and done.json()["status"] == "da_duyet", done.text[:500]
 
     after = a.summary(on_a)  # the very next request to A
     assert after != before

@@ -16,7 +16,7 @@ def summary_endpoint() -> Response | tuple[Response, int]:
     engine = current_app.extensions["tgbc_engine"]
     try:
         view = parse_view(request.args.to_dict(flat=False))
-        ds = current_app.extensions["tgbc_cache"].get(engine)
+        ds = current_app.extensions["tgbc_cache"].get(engine, figures=view.figures)
         summary, _view = service.view_summary(engine, ds, view)
     except BadParameter as exc:
         return jsonify({"error": str(exc)}), 400

@@ -34,13 +34,15 @@ def settings() -> Settings:
 FIGURES_KEY = "tgbc_figures"  # on flask.g: the figures of the view this request resolved
 
 
-def dataset(view: View | ResolvedView | None = None) -> Dataset:
-    """The stored data as frames (rebuilt only when they change) with the figures `view` asks
-    for: approved returns only, or (`include_unreviewed`) waiting ones too. Without a view:
-    those of the view this request resolved last (`resolved_view`, `view_summary`), else the
-    approved ones."""
+def dataset(view: View | ResolvedView | str | Mapping[str, object] | None = None) -> Dataset:
+    """The stored data as frames (rebuilt only when they change) with the figures the view
+    asks for (a View, a resolved one, or the URL's query string or parameters): approved
+    returns only, or (`include_unreviewed=1`) waiting ones too. Without a view: those of the
+    view this request resolved last (`resolved_view`, `view_summary`), else the approved ones."""
     if isinstance(view, ResolvedView):
         view = view.asked
+    elif view is not None and not isinstance(view, View):
+        view = view_of(view)
     figures = view.figures if view is not None else g.get(FIGURES_KEY, "approved")
     return current_app.extensions[CACHE_KEY].get(engine(), figures=figures)
 

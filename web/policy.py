@@ -1,6 +1,6 @@
 """Who may open what: one access policy for pages, callbacks, exports and API routes.
 
-Four access levels (`allows` decides each for an account):
+Five access levels (`allows` decides each for an account):
 
 * `read`: every signed-in, active account (an uploader sees its own units only);
 * `read_all`: every figure of the city, for leadership (viewer), the Department's reviewers
@@ -50,6 +50,7 @@ ROUTES = (
     ("/export/", READ_ALL),
     ("/api/v1/summary", READ_ALL),  # or an uploader's own unit (`_own_scope`)
     ("/api/v1/returns", UPLOAD),
+    ("/api/v1/submissions", REVIEW),  # web/review_api.py
 )
 # what a refused request is told: (Vietnamese, English)
 REFUSED = {
@@ -190,7 +191,8 @@ def check_request(acc: accounts.Account | None) -> Response | None:
 
 def refused(status: int, access: str) -> Response:
     vi, en = REFUSED[access]
-    response = jsonify({"error": f"{vi} / {en}"})
+    code = "login-required" if status == 401 else "forbidden"
+    response = jsonify({"error": f"{vi} / {en}", "code": code})
     response.status_code = status
     return response
 
