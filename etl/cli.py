@@ -17,7 +17,6 @@ from etl.core.formatting import fmt_date, fmt_number
 from etl.core.settings import load_settings
 from etl.core.vocabulary import MEASURE_LABELS, STATUS_LABELS, IngestStatus, ReviewStatus, Role
 from etl.ingest.load import IngestResult
-from etl.measures.cache import load_dataset
 from etl.storage import db, periods, reviews
 from reporting import exports
 
@@ -166,10 +165,9 @@ def cmd_user(args: argparse.Namespace) -> int:
     engine = service.open_engine(args.db)
     try:
         if args.action == "list":
-            names = {}
-            if any(a.unit_ids for a in accounts.list_accounts(engine)):
-                names = load_dataset(engine).units["name"].to_dict()
-            for a in accounts.list_accounts(engine):
+            listed = accounts.list_accounts(engine)
+            names = accounts.unit_names(engine, {u for a in listed for u in a.unit_ids})
+            for a in listed:
                 units = "; ".join(names.get(u, str(u)) for u in sorted(a.unit_ids))
                 state = "" if a.active else " [đã khóa]"
                 print(f"{a.username}\t{a.role}{state}\t{units}")

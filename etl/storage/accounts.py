@@ -149,6 +149,17 @@ def resolve_units(engine: Engine, names: list[str]) -> list[int]:
     return ids
 
 
+def unit_names(engine: Engine, unit_ids: set[int] | list[int]) -> dict[int, str]:
+    """The names of the units `unit_ids` (whatever the review status of the return that made
+    them known), for listing an account's units."""
+    if not unit_ids:
+        return {}
+    u = schema.unit.c
+    with reading(engine) as conn:
+        rows = conn.execute(select(u.id, u.name).where(u.id.in_(sorted(unit_ids))))
+        return {int(i): name for i, name in rows}
+
+
 def create_account(
     engine: Engine,
     username: str,
