@@ -16,7 +16,7 @@ from web import context, policy
 # not the HĐND's pending reductions ("Tính cả số chờ phê duyệt", `pending=0`)
 UNREVIEWED_LABEL = " Gồm báo cáo chưa được Sở Nội vụ duyệt"
 UNREVIEWED_NOTE = "Số liệu gồm cả báo cáo chưa duyệt"
-UNREVIEWED_HELP = "gồm cả các báo cáo đơn vị đã nộp mà Sở Nội vụ chưa duyệt"
+UNREVIEWED_HELP = "các báo cáo đơn vị đã nộp nhưng Sở Nội vụ chưa duyệt cũng được tính"
 
 
 def nav_pages() -> list[tuple[str, str]]:
@@ -106,16 +106,23 @@ def make_filter_bar() -> html.Div:
             ),
             html.Div(
                 [
-                    dcc.Checklist(
-                        id=ids.F_PENDING,
-                        options=[{"label": " Tính cả số chờ phê duyệt", "value": "pending"}],
-                        value=["pending"],
-                    ),
-                    dcc.Checklist(
-                        id=ids.F_UNREVIEWED,
-                        options=[{"label": UNREVIEWED_LABEL, "value": "unreviewed"}],
-                        value=[],
-                        className="unreviewed-toggle",
+                    html.Div(
+                        [
+                            dcc.Checklist(
+                                id=ids.F_PENDING,
+                                options=[
+                                    {"label": " Tính cả số chờ phê duyệt", "value": "pending"}
+                                ],
+                                value=["pending"],
+                            ),
+                            dcc.Checklist(
+                                id=ids.F_UNREVIEWED,
+                                options=[{"label": UNREVIEWED_LABEL, "value": "unreviewed"}],
+                                value=[],
+                                className="unreviewed-toggle",
+                            ),
+                        ],
+                        className="filter-toggles",
                     ),
                     html.Button("Đặt lại", id=ids.F_RESET, className="link-button"),
                 ],

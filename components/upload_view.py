@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from components import ids
 from components.grids import column, make_grid
+from etl.core.clock import in_vietnam
 from etl.core.formatting import fmt_number
 from etl.core.forms import FORMS
 from etl.core.vocabulary import IngestStatus, ReviewStatus
@@ -213,7 +214,10 @@ def make_submitted(rows: Sequence[SubmissionRow]) -> html.Div:
 
 
 def _when(value: Any) -> str:
-    return pd.Timestamp(value).strftime("%d/%m/%Y %H:%M") if value is not None else ""
+    """A stored time as the clerk reads it: Vietnam time, dd/mm/yyyy hh:mm."""
+    if value is None:
+        return ""
+    return in_vietnam(pd.Timestamp(value).to_pydatetime()).strftime("%d/%m/%Y %H:%M")
 
 
 def _status_label(status: str | None) -> str:

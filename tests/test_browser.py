@@ -91,7 +91,7 @@ def test_uploading_a_good_return_changes_the_figures_once_approved(
     dash_duo.wait_for_contains_text("[data-testid=file-status]", "Hợp lệ", WAIT_S)
     dash_duo.find_element("#upload-confirm").click()
     dash_duo.wait_for_contains_text("[data-testid=upload-saved]", "Đã nhận 1 tệp", WAIT_S)
-    dash_duo.wait_for_contains_text("[data-testid=submitted]", "Chờ duyệt", WAIT_S)
+    dash_duo.wait_for_contains_text("[data-testid=submitted]", "đang chờ Sở Nội vụ duyệt", WAIT_S)
     _approve_waiting(isolated_app)  # the Department approves it: now it counts
     dash_duo.wait_for_page(f"{dash_duo.server_url}/?as_of=2024-06-30", WAIT_S)
     dash_duo.wait_for_element("[data-testid=cong-chuc-pct-of-target]", WAIT_S)

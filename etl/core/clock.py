@@ -14,3 +14,10 @@ VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
 def vn_today() -> dt.date:
     """Today's date in Vietnam."""
     return dt.datetime.now(VIETNAM).date()
+
+
+def in_vietnam(moment: dt.datetime) -> dt.datetime:
+    """A stored moment (UTC, or naive UTC as SQLite gives it back) in Vietnam time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(VIETNAM)
