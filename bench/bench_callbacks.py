@@ -56,7 +56,7 @@ CALLBACKS = {
     "reorganisation": dash_request("reorg-content.children", [("url", "search", VIEW)]),
     "lineage": dash_request("reorg-lineage.children", [("reorg-unit", "value", 1)]),
     "tracker": dash_request(
-        "tracker-content.children", [("url", "search", VIEW), ("tracker-year", "value", 2024)]
+        "tracker-content.children", [("url", "search", VIEW), ("tracker-period", "value", None)]
     ),
 }
 

@@ -335,7 +335,7 @@ def callbacks(view: str, district: str, sector: str, unit: int, merged: int, yea
         "reorganisation": dash_request("reorg-content.children", [("url", "search", view)]),
         "lineage": dash_request("reorg-lineage.children", [("reorg-unit", "value", merged)]),
         "tracker": dash_request(
-            "tracker-content.children", [("url", "search", view), ("tracker-year", "value", year)]
+            "tracker-content.children", [("url", "search", view), ("tracker-period", "value", None)]
         ),
         "admin": dash_request("admin-content.children", [("admin-url", "pathname", "/quan-tri")]),
     }  # fmt: skip

@@ -44,7 +44,9 @@ UP_ANNOTATE = "upload-annotate"
 UP_SUBMITTED = "upload-submitted"  # «Báo cáo đã nộp»: the account's returns and their review
 
 # tracker
-TR_YEAR = "tracker-year"
+TR_PERIOD = "tracker-period"
+TR_REMIND = "tracker-remind"  # «Tải danh sách đơn vị còn nợ (Excel)»
+TR_DOWNLOAD = "tracker-download"
 TR_CONTENT = "tracker-content"
 
 # administration

@@ -8,11 +8,13 @@ import pandas as pd
 from dash import dcc, html
 
 from components.cards import make_measure_card
+from components.tracker_view import tracker_href
 from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
 from etl.core.vocabulary import MEASURE_LABELS, Measure, UnitGroup
 from etl.measures import analysis
 from etl.measures.dataset import Dataset
 from etl.measures.query import ResolvedView
+from etl.storage.periods import Period
 from reporting.charts import ChartContext, build_chart
 from web.background import make_progress
 
@@ -221,15 +223,37 @@ def make_overview(
     view: ResolvedView,
     search: str = "",
     export_problem: str | None = None,
+    owing: tuple[Period, int] | None = None,
 ) -> list[Any]:
     """Everything on the overview page for one view (`search`: the URL's query string, which
-    the page's links keep)."""
+    the page's links keep); `owing`: the period of the view's cut-off and how many units
+    still owe it their return (`etl.measures.tracking.owing_for_cut_off`), the notice then
+    linking to exactly that list."""
     ctx = ChartContext(ds, summary, view)
     blocks: list[Any] = [
         _scope_line(summary, view.asked.include_unreviewed),
         make_report_links(search, export_problem),
     ]
-    if summary["missing"]:
+    if owing is not None:
+        period, n_owing = owing
+        if n_owing:
+            blocks.append(
+                html.Div(
+                    [
+                        f"{fmt_number(n_owing)} đơn vị chưa nộp hoặc bị trả lại báo cáo kỳ "
+                        f"«{period.name}»; ",
+                        dcc.Link(
+                            "xem danh sách",
+                            href=tracker_href(search, period.id, owing_only=True),
+                            id="overview-owing-link",
+                        ),
+                        ".",
+                    ],
+                    className="notice",
+                    **{"data-testid": "owing-notice"},
+                )
+            )
+    elif summary["missing"]:
         blocks.append(
             html.Div(
                 [

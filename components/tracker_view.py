@@ -1,97 +1,158 @@
-"""The submission tracker: who sent which forms for a reporting year, and who is missing."""
+"""The submission tracker by reporting period: which units owe a return, where each stands
+(Chưa nộp / Chờ duyệt / Trả lại / Đã duyệt, late, overdue), and the files sent."""
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 import pandas as pd
-from dash import html
+from dash import dcc, html
 
+from components import ids
 from components.grids import column, make_grid
+from etl.core.clock import in_vietnam
 from etl.core.formatting import fmt_date, fmt_number
-from etl.measures import analysis
+from etl.measures import analysis, tracking
 from etl.measures.dataset import Dataset
-from etl.measures.query import ResolvedView
+from etl.storage.periods import Period
+
+OWING_PARAM = ("trang_thai", "owing")
 
 
-def reporting_years(ds: Dataset) -> list[int]:
-    subs = ds.submissions
-    if subs.empty:
-        return []
-    years = pd.to_datetime(subs["as_of"]).dropna().dt.year.unique()
-    return sorted((int(y) for y in years), reverse=True)
+def tracker_href(search: str | None, period_id: int, owing_only: bool) -> str:
+    """`/theo-doi` with the URL's filters kept, `ky=period_id`, and `trang_thai=owing` when
+    only the owing units are asked for."""
+    params = [
+        (k, v)
+        for k, v in urllib.parse.parse_qsl((search or "").lstrip("?"))
+        if k not in ("ky", OWING_PARAM[0])
+    ]
+    params.append(("ky", str(period_id)))
+    if owing_only:
+        params.append(OWING_PARAM)
+    return "/theo-doi?" + urllib.parse.urlencode(params)
 
 
-def make_tracker(
-    ds: Dataset,
-    year: int | None,
-    view: ResolvedView,
-    *,
-    uploader: str | None = None,
-    unit_ids: frozenset[int] | None = None,
-) -> list[Any]:
-    """Submissions and missing units for a year (units existing at the view's cut-off, of the
-    whole city: the view's scope does not apply); an uploader's own only when given."""
-    if year is None:
-        return [html.P("Chưa có báo cáo nào được nộp.")]
-    data = analysis.tracker(ds, year, view.as_of, uploader=uploader, unit_ids=unit_ids)
+def period_options(periods: list[Period]) -> list[dict[str, Any]]:
+    return [{"label": f"{p.name} (hạn nộp {fmt_date(p.deadline)})", "value": p.id} for p in periods]
+
+
+def _when(value: Any) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return in_vietnam(pd.Timestamp(value).to_pydatetime()).strftime("%d/%m/%Y %H:%M")
+
+
+def _files_panel(ds: Dataset, period: Period, uploader: str | None, unit_ids: Any) -> html.Div:
+    data = analysis.tracker(
+        ds, period.as_of.year, period.as_of, uploader=uploader, unit_ids=unit_ids
+    )
     subs = data["submissions"].copy()
-    missing = data["missing"].copy()
     if len(subs):
-        subs["uploaded"] = subs["uploaded_at"].map(
-            lambda d: pd.Timestamp(d).strftime("%d/%m/%Y %H:%M") if pd.notna(d) else ""
-        )
-        subs["as_of_vi"] = subs["as_of"].map(lambda d: fmt_date(d) if pd.notna(d) else "")
+        subs = subs[subs["as_of"] == period.as_of].copy()
+    if len(subs):
+        subs["uploaded"] = subs["uploaded_at"].map(_when)
         subs["forms"] = (
             subs["forms"]
             .fillna("")
             .map(lambda f: ", ".join(f"Biểu {c}" for c in f.split(",") if c))
         )
         subs["state"] = subs["superseded"].map({True: "đã được thay thế", False: "hiện hành"})
+    return html.Div(
+        [
+            html.H3("Các tệp đã duyệt của kỳ"),
+            make_grid(
+                "tracker-submissions",
+                subs,
+                [
+                    column("file_name", "Tệp", minWidth=240),
+                    column("reporting_unit", "Đơn vị báo cáo", minWidth=200),
+                    column("forms", "Biểu"),
+                    column("uploaded", "Thời điểm nộp"),
+                    column("uploader", "Người nộp"),
+                    column("state", "Trạng thái"),
+                ],
+                height_px=300,
+                csv_name="da_nop.csv",
+            ),
+        ],
+        className="panel",
+    )
+
+
+def make_period_tracker(
+    ds: Dataset,
+    period: Period | None,
+    table: pd.DataFrame,
+    *,
+    search: str | None = "",
+    owing_only: bool = False,
+    may_remind: bool = False,
+    uploader: str | None = None,
+    unit_ids: frozenset[int] | None = None,
+) -> list[Any]:
+    """The tracker of one period: state counts, the units (only those still owing with
+    `owing_only`), the reminder list button (`may_remind`) and the period's approved files."""
+    if period is None:
+        return [html.P("Chưa có kỳ báo cáo nào.")]
+    counts = tracking.state_counts(table)
+    shown = tracking.owing(table) if owing_only else table
+    shown = shown.copy()
+    shown["submitted"] = shown["submitted_at"].map(_when)
+    shown["late_vi"] = shown["late"].map({True: "Trễ hạn", False: ""})
+    shown["overdue_vi"] = shown["overdue"].map({True: "Quá hạn", False: ""})
+    line = (
+        f"Kỳ «{period.name}» (số liệu đến {fmt_date(period.as_of)}, hạn nộp "
+        f"{fmt_date(period.deadline)}): {fmt_number(len(table))} đơn vị phải báo cáo — "
+        + "; ".join(f"{tracking.STATE_LABELS[s]}: {fmt_number(counts[s])}" for s in tracking.STATES)
+        + f"; trễ hạn: {fmt_number(counts['late'])}; quá hạn: {fmt_number(counts['overdue'])}."
+    )
+    n_owing = counts[tracking.NOT_SENT] + counts["tra_lai"]
+    switch = (
+        dcc.Link("Xem tất cả đơn vị", href=tracker_href(search, period.id, False))
+        if owing_only
+        else dcc.Link(
+            f"Chỉ xem {fmt_number(n_owing)} đơn vị còn nợ báo cáo",
+            href=tracker_href(search, period.id, True),
+        )
+    )
+    actions: list[Any] = [switch]
+    if may_remind:
+        actions += [
+            " · ",
+            html.Button(
+                "Tải danh sách đơn vị còn nợ (Excel)", id=ids.TR_REMIND, className="button"
+            ),
+            dcc.Download(id=ids.TR_DOWNLOAD),
+        ]
+    title = "Đơn vị còn nợ báo cáo" if owing_only else "Đơn vị phải báo cáo"
     return [
-        html.P(
-            f"Kỳ báo cáo năm {year}: {fmt_number(len(subs))} tệp đã nộp; "
-            f"{fmt_number(len(missing))} đơn vị chưa có số liệu năm {year}.",
-            className="as-of",
-            **{"data-testid": "tracker-line"},
-        ),
+        html.P(line, className="as-of", **{"data-testid": "tracker-line"}),
+        html.Div(actions, className="toolbar"),
         html.Div(
             [
-                html.H3("Các tệp đã nộp"),
+                html.H3(f"{title} ({fmt_number(len(shown))})"),
                 make_grid(
-                    "tracker-submissions",
-                    subs,
-                    [
-                        column("file_name", "Tệp", minWidth=240),
-                        column("reporting_unit", "Đơn vị báo cáo", minWidth=200),
-                        column("forms", "Biểu"),
-                        column("as_of_vi", "Số liệu đến ngày"),
-                        column("uploaded", "Thời điểm nộp"),
-                        column("uploader", "Người nộp"),
-                        column("state", "Trạng thái"),
-                    ],
-                    height_px=380,
-                    csv_name="da_nop.csv",
-                ),
-            ],
-            className="panel",
-        ),
-        html.Div(
-            [
-                html.H3(f"Đơn vị chưa có số liệu năm {year}"),
-                make_grid(
-                    "tracker-missing",
-                    missing,
+                    "tracker-units",
+                    shown,
                     [
                         column("name", "Đơn vị", minWidth=260),
-                        column("kind_label", "Loại"),
                         column("district", "Quận, huyện"),
-                        column("parent", "Cơ quan chủ quản"),
+                        column("form", "Biểu"),
+                        column("state_label", "Trạng thái"),
+                        column("submitted", "Thời điểm nộp"),
+                        column("late_vi", "Trễ hạn"),
+                        column("overdue_vi", "Quá hạn"),
+                        column("comment", "Ý kiến khi trả lại", minWidth=200),
+                        column("accounts", "Tài khoản"),
                     ],
-                    height_px=380,
-                    csv_name="chua_nop.csv",
+                    height_px=420,
+                    csv_name="theo_doi_ky.csv",
                 ),
             ],
             className="panel",
+            **{"data-testid": "tracker-units"},
         ),
+        _files_panel(ds, period, uploader, unit_ids),
     ]

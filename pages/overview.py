@@ -24,8 +24,10 @@ from components.overview import (
     make_overview,
     make_report_builder,
 )
+from etl.measures import tracking
 from etl.measures.cache import load_dataset
-from etl.measures.query import BadParameter, View
+from etl.measures.query import BadParameter, ResolvedView, View
+from etl.storage.periods import Period
 from reporting import exports
 from reporting.charts import REPORT_CHARTS
 from web import background, context, policy
@@ -59,8 +61,23 @@ def render_overview(search: str | None) -> list[Any]:
         return context.forbidden()
     summary, view = context.view_summary(search)
     return make_overview(
-        context.dataset(search), summary, view, search or "", context.export_problem()
+        context.dataset(search),
+        summary,
+        view,
+        search or "",
+        context.export_problem(),
+        owing=owing_of_view(search, view),
     )
+
+
+def owing_of_view(search: str | None, view: ResolvedView) -> tuple[Period, int] | None:
+    """The period of the view's cut-off and how many units of the view's filter still owe it
+    their return: the length of the tracker's list at `?ky=ID&trang_thai=owing` (the same
+    function, on the approved figures, like the tracker)."""
+    found = tracking.owing_for_cut_off(
+        context.engine(), context.dataset(View()), view.as_of, view.filter
+    )
+    return None if found is None else (found[0], len(found[1]))
 
 
 def build_file(

@@ -1,14 +1,22 @@
-"""Theo dõi nộp báo cáo: who has sent which forms for a period, and who is still missing."""
+"""Theo dõi nộp báo cáo: for a reporting period (`?ky=ID`), which units owe a return and
+where each stands; `trang_thai=owing` lists only the units still owing. It follows the
+filter bar (district, sector, kind); an uploader sees its own units only."""
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 import dash
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components import ids
-from components.tracker_view import make_tracker, reporting_years
+from components.tracker_view import make_period_tracker, period_options
+from etl.core.clock import vn_today
+from etl.measures import tracking
+from etl.measures.query import View
+from etl.storage.periods import Period
+from etl.writers.reminder_xlsx import owing_workbook
 from web import context, policy
 
 dash.register_page(
@@ -19,20 +27,48 @@ dash.register_page(
     order=5,
     access=policy.READ,  # an uploader sees its own units
 )
+# the reminder list names accounts and e-mail addresses: reviewers and administrators only
+policy.protect_outputs(policy.REVIEW, ids.TR_DOWNLOAD)
 
 
-def layout(**_query: str) -> html.Div:
-    years = reporting_years(context.dataset())
+def _param(search: str | None, name: str) -> str | None:
+    values = urllib.parse.parse_qs((search or "").lstrip("?")).get(name)
+    return values[0] if values else None
+
+
+def _period_id(text: Any) -> int | None:
+    try:
+        return int(text) if text not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _period(search: str | None, chosen: Any) -> Period | None:
+    """The period of the dropdown, else of `?ky=`, else of the view's cut-off, else the
+    latest."""
+    periods = tracking.list_periods(context.engine())
+    wanted = _period_id(chosen)
+    if wanted is None:
+        wanted = _period_id(_param(search, "ky"))
+    as_of = context.resolved_view(search, context.dataset(View())).as_of if periods else None
+    return tracking.choose_period(periods, wanted, as_of)
+
+
+def layout(ky: str | None = None, **_query: str) -> html.Div:
+    periods = tracking.list_periods(context.engine())
+    wanted = _period_id(ky)
+    value = wanted if any(p.id == wanted for p in periods) else None
     return html.Div(
         [
             html.Div(
                 [
-                    html.Label("Kỳ báo cáo (năm)", htmlFor=ids.TR_YEAR),
+                    html.Label("Kỳ báo cáo", htmlFor=ids.TR_PERIOD),
                     dcc.Dropdown(
-                        id=ids.TR_YEAR,
-                        options=[{"label": f"Năm {y}", "value": y} for y in years],
-                        value=years[0] if years else None,
-                        clearable=False,
+                        id=ids.TR_PERIOD,
+                        options=period_options(periods),
+                        value=value,
+                        placeholder="Kỳ của ngày chốt số liệu đang xem",
+                        clearable=True,
                     ),
                 ],
                 className="filter toolbar",
@@ -42,13 +78,59 @@ def layout(**_query: str) -> html.Div:
     )
 
 
-@callback(Output(ids.TR_CONTENT, "children"), Input(ids.URL, "search"), Input(ids.TR_YEAR, "value"))
-def render_tracker(search: str | None, year: int | None) -> list[Any]:
-    ds = context.dataset(search)
+def period_table(search: str | None, period: Period, unit_ids: frozenset[int] | None) -> Any:
+    """The tracker table of `period` within the URL's filters (and `unit_ids`)."""
+    ds = context.dataset(View())  # the approved figures: the units existing at the cut-off
     view = context.resolved_view(search, ds)
+    return tracking.load_tracker(
+        context.engine(),
+        ds,
+        period,
+        today=vn_today(),
+        flt=view.filter,
+        unit_ids=unit_ids,
+        with_accounts=True,
+    )
+
+
+@callback(
+    Output(ids.TR_CONTENT, "children"), Input(ids.URL, "search"), Input(ids.TR_PERIOD, "value")
+)
+def render_tracker(search: str | None, chosen: int | None) -> list[Any]:
     acc = context.account()
     if acc is None:
         return context.forbidden()
-    if policy.may(policy.READ_ALL):
-        return make_tracker(ds, year, view)
-    return make_tracker(ds, year, view, uploader=acc.username, unit_ids=acc.unit_ids)
+    period = _period(search, chosen)
+    if period is None:
+        return [html.P("Chưa có kỳ báo cáo nào.")]
+    ds = context.dataset(View())
+    own = None if policy.may(policy.READ_ALL) else acc.unit_ids
+    table = period_table(search, period, own)
+    return make_period_tracker(
+        ds,
+        period,
+        table,
+        search=search,
+        owing_only=_param(search, "trang_thai") == "owing",
+        may_remind=policy.may(policy.REVIEW),
+        uploader=None if own is None else acc.username,
+        unit_ids=own,
+    )
+
+
+@callback(
+    Output(ids.TR_DOWNLOAD, "data"),
+    Input(ids.TR_REMIND, "n_clicks"),
+    State(ids.URL, "search"),
+    State(ids.TR_PERIOD, "value"),
+    prevent_initial_call=True,
+)
+def download_owing(n_clicks: int | None, search: str | None, chosen: int | None) -> Any:
+    """The owing units of the period shown, with their accounts' e-mail addresses, as xlsx."""
+    if not n_clicks or not policy.may(policy.REVIEW):
+        return no_update
+    period = _period(search, chosen)
+    if period is None:
+        return no_update
+    owing = tracking.owing(period_table(search, period, None))
+    return dcc.send_bytes(owing_workbook(owing, period), f"con_no_bao_cao_ky_{period.id}.xlsx")

@@ -1,0 +1,75 @@
+"""What the tracker by period reads from the raw store: which stored returns of a period
+cover which units (hold a fact row for them), with each return's review status.
+
+The Dataset holds only the approved rows; the tracker also needs the waiting and the
+returned ones, so it reads them here (a small query per period).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, select
+
+from etl.storage import schema
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One stored return of a period holding figures of one unit."""
+
+    submission_id: int
+    unit_id: int
+    status: str | None  # the return's review status (a ReviewStatus)
+    uploaded_at: dt.datetime
+    uploader: str
+    file_name: str
+    comment: str | None  # of the return's latest review row
+
+
+def period_coverage(conn: Connection, period_id: int) -> list[Coverage]:
+    """Every (return, unit) pair of a period: the returns with `period_id` and the units they
+    hold a fact row for, with the return's latest review status."""
+    s, f, r = schema.submission.c, schema.fact.c, schema.review.c
+    latest = (
+        select(r.submission_id, func.max(r.id).label("review_id"))
+        .group_by(r.submission_id)
+        .subquery("latest")
+    )
+    last = schema.review.alias("last")
+    pairs = (
+        select(f.submission_id, f.unit_id)
+        .distinct()
+        .where(f.submission_id.in_(select(s.id).where(s.period_id == period_id)))
+        .subquery("pairs")
+    )
+    query = (
+        select(
+            pairs.c.submission_id,
+            pairs.c.unit_id,
+            last.c.status,
+            last.c.comment,
+            s.uploaded_at,
+            s.uploader,
+            s.file_name,
+        )
+        .select_from(
+            pairs.join(schema.submission, s.id == pairs.c.submission_id)
+            .outerjoin(latest, latest.c.submission_id == pairs.c.submission_id)
+            .outerjoin(last, last.c.id == latest.c.review_id)
+        )
+        .order_by(pairs.c.submission_id, pairs.c.unit_id)
+    )
+    return [
+        Coverage(
+            submission_id=int(row.submission_id),
+            unit_id=int(row.unit_id),
+            status=row.status,
+            uploaded_at=row.uploaded_at,
+            uploader=row.uploader,
+            file_name=row.file_name,
+            comment=row.comment,
+        )
+        for row in conn.execute(query).all()
+    ]
