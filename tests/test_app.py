@@ -218,9 +218,11 @@ def test_reorg_page(request_ctx):
 def test_tracker_page(request_ctx):
     from pages.tracker import render_tracker
 
-    shown = text_of(render_tracker(AS_OF, 2023))
-    assert "Kỳ báo cáo năm 2023: 3 tệp đã nộp" in shown
-    assert "đã được thay thế" in shown
+    shown = text_of(render_tracker(AS_OF, None))  # the period of the view's cut-off
+    assert "Kỳ «6 tháng đầu năm 2024»" in shown and "Đã duyệt:" in shown
+    assert "Tải danh sách đơn vị còn nợ (Excel)" in shown  # the admin may remind
+    owing = text_of(render_tracker(AS_OF + "&trang_thai=owing", None))
+    assert "Đơn vị còn nợ báo cáo (" in owing
 
 
 def _upload(content: bytes) -> str:
