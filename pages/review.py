@@ -99,6 +99,7 @@ def layout(**_query: str) -> html.Div:
                 className="filter",
                 style={"margin": "12px 0"},
             ),
+            dcc.Loading(html.Div(id=ids.RV_DETAIL), type="dot"),
             html.Div(id=ids.RV_OUTCOME),
             html.Div(
                 [
@@ -120,7 +121,6 @@ def layout(**_query: str) -> html.Div:
                 className="review-actions panel",
                 style=HIDDEN,
             ),
-            dcc.Loading(html.Div(id=ids.RV_DETAIL), type="dot"),
         ]
     )
 
