@@ -61,9 +61,14 @@ def pick_options(rows: Sequence[SubmissionRow]) -> list[dict[str, Any]]:
     ]
 
 
-def _table(head: Sequence[str], body: list[Any], **attrs: Any) -> html.Table:
+def _table(
+    head: Sequence[str], body: list[Any], numeric: Sequence[int] = (), **attrs: Any
+) -> html.Table:
+    """A plain table; the headers of the `numeric` columns are right-aligned like their
+    numbers."""
+    cells = [html.Th(h, className="num" if i in numeric else None) for i, h in enumerate(head)]
     return html.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
+        [html.Thead(html.Tr(cells)), html.Tbody(body)],
         className="table",
         **attrs,
     )
@@ -112,6 +117,7 @@ def make_queue(rows: Sequence[SubmissionRow], status: str | None) -> html.Div:
                     "Trạng thái",
                 ],
                 body,
+                numeric=(0,),
                 **{"data-testid": "review-queue-table"},
             ),
         ],
@@ -229,6 +235,7 @@ def make_diff(diff: ReviewDiff) -> html.Div:
         _table(
             ["Đơn vị", "Chỉ tiêu", "Loại số", "Năm", "Số cũ", "", "Số mới", "Ô", "Ghi chú"],
             body,
+            numeric=(3, 4, 6),
             **{"data-testid": "review-diff-table"},
         ),
     ]
