@@ -52,3 +52,16 @@ TR_CONTENT = "tracker-content"
 # administration
 ADMIN_URL = "admin-url"
 ADMIN_CONTENT = "admin-content"
+
+# review (Duyệt báo cáo)
+RV_STATUS = "review-status"  # which returns the queue lists: a ReviewStatus, or all
+RV_PERIOD = "review-period"
+RV_QUEUE = "review-queue"
+RV_PICK = "review-pick"  # the chosen return's id
+RV_DETAIL = "review-detail"  # its header, review history and what approving it would change
+RV_ACTIONS = "review-actions"
+RV_COMMENT = "review-comment"
+RV_APPROVE = "review-approve"
+RV_RETURN = "review-return"
+RV_OUTCOME = "review-outcome"
+RV_DONE = "review-done"  # bumped after an approval or a return: the queue and detail refresh

@@ -262,7 +262,16 @@ def test_callback_outputs_are_matched_by_exact_id(sample_app):
 NAV = {
     "viewer": ["/", "/don-vi", "/phan-tich", "/sap-xep", "/theo-doi"],
     "uploader_a": ["/nop-bao-cao", "/theo-doi"],
-    "admin": ["/", "/don-vi", "/phan-tich", "/sap-xep", "/nop-bao-cao", "/theo-doi", "/quan-tri"],
+    "admin": [
+        "/",
+        "/don-vi",
+        "/phan-tich",
+        "/sap-xep",
+        "/nop-bao-cao",
+        "/theo-doi",
+        "/quan-tri",
+        "/duyet-bao-cao",
+    ],
 }
 
 

@@ -92,7 +92,7 @@ def test_uploading_a_good_return_changes_the_figures_once_approved(
     dash_duo.find_element("#upload-confirm").click()
     dash_duo.wait_for_contains_text("[data-testid=upload-saved]", "Đã nhận 1 tệp", WAIT_S)
     dash_duo.wait_for_contains_text("[data-testid=submitted]", "đang chờ Sở Nội vụ duyệt", WAIT_S)
-    _approve_waiting(isolated_app)  # the Department approves it: now it counts
+    _approve_on_the_review_page(dash_duo)  # the Department approves it: now it counts
     dash_duo.wait_for_page(f"{dash_duo.server_url}/?as_of=2024-06-30", WAIT_S)
     dash_duo.wait_for_element("[data-testid=cong-chuc-pct-of-target]", WAIT_S)
     shown = dash_duo.find_element("[data-testid=cong-chuc-pct-of-target]").text
@@ -100,12 +100,16 @@ def test_uploading_a_good_return_changes_the_figures_once_approved(
     assert _severe(dash_duo.get_logs()) == []
 
 
-def _approve_waiting(app) -> None:
-    from etl.storage import reviews
-
-    with app.server.extensions["tgbc_engine"].begin() as conn:
-        for row in reviews.queue(conn, status="cho_duyet"):
-            reviews.approve(conn, row.id, "duyet")
+def _approve_on_the_review_page(dash_duo) -> None:
+    """The signed-in admin opens «Duyệt báo cáo», chooses the waiting return, reads its diff
+    and clicks «Duyệt»."""
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/duyet-bao-cao", WAIT_S)
+    dash_duo.wait_for_contains_text(f"#{ids.RV_QUEUE}", "so_noi_vu.xlsx", WAIT_S)
+    dash_duo.select_dcc_dropdown(f"#{ids.RV_PICK}", index=0)
+    dash_duo.wait_for_contains_text(f"#{ids.RV_DETAIL}", "Số liệu thay đổi nếu duyệt", WAIT_S)
+    until(lambda: dash_duo.find_element(f"#{ids.RV_APPROVE}").is_displayed(), WAIT_S)
+    dash_duo.find_element(f"#{ids.RV_APPROVE}").click()
+    dash_duo.wait_for_contains_text("[data-testid=review-outcome]", "Đã duyệt báo cáo số", WAIT_S)
 
 
 def test_a_file_over_the_size_limit_gets_a_message(dash_duo, isolated_app, tmp_path):
