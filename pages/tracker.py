@@ -71,7 +71,7 @@ def layout(ky: str | None = None, **_query: str) -> html.Div:
                         clearable=True,
                     ),
                 ],
-                className="filter toolbar",
+                className="filter toolbar period-picker",
             ),
             dcc.Loading(html.Div(id=ids.TR_CONTENT), type="dot", delay_show=300),
         ]
