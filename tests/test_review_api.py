@@ -93,7 +93,8 @@ def test_the_queue_is_for_reviewers_and_admins(app):
 def test_an_upload_waits_for_review_until_approved(app):
     viewer, reviewer = bearer(app, "viewer"), bearer(app, "reviewer")
     before = city_quota(app, viewer)
-    sent = upload(app, bearer(app, "uploader"), quota_return("Sở Nội vụ", 30))
+    content = quota_return("Sở Nội vụ", 30)  # built once: a workbook records when it was made
+    sent = upload(app, bearer(app, "uploader"), content)
     assert sent.status_code == 200, sent.get_data(as_text=True)[:300]
     body = sent.get_json()
     assert body["status"] == "cho_duyet" and body["result"] == "accepted"
@@ -131,7 +132,7 @@ def test_an_upload_waits_for_review_until_approved(app):
     assert history[-1]["actor"] == "duyet"
 
     # the same file again: a duplicate, answered with the stored submission's status
-    dup = upload(app, bearer(app, "uploader"), quota_return("Sở Nội vụ", 30)).get_json()
+    dup = upload(app, bearer(app, "uploader"), content).get_json()
     assert (dup["id"], dup["status"], dup["result"]) == (sid, "da_duyet", "duplicate")
 
 
