@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Select, select, text
+from sqlalchemy import Alias, Connection, Select, Subquery, func, select, text
 
 from etl.core.vocabulary import IngestStatus, ReviewStatus
+from etl.storage import schema
 
 # the latest review row of each submission (its id), valid on SQLite and PostgreSQL
 _LATEST_ROW = "SELECT MAX(r2.id) FROM review r2 WHERE r2.submission_id = r.submission_id"
@@ -73,3 +74,16 @@ def latest_approved_as_of(conn: Connection) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     return value
+
+
+def latest_reviews() -> tuple[Subquery, Alias]:
+    """The latest review row of each submission, to join in a Core query: a subquery
+    `latest` (submission_id, review_id) and the review table aliased `last` (join it on
+    `last.c.id == latest.c.review_id` for the status, actor, time and comment)."""
+    r = schema.review.c
+    latest = (
+        select(r.submission_id, func.max(r.id).label("review_id"))
+        .group_by(r.submission_id)
+        .subquery("latest")
+    )
+    return latest, schema.review.alias("last")

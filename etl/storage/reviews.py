@@ -13,11 +13,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, insert, select, text
 
 from etl.core.vocabulary import PeriodState, ReviewStatus
 from etl.storage import accounts, schema
-from etl.storage.review_reads import approved_ids_sql
+from etl.storage.review_reads import approved_ids_sql, latest_reviews
 
 
 class ReviewError(ValueError):
@@ -152,13 +152,8 @@ def queue(
 ) -> list[SubmissionRow]:
     """Stored returns with their review status (only those with `status`, of `period_id`,
     when given), newest first."""
-    s, p, r = schema.submission.c, schema.period.c, schema.review.c
-    latest = (
-        select(r.submission_id, func.max(r.id).label("review_id"))
-        .group_by(r.submission_id)
-        .subquery("latest")
-    )
-    last = schema.review.alias("last")
+    s, p = schema.submission.c, schema.period.c
+    latest, last = latest_reviews()
     query = (
         select(
             s.id,

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from etl.storage import schema
+from etl.storage.review_reads import latest_reviews
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,8 @@ class Coverage:
 def period_coverage(conn: Connection, period_id: int) -> list[Coverage]:
     """Every (return, unit) pair of a period: the returns with `period_id` and the units they
     hold a fact row for, with the return's latest review status."""
-    s, f, r = schema.submission.c, schema.fact.c, schema.review.c
-    latest = (
-        select(r.submission_id, func.max(r.id).label("review_id"))
-        .group_by(r.submission_id)
-        .subquery("latest")
-    )
-    last = schema.review.alias("last")
+    s, f = schema.submission.c, schema.fact.c
+    latest, last = latest_reviews()
     pairs = (
         select(f.submission_id, f.unit_id)
         .distinct()
