@@ -28,7 +28,7 @@ from components.review_view import (
 )
 from etl.core.vocabulary import ReviewStatus
 from etl.measures.review_diff import review_diff
-from etl.storage import periods, reviews
+from etl.storage import db, periods, reviews
 from web import context, policy
 
 dash.register_page(
@@ -149,8 +149,7 @@ def render_queue(
         return context.forbidden(REFUSED), [], None
     if status not in (*ReviewStatus, ALL):
         status = ReviewStatus.CHO_DUYET.value
-    if not isinstance(period_id, int) or isinstance(period_id, bool):
-        period_id = None
+    period_id = db.stored_key(period_id)
     rows = _queue(status, period_id)
     options = pick_options(rows)
     chosen = current if any(o["value"] == current for o in options) else None
@@ -168,7 +167,8 @@ def render_detail(submission_id: int | None, _done: Any) -> tuple[Any, Any]:
     the actions only while it waits for review."""
     if not policy.may(policy.REVIEW):
         return context.forbidden(REFUSED), HIDDEN
-    if not isinstance(submission_id, int) or isinstance(submission_id, bool):
+    submission_id = db.stored_key(submission_id)
+    if submission_id is None:
         return html.P("Chọn một báo cáo để xem số liệu thay đổi.", className="small"), HIDDEN
     engine = context.engine()
     with engine.connect() as conn:
@@ -186,7 +186,8 @@ def act(action: str, submission_id: int | None, comment: str | None) -> tuple[An
     acc = context.account()
     if acc is None or not policy.allows(acc, policy.REVIEW):
         return make_outcome("Tài khoản này không có quyền duyệt báo cáo.", False), False
-    if not isinstance(submission_id, int) or isinstance(submission_id, bool):
+    submission_id = db.stored_key(submission_id)
+    if submission_id is None:
         return make_outcome("Chưa chọn báo cáo.", False), False
     try:
         with context.engine().begin() as conn:

@@ -177,3 +177,27 @@ def test_only_reviewers_and_admins_may_use_the_page(app, username, password, sta
         shown = text_of(page["layout"]())
     assert ("Không có quyền xem" in shown) == (status == 403)
     assert ("Trang này dành cho cán bộ Sở Nội vụ duyệt báo cáo" in shown) == (status == 403)
+
+
+@pytest.mark.parametrize("bad", [10**20, 2**31, 0, -1, True, "7", 1.5, None])
+def test_ids_that_name_no_stored_return_get_a_message(app, bad):
+    """Whatever a hand-made request puts in the chooser or the period selector, the page
+    answers with a message (never a driver overflow): the ids are checked before any query."""
+    from components import ids
+    from pages.review import on_action, render_detail, render_queue
+
+    with signed_in_as(app, "duyet"):
+        detail, actions = render_detail(bad, 0)
+        assert "Chọn một báo cáo" in text_of(detail) and actions == {"display": "none"}
+        with clicked(ids.RV_APPROVE):
+            message, _, _ = on_action(1, None, bad, "", 0)
+        assert "Chưa chọn báo cáo" in text_of(message)
+        queue, _options, chosen = render_queue("cho_duyet", bad, None, None)
+        assert chosen is None and text_of(queue)
+
+
+def test_stored_key_accepts_only_what_can_be_an_id():
+    from etl.storage.db import MAX_KEY, stored_key
+
+    assert [stored_key(v) for v in (1, MAX_KEY)] == [1, MAX_KEY]
+    assert {stored_key(v) for v in (0, -1, MAX_KEY + 1, 10**20, True, "1", 1.0, None)} == {None}

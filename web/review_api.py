@@ -27,10 +27,9 @@ from sqlalchemy import Connection
 
 from etl.core.vocabulary import ReviewStatus
 from etl.measures.review_diff import review_diff
-from etl.storage import periods, reviews
+from etl.storage import db, periods, reviews
 from web import context
 
-MAX_ID = 2**31 - 1  # an Integer key, on PostgreSQL too: anything larger names nothing
 ID_TEXT = re.compile(r"[0-9]{1,10}")
 MAX_COMMENT = 2000
 # ReviewError.code → HTTP status
@@ -48,8 +47,7 @@ def parse_id(text: str | None) -> int | None:
     """A stored id from a path or parameter, or None when the text cannot name one."""
     if text is None or not ID_TEXT.fullmatch(text):
         return None
-    value = int(text)
-    return value if 0 < value <= MAX_ID else None
+    return db.stored_key(int(text))
 
 
 def _not_found(submission_id: object = None) -> tuple[Response, int]:

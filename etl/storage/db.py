@@ -21,6 +21,17 @@ from etl.storage import review_reads, schema
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+MAX_KEY = 2**31 - 1  # an Integer primary key, on PostgreSQL too: anything larger names nothing
+
+
+def stored_key(value: object) -> int | None:
+    """`value` when it can be a stored row's id (a whole number from 1 to MAX_KEY, not a
+    bool), else None: what a page or route is handed cannot overflow the database driver."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= MAX_KEY else None
+
+
 def normalise_url(url: str) -> str:
     """`postgresql://` → psycopg 3 driver; other URLs unchanged."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
