@@ -47,6 +47,8 @@ UP_SUBMITTED = "upload-submitted"  # «Báo cáo đã nộp»: the account's ret
 TR_PERIOD = "tracker-period"
 TR_REMIND = "tracker-remind"  # «Tải danh sách đơn vị còn nợ (Excel)»
 TR_DOWNLOAD = "tracker-download"
+TR_MAIL = "tracker-mail"  # «Gửi nhắc nhở qua e-mail» (only with SMTP_URL)
+TR_MAIL_RESULT = "tracker-mail-result"
 TR_CONTENT = "tracker-content"
 
 # administration

@@ -89,11 +89,13 @@ def make_period_tracker(
     search: str | None = "",
     owing_only: bool = False,
     may_remind: bool = False,
+    may_mail: bool = False,
     uploader: str | None = None,
     unit_ids: frozenset[int] | None = None,
 ) -> list[Any]:
     """The tracker of one period: state counts, the units (only those still owing with
-    `owing_only`), the reminder list button (`may_remind`) and the period's approved files."""
+    `owing_only`), the reminder list button (`may_remind`), the e-mail button (`may_mail`:
+    SMTP_URL set) and the period's approved files."""
     if period is None:
         return [html.P("Chưa có kỳ báo cáo nào.")]
     counts = tracking.state_counts(table)
@@ -126,6 +128,12 @@ def make_period_tracker(
             ),
             dcc.Download(id=ids.TR_DOWNLOAD),
         ]
+        if may_mail:
+            actions += [
+                " · ",
+                html.Button("Gửi nhắc nhở qua e-mail", id=ids.TR_MAIL, className="button"),
+                html.Span(id=ids.TR_MAIL_RESULT, role="status"),
+            ]
     title = "Đơn vị còn nợ báo cáo" if owing_only else "Đơn vị phải báo cáo"
     return [
         html.P(line, className="as-of", **{"data-testid": "tracker-line"}),

@@ -15,6 +15,8 @@ from components.tracker_view import make_period_tracker, period_options
 from etl.core.clock import vn_today
 from etl.measures import tracking
 from etl.measures.query import View
+from etl.notify import mail
+from etl.storage import accounts as accounts_store
 from etl.storage.periods import Period
 from etl.writers.reminder_xlsx import owing_workbook
 from web import context, policy
@@ -28,7 +30,7 @@ dash.register_page(
     access=policy.READ,  # an uploader sees its own units
 )
 # the reminder list names accounts and e-mail addresses: reviewers and administrators only
-policy.protect_outputs(policy.REVIEW, ids.TR_DOWNLOAD)
+policy.protect_outputs(policy.REVIEW, ids.TR_DOWNLOAD, ids.TR_MAIL_RESULT)
 
 
 def _param(search: str | None, name: str) -> str | None:
@@ -113,6 +115,7 @@ def render_tracker(search: str | None, chosen: int | None) -> list[Any]:
         search=search,
         owing_only=_param(search, "trang_thai") == "owing",
         may_remind=policy.may(policy.REVIEW),
+        may_mail=policy.may(policy.REVIEW) and bool(context.settings().smtp_url),
         uploader=None if own is None else acc.username,
         unit_ids=own,
     )
@@ -134,3 +137,39 @@ def download_owing(n_clicks: int | None, search: str | None, chosen: int | None)
         return no_update
     owing = tracking.owing(period_table(search, period, None))
     return dcc.send_bytes(owing_workbook(owing, period), f"con_no_bao_cao_ky_{period.id}.xlsx")
+
+
+@callback(
+    Output(ids.TR_MAIL_RESULT, "children"),
+    Input(ids.TR_MAIL, "n_clicks"),
+    State(ids.URL, "search"),
+    State(ids.TR_PERIOD, "value"),
+    prevent_initial_call=True,
+)
+def mail_owing(n_clicks: int | None, search: str | None, chosen: int | None) -> Any:
+    """A reminder by e-mail to each address of the owing units' accounts; the result line."""
+    settings = context.settings()
+    acc = context.account()
+    if not n_clicks or acc is None or not policy.may(policy.REVIEW) or not settings.smtp_url:
+        return no_update
+    period = _period(search, chosen)
+    if period is None:
+        return no_update
+    groups = mail.reminder_groups(tracking.owing(period_table(search, period, None)))
+    result = mail.send_reminders(settings.smtp_url, settings.mail_from, groups, period)
+    accounts_store.audit_now(
+        context.engine(),
+        acc.username,
+        "reminder.sent",
+        f"period:{period.id}",
+        {
+            "period": period.name,
+            "sent": len(result.sent),
+            "failed": len(result.failed),
+            "no_email": len(result.no_email),
+            "recipients": result.sent,
+            "refused": [address for address, _ in result.failed],
+            "error": result.error,
+        },
+    )
+    return mail.summary(result)

@@ -76,6 +76,12 @@ class Settings:
     parse_memory_mb: float = field(default=1024.0, metadata=_variable("PARSE_MEMORY_MB"))
     # fork servers: files read at the same time (and read ahead by a bulk ingest)
     parse_workers: int = field(default=2, metadata=_variable("PARSE_WORKERS"))
+    # reminders by e-mail (etl/notify/mail.py): smtp://user:pass@host:587?starttls=1,
+    # smtps://host:465; None: no e-mail, the Excel list only
+    smtp_url: str | None = field(
+        default=None, repr=False, metadata=_variable("SMTP_URL", secret=True)
+    )
+    mail_from: str = field(default="tgbc@localhost", metadata=_variable("MAIL_FROM"))
 
     @property
     def uploads_dir(self) -> Path:
@@ -160,5 +166,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         web_workers=int(env.get("WEB_CONCURRENCY", "2")),
         threads_per_worker=int(env.get("GUNICORN_THREADS", "4")),
         as_of_grace_days=int(env.get("AS_OF_GRACE_DAYS") or "15"),
+        smtp_url=(env.get("SMTP_URL") or "").strip() or None,
+        mail_from=(env.get("MAIL_FROM") or "").strip() or "tgbc@localhost",
         **{name: _limit(name, raw) for name, raw in limits.items()},
     )

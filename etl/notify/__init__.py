@@ -1,0 +1,1 @@
+"""Messages to people: reminders by e-mail."""
