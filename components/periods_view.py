@@ -108,6 +108,7 @@ def make_period_list(rows: list[Period], counts: dict[int, dict[str, int]]) -> h
             "Đóng kỳ" if is_open else "Mở lại",
             id=toggle_id(p.id, CLOSE if is_open else REOPEN),
             className="button",
+            style={"margin": 0},
             title=("Đóng kỳ: không nhận báo cáo mới" if is_open else "Mở lại kỳ này"),
         )
         body.append(
