@@ -67,3 +67,13 @@ RV_APPROVE = "review-approve"
 RV_RETURN = "review-return"
 RV_OUTCOME = "review-outcome"
 RV_DONE = "review-done"  # bumped after an approval or a return: the queue and detail refresh
+
+# reporting periods on the administration page (Kỳ báo cáo)
+PD_LIST = "period-list"  # the periods, their state and review counts, a close/reopen button each
+PD_NAME = "period-name"
+PD_AS_OF = "period-as-of"
+PD_DEADLINE = "period-deadline"
+PD_ADD = "period-add"
+PD_TOGGLE = "period-toggle"  # pattern-matching type: {"type": PD_TOGGLE, "period": id, "do": …}
+PD_OUTCOME = "period-outcome"
+PD_DONE = "period-done"  # bumped after a change: the list and the audit log refresh

@@ -1,34 +1,175 @@
-"""Quản trị: accounts and the audit log (admins only). Accounts are managed with
-`python -m etl user …`; this page shows who may do what and everything that was done."""
+"""Quản trị: reporting periods, accounts and the audit log (admins only). Accounts are managed
+with `python -m etl user …`; this page shows who may do what and everything that was done.
+
+Periods are added, closed and reopened here: each action goes through etl.storage.periods in
+one transaction (the change and its audit entry), with the signed-in admin as the actor."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, callback, dcc, html
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components import ids
 from components.grids import column, make_grid
+from components.periods_view import (
+    CLOSE,
+    REOPEN,
+    make_period_list,
+    make_period_outcome,
+    make_periods_section,
+)
+from etl.core.formatting import fmt_date
 from etl.core.vocabulary import ROLE_LABELS
-from etl.storage import accounts
+from etl.storage import accounts, periods, review_reads
 from web import context, policy
 
 dash.register_page(
     __name__, path="/quan-tri", name="Quản trị", title="Quản trị", order=6, access=policy.ADMIN
 )
-policy.protect_outputs(policy.ADMIN, ids.ADMIN_CONTENT)
+policy.protect_outputs(
+    policy.ADMIN, ids.ADMIN_CONTENT, ids.PD_LIST, ids.PD_OUTCOME, ids.PD_DONE, ids.PD_NAME
+)
+REFUSED = policy.PAGE_REFUSED[policy.ADMIN]
+# a name `periods.default_name` gives: replaced when another cut-off date is chosen
+_DEFAULT_NAME = re.compile(r"^(Năm \d{4}|6 tháng đầu năm \d{4}|Kỳ tính đến \d\d/\d\d/\d{4})$")
 
 
 def layout(**_query: str) -> html.Div:
     return html.Div(
-        [dcc.Location(id=ids.ADMIN_URL), dcc.Loading(html.Div(id=ids.ADMIN_CONTENT), type="dot")]
+        [
+            dcc.Location(id=ids.ADMIN_URL),
+            make_periods_section(),
+            dcc.Loading(html.Div(id=ids.ADMIN_CONTENT), type="dot"),
+        ]
     )
 
 
-@callback(Output(ids.ADMIN_CONTENT, "children"), Input(ids.ADMIN_URL, "pathname"))
-def render_admin(_path: str | None) -> list[Any]:
+@callback(
+    Output(ids.PD_LIST, "children"), Input(ids.ADMIN_URL, "pathname"), Input(ids.PD_DONE, "data")
+)
+def render_periods(_path: str | None, _done: Any) -> Any:
+    """The periods, their state and how many returns wait, are approved or were returned."""
+    if not policy.may(policy.ADMIN):
+        return context.forbidden(REFUSED)
+    with context.engine().connect() as conn:
+        rows = periods.list_periods(conn)
+        counts = review_reads.period_review_counts(conn)
+    return make_period_list(rows, counts)
+
+
+def _day(value: Any) -> dt.date | None:
+    """A date picker's value (`YYYY-MM-DD`, maybe with a time) as a date, or None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+@callback(
+    Output(ids.PD_NAME, "value"),
+    Input(ids.PD_AS_OF, "date"),
+    State(ids.PD_NAME, "value"),
+    prevent_initial_call=True,
+)
+def prefill_name(as_of: Any, name: str | None) -> Any:
+    """The usual name of the chosen cut-off date, unless a name of one's own was typed."""
+    day = _day(as_of)
+    if day is None or (name and not _DEFAULT_NAME.match(name.strip())):
+        return no_update
+    return periods.default_name(day)
+
+
+def period_action(
+    action: str,
+    *,
+    period_id: int | None = None,
+    name: str | None = None,
+    as_of: Any = None,
+    deadline: Any = None,
+) -> tuple[Any, bool]:
+    """Add (`add`), close (`close`) or reopen (`open`) a period as the signed-in admin: (the
+    message shown, whether it was done)."""
+    acc = context.account()
+    if acc is None or not policy.allows(acc, policy.ADMIN):
+        return make_period_outcome("Chỉ quản trị viên được sửa kỳ báo cáo.", False), False
+    try:
+        with context.engine().begin() as conn:
+            if action == "add":
+                day, due = _day(as_of), _day(deadline)
+                if day is None or due is None:
+                    raise periods.PeriodError(
+                        "Cần chọn ngày chốt số liệu và hạn nộp / "
+                        "the cut-off date and the deadline are needed"
+                    )
+                done = periods.add(
+                    conn, name=name or "", as_of=day, deadline=due, actor=acc.username
+                )
+                text = (
+                    f"Đã thêm kỳ «{done.name}» tính đến ngày {fmt_date(done.as_of)}, "
+                    f"hạn nộp {fmt_date(done.deadline)}."
+                )
+            elif action in (CLOSE, REOPEN) and isinstance(period_id, int):
+                if action == CLOSE:
+                    done = periods.close(conn, period_id, acc.username)
+                    text = f"Đã đóng kỳ «{done.name}»: kỳ này không nhận báo cáo mới."
+                else:
+                    done = periods.reopen(conn, period_id, acc.username)
+                    text = f"Đã mở lại kỳ «{done.name}»."
+            else:
+                return make_period_outcome("Không rõ việc cần làm.", False), False
+    except periods.PeriodError as err:
+        return make_period_outcome(str(err), False), False
+    return make_period_outcome(text, True), True
+
+
+@callback(
+    Output(ids.PD_OUTCOME, "children"),
+    Output(ids.PD_DONE, "data"),
+    Input(ids.PD_ADD, "n_clicks"),
+    Input({"type": ids.PD_TOGGLE, "period": ALL, "do": ALL}, "n_clicks"),
+    State(ids.PD_NAME, "value"),
+    State(ids.PD_AS_OF, "date"),
+    State(ids.PD_DEADLINE, "date"),
+    State(ids.PD_DONE, "data"),
+    prevent_initial_call=True,
+)
+def on_period_action(
+    _add: int | None,
+    _toggles: list[int | None],
+    name: str | None,
+    as_of: Any,
+    deadline: Any,
+    done: int | None,
+) -> tuple[Any, Any]:
+    """«Thêm kỳ», «Đóng kỳ» or «Mở lại»: the outcome, and (when done) the list refreshes."""
+    trigger = ctx.triggered_id
+    if not ctx.triggered or not ctx.triggered[0].get("value"):
+        return no_update, no_update  # a button just drawn, not clicked
+    if trigger == ids.PD_ADD:
+        message, ok = period_action("add", name=name, as_of=as_of, deadline=deadline)
+    elif isinstance(trigger, dict) and trigger.get("type") == ids.PD_TOGGLE:
+        period_id = trigger.get("period")
+        message, ok = period_action(
+            str(trigger.get("do")), period_id=period_id if isinstance(period_id, int) else None
+        )
+    else:
+        return no_update, no_update
+    return message, ((done or 0) + 1 if ok else no_update)
+
+
+@callback(
+    Output(ids.ADMIN_CONTENT, "children"),
+    Input(ids.ADMIN_URL, "pathname"),
+    Input(ids.PD_DONE, "data"),
+)
+def render_admin(_path: str | None, _done: Any = None) -> list[Any]:
     if not policy.may(policy.ADMIN):
         return context.forbidden("Trang này dành cho quản trị viên.")
     engine = context.engine()

@@ -19,7 +19,9 @@ PASSWORD = "mat-khau-rat-dai-1"
 
 
 OVERVIEW = dash_request("overview-content.children", [("url", "search", VIEW)])
-ADMIN = dash_request("admin-content.children", [("admin-url", "pathname", "/quan-tri")])
+ADMIN = dash_request(
+    "admin-content.children", [("admin-url", "pathname", "/quan-tri"), ("period-done", "data", 0)]
+)
 UPLOAD = {
     **dash_request("upload-results.children", [("upload-files", "contents", None)]),
     "output": "..upload-results.children...upload-staged.data...upload-confirmed.children..",

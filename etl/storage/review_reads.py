@@ -87,3 +87,24 @@ def latest_reviews() -> tuple[Subquery, Alias]:
         .subquery("latest")
     )
     return latest, schema.review.alias("last")
+
+
+def period_review_counts(conn: Connection) -> dict[int, dict[str, int]]:
+    """How many stored returns of each period wait, are approved or were returned (by the
+    latest review row of each): period id → {ReviewStatus code → count}; a period without
+    stored returns is absent, a status without returns is 0."""
+    s = schema.submission.c
+    latest, last = latest_reviews()
+    rows = conn.execute(
+        select(s.period_id, last.c.status, func.count())
+        .select_from(schema.submission)
+        .join(latest, latest.c.submission_id == s.id)
+        .join(last, last.c.id == latest.c.review_id)
+        .where(s.period_id.is_not(None), s.status == IngestStatus.ACCEPTED.value)
+        .group_by(s.period_id, last.c.status)
+    ).all()
+    counts: dict[int, dict[str, int]] = {}
+    for period_id, status, n in rows:
+        per = counts.setdefault(int(period_id), {st.value: 0 for st in ReviewStatus})
+        per[str(status)] = int(n)
+    return counts
