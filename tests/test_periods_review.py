@@ -271,3 +271,21 @@ def test_upgrade_of_an_empty_database_makes_no_period(engine):
     with engine.begin() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM period")).scalar_one() == 0
         assert conn.execute(text("SELECT COUNT(*) FROM review")).scalar_one() == 0
+
+
+def test_period_review_counts(engine, ingest):
+    """The admin page's counts per period: by the latest review row of each return."""
+    waiting = ingest(_return(38), approve=False)
+    ingest(_return(37), "b.xlsx")  # approved
+    returned = ingest(_return(36), "c.xlsx", approve=False)
+    with engine.begin() as conn:
+        reviews.return_(conn, returned.submission_id, "duyet", "Sai")
+        period_id = periods.find_for_as_of(conn, dt.date(2024, 6, 30)).id
+        periods.add(
+            conn, name="Năm 2024", as_of=dt.date(2024, 12, 31), deadline=dt.date(2025, 1, 15),
+            actor="test",
+        )  # fmt: skip
+    with engine.connect() as conn:
+        counts = review_reads.period_review_counts(conn)
+    assert counts == {period_id: {"cho_duyet": 1, "da_duyet": 1, "tra_lai": 1}}
+    assert waiting.review_status == ReviewStatus.CHO_DUYET
