@@ -8,11 +8,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
 from dash import html
 
-from etl.core.clock import in_vietnam
-from etl.core.formatting import fmt_date, fmt_number
+from etl.core.formatting import fmt_date, fmt_moment, fmt_number
 from etl.core.vocabulary import FactStatus, Measure, PeriodState, ReviewStatus
 from etl.measures.metrics import BASELINE_YEAR
 from etl.measures.review_diff import DiffRow, ReviewDiff
@@ -25,13 +23,6 @@ STATUS_OPTIONS = [
     {"label": "Tất cả", "value": ALL},
 ]
 MAX_QUEUE_ROWS = 500  # the newest; narrow by period or status for older ones
-
-
-def when(value: Any) -> str:
-    """A stored time as the reviewer reads it: Vietnam time, dd/mm/yyyy hh:mm."""
-    if value is None:
-        return ""
-    return in_vietnam(pd.Timestamp(value).to_pydatetime()).strftime("%d/%m/%Y %H:%M")
 
 
 def status_label(status: str | None) -> str:
@@ -93,7 +84,7 @@ def make_queue(rows: Sequence[SubmissionRow], status: str | None) -> html.Div:
                 html.Td(r.reporting_unit or ""),
                 html.Td(r.period or ""),
                 html.Td(r.uploader),
-                html.Td(when(r.uploaded_at)),
+                html.Td(fmt_moment(r.uploaded_at)),
                 html.Td(status_label(r.status), className=f"review-status-{r.status}"),
             ],
             **{"data-id": str(r.id)},
@@ -133,7 +124,7 @@ def make_header(row: SubmissionRow) -> html.Div:
         ("Kỳ báo cáo", row.period or "không thuộc kỳ nào"),
         ("Số liệu tính đến", fmt_date(row.as_of) if isinstance(row.as_of, dt.date) else ""),
         ("Người nộp", row.uploader),
-        ("Thời gian nộp", when(row.uploaded_at)),
+        ("Thời gian nộp", fmt_moment(row.uploaded_at)),
         ("Trạng thái", status_label(row.status)),
     ]
     items: list[Any] = []
@@ -149,7 +140,7 @@ def make_history(entries: Sequence[dict[str, Any]]) -> html.Div:
     body = [
         html.Tr(
             [
-                html.Td(when(e["at"])),
+                html.Td(fmt_moment(e["at"])),
                 html.Td(status_label(e["status"])),
                 html.Td(e["actor"]),
                 html.Td(e.get("comment") or ""),

@@ -11,8 +11,7 @@ from dash import dcc, html
 
 from components import ids
 from components.grids import column, make_grid
-from etl.core.clock import in_vietnam
-from etl.core.formatting import fmt_date, fmt_number
+from etl.core.formatting import fmt_date, fmt_moment, fmt_number
 from etl.measures import analysis, tracking
 from etl.measures.dataset import Dataset
 from etl.storage.periods import Period
@@ -38,12 +37,6 @@ def period_options(periods: list[Period]) -> list[dict[str, Any]]:
     return [{"label": f"{p.name} (hạn nộp {fmt_date(p.deadline)})", "value": p.id} for p in periods]
 
 
-def _when(value: Any) -> str:
-    if value is None or pd.isna(value):
-        return ""
-    return in_vietnam(pd.Timestamp(value).to_pydatetime()).strftime("%d/%m/%Y %H:%M")
-
-
 def _files_panel(ds: Dataset, period: Period, uploader: str | None, unit_ids: Any) -> html.Div:
     data = analysis.tracker(
         ds, period.as_of.year, period.as_of, uploader=uploader, unit_ids=unit_ids
@@ -52,7 +45,7 @@ def _files_panel(ds: Dataset, period: Period, uploader: str | None, unit_ids: An
     if len(subs):
         subs = subs[subs["as_of"] == period.as_of].copy()
     if len(subs):
-        subs["uploaded"] = subs["uploaded_at"].map(_when)
+        subs["uploaded"] = subs["uploaded_at"].map(fmt_moment)
         subs["forms"] = (
             subs["forms"]
             .fillna("")
@@ -101,7 +94,7 @@ def make_period_tracker(
     counts = tracking.state_counts(table)
     shown = tracking.owing(table) if owing_only else table
     shown = shown.copy()
-    shown["submitted"] = shown["submitted_at"].map(_when)
+    shown["submitted"] = shown["submitted_at"].map(fmt_moment)
     shown["late_vi"] = shown["late"].map({True: "Trễ hạn", False: ""})
     shown["overdue_vi"] = shown["overdue"].map({True: "Quá hạn", False: ""})
     line = (

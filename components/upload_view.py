@@ -11,8 +11,7 @@ from dash import dcc, html
 
 from components import ids
 from components.grids import column, make_grid
-from etl.core.clock import in_vietnam
-from etl.core.formatting import fmt_number
+from etl.core.formatting import fmt_moment, fmt_number
 from etl.core.forms import FORMS
 from etl.core.vocabulary import IngestStatus, ReviewStatus
 from etl.storage.reviews import SubmissionRow
@@ -179,7 +178,7 @@ def make_submitted(rows: Sequence[SubmissionRow]) -> html.Div:
         [
             {
                 "file_name": r.file_name,
-                "uploaded_at": _when(r.uploaded_at),
+                "uploaded_at": fmt_moment(r.uploaded_at),
                 "period": r.period or "",
                 "reporting_unit": r.reporting_unit or "",
                 "status": _status_label(r.status),
@@ -211,13 +210,6 @@ def make_submitted(rows: Sequence[SubmissionRow]) -> html.Div:
         )
     )
     return html.Div(children, className="panel", **{"data-testid": "submitted"})
-
-
-def _when(value: Any) -> str:
-    """A stored time as the clerk reads it: Vietnam time, dd/mm/yyyy hh:mm."""
-    if value is None:
-        return ""
-    return in_vietnam(pd.Timestamp(value).to_pydatetime()).strftime("%d/%m/%Y %H:%M")
 
 
 def _status_label(status: str | None) -> str:

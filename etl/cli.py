@@ -13,8 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from etl import service
-from etl.core.clock import in_vietnam
-from etl.core.formatting import fmt_date, fmt_number
+from etl.core.formatting import fmt_date, fmt_moment, fmt_number
 from etl.core.settings import load_settings
 from etl.core.vocabulary import MEASURE_LABELS, STATUS_LABELS, IngestStatus, ReviewStatus, Role
 from etl.ingest.load import IngestResult
@@ -321,13 +320,13 @@ def _review_show(engine: Engine, submission_id: int) -> int:
     print(f"Báo cáo số {row.id}: {row.file_name}")
     print(f"  Đơn vị báo cáo: {row.reporting_unit or '—'}")
     print(f"  Kỳ báo cáo: {row.period or '—'} (tính đến {fmt_date(row.as_of)})")
-    print(f"  Người nộp: {row.uploader}, lúc {in_vietnam(row.uploaded_at):%d/%m/%Y %H:%M}")
+    print(f"  Người nộp: {row.uploader}, lúc {fmt_moment(row.uploaded_at)}")
     print(f"  Trạng thái: {ReviewStatus(row.status).label if row.status else '—'}")
     print("Lịch sử duyệt:")
     for h in history:
         comment = f" — «{h['comment']}»" if h["comment"] else ""
         label = ReviewStatus(h["status"]).label
-        print(f"  {in_vietnam(h['at']):%d/%m/%Y %H:%M}  {label}  ({h['actor']}){comment}")
+        print(f"  {fmt_moment(h['at'])}  {label}  ({h['actor']}){comment}")
     from etl.measures.metrics import BASELINE_YEAR
     from etl.measures.review_diff import review_diff
 

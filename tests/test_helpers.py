@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
+from etl.core.formatting import fmt_count_prose, fmt_date, fmt_moment, fmt_number, fmt_pct
 from etl.core.normalize import district_key, loose_key, name_key, text_key
 from etl.core.values import cell_ref, parse_count, parse_date, parse_percent
 
@@ -201,3 +201,23 @@ def test_grid_rows_sort_vietnamese_with_blanks_last_and_page():
         frame, {"startRow": 1, "endRow": 3, "sortModel": [{"colId": "n", "sort": "desc"}]}
     )
     assert [r["n"] for r in page["rowData"]] == [7, 3] and page["rowCount"] == 4
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (dt.datetime(2026, 12, 6, 5, 22), "06/12/2026 12:22"),  # naive: UTC as SQLite gives it
+        (dt.datetime(2026, 12, 6, 20, 5, tzinfo=dt.UTC), "07/12/2026 03:05"),  # the next day
+        ("2026-12-06T05:22:00+00:00", "06/12/2026 12:22"),
+        (None, ""),
+    ],
+)
+def test_fmt_moment_is_vietnam_time(value, shown):
+    assert fmt_moment(value) == shown
+
+
+def test_fmt_moment_of_pandas_values():
+    import pandas as pd
+
+    assert fmt_moment(pd.Timestamp("2026-12-06 05:22", tz="UTC")) == "06/12/2026 12:22"
+    assert fmt_moment(pd.NaT) == ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from etl.core.clock import in_vietnam
 from etl.core.vocabulary import Measure, UnitGroup
 
 PLOTLY_SEPARATORS = ",."  # decimal, thousands: plotly `layout.separators`
@@ -46,6 +47,18 @@ def fmt_date(value: dt.date | str | None) -> str:
     if isinstance(value, str):
         value = dt.date.fromisoformat(value)
     return value.strftime("%d/%m/%Y")
+
+
+def fmt_moment(value: dt.datetime | str | None, empty: str = "") -> str:
+    """A stored moment (UTC, naive UTC from SQLite, a pandas Timestamp or ISO text) as staff
+    read it: Vietnam time, `06/12/2026 12:22`; `empty` for None or NaT."""
+    if value is None or value != value:  # NaT is not equal to itself
+        return empty
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp
+        value = value.to_pydatetime()
+    return in_vietnam(value).strftime("%d/%m/%Y %H:%M")
 
 
 def summary_text(s: dict[str, Any]) -> str:
