@@ -308,15 +308,14 @@ def _review_show(engine: Engine, submission_id: int) -> int:
     """One return: what it is, its review history with comments, then every figure it would
     change against the approved ones (`etl.measures.review_diff`)."""
     with db.reading(engine) as conn:
-        rows = [r for r in reviews.queue(conn) if r.id == submission_id]
-        if not rows:
+        row = reviews.get(conn, submission_id)
+        if row is None:
             raise reviews.ReviewError(
                 "not-found",
                 f"Không có báo cáo số {submission_id}",
                 f"no submission {submission_id}",
             )
         history = reviews.history(conn, submission_id)
-    row = rows[0]
     print(f"Báo cáo số {row.id}: {row.file_name}")
     print(f"  Đơn vị báo cáo: {row.reporting_unit or '—'}")
     print(f"  Kỳ báo cáo: {row.period or '—'} (tính đến {fmt_date(row.as_of)})")
@@ -354,6 +353,15 @@ def _review_show(engine: Engine, submission_id: int) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     service.migrate(args.db)
     return 0
+
+
+def stored_id(text: str) -> int:
+    """An argument naming a stored row (a period, a return): a whole number the database can
+    hold, else argparse's usage error (exit 2) with a Vietnamese message."""
+    value = db.stored_key(int(text)) if text.strip().isdigit() else None
+    if value is None:
+        raise argparse.ArgumentTypeError(f"«{text}» không phải số hiệu hợp lệ (1, 2, 3 …)")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -432,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("period", help="kỳ báo cáo: add, list, close, open")
     p.add_argument("action", choices=["add", "list", "close", "open"])
-    p.add_argument("id", nargs="?", type=int, help="số hiệu kỳ (close, open)")
+    p.add_argument("id", nargs="?", type=stored_id, help="số hiệu kỳ (close, open)")
     p.add_argument("--name", help="tên kỳ, ví dụ «6 tháng đầu năm 2024»")
     p.add_argument("--as-of", help="ngày chốt số liệu YYYY-MM-DD")
     p.add_argument("--deadline", help="hạn nộp YYYY-MM-DD")
@@ -441,9 +449,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("review", help="duyệt báo cáo: list, show, approve, return")
     p.add_argument("action", choices=["list", "show", "approve", "return"])
-    p.add_argument("id", nargs="?", type=int, help="số hiệu báo cáo (show, approve, return)")
+    p.add_argument("id", nargs="?", type=stored_id, help="số hiệu báo cáo (show, approve, return)")
     p.add_argument("--status", choices=[s.value for s in ReviewStatus], help="lọc theo trạng thái")
-    p.add_argument("--period", type=int, help="lọc theo số hiệu kỳ báo cáo")
+    p.add_argument("--period", type=stored_id, help="lọc theo số hiệu kỳ báo cáo")
     p.add_argument("--comment", help="ý kiến khi trả lại (bắt buộc)")
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_review)

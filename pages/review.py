@@ -172,7 +172,7 @@ def render_detail(submission_id: int | None, _done: Any) -> tuple[Any, Any]:
         return html.P("Chọn một báo cáo để xem số liệu thay đổi.", className="small"), HIDDEN
     engine = context.engine()
     with engine.connect() as conn:
-        row = next((r for r in reviews.queue(conn) if r.id == submission_id), None)
+        row = reviews.get(conn, submission_id)
         history = reviews.history(conn, submission_id) if row else []
     if row is None:
         return html.P(f"Không có báo cáo số {submission_id}.", className="notice"), HIDDEN

@@ -255,3 +255,22 @@ def test_user_email_and_reviewer(env, capsys):
     assert account.email == "can.bo@snv.gov.vn" and account.role == "reviewer"
     assert account.may("review") and account.may("read") and not account.may("upload")
     assert not account.may("admin")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["review", "show", "99999999999999999999"],
+        ["review", "approve", "abc"],
+        ["review", "return", "-1", "--comment", "x"],
+        ["review", "list", "--period", "10000000000000000000000"],
+        ["period", "close", "2147483648"],
+    ],
+)
+def test_ids_the_database_cannot_hold_are_usage_errors(env, capsys, args):
+    """A number no stored row can have is refused by the argument parser (exit 2, a
+    Vietnamese message), never handed to the database driver."""
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code == 2
+    assert "không phải số hiệu hợp lệ" in capsys.readouterr().err

@@ -108,7 +108,7 @@ def _diff_rows(diff: Any) -> list[dict[str, Any]]:
 
 
 def _find(conn: Connection, submission_id: int) -> reviews.SubmissionRow | None:
-    return next((r for r in reviews.queue(conn) if r.id == submission_id), None)
+    return reviews.get(conn, submission_id)
 
 
 def list_submissions() -> Answer:

@@ -147,11 +147,21 @@ def history(conn: Connection, submission_id: int) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in rows]
 
 
+def get(conn: Connection, submission_id: int) -> SubmissionRow | None:
+    """One stored return as the queue lists it, or None."""
+    rows = queue(conn, submission_id=submission_id)
+    return rows[0] if rows else None
+
+
 def queue(
-    conn: Connection, status: str | None = None, period_id: int | None = None
+    conn: Connection,
+    status: str | None = None,
+    period_id: int | None = None,
+    *,
+    submission_id: int | None = None,
 ) -> list[SubmissionRow]:
-    """Stored returns with their review status (only those with `status`, of `period_id`,
-    when given), newest first."""
+    """Stored returns with their review status (only those with `status`, of `period_id`, or
+    the one `submission_id`, when given), newest first."""
     s, p = schema.submission.c, schema.period.c
     latest, last = latest_reviews()
     query = (
@@ -178,6 +188,8 @@ def queue(
         query = query.where(last.c.status == ReviewStatus(status).value)
     if period_id is not None:
         query = query.where(s.period_id == period_id)
+    if submission_id is not None:
+        query = query.where(s.id == submission_id)
     return [
         SubmissionRow(
             id=int(row.id),
