@@ -6,6 +6,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from components import ids
+from components.widgets import date_picker
 from etl.core.formatting import fmt_date
 from etl.core.vocabulary import PERIOD_STATE_LABELS, PeriodState, ReviewStatus
 from etl.storage.periods import Period
@@ -20,7 +21,7 @@ def toggle_id(period_id: int, action: str) -> dict[str, str | int]:
 
 
 def _date_picker(component_id: str, placeholder: str) -> dcc.DatePickerSingle:
-    return dcc.DatePickerSingle(
+    return date_picker(
         id=component_id,
         display_format="DD/MM/YYYY",
         placeholder=placeholder,

@@ -10,6 +10,7 @@ from dash.exceptions import PreventUpdate
 
 from components import ids
 from components.units import make_units_view, units_grid_page
+from components.widgets import dropdown
 from etl.core.vocabulary import MEASURE_LABELS, Measure
 from web import context, policy
 
@@ -45,7 +46,7 @@ def layout(**_query: str) -> html.Div:
                     html.Div(
                         [
                             html.Label("Cộng theo", htmlFor=ids.UNITS_GROUP_BY),
-                            dcc.Dropdown(
+                            dropdown(
                                 id=ids.UNITS_GROUP_BY,
                                 options=GROUP_CHOICES,
                                 value="district",

@@ -1,0 +1,62 @@
+"""Words in a real Chromium that come from the libraries (the charts' toolbar, the date picker, the
+404 page): Vietnamese, and no button that would send a chart out (plotly.js's "Share chart" uploads
+to Plotly Cloud)."""
+
+from __future__ import annotations
+
+import pytest
+
+from components import ids
+from tests.test_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, _severe, _sign_in
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="Chromium not installed"),
+]
+
+OUTSIDE = ("cloud", "chart studio", "share", "plotly")
+# the toolbar a leader gets, in Vietnamese (components/overview.py PLOTLY_LOCALE_VI)
+EXPECTED_TITLES = {"Tải biểu đồ (PNG)", "Phóng to", "Thu nhỏ", "Vừa khung", "Về mặc định"}
+
+
+def _toolbar_titles(dash_duo) -> list[str]:
+    buttons = dash_duo.find_elements(".modebar-btn")
+    return [b.get_attribute("data-title") or b.get_attribute("title") or "" for b in buttons]
+
+
+def test_chart_toolbars_are_vietnamese_and_send_nothing_out(dash_duo, sample_app):
+    _sign_in(dash_duo, sample_app, "/?as_of=2024-06-30")
+    dash_duo.wait_for_element(".js-plotly-plot .modebar-btn", WAIT_S)
+    titles = _toolbar_titles(dash_duo)
+    assert titles, "no chart toolbar on the overview"
+    assert set(titles) <= EXPECTED_TITLES, set(titles) - EXPECTED_TITLES
+    assert "Tải biểu đồ (PNG)" in titles
+    everything = " ".join(
+        (e.get_attribute("title") or "") + " " + (e.get_attribute("data-title") or "")
+        for e in dash_duo.find_elements("[title], [data-title]")
+    ).lower()
+    assert not [word for word in OUTSIDE if word in everything], everything
+    assert _severe(dash_duo.get_logs()) == []
+
+
+def test_the_date_picker_speaks_vietnamese(dash_duo, sample_app):
+    _sign_in(dash_duo, sample_app, "/?as_of=2024-06-30")
+    picker = dash_duo.wait_for_element(f"#{ids.F_AS_OF}", WAIT_S)
+    picker.click()
+    dash_duo.wait_for_contains_text("body", "Th 2", WAIT_S)  # date-fns "vi": weeks start on Monday
+    calendar = dash_duo.driver.execute_script("return document.body.innerText")
+    assert "tháng" in calendar.lower()  # the month's name, e.g. "tháng 6"
+    english = [
+        w for w in ("January", "June", "July", "Monday", "Sunday", "Select") if w in calendar
+    ]
+    assert not english, english
+    assert _severe(dash_duo.get_logs()) == []
+
+
+def test_an_unknown_address_gets_a_vietnamese_page_with_the_way_back(dash_duo, sample_app):
+    _sign_in(dash_duo, sample_app, "/khong-co-trang-nay")
+    dash_duo.wait_for_contains_text("[data-testid=not-found]", "Không tìm thấy trang", WAIT_S)
+    assert "404" not in dash_duo.find_element("#_pages_content").text
+    assert dash_duo.find_element("[data-testid=not-found] a[href='/']").text == "Về trang Tổng quan"
+    assert _severe(dash_duo.get_logs()) == []
