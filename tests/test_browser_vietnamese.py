@@ -60,3 +60,27 @@ def test_an_unknown_address_gets_a_vietnamese_page_with_the_way_back(dash_duo, s
     assert "404" not in dash_duo.find_element("#_pages_content").text
     assert dash_duo.find_element("[data-testid=not-found] a[href='/']").text == "Về trang Tổng quan"
     assert _severe(dash_duo.get_logs()) == []
+
+
+def test_printing_the_overview_leaves_out_the_controls(dash_duo, sample_app, tmp_path):
+    import base64
+
+    _sign_in(dash_duo, sample_app, "/?as_of=2024-06-30")
+    dash_duo.wait_for_text_to_equal("[data-testid=cong-chuc-pct-of-target]", "20,43%", WAIT_S)
+    dash_duo.wait_for_element(".js-plotly-plot", WAIT_S)
+    driver = dash_duo.driver
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not dash_duo.find_element(".filters").is_displayed()
+        assert not dash_duo.find_element("nav").is_displayed()
+        assert not [b for b in dash_duo.find_elements("button") if b.is_displayed()]
+        assert dash_duo.find_element("[data-testid=cong-chuc-pct-of-target]").is_displayed()
+        driver.save_screenshot(str(tmp_path / "print-media.png"))
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    # the browser's own "Save as PDF" of the page: A4 pages (beforeprint resizes the charts)
+    pdf = driver.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})
+    path = tmp_path / "overview.pdf"
+    path.write_bytes(base64.b64decode(pdf["data"]))
+    assert path.read_bytes().startswith(b"%PDF")
+    assert _severe(dash_duo.get_logs()) == []
