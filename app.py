@@ -27,7 +27,7 @@ import dash
 from dash import ALL, Input, Output, State, ctx, no_update
 from flask import Flask
 
-from components import ids
+from components import grids, ids
 from components.shell import make_shell, make_unreviewed_note
 from etl import service
 from etl.core.settings import Settings, load_settings
@@ -64,6 +64,7 @@ def create_app(settings: Settings) -> dash.Dash:
     policy.guard_pages(dash.page_registry)  # each page as its `access` allows
     app.layout = make_shell
     _register_shell_callbacks(app)
+    grids.register_export_callbacks(app)  # «Tải Excel» under every grid
     api.register(server)
     export_routes.register(server)
     upload_api.register(server)

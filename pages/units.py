@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import dash
-from dash import MATCH, Input, Output, callback, ctx, dcc, html
+from dash import MATCH, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from components import ids
+from components import grids, ids
 from components.units import make_units_view, units_grid_page
 from components.widgets import dropdown
 from etl.core.vocabulary import MEASURE_LABELS, Measure
@@ -98,3 +99,34 @@ def units_rows(request: dict[str, Any] | None) -> dict[str, Any]:
         return units_grid_page(ds, view, measure, request)
     except ValueError:  # a filter or column this grid does not have
         return {"rowData": [], "rowCount": 0}
+
+
+@callback(
+    Output({"type": grids.GRID_XLSX_SERVER_FILE, "grid": MATCH}, "data"),
+    Input({"type": grids.GRID_XLSX_QUERY, "grid": MATCH}, "data"),
+    State({"type": grids.GRID_XLSX_META, "grid": MATCH}, "data"),
+    prevent_initial_call=True,
+)
+def units_to_xlsx(query: Any, meta: Any) -> dict:
+    """«Tải Excel» of the units grid: every unit its filter keeps, in its order."""
+    if not isinstance(query, dict) or not policy.may(policy.READ_ALL):
+        raise PreventUpdate
+    try:
+        grid = json.loads((ctx.triggered_id or {}).get("grid") or "{}")
+    except ValueError:
+        raise PreventUpdate from None
+    measure = grid.get("measure") if isinstance(grid, dict) else None
+    if measure not in {m["value"] for m in MEASURE_CHOICES}:
+        raise PreventUpdate
+    ds = context.dataset(grid.get("search"))
+    view = context.resolved_view(grid.get("search"), ds)
+    request = {
+        "startRow": 0,
+        "filterModel": query.get("filterModel"),
+        "sortModel": query.get("sortModel"),
+    }
+    try:
+        rows = units_grid_page(ds, view, measure, request, limit=None)["rowData"]
+    except (ValueError, TypeError, AttributeError):  # a filter this grid does not have
+        raise PreventUpdate from None
+    return grids.table_file(meta, grids.table_columns(query.get("columns"), meta), rows)

@@ -4,10 +4,13 @@ to Plotly Cloud)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from dash.testing.wait import until
 
 from components import ids
-from tests.test_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, _severe, _sign_in
+from tests.test_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, _severe, _sign_in, _text
 
 pytestmark = [
     pytest.mark.slow,
@@ -83,4 +86,52 @@ def test_printing_the_overview_leaves_out_the_controls(dash_duo, sample_app, tmp
     path = tmp_path / "overview.pdf"
     path.write_bytes(base64.b64decode(pdf["data"]))
     assert path.read_bytes().startswith(b"%PDF")
+    assert _severe(dash_duo.get_logs()) == []
+
+
+def _downloaded(dash_duo, suffix: str):
+    from dash.testing.wait import until as wait_until
+
+    folder = Path(dash_duo.download_path)
+    wait_until(lambda: [p for p in folder.iterdir() if p.name.endswith(suffix)], WAIT_S)
+    return next(p for p in folder.iterdir() if p.name.endswith(suffix))
+
+
+def test_the_units_grid_exports_what_it_shows_to_excel(dash_duo, sample_app):
+    import openpyxl
+
+    grid = "[data-testid=units-grid]"
+    summary = f"{grid} .ag-paging-row-summary-panel"
+    _sign_in(dash_duo, sample_app, "/don-vi?as_of=2024-06-30")
+    dash_duo.wait_for_text_to_equal(summary, "1 – 100 / 527", WAIT_S)
+    name_filter = f"{grid} .ag-floating-filter[col-id=name] input"
+    dash_duo.wait_for_element(name_filter, WAIT_S).send_keys("truong mam non")
+    dash_duo.wait_for_contains_text(summary, "1 – ", WAIT_S)
+    until(lambda: _text(dash_duo, summary) not in ("", "1 – 100 / 527"), WAIT_S)
+    shown = int(_text(dash_duo, summary).rsplit("/", 1)[1].strip().replace(".", ""))
+    dash_duo.find_element(f"{grid} .grid-export button").click()
+    path = _downloaded(dash_duo, ".xlsx")
+    sheet = openpyxl.load_workbook(path).active
+    assert "tính đến ngày 30/06/2024" in sheet["A1"].value
+    assert sheet["A3"].value == "Đơn vị"
+    names = [row[0] for row in sheet.iter_rows(min_row=4, values_only=True)]
+    assert len(names) == shown and all("Trường Mầm non" in n for n in names)
+    assert _severe(dash_duo.get_logs()) == []
+
+
+def test_a_grid_holding_its_rows_exports_them_in_the_order_shown(dash_duo, sample_app):
+    import openpyxl
+
+    _sign_in(dash_duo, sample_app, "/don-vi?as_of=2024-06-30")
+    grid = f"#{ids.UNITS_SUBTOTALS}"
+    dash_duo.wait_for_element(f"{grid} .ag-row", WAIT_S)
+    header = f"{grid} .ag-header-cell[col-id=reduced]"
+    dash_duo.find_element(f"{header} .ag-header-cell-label").click()  # sort ascending
+    until(lambda: dash_duo.find_element(header).get_attribute("aria-sort") == "ascending", WAIT_S)
+    block = dash_duo.find_element(f"{grid}").find_element("xpath", "..")
+    block.find_element("css selector", ".grid-export button").click()
+    sheet = openpyxl.load_workbook(_downloaded(dash_duo, ".xlsx")).active
+    assert sheet["A1"].value.startswith("Người làm việc: cộng theo quận, huyện")
+    reduced = [row[4] for row in sheet.iter_rows(min_row=4, values_only=True)]
+    assert reduced and reduced == sorted(reduced)
     assert _severe(dash_duo.get_logs()) == []
