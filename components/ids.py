@@ -5,6 +5,7 @@ PAGE = "page-content"
 
 # shell filters (their state lives in the URL query string)
 F_AS_OF = "filter-as-of"
+BREADCRUMBS = "breadcrumbs"  # the way back from a filtered view (components/drill.py)
 F_DISTRICT = "filter-district"
 F_SECTOR = "filter-sector"
 F_KIND = "filter-kind"

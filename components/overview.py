@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
+from components import drill
 from components.cards import make_measure_card
 from components.tracker_view import tracker_href
 from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
@@ -114,7 +115,8 @@ def chart_block(
             ],
             className="small export-links",
         )
-    return html.Div([graph(figure, f"chart-{chart_id}", chart_id.replace("-", "_")), links])
+    chart = graph(figure, drill.chart_id(chart_id), chart_id.replace("-", "_"))
+    return html.Div([chart, links])
 
 
 def make_report_links(search: str, export_problem: str | None = None) -> html.Div:

@@ -188,6 +188,7 @@ def make_shell() -> html.Div:
                 className="topbar",
             ),
             make_filter_bar() if policy.may(policy.READ_ALL) else html.Div(make_hidden_filters()),
+            html.Nav(id=ids.BREADCRUMBS, className="breadcrumbs", **{"aria-label": "Đang xem"}),
             html.Div(id=ids.F_UNREVIEWED_NOTE),
             html.Main(dash.page_container),
         ],

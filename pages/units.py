@@ -9,7 +9,8 @@ import dash
 from dash import MATCH, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from components import grids, ids
+from components import drill, grids, ids
+from components.drill import GROUP_FIELDS
 from components.units import make_units_view, units_grid_page
 from components.widgets import dropdown
 from etl.core.vocabulary import MEASURE_LABELS, Measure
@@ -75,6 +76,30 @@ def render_units(search: str | None, measure: str, group_by: str) -> list[Any]:
         return context.forbidden()
     summary, view = context.view_summary(search)
     return make_units_view(context.dataset(search), summary, view, measure, group_by, search)
+
+
+@callback(
+    Output(ids.URL, "href", allow_duplicate=True),
+    Input(ids.UNITS_SUBTOTALS, "cellClicked"),
+    State(ids.UNITS_SUBTOTALS, "rowData"),
+    State(ids.UNITS_GROUP_BY, "value"),
+    State(ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def drill_into_group(cell: Any, rows: Any, group_by: Any, search: str | None) -> str:
+    """A click on a subtotal row opens the units of that district, sector or kind."""
+    if not isinstance(cell, dict) or not isinstance(rows, list):
+        raise PreventUpdate
+    if not isinstance(group_by, str) or group_by not in GROUP_FIELDS:
+        raise PreventUpdate
+    # the grid's row id is the row's place in rowData whatever the sort (no getRowId)
+    row_id = str(cell.get("rowId"))
+    row = rows[int(row_id)] if row_id.isdigit() and int(row_id) < len(rows) else None
+    value = row.get(group_by) if isinstance(row, dict) else None
+    target = drill.group_target(group_by, value, context.view_of(search))
+    if target is None:
+        raise PreventUpdate
+    return target
 
 
 GRID = {"type": ids.UNITS_GRID, "measure": MATCH, "search": MATCH}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from urllib.parse import urlencode
 
 import pytest
 from dash.testing.wait import until
@@ -35,7 +36,7 @@ def _sign_in(dash_duo, app, next_path: str = "/", username: str = "admin") -> No
     """Start the app and sign in through the login page, as a user would."""
     dash_duo.start_server(app, navigate=False)  # "/" would redirect to the login page
     dash_duo._url = dash_duo.server.url
-    dash_duo.driver.get(f"{dash_duo.server_url}/login?next={next_path}")
+    dash_duo.driver.get(f"{dash_duo.server_url}/login?{urlencode({'next': next_path})}")
     dash_duo.find_element("#username").send_keys(username)
     dash_duo.find_element("#password").send_keys(ADMIN_PASSWORD)
     dash_duo.find_element("button[type=submit]").click()

@@ -5,11 +5,13 @@ to Plotly Cloud)."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from dash.testing.wait import until
 
 from components import ids
+from tests.conftest import ADMIN_PASSWORD
 from tests.test_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, _severe, _sign_in, _text
 
 pytestmark = [
@@ -134,4 +136,51 @@ def test_a_grid_holding_its_rows_exports_them_in_the_order_shown(dash_duo, sampl
     assert sheet["A1"].value.startswith("Người làm việc: cộng theo quận, huyện")
     reduced = [row[4] for row in sheet.iter_rows(min_row=4, values_only=True)]
     assert reduced and reduced == sorted(reduced)
+    assert _severe(dash_duo.get_logs()) == []
+
+
+def test_a_shared_link_keeps_every_filter_through_the_login(dash_duo, sample_app):
+    link = "/don-vi?" + urlencode(
+        {"as_of": "2024-06-30", "district": "Quận Ninh Kiều", "sector": "Giáo dục và Đào tạo"}
+    )
+    dash_duo.start_server(sample_app, navigate=False)
+    dash_duo._url = dash_duo.server.url
+    dash_duo.driver.get(f"{dash_duo.server_url}{link}")  # not signed in: the login page
+    dash_duo.wait_for_element("#username", WAIT_S).send_keys("admin")
+    dash_duo.find_element("#password").send_keys(ADMIN_PASSWORD)
+    dash_duo.find_element("button[type=submit]").click()
+    until(lambda: "/don-vi?" in dash_duo.driver.current_url, WAIT_S)
+    url = dash_duo.driver.current_url
+    assert all(p in url for p in ("as_of=2024-06-30", "district=", "sector=")), url
+    dash_duo.wait_for_contains_text(f"#{ids.BREADCRUMBS}", "Lĩnh vực Giáo dục và Đào tạo", WAIT_S)
+    assert "Quận Ninh Kiều" in dash_duo.find_element(f"#{ids.F_DISTRICT}").text
+    assert _severe(dash_duo.get_logs()) == []
+
+
+def test_a_click_on_a_year_opens_that_year_and_breadcrumbs_lead_back(dash_duo, sample_app):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    _sign_in(dash_duo, sample_app, "/?as_of=2024-06-30&district=C%E1%BB%9D+%C4%90%E1%BB%8F")
+    dash_duo.wait_for_contains_text(f"#{ids.BREADCRUMBS}", "Toàn thành phố", WAIT_S)
+    points = "[id*='lo-trinh-cong-chuc'] .scatterlayer .trace:first-child .point"
+    dash_duo.wait_for_element(points, WAIT_S)
+    first = dash_duo.find_elements(points)[0]  # 2021
+    ActionChains(dash_duo.driver).move_to_element(first).pause(0.3).click().perform()
+    until(lambda: "as_of=2021-12-31" in dash_duo.driver.current_url, WAIT_S)
+    assert "district=" in dash_duo.driver.current_url  # the rest of the view stays
+    dash_duo.find_element(f"#{ids.BREADCRUMBS} a").click()  # «Toàn thành phố»
+    until(lambda: "district=" not in dash_duo.driver.current_url, WAIT_S)
+    assert "as_of=2021-12-31" in dash_duo.driver.current_url
+    assert _severe(dash_duo.get_logs()) == []
+
+
+def test_a_click_on_a_subtotal_row_opens_that_group(dash_duo, sample_app):
+    _sign_in(dash_duo, sample_app, "/don-vi?as_of=2024-06-30")
+    grid = f"#{ids.UNITS_SUBTOTALS}"
+    cell = f"{grid} .ag-center-cols-container .ag-row[row-index='1'] .ag-cell"
+    dash_duo.wait_for_element(cell, WAIT_S)
+    name = dash_duo.find_element(f"{grid} .ag-row[row-index='1'] [col-id=district]").text
+    dash_duo.find_element(cell).click()
+    until(lambda: "district=" in dash_duo.driver.current_url, WAIT_S)
+    dash_duo.wait_for_contains_text(f"#{ids.BREADCRUMBS}", name, WAIT_S)
     assert _severe(dash_duo.get_logs()) == []

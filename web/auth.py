@@ -11,7 +11,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 from flask import Flask, Response, current_app, g, redirect, request, session
 from flask_login import LoginManager, UserMixin, login_user, logout_user
@@ -23,6 +23,7 @@ from web import context, policy
 
 SESSION_LIFETIME = dt.timedelta(hours=8)
 CSRF_COOKIE = "_csrf_token"  # the cookie Dash's renderer reads (Dash(csrf_token_name=…))
+UPLOAD_PAGE = "/nop-bao-cao"  # pages/upload.py
 
 
 class User(UserMixin):
@@ -108,7 +109,8 @@ def _guard() -> Response | None:
     the login page, to come back after it."""
     acc = context.account()
     if policy.wants_login_page(request.path, acc):
-        return redirect(f"/login?next={_safe_next(request.full_path)}")
+        # the whole address, every parameter included, comes back after the login
+        return redirect(f"/login?{urlencode({'next': _safe_next(request.full_path)})}")
     return policy.check_request(acc)
 
 
@@ -183,7 +185,16 @@ def login_view() -> Response:
     session.clear()
     session.permanent = True
     login_user(User(acc))
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(landing(acc, _safe_next(request.form.get("next"))))
+
+
+def landing(acc: accounts.Account, target: str) -> str:
+    """Where an account lands after login: the page it asked for, else where it works: the
+    overview for those who see the city's figures, the upload page (with its own returns)
+    for a unit's uploader."""
+    if target == "/" and not policy.allows(acc, policy.READ_ALL):
+        return UPLOAD_PAGE if policy.allows(acc, policy.UPLOAD) else target
+    return target
 
 
 def logout_view() -> Response:
