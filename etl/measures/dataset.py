@@ -4,7 +4,8 @@ submissions (no database, no I/O: the rows come from `etl.storage.db`).
 A `Dataset` is immutable and rebuilt after every change of the figures it shows; superseded
 rows are resolved (the later return supersedes). It holds the rows of the submissions it shows
 only (`shown`: the approved ones, or, `figures="all"`, the waiting ones too), the units they
-create or refer to, and unit validity replayed from their Biểu 03 events. What is derived
+create or refer to, their attributes overlaid with the revisions those submissions set
+(`overlay_revisions`) and unit validity replayed from their Biểu 03 events. What is derived
 from it is kept in `Dataset.memo` (`etl.measures.cache`), so keyed by the data version by
 construction.
 """
@@ -49,6 +50,8 @@ class Dataset:
     # every event row shown and their before/after rows: unit validity is replayed from them
     event_history: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     event_unit_history: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    # every unit_revision row shown: unit attributes are their rows overlaid with these
+    unit_revisions: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
 
 def latest_by(frame: pd.DataFrame, keys: list[str], order: str = "submission_id") -> pd.DataFrame:
@@ -123,6 +126,57 @@ def _units(frame: pd.DataFrame) -> pd.DataFrame:
     return units
 
 
+# the unit attributes a revision sets (etl.storage.schema.unit_revision); valid_from and
+# valid_to revisions are not overlaid: validity is replayed from the events shown
+# (`_validity`), which wrote them and give the same dates
+REVISED_ATTRIBUTES = ("parent", "sector", "autonomy")
+SECTOR_IF_EMPTY = "sector_if_empty"
+
+
+def _empty(values: np.ndarray) -> np.ndarray:
+    return np.array([not isinstance(v, str) or not v for v in values], dtype=bool)
+
+
+def overlay_revisions(units: pd.DataFrame, revisions: pd.DataFrame | None) -> pd.DataFrame:
+    """`units` with the attributes `revisions` (unit_revision rows) set, in submission order
+    (then id), as ingest used to update them: the later revision of a field wins; a
+    `sector_if_empty` one sets the sector only when, at its place in that order, the unit has
+    none. Revisions of other units are ignored; the columns keep their dtypes."""
+    if revisions is None or not len(revisions) or not len(units):
+        return units
+    fields = (*REVISED_ATTRIBUTES, SECTOR_IF_EMPTY)
+    revs = revisions[
+        revisions["field"].isin(fields).to_numpy() & revisions["unit_id"].isin(units["id"])
+    ]
+    if not len(revs):
+        return units
+    revs = revs.sort_values(["submission_id", "id"], kind="stable").reset_index(drop=True)
+    rank = np.arange(len(revs))
+    position = pd.Series(np.arange(len(units)), index=units["id"].to_numpy())
+    out = units.copy()
+    for name in REVISED_ATTRIBUTES:
+        mask = (revs["field"] == name).to_numpy()
+        if not mask.any() and name != "sector":
+            continue
+        values = out[name].to_numpy(dtype=object, copy=True)
+        last = revs[mask].drop_duplicates("unit_id", keep="last")
+        at = position.reindex(last["unit_id"].to_numpy()).to_numpy(dtype=np.int64)
+        values[at] = last["value"].to_numpy(dtype=object)
+        if name == "sector":
+            fills = (revs["field"] == SECTOR_IF_EMPTY).to_numpy()
+            if fills.any():
+                last_set = pd.Series(rank[mask], index=revs["unit_id"].to_numpy()[mask])
+                last_set = last_set[~last_set.index.duplicated(keep="last")]
+                fill = revs[fills]
+                after = rank[fills] > last_set.reindex(fill["unit_id"].to_numpy()).fillna(-1)
+                first = fill[after.to_numpy()].drop_duplicates("unit_id", keep="first")
+                at = position.reindex(first["unit_id"].to_numpy()).to_numpy(dtype=np.int64)
+                empty = _empty(values[at])
+                values[at[empty]] = first["value"].to_numpy(dtype=object)[empty]
+        out[name] = pd.array(values, dtype=units[name].dtype)
+    return out
+
+
 def _validity(units: pd.DataFrame, events: pd.DataFrame, event_units: pd.DataFrame) -> pd.DataFrame:
     """`units` (as read) with valid_from/valid_to replayed from `events` (every event row
     shown, with `event_units` their before/after rows), as ingest writes them
@@ -162,6 +216,7 @@ def _referenced(tables: dict[str, pd.DataFrame]) -> set[int]:
         ("job_position", "unit_id"),
         ("event_unit", "unit_id"),
         ("target", "scope_unit_id"),
+        ("unit_revision", "unit_id"),
     ):
         frame = tables.get(name)
         if frame is not None and len(frame):
@@ -183,8 +238,9 @@ def _shown_rows(
         mask = frame[column].isin(ids).to_numpy()
         return frame if mask.all() else frame[mask].reset_index(drop=True)
 
-    for name in ("fact", "job_position", "event", "target"):
-        kept[name] = rows(tables[name], "submission_id")
+    for name in ("fact", "job_position", "event", "target", "unit_revision"):
+        if name in tables:
+            kept[name] = rows(tables[name], "submission_id")
     kept["submission"] = rows(tables["submission"], "id")
     event_units = tables["event_unit"]
     mask = event_units["event_id"].isin(kept["event"]["id"]).to_numpy()
@@ -234,7 +290,9 @@ def build_dataset(
     holding the rows of the submissions `shown` (every row when None)."""
     tables = _shown_rows(tables, shown)
     event_history, event_unit_history = tables["event"], tables["event_unit"]
-    units = _units(_validity(tables["unit"], event_history, event_unit_history))
+    revisions = tables.get("unit_revision", pd.DataFrame())
+    units = overlay_revisions(tables["unit"], revisions)
+    units = _units(_validity(units, event_history, event_unit_history))
     events = _events(latest_by(event_history, ["natural_key"]))
     event_units = _event_units(event_unit_history, events)
     facts, keys = _latest_facts(tables["fact"])
@@ -254,6 +312,7 @@ def build_dataset(
         shown=shown,
         event_history=event_history,
         event_unit_history=event_unit_history,
+        unit_revisions=revisions,
     )
 
 
@@ -296,6 +355,10 @@ def refresh_dataset(
     kept_units = old.units.reset_index(drop=True)
     kept_units = kept_units[~kept_units["id"].isin(new_units["id"])]
     units = _append(kept_units, _units(new_units)) if len(new_units) else kept_units
+    # every attribute overlaid again: a unit read again is its row as stored (overlaying
+    # the already overlaid units gives them again)
+    revisions = _append(old.unit_revisions, added.get("unit_revision", old.unit_revisions.iloc[:0]))
+    units = overlay_revisions(units, revisions)
     units = _units(_validity(units, event_history, event_unit_history)).reset_index(drop=True)
 
     new_facts = added["fact"]
@@ -331,6 +394,7 @@ def refresh_dataset(
         shown=shown,
         event_history=event_history,
         event_unit_history=event_unit_history,
+        unit_revisions=revisions,
     )
 
 
@@ -354,6 +418,7 @@ def _no_rows(ds: Dataset) -> dict[str, pd.DataFrame]:
         "event_unit": ds.event_unit_history.iloc[:0],
         "target": ds.targets.iloc[:0],
         "submission": ds.submissions.iloc[:0],
+        "unit_revision": ds.unit_revisions.iloc[:0],
     }
 
 

@@ -172,6 +172,11 @@ COLUMNS: dict[str, dict[str, str]] = {
         "internal_khac": "int", "note": "str", "sheet": "str", "cell": "str",
     },
     "event_unit": {"id": "int", "event_id": "int", "unit_id": "int", "role": "str"},
+    # the unit attributes each return sets (overlaid on `unit` for the returns shown)
+    "unit_revision": {
+        "id": "int", "submission_id": "int", "unit_id": "int", "field": "str", "value": "str",
+        "sheet": "str", "cell": "str",
+    },
     "target": {
         "id": "int", "submission_id": "int", "scope_unit_id": "float", "measure": "str",
         "base_year": "int", "pct": "float", "count": "float", "path": "value",
@@ -193,7 +198,7 @@ COLUMNS: dict[str, dict[str, str]] = {
 }  # fmt: skip
 TABLES = tuple(COLUMNS)
 # the tables whose rows belong to a submission (by submission_id)
-OWNED = ("fact", "job_position", "event", "target")
+OWNED = ("fact", "job_position", "event", "target", "unit_revision")
 # the order those are read in: one that the index on submission_id gives (ordered by id after)
 ADDED_ORDER = {n: "submission_id, id" for n in OWNED}
 
@@ -268,6 +273,7 @@ def _read_added(conn: Connection, since: DataVersion, added: frozenset[int]) -> 
             f"id IN (SELECT unit_id FROM job_position WHERE {of_added})",
             f"id IN (SELECT unit_id FROM event_unit WHERE {where['event_unit']})",
             f"id IN (SELECT scope_unit_id FROM target WHERE {of_added})",
+            f"id IN (SELECT unit_id FROM unit_revision WHERE {of_added})",
         ]
     )
     return {n: _read(conn, n, where[n], None, ADDED_ORDER.get(n)) for n in TABLES}
