@@ -37,7 +37,7 @@ from etl.ingest.matching import (
 )
 from etl.ingest.staging import Staged, event_sets, return_year, unit_kind_for_event, unit_level
 from etl.reading.records import EventRow, Header, SheetResult, TargetRow
-from etl.storage import schema
+from etl.storage import review_reads, schema
 
 WRITER_LOCK_KEY = 7_301_2022  # PostgreSQL advisory lock: one ingest writes at a time
 # the facts' codes as plain strings: sqlite3 looks for an adapter for every value of a str
@@ -223,34 +223,61 @@ def _write_attribute_revisions(
     attrs_by_unit: dict[int, dict[str, tuple[Any, str, str]]],
     submission_id: int,
 ) -> None:
-    """A unit_revision row for each attribute (UPDATED_ATTRS) a return gives a unit, when it
-    differs from the unit's row or the unit already has a revision of it (one of which may be
-    shown): a value equal to the row and never revised changes nothing."""
+    """A unit_revision row for each attribute (UPDATED_ATTRS) a return gives a unit, unless
+    the unit is known, its approved value is the same and no return still under review (or
+    returned) revised it: whatever becomes of the other returns, this one then changes nothing.
+    So a return re-listing its units as they are adds no rows."""
     wanted: list[tuple[UnitRecord, str, tuple[Any, str, str]]] = [
         (unit, k, given)
         for unit in registry.records
         for k, given in attrs_by_unit.get(id(unit), {}).items()
         if k in UPDATED_ATTRS and given[0]
     ]
-    known = [unit.id for unit, _k, _given in wanted if not unit.is_new]
-    revised = _revised_fields(conn, sorted(set(known)))
+    known = {unit.id: unit for unit, _k, _given in wanted if not unit.is_new}
+    approved, unsettled = _approved_attributes(conn, known)
     rows = [
         (submission_id, unit.id, k, value, sheet, cell)
         for unit, k, (value, sheet, cell) in wanted
-        if unit.is_new or value != unit.attrs.get(k) or (unit.id, k) in revised
+        if unit.is_new
+        or (unit.id, k) in unsettled
+        or value != approved.get((unit.id, k), unit.attrs.get(k))
     ]
     insert_rows(conn, schema.unit_revision, _REVISION_COLUMNS, rows)
 
 
-def _revised_fields(conn: Connection, unit_ids: list[int]) -> set[tuple[int, str]]:
-    """The (unit, field) pairs of `unit_ids` that have a revision, in a few indexed reads."""
-    pairs: set[tuple[int, str]] = set()
+def _approved_attributes(
+    conn: Connection, units: dict[int, UnitRecord]
+) -> tuple[dict[tuple[int, str], Any], set[tuple[int, str]]]:
+    """For the known `units`: (unit, field) → the approved value where approved revisions set
+    it (their row overlaid with them, as `etl.measures.dataset.overlay_revisions` does), and
+    the (unit, field) pairs that a submission not approved revised. A few indexed reads."""
+    approved: dict[tuple[int, str], Any] = {}
+    unsettled: set[tuple[int, str]] = set()
+    ids = sorted(units)
     r = schema.unit_revision.c
-    for i in range(0, len(unit_ids), IN_CHUNK):
-        chunk = unit_ids[i : i + IN_CHUNK]
-        rows = conn.execute(select(r.unit_id, r.field).where(r.unit_id.in_(chunk)).distinct())
-        pairs.update((int(u), str(f)) for u, f in rows)
-    return pairs
+    for i in range(0, len(ids), IN_CHUNK):
+        chunk = ids[i : i + IN_CHUNK]
+        rows = conn.execute(
+            select(
+                r.unit_id,
+                r.field,
+                r.value,
+                r.submission_id.in_(review_reads.approved_ids_select()).label("approved"),
+            )
+            .where(r.unit_id.in_(chunk))
+            .order_by(r.submission_id, r.id)
+        )
+        for unit_id, field, value, is_approved in rows:
+            sets = "sector" if field == SECTOR_IF_EMPTY else field
+            key = (int(unit_id), sets)
+            if not is_approved:
+                unsettled.add(key)
+            elif field == SECTOR_IF_EMPTY:
+                if not approved.get(key, units[key[0]].attrs.get("sector")):
+                    approved[key] = value
+            else:
+                approved[key] = value
+    return approved, unsettled
 
 
 def _insert_units(conn: Connection, new_units: list[tuple[UnitRecord, dict[str, Any]]]) -> None:
@@ -276,6 +303,7 @@ def _insert_units(conn: Connection, new_units: list[tuple[UnitRecord, dict[str, 
 
 
 _REVISION_COLUMNS = ("submission_id", "unit_id", "field", "value", "sheet", "cell")
+SECTOR_IF_EMPTY = "sector_if_empty"  # a Biểu 03 event's sector, for a new unit without one
 _FACT_COLUMNS = ("submission_id", "unit_id", "measure", "status", "year", "value", "sheet", "cell")
 _JOB_COLUMNS = ("submission_id", "unit_id", "status", "note", "as_of", "sheet", "cell")
 
@@ -374,7 +402,7 @@ def _write_event(
     revisions = [(u.id, "valid_to", ev.date.isoformat()) for u in ceased]
     revisions += [(u.id, "valid_from", ev.date.isoformat()) for u in created]
     if ev.sector:  # the event's sector, for a new unit that has none
-        revisions += [(u.id, "sector_if_empty", ev.sector) for u in created]
+        revisions += [(u.id, SECTOR_IF_EMPTY, ev.sector) for u in created]
     insert_rows(
         conn,
         schema.unit_revision,
