@@ -15,13 +15,15 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, text
 
-from etl import service
+from components.review_view import make_diff
+from etl import cli, service
 from etl.measures import analysis
 from etl.measures.cache import DatasetCache, load_dataset
 from etl.measures.query import ResolvedView
 from etl.measures.review_diff import review_diff
 from etl.storage import db
 from tests.builders import SN, city_targets, events_return, units_return
+from tests.test_app import text_of
 from tests.test_approved_figures import _check, set_status, upload
 from tests.test_refresh import EDU, _school
 
@@ -70,7 +72,10 @@ def _unit(seen: dict[str, Any], name: str) -> dict[str, Any] | None:
 
 
 def test_unit_changes_are_shown_only_once_approved(
-    engine: Engine, ingest: Callable[..., Any], refreshes: list[int]
+    engine: Engine,
+    ingest: Callable[..., Any],
+    refreshes: list[int],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     cache = DatasetCache()
     upload(ingest, engine, city_targets(), "00.xlsx")
@@ -107,10 +112,20 @@ def test_unit_changes_are_shown_only_once_approved(
     assert changes[("Trường K", "parent")] == (None, "UBND quận Cái Răng", True)
     assert ("Trường C", "parent") not in changes  # given as it is: no change
     assert {c.cell for c in diff.unit_changes if c.unit_name == "Trường C"} == {"B7"}  # its name
+    shown = text_of(make_diff(diff))  # the review page
+    assert "Thông tin đơn vị thay đổi nếu duyệt" in shown
+    assert "Lĩnh vực" in shown and "Đơn vị mới" in shown and "Biểu 02!B7" in shown
+    url = engine.url.render_as_string(hide_password=False)
+    assert cli.main(["review", "show", str(moved), "--db", url]) == 0
+    printed = capsys.readouterr().out
+    assert f"Trường C | Lĩnh vực: {EDU} → {HEALTH} (Biểu 02!B7)" in printed
+    assert "Trường K (đơn vị mới) | Cơ quan chủ quản: (trống) → UBND quận Cái Răng" in printed
     closing = review_diff(engine, closed).unit_changes
     assert [(c.unit_name, c.field, c.old, c.new) for c in closing] == [
         ("Trường D", "valid_to", None, "2024-03-15")
     ]
+    assert "Ngày kết thúc hoạt động" in text_of(make_diff(review_diff(engine, closed)))
+    assert "15/03/2024" in text_of(make_diff(review_diff(engine, closed)))
 
     set_status(engine, moved, "da_duyet")
     set_status(engine, closed, "da_duyet")  # the latest: refreshed from its rows alone

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
+from etl.core.formatting import fmt_date
 from etl.measures.dataset import FACT_KEY, SECTOR_IF_EMPTY, latest_by, overlay_revisions
 from etl.measures.metrics import BASELINE_YEAR
 from etl.storage import db, review_reads
@@ -78,6 +79,26 @@ UNIT_COLUMNS = [
     "id", "name", "parent", "sector", "autonomy", "valid_from", "valid_to", "created_by",
 ]  # fmt: skip
 UNIT_FIELDS = ("parent", "sector", "autonomy", "valid_from", "valid_to")
+UNIT_FIELD_LABELS = {
+    "parent": "Cơ quan chủ quản",
+    "sector": "Lĩnh vực",
+    "autonomy": "Mức tự chủ",
+    "valid_from": "Ngày thành lập",
+    "valid_to": "Ngày kết thúc hoạt động",
+}
+EMPTY_VALUE = "(trống)"
+
+
+def unit_value_text(field: str, value: str | None) -> str:
+    """A unit attribute as staff read it: dates dd/mm/yyyy, a missing value `(trống)`."""
+    if value is None:
+        return EMPTY_VALUE
+    if field in ("valid_from", "valid_to"):
+        try:
+            return fmt_date(value[:10])
+        except ValueError:
+            return value
+    return value
 
 
 def diff_figures(
