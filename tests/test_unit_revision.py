@@ -22,7 +22,15 @@ from etl.measures.cache import DatasetCache, load_dataset
 from etl.measures.query import ResolvedView
 from etl.measures.review_diff import review_diff
 from etl.storage import db
-from tests.builders import SN, city_targets, events_return, units_return
+from tests.builders import (
+    LABELS_02,
+    SN,
+    city_targets,
+    events_return,
+    form02,
+    units_return,
+    workbook_bytes,
+)
 from tests.test_app import text_of
 from tests.test_approved_figures import _check, set_status, upload
 from tests.test_refresh import EDU, _school
@@ -227,3 +235,29 @@ def test_upgrade_from_0004_with_data_and_back(engine: Engine, ingest: Callable[.
     assert after == before + 1
     set_status(engine, waiting, "da_duyet")  # its event's dates: replayed from the event
     assert _unit(what_a_viewer_sees(engine), "Trường D")["valid_to"] == "2024-03-15"
+
+
+def test_a_unit_read_again_keeps_its_approved_attributes(
+    engine: Engine, ingest: Callable[..., Any], refreshes: list[int]
+) -> None:
+    """A code a waiting return gives a known unit is written on its row at once (identity):
+    the cached Datasets read that row again and overlay its revisions again, equal to a full
+    load."""
+    cache = DatasetCache()
+    upload(ingest, engine, units_return(FIRST), "02.xlsx")
+    upload(ingest, engine, units_return(MOVED), "02b.xlsx")
+    _check(cache, engine)
+    coded = form02(
+        [[1, "Trường C", "TC-01", HEALTH, 40, 80, None, "Đã phê duyệt", None]],
+        columns=(LABELS_02["code"], LABELS_02["sector"]),
+    )
+    upload(ingest, engine, workbook_bytes(coded), "02c.xlsx", "cho_duyet")
+    with engine.connect() as conn:  # the approved sector again: no revision
+        latest = "(SELECT MAX(id) FROM submission)"
+        count = f"SELECT COUNT(*) FROM unit_revision WHERE submission_id = {latest}"
+        assert conn.execute(text(count)).scalar_one() == 0
+    got = _check(cache, engine)
+    for figures in ("approved", "all"):
+        units = got[figures].units.set_index("name")
+        assert units.loc["Trường C", "code"] == "TC-01"
+        assert units.loc["Trường C", "sector"] == HEALTH
