@@ -217,7 +217,8 @@ def _validity(units: pd.DataFrame, events: pd.DataFrame, event_units: pd.DataFra
 
 
 def _referenced(tables: dict[str, pd.DataFrame]) -> set[int]:
-    """The units the rows of `tables` refer to (facts, job positions, events, targets)."""
+    """The units the rows of `tables` refer to (facts, job positions, events, targets,
+    unit revisions)."""
     ids: set[int] = set()
     for name, column in (
         ("fact", "unit_id"),
