@@ -212,9 +212,9 @@ class Snapshot:
 
     With `since` (an earlier version, whose shown submissions were `shown_before`): the
     figures moved only by `added` (shown submissions, each later than every one shown before)
-    and by updates of unit rows: `frames` hold only the rows of `added`, the unit rows they
-    create or refer to, and every unit row updated since (`added` may be empty: then only the
-    updated unit rows; none when nothing changed at all)."""
+    and by updates of unit rows (a code learned): `frames` hold only the rows of `added`, the
+    unit rows they create or refer to, and every unit row updated since (`added` may be
+    empty: then only the updated unit rows; none when nothing changed at all)."""
 
     version: DataVersion
     frames: dict[str, pd.DataFrame]
@@ -291,9 +291,9 @@ def _snapshot(engine: Engine) -> Connection:
 
 def _incremental(conn: Connection, since: DataVersion, now: DataVersion) -> bool:
     """True when the data moved from `since` to `now` by new submissions and new review rows
-    only (whose uploads may also have updated unit rows, logged in data_change); anything else
-    — a deletion, an update of any other row, a row added for an older submission, a
-    migration — is not."""
+    only (whose uploads may also have given a known unit its code, the only update of a unit
+    row ingest makes, logged in data_change); anything else — a deletion, an update of any
+    other row, a row added for an older submission, a migration — is not."""
     if since.revision != now.revision or since.submission is None or now.submission is None:
         return False
     if now.submission < since.submission or (now.review or 0) < (since.review or 0):
