@@ -327,7 +327,7 @@ def _review_show(engine: Engine, submission_id: int) -> int:
         label = ReviewStatus(h["status"]).label
         print(f"  {fmt_moment(h['at'])}  {label}  ({h['actor']}){comment}")
     from etl.measures.metrics import BASELINE_YEAR
-    from etl.measures.review_diff import review_diff
+    from etl.measures.review_diff import UNIT_FIELD_LABELS, review_diff, unit_value_text
 
     diff = review_diff(engine, submission_id)
     print(f"Số liệu thay đổi so với số đã duyệt: {len(diff.rows)} (không đổi: {diff.unchanged})")
@@ -346,6 +346,15 @@ def _review_show(engine: Engine, submission_id: int) -> int:
         print(
             f"  {mark}{d.unit_name} | {what} năm {d.year}: {old} → {fmt_number(d.new)}"
             f" ({d.sheet}!{d.cell})"
+        )
+    if diff.unit_changes:
+        print(f"Thông tin đơn vị thay đổi so với số đã duyệt: {len(diff.unit_changes)}")
+    for c in diff.unit_changes:
+        label = UNIT_FIELD_LABELS.get(c.field, c.field)
+        new_unit = " (đơn vị mới)" if c.new_unit else ""
+        print(
+            f"  {c.unit_name}{new_unit} | {label}: {unit_value_text(c.field, c.old)}"
+            f" → {unit_value_text(c.field, c.new)} ({c.sheet}!{c.cell})"
         )
     return 0
 

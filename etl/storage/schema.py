@@ -99,6 +99,26 @@ unit = Table(
 )
 Index("ix_unit_loose_key", unit.c.loose_key)
 
+# A unit attribute a return sets (append-only): ingest writes these rows instead of updating
+# `unit`, so that a return waiting for review changes no unit a viewer sees. A unit's
+# attributes are its row overlaid with the revisions of the submissions shown, in submission
+# order (the later return wins; `sector_if_empty` sets the sector only while it is empty):
+# `etl.measures.dataset.overlay_revisions`. Fields: parent | sector | autonomy (Biểu 01/02
+# rows), valid_from | valid_to | sector_if_empty (Biểu 03 events); dates as ISO text.
+unit_revision = Table(
+    "unit_revision",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submission.id"), nullable=False),
+    Column("unit_id", Integer, ForeignKey("unit.id"), nullable=False),
+    Column("field", String(20), nullable=False),
+    Column("value", String(255)),
+    Column("sheet", String(120), nullable=False),
+    Column("cell", String(20), nullable=False),
+)
+Index("ix_unit_revision_submission", unit_revision.c.submission_id)
+Index("ix_unit_revision_unit", unit_revision.c.unit_id, unit_revision.c.field)
+
 fact = Table(
     "fact",
     metadata,
