@@ -77,3 +77,10 @@ PD_ADD = "period-add"
 PD_TOGGLE = "period-toggle"  # pattern-matching type: {"type": PD_TOGGLE, "period": id, "do": …}
 PD_OUTCOME = "period-outcome"
 PD_DONE = "period-done"  # bumped after a change: the list and the audit log refresh
+
+# sign-in sessions on the administration page (Phiên đăng nhập)
+SS_ACCOUNT = "sessions-account"  # the account whose open sessions are listed
+SS_LIST = "sessions-list"
+SS_END = "sessions-end"  # «Kết thúc mọi phiên»
+SS_OUTCOME = "sessions-outcome"
+SS_DONE = "sessions-done"  # bumped after sessions were ended: the list refreshes

@@ -9,6 +9,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -19,6 +20,9 @@ from etl.core.vocabulary import MEASURE_LABELS, STATUS_LABELS, IngestStatus, Rev
 from etl.ingest.load import IngestResult
 from etl.storage import db, periods, reviews
 from reporting import exports
+
+if TYPE_CHECKING:
+    from etl.storage.accounts import SignInSession
 
 
 def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
@@ -156,7 +160,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_user(args: argparse.Namespace) -> int:
-    """Accounts: add, list, disable, enable, role, password, token."""
+    """Accounts: add, list, disable, enable, role, password, token, email, sessions (the open
+    sign-in sessions of an account), end-sessions (end them all)."""
     import getpass
     import secrets
 
@@ -208,6 +213,11 @@ def cmd_user(args: argparse.Namespace) -> int:
             password = args.password or getpass.getpass("Mật khẩu mới: ")
             accounts.set_password(engine, args.username, password, actor="cli")
             print("Đã đổi mật khẩu.")
+        elif args.action == "sessions":
+            _print_sessions(accounts.open_sessions(engine, args.username))
+        elif args.action == "end-sessions":
+            ended = accounts.end_sessions(engine, args.username, actor="cli")
+            print(f"«{args.username}»: đã kết thúc {ended} phiên đăng nhập.")
         elif args.action == "token":
             token = accounts.create_token(engine, args.username, args.label, actor="cli")
             print(token)
@@ -216,6 +226,15 @@ def cmd_user(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     return 0
+
+
+def _print_sessions(sessions: list[SignInSession]) -> None:
+    """An account's open sessions, one a line: since, last used, address, browser."""
+    if not sessions:
+        print("Không có phiên nào đang mở.")
+    for s in sessions:
+        since, seen = fmt_moment(s.created_at), fmt_moment(s.last_seen_at)
+        print(f"từ {since}\tlần cuối {seen}\t{s.remote_addr or '?'}\t{s.user_agent or ''}")
 
 
 def _date_arg(text: str, what: str) -> dt.date:
@@ -423,10 +442,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("user", help="tài khoản: add, list, disable, enable, role, password, token")
+    p = sub.add_parser(
+        "user",
+        help="tài khoản: add, list, disable, enable, role, password, token, email, "
+        "sessions (phiên đang mở), end-sessions (kết thúc mọi phiên)",
+    )
     p.add_argument(
         "action",
-        choices=["add", "list", "disable", "enable", "role", "password", "token", "email"],
+        choices=[
+            "add",
+            "list",
+            "disable",
+            "enable",
+            "role",
+            "password",
+            "token",
+            "email",
+            "sessions",
+            "end-sessions",
+        ],
     )
     p.add_argument("username", nargs="?")
     roles = [role.value for role in Role]  # plain strings: argparse's errors show their repr

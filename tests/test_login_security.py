@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import Engine, func, insert, select
 
 from etl.storage import accounts, schema
-from tests.conftest import ADMIN_PASSWORD, login
+from tests.conftest import login
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "mat-khau-rat-dai-1"
@@ -74,7 +74,9 @@ def test_simultaneous_wrong_logins_in_threads_check_the_allowance_only(
     answers: list[str] = []
 
     def attempt(i: int) -> None:
-        name, address = ("nguoidung", f"10.1.0.{i}") if shared == "name" else (f"ten{i}", "10.2.0.1")
+        name, address = (
+            ("nguoidung", f"10.1.0.{i}") if shared == "name" else (f"ten{i}", "10.2.0.1")
+        )
         barrier.wait()
         try:
             accounts.authenticate(engine, name, "sai-mat-khau", address)
@@ -104,7 +106,16 @@ def test_simultaneous_wrong_logins_from_processes_check_the_allowance_only(engin
     url = engine.url.render_as_string(hide_password=False)
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.login_worker", url, "nguoidung", "sai", f"10.3.0.{p}", "5"],
+            [
+                sys.executable,
+                "-m",
+                "tests.login_worker",
+                url,
+                "nguoidung",
+                "sai",
+                f"10.3.0.{p}",
+                "5",
+            ],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             stdin=subprocess.PIPE,
