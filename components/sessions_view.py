@@ -35,7 +35,7 @@ def make_sessions_section() -> html.Div:
                                 options=[],
                                 placeholder="Chọn tài khoản",
                                 clearable=False,
-                                style={"minWidth": "260px"},
+                                style={"width": "320px"},
                             ),
                         ],
                         className="filter",

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -351,3 +352,41 @@ def test_the_cli_lists_and_ends_sessions(app, capsys):
     assert "Không có tài khoản" in capsys.readouterr().err
     assert main(["user", "sessions", "lanhdao", "--db", url]) == 0
     assert "Không có phiên nào đang mở" in capsys.readouterr().out
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not (CHROMIUM and shutil.which("chromedriver")),
+    reason="trình duyệt không có sẵn / Chromium not installed",
+)
+def test_the_admin_ends_an_accounts_sessions_in_the_browser(dash_duo, app, tmp_path):
+    from dash.testing.wait import until
+
+    from tests.test_browser import WAIT_S, _severe, _sign_in, _text
+
+    engine = app.server.extensions["tgbc_engine"]
+    viewer = accounts.get_account(engine, username="lanhdao")
+    browser = "Mozilla/5.0 (Windows NT 10.0) Firefox/133.0"
+    for address in ("10.7.0.1", "10.7.0.2"):
+        accounts.start_session(engine, viewer.id, address, browser)
+    _sign_in(dash_duo, app, "/quan-tri")
+    dash_duo.wait_for_element("#sessions-account", timeout=WAIT_S)
+    dash_duo.select_dcc_dropdown("#sessions-account", value="lanhdao")
+    until(lambda: "10.7.0.2" in _text(dash_duo, "[data-testid=sessions-list]"), WAIT_S)
+    assert "2 phiên đang mở" in _text(dash_duo, "[data-testid=sessions-list]")
+    dash_duo.driver.set_window_size(1280, 1000)
+    dash_duo.driver.execute_script(
+        "document.getElementById('sessions-account').scrollIntoView({block: 'start'})"
+    )
+    dash_duo.driver.save_screenshot(str(tmp_path / "sessions.png"))
+    dash_duo.find_element("#sessions-end").click()
+    until(
+        lambda: "Đã kết thúc 2 phiên" in _text(dash_duo, "[data-testid=sessions-outcome]"), WAIT_S
+    )
+    until(lambda: "Không có phiên nào" in _text(dash_duo, "[data-testid=sessions-none]"), WAIT_S)
+    assert accounts.open_sessions(engine, "lanhdao") == []
+    assert not _severe(dash_duo.get_logs())
