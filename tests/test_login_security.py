@@ -100,6 +100,7 @@ def test_simultaneous_wrong_logins_in_threads_check_the_allowance_only(
     assert audited(engine, "login.locked") == ATTEMPTS - accounts.MAX_FAILED_LOGINS
 
 
+@pytest.mark.slow  # eight Python processes
 def test_simultaneous_wrong_logins_from_processes_check_the_allowance_only(engine: Engine):
     """8 processes × 5 threads, released together, against one name: exactly MAX_FAILED_LOGINS
     password checks in all, counted in each process."""
