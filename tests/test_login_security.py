@@ -209,6 +209,38 @@ def test_a_wrong_password_an_unknown_and_a_disabled_name_cost_and_answer_the_sam
 # ---------------------------------------------------------------- sessions
 
 
+def test_sessions_are_kept_and_ended_by_the_database(engine: Engine, monkeypatch):
+    """The storage of sessions on every backend: open until logged out, until the account
+    changes, or until unused for SESSION_IDLE (its last use written every SESSION_TOUCH)."""
+    user = accounts.create_account(engine, "nguoidung", PASSWORD, "viewer")
+    other = accounts.create_account(engine, "khac", PASSWORD, "viewer")
+    first = accounts.start_session(engine, user.id, "10.8.0.1", "A")
+    second = accounts.start_session(engine, user.id, "10.8.0.2", "B" * 400)
+    kept = accounts.start_session(engine, other.id, "10.8.0.3", "")
+    assert accounts.session_account(engine, first, user.id).username == "nguoidung"
+    assert [s.remote_addr for s in accounts.open_sessions(engine, "nguoidung")] == [
+        "10.8.0.2",
+        "10.8.0.1",
+    ]
+    assert len(accounts.open_sessions(engine, "nguoidung")[0].user_agent) == 255
+    accounts.end_session(engine, first)
+    assert accounts.session_account(engine, first, user.id) is None
+    assert accounts.session_account(engine, second, user.id) is not None
+    accounts.set_password(engine, "nguoidung", "mat-khau-moi-rat-dai", actor="test")
+    assert accounts.session_account(engine, second, user.id) is None
+    assert accounts.open_sessions(engine, "nguoidung") == []
+    assert accounts.session_account(engine, kept, other.id) is not None  # another account's
+    start = accounts.now()
+    monkeypatch.setattr(accounts, "now", lambda: start + dt.timedelta(hours=7, minutes=58))
+    assert accounts.session_account(engine, kept, other.id) is not None  # used: touched
+    monkeypatch.setattr(accounts, "now", lambda: start + dt.timedelta(hours=15, minutes=57))
+    assert accounts.session_account(engine, kept, other.id) is not None
+    monkeypatch.setattr(accounts, "now", lambda: start + dt.timedelta(hours=24))
+    assert accounts.session_account(engine, kept, other.id) is None
+    with pytest.raises(accounts.AccountError):
+        accounts.end_sessions(engine, "khongco", actor="test")
+
+
 @pytest.fixture
 def app(isolated_app):
     engine = isolated_app.server.extensions["tgbc_engine"]
