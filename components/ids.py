@@ -79,8 +79,7 @@ PD_OUTCOME = "period-outcome"
 PD_DONE = "period-done"  # bumped after a change: the list and the audit log refresh
 
 # sign-in sessions on the administration page (Phiên đăng nhập)
-SS_ACCOUNT = "sessions-account"  # the account whose open sessions are listed
-SS_LIST = "sessions-list"
-SS_END = "sessions-end"  # «Kết thúc mọi phiên»
+SS_LIST = "sessions-list"  # the open sessions by account, a «Kết thúc mọi phiên» each
+SS_END = "sessions-end"  # pattern-matching type: {"type": SS_END, "account": username}
 SS_OUTCOME = "sessions-outcome"
 SS_DONE = "sessions-done"  # bumped after sessions were ended: the list refreshes

@@ -1,78 +1,67 @@
 """The callbacks of «Phiên đăng nhập» on the administration page (components/sessions_view.py
-draws it; pages/admin.py places it): an account's open sign-in sessions, and «Kết thúc mọi
-phiên», which ends them all as the signed-in admin (an audit entry says so). Not a page of its
-own: pages/admin.py imports it."""
+draws it; pages/admin.py places it): the open sign-in sessions by account, and each account's
+«Kết thúc mọi phiên», which ends them all as the signed-in admin (an audit entry says so). Not
+a page of its own: pages/admin.py imports it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dash import Input, Output, State, callback, no_update
+from dash import ALL, Input, Output, State, callback, ctx, no_update
 
 from components import ids
 from components.sessions_view import make_session_list, make_sessions_outcome
 from etl.storage import accounts
 from web import context, policy
 
-policy.protect_outputs(policy.ADMIN, ids.SS_ACCOUNT, ids.SS_LIST, ids.SS_OUTCOME, ids.SS_DONE)
+policy.protect_outputs(policy.ADMIN, ids.SS_LIST, ids.SS_OUTCOME, ids.SS_DONE)
 REFUSED = policy.PAGE_REFUSED[policy.ADMIN]
 
 
 @callback(
-    Output(ids.SS_ACCOUNT, "options"), Input(ids.ADMIN_URL, "pathname"), Input(ids.SS_DONE, "data")
+    Output(ids.SS_LIST, "children"), Input(ids.ADMIN_URL, "pathname"), Input(ids.SS_DONE, "data")
 )
-def account_options(_path: str | None, _done: Any = None) -> list[dict[str, str]]:
-    """Every account, to choose whose sessions to list."""
-    if not policy.may(policy.ADMIN):
-        return []
-    return [
-        {"label": a.username + ("" if a.active else " (đã khóa)"), "value": a.username}
-        for a in accounts.list_accounts(context.engine())
-    ]
-
-
-@callback(
-    Output(ids.SS_LIST, "children"), Input(ids.SS_ACCOUNT, "value"), Input(ids.SS_DONE, "data")
-)
-def render_sessions(username: Any, _done: Any = None) -> Any:
-    """The open sessions of the chosen account."""
+def render_sessions(_path: str | None, _done: Any = None) -> Any:
+    """The open sessions of every account."""
     if not policy.may(policy.ADMIN):
         return context.forbidden(REFUSED)
+    return make_session_list(accounts.open_sessions(context.engine()))
+
+
+def end_sessions_of(username: Any) -> tuple[Any, bool]:
+    """End every session of `username` as the signed-in admin: (the message shown, whether
+    anything was done)."""
+    acc = context.account()
+    if acc is None or not policy.allows(acc, policy.ADMIN):
+        return make_sessions_outcome("Chỉ quản trị viên được kết thúc phiên.", False), False
     if not isinstance(username, str) or not username:
-        return make_session_list(None, [])
+        return make_sessions_outcome("Không rõ tài khoản cần kết thúc phiên.", False), False
     try:
-        sessions = accounts.open_sessions(context.engine(), username)
+        ended = accounts.end_sessions(context.engine(), username, actor=acc.username)
     except accounts.AccountError:
-        return make_sessions_outcome(f"Không có tài khoản «{username}».", False)
-    return make_session_list(username, sessions)
+        return make_sessions_outcome(f"Không có tài khoản «{username}».", False), False
+    if ended == 0:
+        return make_sessions_outcome(f"«{username}» không có phiên nào đang mở.", True), True
+    text = f"Đã kết thúc {ended} phiên của «{username}»."
+    if username == acc.username:
+        text += " Phiên này cũng đã kết thúc: hãy đăng nhập lại."
+    return make_sessions_outcome(text, True), True
 
 
 @callback(
     Output(ids.SS_OUTCOME, "children"),
     Output(ids.SS_DONE, "data"),
-    Input(ids.SS_END, "n_clicks"),
-    State(ids.SS_ACCOUNT, "value"),
+    Input({"type": ids.SS_END, "account": ALL}, "n_clicks"),
     State(ids.SS_DONE, "data"),
     prevent_initial_call=True,
 )
-def on_end_sessions(clicks: Any, username: Any, done: Any) -> tuple[Any, Any]:
-    """«Kết thúc mọi phiên»: every session of the chosen account ends, as the signed-in admin."""
-    if not clicks:
+def on_end_sessions(_clicks: list[int | None], done: Any) -> tuple[Any, Any]:
+    """An account's «Kết thúc mọi phiên»: the outcome, and (when done) the list refreshes."""
+    trigger = ctx.triggered_id
+    if not ctx.triggered or not ctx.triggered[0].get("value"):
+        return no_update, no_update  # a button just drawn, not clicked
+    if not isinstance(trigger, dict) or trigger.get("type") != ids.SS_END:
         return no_update, no_update
-    acc = context.account()
-    if acc is None or not policy.allows(acc, policy.ADMIN):
-        return make_sessions_outcome("Chỉ quản trị viên được kết thúc phiên.", False), no_update
-    if not isinstance(username, str) or not username:
-        return make_sessions_outcome("Chọn tài khoản cần kết thúc phiên.", False), no_update
-    try:
-        ended = accounts.end_sessions(context.engine(), username, actor=acc.username)
-    except accounts.AccountError:
-        return make_sessions_outcome(f"Không có tài khoản «{username}».", False), no_update
-    if ended == 0:
-        text = f"«{username}» không có phiên nào đang mở."
-    else:
-        text = f"Đã kết thúc {ended} phiên của «{username}»."
-        if username == acc.username:
-            text += " Phiên này cũng đã kết thúc: hãy đăng nhập lại."
+    message, ok = end_sessions_of(trigger.get("account"))
     count = done if isinstance(done, int) else 0
-    return make_sessions_outcome(text, True), count + 1
+    return message, (count + 1 if ok else no_update)

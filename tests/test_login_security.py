@@ -348,26 +348,31 @@ def test_the_admin_lists_and_ends_an_accounts_sessions(app):
 
     engine = app.server.extensions["tgbc_engine"]
     client, _ = signed_in_client(app)
+    signed_in_client(app, "donvi_a")
     with app.server.test_request_context():
         login_user(User(accounts.get_account(engine, username="admin")))
-        options = admin_sessions.account_options("/quan-tri")
-        assert {"label": "lanhdao", "value": "lanhdao"} in options
-        shown = str(admin_sessions.render_sessions("lanhdao", 0))
+        shown = str(admin_sessions.render_sessions("/quan-tri", 0))
         assert "127.0.0.1" in shown and "Werkzeug" in shown
-        outcome, done = admin_sessions.on_end_sessions(1, "lanhdao", 0)
-        assert "Đã kết thúc 1 phiên" in str(outcome) and done == 1
-        assert "Không có phiên nào đang mở" in str(admin_sessions.render_sessions("lanhdao", 1))
-        outcome, done = admin_sessions.on_end_sessions(1, None, 1)
-        assert "Chọn tài khoản" in str(outcome)
+        assert "sessions-of-lanhdao" in shown and "sessions-of-donvi_a" in shown
+        outcome, done = admin_sessions.end_sessions_of("lanhdao")
+        assert "Đã kết thúc 1 phiên của «lanhdao»" in str(outcome) and done
+        shown = str(admin_sessions.render_sessions("/quan-tri", 1))
+        assert "sessions-of-lanhdao" not in shown and "sessions-of-donvi_a" in shown
+        outcome, done = admin_sessions.end_sessions_of("lanhdao")
+        assert "không có phiên nào đang mở" in str(outcome)
+        for wrong in (None, "", 7, "khongco"):
+            outcome, done = admin_sessions.end_sessions_of(wrong)
+            assert not done and "alert" in str(outcome)
     assert client.get("/").status_code == 302
     assert ("admin", "user.sessions-ended") in {
         (e["actor"], e["action"]) for e in accounts.read_audit(engine)
     }
     with app.server.test_request_context():
         login_user(User(accounts.get_account(engine, username="lanhdao")))
-        assert "forbidden" in str(admin_sessions.render_sessions("lanhdao", 0))
-        outcome, _ = admin_sessions.on_end_sessions(1, "admin", 0)
-        assert "Chỉ quản trị viên" in str(outcome)
+        assert "forbidden" in str(admin_sessions.render_sessions("/quan-tri", 0))
+        outcome, done = admin_sessions.end_sessions_of("donvi_a")
+        assert "Chỉ quản trị viên" in str(outcome) and not done
+    assert accounts.open_sessions(engine, "donvi_a") != []
 
 
 def test_the_cli_lists_and_ends_sessions(app, capsys):
@@ -407,19 +412,19 @@ def test_the_admin_ends_an_accounts_sessions_in_the_browser(dash_duo, app, tmp_p
     for address in ("10.7.0.1", "10.7.0.2"):
         accounts.start_session(engine, viewer.id, address, browser)
     _sign_in(dash_duo, app, "/quan-tri")
-    dash_duo.wait_for_element("#sessions-account", timeout=WAIT_S)
-    dash_duo.select_dcc_dropdown("#sessions-account", value="lanhdao")
-    until(lambda: "10.7.0.2" in _text(dash_duo, "[data-testid=sessions-list]"), WAIT_S)
-    assert "2 phiên đang mở" in _text(dash_duo, "[data-testid=sessions-list]")
+    row = "[data-testid=sessions-of-lanhdao]"
+    until(lambda: "2 phiên đang mở" in _text(dash_duo, row), WAIT_S)
+    assert "10.7.0.2" in _text(dash_duo, "[data-testid=sessions-list]")
     dash_duo.driver.set_window_size(1280, 1000)
     dash_duo.driver.execute_script(
-        "document.getElementById('sessions-account').scrollIntoView({block: 'start'})"
+        "document.getElementById('sessions-list').scrollIntoView({block: 'start'})"
     )
     dash_duo.driver.save_screenshot(str(tmp_path / "sessions.png"))
-    dash_duo.find_element("#sessions-end").click()
+    dash_duo.find_element(f"{row} button").click()
     until(
         lambda: "Đã kết thúc 2 phiên" in _text(dash_duo, "[data-testid=sessions-outcome]"), WAIT_S
     )
-    until(lambda: "Không có phiên nào" in _text(dash_duo, "[data-testid=sessions-none]"), WAIT_S)
+    until(lambda: not _text(dash_duo, row), WAIT_S)
+    assert "admin" in _text(dash_duo, "[data-testid=sessions-list]")  # this session stays
     assert accounts.open_sessions(engine, "lanhdao") == []
     assert not _severe(dash_duo.get_logs())

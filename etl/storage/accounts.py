@@ -410,6 +410,7 @@ class SignInSession:
 
     id: int
     user_id: int
+    username: str
     created_at: dt.datetime
     last_seen_at: dt.datetime
     remote_addr: str | None
@@ -499,21 +500,25 @@ def end_sessions(engine: Engine, username: str, actor: str) -> int:
     return ended
 
 
-def open_sessions(engine: Engine, username: str) -> list[SignInSession]:
-    """The open sessions of `username`, the most recently used first."""
-    account = _existing(engine, username)
-    s = schema.user_session.c
-    since = now() - SESSION_IDLE
+def open_sessions(engine: Engine, username: str | None = None) -> list[SignInSession]:
+    """The open sessions of `username` (None: of every account), by account name, the most
+    recently used first."""
+    s, u = schema.user_session.c, schema.user_account.c
+    query = (
+        select(schema.user_session, u.username)
+        .join(schema.user_account, u.id == s.user_id)
+        .where(s.ended_at.is_(None), s.last_seen_at > now() - SESSION_IDLE)
+        .order_by(u.username, s.last_seen_at.desc(), s.id.desc())
+    )
+    if username is not None:
+        query = query.where(s.user_id == _existing(engine, username).id)
     with reading(engine) as conn:
-        rows = conn.execute(
-            select(schema.user_session)
-            .where(s.user_id == account.id, s.ended_at.is_(None), s.last_seen_at > since)
-            .order_by(s.last_seen_at.desc(), s.id.desc())
-        ).all()
+        rows = conn.execute(query).all()
     return [
         SignInSession(
             id=r.id,
             user_id=r.user_id,
+            username=r.username,
             created_at=_aware(r.created_at),
             last_seen_at=_aware(r.last_seen_at),
             remote_addr=r.remote_addr,
