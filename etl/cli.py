@@ -177,6 +177,9 @@ def cmd_user(args: argparse.Namespace) -> int:
                 state = "" if a.active else " [đã khóa]"
                 print(f"{a.username}\t{a.role}{state}\t{units}")
             return 0
+        if args.action == "sessions" and not args.username:  # every account's
+            _print_sessions(accounts.open_sessions(engine))
+            return 0
         if not args.username:
             print("Cần tên đăng nhập / username required", file=sys.stderr)
             return 2
@@ -229,12 +232,13 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def _print_sessions(sessions: list[SignInSession]) -> None:
-    """An account's open sessions, one a line: since, last used, address, browser."""
+    """Open sessions, one a line: account, since, last used, address, browser."""
     if not sessions:
         print("Không có phiên nào đang mở.")
     for s in sessions:
         since, seen = fmt_moment(s.created_at), fmt_moment(s.last_seen_at)
-        print(f"từ {since}\tlần cuối {seen}\t{s.remote_addr or '?'}\t{s.user_agent or ''}")
+        where = f"{s.remote_addr or '?'}\t{s.user_agent or ''}"
+        print(f"{s.username}\ttừ {since}\tlần cuối {seen}\t{where}")
 
 
 def _date_arg(text: str, what: str) -> dt.date:
@@ -445,7 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "user",
         help="tài khoản: add, list, disable, enable, role, password, token, email, "
-        "sessions (phiên đang mở), end-sessions (kết thúc mọi phiên)",
+        "sessions (phiên đang mở; không tên: mọi tài khoản), end-sessions (kết thúc mọi phiên)",
     )
     p.add_argument(
         "action",
