@@ -223,6 +223,9 @@ api_token = Table(
     Column("revoked", Integer, nullable=False, default=0),
 )
 
+# Every login attempt within the allowance (refused ones go to the audit log only): kept as a
+# failure (success 0) before its password is checked, success 1 once it proved right
+# (accounts.authenticate; docs/security.md, "Throttling").
 login_attempt = Table(
     "login_attempt",
     metadata,
