@@ -78,3 +78,9 @@ PD_ADD = "period-add"
 PD_TOGGLE = "period-toggle"  # pattern-matching type: {"type": PD_TOGGLE, "period": id, "do": …}
 PD_OUTCOME = "period-outcome"
 PD_DONE = "period-done"  # bumped after a change: the list and the audit log refresh
+
+# sign-in sessions on the administration page (Phiên đăng nhập)
+SS_LIST = "sessions-list"  # the open sessions by account, a «Kết thúc mọi phiên» each
+SS_END = "sessions-end"  # pattern-matching type: {"type": SS_END, "account": username}
+SS_OUTCOME = "sessions-outcome"
+SS_DONE = "sessions-done"  # bumped after sessions were ended: the list refreshes

@@ -9,6 +9,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -19,6 +20,9 @@ from etl.core.vocabulary import MEASURE_LABELS, STATUS_LABELS, IngestStatus, Rev
 from etl.ingest.load import IngestResult
 from etl.storage import db, periods, reviews
 from reporting import exports
+
+if TYPE_CHECKING:
+    from etl.storage.accounts import SignInSession
 
 
 def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
@@ -156,7 +160,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_user(args: argparse.Namespace) -> int:
-    """Accounts: add, list, disable, enable, role, password, token."""
+    """Accounts: add, list, disable, enable, role, password, token, email, sessions (the open
+    sign-in sessions of an account), end-sessions (end them all)."""
     import getpass
     import secrets
 
@@ -171,6 +176,9 @@ def cmd_user(args: argparse.Namespace) -> int:
                 units = "; ".join(names.get(u, str(u)) for u in sorted(a.unit_ids))
                 state = "" if a.active else " [đã khóa]"
                 print(f"{a.username}\t{a.role}{state}\t{units}")
+            return 0
+        if args.action == "sessions" and not args.username:  # every account's
+            _print_sessions(accounts.open_sessions(engine))
             return 0
         if not args.username:
             print("Cần tên đăng nhập / username required", file=sys.stderr)
@@ -208,6 +216,11 @@ def cmd_user(args: argparse.Namespace) -> int:
             password = args.password or getpass.getpass("Mật khẩu mới: ")
             accounts.set_password(engine, args.username, password, actor="cli")
             print("Đã đổi mật khẩu.")
+        elif args.action == "sessions":
+            _print_sessions(accounts.open_sessions(engine, args.username))
+        elif args.action == "end-sessions":
+            ended = accounts.end_sessions(engine, args.username, actor="cli")
+            print(f"«{args.username}»: đã kết thúc {ended} phiên đăng nhập.")
         elif args.action == "token":
             token = accounts.create_token(engine, args.username, args.label, actor="cli")
             print(token)
@@ -216,6 +229,16 @@ def cmd_user(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     return 0
+
+
+def _print_sessions(sessions: list[SignInSession]) -> None:
+    """Open sessions, one a line: account, since, last used, address, browser."""
+    if not sessions:
+        print("Không có phiên nào đang mở.")
+    for s in sessions:
+        since, seen = fmt_moment(s.created_at), fmt_moment(s.last_seen_at)
+        where = f"{s.remote_addr or '?'}\t{s.user_agent or ''}"
+        print(f"{s.username}\ttừ {since}\tlần cuối {seen}\t{where}")
 
 
 def _date_arg(text: str, what: str) -> dt.date:
@@ -432,10 +455,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("user", help="tài khoản: add, list, disable, enable, role, password, token")
+    p = sub.add_parser(
+        "user",
+        help="tài khoản: add, list, disable, enable, role, password, token, email, "
+        "sessions (phiên đang mở; không tên: mọi tài khoản), end-sessions (kết thúc mọi phiên)",
+    )
     p.add_argument(
         "action",
-        choices=["add", "list", "disable", "enable", "role", "password", "token", "email"],
+        choices=[
+            "add",
+            "list",
+            "disable",
+            "enable",
+            "role",
+            "password",
+            "token",
+            "email",
+            "sessions",
+            "end-sessions",
+        ],
     )
     p.add_argument("username", nargs="?")
     roles = [role.value for role in Role]  # plain strings: argparse's errors show their repr

@@ -23,9 +23,11 @@ from components.periods_view import (
     make_period_outcome,
     make_periods_section,
 )
+from components.sessions_view import make_sessions_section
 from etl.core.formatting import fmt_date
 from etl.core.vocabulary import ROLE_LABELS
 from etl.storage import accounts, periods, review_reads
+from pages import admin_sessions  # noqa: F401  (the callbacks of «Phiên đăng nhập»)
 from web import context, policy
 
 dash.register_page(
@@ -44,6 +46,7 @@ def layout(**_query: str) -> html.Div:
         [
             dcc.Location(id=ids.ADMIN_URL),
             make_periods_section(),
+            make_sessions_section(),
             dcc.Loading(html.Div(id=ids.ADMIN_CONTENT), type="dot"),
         ]
     )

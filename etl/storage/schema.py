@@ -243,6 +243,9 @@ api_token = Table(
     Column("revoked", Integer, nullable=False, default=0),
 )
 
+# Every login attempt within the allowance (refused ones go to the audit log only): kept as a
+# failure (success 0) before its password is checked, success 1 once it proved right
+# (accounts.authenticate; docs/security.md, "Throttling").
 login_attempt = Table(
     "login_attempt",
     metadata,
@@ -253,6 +256,25 @@ login_attempt = Table(
     Column("success", Integer, nullable=False),
 )
 Index("ix_login_attempt_username_at", login_attempt.c.username, login_attempt.c.at)
+Index("ix_login_attempt_remote_addr_at", login_attempt.c.remote_addr, login_attempt.c.at)
+
+# A sign-in session of the dashboard (its cookie holds the random id, the table only its hash):
+# open while `ended_at` is NULL and it was used within `accounts.SESSION_IDLE`; logging out,
+# a new password, a new role, disabling and an administrator end it (migration 0006).
+user_session = Table(
+    "user_session",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("user_account.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("remote_addr", String(64)),
+    Column("user_agent", String(255)),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("end_reason", String(20)),  # logout | password | role | disable | admin
+)
+Index("ix_user_session_user_id", user_session.c.user_id)
 
 audit_log = Table(
     "audit_log",
