@@ -1,7 +1,7 @@
 """sign-in sessions kept by the server, and login attempts counted by address quickly
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-06 07:30:00
 
 `user_session`: one row per sign-in to the dashboard, ended by logging out, a new password, a
