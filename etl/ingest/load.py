@@ -113,7 +113,9 @@ def ingest_bytes(
 
     `limits`: what the file may ask of the reader (default: those of the settings, loaded
     now). `allowed_units`, when given, are the only units the uploader may report for: a row
-    for any other unit (or a new one), and any plan row, refuses the file. A stored file
+    for any other unit (or a new one), any plan row, and a header's `Đơn vị báo cáo` naming
+    none of them (`check_reporting_unit`) refuse the file; such an account hears that a file
+    is stored already ("duplicate", with its id) only once it passed those checks. A stored file
     waits for review (`cho_duyet`), or with `approve` is approved at once by `uploader`.
     `as_of_grace_days`: how far after today (Vietnam time) its cut-off date may lie
     (default: `AS_OF_GRACE_DAYS` of the settings).
@@ -211,9 +213,8 @@ def _ingest(
                 reporting_unit = check_reporting_unit(sheets, own, log)
                 if preview:
                     result.preview = preview_rows(staged)
-                if log.has_errors:
-                    raise _Refused
-                if (known := _stored_id(conn, sha256)) is not None:  # its own file again
+                # only a file with no problem so far may be its own stored file again
+                if not log.has_errors and (known := _stored_id(conn, sha256)) is not None:
                     result.status, result.submission_id = IngestStatus.DUPLICATE, known
                     return result
                 header = dataclasses.replace(header, reporting_unit=reporting_unit or "")
