@@ -116,7 +116,7 @@ def test_the_reporting_unit_is_the_header_when_its_own_else_the_accounts(engine,
 
 def test_which_headers_name_an_accounts_units():
     own = [
-        OwnUnit("Phòng Nội vụ", None, "Huyện Cờ Đỏ"),
+        OwnUnit("Phòng Nội vụ", None, "Cờ Đỏ"),  # a district as the units table holds it
         OwnUnit("Sở Y tế", "H13.20", None),
     ]
     for header in ("Sở Y tế", "So Y te", "H13.20", "UBND huyện Cờ Đỏ", "Huyện Cờ Đỏ"):
