@@ -35,7 +35,17 @@ from etl.core.clock import vn_today
 from etl.core.settings import Settings, load_settings
 from etl.measures.cache import DatasetCache
 from etl.measures.query import View
-from web import api, auth, background, context, export_routes, policy, review_api, upload_api
+from web import (
+    api,
+    auth,
+    background,
+    context,
+    export_routes,
+    policy,
+    review_api,
+    security,
+    upload_api,
+)
 from web.bootstrap import bootstrap
 
 ROOT = Path(__file__).resolve().parent
@@ -71,6 +81,8 @@ def create_app(settings: Settings) -> dash.Dash:
     export_routes.register(server)
     upload_api.register(server)
     review_api.register(server)
+    # last: the security headers on every response, and the declared proxies (TRUSTED_PROXIES)
+    security.install(app, settings)
     return app
 
 

@@ -104,7 +104,10 @@ def ingest_as(
 ) -> IngestResult:
     """An upload by a signed-in account (or the CLI when None): scoped to the account's units,
     and written to the audit log (accepted, refused, duplicate, with supersessions). It waits
-    for review, unless `approve` (approved at once by the same actor)."""
+    for review, unless `approve` (approved at once by the same actor). A `dry_run` (the upload
+    page's check) stores nothing and writes the audit entry of a refused or duplicate file
+    (`check: true`), so a refusal in the browser is audited like one through the API; a file
+    it passes is audited when it is stored."""
     settings = settings or load_settings()
     actor = account.username if account else "cli"
     result = ingest_bytes(
@@ -121,8 +124,8 @@ def ingest_as(
         approve=approve,
         as_of_grace_days=settings.as_of_grace_days,
     )
-    if not dry_run:
-        _audit_not_stored(engine, actor, result)
+    if result.status != IngestStatus.CHECKED:  # a dry run that passes is audited when stored
+        _audit_not_stored(engine, actor, result, check=dry_run)
     return result
 
 
@@ -144,15 +147,22 @@ def _audit_stored(actor: str) -> Callable[[Connection, IngestResult], None]:
     return audit
 
 
-def _audit_not_stored(engine: Engine, actor: str, result: IngestResult) -> None:
-    """The audit entry of a refused or duplicate upload (nothing stored); none otherwise."""
-    if result.status == IngestStatus.ACCEPTED:
+def _audit_not_stored(
+    engine: Engine, actor: str, result: IngestResult, *, check: bool = False
+) -> None:
+    """The audit entry of a refused or duplicate upload (nothing stored); none otherwise.
+    It names the file, its sha256 and the reasons (problem codes, and where), never a figure
+    nor a cell's value; `check`: the upload page's check, before any confirmation."""
+    if result.status in (IngestStatus.ACCEPTED, IngestStatus.CHECKED):
         return
-    detail = {
+    detail: dict[str, Any] = {
         "sha256": result.sha256,
         "submission_id": result.submission_id,
+        "codes": sorted({p.code for p in result.errors}),
         "errors": [f"{p.where} {p.code}" for p in result.errors][:50],
     }
+    if check:
+        detail["check"] = True
     accounts.audit_now(engine, actor, f"upload.{result.status}", result.file_name, detail)
 
 

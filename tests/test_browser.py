@@ -4,6 +4,7 @@ dash[testing]'s dash_duo. Without Chromium they are skipped, and pytest -ra says
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from urllib.parse import urlencode
 
@@ -150,3 +151,47 @@ def test_units_grid_pages_filters_and_links_on_the_server(dash_duo, sample_app):
     dash_duo.wait_for_contains_text("#_pages_content h2", "Sở Nội vụ", WAIT_S)
     assert "as_of=2024-06-30" in dash_duo.driver.current_url  # the view goes along
     assert _severe(dash_duo.get_logs()) == []
+
+
+def _csp_reports(logs) -> list:
+    """Console entries of a Content-Security-Policy violation (Chromium logs each one)."""
+    return [e for e in logs or [] if "Content Security Policy" in e.get("message", "")]
+
+
+def test_pages_work_under_the_security_headers(dash_duo, isolated_app, tmp_path):
+    """The overview (its charts drawn), an export built as a background job, the units grid
+    (dash-ag-grid's formatters) and the upload page work with the security headers on
+    (web/security.py): no CSP violation, no error in the console."""
+    from components.overview import REPORT_STATUS, REPORT_XLSX
+
+    _sign_in(dash_duo, isolated_app, "/?as_of=2024-06-30")
+    dash_duo.wait_for_text_to_equal("[data-testid=cong-chuc-pct-of-target]", "20,43%", WAIT_S)
+    policy = dash_duo.driver.execute_async_script(
+        "const done = arguments[0];"
+        "fetch('/login').then(r => done(r.headers.get('content-security-policy')));"
+    )
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-eval" not in policy
+    # the charts are drawn: plotly's SVG holds the traces
+    until(lambda: len(dash_duo.find_elements(".js-plotly-plot .main-svg .trace")) > 3, WAIT_S)
+    assert dash_duo.find_elements(".js-plotly-plot .modebar")  # plotly's own styles applied
+    dash_duo.find_element(f"#{REPORT_XLSX}").click()
+    dash_duo.wait_for_contains_text(f"#{REPORT_STATUS}", "Đã tạo", 60)
+    overview_logs = dash_duo.get_logs()
+    assert _csp_reports(overview_logs) == [] and _severe(overview_logs) == []
+
+    dash_duo.driver.set_window_size(2800, 1000)  # every column drawn, none virtualised
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/don-vi?as_of=2024-06-30", WAIT_S)
+    grid = "[data-testid=units-grid]"
+    dash_duo.wait_for_text_to_equal(f"{grid} .ag-paging-row-summary-panel", "1 – 100 / 527", WAIT_S)
+    shown = [c.text for c in dash_duo.find_elements(f"{grid} .ag-cell[col-id=gap]")]
+    assert any(re.fullmatch(r"\d+,\d", t) for t in shown), shown  # the grid's viNumber: 12,5
+
+    bad = tmp_path / "loi.xlsx"
+    bad.write_bytes(workbook_bytes(form01([[1, "Sở Nội vụ", 43, 43, -2, 42]])))
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/nop-bao-cao", WAIT_S)
+    dash_duo.wait_for_element("#upload-files", WAIT_S)
+    _upload(dash_duo, bad)
+    dash_duo.wait_for_contains_text("[data-testid=file-status]", "Bị từ chối", WAIT_S)
+    logs = dash_duo.get_logs()
+    assert _csp_reports(logs) == [] and _severe(logs) == []

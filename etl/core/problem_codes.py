@@ -408,6 +408,14 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         en="This account may not {what_en}.",
     ),
     ProblemType(
+        "reporting-unit-not-allowed", ERROR, "Đơn vị báo cáo không thuộc tài khoản",
+        # `own`: the account's units, named
+        vi="Dòng «Đơn vị báo cáo» (ô {cell}) ghi «{value}», không phải đơn vị được giao cho "
+        "tài khoản này ({own}). Sửa thành đơn vị của mình rồi nộp lại.",
+        en="The «Đơn vị báo cáo» line (cell {cell}) names «{value}», which is not a unit of "
+        "this account ({own}). Correct it and upload again.",
+    ),
+    ProblemType(
         "targets-admin-only", ERROR, "Chỉ quản trị viên nộp chỉ tiêu",
         vi="Chỉ quản trị viên được nộp kế hoạch, chỉ tiêu (Biểu 00).",
         en="Only administrators may upload plans and targets (Biểu 00).",

@@ -9,6 +9,7 @@ writing them (etl/ingest/writer.py); this module runs them for one file or many.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections import deque
@@ -29,7 +30,13 @@ from etl.core.vocabulary import IngestStatus, ReviewStatus
 from etl.ingest import writer
 from etl.ingest.matching import load_registry
 from etl.ingest.periods import check_dates, check_period
-from etl.ingest.staging import check_allowed, preview_rows, stage
+from etl.ingest.staging import (
+    OwnUnit,
+    check_allowed,
+    check_reporting_unit,
+    preview_rows,
+    stage,
+)
 from etl.reading.limits import Limits
 from etl.reading.reader import read_forms
 from etl.reading.records import SheetResult
@@ -106,7 +113,9 @@ def ingest_bytes(
 
     `limits`: what the file may ask of the reader (default: those of the settings, loaded
     now). `allowed_units`, when given, are the only units the uploader may report for: a row
-    for any other unit (or a new one), and any plan row, refuses the file. A stored file
+    for any other unit (or a new one), any plan row, and a header's `Đơn vị báo cáo` naming
+    none of them (`check_reporting_unit`) refuse the file; such an account hears that a file
+    is stored already ("duplicate", with its id) only once it passed those checks. A stored file
     waits for review (`cho_duyet`), or with `approve` is approved at once by `uploader`.
     `as_of_grace_days`: how far after today (Vietnam time) its cut-off date may lie
     (default: `AS_OF_GRACE_DAYS` of the settings).
@@ -166,13 +175,11 @@ def _ingest(
             limit_en=f"{limit_mb:.1f} MB",
         )
         return result
-    with reading(engine) as conn:
-        known = conn.execute(
-            select(schema.submission.c.id).where(schema.submission.c.sha256 == sha256)
-        ).first()
-    if known is not None:
-        result.status = IngestStatus.DUPLICATE
-        result.submission_id = known.id
+    scoped = allowed_units is not None
+    # an account limited to some units hears of a stored file only once its own file passed
+    # the scope checks (below): "duplicate" with an id would tell it of other units' returns
+    if not scoped and (known := _stored_as(engine, sha256)) is not None:
+        result.status, result.submission_id = IngestStatus.DUPLICATE, known
         return result
     if read_ahead is not None:
         problems, sheets = read_ahead.result()
@@ -193,19 +200,31 @@ def _ingest(
     try:
         with engine.begin() as conn:
             writer.serialise_writers(conn)
-            known = conn.execute(
-                select(schema.submission.c.id).where(schema.submission.c.sha256 == sha256)
-            ).first()
-            if known is not None:  # the same file, stored by a concurrent upload
-                result.status, result.submission_id = IngestStatus.DUPLICATE, known.id
+            if not scoped and (known := _stored_id(conn, sha256)) is not None:
+                # the same file, stored by a concurrent upload
+                result.status, result.submission_id = IngestStatus.DUPLICATE, known
                 return result
-            period = check_period(conn, sheets, result.as_of, log)
-            registry = load_registry(conn)
-            staged = stage(sheets, registry, log)
-            if allowed_units is not None:
+            if scoped:
+                assert allowed_units is not None
+                registry = load_registry(conn)
+                staged = stage(sheets, registry, log)
                 check_allowed(staged, set(allowed_units), log)
-            if preview:
-                result.preview = preview_rows(staged)
+                own = _own_units(conn, allowed_units)
+                reporting_unit = check_reporting_unit(sheets, own, log)
+                if preview:
+                    result.preview = preview_rows(staged)
+                # only a file with no problem so far may be its own stored file again
+                if not log.has_errors and (known := _stored_id(conn, sha256)) is not None:
+                    result.status, result.submission_id = IngestStatus.DUPLICATE, known
+                    return result
+                header = dataclasses.replace(header, reporting_unit=reporting_unit or "")
+                period = check_period(conn, sheets, result.as_of, log)
+            else:
+                period = check_period(conn, sheets, result.as_of, log)
+                registry = load_registry(conn)
+                staged = stage(sheets, registry, log)
+                if preview:
+                    result.preview = preview_rows(staged)
             if log.has_errors or dry_run:
                 raise _Refused
             submission_id = writer.insert_submission(
@@ -234,6 +253,26 @@ def _ingest(
         return result
     result.status = IngestStatus.ACCEPTED
     return result
+
+
+def _stored_id(conn: Connection, sha256: str) -> int | None:
+    """The submission that stored the file of this sha256, if any."""
+    return conn.execute(
+        select(schema.submission.c.id).where(schema.submission.c.sha256 == sha256)
+    ).scalar()
+
+
+def _stored_as(engine: Engine, sha256: str) -> int | None:
+    with reading(engine) as conn:
+        return _stored_id(conn, sha256)
+
+
+def _own_units(conn: Connection, unit_ids: Collection[int]) -> list[OwnUnit]:
+    """An uploader's units, as its header may name them."""
+    u = schema.unit.c
+    query = select(u.name, u.code, u.district).where(u.id.in_(sorted(set(unit_ids))))
+    rows = conn.execute(query).all() if unit_ids else []
+    return [OwnUnit(row.name, row.code, row.district) for row in rows]
 
 
 def ingest_many(

@@ -80,6 +80,7 @@ def read_header_lines(grid: Grid, log: ProblemLog | None = None) -> Header:
                     continue
                 if name == "unit":
                     header.reporting_unit = clean_text(rest_value or "")
+                    header.reporting_unit_cell = cell_ref(r, source)
                 elif name == "period":
                     header.period = clean_text(rest_value or "")
                 else:

@@ -257,6 +257,8 @@ def _well_formed(sheets: Any) -> bool:
             return False
         if not (isinstance(h.reporting_unit, str) and isinstance(h.period, str)):
             return False
+        if not isinstance(h.reporting_unit_cell, str):
+            return False
         if not (isinstance(h.as_of_cell, str) and isinstance(h.as_of_text, str)):
             return False
         if not (type(s.units) is list and type(s.events) is list and type(s.targets) is list):
