@@ -26,6 +26,9 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT_WINDOW = dt.timedelta(minutes=15)
 MIN_PASSWORD_CHARS = 10
 MAX_EMAIL_CHARS = 254
+MAX_USERNAME_CHARS = 80
+MAX_FULL_NAME_CHARS = 160
+MAX_TOKEN_LABEL_CHARS = 120
 
 
 class AccountError(ValueError):
@@ -41,6 +44,7 @@ class Account:
     full_name: str | None
     unit_ids: frozenset[int]
     email: str | None = None
+    last_login_at: dt.datetime | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -80,6 +84,7 @@ def _account(conn: Connection, row: Any) -> Account:
         full_name=row.full_name,
         unit_ids=frozenset(int(u) for u in units),
         email=row.email,
+        last_login_at=row.last_login_at,
     )
 
 
@@ -117,6 +122,31 @@ def _check_password(password: str) -> None:
             f"Mật khẩu phải có ít nhất {MIN_PASSWORD_CHARS} ký tự / "
             f"the password needs at least {MIN_PASSWORD_CHARS} characters"
         )
+
+
+def _check_username(username: str) -> str:
+    """The user name, trimmed and lower-cased; AccountError when empty, too long, or holding
+    spaces or control characters (it is typed at every login)."""
+    username = (username or "").strip().lower()
+    if not username:
+        raise AccountError("Cần tên đăng nhập / username required")
+    if len(username) > MAX_USERNAME_CHARS:
+        raise AccountError(
+            f"Tên đăng nhập dài quá {MAX_USERNAME_CHARS} ký tự / the username is too long"
+        )
+    if any(c.isspace() or not c.isprintable() for c in username):
+        raise AccountError(
+            f"Tên đăng nhập «{username}» không được có dấu cách / no spaces in a username"
+        )
+    return username
+
+
+def _check_text(text: str | None, limit: int, what_vi: str, what_en: str) -> str | None:
+    """`text` trimmed (None when empty); AccountError when longer than its column holds."""
+    text = (text or "").strip()
+    if len(text) > limit:
+        raise AccountError(f"{what_vi} dài quá {limit} ký tự / the {what_en} is too long")
+    return text or None
 
 
 def _check_email(email: str | None) -> str | None:
@@ -160,6 +190,38 @@ def unit_names(engine: Engine, unit_ids: set[int] | list[int]) -> dict[int, str]
         return {int(i): name for i, name in rows}
 
 
+@dataclass(frozen=True)
+class UnitChoice:
+    """A unit an account may be given, as a form lists it."""
+
+    id: int
+    name: str
+    district: str | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.district})" if self.district else self.name
+
+
+def unit_choices(engine: Engine) -> list[UnitChoice]:
+    """Every known unit (whatever the review status of the return that made it known), by
+    name then district: what an account's units are chosen from."""
+    u = schema.unit.c
+    with reading(engine) as conn:
+        rows = conn.execute(select(u.id, u.name, u.district).order_by(u.name_key, u.district_key))
+        return [UnitChoice(int(r.id), r.name, r.district) for r in rows]
+
+
+def active_token_counts(engine: Engine) -> dict[int, int]:
+    """How many unrevoked API tokens each account holds: user id → count (absent: none)."""
+    t = schema.api_token.c
+    with reading(engine) as conn:
+        rows = conn.execute(
+            select(t.user_id, func.count()).where(t.revoked == 0).group_by(t.user_id)
+        ).all()
+    return {int(user_id): int(n) for user_id, n in rows}
+
+
 def create_account(
     engine: Engine,
     username: str,
@@ -171,8 +233,9 @@ def create_account(
     actor: str = "system",
     email: str | None = None,
 ) -> Account:
-    username = username.strip().lower()
+    username = _check_username(username)
     email = _check_email(email)
+    full_name = _check_text(full_name, MAX_FULL_NAME_CHARS, "Họ tên", "full name")
     if role not in ROLES:
         raise AccountError(f"Vai trò «{role}» không hợp lệ ({', '.join(ROLES)}) / invalid role")
     if role == Role.UPLOADER and not unit_ids:
@@ -322,6 +385,7 @@ def authenticate(engine: Engine, username: str, password: str, remote_addr: str)
 
 def create_token(engine: Engine, username: str, label: str, actor: str) -> str:
     """A new API token for a user; only its hash is stored, so it is shown once."""
+    label = _check_text(label, MAX_TOKEN_LABEL_CHARS, "Nhãn mã API", "token label") or ""
     account = _existing(engine, username)
     token = "tgbc_" + secrets.token_urlsafe(32)
     with engine.begin() as conn:
