@@ -12,6 +12,7 @@ from typing import Any
 from dash import dcc, html
 
 from components import ids
+from components.labels import DROPDOWN_LABELS
 from etl.core.formatting import fmt_moment
 from etl.core.vocabulary import ROLE_LABELS, Role
 from etl.storage.accounts import MIN_PASSWORD_CHARS, Account, UnitChoice
@@ -137,6 +138,7 @@ def _units(component_id: str) -> dcc.Dropdown:
         multi=True,
         placeholder="Chọn đơn vị (gõ để tìm)…",
         optionHeight=40,
+        labels=DROPDOWN_LABELS,
     )
 
 
@@ -148,6 +150,7 @@ def _role(component_id: str, value: str | None = None) -> dcc.Dropdown:
         clearable=False,
         searchable=False,
         placeholder="Chọn vai trò",
+        labels=DROPDOWN_LABELS,
     )
 
 
@@ -162,7 +165,10 @@ def make_accounts_section() -> html.Div:
                     _field(
                         "Tài khoản",
                         dcc.Dropdown(
-                            id=ids.AC_PICK, options=[], placeholder="Chọn tài khoản cần sửa"
+                            id=ids.AC_PICK,
+                            options=[],
+                            placeholder="Chọn tài khoản cần sửa",
+                            labels=DROPDOWN_LABELS,
                         ),
                         ids.AC_PICK,
                         maxWidth="360px",

@@ -29,3 +29,38 @@ def make_queue_summary(counts: dict[str, int]) -> html.Div:
         ],
         className="admin-queue",
     )
+
+
+# what each audit-log action is called on the page (the code stays in the database)
+AUDIT_ACTIONS = {
+    "login": "Đăng nhập",
+    "login.failed": "Đăng nhập sai",
+    "user.add": "Thêm tài khoản",
+    "user.role": "Đổi vai trò, đơn vị",
+    "user.email": "Đổi e-mail",
+    "user.enable": "Mở khóa tài khoản",
+    "user.disable": "Khóa tài khoản",
+    "user.password": "Đặt mật khẩu mới",
+    "token.create": "Tạo mã API",
+    "period.add": "Thêm kỳ báo cáo",
+    "period.close": "Đóng kỳ báo cáo",
+    "period.open": "Mở lại kỳ báo cáo",
+    "review.approve": "Duyệt báo cáo",
+    "review.return": "Trả lại báo cáo",
+    "reminder.sent": "Gửi nhắc nhở",
+    "upload.accepted": "Nộp báo cáo: đã nhận",
+    "upload.refused": "Nộp báo cáo: bị từ chối",
+    "upload.duplicate": "Nộp báo cáo: trùng tệp đã nộp",
+    "upload.checked": "Kiểm tra báo cáo (không lưu)",
+}
+AUDIT_PREFIXES = {"export.": "Tải xuống"}
+
+
+def audit_action_label(code: str) -> str:
+    """An audit-log action as staff read it (`export.…`: «Tải xuống»; an unknown code as is)."""
+    if code in AUDIT_ACTIONS:
+        return AUDIT_ACTIONS[code]
+    for prefix, label in AUDIT_PREFIXES.items():
+        if code.startswith(prefix):
+            return f"{label} ({code.removeprefix(prefix)})"
+    return code

@@ -5,6 +5,7 @@ the plans and review-queue sections, and the account reads they use (SQLite and 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -13,6 +14,7 @@ import pytest
 from dash import no_update
 
 from components import ids
+from etl.core.clock import in_vietnam
 from etl.storage import accounts
 from tests.builders import city_targets
 from tests.conftest import ADMIN_PASSWORD, login
@@ -426,3 +428,32 @@ def test_account_reads(engine, ingest):
     assert accounts.get_account(engine, username="a").last_login_at is None
     accounts.authenticate(engine, "a", PASSWORD, "127.0.0.1")
     assert accounts.get_account(engine, username="a").last_login_at is not None
+
+
+@pytest.mark.parametrize(
+    ("code", "label"),
+    [
+        ("user.add", "Thêm tài khoản"),
+        ("user.disable", "Khóa tài khoản"),
+        ("upload.refused", "Nộp báo cáo: bị từ chối"),
+        ("export.report.pdf", "Tải xuống (report.pdf)"),
+        ("something.new", "something.new"),
+    ],
+)
+def test_audit_actions_read_in_vietnamese(code, label):
+    from components.admin_view import audit_action_label
+
+    assert audit_action_label(code) == label
+
+
+def test_the_audit_log_shows_vietnam_time_and_vietnamese_actions(app):
+    from pages.admin import render_admin
+
+    with signed_in_as(app, "admin") as engine:
+        _act(ids.AC_DISABLE, pick="donvi")
+        grid = render_admin("/quan-tri", 0, 1)[1]
+    first = grid.rowData[0]
+    entry = _log(engine)[0]
+    stored = entry["at"] if entry["at"].tzinfo else entry["at"].replace(tzinfo=dt.UTC)
+    assert first["action"] == "Khóa tài khoản" and first["actor"] == "admin"
+    assert first["at"] == in_vietnam(stored).strftime("%d/%m/%Y %H:%M:%S")

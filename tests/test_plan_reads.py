@@ -72,6 +72,7 @@ def test_history_lists_every_target_with_its_return_and_review(engine, ingest):
     assert history[1].review_status == ReviewStatus.TRA_LAI and history[1].reviewed_by == "duyet"
     waiting = history[2]
     assert waiting.review_status == ReviewStatus.CHO_DUYET and waiting.uploader == "qt"
+    assert waiting.reviewed_by is None and waiting.reviewed_at is None  # nobody decided yet
     assert waiting.scope_unit_id is None and waiting.pct == 6 and waiting.base_year == 2021
     assert [r.measure for r in history[2:4]] == ["cong_chuc", "nguoi_lam_viec"]  # sheet order
 

@@ -39,8 +39,8 @@ class TargetRecord:
     uploader: str
     uploaded_at: dt.datetime
     review_status: str | None  # a ReviewStatus (None: no review row)
-    reviewed_by: str | None  # who wrote the latest review row
-    reviewed_at: dt.datetime | None
+    reviewed_by: str | None  # who approved or returned it (None while it waits)
+    reviewed_at: dt.datetime | None  # when
 
     @property
     def key(self) -> tuple[int | None, str]:
@@ -115,8 +115,8 @@ def target_history(conn: Connection) -> list[TargetRecord]:
             uploader=r.uploader,
             uploaded_at=r.uploaded_at,
             review_status=r.review_status,
-            reviewed_by=r.reviewed_by,
-            reviewed_at=r.reviewed_at,
+            reviewed_by=None if r.review_status == ReviewStatus.CHO_DUYET else r.reviewed_by,
+            reviewed_at=None if r.review_status == ReviewStatus.CHO_DUYET else r.reviewed_at,
         )
         for r in conn.execute(query).all()
     ]
