@@ -457,3 +457,24 @@ def test_the_audit_log_shows_vietnam_time_and_vietnamese_actions(app):
     stored = entry["at"] if entry["at"].tzinfo else entry["at"].replace(tzinfo=dt.UTC)
     assert first["action"] == "Khóa tài khoản" and first["actor"] == "admin"
     assert first["at"] == in_vietnam(stored).strftime("%d/%m/%Y %H:%M:%S")
+
+
+def test_a_nul_or_control_character_is_refused_not_sent_to_the_database(engine):
+    """PostgreSQL refuses NUL in a text: every account function answers before the query."""
+    accounts.create_account(engine, "a", PASSWORD, "viewer")
+    assert accounts.get_account(engine, username="a\x00") is None
+    for call, says in (
+        (lambda: accounts.set_email(engine, "a\x00", None, "admin"), "Không có tài khoản"),
+        (lambda: accounts.authenticate(engine, "a\x00", PASSWORD, "127.0.0.1"), "Sai tên"),
+        (lambda: accounts.create_account(engine, "b\x00", PASSWORD, "viewer"), "dấu cách"),
+        (
+            lambda: accounts.create_account(engine, "b", PASSWORD, "viewer", full_name="B\x00"),
+            "Họ tên có ký tự điều khiển",
+        ),
+        (lambda: accounts.set_email(engine, "a", "a\x00@b.vn", "admin"), "ký tự điều khiển"),
+        (lambda: accounts.create_token(engine, "a", "nhan\x00", "admin"), "ký tự điều khiển"),
+    ):
+        with pytest.raises(accounts.AccountError, match=says):
+            call()
+    assert [a.username for a in accounts.list_accounts(engine)] == ["a"]
+    assert accounts.authenticate(engine, "a", PASSWORD, "127.0.0.1").username == "a"

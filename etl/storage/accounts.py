@@ -92,11 +92,13 @@ def get_account(engine: Engine, *, user_id: int | None = None, username: str | N
     """The account by id or username, or None."""
     u = schema.user_account.c
     query = select(schema.user_account)
-    query = (
-        query.where(u.id == user_id)
-        if user_id is not None
-        else query.where(u.username == (username or "").strip().lower())
-    )
+    if user_id is None:
+        name = (username or "").strip().lower()
+        if "\x00" in name:  # no stored name holds one (and PostgreSQL refuses it in a query)
+            return None
+        query = query.where(u.username == name)
+    else:
+        query = query.where(u.id == user_id)
     with reading(engine) as conn:
         row = conn.execute(query).first()
         return _account(conn, row) if row else None
@@ -136,7 +138,8 @@ def _check_username(username: str) -> str:
         )
     if any(c.isspace() or not c.isprintable() for c in username):
         raise AccountError(
-            f"Tên đăng nhập «{username}» không được có dấu cách / no spaces in a username"
+            "Tên đăng nhập không được có dấu cách hay ký tự điều khiển / "
+            "no spaces or control characters in a username"
         )
     return username
 
@@ -146,6 +149,10 @@ def _check_text(text: str | None, limit: int, what_vi: str, what_en: str) -> str
     text = (text or "").strip()
     if len(text) > limit:
         raise AccountError(f"{what_vi} dài quá {limit} ký tự / the {what_en} is too long")
+    if not text.isprintable():
+        raise AccountError(
+            f"{what_vi} có ký tự điều khiển / the {what_en} holds control characters"
+        )
     return text or None
 
 
@@ -157,6 +164,8 @@ def _check_email(email: str | None) -> str | None:
     local, at, domain = email.rpartition("@")
     if not (local and at and "." in domain) or any(c.isspace() for c in email):
         raise AccountError(f"Địa chỉ thư «{email}» không hợp lệ / invalid e-mail address")
+    if not email.isprintable():  # a control character (PostgreSQL refuses NUL in a text)
+        raise AccountError("Địa chỉ thư có ký tự điều khiển / invalid e-mail address")
     if len(email) > MAX_EMAIL_CHARS:
         raise AccountError(
             f"Địa chỉ thư dài quá {MAX_EMAIL_CHARS} ký tự / the e-mail address is too long"
@@ -354,8 +363,11 @@ def throttled_until(engine: Engine, username: str, remote_addr: str) -> dt.datet
 
 
 def authenticate(engine: Engine, username: str, password: str, remote_addr: str) -> Account:
-    """The account, or AccountError with a message for the login page. Every attempt is kept."""
-    username = (username or "").strip().lower()
+    """The account, or AccountError with a message for the login page. Every attempt is kept
+    (a typed NUL, which no stored name holds and PostgreSQL refuses, is kept without it)."""
+    typed = (username or "").strip().lower()
+    username = typed.replace("\x00", "")
+    remote_addr = remote_addr.replace("\x00", "")
     until = throttled_until(engine, username, remote_addr)
     if until is not None:
         minutes = max(1, int((until - now()).total_seconds() // 60) + 1)
@@ -365,7 +377,11 @@ def authenticate(engine: Engine, username: str, password: str, remote_addr: str)
         )
     u = schema.user_account.c
     with engine.begin() as conn:
-        row = conn.execute(select(schema.user_account).where(u.username == username)).first()
+        row = (
+            conn.execute(select(schema.user_account).where(u.username == username)).first()
+            if typed == username
+            else None
+        )
         ok = bool(row and row.active and check_password_hash(row.password_hash, password or ""))
         conn.execute(
             insert(schema.login_attempt).values(
