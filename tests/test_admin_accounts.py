@@ -478,3 +478,22 @@ def test_a_nul_or_control_character_is_refused_not_sent_to_the_database(engine):
             call()
     assert [a.username for a in accounts.list_accounts(engine)] == ["a"]
     assert accounts.authenticate(engine, "a", PASSWORD, "127.0.0.1").username == "a"
+
+
+def test_every_output_of_the_admin_sections_is_for_admins(app):
+    """A callback writing any part of the accounts, plans or queue sections is refused to
+    every account but an admin's (a new output left unprotected fails here)."""
+    from web import policy
+
+    app.server.test_client().get("/login")  # Dash builds its callback map on a first request
+    keys = [
+        key
+        for key in app.callback_map
+        if any(
+            i.startswith(("account-", "plans-", "admin-", "plan-")) for i in policy.output_ids(key)
+        )
+    ]
+    assert len(keys) >= 6
+    for key in keys:
+        for output in policy.output_ids(key):  # each output on its own
+            assert policy.callback_access(f"{output}.children") == [policy.ADMIN], key
