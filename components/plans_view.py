@@ -69,6 +69,22 @@ def _source(row: TargetRecord) -> Any:
     ]
 
 
+def _figure(row: TargetRecord) -> str:
+    """A target's reduction as the plan states it: a percentage, a count, or both."""
+    parts = [fmt_pct(row.pct)] if row.pct is not None else []
+    if row.count is not None:
+        parts.append(f"{fmt_number(row.count)} người")
+    return " và ".join(parts) or "—"
+
+
+def _change(row: TargetRecord, current: TargetRecord | None) -> str:
+    """What approving a waiting row would change: its scope and measure, old → new."""
+    what = f"{_scope(row)} · {MEASURE_LABELS.get(row.measure, row.measure)}: "
+    if current is None:
+        return what + f"chưa có chỉ tiêu → {_figure(row)} (số {row.submission_id})"
+    return what + f"{_figure(current)} → {_figure(row)} (số {row.submission_id})"
+
+
 def state_of(row: TargetRecord, in_force: set[int]) -> str:
     """What a stored target row is now: in force, superseded, waiting or returned."""
     if row.id in in_force:
@@ -143,13 +159,15 @@ def make_plans(history: list[TargetRecord], in_force: list[TargetRecord]) -> lis
         )
     if waiting:
         files = len({r.submission_id for r in waiting})
+        current = {r.key: r for r in in_force}
         children.append(
             html.Div(
                 [
                     f"{fmt_number(len(waiting))} chỉ tiêu trong {fmt_number(files)} tệp "
                     f"Biểu {FORM_00.code} đang chờ duyệt; chúng chỉ được dùng sau khi duyệt ở ",
                     dcc.Link("Duyệt báo cáo", href="/duyet-bao-cao"),
-                    ".",
+                    ". Nếu được duyệt:",
+                    html.Ul([html.Li(_change(r, current.get(r.key))) for r in waiting]),
                 ],
                 className="notice",
                 **{"data-testid": "targets-waiting"},

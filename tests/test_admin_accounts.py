@@ -380,6 +380,8 @@ def test_the_plans_section_shows_a_waiting_plan_then_its_targets_in_force(app):
         waiting = text_of(render_plans("/quan-tri"))
         assert "2 chỉ tiêu trong 1 tệp Biểu 00 đang chờ duyệt" in waiting
         assert "ke_hoach_moi.xlsx" in waiting and "Chờ duyệt" in waiting
+        assert "Toàn thành phố · Biên chế công chức: 5% → 7%" in waiting  # the sample's 5%
+        assert "Toàn thành phố · Người làm việc: 10% → 12%" in waiting
         assert "1 báo cáo đang chờ duyệt" in text_of(render_queue_summary("/quan-tri", 0))
         with engine.begin() as conn:
             reviews.approve(conn, plan.submission_id, "admin")
