@@ -65,7 +65,7 @@ def _path(row: TargetRecord) -> str:
 def _source(row: TargetRecord) -> Any:
     return [
         row.file_name,
-        html.Span(f" (số {row.submission_id}, {row.sheet}!{row.cell})", className="small"),
+        html.Span(f" (báo cáo số {row.submission_id}, {row.sheet}!{row.cell})", className="small"),
     ]
 
 
@@ -81,8 +81,8 @@ def _change(row: TargetRecord, current: TargetRecord | None) -> str:
     """What approving a waiting row would change: its scope and measure, old → new."""
     what = f"{_scope(row)} · {MEASURE_LABELS.get(row.measure, row.measure)}: "
     if current is None:
-        return what + f"chưa có chỉ tiêu → {_figure(row)} (số {row.submission_id})"
-    return what + f"{_figure(current)} → {_figure(row)} (số {row.submission_id})"
+        return what + f"chưa có chỉ tiêu → {_figure(row)} (báo cáo số {row.submission_id})"
+    return what + f"{_figure(current)} → {_figure(row)} (báo cáo số {row.submission_id})"
 
 
 def state_of(row: TargetRecord, in_force: set[int]) -> str:
