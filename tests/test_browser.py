@@ -11,7 +11,7 @@ from dash.testing.wait import until
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 
 from components import ids
-from tests.builders import form01, workbook_bytes
+from tests.builders import city_targets, form01, workbook_bytes
 from tests.conftest import ADMIN_PASSWORD
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -204,4 +204,25 @@ def test_an_uploaders_return_counts_once_a_reviewer_approves_it(dash_duo, isolat
         latest = reviews.queue(conn)[0]
         assert (latest.file_name, latest.uploader) == ("so_noi_vu.xlsx", "donvi")
         assert reviews.history(conn, latest.id)[-1]["actor"] == "duyet"
+    assert _severe(dash_duo.get_logs()) == []
+
+
+def test_a_plan_uploaded_by_the_admin_waits_on_the_admin_page(dash_duo, isolated_app, tmp_path):
+    """Biểu 00 goes through the upload page like any return; «Kế hoạch» on /quan-tri then
+    lists it as waiting, with what approving it would change, and links to that upload page."""
+    plan = tmp_path / "ke_hoach_moi.xlsx"
+    plan.write_bytes(city_targets("7%", "12%"))
+    _sign_in(dash_duo, isolated_app, "/quan-tri")
+    dash_duo.wait_for_element(f"#{ids.PL_UPLOAD_LINK}", WAIT_S).click()
+    dash_duo.wait_for_element("#upload-files", WAIT_S)
+    _upload(dash_duo, plan)
+    dash_duo.wait_for_contains_text("[data-testid=file-status]", "Hợp lệ", WAIT_S)
+    dash_duo.find_element("#upload-confirm").click()
+    dash_duo.wait_for_contains_text("[data-testid=upload-saved]", "Đã nhận 1 tệp", WAIT_S)
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/quan-tri", WAIT_S)
+    dash_duo.wait_for_contains_text(
+        "[data-testid=targets-waiting]", "Biên chế công chức: 5% → 7%", WAIT_S
+    )
+    assert "ke_hoach_moi.xlsx" in dash_duo.find_element("[data-testid=targets-history]").text
+    assert "ke_hoach_moi.xlsx" not in dash_duo.find_element("[data-testid=targets-in-force]").text
     assert _severe(dash_duo.get_logs()) == []
