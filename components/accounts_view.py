@@ -12,7 +12,7 @@ from typing import Any
 from dash import dcc, html
 
 from components import ids
-from components.labels import DROPDOWN_LABELS
+from components.widgets import dropdown
 from etl.core.formatting import fmt_moment
 from etl.core.vocabulary import ROLE_LABELS, Role
 from etl.storage.accounts import MIN_PASSWORD_CHARS, Account, UnitChoice
@@ -132,25 +132,23 @@ def _text(component_id: str, placeholder: str = "", kind: str = "text", **extra:
 
 
 def _units(component_id: str) -> dcc.Dropdown:
-    return dcc.Dropdown(
+    return dropdown(
         id=component_id,
         options=[],
         multi=True,
         placeholder="Chọn đơn vị (gõ để tìm)…",
         optionHeight=40,
-        labels=DROPDOWN_LABELS,
     )
 
 
 def _role(component_id: str, value: str | None = None) -> dcc.Dropdown:
-    return dcc.Dropdown(
+    return dropdown(
         id=component_id,
         options=ROLE_OPTIONS,
         value=value,
         clearable=False,
         searchable=False,
         placeholder="Chọn vai trò",
-        labels=DROPDOWN_LABELS,
     )
 
 
@@ -164,11 +162,10 @@ def make_accounts_section() -> html.Div:
                 [
                     _field(
                         "Tài khoản",
-                        dcc.Dropdown(
+                        dropdown(
                             id=ids.AC_PICK,
                             options=[],
                             placeholder="Chọn tài khoản cần sửa",
-                            labels=DROPDOWN_LABELS,
                         ),
                         ids.AC_PICK,
                         maxWidth="360px",
