@@ -70,10 +70,10 @@ def make_periods_section() -> html.Div:
                                 maxLength=160,
                                 placeholder="Ví dụ: 6 tháng đầu năm 2024",
                                 debounce=False,
-                                style={"minWidth": "260px"},
                             ),
                         ],
                         className=field,
+                        style={"flex": "2 1 260px"},  # the box fills it, the button stays clear
                     ),
                     html.Button("Thêm kỳ", id=ids.PD_ADD, className="button primary"),
                 ],

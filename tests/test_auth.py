@@ -20,7 +20,12 @@ PASSWORD = "mat-khau-rat-dai-1"
 
 OVERVIEW = dash_request("overview-content.children", [("url", "search", VIEW)])
 ADMIN = dash_request(
-    "admin-content.children", [("admin-url", "pathname", "/quan-tri"), ("period-done", "data", 0)]
+    "admin-content.children",
+    [
+        ("admin-url", "pathname", "/quan-tri"),
+        ("period-done", "data", 0),
+        ("account-done", "data", 0),
+    ],
 )
 UPLOAD = {
     **dash_request("upload-results.children", [("upload-files", "contents", None)]),

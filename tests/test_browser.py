@@ -13,7 +13,7 @@ from dash.testing.wait import until
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 
 from components import ids
-from tests.builders import form01, workbook_bytes
+from tests.builders import city_targets, form01, workbook_bytes
 from tests.conftest import ADMIN_PASSWORD
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -195,3 +195,80 @@ def test_pages_work_under_the_security_headers(dash_duo, isolated_app, tmp_path)
     dash_duo.wait_for_contains_text("[data-testid=file-status]", "Bị từ chối", WAIT_S)
     logs = dash_duo.get_logs()
     assert _csp_reports(logs) == [] and _severe(logs) == []
+
+
+def _sign_in_again(dash_duo, username: str, password: str, next_path: str) -> None:
+    """Sign out (the session cookie goes) and in again as another account."""
+    dash_duo.driver.delete_all_cookies()
+    dash_duo.driver.get(f"{dash_duo.server_url}/login?next={next_path}")
+    dash_duo.wait_for_element("#username", WAIT_S).send_keys(username)
+    dash_duo.find_element("#password").send_keys(password)
+    dash_duo.find_element("button[type=submit]").click()
+
+
+def test_an_uploaders_return_counts_once_a_reviewer_approves_it(dash_duo, isolated_app, tmp_path):
+    """The admin adds a reviewer on /quan-tri; a unit's uploader submits a return; the reviewer
+    (not an admin) sees the overview unchanged, approves the return, and the overview moves."""
+    from etl.storage import accounts, reviews
+
+    engine = isolated_app.server.extensions["tgbc_engine"]
+    units = accounts.resolve_units(engine, ["Sở Nội vụ"])
+    accounts.create_account(engine, "donvi", ADMIN_PASSWORD, "uploader", unit_ids=units)
+    good = tmp_path / "so_noi_vu.xlsx"
+    good.write_bytes(
+        workbook_bytes(form01([[1, "Sở Nội vụ", None, None, None, 20]], title=[["Biểu số 01"]]))
+    )
+
+    _sign_in(dash_duo, isolated_app, "/quan-tri")
+    dash_duo.wait_for_contains_text(f"#{ids.AC_LIST}", "donvi", WAIT_S)
+    dash_duo.find_element(f"#{ids.AC_NEW_USERNAME}").send_keys("duyet")
+    dash_duo.select_dcc_dropdown(f"#{ids.AC_NEW_ROLE}", "Sở Nội vụ (duyệt báo cáo)")
+    dash_duo.find_element(f"#{ids.AC_NEW_PASSWORD}").send_keys(ADMIN_PASSWORD)
+    dash_duo.find_element(f"#{ids.AC_ADD}").click()
+    dash_duo.wait_for_contains_text(
+        "[data-testid=account-outcome]", "Đã thêm tài khoản «duyet»", WAIT_S
+    )
+    dash_duo.wait_for_contains_text("[data-testid=account-duyet]", "duyệt báo cáo", WAIT_S)
+    assert accounts.get_account(engine, username="duyet").role == "reviewer"
+
+    _sign_in_again(dash_duo, "donvi", ADMIN_PASSWORD, "/nop-bao-cao")
+    dash_duo.wait_for_element("#upload-files", WAIT_S)
+    _upload(dash_duo, good)
+    dash_duo.wait_for_contains_text("[data-testid=file-status]", "Hợp lệ", WAIT_S)
+    dash_duo.find_element("#upload-confirm").click()
+    dash_duo.wait_for_contains_text("[data-testid=submitted]", "đang chờ Sở Nội vụ duyệt", WAIT_S)
+
+    _sign_in_again(dash_duo, "duyet", ADMIN_PASSWORD, "/?as_of=2024-06-30")
+    seed = "[data-testid=cong-chuc-pct-of-target]"
+    dash_duo.wait_for_text_to_equal(seed, "20,43%", WAIT_S)  # waiting: it does not count yet
+    assert "Quản trị" not in dash_duo.find_element("nav").text  # a reviewer, not an admin
+    _approve_on_the_review_page(dash_duo)
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/?as_of=2024-06-30", WAIT_S)
+    dash_duo.wait_for_element(seed, WAIT_S)
+    until(lambda: _text(dash_duo, seed) not in ("", "20,43%"), WAIT_S)
+    with engine.connect() as conn:
+        latest = reviews.queue(conn)[0]
+        assert (latest.file_name, latest.uploader) == ("so_noi_vu.xlsx", "donvi")
+        assert reviews.history(conn, latest.id)[-1]["actor"] == "duyet"
+    assert _severe(dash_duo.get_logs()) == []
+
+
+def test_a_plan_uploaded_by_the_admin_waits_on_the_admin_page(dash_duo, isolated_app, tmp_path):
+    """Biểu 00 goes through the upload page like any return; «Kế hoạch» on /quan-tri then
+    lists it as waiting, with what approving it would change, and links to that upload page."""
+    plan = tmp_path / "ke_hoach_moi.xlsx"
+    plan.write_bytes(city_targets("7%", "12%"))
+    _sign_in(dash_duo, isolated_app, "/quan-tri")
+    dash_duo.wait_for_element(f"#{ids.PL_UPLOAD_LINK}", WAIT_S).click()
+    dash_duo.wait_for_element("#upload-files", WAIT_S)
+    _upload(dash_duo, plan)
+    dash_duo.wait_for_contains_text("[data-testid=file-status]", "Hợp lệ", WAIT_S)
+    dash_duo.find_element("#upload-confirm").click()
+    dash_duo.wait_for_contains_text("[data-testid=upload-saved]", "Đã nhận 1 tệp", WAIT_S)
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/quan-tri", WAIT_S)
+    dash_duo.wait_for_contains_text(
+        "[data-testid=targets-waiting]", "Biên chế công chức: 5% → 7%", WAIT_S
+    )
+    assert "ke_hoach_moi.xlsx" in dash_duo.find_element("[data-testid=targets-history]").text
+    assert "ke_hoach_moi.xlsx" not in dash_duo.find_element("[data-testid=targets-in-force]").text
+    assert _severe(dash_duo.get_logs()) == []

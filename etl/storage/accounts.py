@@ -32,6 +32,9 @@ MAX_EMAIL_CHARS = 254
 SESSION_IDLE = dt.timedelta(hours=8)  # a sign-in session unused this long is over
 SESSION_TOUCH = dt.timedelta(minutes=5)  # how often a session's last use is written down
 WRONG_LOGIN = "Sai tên đăng nhập hoặc mật khẩu."
+MAX_USERNAME_CHARS = 80
+MAX_FULL_NAME_CHARS = 160
+MAX_TOKEN_LABEL_CHARS = 120
 
 
 class AccountError(ValueError):
@@ -47,6 +50,7 @@ class Account:
     full_name: str | None
     unit_ids: frozenset[int]
     email: str | None = None
+    last_login_at: dt.datetime | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -86,6 +90,7 @@ def _account(conn: Connection, row: Any) -> Account:
         full_name=row.full_name,
         unit_ids=frozenset(int(u) for u in units),
         email=row.email,
+        last_login_at=row.last_login_at,
     )
 
 
@@ -93,11 +98,13 @@ def get_account(engine: Engine, *, user_id: int | None = None, username: str | N
     """The account by id or username, or None."""
     u = schema.user_account.c
     query = select(schema.user_account)
-    query = (
-        query.where(u.id == user_id)
-        if user_id is not None
-        else query.where(u.username == (username or "").strip().lower())
-    )
+    if user_id is None:
+        name = (username or "").strip().lower()
+        if "\x00" in name:  # no stored name holds one (and PostgreSQL refuses it in a query)
+            return None
+        query = query.where(u.username == name)
+    else:
+        query = query.where(u.id == user_id)
     with reading(engine) as conn:
         row = conn.execute(query).first()
         return _account(conn, row) if row else None
@@ -125,6 +132,36 @@ def _check_password(password: str) -> None:
         )
 
 
+def _check_username(username: str) -> str:
+    """The user name, trimmed and lower-cased; AccountError when empty, too long, or holding
+    spaces or control characters (it is typed at every login)."""
+    username = (username or "").strip().lower()
+    if not username:
+        raise AccountError("Cần tên đăng nhập / username required")
+    if len(username) > MAX_USERNAME_CHARS:
+        raise AccountError(
+            f"Tên đăng nhập dài quá {MAX_USERNAME_CHARS} ký tự / the username is too long"
+        )
+    if any(c.isspace() or not c.isprintable() for c in username):
+        raise AccountError(
+            "Tên đăng nhập không được có dấu cách hay ký tự điều khiển / "
+            "no spaces or control characters in a username"
+        )
+    return username
+
+
+def _check_text(text: str | None, limit: int, what_vi: str, what_en: str) -> str | None:
+    """`text` trimmed (None when empty); AccountError when longer than its column holds."""
+    text = (text or "").strip()
+    if len(text) > limit:
+        raise AccountError(f"{what_vi} dài quá {limit} ký tự / the {what_en} is too long")
+    if not text.isprintable():
+        raise AccountError(
+            f"{what_vi} có ký tự điều khiển / the {what_en} holds control characters"
+        )
+    return text or None
+
+
 def _check_email(email: str | None) -> str | None:
     """The address, trimmed (None when empty); AccountError when it is not one."""
     email = (email or "").strip()
@@ -133,6 +170,8 @@ def _check_email(email: str | None) -> str | None:
     local, at, domain = email.rpartition("@")
     if not (local and at and "." in domain) or any(c.isspace() for c in email):
         raise AccountError(f"Địa chỉ thư «{email}» không hợp lệ / invalid e-mail address")
+    if not email.isprintable():  # a control character (PostgreSQL refuses NUL in a text)
+        raise AccountError("Địa chỉ thư có ký tự điều khiển / invalid e-mail address")
     if len(email) > MAX_EMAIL_CHARS:
         raise AccountError(
             f"Địa chỉ thư dài quá {MAX_EMAIL_CHARS} ký tự / the e-mail address is too long"
@@ -166,6 +205,38 @@ def unit_names(engine: Engine, unit_ids: set[int] | list[int]) -> dict[int, str]
         return {int(i): name for i, name in rows}
 
 
+@dataclass(frozen=True)
+class UnitChoice:
+    """A unit an account may be given, as a form lists it."""
+
+    id: int
+    name: str
+    district: str | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.district})" if self.district else self.name
+
+
+def unit_choices(engine: Engine) -> list[UnitChoice]:
+    """Every known unit (whatever the review status of the return that made it known), by
+    name then district: what an account's units are chosen from."""
+    u = schema.unit.c
+    with reading(engine) as conn:
+        rows = conn.execute(select(u.id, u.name, u.district).order_by(u.name_key, u.district_key))
+        return [UnitChoice(int(r.id), r.name, r.district) for r in rows]
+
+
+def active_token_counts(engine: Engine) -> dict[int, int]:
+    """How many unrevoked API tokens each account holds: user id → count (absent: none)."""
+    t = schema.api_token.c
+    with reading(engine) as conn:
+        rows = conn.execute(
+            select(t.user_id, func.count()).where(t.revoked == 0).group_by(t.user_id)
+        ).all()
+    return {int(user_id): int(n) for user_id, n in rows}
+
+
 def create_account(
     engine: Engine,
     username: str,
@@ -177,8 +248,9 @@ def create_account(
     actor: str = "system",
     email: str | None = None,
 ) -> Account:
-    username = username.strip().lower()
+    username = _check_username(username)
     email = _check_email(email)
+    full_name = _check_text(full_name, MAX_FULL_NAME_CHARS, "Họ tên", "full name")
     if role not in ROLES:
         raise AccountError(f"Vai trò «{role}» không hợp lệ ({', '.join(ROLES)}) / invalid role")
     if role == Role.UPLOADER and not unit_ids:
@@ -336,11 +408,11 @@ def throttled_until(engine: Engine, username: str, remote_addr: str) -> dt.datet
 
 
 def _login_name(username: str | None) -> str:
-    return (username or "").strip().lower()[:80]
+    return (username or "").strip().lower().replace("\x00", "")[:80]
 
 
 def _login_addr(remote_addr: str | None) -> str:
-    return (remote_addr or "?")[:64]
+    return (remote_addr or "?").replace("\x00", "")[:64]
 
 
 def _reserve_attempt(engine: Engine, username: str, remote_addr: str) -> int | dt.datetime:
@@ -378,14 +450,17 @@ def authenticate(engine: Engine, username: str, password: str, remote_addr: str)
     """The account, or AccountError with a message for the login page. Every attempt is
     counted once (`_reserve_attempt`) before its password is checked, and checked only when
     the name and the address are within their allowance. A wrong password, an unknown name
-    and a disabled account cost the same scrypt check and get the same message."""
+    and a disabled account cost the same scrypt check and get the same message. A typed NUL,
+    which PostgreSQL refuses, is counted without it."""
+    typed = (username or "").strip().lower()
     username, remote_addr = _login_name(username), _login_addr(remote_addr)
     reserved = _reserve_attempt(engine, username, remote_addr)
     if isinstance(reserved, dt.datetime):
         raise AccountError(locked_message(reserved))
     u = schema.user_account.c
-    with reading(engine) as conn:
+    with reading(engine) as conn:  # a typed NUL (no stored name holds one) matches nobody
         row = conn.execute(select(schema.user_account).where(u.username == username)).first()
+    row = row if typed[:80] == username else None
     stored = row.password_hash if row is not None else _decoy_hash()
     matched = check_password_hash(stored, password or "")
     with engine.begin() as conn:
@@ -530,6 +605,7 @@ def open_sessions(engine: Engine, username: str | None = None) -> list[SignInSes
 
 def create_token(engine: Engine, username: str, label: str, actor: str) -> str:
     """A new API token for a user; only its hash is stored, so it is shown once."""
+    label = _check_text(label, MAX_TOKEN_LABEL_CHARS, "Nhãn mã API", "token label") or ""
     account = _existing(engine, username)
     token = "tgbc_" + secrets.token_urlsafe(32)
     with engine.begin() as conn:
