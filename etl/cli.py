@@ -17,6 +17,7 @@ from etl.core.formatting import fmt_date, fmt_moment, fmt_number
 from etl.core.settings import load_settings
 from etl.core.vocabulary import MEASURE_LABELS, STATUS_LABELS, IngestStatus, ReviewStatus, Role
 from etl.ingest.load import IngestResult
+from etl.reading.mapping import clean_workbook_mapping
 from etl.storage import db, periods, reviews
 from reporting import exports
 
@@ -61,9 +62,27 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     engine = service.open_engine(args.db, settings)
     files = [Path(f) for f in args.files]  # audited as `ingest_as` does, read ahead in bulk
     results = service.ingest_files(
-        engine, files, settings, "cli", audited=True, approve=args.approve
+        engine, files, settings, "cli", audited=True, approve=args.approve, mapping=args.mapping
     )
     return _print_results(results)
+
+
+def _mapping_file(text: str) -> dict:
+    """`--mapping FILE.json`: {sheet name: {header text: target}} (docs/forms.md, "The
+    mapping step"); argparse's usage error (exit 2) when it cannot be read as such."""
+    try:
+        raw = json.loads(Path(text).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(
+            f"không đọc được tệp ghép cột «{text}» ({type(exc).__name__})"
+        ) from None
+    mapping = clean_workbook_mapping(raw)
+    if not mapping:
+        raise argparse.ArgumentTypeError(
+            f"tệp ghép cột «{text}» không có cách ghép nào: cần dạng "
+            '{"Biểu 01": {"Tiêu đề cột": "quota@2021", "Cột thêm": "-"}}'
+        )
+    return mapping
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -378,6 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--approve",
         action="store_true",
         help="duyệt ngay các báo cáo nạp được (mặc định: chờ duyệt)",
+    )
+    p.add_argument(
+        "--mapping",
+        type=_mapping_file,
+        metavar="FILE.json",
+        help="cách ghép cột cho tiêu đề không nhận ra (mặc định: cách ghép đã lưu của đơn vị)",
     )
     p.set_defaults(func=cmd_ingest)
 

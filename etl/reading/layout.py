@@ -118,6 +118,7 @@ class ColumnMap:
     data_start: int
     by_col: dict[int, tuple[str, int | None]]
     unknown: list[tuple[int, str]]
+    skipped: set[int] = field(default_factory=set)  # columns a mapping says not to read
 
     def col_of(self, field_name: str) -> int | None:
         return next((c for c, (f, y) in self.by_col.items() if f == field_name and y is None), None)
@@ -237,7 +238,12 @@ def find_columns(form: Form, grid: Grid) -> ColumnMap | None:
             best = (r, score)
     if best is None:
         return None
-    top = best[0]
+    return columns_from(form, grid, best[0])
+
+
+def columns_from(form: Form, grid: Grid, top: int) -> ColumnMap:
+    """The header block of `form` whose first row is `top` (0-based), its columns mapped
+    (etl/reading/mapping.py also calls it on a header row it guessed)."""
     name_field = next(c.field for c in form.columns if c.required and not c.per_year)
     name_col = None
     for c, v in enumerate(grid.cells[top]):
