@@ -12,12 +12,13 @@ from sqlalchemy import Connection, Engine
 from etl.core.clock import vn_today
 from etl.core.settings import Settings, load_settings
 from etl.core.vocabulary import IngestStatus, ReviewStatus
+from etl.ingest import load
 from etl.ingest.load import IngestResult, ingest_bytes, ingest_many
 from etl.measures import metrics, query
 from etl.measures.cache import load_dataset
 from etl.measures.dataset import Dataset
 from etl.reading.limits import Limits
-from etl.reading.mapping import Mapping
+from etl.reading.mapping import Mapping, SheetLayout
 from etl.storage import accounts, db, periods, review_reads, reviews
 
 
@@ -131,6 +132,14 @@ def ingest_as(
     if not dry_run:
         _audit_not_stored(engine, actor, result)
     return result
+
+
+def kept_choices(
+    engine: Engine, layouts: list[SheetLayout], account: accounts.Account | None
+) -> Mapping:
+    """What the kept mappings of each sheet's reporting unit say of its header cells (offered
+    on the upload page when they do not cover the sheet by themselves)."""
+    return load.kept_choices(engine, layouts, account.username if account else "cli")
 
 
 def _audit_stored(actor: str) -> Callable[[Connection, IngestResult], None]:

@@ -16,6 +16,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components import ids
 from components.grids import column, make_grid
+from components.mappings_view import make_mappings_section
 from components.periods_view import (
     CLOSE,
     REOPEN,
@@ -26,6 +27,7 @@ from components.periods_view import (
 from etl.core.formatting import fmt_date
 from etl.core.vocabulary import ROLE_LABELS
 from etl.storage import accounts, periods, review_reads
+from pages import mappings_admin  # noqa: F401  (the section's callbacks)
 from web import context, policy
 
 dash.register_page(
@@ -44,6 +46,7 @@ def layout(**_query: str) -> html.Div:
         [
             dcc.Location(id=ids.ADMIN_URL),
             make_periods_section(),
+            make_mappings_section(),
             dcc.Loading(html.Div(id=ids.ADMIN_CONTENT), type="dot"),
         ]
     )

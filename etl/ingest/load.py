@@ -101,10 +101,9 @@ def _file_unit(layouts: list[SheetLayout]) -> str:
     return next((lay.reporting_unit for lay in layouts if lay.reporting_unit), "")
 
 
-def kept_mapping(engine: Engine, layouts: list[SheetLayout], uploader: str) -> Mapping:
-    """The kept mappings that read these headers: for each sheet needing the mapping step,
-    its owner's kept choices for its header cells, when they cover every cell the reader
-    could not place ("the same headers came again"); {} when none does."""
+def kept_choices(engine: Engine, layouts: list[SheetLayout], uploader: str) -> Mapping:
+    """For each sheet needing the mapping step, what its owner's kept mappings say of its
+    header cells (sheet → header key → target): offered to the clerk next time."""
     found: Mapping = {}
     if not any(lay.needs_mapping for lay in layouts):
         return found
@@ -115,10 +114,20 @@ def kept_mapping(engine: Engine, layouts: list[SheetLayout], uploader: str) -> M
                 continue
             owner_key, _owner = mappings.owner_of(lay.reporting_unit or unit, uploader)
             kept = mappings.for_owner(conn, owner_key, lay.form)
-            chosen = {c.key: kept[c.key] for c in lay.cells if c.key in kept}
-            if chosen and all(key in kept for key in lay.unplaced):
+            if chosen := {c.key: kept[c.key] for c in lay.cells if c.key in kept}:
                 found[lay.sheet] = chosen
     return found
+
+
+def kept_mapping(engine: Engine, layouts: list[SheetLayout], uploader: str) -> Mapping:
+    """The kept mappings that read these headers by themselves: those of `kept_choices` that
+    cover every cell the reader could not place ("the same headers came again")."""
+    chosen = kept_choices(engine, layouts, uploader)
+    return {
+        lay.sheet: chosen[lay.sheet]
+        for lay in layouts
+        if lay.sheet in chosen and all(key in chosen[lay.sheet] for key in lay.unplaced)
+    }
 
 
 def _remember_mapping(conn: Connection, result: IngestResult, uploader: str) -> None:

@@ -87,7 +87,10 @@ class SheetLayout:
 
     @property
     def needs_mapping(self) -> bool:
-        return not self.header_found or bool(self.unplaced or self.missing) or self.duplicated
+        """Whether the sheet, as read now, still has cells or fields to place (a guessed
+        header needs a mapping until one is applied)."""
+        guessed = not self.header_found and not self.mapped
+        return guessed or bool(self.unplaced or self.missing) or self.duplicated
 
     @property
     def duplicated(self) -> bool:
@@ -187,6 +190,35 @@ def header_key(text: str) -> str:
     if mark and n.isdigit() and base:
         return f"{header_key(base)}#{n}"
     return " / ".join(k for k in (text_key(p) for p in text.split(" / ")) if k)[:MAX_KEY_CHARS]
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text_key(_YEAR_IN_TEXT.sub(" ", text)))) - {"năm", "nam"}
+
+
+def suggest(form: Form, text: str) -> str:
+    """A guess at the target of a header text the reader could not place, for the clerk to
+    confirm (never applied by itself): the one field whose label or an alias shares the
+    most words with it (at least half of the longer of the two), with the year the text names
+    for a per-year field; "" when nothing is close or two fields are as close."""
+    words = _words(text)
+    years = [int(y) for y in _YEAR_IN_TEXT.findall(text)]
+    scores: dict[str, float] = {}
+    for column in form.columns:
+        if column.per_year != bool(years) or not words:
+            continue
+        for label in (column.label, *column.aliases):
+            if theirs := _words(label):
+                score = len(words & theirs) / max(len(words), len(theirs))
+                scores[column.field] = max(scores.get(column.field, 0.0), score)
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] < 0.5 or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+        return ""
+    target = target_of(ranked[0][0], years[-1] if years else None)
+    return target if parse_target(form, target) else ""
 
 
 # ---------------------------------------------------------------- the header, described
