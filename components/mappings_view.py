@@ -66,11 +66,13 @@ def _rows_text(rows: Sequence[int]) -> str:
     return f"dòng {fmt_number(rows[0])}–{fmt_number(rows[-1])}"
 
 
-def _choice(layout: SheetLayout, cell: HeaderCell, kept: dict[str, str]) -> tuple[str, str]:
+def _choice(
+    layout: SheetLayout, cell: HeaderCell, kept: dict[str, str], stored: bool
+) -> tuple[str, str]:
     """The dropdown's first value and the hint beside it."""
     form = FORMS[layout.form]
     if layout.mapped and cell.target and cell.target != cell.found:
-        return cell.target, "Theo cách ghép cột"
+        return cell.target, "Đã lưu" if stored else "Đã chọn"
     if cell.found:
         return cell.found, "Tự nhận ra"
     if cell.key in kept:
@@ -97,7 +99,7 @@ def make_mapping_panel(
     values = {o["value"] for o in options}
     rows = []
     for n, cell in enumerate(layout.cells):
-        value, hint = _choice(layout, cell, kept)
+        value, hint = _choice(layout, cell, kept, stored)
         if value not in values:  # a year the dropdown does not offer: add it
             options.append({"label": target_label(form, value), "value": value})
             values.add(value)
@@ -137,7 +139,13 @@ def make_mapping_panel(
         ]
     )
     where = _rows_text(layout.header_rows)
-    if layout.header_found:
+    done = layout.mapped and not layout.needs_mapping
+    if done:
+        intro = (
+            f"Trang được đọc theo cách ghép cột dưới đây (tiêu đề ở {where}). Kết quả ở "
+            "bảng xem trước bên dưới; nếu cần, sửa rồi bấm «Xem trước với cách ghép này»."
+        )
+    elif layout.header_found:
         intro = (
             f"Một số cột ở dòng tiêu đề ({where}) không khớp với Biểu {layout.form}. "
             "Hãy chọn mỗi cột là cột nào của biểu, hoặc «Bỏ qua» nếu không cần đọc cột đó."
@@ -162,8 +170,12 @@ def make_mapping_panel(
                 **{"data-testid": "mapping-applied"},
             )
         )
-    children.append(html.P(intro))
-    children.append(html.Table([html.Thead(head), html.Tbody(rows)], className="table map-table"))
+    if not (done and stored):
+        children.append(html.P(intro))
+    table = html.Table([html.Thead(head), html.Tbody(rows)], className="table map-table")
+    if done and stored:  # read by itself with the kept mapping: shown on demand
+        table = html.Details([html.Summary("Xem hoặc sửa cách ghép cột"), table])
+    children.append(table)
     if layout.missing:
         names = ", ".join(f"«{target_label(form, t)}»" for t in layout.missing)
         children.append(
@@ -173,13 +185,14 @@ def make_mapping_panel(
                 **{"data-testid": "mapping-missing"},
             )
         )
-    children.append(
-        html.P(
-            "Bấm «Xem trước» để kiểm tra lại tệp với cách ghép này. Khi bấm «Lưu», cách ghép "
-            "được lưu cho đơn vị và tự áp dụng khi đơn vị nộp tệp có cùng tiêu đề.",
-            className="small",
+    if not (done and stored):
+        children.append(
+            html.P(
+                "Bấm «Xem trước» để kiểm tra lại tệp với cách ghép này. Khi bấm «Lưu», cách "
+                "ghép được lưu cho đơn vị và tự áp dụng khi đơn vị nộp tệp có cùng tiêu đề.",
+                className="small",
+            )
         )
-    )
     return html.Div(children, className="map-panel", **{"data-testid": "mapping-panel"})
 
 
@@ -209,11 +222,12 @@ def make_mapping_panels(item: dict[str, Any], index: int, stored_done: bool) -> 
         )
         for n, lay in enumerate(layouts)
     ]
+    settled = all(lay.mapped and not lay.needs_mapping for lay in layouts)
     panels.append(
         html.Button(
             "Xem trước với cách ghép này",
             id={"role": MAP_PREVIEW, "index": index},
-            className="button primary",
+            className="button" if settled else "button primary",
         )
     )
     return [html.Div(panels, className="map-step")]
