@@ -14,10 +14,11 @@ from sqlalchemy import Engine
 
 from etl import service
 from etl.core.formatting import fmt_date, fmt_moment, fmt_number
+from etl.core.forms import FORMS
 from etl.core.settings import load_settings
 from etl.core.vocabulary import MEASURE_LABELS, STATUS_LABELS, IngestStatus, ReviewStatus, Role
 from etl.ingest.load import IngestResult
-from etl.reading.mapping import clean_workbook_mapping
+from etl.reading.mapping import clean_workbook_mapping, target_label
 from etl.storage import db, periods, reviews
 from reporting import exports
 
@@ -49,12 +50,33 @@ def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
                 continue
             level = "LỖI" if p.is_error else "cảnh báo"
             print(f"  {p.where} {p.code} [{level}] {p.message_vi}")
+        _print_mapping_hint(r)
         warnings = Counter(p.code for p in r.problems if not p.is_error)
         if brief and warnings:
             counted = ", ".join(f"{code}: {n}" for code, n in sorted(warnings.items()))
             print(f"  cảnh báo: {counted}")
         refused += r.status == IngestStatus.REFUSED
     return 2 if refused else 0
+
+
+def _print_mapping_hint(r: IngestResult) -> None:
+    """For a refused file whose header needs the mapping step: the header cells the reader
+    could not place and the fields missing, for a `--mapping` file (docs/forms.md)."""
+    if r.status != IngestStatus.REFUSED:
+        return
+    for lay in r.layouts:
+        if not lay.needs_mapping:
+            continue
+        form = FORMS[lay.form]
+        rows = ", ".join(str(n) for n in lay.header_rows)
+        print(f"  Ghép cột: trang «{lay.sheet}» (Biểu {lay.form}), tiêu đề ở dòng {rows}")
+        for c in lay.cells:
+            if not c.target:
+                print(f"    {c.ref} «{c.text}»: chưa nhận ra")
+        if lay.missing:
+            names = ", ".join(f"{t} ({target_label(form, t)})" for t in lay.missing)
+            print(f"    còn thiếu: {names}")
+        print("    dùng --mapping FILE.json để chỉ rõ từng cột (docs/forms.md, ghép cột)")
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

@@ -317,6 +317,10 @@ def test_cli_ingest_takes_a_mapping_file_then_applies_the_kept_one(cli_env: Path
     path = cli_env / "bao_cao.xlsx"
     path.write_bytes(renamed_quota())
     assert main(["ingest", str(path)]) == 2
+    hint = capsys.readouterr().out
+    assert "Ghép cột: trang «Biểu 01» (Biểu 01), tiêu đề ở dòng 8, 9" in hint
+    assert f"C9 «{RENAMED_QUOTA} / Năm 2021»: chưa nhận ra" in hint
+    assert "còn thiếu: quota@2021 (Biên chế công chức được giao năm 2021)" in hint
     chosen = {f"{RENAMED_QUOTA} / Năm {y}": f"quota@{y}" for y in (2021, 2022, 2023, 2024)}
     spec = cli_env / "ghep_cot.json"
     spec.write_text(json.dumps({SHEET: {**chosen, "Số điện thoại": None}}), encoding="utf-8")
@@ -342,3 +346,29 @@ def test_cli_refuses_a_bad_mapping_file_with_exit_2(cli_env: Path, capsys, conte
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert "tệp ghép cột" in err and "Traceback" not in err
+
+
+def test_a_scoped_uploader_keeps_a_mapping_for_another_unit_under_its_account(engine, ingest):
+    from etl.storage import accounts
+
+    ingest(tidy(), "tidy.xlsx")  # the units exist
+    (own,) = accounts.resolve_units(engine, ["Sở Nội vụ"])
+    title = [["Biểu số 01"], ["Đơn vị báo cáo: Sở Y tế"], ["Số liệu tính đến ngày: 30/06/2024"]]
+    extra = (LABELS_01["job_position"], "Số điện thoại")
+
+    def claimed(quota: int) -> bytes:
+        row = [1, "Sở Nội vụ", 43, 43, 42, quota, None, "0292"]
+        return workbook_bytes(form01([row], group_label=RENAMED_QUOTA, extra=extra, title=title))
+
+    # one unit of its own, in a return that names another unit
+    scoped = {"uploader": "donvi", "allowed_units": [own]}
+    first = ingest(claimed(39), "a.xlsx", **scoped)
+    assert first.status == IngestStatus.REFUSED
+    stored = ingest(claimed(39), "a.xlsx", mapping=_mapping_for(first), **scoped)
+    assert stored.status == IngestStatus.ACCEPTED
+    with engine.connect() as conn:
+        assert {k.owner for k in mappings.list_all(conn)} == {"Tài khoản donvi"}
+    # the same account is served by it; another one, uploading for Sở Y tế, is not
+    assert ingest(claimed(38), "b.xlsx", **scoped).mapping_source == "stored"
+    other = ingest(claimed(37), "c.xlsx", uploader="soyte")
+    assert other.status == IngestStatus.REFUSED and other.mapping_source is None

@@ -113,7 +113,11 @@ def kept_choices(engine: Engine, layouts: list[SheetLayout], uploader: str) -> M
             if not lay.needs_mapping:
                 continue
             owner_key, _owner = mappings.owner_of(lay.reporting_unit or unit, uploader)
-            kept = mappings.for_owner(conn, owner_key, lay.form)
+            account_key, _account = mappings.owner_of("", uploader)
+            kept = {  # the unit's choices, else those kept for the account (see below)
+                **mappings.for_owner(conn, account_key, lay.form),
+                **mappings.for_owner(conn, owner_key, lay.form),
+            }
             if chosen := {c.key: kept[c.key] for c in lay.cells if c.key in kept}:
                 found[lay.sheet] = chosen
     return found
@@ -130,10 +134,25 @@ def kept_mapping(engine: Engine, layouts: list[SheetLayout], uploader: str) -> M
     }
 
 
-def _remember_mapping(conn: Connection, result: IngestResult, uploader: str) -> None:
+def _remember_mapping(
+    conn: Connection,
+    result: IngestResult,
+    uploader: str,
+    allowed_units: Collection[int] | None,
+) -> None:
     """Keep the choices of a given mapping that differ from what the reader found, for the
-    owner of each mapped sheet (in the transaction storing the return)."""
+    owner of each mapped sheet (in the transaction storing the return). An uploader scoped to
+    some units keeps them under a reporting unit only when it is one of those (else under
+    the account), so no account changes how another unit's returns are read."""
     unit = _file_unit(result.layouts)
+    own_keys: set[str] | None = None
+    if allowed_units is not None:
+        ids = list(allowed_units)[:1000]
+        own_keys = set(
+            conn.execute(select(schema.unit.c.name_key).where(schema.unit.c.id.in_(ids)))
+            .scalars()
+            .all()
+        )
     for lay in result.layouts:
         chosen = result.mapping.get(lay.sheet, {})
         entries = [
@@ -143,6 +162,8 @@ def _remember_mapping(conn: Connection, result: IngestResult, uploader: str) -> 
         ]
         if entries:
             owner_key, owner = mappings.owner_of(lay.reporting_unit or unit, uploader)
+            if own_keys is not None and owner_key not in own_keys:
+                owner_key, owner = mappings.owner_of("", uploader)
             mappings.remember(
                 conn,
                 owner_key=owner_key,
@@ -304,7 +325,7 @@ def _ingest(
             reviews.submit(conn, submission_id, uploader, approve=approve)
             result.review_status = ReviewStatus.DA_DUYET if approve else ReviewStatus.CHO_DUYET
             if result.mapping_source == "given":
-                _remember_mapping(conn, result, uploader)
+                _remember_mapping(conn, result, uploader, allowed_units)
             result.period = period.name if period is not None else None
             if on_store is not None:  # e.g. the audit entry, in the same transaction
                 on_store(conn, result)
