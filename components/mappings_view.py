@@ -82,6 +82,18 @@ def _choice(
     return SKIP, "Chưa nhận ra"
 
 
+def optional_only(layout: SheetLayout) -> bool:
+    """The sheet reads as it is, only some columns are not read (`unknown-column`): the step
+    is offered, not needed."""
+    return (
+        layout.header_found
+        and not layout.mapped
+        and not layout.missing
+        and not layout.duplicated
+        and bool(layout.unplaced)
+    )
+
+
 def make_mapping_panel(
     layout: SheetLayout,
     file_index: int,
@@ -140,7 +152,14 @@ def make_mapping_panel(
     )
     where = _rows_text(layout.header_rows)
     done = layout.mapped and not layout.needs_mapping
-    if done:
+    optional = optional_only(layout)
+    if optional:
+        names = ", ".join(f"«{c.text}»" for c in layout.cells if not c.target)
+        intro = (
+            f"Cột {names} không thuộc Biểu {layout.form} nên sẽ không được đọc; tệp vẫn lưu "
+            "được. Nếu đó là một cột của biểu được viết khác tên, hãy ghép cột."
+        )
+    elif done:
         intro = (
             f"Trang được đọc theo cách ghép cột dưới đây (tiêu đề ở {where}). Kết quả ở "
             "bảng xem trước bên dưới; nếu cần, sửa rồi bấm «Xem trước với cách ghép này»."
@@ -175,6 +194,8 @@ def make_mapping_panel(
     table = html.Table([html.Thead(head), html.Tbody(rows)], className="table map-table")
     if done and stored:  # read by itself with the kept mapping: shown on demand
         table = html.Details([html.Summary("Xem hoặc sửa cách ghép cột"), table])
+    elif optional:  # nothing blocks the file: the step is offered, folded
+        table = html.Details([html.Summary("Ghép cột"), table])
     children.append(table)
     if layout.missing:
         names = ", ".join(f"«{target_label(form, t)}»" for t in layout.missing)
@@ -222,7 +243,7 @@ def make_mapping_panels(item: dict[str, Any], index: int, stored_done: bool) -> 
         )
         for n, lay in enumerate(layouts)
     ]
-    settled = all(lay.mapped and not lay.needs_mapping for lay in layouts)
+    settled = all((lay.mapped and not lay.needs_mapping) or optional_only(lay) for lay in layouts)
     panels.append(
         html.Button(
             "Xem trước với cách ghép này",

@@ -130,10 +130,23 @@ def test_a_clerk_maps_the_header_previews_saves_and_the_mapping_is_kept(
     dash_duo.wait_for_contains_text("[data-testid=upload-saved]", "Đã nhận 1 tệp", WAIT_S)
     assert ("Sở Nội vụ", 2024, 40) in _assigned(engine, _latest_submission(engine))
 
+    # a column added to a tidy return blocks nothing: the step is offered, folded
+    added = tmp_path / "so_y_te_them_cot.xlsx"
+    rows = [[1, "Sở Y tế", 120, 118, 116, 114, "Đã phê duyệt", "x"]]
+    extra = (LABELS_01["job_position"], "Ghi chú nội bộ")
+    added.write_bytes(workbook_bytes(form01(rows, extra=extra)))
+    dash_duo.driver.get(f"{dash_duo.server_url}/nop-bao-cao")
+    dash_duo.wait_for_element("#upload-files", WAIT_S)
+    _upload(dash_duo, added)
+    dash_duo.wait_for_contains_text("[data-testid=file-status]", "Hợp lệ", WAIT_S)
+    dash_duo.wait_for_contains_text("[data-testid=mapping-panel]", "nên sẽ không được đọc", WAIT_S)
+    assert not dash_duo.find_element(".map-table").is_displayed()  # folded
+    _shot(dash_duo, "4_cot_them")
+
     # an administrator sees the kept mappings and deletes one
     dash_duo.driver.get(f"{dash_duo.server_url}/quan-tri")
     dash_duo.wait_for_contains_text("[data-testid=mappings-list]", RENAMED, WAIT_S)
-    _shot(dash_duo, "4_quan_tri")
+    _shot(dash_duo, "5_quan_tri")
     row = next(
         r
         for r in dash_duo.find_elements("[data-testid=mappings-list] tbody tr")

@@ -294,16 +294,10 @@ def columns_from(form: Form, grid: Grid, top: int) -> ColumnMap:
         if not path:
             continue
         hit = _match_path(form, path)
-        if hit is None:
+        if hit is None:  # its labels top to bottom, a label merged over rows given once
+            labels = [clean_text(filled[(r, c)]) for r in rows if filled.get((r, c)) is not None]
             unknown.append(
-                (
-                    c,
-                    " / ".join(
-                        clean_text(filled.get((r, c)))
-                        for r in rows
-                        if filled.get((r, c)) is not None
-                    ),
-                )
+                (c, " / ".join(t for i, t in enumerate(labels) if labels[i - 1 : i] != [t]))
             )
         else:
             by_col[c] = hit
