@@ -24,7 +24,7 @@ from etl.reading.mapping import (
 )
 from etl.reading.reader import read_forms, read_grids, read_workbook_sheets
 from etl.storage import mappings
-from tests.builders import LABELS_01, TITLE_01, form01, workbook_bytes
+from tests.builders import LABELS_01, SN, TITLE_01, form01, workbook_bytes
 
 ROWS = [
     [1, "Sở Nội vụ", 43, 43, 42, 41, "Đã phê duyệt"],
@@ -143,6 +143,21 @@ def test_mapped_gives_the_same_figures_as_the_tidy_form(content):
     there: list[SheetLayout] = []
     child = read_forms(content, "x.xlsx", ProblemLog("x.xlsx"), mapping=mapping, layouts=there)
     assert figures(child) == figures(tidy_sheets) and there == [mapped]
+
+
+def test_a_renamed_required_column_of_biểu_03_is_mapped_like_any_other():
+    from tests.builders import B03_HEADER, b03
+
+    event = [2, "01/07/2023", "20/QĐ-UBND", "Giải thể", "Trung tâm Dịch vụ X", None, SN, None]
+    renamed = [B03_HEADER[0], "Ngày quyết định có hiệu lực", *B03_HEADER[2:]]
+    _, tidy_sheets, _ = read(b03(event))
+    log, sheets, (layout,) = read(b03(event, header=renamed))
+    assert sheets == [] and "header-not-found" in {p.code for p in log.items}
+    assert (layout.form, layout.header_rows, layout.missing) == ("03", [2], ["date"])
+    assert cell(layout, "Ngày quyết định có hiệu lực").ref == "B2"
+    mapping = clean_workbook_mapping({"Biểu 03": {"Ngày quyết định có hiệu lực": "date"}})
+    log, sheets, _ = read(b03(event, header=renamed), mapping)
+    assert not log.has_errors and sheets[0].events == tidy_sheets[0].events
 
 
 def test_the_reading_child_gives_the_layouts_of_a_refused_file():
