@@ -12,6 +12,7 @@ from typing import Any
 
 from dash import dcc, html
 
+from components.widgets import dropdown
 from etl.core.formatting import fmt_moment, fmt_number
 from etl.core.forms import FORMS
 from etl.reading.mapping import (
@@ -123,7 +124,7 @@ def make_mapping_panel(
                     html.Td(html.Strong(cell.text)),
                     html.Td("; ".join(cell.samples), className="small"),
                     html.Td(
-                        dcc.Dropdown(
+                        dropdown(
                             id={
                                 "role": MAP_TARGET,
                                 "index": file_index,
