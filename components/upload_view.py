@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from components import ids
 from components.grids import column, make_grid
+from components.mappings_view import make_mapping_panels
 from etl.core.formatting import fmt_moment, fmt_number
 from etl.core.forms import FORMS
 from etl.core.vocabulary import IngestStatus, ReviewStatus
@@ -78,6 +79,8 @@ def make_file_result(item: dict[str, Any], index: int) -> html.Div:
                 className="button",
             )
         )
+    stored_done = item["status"] in (IngestStatus.ACCEPTED, IngestStatus.DUPLICATE)
+    children += make_mapping_panels(item, index, stored_done)
     if problems:
         rows = [
             {

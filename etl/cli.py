@@ -15,9 +15,11 @@ from sqlalchemy import Engine
 
 from etl import service
 from etl.core.formatting import fmt_date, fmt_moment, fmt_number
+from etl.core.forms import FORMS
 from etl.core.settings import load_settings
 from etl.core.vocabulary import MEASURE_LABELS, STATUS_LABELS, IngestStatus, ReviewStatus, Role
 from etl.ingest.load import IngestResult
+from etl.reading.mapping import clean_workbook_mapping, target_label
 from etl.storage import db, periods, reviews
 from reporting import exports
 
@@ -52,6 +54,7 @@ def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
                 continue
             level = "LỖI" if p.is_error else "cảnh báo"
             print(f"  {p.where} {p.code} [{level}] {p.message_vi}")
+        _print_mapping_hint(r)
         warnings = Counter(p.code for p in r.problems if not p.is_error)
         if brief and warnings:
             counted = ", ".join(f"{code}: {n}" for code, n in sorted(warnings.items()))
@@ -60,14 +63,52 @@ def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
     return 2 if refused else 0
 
 
+def _print_mapping_hint(r: IngestResult) -> None:
+    """For a refused file whose header needs the mapping step: the header cells the reader
+    could not place and the fields missing, for a `--mapping` file (docs/forms.md)."""
+    if r.status != IngestStatus.REFUSED:
+        return
+    for lay in r.layouts:
+        if not lay.needs_mapping:
+            continue
+        form = FORMS[lay.form]
+        rows = ", ".join(str(n) for n in lay.header_rows)
+        print(f"  Ghép cột: trang «{lay.sheet}» (Biểu {lay.form}), tiêu đề ở dòng {rows}")
+        for c in lay.cells:
+            if not c.target:
+                print(f"    {c.ref} «{c.text}»: chưa nhận ra")
+        if lay.missing:
+            names = ", ".join(f"{t} ({target_label(form, t)})" for t in lay.missing)
+            print(f"    còn thiếu: {names}")
+        print("    dùng --mapping FILE.json để chỉ rõ từng cột (docs/forms.md, ghép cột)")
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = service.open_engine(args.db, settings)
     files = [Path(f) for f in args.files]  # audited as `ingest_as` does, read ahead in bulk
     results = service.ingest_files(
-        engine, files, settings, "cli", audited=True, approve=args.approve
+        engine, files, settings, "cli", audited=True, approve=args.approve, mapping=args.mapping
     )
     return _print_results(results)
+
+
+def _mapping_file(text: str) -> dict:
+    """`--mapping FILE.json`: {sheet name: {header text: target}} (docs/forms.md, "The
+    mapping step"); argparse's usage error (exit 2) when it cannot be read as such."""
+    try:
+        raw = json.loads(Path(text).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(
+            f"không đọc được tệp ghép cột «{text}» ({type(exc).__name__})"
+        ) from None
+    mapping = clean_workbook_mapping(raw)
+    if not mapping:
+        raise argparse.ArgumentTypeError(
+            f"tệp ghép cột «{text}» không có cách ghép nào: cần dạng "
+            '{"Biểu 01": {"Tiêu đề cột": "quota@2021", "Cột thêm": "-"}}'
+        )
+    return mapping
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -410,6 +451,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--approve",
         action="store_true",
         help="duyệt ngay các báo cáo nạp được (mặc định: chờ duyệt)",
+    )
+    p.add_argument(
+        "--mapping",
+        type=_mapping_file,
+        metavar="FILE.json",
+        help="cách ghép cột cho tiêu đề không nhận ra (mặc định: cách ghép đã lưu của đơn vị)",
     )
     p.set_defaults(func=cmd_ingest)
 

@@ -21,6 +21,7 @@ from components import ids
 from components.accounts_view import make_accounts_section
 from components.admin_view import audit_action_label, make_queue_summary
 from components.grids import column, make_grid
+from components.mappings_view import make_mappings_section
 from components.periods_view import (
     CLOSE,
     REOPEN,
@@ -36,6 +37,7 @@ from etl.storage import accounts, periods, plan_reads, review_reads
 from pages import (
     admin_accounts,  # noqa: F401  (the callbacks of «Tài khoản»)
     admin_sessions,  # noqa: F401  (the callbacks of «Phiên đăng nhập»)
+    mappings_admin,  # noqa: F401  (the callbacks of «Cách ghép cột đã lưu»)
 )
 from web import context, policy
 
@@ -70,6 +72,7 @@ def layout(**_query: str) -> html.Div:
             make_periods_section(),
             make_sessions_section(),
             make_plans_section(),
+            make_mappings_section(),
             dcc.Loading(html.Div(id=ids.ADMIN_CONTENT), type="dot"),
         ]
     )

@@ -633,6 +633,13 @@ def catalogue_cases() -> dict[str, Produce]:
     cases.setdefault("parse-crashed", with_malformed_reply)
     cases.setdefault("period-not-found", in_no_period)
     cases.setdefault("period-closed", in_closed_period)
+    cases.setdefault(  # the mapping step: the added column not read (tests/test_mapping.py)
+        "header-mapped",
+        uploaded(
+            Case(lambda: b01(header=[*B01_HEADER, "Số điện thoại"]), "header-mapped"),
+            mapping={"Biểu 01": {"Số điện thoại": None}},
+        ),
+    )
     for hostile in [*REFUSED.values(), *ACCEPTED.values()]:
         for code in (hostile.code, *hostile.warnings):
             if code is not None:

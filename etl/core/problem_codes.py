@@ -248,6 +248,12 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         en="Column «{label}» is not part of form {form}; ignored.",
     ),
     ProblemType(
+        "header-mapped", WARNING, "Cột đọc theo cách ghép cột",
+        # etl/reading/mapping.py: a column read as the clerk's (or a kept) mapping says
+        vi="Cột «{label}» {target_vi} theo cách ghép cột đã chọn.",
+        en="Column «{label}» is {target_en} as the chosen column mapping says.",
+    ),
+    ProblemType(
         "duplicate-column", ERROR, "Cột trùng",
         vi="Cột «{label}» xuất hiện hai lần ({first} và {cell}).",
         en="Column «{label}» appears twice ({first} and {cell}).",

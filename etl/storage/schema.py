@@ -299,3 +299,22 @@ data_change = Table(
     Column("row_id", Integer),
     Column("latest_submission", Integer),
 )
+
+# The mapping step (etl/reading/mapping.py): how a reporting unit's header cells are read,
+# one row per unit, form and normalised header text; offered again and applied when the same
+# headers come back. `owner_key`: the unit's `name_key`, or `@username` for a return that
+# names no unit. `target`: a field, `field@year`, or `-` (not read).
+header_mapping = Table(
+    "header_mapping",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner_key", String(255), nullable=False),
+    Column("owner", String(255), nullable=False),
+    Column("form", String(2), nullable=False),
+    Column("header_key", String(500), nullable=False),
+    Column("header_text", String(500), nullable=False),
+    Column("target", String(40), nullable=False),
+    Column("saved_by", String(120), nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("owner_key", "form", "header_key", name="uq_header_mapping_owner_key"),
+)
