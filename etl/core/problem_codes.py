@@ -79,6 +79,11 @@ class ProblemType:
         return self.vi.format_map(values), self.en.format_map(values)
 
 
+def problem_name(code: str) -> str:
+    """A problem's short Vietnamese name, as users are shown it (an unknown code as is)."""
+    return CATALOGUE[code].name_vi if code in CATALOGUE else code
+
+
 def problem_type(code: str) -> ProblemType:
     """The catalogue's entry for `code`; `ProblemFieldError` for a code not in it."""
     try:
