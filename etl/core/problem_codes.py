@@ -313,6 +313,17 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         en="Unit «{name}» is listed twice ({first} and {cell}).",
     ),
     ProblemType(
+        "group-rows-unclear", ERROR, "Không rõ dòng nhóm",
+        vi="Không rõ cách nhóm các dòng: dòng {rows} không có số liệu, có thể là tên quận, huyện, "
+        "lĩnh vực hoặc đơn vị chủ quản của các dòng dưới, nhưng cách đánh số không cho biết điều "
+        "đó; đọc chúng là đơn vị thì các đơn vị ở {cells} bị kê hai lần. Hãy đánh số dòng nhóm "
+        "bằng I, II… (hoặc A, B…) và các dòng dưới bằng 1, 2…, hoặc thêm cột «Quận, huyện».",
+        en="The grouping of the rows is unclear: rows {rows} have no figures and may name a "
+        "district, sector or parent unit of the rows below, but their numbering does not say so; "
+        "read as units, the units in {cells} are listed twice. Number group rows I, II… (or A, "
+        "B…) and the rows below 1, 2…, or add a «Quận, huyện» column.",
+    ),
+    ProblemType(
         "bad-choice", ERROR, "Giá trị không hợp lệ",
         vi="Ô {cell} ({label}): «{text}» không phải giá trị hợp lệ (chọn một trong: {allowed}).",
         en="Cell {cell} ({label}): «{text}» is not an allowed value ({allowed}).",
