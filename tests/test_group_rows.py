@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import random
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from etl import service
 from etl.core.problems import ProblemLog
 from etl.reading.limits import Limits
 from etl.reading.reader import read_forms_in_process
+from etl.storage import schema
 from tests.builders import LABELS_01, LABELS_02, Spec, Table, per_year, short_title, workbook_bytes
 from tests.conftest import ingest_with_period
-from tests.test_tolerances import facts, units
+from tests.test_tolerances import units
 
 YEARS = (2021, 2022, 2024)
 
@@ -357,3 +358,154 @@ def test_a_unit_listed_twice_without_figure_less_rows_between_is_still_duplicate
     rows = [[1, "Sở Y tế", 120, 118, 115], [2, "Sở Tư pháp", 45, 44, 44], [3, "SỞ Y TẾ", 1, 1, 1]]
     _units, problems = read(b01(rows))
     assert [p.code for p in problems] == ["duplicate-row"]
+
+
+# ---------------------------------------------------------------- random layouts, stored the same
+
+# One known return: two sở, and two districts of two phòng each. (name, district, figures:
+# quota 2021, 2022, 2024, present 2024)
+KNOWN: list[tuple[str, str | None, tuple[int, int, int, int]]] = [
+    ("Sở Y tế", None, (120, 118, 115, 112)),
+    ("Sở Tư pháp", None, (45, 44, 44, 40)),
+    ("Phòng Nội vụ", "Quận Ninh Kiều", (12, 12, 11, 11)),
+    ("Phòng Tư pháp", "Quận Ninh Kiều", (10, 10, 9, 8)),
+    ("Phòng Nội vụ", "Huyện Cờ Đỏ", (14, 14, 13, 13)),
+    ("Phòng Văn hóa và Thông tin", "Huyện Cờ Đỏ", (9, 9, 8, 7)),
+]
+DISTRICT_ROWS = {
+    "Quận Ninh Kiều": "UBND quận Ninh Kiều",
+    "Huyện Cờ Đỏ": "Uỷ ban nhân dân huyện Cờ Đỏ",
+}
+
+
+def random_layout(rng: random.Random) -> tuple[str, bytes]:
+    """`KNOWN` laid out at random: the district by group rows (numbered in any style, their
+    phòng in any style, with or without `Cộng` and block rows `A`/`B`) or by a column; blank
+    rows anywhere; columns in any order; a header of one or two rows; a `Tổng cộng` or not.
+    Returns a description (for a failure's message) and the workbook."""
+    groups = rng.random() < 0.7
+    group, child = rng.choice(GROUP_STYLES), rng.choice(CHILD_STYLES)
+    blocks = groups and group != "A" and rng.random() < 0.5
+    subtotals = groups and rng.random() < 0.5
+    grand_total = rng.choice([None, "top", "bottom"])
+    one_row_header = rng.random() < 0.5
+    colnums = rng.choice(["(n)", "n", None])
+    blank_rate = rng.choice([0.0, 0.1, 0.3])
+
+    fields = ["stt", "name", "quota", "present"] + ([] if groups else ["district"])
+    rng.shuffle(fields)
+    columns: list[Spec] = []
+    for f in fields:
+        if f == "quota":
+            label = LABELS_01["quota"] + (" năm {y}" if one_row_header else "")
+            columns += per_year(label, YEARS)
+        else:
+            columns.append(LABELS_01[f])
+
+    def row(stt: Any, name: str, values: Sequence[Any] = (None,) * 4, district: Any = None):
+        by_field = {"stt": [stt], "name": [name], "quota": list(values[:3]), "present": [values[3]]}
+        by_field["district"] = [district]
+        return [v for f in fields for v in by_field[f]]
+
+    rows: list[list[Any]] = []
+    total = [sum(k[2][n] for k in KNOWN) for n in range(4)]
+    if grand_total == "top":
+        rows.append(row(None, "Tổng cộng", total))
+    city = [k for k in KNOWN if k[1] is None]
+    if blocks:
+        rows.append(row("A", "KHỐI THÀNH PHỐ"))
+    for j, (name, _d, values) in enumerate(city):
+        rows.append(row(j + 1, name, values))
+    if blocks:
+        rows.append(row("B", "KHỐI QUẬN, HUYỆN"))
+    for i, district in enumerate(DISTRICT_ROWS):
+        phong = [k for k in KNOWN if k[1] == district]
+        if groups:
+            rows.append(row(group_stt(group, i), DISTRICT_ROWS[district]))
+        for j, (name, _d, values) in enumerate(phong):
+            stt = child_stt(child, i, j) if groups else len(city) + 2 * i + j + 1
+            rows.append(row(stt, name, values, None if groups else district))
+        if subtotals:
+            rows.append(row(None, "Cộng", [sum(k[2][n] for k in phong) for n in range(4)]))
+    if grand_total == "bottom":
+        rows.append(row(None, "Tổng cộng", total))
+    laid_out: list[list[Any]] = []
+    for r in rows:
+        while rng.random() < blank_rate:
+            laid_out.append([])
+        laid_out.append(r)
+    description = (
+        f"groups={groups} group={group!r} child={child!r} blocks={blocks} subtotals={subtotals} "
+        f"total={grand_total} fields={fields} one_row_header={one_row_header} colnums={colnums} "
+        f"blank_rate={blank_rate}"
+    )
+    return description, workbook_bytes(Table(columns, laid_out, colnums=colnums))
+
+
+def tidy_form() -> bytes:
+    """`KNOWN` in the tidy form: one row per unit, the district in its column."""
+    columns = [
+        LABELS_01["stt"],
+        LABELS_01["name"],
+        LABELS_01["district"],
+        *per_year(LABELS_01["quota"], YEARS),
+        LABELS_01["present"],
+    ]
+    rows = [[i + 1, name, d, *values] for i, (name, d, values) in enumerate(KNOWN)]
+    return workbook_bytes(Table(columns, rows))
+
+
+def stored(engine: Engine) -> tuple[dict[Any, int], list[Any]]:
+    """Every stored fact by (unit, district, status, year), and the units."""
+    f, u = schema.fact.c, schema.unit.c
+    query = select(u.name, u.district, f.status, f.year, f.value).join_from(
+        schema.fact, schema.unit, f.unit_id == u.id
+    )
+    with engine.connect() as conn:
+        got = {(n, d, s, y): v for n, d, s, y, v in conn.execute(query)}
+    return got, units(engine)
+
+
+@pytest.fixture(scope="module")
+def blank_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite file, copied for each upload (migrating is the slow part)."""
+    path = tmp_path_factory.mktemp("template") / "blank.sqlite3"
+    service.migrate(f"sqlite:///{path}")
+    return path
+
+
+def store(blank: Path, where: Path, content: bytes) -> tuple[dict[Any, int], list[Any]]:
+    """`content` uploaded into a fresh copy of the blank database; what was stored."""
+    where.mkdir()
+    path = where / "db.sqlite3"
+    shutil.copy(blank, path)
+    engine = service.open_engine(f"sqlite:///{path}")
+    try:
+        result = ingest_with_period(engine, content, "bao_cao.xlsx", uploads_dir=where / "up")
+        assert result.status == "accepted", [(p.code, p.cell, p.message_vi) for p in result.errors]
+        return stored(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def tidy_stored(blank_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return store(blank_database, tmp_path_factory.mktemp("tidy") / "db", tidy_form())
+
+
+def test_tidy_form_stores_the_known_return(tidy_stored):
+    got, unit_list = tidy_stored
+    assert len(got) == 4 * len(KNOWN)
+    assert got[("Phòng Nội vụ", "Huyện Cờ Đỏ", "assigned", 2024)] == 13
+    assert got[("Sở Y tế", None, "present", 2024)] == 112
+    assert [(n, d) for n, d, _k in unit_list] == sorted((n, d) for n, d, _v in KNOWN)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_layouts_store_the_same_figures(seed, blank_database, tmp_path, tidy_stored):
+    """A property of the reader: however `KNOWN` is laid out (numbering styles, blank rows,
+    moved columns, group rows on or off), the stored facts and units are those of the tidy
+    form. Seeded, so a failure is reproduced by its seed (the message says the layout)."""
+    description, content = random_layout(random.Random(seed))
+    got = store(blank_database, tmp_path / "db", content)
+    assert got == tidy_stored, description

@@ -281,7 +281,9 @@ def _report_duplicates(
         if any(first_row < b < r for b in bare_rows):
             unclear.append((name, first, cell, r))
         else:
-            log.report("duplicate-row", sheet=grid.name, cell=cell, value=name, name=name, first=first)
+            log.report(
+                "duplicate-row", sheet=grid.name, cell=cell, value=name, name=name, first=first
+            )
     if not unclear:
         return
     lo = min(int("".join(ch for ch in f if ch.isdigit())) - 1 for _, f, _, _ in unclear)
