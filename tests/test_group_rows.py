@@ -211,6 +211,27 @@ def test_each_way_of_naming_a_district(label, district):
     ]
 
 
+@pytest.mark.parametrize("child", ["1.1", "a", "-", "1", "none"])
+@pytest.mark.parametrize("group", ["1", "'1"])
+def test_numbered_district_rows_with_their_total_are_checked_groups(group, child):
+    """`1 | UBND quận Ninh Kiều | 22 …` (the district's total) over its phòng: a group whose
+    figures are checked against its rows, not a unit."""
+    rows = [
+        [group_stt(group, 0), "UBND quận Ninh Kiều", 22, 22, 20],
+        [child_stt(child, 0, 0), "Phòng Nội vụ", 12, 12, 11],
+        [child_stt(child, 0, 1), "Phòng Tư pháp", 10, 10, 9],
+        [group_stt(group, 1), "UBND huyện Cờ Đỏ", 14, 14, 99],
+        [child_stt(child, 1, 0), "Phòng Nội vụ", 14, 14, 13],
+    ]
+    unit_rows, problems = read(b01(rows))
+    assert [(u.name.value, u.attrs["district"]) for u in unit_rows] == [
+        ("Phòng Nội vụ", "Quận Ninh Kiều"),
+        ("Phòng Tư pháp", "Quận Ninh Kiều"),
+        ("Phòng Nội vụ", "Huyện Cờ Đỏ"),
+    ]
+    assert [(p.code, p.cell) for p in problems] == [("subtotal-mismatch", "E11")]
+
+
 def test_district_groups_under_a_block_letter():
     """`B | KHỐI QUẬN, HUYỆN`, then districts numbered `1`, `2` with their phòng `1.1`, `1.2`."""
     rows = [

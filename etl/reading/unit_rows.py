@@ -157,13 +157,15 @@ def _is_group(form: Form, lines: list[_Line], i: int) -> bool:
     a row with a name and nothing in the other columns that names a district, a kind of
     agency or a sector and has no figures, whatever its number; or one whose next row sits
     under it (a deeper numbering style, or numbers that start again). A row with figures is a
-    group row only when numbered as one (`A`, `I`, `1.`, `1.1`) with rows under it."""
+    group row only when it has rows under it and is numbered as one (`A`, `I`, `1.`, `1.1`) or
+    names a district, a kind of agency or a sector (`1 | UBND quận Ninh Kiều | 22`)."""
     line = lines[i]
     if not line.name or line.other_data:
         return False
-    if not line.figures and names_a_group(form.code, line.name):
+    names_group = names_a_group(form.code, line.name)
+    if not line.figures and names_group:
         return True
-    if line.figures and not line.numbering.is_marker:
+    if line.figures and not (line.numbering.is_marker or names_group):
         return False
     after = _next_row(lines, i)
     if after is None:
