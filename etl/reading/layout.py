@@ -413,8 +413,8 @@ _DEPTHS = {
 }
 _MARKERS = frozenset({"letter", "roman", "number.", "number.number"})
 _PLAIN_NUMBER = re.compile(r"^\d{1,4}$")
-_NUMBER_DOT = re.compile(r"^(\d{1,2})[.)]$")
-_NUMBER_NUMBER = re.compile(r"^\d{1,2}\.\d{1,2}\.?$")
+_NUMBER_DOT = re.compile(r"^(\d{1,3})[.)]$")
+_NUMBER_NUMBER = re.compile(r"^\d{1,3}\.\d{1,3}\.?$")
 _SMALL_LETTER = re.compile(r"^[a-zđ]\)$")
 _BULLETS = frozenset("-–—+*•·")
 
@@ -569,6 +569,7 @@ _CHI_CUC_KEY = text_key("Chi cục")
 _CHI_CUC_GROUP = tuple(text_key(w) for w in ("Chi cục thuộc", "Chi cục trực thuộc"))
 
 
+@functools.lru_cache(maxsize=4096)
 def names_a_group(form_code: str, label: str) -> bool:
     """True when a label names a district, a kind of agency or a sector rather than one unit
     (`UBND quận Ninh Kiều`, `Thị xã Long Mỹ`, `Cơ quan chuyên môn thuộc UBND thành phố`,

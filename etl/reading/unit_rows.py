@@ -209,8 +209,8 @@ def read_unit_rows(
     subtotals: list[tuple[int, str, list[int]]] = []  # (row, kind, member rows)
     data_rows: list[int] = []
     since_subtotal: list[int] = []
-    seen_names: dict[tuple[str, str, str], str] = {}
-    duplicates: list[tuple[str, str, str, int]] = []  # (name, first cell, cell, row)
+    seen_names: dict[tuple[str, str, str], Cell] = {}  # the name cell, by its key
+    duplicates: list[tuple[Cell, Cell]] = []  # (first listing, a later one)
     bare_rows: list[int] = []  # rows read as units with neither figures nor other data
     plan = _unit_row_plan(form, cmap)
     counted: dict[int, dict[int, int | None]] = {}  # data row → count column → value
@@ -247,8 +247,8 @@ def read_unit_rows(
             bare_rows.append(r)
         key = (name_key(unit.name.value), name_key(unit.attrs.get("district") or ""), "")
         if key in seen_names:
-            duplicates.append((unit.name.value, seen_names[key], unit.name.ref, r))
-        seen_names[key] = unit.name.ref
+            duplicates.append((seen_names[key], unit.name))
+        seen_names[key] = unit.name
         result.units.append(unit)
         data_rows.append(r)
         since_subtotal.append(r)
@@ -270,34 +270,44 @@ _SO_KEY = name_key("Sở") + " "
 def _report_duplicates(
     grid: Grid,
     log: ProblemLog,
-    duplicates: list[tuple[str, str, str, int]],
+    duplicates: list[tuple[Cell, Cell]],
     bare_rows: list[int],
     name_col: int,
 ) -> None:
     """`duplicate-row` for each unit listed twice, except where rows without figures stand
     between the two listings: then the table's grouping is unclear (those rows may be groups
     that tell the two apart), said once with every row concerned (`group-rows-unclear`)."""
-    unclear: list[tuple[str, str, str, int]] = []
-    for name, first, cell, r in duplicates:
-        first_row = int("".join(ch for ch in first if ch.isdigit())) - 1
-        if any(first_row < b < r for b in bare_rows):
-            unclear.append((name, first, cell, r))
+    unclear: list[tuple[int, int, Cell, Cell]] = []  # (first row, later row, their cells)
+    for first, later in duplicates:
+        lo, hi = _row_of(first.ref), _row_of(later.ref)
+        if any(lo < b < hi for b in bare_rows):
+            unclear.append((lo, hi, first, later))
         else:
             log.report(
-                "duplicate-row", sheet=grid.name, cell=cell, value=name, name=name, first=first
+                "duplicate-row",
+                sheet=grid.name,
+                cell=later.ref,
+                value=later.value,
+                name=later.value,
+                first=first.ref,
             )
     if not unclear:
         return
-    lo = min(int("".join(ch for ch in f if ch.isdigit())) - 1 for _, f, _, _ in unclear)
-    hi = max(r for *_, r in unclear)
+    lo, hi = min(u[0] for u in unclear), max(u[1] for u in unclear)
     between = [b for b in bare_rows if lo < b < hi]
+    cells = sorted({c.ref for *_, first, later in unclear for c in (first, later)}, key=_row_of)
     log.report(
         "group-rows-unclear",
         sheet=grid.name,
         cell=cell_ref(between[0], name_col),
         rows=", ".join(str(b + 1) for b in between),
-        cells=", ".join(dict.fromkeys(c for _, f, c, _ in unclear for c in (f, c))),
+        cells=", ".join(cells),
     )
+
+
+def _row_of(ref: str) -> int:
+    """The 0-based row of a cell reference (`B9` → 8)."""
+    return int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) - 1
 
 
 def _subtotal_target(label: str, groups: list[Group], closed: list[Group]) -> Group | None:
