@@ -375,6 +375,27 @@ def test_unclear_grouping_is_one_problem_naming_every_row():
     assert "B10, B12, B14, B16" in problem.message_vi
 
 
+@pytest.mark.parametrize("child", ["1.1", "a", "-", "none"])
+def test_groups_that_name_nothing_known_over_the_same_phong_are_one_problem(child):
+    """`1 | Ninh Kiều` (a district without `Quận`/`UBND`) over its phòng: a group by its
+    structure, but what it gives is unknown, so the phòng of three districts collide. One
+    problem names the group rows and every repeated cell, not a `duplicate-row` each."""
+    rows: list[list[Any]] = []
+    for i, district in enumerate(["Ninh Kiều", "Cờ Đỏ", "Phong Điền"]):
+        rows.append([i + 1, district, None, None, None])
+        rows += [
+            [child_stt(child, i, j), name, *figures(base, i)]
+            for j, (name, base) in enumerate(PHONG)
+        ]
+    _units, problems = read(b01(rows))
+    assert [p.code for p in problems] == ["group-rows-unclear"]
+    [problem] = problems
+    # data from row 8: the group rows are 8, 12 and 16, each with three phòng under it
+    assert problem.cell == "B8"
+    assert "dòng 8, 12, 16" in problem.message_vi
+    assert "B9, B10, B11, B13, B14, B15, B17, B18, B19" in problem.message_vi
+
+
 def test_a_unit_listed_twice_without_figure_less_rows_between_is_still_duplicate_row():
     rows = [[1, "Sở Y tế", 120, 118, 115], [2, "Sở Tư pháp", 45, 44, 44], [3, "SỞ Y TẾ", 1, 1, 1]]
     _units, problems = read(b01(rows))

@@ -314,14 +314,16 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
     ),
     ProblemType(
         "group-rows-unclear", ERROR, "Không rõ dòng nhóm",
-        vi="Không rõ cách nhóm các dòng: dòng {rows} không có số liệu, có thể là tên quận, huyện, "
-        "lĩnh vực hoặc đơn vị chủ quản của các dòng dưới, nhưng cách đánh số không cho biết điều "
-        "đó; đọc chúng là đơn vị thì các đơn vị ở {cells} bị kê hai lần. Hãy đánh số dòng nhóm "
-        "bằng I, II… (hoặc A, B…) và các dòng dưới bằng 1, 2…, hoặc thêm cột «Quận, huyện».",
-        en="The grouping of the rows is unclear: rows {rows} have no figures and may name a "
-        "district, sector or parent unit of the rows below, but their numbering does not say so; "
-        "read as units, the units in {cells} are listed twice. Number group rows I, II… (or A, "
-        "B…) and the rows below 1, 2…, or add a «Quận, huyện» column.",
+        vi="Không rõ cách nhóm các dòng: dòng {rows} không có số liệu và có thể là dòng nhóm của "
+        "các dòng dưới, nhưng không rõ chúng ghi quận, huyện, lĩnh vực hay đơn vị chủ quản nào, "
+        "nên các đơn vị ở {cells} bị kê hai lần. Hãy ghi dòng nhóm đầy đủ (như «UBND quận Ninh "
+        "Kiều», «Lĩnh vực Giáo dục»), đánh số dòng nhóm bằng I, II… (hoặc A, B…) và các dòng "
+        "dưới bằng 1, 2…, hoặc thêm cột «Quận, huyện».",
+        en="The grouping of the rows is unclear: rows {rows} have no figures and may be group "
+        "rows over the rows below, but it is not clear which district, sector or parent unit "
+        "they name, so the units in {cells} are listed twice. Write group rows in full (such as "
+        "«UBND quận Ninh Kiều», «Lĩnh vực Giáo dục»), number them I, II… (or A, B…) and the rows "
+        "below 1, 2…, or add a «Quận, huyện» column.",
     ),
     ProblemType(
         "bad-choice", ERROR, "Giá trị không hợp lệ",

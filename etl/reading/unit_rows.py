@@ -209,8 +209,9 @@ def read_unit_rows(
     subtotals: list[tuple[int, str, list[int]]] = []  # (row, kind, member rows)
     data_rows: list[int] = []
     since_subtotal: list[int] = []
-    seen_names: dict[tuple[str, str, str], Cell] = {}  # the name cell, by its key
-    duplicates: list[tuple[Cell, Cell]] = []  # (first listing, a later one)
+    # a unit's listing: its name cell and the group rows it is under; by its key
+    seen_names: dict[tuple[str, str, str], _Listing] = {}
+    duplicates: list[tuple[_Listing, _Listing]] = []  # (first listing, a later one)
     bare_rows: list[int] = []  # rows read as units with neither figures nor other data
     plan = _unit_row_plan(form, cmap)
     counted: dict[int, dict[int, int | None]] = {}  # data row → count column → value
@@ -246,9 +247,10 @@ def read_unit_rows(
         if not line.figures and not line.other_data:
             bare_rows.append(r)
         key = (name_key(unit.name.value), name_key(unit.attrs.get("district") or ""), "")
+        listing = (unit.name, tuple(g.row for g in groups))
         if key in seen_names:
-            duplicates.append((seen_names[key], unit.name))
-        seen_names[key] = unit.name
+            duplicates.append((seen_names[key], listing))
+        seen_names[key] = listing
         result.units.append(unit)
         data_rows.append(r)
         since_subtotal.append(r)
@@ -267,21 +269,29 @@ def read_unit_rows(
 _SO_KEY = name_key("Sở") + " "
 
 
+_Listing = tuple[Cell, tuple[int, ...]]
+
+
 def _report_duplicates(
     grid: Grid,
     log: ProblemLog,
-    duplicates: list[tuple[Cell, Cell]],
+    duplicates: list[tuple[_Listing, _Listing]],
     bare_rows: list[int],
     name_col: int,
 ) -> None:
-    """`duplicate-row` for each unit listed twice, except where rows without figures stand
-    between the two listings: then the table's grouping is unclear (those rows may be groups
-    that tell the two apart), said once with every row concerned (`group-rows-unclear`)."""
-    unclear: list[tuple[int, int, Cell, Cell]] = []  # (first row, later row, their cells)
-    for first, later in duplicates:
+    """`duplicate-row` for each unit listed twice, except where the grouping may tell the two
+    listings apart: rows without figures stand between them (they may be groups), or they sit
+    under different group rows that say nothing the reader knows (`1 | Ninh Kiều`). Then the
+    grouping is unclear, said once with every row concerned (`group-rows-unclear`)."""
+    unclear: list[tuple[Cell, Cell]] = []
+    concerned: set[int] = set()
+    for (first, first_groups), (later, later_groups) in duplicates:
         lo, hi = _row_of(first.ref), _row_of(later.ref)
-        if any(lo < b < hi for b in bare_rows):
-            unclear.append((lo, hi, first, later))
+        between = {b for b in bare_rows if lo < b < hi}
+        apart = set(first_groups) ^ set(later_groups)
+        if between or apart:
+            unclear.append((first, later))
+            concerned |= between | apart
         else:
             log.report(
                 "duplicate-row",
@@ -293,14 +303,13 @@ def _report_duplicates(
             )
     if not unclear:
         return
-    lo, hi = min(u[0] for u in unclear), max(u[1] for u in unclear)
-    between = [b for b in bare_rows if lo < b < hi]
-    cells = sorted({c.ref for *_, first, later in unclear for c in (first, later)}, key=_row_of)
+    rows = sorted(concerned)
+    cells = sorted({c.ref for pair in unclear for c in pair}, key=_row_of)
     log.report(
         "group-rows-unclear",
         sheet=grid.name,
-        cell=cell_ref(between[0], name_col),
-        rows=", ".join(str(b + 1) for b in between),
+        cell=cell_ref(rows[0], name_col),
+        rows=", ".join(str(b + 1) for b in rows),
         cells=", ".join(cells),
     )
 
