@@ -161,7 +161,7 @@ def _ods_merged_ranges(content: bytes) -> dict[str, list[tuple[int, int, int, in
     with zipfile.ZipFile(io.BytesIO(content)) as zf, zf.open("content.xml") as xml:
         sheet: list[tuple[int, int, int, int]] | None = None
         depth = row = col = 0  # depth of nested tables: only the sheet's own cells count
-        for event, element in SafeET.iterparse(xml, events=("start", "end")):
+        for event, element in SafeET.iterparse(xml, ("start", "end"), forbid_dtd=True):
             tag = element.tag
             if tag == f"{_ODS_TABLE}table":
                 if event == "start":
