@@ -345,6 +345,57 @@ def test_numbered_parent_unit_groups_on_biểu_02(child):
     ]
 
 
+def test_unnumbered_parent_rows_over_numbered_units_on_biểu_02():
+    """The usual layout: a bold unnumbered parent row, its units numbered from 1."""
+    rows = [
+        [None, "Sở Nội vụ", None, None, None],
+        [1, "Trung tâm Lưu trữ lịch sử", 15, 15, 14],
+        [None, "Sở Tài nguyên và Môi trường", None, None, None],
+        [1, "Văn phòng Đăng ký đất đai", 60, 58, 57],
+        [2, "Trung tâm Quan trắc", 12, 12, 12],
+    ]
+    unit_rows, problems = read(b02(rows))
+    no_errors(problems)
+    assert [(u.name.value, u.attrs.get("parent")) for u in unit_rows] == [
+        ("Trung tâm Lưu trữ lịch sử", "Sở Nội vụ"),
+        ("Văn phòng Đăng ký đất đai", "Sở Tài nguyên và Môi trường"),
+        ("Trung tâm Quan trắc", "Sở Tài nguyên và Môi trường"),
+    ]
+
+
+def test_unnumbered_district_row_with_its_total_over_numbered_phong():
+    rows = [
+        [None, "UBND huyện Cờ Đỏ", 22, 22, 20],
+        [1, "Phòng Nội vụ", 12, 12, 11],
+        [2, "Phòng Tư pháp", 10, 10, 9],
+        [None, "UBND quận Ninh Kiều", 14, 14, 99],
+        [1, "Phòng Nội vụ", 14, 14, 13],
+    ]
+    unit_rows, problems = read(b01(rows))
+    assert [(u.name.value, u.attrs["district"]) for u in unit_rows] == [
+        ("Phòng Nội vụ", "Huyện Cờ Đỏ"),
+        ("Phòng Tư pháp", "Huyện Cờ Đỏ"),
+        ("Phòng Nội vụ", "Quận Ninh Kiều"),
+    ]
+    assert [(p.code, p.cell) for p in problems] == [("subtotal-mismatch", "E11")]
+
+
+@pytest.mark.parametrize("sheet", ["01", "02"])
+def test_unnumbered_unit_without_figures_between_1_and_2_is_a_unit(sheet):
+    rows = [
+        [1, "Trung tâm Lưu trữ lịch sử", 15, 15, 14],
+        [None, "Trung tâm Tin học", None, None, None],
+        [2, "Trung tâm Quan trắc", 12, 12, 12],
+    ]
+    unit_rows, problems = read((b01 if sheet == "01" else b02)(rows))
+    no_errors(problems)
+    assert [(u.name.value, u.attrs.get("parent")) for u in unit_rows] == [
+        ("Trung tâm Lưu trữ lịch sử", None),
+        ("Trung tâm Tin học", None),
+        ("Trung tâm Quan trắc", None),
+    ]
+
+
 def test_numbered_unit_without_figures_between_numbered_units_is_a_unit():
     """`2 | Sở Tư pháp` with no figures between `1` and `3` is a unit that reported nothing."""
     rows = [

@@ -172,7 +172,25 @@ def _is_group(form: Form, lines: list[_Line], i: int) -> bool:
         return False
     if line.figures and not after.figures and names_a_group(form.code, after.name):
         return False  # the next district or sector, not a row under this one
+    if line.numbering.style == "none" and _numbered_around(lines, i, after):
+        return False  # `1 | Sở Y tế`, `Sở Tư pháp` (nothing reported), `2 | Sở Xây dựng`
     return line.numbering.encloses(after.numbering)
+
+
+def _numbered_around(lines: list[_Line], i: int, after: _Line) -> bool:
+    """Whether the numbers before and after unnumbered line `i` run on (`1`, then `2`)."""
+    before = None
+    for j in range(i - 1, -1, -1):
+        if lines[j].total is not None:
+            return False
+        if lines[j].name:
+            before = lines[j]
+            break
+    if before is None or before.numbering.style != after.numbering.style:
+        return False
+    if before.numbering.number is None or after.numbering.number is None:
+        return False
+    return after.numbering.number == before.numbering.number + 1
 
 
 def _open_group(groups: list[Group], closed: list[Group], group: Group) -> None:
