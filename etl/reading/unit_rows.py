@@ -144,7 +144,8 @@ def _table_lines(
 
 def _next_row(lines: list[_Line], i: int) -> _Line | None:
     """The named row after line `i`, unless a total or subtotal row comes first."""
-    for line in lines[i + 1 :]:
+    for j in range(i + 1, len(lines)):
+        line = lines[j]
         if line.total is not None:
             return None
         if line.name:
@@ -162,19 +163,19 @@ def _is_group(form: Form, lines: list[_Line], i: int) -> bool:
     line = lines[i]
     if not line.name or line.other_data:
         return False
-    names_group = names_a_group(form.code, line.name)
-    if not line.figures and names_group:
+    if not line.figures and names_a_group(form.code, line.name):
         return True
-    if line.figures and not (line.numbering.is_marker or names_group):
-        return False
     after = _next_row(lines, i)
-    if after is None:
+    if after is None or not line.numbering.encloses(after.numbering):
         return False
-    if line.figures and not after.figures and names_a_group(form.code, after.name):
-        return False  # the next district or sector, not a row under this one
     if line.numbering.style == "none" and _numbered_around(lines, i, after):
         return False  # `1 | Sở Y tế`, `Sở Tư pháp` (nothing reported), `2 | Sở Xây dựng`
-    return line.numbering.encloses(after.numbering)
+    if not line.figures:
+        return True
+    # with figures (asked last: most rows have figures, and few have a row under them)
+    if not (line.numbering.is_marker or names_a_group(form.code, line.name)):
+        return False
+    return after.figures or not names_a_group(form.code, after.name)  # not the next district
 
 
 def _numbered_around(lines: list[_Line], i: int, after: _Line) -> bool:
@@ -209,8 +210,8 @@ def _open_group(groups: list[Group], closed: list[Group], group: Group) -> None:
 
 def _close_group(groups: list[Group], closed: list[Group], target: Group | None) -> None:
     """A `Cộng` row ends the group it closes, and every group under it."""
-    if target is not None and target in groups:
-        k = groups.index(target)
+    k = next((k for k, g in enumerate(groups) if g is target), None)
+    if k is not None:
         closed.extend(reversed(groups[k:]))
         del groups[k:]
 
