@@ -569,6 +569,7 @@ def group_attrs(form_code: str, label: str) -> dict[str, Any]:
 
 
 _CHI_CUC_KEY = text_key("Chi cục")
+_PARENT_KEYS = tuple(name_key(w) + " " for w in ("Sở", "Ủy ban nhân dân"))
 _CHI_CUC_GROUP = tuple(text_key(w) for w in ("Chi cục thuộc", "Chi cục trực thuộc"))
 
 
@@ -577,8 +578,11 @@ def names_a_group(form_code: str, label: str) -> bool:
     """True when a label names a district, a kind of agency or a sector rather than one unit
     (`UBND quận Ninh Kiều`, `Thị xã Long Mỹ`, `Cơ quan chuyên môn thuộc UBND thành phố`,
     `Lĩnh vực Giáo dục`, `Y tế`): a row with it and no figures is a group row whatever its
-    number. `Chi cục Thú y` is a unit; `Chi cục` or `Các chi cục thuộc Sở` a group."""
+    number. `Chi cục Thú y` is a unit; `Chi cục` or `Các chi cục thuộc Sở` a group. On Biểu 02,
+    which lists public-service units, a `Sở …` or `UBND …` row names their parent."""
     if looks_like_district(label) or is_city_council(label):
+        return True
+    if form_code == "02" and name_key(label).startswith(_PARENT_KEYS):
         return True
     key = text_key(label)
     if form_code == "01" and agency_kind_of(label):

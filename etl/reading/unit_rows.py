@@ -157,41 +157,59 @@ def _is_group(form: Form, lines: list[_Line], i: int) -> bool:
     """Whether line `i` is a group row, by the table's structure (docs/forms.md, tolerance 5):
     a row with a name and nothing in the other columns that names a district, a kind of
     agency or a sector and has no figures, whatever its number; or one whose next row sits
-    under it (a deeper numbering style, or numbers that start again). A row with figures is a
-    group row only when it has rows under it and is numbered as one (`A`, `I`, `1.`, `1.1`) or
-    names a district, a kind of agency or a sector (`1 | UBND quận Ninh Kiều | 22`)."""
+    under it (`_under`). A row with figures is a group row only when it has rows under it
+    (numbered ones, if it is not) and is numbered as one (`A`, `I`, `1.`, `1.1`) or names a
+    district, a kind of agency or a sector (`1 | UBND quận Ninh Kiều | 22`)."""
     line = lines[i]
     if not line.name or line.other_data:
         return False
     if not line.figures and names_a_group(form.code, line.name):
         return True
     after = _next_row(lines, i)
-    if after is None or not line.numbering.encloses(after.numbering):
+    if after is None or not _under(form, lines, i, after):
         return False
-    if line.numbering.style == "none" and _numbered_around(lines, i, after):
-        return False  # `1 | Sở Y tế`, `Sở Tư pháp` (nothing reported), `2 | Sở Xây dựng`
     if not line.figures:
         return True
     # with figures (asked last: most rows have figures, and few have a row under them)
+    if line.numbering.style == after.numbering.style == "none":
+        return False  # a list of unnumbered units, not a total over its rows
     if not (line.numbering.is_marker or names_a_group(form.code, line.name)):
         return False
     return after.figures or not names_a_group(form.code, after.name)  # not the next district
 
 
-def _numbered_around(lines: list[_Line], i: int, after: _Line) -> bool:
-    """Whether the numbers before and after unnumbered line `i` run on (`1`, then `2`)."""
+def _under(form: Form, lines: list[_Line], i: int, after: _Line) -> bool:
+    """Whether `after`, the named row after line `i`, sits under it. A numbered line: `after`
+    is numbered more deeply, or its numbers start again (`Numbering.encloses`); a group row of
+    its own (`UBND huyện …`) sits only under a block numbered `A`, `I` or `1.`. An unnumbered
+    line: any numbered row, unless the numbers run on around it (`1`, then it, then `2`); an
+    unnumbered row or a group row (the next district), unless the row above it is an
+    unnumbered unit with figures, beside which it is one more unit."""
+    numbering_i = lines[i].numbering
+    if numbering_i.style != "none":
+        if not numbering_i.encloses(after.numbering):
+            return False
+        if after.figures or not names_a_group(form.code, after.name):
+            return True
+        # the next row is a group row of its own (a district): under a block (`A`, `I`, `1.`)
+        # numbered above it, never under a numbered unit (`2 | Phòng Tư pháp`, `* Phòng …`)
+        return numbering_i.depth <= _BLOCK_DEPTH and after.numbering.depth > numbering_i.depth
     before = None
     for j in range(i - 1, -1, -1):
         if lines[j].total is not None:
-            return False
+            break
         if lines[j].name:
             before = lines[j]
             break
+    if after.numbering.style == "none" or (
+        not after.figures and names_a_group(form.code, after.name)
+    ):
+        return not (before is not None and before.numbering.style == "none" and before.figures)
     if before is None or before.numbering.style != after.numbering.style:
-        return False
+        return True
     if before.numbering.number is None or after.numbering.number is None:
-        return False
-    return after.numbering.number == before.numbering.number + 1
+        return True
+    return after.numbering.number != before.numbering.number + 1
 
 
 def _open_group(groups: list[Group], closed: list[Group], group: Group) -> None:
@@ -286,6 +304,7 @@ def read_unit_rows(
 
 
 _SO_KEY = name_key("Sở") + " "
+_BLOCK_DEPTH = numbering("1.").depth  # `A`, `I`, `1.`: the numbers of blocks over groups
 
 
 _Listing = tuple[Cell, tuple[int, ...]]
