@@ -440,12 +440,9 @@ class Numbering:
         return self.style in _MARKERS
 
     def encloses(self, other: Numbering) -> bool:
-        """True when a row numbered `other` may sit under a row numbered like this one: a
-        deeper style, a plain number that starts again (`2 | UBND quận …` then `1 | Phòng …`),
-        or any number under an unnumbered row (`Sở Nội vụ` then `1 | Trung tâm …`).
-        """
-        if self.style == "none":
-            return other.style != "none"
+        """True when a row numbered `other` may sit under a numbered row numbered like this
+        one: a deeper style, or a plain number that starts again (`2 | UBND quận …` then
+        `1 | Phòng …`). Unnumbered rows are judged by their neighbours (`unit_rows._under`)."""
         if other.depth > self.depth:
             return True
         return (
