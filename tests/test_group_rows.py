@@ -107,6 +107,7 @@ def child_stt(style: str, i: int, j: int) -> Any:
     """The STT of the j-th row (from 0) of the i-th group in `style`."""
     return {
         "1.1": f"{i + 1}.{j + 1}",
+        "1.1 as a number": float(f"{i + 1}.{j + 1}"),
         "a": "abcdefgh"[j],
         "a)": "abcdefgh"[j] + ")",
         "-": "-",
@@ -118,7 +119,7 @@ def child_stt(style: str, i: int, j: int) -> Any:
 
 
 GROUP_STYLES = ["1", "'1", "I", "A", "1.", "none"]
-CHILD_STYLES = ["1.1", "a", "a)", "-", "+", "*", "1", "none"]
+CHILD_STYLES = ["1.1", "1.1 as a number", "a", "a)", "-", "+", "*", "1", "none"]
 
 
 def district_return(

@@ -454,12 +454,16 @@ class Numbering:
         )
 
 
+_SUB_NUMBER = Numbering("number.number")
+
+
 def numbering(raw: Any) -> Numbering:
     """The numbering style of an STT cell (a number, text, or empty)."""
     if is_empty(raw):
         return Numbering("none")
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return Numbering("number", int(raw)) if float(raw).is_integer() else Numbering("other")
+        # `1.1` typed into a cell Excel treats as a number is the number 1.1
+        return Numbering("number", int(raw)) if float(raw).is_integer() else _SUB_NUMBER
     return _numbering_text(clean_text(raw))
 
 
