@@ -333,6 +333,18 @@ ERRORS = {
         "B6",
         names=("B5", "B6"),
     ),
+    "unclear-group-rows": Case(
+        lambda: b01(
+            [2, "Sở Tài chính", None, None, None],
+            [3, "Văn phòng", 10, 9, None],
+            [4, "Sở Tư pháp", None, None, None],
+            [5, "Văn phòng", 8, 8, None],
+        ),
+        "group-rows-unclear",
+        "Biểu 01",
+        "B8",
+        names=("dòng 8", "B7, B9"),
+    ),
 }
 
 

@@ -324,6 +324,19 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         en="Unit «{name}» is listed twice ({first} and {cell}).",
     ),
     ProblemType(
+        "group-rows-unclear", ERROR, "Không rõ dòng nhóm",
+        vi="Không rõ cách nhóm các dòng: dòng {rows} không có số liệu và có thể là dòng nhóm của "
+        "các dòng dưới, nhưng không rõ chúng ghi quận, huyện, lĩnh vực hay đơn vị chủ quản nào, "
+        "nên các đơn vị ở {cells} bị kê hai lần. Hãy ghi dòng nhóm đầy đủ (như «UBND quận Ninh "
+        "Kiều», «Lĩnh vực Giáo dục»), đánh số dòng nhóm bằng I, II… (hoặc A, B…) và các dòng "
+        "dưới bằng 1, 2…, hoặc thêm cột «Quận, huyện».",
+        en="The grouping of the rows is unclear: rows {rows} have no figures and may be group "
+        "rows over the rows below, but it is not clear which district, sector or parent unit "
+        "they name, so the units in {cells} are listed twice. Write group rows in full (such as "
+        "«UBND quận Ninh Kiều», «Lĩnh vực Giáo dục»), number them I, II… (or A, B…) and the rows "
+        "below 1, 2…, or add a «Quận, huyện» column.",
+    ),
+    ProblemType(
         "bad-choice", ERROR, "Giá trị không hợp lệ",
         vi="Ô {cell} ({label}): «{text}» không phải giá trị hợp lệ (chọn một trong: {allowed}).",
         en="Cell {cell} ({label}): «{text}» is not an allowed value ({allowed}).",
