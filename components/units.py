@@ -283,6 +283,20 @@ def make_unit_card(
     are none at the view's cut-off."""
     figures = unit_figures(ds, unit_id, view)
     as_of = fmt_date(view.as_of)
+    if figures is not None and view.as_of.year < BASELINE_YEAR:
+        # nothing to compare before the baseline: no figure of 2021 yet, none reduced
+        return html.Div(
+            [
+                html.H2(UNIT_CARD_TITLES[figures["measure"]]),
+                html.P(
+                    f"Chưa có số liệu: ngày chốt {as_of} trước năm gốc {BASELINE_YEAR}. "
+                    "Số liệu các năm đã nộp ở bảng dưới.",
+                    **{"data-testid": "unit-before-baseline"},
+                ),
+            ],
+            className="card",
+            **{"data-testid": "unit-card"},
+        )
     if figures is None:
         unit = ds.units.loc[unit_id]
         if _present(unit["valid_from"]) and unit["valid_from"] > view.as_of:

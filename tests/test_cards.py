@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from components.cards import make_measure_card
+from tests.test_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, _severe, _sign_in
 
 AS_OF = "as_of=2024-06-30"
 MEASURES = ("cong-chuc", "nguoi-lam-viec")
@@ -214,3 +215,56 @@ def test_an_ended_unit_points_to_where_its_figures_went(signed_in):
     assert shown["unit-successors"].startswith("Số năm 2021 của đơn vị được tính vào: ")
     assert successor in shown["unit-successors"]
     assert "unit-reduced" not in shown
+
+
+def test_a_unit_page_before_the_baseline_shows_no_figure(signed_in):
+    from etl.measures import analysis
+
+    ds, view = _context()
+    unit_id = int(analysis.unit_rows(ds, view, "nguoi_lam_viec").iloc[0].unit_id)
+    shown = _unit_page(unit_id, "as_of=2020-06-30")
+    assert shown["unit-before-baseline"].startswith("Chưa có số liệu: ngày chốt 30/06/2020")
+    assert "unit-baseline" not in shown and "unit-reduced" not in shown
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_unit_page_follows_the_pending_toggle_in_the_browser(dash_duo, sample_app):
+    """In Chromium: a unit with pending reductions shows them in its card; unticking «Tính
+    cả số chờ phê duyệt» redraws the card without them, and says so."""
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("trình duyệt không có sẵn / Chromium not installed")
+    from components import ids
+    from etl.measures import analysis
+
+    with sample_app.server.test_request_context():
+        ds, view = _context()
+        rows = analysis.unit_rows(ds, view, "nguoi_lam_viec")
+        row = rows[(rows["pending"] > 0) & (rows["done"] > 0)].iloc[0]
+    _sign_in(dash_duo, sample_app, f"/don-vi/{int(row.unit_id)}?{AS_OF}")
+    dash_duo.wait_for_text_to_equal("[data-testid=unit-reduced]", _vi(row.reduced), WAIT_S)
+    note = dash_duo.find_element("[data-testid=unit-reduced-note]").text
+    assert note == (
+        f"= {_vi(row.done)} đã thực hiện ({_vi(row.baseline)} − {_vi(row.current)}) "
+        f"+ {_vi(row.pending)} chờ phê duyệt"
+    )
+    dash_duo.find_element(f"#{ids.F_PENDING} input").click()
+    dash_duo.wait_for_text_to_equal("[data-testid=unit-reduced]", _vi(row.done), WAIT_S)
+    dash_duo.wait_for_contains_text(
+        "[data-testid=unit-pending-off]", f"chưa tính {_vi(row.pending)} chờ phê duyệt", WAIT_S
+    )
+    assert "pending=0" in dash_duo.driver.current_url
+    assert _severe(dash_duo.get_logs()) == []
+
+
+def test_a_unit_outside_the_views_scope_still_shows_its_own_figures(signed_in):
+    """The unit's figures do not depend on the district or sector chosen in the filter bar."""
+    from etl.measures import analysis
+
+    ds, view = _context()
+    rows = analysis.unit_rows(ds, view, "nguoi_lam_viec")
+    row = rows[(rows["district"] != "Cờ Đỏ") & rows["baseline"].notna()].iloc[0]
+    shown = _unit_page(int(row.unit_id), AS_OF + "&district=Cờ Đỏ&sector=Y tế")
+    assert shown["unit-baseline"] == _vi(row.baseline)
+    assert shown["unit-reduced"] == _vi(row.reduced)
+    assert shown["unit-target"] == _vi(row.target)
