@@ -192,7 +192,7 @@ def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
             column("status", "Loại số liệu"),
             column("value", "Số lượng", "number"),
             column("current", "Trạng thái"),
-            column("file_name", "Tệp"),
+            column("file_name", "Tệp", minWidth=260, tooltipField="file_name"),
             column("uploaded_at", "Ngày nộp"),
             column("source", "Ô nguồn"),
         ],
@@ -336,6 +336,12 @@ def make_unit_card(
     notes = [f"Số liệu tính đến ngày {as_of}."]
     if has_predecessors:
         notes.append(f"Số năm {BASELINE_YEAR} gồm cả số của các đơn vị tiền thân.")
+    began = ds.units.loc[unit_id, "valid_from"]
+    if figures["baseline"] is None and _present(began) and began.year > BASELINE_YEAR:
+        notes.append(
+            f"Đơn vị thành lập ngày {fmt_date(began)}, sau năm gốc {BASELINE_YEAR}: không có "
+            f"số năm {BASELINE_YEAR} để tính mức giảm."
+        )
     if figures["missing_years"]:
         notes.append(f"Đơn vị chưa báo cáo số liệu năm {figures['missing_years']}.")
     card = make_measure_card(

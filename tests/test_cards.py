@@ -200,6 +200,9 @@ def test_a_unit_without_a_2021_figure_says_so(signed_in):
     assert "%" not in "".join(shown[f"unit-{n}"] for n in ("pct", "pct-of-target"))
     assert "unit-gap" not in shown and "unit-reduced-note" not in shown
     assert not math.isnan(row.current)
+    began = ds.units.loc[row.unit_id, "valid_from"]
+    assert began.year > 2021  # in the sample, a unit established later: the card says why
+    assert f"thành lập ngày {began:%d/%m/%Y}, sau năm gốc 2021" in shown["unit-verdict"]
 
 
 def test_an_ended_unit_points_to_where_its_figures_went(signed_in):
