@@ -66,11 +66,26 @@ def unit_names(engine: Engine) -> set[str]:
 
 
 def unit_row(engine: Engine, name: str) -> dict[str, Any]:
+    """The stored unit with the attributes the stored returns set (parent, sector, autonomy
+    and dates are revisions of the return that reads them: docs/design/review.md)."""
+    import pandas as pd
+
+    from etl.measures.dataset import overlay_revisions
+
     with engine.connect() as conn:
-        rows = conn.execute(select(schema.unit).where(schema.unit.c.name == name)).mappings()
-        found = [dict(r) for r in rows]
-    assert len(found) == 1, found
-    return found[0]
+        units = pd.read_sql(select(schema.unit).where(schema.unit.c.name == name), conn)
+        revisions = pd.read_sql(select(schema.unit_revision), conn)
+    assert len(units) == 1, units
+    found = {
+        k: (None if pd.isna(v) else v)
+        for k, v in overlay_revisions(units, revisions).iloc[0].items()
+    }
+    dated = revisions[
+        (revisions["unit_id"] == found["id"]) & revisions["field"].isin(["valid_from", "valid_to"])
+    ]
+    for r in dated.sort_values(["submission_id", "id"]).itertuples():  # dates: from Biểu 03 events
+        found[r.field] = dt.date.fromisoformat(r.value) if r.value else None
+    return found
 
 
 def job_positions(engine: Engine) -> dict[str, str]:
