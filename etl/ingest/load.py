@@ -4,7 +4,9 @@ A file with any error stores nothing; the same file twice changes nothing (by sh
 return adds new fact rows that supersede the earlier values key by key, which stay in history.
 The stages, each in its own module: reading the forms (etl/reading), matching the names to
 units (etl/ingest/matching.py), staging the typed rows to store (etl/ingest/staging.py) and
-writing them (etl/ingest/writer.py); this module runs them for one file or many.
+writing them (etl/ingest/writer.py); this module runs them for one file or many. Every stage
+runs even when an earlier one found errors (only a file that cannot be read at all stops
+early), so a file's list of problems is complete the first time it is checked.
 """
 
 from __future__ import annotations
@@ -79,12 +81,13 @@ def _read_upload(
     content: bytes, display_name: str, limits: Limits
 ) -> tuple[list[Problem], list[SheetResult] | None]:
     """Read and check one file's forms (no database): its problems, and its sheets, or None
-    when it is refused."""
+    when it could not be read at all. Sheets come back even when some of their cells have
+    errors, so that dates and unit matching are checked in the same pass."""
     log = ProblemLog(display_name)
     sheets = read_forms(content, display_name, log, limits)
     if sheets is not None and not sheets and not log.has_errors:
         log.report("no-form-found")
-    return log.items, None if sheets is None or log.has_errors else sheets
+    return log.items, sheets
 
 
 def ingest_bytes(
@@ -179,16 +182,16 @@ def _ingest(
     else:
         problems, sheets = _read_upload(content, display_name, _limits(limits))
     log.items.extend(problems)
-    if sheets is None:
+    if not sheets:  # unreadable, or no form read: nothing more to check
         return result
     result.forms = sorted({s.form for s in sheets})
     as_of_dates = [s.header.as_of for s in sheets if s.header.as_of]
     result.as_of = max(as_of_dates) if as_of_dates else None
     if as_of_grace_days is None:
         as_of_grace_days = load_settings().as_of_grace_days
-    check_dates(sheets, log, today=clock.vn_today(), grace_days=as_of_grace_days)
-    if log.has_errors:
-        return result
+    dates_ok = check_dates(sheets, log, today=clock.vn_today(), grace_days=as_of_grace_days)
+    # every stage runs even when an earlier one found errors (a file's problems are reported
+    # in one pass); a file with any error is refused below, before anything is written
     header = next((s.header for s in sheets if s.header.reporting_unit), sheets[0].header)
     try:
         with engine.begin() as conn:
@@ -199,7 +202,7 @@ def _ingest(
             if known is not None:  # the same file, stored by a concurrent upload
                 result.status, result.submission_id = IngestStatus.DUPLICATE, known.id
                 return result
-            period = check_period(conn, sheets, result.as_of, log)
+            period = check_period(conn, sheets, result.as_of if dates_ok else None, log)
             registry = load_registry(conn)
             staged = stage(sheets, registry, log)
             if allowed_units is not None:
