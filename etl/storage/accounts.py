@@ -119,13 +119,35 @@ def _check_password(password: str) -> None:
         )
 
 
+MAX_USERNAME_CHARS = 80  # the column's width (schema.user_account.username)
+
+
+def _check_username(username: str) -> str:
+    """The name, trimmed and lower-cased; AccountError when it is empty, too long, or holds
+    spaces, control or invisible characters (it is shown, logged and typed at a login)."""
+    username = (username or "").strip().lower()
+    if not username:
+        raise AccountError("Cần tên đăng nhập / username required")
+    if len(username) > MAX_USERNAME_CHARS:
+        raise AccountError(
+            f"Tên đăng nhập dài quá {MAX_USERNAME_CHARS} ký tự / the username is too long"
+        )
+    if not username.isprintable() or any(c.isspace() for c in username):
+        raise AccountError(
+            "Tên đăng nhập không được có dấu cách, ký tự điều khiển hay ký tự ẩn / the username "
+            "may not hold spaces, control or invisible characters"
+        )
+    return username
+
+
 def _check_email(email: str | None) -> str | None:
     """The address, trimmed (None when empty); AccountError when it is not one."""
     email = (email or "").strip()
     if not email:
         return None
     local, at, domain = email.rpartition("@")
-    if not (local and at and "." in domain) or any(c.isspace() for c in email):
+    bad_char = any(c.isspace() for c in email) or not email.isprintable()
+    if not (local and at and "." in domain) or bad_char:
         raise AccountError(f"Địa chỉ thư «{email}» không hợp lệ / invalid e-mail address")
     if len(email) > MAX_EMAIL_CHARS:
         raise AccountError(
@@ -171,7 +193,7 @@ def create_account(
     actor: str = "system",
     email: str | None = None,
 ) -> Account:
-    username = username.strip().lower()
+    username = _check_username(username)
     email = _check_email(email)
     if role not in ROLES:
         raise AccountError(f"Vai trò «{role}» không hợp lệ ({', '.join(ROLES)}) / invalid role")
