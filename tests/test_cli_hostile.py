@@ -114,7 +114,10 @@ HOSTILE = {
     "user-bad-email": (["user", "email", "lanhdao", "--email", "a\x00@b.vn"], "không hợp lệ"),
     "user-bad-action": (["user", "xoa", "lanhdao"], "không phải lựa chọn"),
     # period
-    "period-bad-date": (["period", "add", "--name", "K", "--as-of", "x", "--deadline", "y"], "ngày"),
+    "period-bad-date": (
+        ["period", "add", "--name", "K", "--as-of", "x", "--deadline", "y"],
+        "ngày",
+    ),
     "period-too-early": (
         ["period", "add", "--name", "K", "--as-of", "2010-01-01", "--deadline", "2010-02-01"],
         "trước 01/01/2015",
