@@ -30,7 +30,7 @@ from etl.core.forms import (
 )
 from etl.core.normalize import text_key
 from etl.core.problems import ProblemLog
-from etl.core.values import is_empty
+from etl.core.values import MAX_COUNT, is_empty
 from etl.reading.event_rows import EVENT_NEEDS, read_event_rows
 from etl.reading.layout import (
     HEADER_SEARCH_ROWS,
@@ -269,7 +269,7 @@ def _is_cell(value: Any, kind: type | tuple[type, ...] = str) -> bool:
 
 
 def _is_count(value: Any) -> bool:
-    return _is_cell(value, int) and value.value >= 0
+    return _is_cell(value, int) and 0 <= value.value <= MAX_COUNT
 
 
 def _optional(value: Any, kind: type | tuple[type, ...]) -> bool:
