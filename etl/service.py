@@ -139,6 +139,8 @@ def _audit_stored(actor: str) -> Callable[[Connection, IngestResult], None]:
             "review_status": stored.review_status,
             "approved": stored.review_status == ReviewStatus.DA_DUYET,
         }
+        if stored.original_name is not None:
+            detail["file_name_sent"] = stored.original_name
         accounts.audit(conn, actor, "upload.accepted", stored.file_name, detail)
 
     return audit
@@ -153,6 +155,8 @@ def _audit_not_stored(engine: Engine, actor: str, result: IngestResult) -> None:
         "submission_id": result.submission_id,
         "errors": [f"{p.where} {p.code}" for p in result.errors][:50],
     }
+    if result.original_name is not None:
+        detail["file_name_sent"] = result.original_name
     accounts.audit_now(engine, actor, f"upload.{result.status}", result.file_name, detail)
 
 

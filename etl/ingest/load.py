@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -35,6 +36,7 @@ from etl.ingest.staging import check_allowed, preview_rows, stage
 from etl.reading.limits import Limits
 from etl.reading.reader import read_forms
 from etl.reading.records import SheetResult
+from etl.reading.text import visible
 from etl.storage import reviews, schema
 from etl.storage.db import reading
 
@@ -54,6 +56,8 @@ class IngestResult:
     preview: list[dict[str, Any]] = field(default_factory=list)
     review_status: str | None = None  # a ReviewStatus, once stored
     period: str | None = None  # the name of its period, once stored (None: no cut-off date)
+    # the name as sent, when it is not `file_name` (cut, or cleaned): for the audit
+    original_name: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -68,8 +72,38 @@ class _Refused(Exception):
     """Raised inside the transaction to roll it back when the file has errors."""
 
 
+MAX_FILE_NAME_CHARS = 255  # what the submission row holds (schema.submission.file_name)
+_PATH_SEPARATORS = re.compile(r"[/\\]")
+_MAX_SUFFIX_CHARS = 10  # `.xlsx`, `.ods`: a longer "extension" is part of the name
+
+
+def stored_file_name(file_name: str) -> str:
+    """The name an uploaded file is shown, audited and stored under, whatever was sent: its
+    last path part (after any `/` or `\\`), in NFC, with control, NUL and bidirectional
+    characters turned to spaces and white space collapsed (`clean_text`), cut to
+    `MAX_FILE_NAME_CHARS` characters by shortening the name before its extension (marked
+    `…`); "tệp" when nothing is left. Never used as a path (etl/ingest/writer.py)."""
+    name = _PATH_SEPARATORS.split(clean_text(file_name))[-1].strip()
+    if not name.strip("."):
+        return "tệp"
+    if len(name) <= MAX_FILE_NAME_CHARS:
+        return name
+    suffix = Path(name).suffix
+    suffix = suffix if len(suffix) <= _MAX_SUFFIX_CHARS else ""
+    return name[: MAX_FILE_NAME_CHARS - len(suffix) - 1].rstrip() + "…" + suffix
+
+
+def original_name(file_name: str, stored: str) -> str | None:
+    """The name as sent, for the audit, when it is not the name stored: its invisible
+    characters written out (`⟨U+202E⟩`), at most 1.000 characters; None when they agree."""
+    if file_name == stored:
+        return None
+    readable = file_name.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates
+    return visible(readable, limit=1000)
+
+
 def _display_name(file_name: str) -> str:
-    return clean_text(Path(file_name).name) or "tệp"
+    return stored_file_name(file_name)
 
 
 def _limits(limits: Limits | None) -> Limits:
@@ -119,6 +153,7 @@ def ingest_bytes(
         content,
         _display_name(file_name),
         None,
+        sent_name=file_name,
         uploads_dir=uploads_dir,
         uploader=uploader,
         max_upload_bytes=max_upload_bytes,
@@ -141,6 +176,7 @@ def _ingest(
     display_name: str,
     read_ahead: Future[tuple[list[Problem], list[SheetResult] | None]] | None,
     *,
+    sent_name: str | None = None,
     uploads_dir: Path,
     uploader: str,
     max_upload_bytes: int | None,
@@ -154,10 +190,13 @@ def _ingest(
 ) -> IngestResult:
     """`ingest_bytes`; the reading may already be under way (`read_ahead`, from
     `_read_upload`), and is used only where `ingest_bytes` would have read the file.
-    `preview=False` leaves `IngestResult.preview` (the upload page's table) empty."""
+    `preview=False` leaves `IngestResult.preview` (the upload page's table) empty.
+    `sent_name`: the name as sent, kept in `IngestResult.original_name` when it differs."""
     sha256 = hashlib.sha256(content).hexdigest()
     log = ProblemLog(display_name)
     result = IngestResult(display_name, sha256, IngestStatus.REFUSED, log.items)
+    if sent_name is not None:
+        result.original_name = original_name(sent_name, display_name)
     if _too_large(content, max_upload_bytes):
         assert max_upload_bytes is not None
         size_mb, limit_mb = len(content) / 1e6, max_upload_bytes / 1e6
@@ -264,7 +303,7 @@ def ingest_many(
     if as_of_grace_days is None:
         as_of_grace_days = load_settings().as_of_grace_days
     ahead = max(1, limits.parse_workers if read_ahead is None else read_ahead)
-    pending: deque[tuple[str, bytes, Future[Any] | None]] = deque()
+    pending: deque[tuple[str, str, bytes, Future[Any] | None]] = deque()
     source = iter(files)
     with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="ingest-read") as pool:
 
@@ -280,18 +319,19 @@ def ingest_many(
                 future = None
                 if not _too_large(content, max_upload_bytes):
                     future = pool.submit(_read_upload, content, display_name, limits)
-                pending.append((display_name, content, future))
+                pending.append((name, display_name, content, future))
 
         try:
             fill()
             while pending:
-                display_name, content, future = pending.popleft()
+                sent_name, display_name, content, future = pending.popleft()
                 fill()
                 yield _ingest(
                     engine,
                     content,
                     display_name,
                     future,
+                    sent_name=sent_name,
                     uploads_dir=uploads_dir,
                     uploader=uploader,
                     max_upload_bytes=max_upload_bytes,
@@ -302,7 +342,7 @@ def ingest_many(
                     as_of_grace_days=as_of_grace_days,
                 )
         finally:  # stopped early (an error, or the caller stopped): no more reading
-            for _name, _content, waiting in pending:
+            for _sent, _name, _content, waiting in pending:
                 if waiting is not None:
                     waiting.cancel()
 
