@@ -181,6 +181,9 @@ ERRORS = {
     "count-3e9": Case(
         lambda: b01([2, "Sở Tư pháp", 3e9, 44, None]), "count-too-large", "Biểu 01", "C6"
     ),
+    "text-too-long": Case(
+        lambda: b01([2, "Sở " + "x" * 300, 45, 44, None]), "text-too-long", "Biểu 01", "B6"
+    ),
     "count-text-billions": Case(
         lambda: b01([2, "Sở Tư pháp", 45, "3.000.000.000", None]),
         "count-too-large",

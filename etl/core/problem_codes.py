@@ -274,6 +274,14 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         en="{subject_en} contains {reason_en}; {advice_en}",
     ),
     ProblemType(
+        "text-too-long", ERROR, "Chữ quá dài",
+        # `what`: the cell or line (`Ô B12 (Tên cơ quan, tổ chức)`, `Dòng 12: Lĩnh vực`)
+        vi="{what_vi} dài {length_vi} ký tự, quá {limit} ký tự hệ thống lưu được; hãy viết "
+        "ngắn lại.",
+        en="{what_en} is {length_en} characters long, over the {limit} that can be stored; "
+        "shorten it.",
+    ),
+    ProblemType(
         "not-integer", ERROR, "Không phải số nguyên",
         vi="Ô {cell} ({label}): giá trị «{text}» không phải số nguyên" + _COUNT_RULE_VI,
         en="Cell {cell} ({label}): «{text}» is not a whole number" + _COUNT_RULE_EN,

@@ -30,6 +30,7 @@ from etl.core.problems import Problem, ProblemLog
 from etl.core.settings import load_settings
 from etl.core.vocabulary import IngestStatus, ReviewStatus
 from etl.ingest import writer
+from etl.ingest.lengths import check_lengths
 from etl.ingest.matching import load_registry
 from etl.ingest.periods import check_dates, check_period
 from etl.ingest.staging import check_allowed, preview_rows, stage
@@ -229,6 +230,7 @@ def _ingest(
     if as_of_grace_days is None:
         as_of_grace_days = load_settings().as_of_grace_days
     dates_ok = check_dates(sheets, log, today=clock.vn_today(), grace_days=as_of_grace_days)
+    check_lengths(sheets, log)
     # every stage runs even when an earlier one found errors (a file's problems are reported
     # in one pass); a file with any error is refused below, before anything is written
     header = next((s.header for s in sheets if s.header.reporting_unit), sheets[0].header)
