@@ -67,22 +67,29 @@ def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
 def unreadable_reason(path: Path) -> str | None:
     """Why `path` cannot be ingested as a file (Vietnamese), or None when it is a readable
     regular file."""
+    shown = _shown_path(path)
     try:
         info = path.stat()
     except FileNotFoundError:
-        return f"Không tìm thấy tệp «{path}»."
-    except OSError as exc:
-        return f"Không mở được «{path}»: {os_reason(exc)}."
+        return f"Không tìm thấy tệp «{shown}»."
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = os_reason(exc) if isinstance(exc, OSError) else "tên tệp chứa ký tự NUL"
+        return f"Không mở được «{shown}»: {reason}."
     if stat.S_ISDIR(info.st_mode):
         return (
-            f"«{path}» là một thư mục, không phải tệp: hãy ghi tên từng tệp "
-            f"(ví dụ {path / '*.xlsx'})."
+            f"«{shown}» là một thư mục, không phải tệp: hãy ghi tên từng tệp "
+            f"(ví dụ {_shown_path(path / '*.xlsx')})."
         )
     if not stat.S_ISREG(info.st_mode):
-        return f"«{path}» không phải tệp thông thường (thiết bị, đường ống…)."
+        return f"«{shown}» không phải tệp thông thường (thiết bị, đường ống…)."
     if not os.access(path, os.R_OK):
-        return f"Không có quyền đọc tệp «{path}»."
+        return f"Không có quyền đọc tệp «{shown}»."
     return None
+
+
+def _shown_path(path: Path | str) -> str:
+    """A path as printed: its control and bidirectional characters written out."""
+    return visible(str(path), limit=300)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -429,6 +436,14 @@ def cut_off_date(text: str) -> dt.date:
     return value
 
 
+def path_arg(text: str) -> str:
+    """A file or directory argument: not empty and without NUL (no system takes one), else
+    argparse's usage error (exit 2) with a Vietnamese message."""
+    if not text.strip() or "\x00" in text:
+        raise argparse.ArgumentTypeError(f"«{_shown_path(text)}» không phải đường dẫn tệp")
+    return text
+
+
 def stored_id(text: str) -> int:
     """An argument naming a stored row (a period, a return): a whole number the database can
     hold, else argparse's usage error (exit 2) with a Vietnamese message."""
@@ -503,7 +518,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_help = "DATABASE_URL (mặc định: biến môi trường hoặc SQLite trong data/)"
 
     p = sub.add_parser("ingest", help="nạp các tệp báo cáo (exit 2 nếu có tệp bị từ chối)")
-    p.add_argument("files", nargs="+", metavar="TỆP", help="tệp báo cáo (.xlsx, .xls, .ods)")
+    p.add_argument(
+        "files", nargs="+", type=path_arg, metavar="TỆP", help="tệp báo cáo (.xlsx, .xls, .ods)"
+    )
     p.add_argument("--db", help=db_help)
     p.add_argument(
         "--approve",
@@ -527,7 +544,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("template", help="biểu mẫu trống (00, 01, 02, 03)")
     p.add_argument("form", choices=["00", "01", "02", "03", "0", "1", "2", "3"])
-    p.add_argument("--out")
+    p.add_argument("--out", type=path_arg)
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("demo", help="nạp dữ liệu mẫu qua đường nạp thông thường")
@@ -536,13 +553,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("sample", help="tạo lại các tệp mẫu trong data/sample")
-    p.add_argument("--out", default=str(load_settings().sample_dir))
+    p.add_argument("--out", type=path_arg, default=str(load_settings().sample_dir))
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("export", help="xuất báo cáo (pdf, docx), biểu tổng hợp, dữ liệu (xlsx)")
     p.add_argument("what", choices=sorted(EXPORT_FORMATS))
     p.add_argument("--format", choices=["pdf", "docx", "xlsx"])
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", type=path_arg, required=True)
     p.add_argument("--db", help=db_help)
     p.add_argument("--as-of", type=cut_off_date, help="ngày chốt số liệu YYYY-MM-DD")
     p.add_argument("--scope", help="Toàn thành phố, tên/mã đơn vị, quận huyện, lĩnh vực")
@@ -625,7 +642,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except OSError as exc:  # a path that cannot be read or written
-        where = f" «{exc.filename}»" if exc.filename else ""
+        where = f" «{_shown_path(exc.filename)}»" if exc.filename else ""
         print(f"Không đọc/ghi được{where}: {os_reason(exc)}.", file=sys.stderr)
         return 2
     except sa_exc.ArgumentError:

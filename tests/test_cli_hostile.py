@@ -74,6 +74,9 @@ HOSTILE = {
     "ingest-device": (["ingest", os.devnull], "không phải tệp thông thường"),
     "ingest-not-excel": (["ingest", "van_ban.xlsx"], "BỊ TỪ CHỐI"),
     "ingest-nothing": (["ingest"], "thiếu tham số bắt buộc"),
+    "ingest-nul": (["ingest", "bao\x00cao.xlsx"], "không phải đường dẫn tệp"),
+    "ingest-empty-name": (["ingest", ""], "không phải đường dẫn tệp"),
+    "ingest-rtl-name": (["ingest", "bao\u202ecao.xlsx"], "«bao⟨U+202E⟩cao.xlsx»"),
     "ingest-bad-db": (["ingest", "van_ban.xlsx", "--db", "khong-phai-dia-chi"], "không hợp lệ"),
     # summary
     "summary-not-a-date": (["summary", "--as-of", "30/06/2024"], "không phải ngày"),
@@ -93,6 +96,7 @@ HOSTILE = {
     "template-no-form": (["template", "07"], "không phải lựa chọn hợp lệ"),
     "template-out-directory": (["template", "01", "--out", "thu_muc"], "đây là một thư mục"),
     "template-out-under-a-file": (["template", "01", "--out", UNDER_A_FILE], "không phải"),
+    "template-out-nul": (["template", "01", "--out", "a\x00.xlsx"], "không phải đường dẫn"),
     "sample-out-a-file": (["sample", "--out", "tep"], "Không đọc/ghi được"),
     "export-bad-format": (["export", "report", "--format", "xlsx", "--out", "x"], "chỉ xuất"),
     "export-bad-date": (["export", "data", "--as-of", "hôm qua", "--out", "x"], "không phải"),
