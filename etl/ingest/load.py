@@ -31,15 +31,16 @@ from etl.core.settings import load_settings
 from etl.core.vocabulary import IngestStatus, ReviewStatus
 from etl.ingest import writer
 from etl.ingest.lengths import check_lengths
-from etl.ingest.matching import load_registry
+from etl.ingest.matching import UnitRegistry, load_registry
 from etl.ingest.periods import check_dates, check_period
-from etl.ingest.staging import check_allowed, preview_rows, stage
+from etl.ingest.staging import Staged, check_allowed, preview_rows, stage
 from etl.reading.limits import Limits
 from etl.reading.reader import read_forms
 from etl.reading.records import SheetResult
 from etl.reading.text import visible
 from etl.storage import reviews, schema
 from etl.storage.db import reading
+from etl.storage.periods import Period
 
 
 @dataclass
@@ -234,6 +235,22 @@ def _ingest(
     # every stage runs even when an earlier one found errors (a file's problems are reported
     # in one pass); a file with any error is refused below, before anything is written
     header = next((s.header for s in sheets if s.header.reporting_unit), sheets[0].header)
+
+    def check_against_store(conn: Connection) -> tuple[Period | None, UnitRegistry, Staged]:
+        """The period, the unit matching and the uploader's units: problems to `log`."""
+        period = check_period(conn, sheets, result.as_of if dates_ok else None, log)
+        registry = load_registry(conn)
+        staged = stage(sheets, registry, log)
+        if allowed_units is not None:
+            check_allowed(staged, set(allowed_units), log)
+        if preview:
+            result.preview = preview_rows(staged)
+        return period, registry, staged
+
+    if log.has_errors:  # refused whatever is stored: checked without the writers' lock
+        with reading(engine) as conn:
+            check_against_store(conn)
+        return result
     try:
         with engine.begin() as conn:
             writer.serialise_writers(conn)
@@ -243,13 +260,7 @@ def _ingest(
             if known is not None:  # the same file, stored by a concurrent upload
                 result.status, result.submission_id = IngestStatus.DUPLICATE, known.id
                 return result
-            period = check_period(conn, sheets, result.as_of if dates_ok else None, log)
-            registry = load_registry(conn)
-            staged = stage(sheets, registry, log)
-            if allowed_units is not None:
-                check_allowed(staged, set(allowed_units), log)
-            if preview:
-                result.preview = preview_rows(staged)
+            period, registry, staged = check_against_store(conn)
             if log.has_errors or dry_run:
                 raise _Refused
             submission_id = writer.insert_submission(
