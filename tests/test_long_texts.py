@@ -48,7 +48,7 @@ CASES = {
     "reporting-unit": (
         lambda: xlsx({"Biểu 01": b01_rows(title=[["Đơn vị báo cáo: " + LONG]])}),
         "Biểu 01",
-        "",
+        "A2",
     ),
     "period": (
         lambda: xlsx({"Biểu 01": b01_rows(title=[["Kỳ báo cáo: " + LONG]])}),

@@ -82,6 +82,11 @@ class ProblemType:
         return self.vi.format_map(values), self.en.format_map(values)
 
 
+def problem_name(code: str) -> str:
+    """A problem's short Vietnamese name, as users are shown it (an unknown code as is)."""
+    return CATALOGUE[code].name_vi if code in CATALOGUE else code
+
+
 def problem_type(code: str) -> ProblemType:
     """The catalogue's entry for `code`; `ProblemFieldError` for a code not in it."""
     try:
@@ -249,6 +254,12 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         "unknown-column", WARNING, "Cột không thuộc biểu",
         vi="Cột «{label}» không thuộc Biểu {form}, bỏ qua.",
         en="Column «{label}» is not part of form {form}; ignored.",
+    ),
+    ProblemType(
+        "header-mapped", WARNING, "Cột đọc theo cách ghép cột",
+        # etl/reading/mapping.py: a column read as the clerk's (or a kept) mapping says
+        vi="Cột «{label}» {target_vi} theo cách ghép cột đã chọn.",
+        en="Column «{label}» is {target_en} as the chosen column mapping says.",
     ),
     ProblemType(
         "duplicate-column", ERROR, "Cột trùng",
@@ -426,6 +437,14 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         # `what`: reporting for a unit (with its cell) or for a unit's reorganisation
         vi="Tài khoản này không được {what_vi}.",
         en="This account may not {what_en}.",
+    ),
+    ProblemType(
+        "reporting-unit-not-allowed", ERROR, "Đơn vị báo cáo không thuộc tài khoản",
+        # `own`: the account's units, named
+        vi="Dòng «Đơn vị báo cáo» (ô {cell}) ghi «{value}», không phải đơn vị được giao cho "
+        "tài khoản này ({own}). Sửa thành đơn vị của mình rồi nộp lại.",
+        en="The «Đơn vị báo cáo» line (cell {cell}) names «{value}», which is not a unit of "
+        "this account ({own}). Correct it and upload again.",
     ),
     ProblemType(
         "targets-admin-only", ERROR, "Chỉ quản trị viên nộp chỉ tiêu",

@@ -105,15 +105,20 @@ def check_lengths(sheets: Sequence[SheetResult], log: ProblemLog) -> None:
             what_vi=f"Tên trang «{sheet[:40]}…»",
             what_en=f"The sheet name «{sheet[:40]}…»",
         )
-        for text, column, line in (
-            (result.header.reporting_unit, _s.reporting_unit, "Đơn vị báo cáo"),
-            (result.header.period, _s.period, "Kỳ báo cáo"),
+        for text, column, line, cell in (
+            (
+                result.header.reporting_unit,
+                _s.reporting_unit,
+                "Đơn vị báo cáo",
+                result.header.reporting_unit_cell,
+            ),
+            (result.header.period, _s.period, "Kỳ báo cáo", ""),
         ):
             c.check(
                 text,
                 _width(column),
                 sheet=sheet,
-                cell="",
+                cell=cell,
                 what_vi=f"Dòng «{line}» ở đầu trang {sheet}",
                 what_en=f"The line «{line}» at the top of sheet {sheet}",
             )

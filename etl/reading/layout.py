@@ -80,6 +80,7 @@ def read_header_lines(grid: Grid, log: ProblemLog | None = None) -> Header:
                     continue
                 if name == "unit":
                     header.reporting_unit = clean_text(rest_value or "")
+                    header.reporting_unit_cell = cell_ref(r, source)
                 elif name == "period":
                     header.period = clean_text(rest_value or "")
                 else:
@@ -118,6 +119,7 @@ class ColumnMap:
     data_start: int
     by_col: dict[int, tuple[str, int | None]]
     unknown: list[tuple[int, str]]
+    skipped: set[int] = field(default_factory=set)  # columns a mapping says not to read
 
     def col_of(self, field_name: str) -> int | None:
         return next((c for c, (f, y) in self.by_col.items() if f == field_name and y is None), None)
@@ -237,7 +239,12 @@ def find_columns(form: Form, grid: Grid) -> ColumnMap | None:
             best = (r, score)
     if best is None:
         return None
-    top = best[0]
+    return columns_from(form, grid, best[0])
+
+
+def columns_from(form: Form, grid: Grid, top: int) -> ColumnMap:
+    """The header block of `form` whose first row is `top` (0-based), its columns mapped
+    (etl/reading/mapping.py also calls it on a header row it guessed)."""
     name_field = next(c.field for c in form.columns if c.required and not c.per_year)
     name_col = None
     for c, v in enumerate(grid.cells[top]):
@@ -288,16 +295,10 @@ def find_columns(form: Form, grid: Grid) -> ColumnMap | None:
         if not path:
             continue
         hit = _match_path(form, path)
-        if hit is None:
+        if hit is None:  # its labels top to bottom, a label merged over rows given once
+            labels = [clean_text(filled[(r, c)]) for r in rows if filled.get((r, c)) is not None]
             unknown.append(
-                (
-                    c,
-                    " / ".join(
-                        clean_text(filled.get((r, c)))
-                        for r in rows
-                        if filled.get((r, c)) is not None
-                    ),
-                )
+                (c, " / ".join(t for i, t in enumerate(labels) if labels[i - 1 : i] != [t]))
             )
         else:
             by_col[c] = hit
