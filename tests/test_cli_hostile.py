@@ -115,7 +115,7 @@ HOSTILE = {
     "user-bad-role": (["user", "role", "lanhdao", "--role", "vua"], "không phải lựa chọn"),
     "user-password-no-tty": (["user", "password", "lanhdao"], "Cần --password"),
     "user-no-such-user": (["user", "token", "khong_co"], "Không có tài khoản"),
-    "user-bad-email": (["user", "email", "lanhdao", "--email", "a\x00@b.vn"], "không hợp lệ"),
+    "user-bad-email": (["user", "email", "lanhdao", "--email", "a\x00@b.vn"], "Địa chỉ thư"),
     "user-bad-action": (["user", "xoa", "lanhdao"], "không phải lựa chọn"),
     # period
     "period-bad-date": (
