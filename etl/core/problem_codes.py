@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from etl.core.formatting import fmt_number
+from etl.core.values import MAX_COUNT
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -282,6 +285,14 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         en="{subject_en} contains {reason_en}; {advice_en}",
     ),
     ProblemType(
+        "text-too-long", ERROR, "Chữ quá dài",
+        # `what`: the cell or line (`Ô B12 (Tên cơ quan, tổ chức)`, `Dòng 12: Lĩnh vực`)
+        vi="{what_vi} dài {length_vi} ký tự, quá {limit} ký tự hệ thống lưu được; hãy viết "
+        "ngắn lại.",
+        en="{what_en} is {length_en} characters long, over the {limit} that can be stored; "
+        "shorten it.",
+    ),
+    ProblemType(
         "not-integer", ERROR, "Không phải số nguyên",
         vi="Ô {cell} ({label}): giá trị «{text}» không phải số nguyên" + _COUNT_RULE_VI,
         en="Cell {cell} ({label}): «{text}» is not a whole number" + _COUNT_RULE_EN,
@@ -290,6 +301,15 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         "negative-count", ERROR, "Số âm",
         vi="Ô {cell} ({label}): giá trị «{text}» là số âm" + _COUNT_RULE_VI,
         en="Cell {cell} ({label}): «{text}» is negative" + _COUNT_RULE_EN,
+    ),
+    ProblemType(
+        "count-too-large", ERROR, "Số quá lớn",
+        vi="Ô {cell} ({label}): giá trị «{text}» lớn hơn " + fmt_number(MAX_COUNT)
+        + ", quá lớn cho số người của một ô; hãy kiểm tra lại (gõ thừa chữ số, dán nhầm ô)"
+        + _COUNT_RULE_VI,
+        en="Cell {cell} ({label}): «{text}» is over " + f"{MAX_COUNT:,}"
+        + ", too large for one cell's head count; check it (extra digits, a cell pasted by "
+        "mistake)" + _COUNT_RULE_EN,
     ),
     ProblemType(
         "not-a-number", ERROR, "Không phải số",

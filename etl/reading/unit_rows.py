@@ -19,10 +19,9 @@ from etl.core.normalize import (
     text_key,
 )
 from etl.core.problems import ProblemLog
-from etl.core.values import cell_ref, is_empty, parse_count
+from etl.core.values import MAX_COUNT, cell_ref, is_empty, parse_count
 from etl.core.vocabulary import UnitKind
 from etl.reading.cells import (
-    EXACT_INT,
     JOB_CHOICES,
     SECTORS,
     agency_kind_of,
@@ -452,9 +451,9 @@ def _parse_unit_row(
             if raw is None and not (formulas and (r, c) in formulas):
                 values[c] = None
                 continue
-            if kind is int and 0 <= raw < EXACT_INT:
+            if kind is int and 0 <= raw <= MAX_COUNT:
                 cell = Cell(raw, col_letters(c) + row_number)
-            elif kind is float and raw >= 0.0 and raw.is_integer():
+            elif kind is float and 0.0 <= raw <= MAX_COUNT and raw.is_integer():
                 cell = Cell(int(raw), col_letters(c) + row_number)
             else:
                 cell = read_count(grid, r, c, log, label)
