@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from components import drill
 from components.cards import make_measure_card
-from components.tracker_view import tracker_href
+from components.tracker_view import missing_href, tracker_href
 from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
 from etl.core.vocabulary import MEASURE_LABELS, Measure, UnitGroup
 from etl.measures import analysis
@@ -313,13 +313,15 @@ def make_overview(
                     **{"data-testid": "owing-notice"},
                 )
             )
-    elif summary["missing"]:
+    if summary["missing"]:
         blocks.append(
             html.Div(
                 [
                     f"{fmt_number(len(summary['missing']))} đơn vị chưa báo cáo đủ số liệu "
                     "các năm; ",
-                    dcc.Link("xem danh sách", href=f"/theo-doi{search}"),
+                    dcc.Link(
+                        "xem danh sách", href=missing_href(search), id="overview-missing-link"
+                    ),
                     ".",
                 ],
                 className="notice",

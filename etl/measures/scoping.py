@@ -8,7 +8,9 @@ Masks are boolean arrays aligned with `ds.units` by position, kept with the data
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -244,29 +246,39 @@ def sector_choices(ds: Dataset) -> dict[str, str]:
     return memoised(ds, ("sector_choices",), build)
 
 
-def _match(choices: dict[str, str], key: str, text: str) -> str | None:
+# a district's kind written without diacritics (`huyen Co Do`), which `district_key` keeps
+_LOOSE_DISTRICT_WORD = re.compile(r"^(uy ban nhan dan\s+)?(quan|huyen|thi xa|thanh pho)\s+")
+
+
+def _match(
+    choices: dict[str, str], key: str, loose: Callable[[str], str] = loose_key
+) -> str | None:
     """The label of `key` among `choices`, else of the one choice whose loose key (no
-    diacritics) is the text's; None when none or several are."""
+    diacritics) is the key's; None when none or several are."""
     if not key:
         return None
     if key in choices:
         return choices[key]
-    loose = loose_key(key)
-    found = {label for k, label in choices.items() if loose_key(k) == loose}
+    wanted = loose(key)
+    found = {label for k, label in choices.items() if loose(k) == wanted}
     return found.pop() if len(found) == 1 else None
+
+
+def _loose_district(key: str) -> str:
+    return _LOOSE_DISTRICT_WORD.sub("", loose_key(key))
 
 
 def resolve_district(ds: Dataset, text: str | None) -> str | None:
     """The label of the district `text` names, written as units write district names: with or
     without `Quận`/`Huyện`/`Thị xã`/`TP.`/`UBND`, any case, tone placement, or without
     diacritics when that names one district only; None when it names none."""
-    return _match(district_choices(ds), district_key(text), text or "")
+    return _match(district_choices(ds), district_key(text), _loose_district)
 
 
 def resolve_sector(ds: Dataset, text: str | None) -> str | None:
     """The label of the sector `text` names (any case, tone placement, or without diacritics
     when that names one sector only); None when it names none."""
-    return _match(sector_choices(ds), text_key(text), text or "")
+    return _match(sector_choices(ds), text_key(text))
 
 
 def resolve_kind(text: str | None) -> str | None:
@@ -276,7 +288,7 @@ def resolve_kind(text: str | None) -> str | None:
         return None
     choices = {text_key(kind): str(kind) for kind in KIND_CHOICES}
     choices.update({text_key(label): str(kind) for kind, label in KIND_CHOICES.items()})
-    return _match(choices, text_key(text), text)
+    return _match(choices, text_key(text))
 
 
 def resolve_scope(ds: Dataset, text: str | None) -> Filter | None:
