@@ -119,6 +119,13 @@ def chart_block(
     return html.Div([chart, links])
 
 
+def export_search(search: str, view: ResolvedView) -> str:
+    """The query of a page's download links: the URL's, or, when a filter value of it names
+    nothing, that of the view the page shows (as its notice says): the export routes refuse
+    a value that names nothing, and a file must be of what the page shows."""
+    return view.shown.to_query() if view.unmatched else search
+
+
 def make_report_links(search: str, export_problem: str | None = None) -> html.Div:
     """Downloads of the report and the data for the current view."""
     items = [
@@ -290,9 +297,10 @@ def make_overview(
     still owe it their return (`etl.measures.tracking.owing_for_cut_off`), the notice then
     linking to exactly that list."""
     ctx = ChartContext(ds, summary, view)
+    downloads = export_search(search, view)
     blocks: list[Any] = [
         _scope_line(summary, view.asked.include_unreviewed),
-        make_report_links(search, export_problem),
+        make_report_links(export_search(search, view), export_problem),
     ]
     if owing is not None:
         period, n_owing = owing
@@ -337,13 +345,15 @@ def make_overview(
         key = measure.replace("_", "-")
         cards.append(make_measure_card(title, summary[measure], key, path.sentence_vi))
         chart_id = f"lo-trinh-{key}"
-        charts.append(chart_block(build_chart(chart_id, ctx), chart_id, search, export_problem))
+        charts.append(chart_block(build_chart(chart_id, ctx), chart_id, downloads, export_problem))
     blocks += [html.Div(cards, className="cards"), html.Div(charts, className="grid-2")]
     blocks.append(
         html.Div(
             [
                 html.Div(
-                    chart_block(build_chart("tinh-gian", ctx), "tinh-gian", search, export_problem),
+                    chart_block(
+                        build_chart("tinh-gian", ctx), "tinh-gian", downloads, export_problem
+                    ),
                     className="panel",
                 ),
                 make_reorg_panel(summary["reorganization"]),

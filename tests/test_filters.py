@@ -214,6 +214,9 @@ def test_the_overview_labels_a_district_naming_nothing_as_what_it_shows(signed_i
 
     shown = text_of(render_overview("?as_of=2024-06-30&district=Khong+Co"))
     assert "20,43%" in shown and "Toàn thành phố" in shown and "Khong Co" not in shown
+    # the downloads are of what the page shows (the export routes refuse the value)
+    assert '"/export/report.pdf?as_of=2024-06-30"' in shown
+    assert '/export/chart/lo-trinh-cong-chuc.png?as_of=2024-06-30"' in shown
     full = text_of(render_overview("?as_of=2024-06-30&district=Huyện+Cờ+Đỏ"))
     bare = text_of(render_overview("?as_of=2024-06-30&district=Cờ+Đỏ"))
     # the same page but for the links, which keep the address as written

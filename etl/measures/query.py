@@ -162,10 +162,15 @@ def view_filter(ds: Dataset, view: View) -> Filter:
     """The metrics filter of a view; raises BadParameter when a value of it (scope,
     district, sector, kind) names nothing."""
     flt, _asked, unmatched = resolve_filter(ds, view)
+    _refuse(unmatched)
+    return flt
+
+
+def _refuse(unmatched: tuple[Unmatched, ...]) -> None:
+    """BadParameter naming the first value that names nothing, if any."""
     if unmatched:
         first = unmatched[0]
         raise BadParameter(f"{first.message} / {first.field} not found")
-    return flt
 
 
 @dataclass(frozen=True)
@@ -225,9 +230,8 @@ def resolve_view(
     that names nothing raises BadParameter, or, `lenient` (the dashboard), is left out of
     the filter and listed in `unmatched` (the page says so, `ResolvedView.notices`)."""
     flt, asked, unmatched = resolve_filter(ds, view)
-    if unmatched and not lenient:
-        first = unmatched[0]
-        raise BadParameter(f"{first.message} / {first.field} not found")
+    if not lenient:
+        _refuse(unmatched)
     if view.as_of is not None:
         as_of = view.as_of
     elif callable(default_as_of):
