@@ -144,10 +144,12 @@ def make_period_tracker(
     may_mail: bool = False,
     uploader: str | None = None,
     unit_ids: frozenset[int] | None = None,
+    label: str | None = None,
 ) -> list[Any]:
     """The tracker of one period: state counts, the units (only those still owing with
     `owing_only`), the reminder list button (`may_remind`), the e-mail button (`may_mail`:
-    SMTP_URL set) and the period's approved files."""
+    SMTP_URL set) and the period's approved files; `label` names the filter bar's view the
+    units are of (`Huyện Cờ Đỏ · Y tế`)."""
     if period is None:
         return [html.P("Chưa có kỳ báo cáo nào.")]
     counts = tracking.state_counts(table)
@@ -157,7 +159,8 @@ def make_period_tracker(
     shown["late_vi"] = shown["late"].map({True: "Trễ hạn", False: ""})
     shown["overdue_vi"] = shown["overdue"].map({True: "Quá hạn", False: ""})
     line = (
-        f"Kỳ «{period.name}» (số liệu đến {fmt_date(period.as_of)}, hạn nộp "
+        (f"{label} — " if label else "")
+        + f"Kỳ «{period.name}» (số liệu đến {fmt_date(period.as_of)}, hạn nộp "
         f"{fmt_date(period.deadline)}): {fmt_number(len(table))} đơn vị phải báo cáo — "
         + "; ".join(f"{tracking.STATE_LABELS[s]}: {fmt_number(counts[s])}" for s in tracking.STATES)
         + f"; trễ hạn: {fmt_number(counts['late'])}; quá hạn: {fmt_number(counts['overdue'])}."

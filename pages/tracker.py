@@ -130,6 +130,7 @@ def render_tracker(search: str | None, chosen: int | None) -> list[Any]:
         return [html.P("Chưa có kỳ báo cáo nào.")]
     ds = context.dataset(View())
     table = period_table(search, period, own)
+    label = context.resolved_view(search, ds).label
     return make_period_tracker(
         ds,
         period,
@@ -140,6 +141,7 @@ def render_tracker(search: str | None, chosen: int | None) -> list[Any]:
         may_mail=policy.may(policy.REVIEW) and bool(context.settings().smtp_url),
         uploader=None if own is None else acc.username,
         unit_ids=own,
+        label=label,
     )
 
 

@@ -160,6 +160,10 @@ def test_a_value_naming_nothing_is_refused_strictly_and_listed_leniently(ds):
     assert view.notices == [
         "Không có quận, huyện «Khong Co» trong số liệu; đang hiển thị số liệu Y tế."
     ]
+    sector = resolve_view(ds, View(as_of=AS_OF, sector="Thể dục"), AS_OF, lenient=True)
+    assert sector.notices == [
+        "Không có lĩnh vực «Thể dục» trong số liệu; đang hiển thị số liệu Toàn thành phố."
+    ]
     city = resolve_view(ds, View(as_of=AS_OF, kind="abc", scope="Không có"), AS_OF, lenient=True)
     assert city.label == "Toàn thành phố" and len(city.notices) == 2
     assert "Không có loại đơn vị «abc» trong số liệu" in city.notices[1]
@@ -285,5 +289,6 @@ def test_the_owing_notice_of_a_filtered_view_links_to_that_list(isolated_app):
         href = _href(overview, "overview-owing-link")
         listed = text_of(render_tracker("?" + href.split("?", 1)[1], None))
         assert _count(r"Đơn vị còn nợ báo cáo \((\d+)\)", listed) == n
+        assert "Huyện Cờ Đỏ · Đơn vị sự nghiệp công lập — Kỳ «Năm 2024»" in listed
         everyone = text_of(render_tracker("?as_of=2024-12-31&trang_thai=owing", None))
         assert _count(r"Đơn vị còn nợ báo cáo \((\d+)\)", everyone) > n > 0
