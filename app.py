@@ -29,7 +29,12 @@ from dash.exceptions import PreventUpdate
 from flask import Flask
 
 from components import drill, grids, ids
-from components.shell import make_shell, make_unreviewed_note
+from components.shell import (
+    filter_options,
+    make_filter_notices,
+    make_shell,
+    make_unreviewed_note,
+)
 from etl import service
 from etl.core.clock import vn_today
 from etl.core.settings import Settings, load_settings
@@ -133,6 +138,9 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         Output(ids.F_KIND, "value"),
         Output(ids.F_PENDING, "value"),
         Output(ids.F_UNREVIEWED, "value"),
+        Output(ids.F_DISTRICT, "options"),
+        Output(ids.F_SECTOR, "options"),
+        Output(ids.F_KIND, "options"),
         Input(ids.URL, "search"),
         Input(ids.F_AS_OF, "date"),
         Input(ids.F_DISTRICT, "value"),
@@ -152,12 +160,17 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         unreviewed: list[str] | None,
         _reset: int | None,
     ) -> tuple[Any, ...]:
-        """The URL holds the view: URL → controls on load, controls → URL on change."""
+        """The URL holds the view: URL → controls on load, controls → URL on change. On load
+        each filter value is shown as its option (`district=Cờ Đỏ` as «Huyện Cờ Đỏ»); a value
+        that names nothing is offered as an option of its own, marked so, rather than dropped
+        by the dropdown (the shell's notice says what is shown instead)."""
         trigger = ctx.triggered_id
         if trigger == ids.F_RESET:
-            return "", None, None, None, None, ["pending"], []
+            return "", None, None, None, None, ["pending"], [], *[no_update] * 3
         if trigger in (None, ids.URL):
-            view = context.view_of(search)
+            resolved = context.resolved_view(search)
+            view = resolved.asked
+            options = filter_options(context.dataset(view), resolved)
             return (
                 no_update,
                 view.as_of.isoformat() if view.as_of else None,
@@ -166,6 +179,9 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
                 view.kind,
                 ["pending"] if view.include_pending else [],
                 ["unreviewed"] if view.include_unreviewed else [],
+                options["district"],
+                options["sector"],
+                options["kind"],
             )
         current = context.view_of(search)
         view = View(
@@ -177,12 +193,19 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
             include_pending="pending" in (pending or []),
             include_unreviewed="unreviewed" in (unreviewed or []),
         )
-        return (view.to_query(), *[no_update] * 6)
+        return (view.to_query(), *[no_update] * 9)
 
     @app.callback(Output(ids.F_UNREVIEWED_NOTE, "children"), Input(ids.URL, "search"))
     def unreviewed_note(search: str | None) -> list[Any]:
         """Every page says so while returns not yet approved count."""
         return make_unreviewed_note(context.view_of(search).include_unreviewed)
+
+    @app.callback(Output(ids.F_FILTER_NOTE, "children"), Input(ids.URL, "search"))
+    def filter_note(search: str | None) -> list[Any]:
+        """Every page says which filter value names nothing and what it shows instead."""
+        if context.account() is None:
+            return []
+        return make_filter_notices(context.resolved_view(search))
 
     @app.callback(
         Output(ids.BREADCRUMBS, "children"),
@@ -193,7 +216,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         """The way back from a filtered view."""
         if not policy.may(policy.READ_ALL):
             return []
-        return drill.breadcrumbs(path or "/", context.view_of(search))
+        return drill.breadcrumbs(path or "/", context.resolved_view(search).shown)
 
     @app.callback(
         Output(ids.URL, "href", allow_duplicate=True),

@@ -6,7 +6,7 @@ from typing import Any
 
 from dash import html
 
-from components.overview import chart_block, make_behind_table
+from components.overview import chart_block, export_search, make_behind_table
 from etl.core.formatting import fmt_date, fmt_number, fmt_pct
 from etl.measures import analysis
 from etl.measures.dataset import Dataset
@@ -70,7 +70,12 @@ def make_analysis(
             [
                 html.Div(
                     [
-                        chart_block(build_chart(spread_id, ctx), spread_id, search, export_problem),
+                        chart_block(
+                            build_chart(spread_id, ctx),
+                            spread_id,
+                            export_search(search, view),
+                            export_problem,
+                        ),
                         html.P(
                             spread_sentence(stats),
                             className="verdict",
@@ -93,7 +98,10 @@ def make_analysis(
             [
                 html.Div(
                     chart_block(
-                        build_chart("thieu-dinh-muc", ctx), "thieu-dinh-muc", search, export_problem
+                        build_chart("thieu-dinh-muc", ctx),
+                        "thieu-dinh-muc",
+                        export_search(search, view),
+                        export_problem,
                     ),
                     className="panel",
                 ),

@@ -12,6 +12,7 @@ F_KIND = "filter-kind"
 F_PENDING = "filter-pending"  # HĐND's pending reductions (`pending=0`)
 F_UNREVIEWED = "filter-unreviewed"  # returns not approved yet (`include_unreviewed=1`)
 F_UNREVIEWED_NOTE = "filter-unreviewed-note"  # the banner shown while they count
+F_FILTER_NOTE = "filter-note"  # filter values that name nothing in the data
 F_RESET = "filter-reset"
 
 # overview

@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from components import drill
 from components.cards import make_measure_card
-from components.tracker_view import tracker_href
+from components.tracker_view import missing_href, tracker_href
 from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
 from etl.core.vocabulary import MEASURE_LABELS, Measure, UnitGroup
 from etl.measures import analysis
@@ -117,6 +117,13 @@ def chart_block(
         )
     chart = graph(figure, drill.chart_id(chart_id), chart_id.replace("-", "_"))
     return html.Div([chart, links])
+
+
+def export_search(search: str, view: ResolvedView) -> str:
+    """The query of a page's download links: the URL's, or, when a filter value of it names
+    nothing, that of the view the page shows (as its notice says): the export routes refuse
+    a value that names nothing, and a file must be of what the page shows."""
+    return view.shown.to_query() if view.unmatched else search
 
 
 def make_report_links(search: str, export_problem: str | None = None) -> html.Div:
@@ -290,9 +297,10 @@ def make_overview(
     still owe it their return (`etl.measures.tracking.owing_for_cut_off`), the notice then
     linking to exactly that list."""
     ctx = ChartContext(ds, summary, view)
+    downloads = export_search(search, view)
     blocks: list[Any] = [
         _scope_line(summary, view.asked.include_unreviewed),
-        make_report_links(search, export_problem),
+        make_report_links(export_search(search, view), export_problem),
     ]
     if owing is not None:
         period, n_owing = owing
@@ -313,13 +321,15 @@ def make_overview(
                     **{"data-testid": "owing-notice"},
                 )
             )
-    elif summary["missing"]:
+    if summary["missing"]:
         blocks.append(
             html.Div(
                 [
                     f"{fmt_number(len(summary['missing']))} đơn vị chưa báo cáo đủ số liệu "
                     "các năm; ",
-                    dcc.Link("xem danh sách", href=f"/theo-doi{search}"),
+                    dcc.Link(
+                        "xem danh sách", href=missing_href(search), id="overview-missing-link"
+                    ),
                     ".",
                 ],
                 className="notice",
@@ -343,13 +353,15 @@ def make_overview(
             )
         )
         chart_id = f"lo-trinh-{key}"
-        charts.append(chart_block(build_chart(chart_id, ctx), chart_id, search, export_problem))
+        charts.append(chart_block(build_chart(chart_id, ctx), chart_id, downloads, export_problem))
     blocks += [html.Div(cards, className="cards"), html.Div(charts, className="grid-2")]
     blocks.append(
         html.Div(
             [
                 html.Div(
-                    chart_block(build_chart("tinh-gian", ctx), "tinh-gian", search, export_problem),
+                    chart_block(
+                        build_chart("tinh-gian", ctx), "tinh-gian", downloads, export_problem
+                    ),
                     className="panel",
                 ),
                 make_reorg_panel(summary["reorganization"]),

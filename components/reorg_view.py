@@ -9,7 +9,7 @@ import pandas as pd
 from dash import html
 
 from components.grids import column, make_grid
-from components.overview import chart_block, make_reorg_panel
+from components.overview import chart_block, export_search, make_reorg_panel
 from etl.core.formatting import fmt_date, fmt_number
 from etl.measures import analysis
 from etl.measures.dataset import Dataset
@@ -66,7 +66,12 @@ def make_reorg(
         html.Div(
             [
                 html.Div(
-                    chart_block(build_chart("sap-xep", ctx), "sap-xep", search, export_problem),
+                    chart_block(
+                        build_chart("sap-xep", ctx),
+                        "sap-xep",
+                        export_search(search, view),
+                        export_problem,
+                    ),
                     className="panel",
                 ),
                 make_reorg_panel(summary["reorganization"]),

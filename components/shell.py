@@ -10,7 +10,9 @@ from dash import dcc, html
 
 from components import ids
 from components.widgets import date_picker, dropdown
-from etl.measures.query import KIND_CHOICES
+from etl.measures.dataset import Dataset
+from etl.measures.query import KIND_CHOICES, ResolvedView
+from etl.measures.scoping import district_choices, sector_choices
 from web import context, policy
 
 # the filter bar's toggle of returns not yet approved by the Department (`include_unreviewed=1`);
@@ -51,18 +53,39 @@ def make_user_bar() -> html.Div:
     )
 
 
-def filter_options() -> dict[str, list[dict[str, str]]]:
-    """Districts and sectors as stored; kinds of unit from the domain."""
-    units = context.dataset().units
-    districts = (
-        units.dropna(subset=["district"]).drop_duplicates("district_key").sort_values("district")
-    )
-    sectors = sorted(units["sector"].dropna().unique())
-    return {
-        "district": [{"label": d, "value": d} for d in districts["district"]],
-        "sector": [{"label": s, "value": s} for s in sectors],
-        "kind": [{"label": label, "value": kind} for kind, label in KIND_CHOICES.items()],
+def filter_options(
+    ds: Dataset | None = None, view: ResolvedView | None = None
+) -> dict[str, list[dict[str, str]]]:
+    """The filter bar's choices: each district once under its one label and each sector as
+    most units write it (from `ds`, default: the approved figures), the kinds of unit from
+    the domain. A value of `view` that names nothing is offered too, marked so, so that the
+    dropdown shows it (and keeps it in the URL) rather than dropping it."""
+    ds = ds if ds is not None else context.dataset()
+    options = {
+        "district": [{"label": d, "value": d} for d in district_choices(ds).values()],
+        "sector": [{"label": s, "value": s} for s in sector_choices(ds).values()],
+        "kind": [{"label": label, "value": str(kind)} for kind, label in KIND_CHOICES.items()],
     }
+    for missing in view.unmatched if view is not None else ():
+        if missing.field in options:
+            label = f"«{missing.text}» (không có trong số liệu)"
+            options[missing.field].append({"label": label, "value": missing.text})
+    return options
+
+
+def make_filter_notices(view: ResolvedView | None) -> list:
+    """A notice per filter value of the view that names nothing, saying what is shown
+    instead (empty otherwise)."""
+    if view is None or not view.unmatched:
+        return []
+    return [
+        html.Div(
+            [html.P(text) for text in view.notices],
+            className="notice filter-notice",
+            role="alert",
+            **{"data-testid": "filter-notice"},
+        )
+    ]
 
 
 def make_filter_bar() -> html.Div:
@@ -190,10 +213,17 @@ def make_shell() -> html.Div:
             make_filter_bar() if policy.may(policy.READ_ALL) else html.Div(make_hidden_filters()),
             html.Nav(id=ids.BREADCRUMBS, className="breadcrumbs", **{"aria-label": "Đang xem"}),
             html.Div(id=ids.F_UNREVIEWED_NOTE),
+            html.Div(id=ids.F_FILTER_NOTE),
             html.Main(dash.page_container),
         ],
         className="shell",
     )
 
 
-__all__ = ["make_shell", "make_unreviewed_note", "nav_pages"]
+__all__ = [
+    "filter_options",
+    "make_filter_notices",
+    "make_shell",
+    "make_unreviewed_note",
+    "nav_pages",
+]

@@ -12,11 +12,13 @@ from dash import dcc, html
 from components import ids
 from components.grids import column, make_grid
 from etl.core.formatting import fmt_date, fmt_moment, fmt_number
+from etl.core.vocabulary import Measure
 from etl.measures import analysis, tracking
 from etl.measures.dataset import Dataset
 from etl.storage.periods import Period
 
 OWING_PARAM = ("trang_thai", "owing")
+MISSING_PARAM = ("trang_thai", "thieu_so_lieu")
 
 
 def tracker_href(search: str | None, period_id: int, owing_only: bool) -> str:
@@ -31,6 +33,63 @@ def tracker_href(search: str | None, period_id: int, owing_only: bool) -> str:
     if owing_only:
         params.append(OWING_PARAM)
     return "/theo-doi?" + urllib.parse.urlencode(params)
+
+
+def missing_href(search: str | None) -> str:
+    """`/theo-doi` with the URL's view kept and `trang_thai=thieu_so_lieu`: the units of the
+    view that have not reported every year's quota (the overview's missing-data notice)."""
+    params = [
+        (k, v)
+        for k, v in urllib.parse.parse_qsl((search or "").lstrip("?"))
+        if k not in ("ky", MISSING_PARAM[0])
+    ]
+    params.append(MISSING_PARAM)
+    return "/theo-doi?" + urllib.parse.urlencode(params)
+
+
+def make_missing_list(missing: list[dict[str, Any]], label: str, as_of: Any) -> list[Any]:
+    """The units of a view that existed at a year's end from 2021 to the cut-off and have no
+    quota for it (`metrics.missing_data`, what the overview's notice counts), with the years."""
+    rows = pd.DataFrame(
+        [
+            {
+                "name": m["name"],
+                "district": m["district"] or "",
+                "form": "Biểu 02" if m["measure"] == Measure.NGUOI_LAM_VIEC else "Biểu 01",
+                "years": ", ".join(str(y) for y in m["years"]),
+            }
+            for m in missing
+        ],
+        columns=["name", "district", "form", "years"],
+    )
+    return [
+        html.P(
+            f"{label}, số liệu đến {fmt_date(as_of)}: {fmt_number(len(rows))} đơn vị chưa báo "
+            "cáo đủ số liệu biên chế được giao các năm (đơn vị còn tồn tại cuối năm nhưng "
+            "không có số của năm đó).",
+            className="as-of",
+            **{"data-testid": "tracker-line"},
+        ),
+        html.Div(
+            [
+                html.H3(f"Đơn vị chưa báo cáo đủ số liệu các năm ({fmt_number(len(rows))})"),
+                make_grid(
+                    "tracker-missing",
+                    rows,
+                    [
+                        column("name", "Đơn vị", minWidth=260),
+                        column("district", "Quận, huyện"),
+                        column("form", "Biểu"),
+                        column("years", "Năm chưa có số liệu"),
+                    ],
+                    height_px=420,
+                    csv_name="chua_du_so_lieu.csv",
+                ),
+            ],
+            className="panel",
+            **{"data-testid": "tracker-missing"},
+        ),
+    ]
 
 
 def period_options(periods: list[Period]) -> list[dict[str, Any]]:
@@ -85,10 +144,12 @@ def make_period_tracker(
     may_mail: bool = False,
     uploader: str | None = None,
     unit_ids: frozenset[int] | None = None,
+    label: str | None = None,
 ) -> list[Any]:
     """The tracker of one period: state counts, the units (only those still owing with
     `owing_only`), the reminder list button (`may_remind`), the e-mail button (`may_mail`:
-    SMTP_URL set) and the period's approved files."""
+    SMTP_URL set) and the period's approved files; `label` names the filter bar's view the
+    units are of (`Huyện Cờ Đỏ · Y tế`)."""
     if period is None:
         return [html.P("Chưa có kỳ báo cáo nào.")]
     counts = tracking.state_counts(table)
@@ -98,7 +159,8 @@ def make_period_tracker(
     shown["late_vi"] = shown["late"].map({True: "Trễ hạn", False: ""})
     shown["overdue_vi"] = shown["overdue"].map({True: "Quá hạn", False: ""})
     line = (
-        f"Kỳ «{period.name}» (số liệu đến {fmt_date(period.as_of)}, hạn nộp "
+        (f"{label} — " if label else "")
+        + f"Kỳ «{period.name}» (số liệu đến {fmt_date(period.as_of)}, hạn nộp "
         f"{fmt_date(period.deadline)}): {fmt_number(len(table))} đơn vị phải báo cáo — "
         + "; ".join(f"{tracking.STATE_LABELS[s]}: {fmt_number(counts[s])}" for s in tracking.STATES)
         + f"; trễ hạn: {fmt_number(counts['late'])}; quá hạn: {fmt_number(counts['overdue'])}."

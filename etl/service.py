@@ -255,10 +255,13 @@ def summary(
     return summary_of(ds, resolved)
 
 
-def resolve_view(engine: Engine, ds: Dataset, view: query.View) -> query.ResolvedView:
+def resolve_view(
+    engine: Engine, ds: Dataset, view: query.View, *, lenient: bool = False
+) -> query.ResolvedView:
     """A dashboard/API/CLI view resolved (the latest return's date when it names no cut-off);
-    BadParameter when its scope names nothing."""
-    return query.resolve_view(ds, view, lambda: default_as_of(engine))
+    BadParameter when a filter value names nothing, unless `lenient` (the dashboard: such a
+    value is left out and listed in `unmatched`)."""
+    return query.resolve_view(ds, view, lambda: default_as_of(engine), lenient=lenient)
 
 
 def summary_of(ds: Dataset, view: query.ResolvedView) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from components.overview import (
     make_overview,
     make_report_builder,
 )
+from etl import service
 from etl.measures import tracking
 from etl.measures.cache import load_dataset
 from etl.measures.query import BadParameter, ResolvedView, View
@@ -127,8 +128,8 @@ def build_file(
         view = context.view_of(search)
         try:
             made = made_for(view)
-        except BadParameter:  # a scope that names nothing: the whole city, as on the page
-            made = made_for(View(as_of=view.as_of, include_pending=view.include_pending))
+        except BadParameter:  # a value that names nothing: what the page shows, as it says
+            made = made_for(service.resolve_view(engine, ds, view, lenient=True).shown)
     finally:
         if renderer is not None:
             renderer.close()

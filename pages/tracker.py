@@ -1,6 +1,8 @@
 """Theo dõi nộp báo cáo: for a reporting period (`?ky=ID`), which units owe a return and
 where each stands; `trang_thai=owing` lists only the units still owing. It follows the
-filter bar (district, sector, kind); an uploader sees its own units only."""
+filter bar (district, sector, kind); an uploader sees its own units only.
+`trang_thai=thieu_so_lieu` lists instead the units of the view that miss a year's quota (the
+overview's missing-data notice)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,15 @@ import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components import ids
-from components.tracker_view import make_period_tracker, period_options
+from components.tracker_view import (
+    MISSING_PARAM,
+    make_missing_list,
+    make_period_tracker,
+    period_options,
+)
 from components.widgets import dropdown
 from etl.core.clock import vn_today
-from etl.measures import tracking
+from etl.measures import metrics, tracking
 from etl.measures.query import View
 from etl.notify import mail
 from etl.storage import accounts as accounts_store
@@ -96,6 +103,18 @@ def period_table(search: str | None, period: Period, unit_ids: frozenset[int] | 
     )
 
 
+def missing_list(search: str | None, own: frozenset[int] | None) -> list[Any]:
+    """`trang_thai=thieu_so_lieu`: the units of the URL's view missing a year's quota, the
+    list the overview's notice counts (`metrics.missing_data` on the view's figures, its
+    filter and cut-off), an uploader's own units only."""
+    ds = context.dataset(search)
+    view = context.resolved_view(search, ds)
+    missing = metrics.missing_data(ds, view.filter, view.as_of)
+    if own is not None:
+        missing = [m for m in missing if m["unit_id"] in own]
+    return make_missing_list(missing, view.label, view.as_of)
+
+
 @callback(
     Output(ids.TR_CONTENT, "children"), Input(ids.URL, "search"), Input(ids.TR_PERIOD, "value")
 )
@@ -103,12 +122,15 @@ def render_tracker(search: str | None, chosen: int | None) -> list[Any]:
     acc = context.account()
     if acc is None:
         return context.forbidden()
+    own = None if policy.may(policy.READ_ALL) else acc.unit_ids
+    if chosen is None and _param(search, "trang_thai") == MISSING_PARAM[1]:
+        return missing_list(search, own)
     period = _period(search, chosen)
     if period is None:
         return [html.P("Chưa có kỳ báo cáo nào.")]
     ds = context.dataset(View())
-    own = None if policy.may(policy.READ_ALL) else acc.unit_ids
     table = period_table(search, period, own)
+    label = context.resolved_view(search, ds).label
     return make_period_tracker(
         ds,
         period,
@@ -119,6 +141,7 @@ def render_tracker(search: str | None, chosen: int | None) -> list[Any]:
         may_mail=policy.may(policy.REVIEW) and bool(context.settings().smtp_url),
         uploader=None if own is None else acc.username,
         unit_ids=own,
+        label=label,
     )
 
 

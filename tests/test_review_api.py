@@ -259,7 +259,7 @@ def _sync_body(app, changed: str, search: str, unreviewed: list[str]) -> dict:
         {"id": i, "property": p, "value": values.get(f"{i}.{p}")}
         for i, p in [
             ("url", "search"),
-            *[(i, p) for i, p in outputs[1:]],
+            *[(i, p) for i, p in outputs[1:] if p != "options"],  # options: outputs only
             ("filter-reset", "n_clicks"),
         ]
     ]

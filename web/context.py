@@ -73,20 +73,13 @@ def resolved_view(
     search: str | Mapping[str, object] | None, ds: Dataset | None = None
 ) -> ResolvedView:
     """The URL's view resolved against `ds` (default: `dataset(view)`, the figures it asks
-    for); a scope that names nothing falls back to the whole city. The figures it asks for
-    become those `dataset()` gives for the rest of the request."""
+    for), leniently: a filter value that names nothing is left out of the figures and listed
+    in `unmatched`, which the shell shows as a notice (`ResolvedView.notices`). The figures
+    it asks for become those `dataset()` gives for the rest of the request."""
     view = view_of(search)
     setattr(g, FIGURES_KEY, view.figures)
     ds = ds if ds is not None else dataset(view)
-    try:
-        return service.resolve_view(engine(), ds, view)
-    except BadParameter:
-        view = View(
-            as_of=view.as_of,
-            include_pending=view.include_pending,
-            include_unreviewed=view.include_unreviewed,
-        )
-        return service.resolve_view(engine(), ds, view)
+    return service.resolve_view(engine(), ds, view, lenient=True)
 
 
 def view_summary(search: str | None) -> tuple[dict[str, Any], ResolvedView]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # Tone marks (dấu thanh). Other marks (circumflex, breve, horn) are part of the letter.
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
@@ -151,3 +152,31 @@ def looks_like_district(value: object) -> bool:
 @functools.lru_cache(maxsize=65536)
 def _looks_like_district_key(key: str) -> bool:
     return bool(_DISTRICT_ONLY.match(key))
+
+
+def _has_district_word(label: str) -> bool:
+    """True when a label carries the kind of its district (`Huyện Cờ Đỏ`, `Thành phố Vị
+    Thanh`), False for the bare name (`Cờ Đỏ`)."""
+    return district_key(label) != name_key(label)
+
+
+def canonical_district_labels(forms: Iterable[tuple[str, object, int]]) -> dict[str, str]:
+    """District key → the one label shown for it, from how stored units write it:
+    `(district key, district as written, how many units write it so)`.
+
+    Each written form is first made a display name (`district_label`: `UBND huyện Cờ Đỏ`,
+    `H. Cờ Đỏ` → `Huyện Cờ Đỏ`); the label is the one that carries the district's kind
+    (quận, huyện, thị xã, thành phố) over a bare name, then the one most units write, then the
+    first in alphabetical order. A district every unit writes bare keeps its bare name: its
+    kind is not invented (docs/domain.md, "District labels")."""
+    counts: dict[str, dict[str, int]] = {}
+    for key, written, n in forms:
+        if not key or not isinstance(written, str) or not clean_text(written):
+            continue
+        label = district_label(written)
+        labels = counts.setdefault(key, {})
+        labels[label] = labels.get(label, 0) + int(n)
+    return {
+        key: min(labels, key=lambda lb: (not _has_district_word(lb), -labels[lb], lb))
+        for key, labels in counts.items()
+    }

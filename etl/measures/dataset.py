@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etl.core.normalize import canonical_district_labels
 from etl.core.vocabulary import FactStatus, Measure
 
 
@@ -118,11 +119,32 @@ def _latest_facts(facts: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]
 
 
 def _units(frame: pd.DataFrame) -> pd.DataFrame:
-    """Unit rows as the Dataset holds them: validity as dates, no NULL district key."""
+    """Unit rows as the Dataset holds them: validity as dates, no NULL district key, the
+    district as the row writes it kept in `district_written` (`district` becomes the one label
+    of the district, `_district_labels`)."""
     units = frame.copy()
     for column in ("valid_from", "valid_to"):  # objects whatever the rows (none, all NULL)
         units[column] = pd.to_datetime(units[column]).dt.date.astype(object)
     units["district_key"] = units["district_key"].fillna("")
+    if "district_written" not in units.columns:
+        units["district_written"] = units["district"]
+    return units
+
+
+def _district_labels(units: pd.DataFrame) -> pd.DataFrame:
+    """`units` with `district` the one label of each district (the same for every unit of a
+    district key, `normalize.canonical_district_labels` over every unit's written form), so
+    the filter bar, the tables, the charts and the exports name a district alike
+    (docs/domain.md, "District labels"). A unit with no district key keeps what it wrote."""
+    if not len(units):
+        return units
+    written = units["district_written"]
+    pairs = pd.DataFrame({"key": units["district_key"], "written": written}).dropna()
+    counts = pairs[pairs["key"] != ""].value_counts(sort=False)
+    labels = canonical_district_labels((k, w, n) for (k, w), n in counts.items())
+    district = units["district_key"].map(labels).astype(object)
+    units = units.copy()
+    units["district"] = district.where(district.notna(), written)
     return units
 
 
@@ -301,7 +323,7 @@ def build_dataset(
     event_history, event_unit_history = tables["event"], tables["event_unit"]
     revisions = tables.get("unit_revision", pd.DataFrame())
     units = overlay_revisions(tables["unit"], revisions)
-    units = _units(_validity(units, event_history, event_unit_history))
+    units = _district_labels(_units(_validity(units, event_history, event_unit_history)))
     events = _events(latest_by(event_history, ["natural_key"]))
     event_units = _event_units(event_unit_history, events)
     facts, keys = _latest_facts(tables["fact"])
@@ -372,6 +394,7 @@ def refresh_dataset(
     if len(touched) and len(revisions):
         units = overlay_revisions(units, revisions[revisions["unit_id"].isin(touched).to_numpy()])
     units = _units(_validity(units, event_history, event_unit_history)).reset_index(drop=True)
+    units = _district_labels(units)
 
     new_facts = added["fact"]
     if old.fact_keys is None:

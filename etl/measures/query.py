@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
 from etl.measures.dataset import Dataset
-from etl.measures.scoping import CITY_LABEL, KIND_CHOICES, Filter, resolve_scope
+from etl.measures.scoping import (
+    CITY_LABEL,
+    KIND_CHOICES,
+    Filter,
+    resolve_district,
+    resolve_kind,
+    resolve_scope,
+    resolve_sector,
+)
 
 
 class BadParameter(ValueError):
@@ -75,9 +83,7 @@ def parse_view(params: Mapping[str, object] | str | None) -> View:
         raise BadParameter(
             f"Ngày chốt số liệu «{as_of_text}» không hợp lệ (YYYY-MM-DD) / invalid as_of"
         ) from exc
-    kind = _first(params, "kind")
-    if kind and kind not in KIND_CHOICES:
-        raise BadParameter(f"Loại đơn vị «{kind}» không hợp lệ / invalid kind")
+    kind = _first(params, "kind")  # a code or a label, resolved with the view
     pending = (_first(params, "pending") or "1").lower() not in ("0", "false", "no", "khong")
     unreviewed = (_first(params, "include_unreviewed") or "0").lower() in ("1", "true", "yes", "co")
     return View(
@@ -91,24 +97,80 @@ def parse_view(params: Mapping[str, object] | str | None) -> View:
     )
 
 
-def view_filter(ds: Dataset, view: View) -> Filter:
-    """The metrics filter of a view; raises BadParameter when the scope names nothing."""
+# what a filter field is called in the notice of a value that matches nothing
+FIELD_LABELS = {
+    "scope": "phạm vi",
+    "district": "quận, huyện",
+    "sector": "lĩnh vực",
+    "kind": "loại đơn vị",
+}
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A filter value of the view that names nothing in the stored data."""
+
+    field: str  # "scope", "district", "sector" or "kind"
+    text: str
+
+    @property
+    def message(self) -> str:
+        """`Không có quận, huyện «Khong Co» trong số liệu`."""
+        return f"Không có {FIELD_LABELS[self.field]} «{self.text}» trong số liệu"
+
+
+def resolve_filter(ds: Dataset, view: View) -> tuple[Filter, View, tuple[Unmatched, ...]]:
+    """The metrics filter of a view, the view with each filter value written as its option
+    (the district's one label, the sector's label, the kind's code), and the values that
+    name nothing, which the filter leaves out. Values are matched like unit names
+    (`scoping.resolve_district`, `resolve_sector`, `resolve_kind`)."""
+    unmatched: list[Unmatched] = []
     base = resolve_scope(ds, view.scope)
     if base is None:
-        raise BadParameter(f"Không tìm thấy phạm vi «{view.scope}» / scope not found")
-    parts = [] if base.label == CITY_LABEL and not view.scope else [base.label]
+        unmatched.append(Unmatched("scope", view.scope or ""))
+        base = Filter()
+    parts = [] if base.label == CITY_LABEL and (not view.scope or unmatched) else [base.label]
     changes: dict[str, object] = {}
+    asked: dict[str, object] = {}
     if view.district:
-        changes["district"] = view.district
-        parts.append(view.district)
+        district = resolve_district(ds, view.district)
+        if district is None:
+            unmatched.append(Unmatched("district", view.district))
+        else:
+            changes["district"] = asked["district"] = district
+            parts.append(district)
     if view.sector:
-        changes["sector"] = view.sector
-        parts.append(view.sector)
+        sector = resolve_sector(ds, view.sector)
+        if sector is None:
+            unmatched.append(Unmatched("sector", view.sector))
+        else:
+            changes["sector"] = asked["sector"] = sector
+            parts.append(sector)
     if view.kind:
-        changes["kind"] = view.kind
-        parts.append(KIND_CHOICES[view.kind])
-    label = " · ".join(parts) if parts else base.label
-    return dataclasses.replace(base, label=label, **changes)
+        kind = resolve_kind(view.kind)
+        if kind is None:
+            unmatched.append(Unmatched("kind", view.kind))
+        else:
+            changes["kind"] = asked["kind"] = kind
+            parts.append(KIND_CHOICES[kind])
+    label = " · ".join(parts) if parts else CITY_LABEL
+    flt = dataclasses.replace(base, label=label, **changes)
+    return flt, dataclasses.replace(view, **asked), tuple(unmatched)
+
+
+def view_filter(ds: Dataset, view: View) -> Filter:
+    """The metrics filter of a view; raises BadParameter when a value of it (scope,
+    district, sector, kind) names nothing."""
+    flt, _asked, unmatched = resolve_filter(ds, view)
+    _refuse(unmatched)
+    return flt
+
+
+def _refuse(unmatched: tuple[Unmatched, ...]) -> None:
+    """BadParameter naming the first value that names nothing, if any."""
+    if unmatched:
+        first = unmatched[0]
+        raise BadParameter(f"{first.message} / {first.field} not found")
 
 
 @dataclass(frozen=True)
@@ -124,6 +186,8 @@ class ResolvedView:
     filter: Filter = field(default_factory=Filter)
     include_pending: bool = True
     asked: View = View()
+    # the view's filter values that name nothing (left out of `filter`), resolved leniently
+    unmatched: tuple[Unmatched, ...] = ()
 
     @property
     def key(self) -> tuple[dt.date, Filter, bool]:
@@ -139,17 +203,39 @@ class ResolvedView:
         """The query string of the view as asked (`?as_of=…&district=…`), or ""."""
         return self.asked.to_query()
 
+    @property
+    def shown(self) -> View:
+        """The view the figures are of: as asked, without the values that name nothing."""
+        if not self.unmatched:
+            return self.asked
+        return dataclasses.replace(self.asked, **{u.field: None for u in self.unmatched})
+
+    @property
+    def notices(self) -> list[str]:
+        """One sentence per value that names nothing, saying what is shown instead:
+        `Không có quận, huyện «Khong Co» trong số liệu; đang hiển thị số liệu Toàn thành
+        phố.`"""
+        return [f"{u.message}; đang hiển thị số liệu {self.label}." for u in self.unmatched]
+
 
 def resolve_view(
-    ds: Dataset, view: View, default_as_of: dt.date | Callable[[], dt.date]
+    ds: Dataset,
+    view: View,
+    default_as_of: dt.date | Callable[[], dt.date],
+    *,
+    lenient: bool = False,
 ) -> ResolvedView:
-    """`view` resolved: its filter (BadParameter when the scope names nothing), and its
-    cut-off, else `default_as_of` (called only then, when it is a function)."""
-    flt = view_filter(ds, view)
+    """`view` resolved: its filter, its values written as their options (`asked`), and its
+    cut-off, else `default_as_of` (called only then, when it is a function). A filter value
+    that names nothing raises BadParameter, or, `lenient` (the dashboard), is left out of
+    the filter and listed in `unmatched` (the page says so, `ResolvedView.notices`)."""
+    flt, asked, unmatched = resolve_filter(ds, view)
+    if not lenient:
+        _refuse(unmatched)
     if view.as_of is not None:
         as_of = view.as_of
     elif callable(default_as_of):
         as_of = default_as_of()
     else:
         as_of = default_as_of
-    return ResolvedView(as_of, flt, view.include_pending, view)
+    return ResolvedView(as_of, flt, view.include_pending, asked, unmatched)

@@ -8,14 +8,16 @@ Masks are boolean arrays aligned with `ds.units` by position, kept with the data
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from etl.core.normalize import district_key, name_key, text_key
+from etl.core.normalize import district_key, loose_key, name_key, text_key
 from etl.core.vocabulary import ADMINISTRATIVE_KINDS, KIND_LABELS, UnitGroup, UnitKind
 from etl.measures.cache import memoised, remembered
 from etl.measures.dataset import Dataset
@@ -210,6 +212,85 @@ def in_scope(units: pd.DataFrame, flt: Filter) -> pd.Series:
     return mask
 
 
+def district_choices(ds: Dataset) -> dict[str, str]:
+    """District key → the district's one label (`ds.units["district"]`, docs/domain.md,
+    "District labels"), for every district a unit names, in the order of the labels."""
+
+    def build() -> dict[str, str]:
+        units = ds.units
+        named = units[(units["district_key"] != "") & units["district"].notna()]
+        pairs = named.drop_duplicates("district_key")[["district_key", "district"]]
+        return dict(
+            sorted(
+                zip(pairs["district_key"], pairs["district"], strict=True),
+                key=lambda kv: (loose_key(kv[1]), kv[1]),
+            )
+        )
+
+    return memoised(ds, ("district_choices",), build)
+
+
+def sector_choices(ds: Dataset) -> dict[str, str]:
+    """Sector key (`text_key`) → the sector's label as most units write it, in label order."""
+
+    def build() -> dict[str, str]:
+        sectors = ds.units["sector"].dropna()
+        counts = sectors[sectors.map(text_key) != ""].value_counts()
+        best: dict[str, tuple[int, str]] = {}
+        for label, n in counts.items():
+            key = text_key(label)
+            if key not in best or (-n, label) < (-best[key][0], best[key][1]):
+                best[key] = (int(n), str(label))
+        return dict(sorted(((k, lb) for k, (_n, lb) in best.items()), key=lambda kv: kv[1]))
+
+    return memoised(ds, ("sector_choices",), build)
+
+
+# a district's kind written without diacritics (`huyen Co Do`), which `district_key` keeps
+_LOOSE_DISTRICT_WORD = re.compile(r"^(uy ban nhan dan\s+)?(quan|huyen|thi xa|thanh pho)\s+")
+
+
+def _match(
+    choices: dict[str, str], key: str, loose: Callable[[str], str] = loose_key
+) -> str | None:
+    """The label of `key` among `choices`, else of the one choice whose loose key (no
+    diacritics) is the key's; None when none or several are."""
+    if not key:
+        return None
+    if key in choices:
+        return choices[key]
+    wanted = loose(key)
+    found = {label for k, label in choices.items() if loose(k) == wanted}
+    return found.pop() if len(found) == 1 else None
+
+
+def _loose_district(key: str) -> str:
+    return _LOOSE_DISTRICT_WORD.sub("", loose_key(key))
+
+
+def resolve_district(ds: Dataset, text: str | None) -> str | None:
+    """The label of the district `text` names, written as units write district names: with or
+    without `Quận`/`Huyện`/`Thị xã`/`TP.`/`UBND`, any case, tone placement, or without
+    diacritics when that names one district only; None when it names none."""
+    return _match(district_choices(ds), district_key(text), _loose_district)
+
+
+def resolve_sector(ds: Dataset, text: str | None) -> str | None:
+    """The label of the sector `text` names (any case, tone placement, or without diacritics
+    when that names one sector only); None when it names none."""
+    return _match(sector_choices(ds), text_key(text))
+
+
+def resolve_kind(text: str | None) -> str | None:
+    """The kind (or `co_quan_hanh_chinh`) `text` names, by its code or its label; None when
+    it names none."""
+    if not text:
+        return None
+    choices = {text_key(kind): str(kind) for kind in KIND_CHOICES}
+    choices.update({text_key(label): str(kind) for kind, label in KIND_CHOICES.items()})
+    return _match(choices, text_key(text))
+
+
 def resolve_scope(ds: Dataset, text: str | None) -> Filter | None:
     """`--scope NAME|CODE`: the city, a unit (code or name), a district, a sector or a kind."""
     if not text or text_key(text) in (text_key("Toàn thành phố"), text_key("Toàn tỉnh")):
@@ -224,14 +305,13 @@ def resolve_scope(ds: Dataset, text: str | None) -> Filter | None:
     if len(by_name) == 1:
         row = by_name.iloc[0]
         return Filter(unit_id=int(row["id"]), label=row["name"])
-    dkey = district_key(text)
-    districts = units[units["district_key"] == dkey]
-    if dkey and len(districts):
-        return Filter(district=text, label=districts["district"].dropna().iloc[0])
-    sectors = units[unit_columns(ds)["sector_key"] == text_key(text)]
-    if len(sectors):
-        return Filter(sector=sectors["sector"].iloc[0], label=sectors["sector"].iloc[0])
-    for kind, label in KIND_CHOICES.items():
-        if text_key(text) in (text_key(label), text_key(kind)):
-            return Filter(kind=kind, label=label)
+    district = resolve_district(ds, text)
+    if district is not None:
+        return Filter(district=district, label=district)
+    sector = resolve_sector(ds, text)
+    if sector is not None:
+        return Filter(sector=sector, label=sector)
+    kind = resolve_kind(text)
+    if kind is not None:
+        return Filter(kind=kind, label=KIND_CHOICES[kind])
     return None
