@@ -122,6 +122,7 @@ def build_file(
                 renderer=drawing,
                 detail=query,
                 building=building,
+                settings=job.settings,
             )
 
         view = context.view_of(search)
