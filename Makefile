@@ -38,7 +38,7 @@ browser: install ## make a Chromium and fonts available for chart exports, where
 	@if $(PY) -c "from reporting.render import find_browser; raise SystemExit(0 if find_browser() else 1)"; then \
 	  echo "Chromium: có sẵn."; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-core fonts-dejavu-core || true; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation2 fonts-noto-core fonts-dejavu-core || true; \
 	else \
 	  $(VENV)/bin/plotly_get_chrome -y >/dev/null 2>&1 || echo "Chưa có Chromium: xuất biểu đồ PNG/PDF sẽ báo cần cài (sudo apt-get install chromium); ứng dụng vẫn chạy."; \
 	fi

@@ -50,6 +50,11 @@ def workbook_text(path: Path) -> str:
     return "\n".join(out)
 
 
+def undated(text: str) -> str:
+    """The report's date line without its date (the day the report is made)."""
+    return re.sub(r"ngày \d\d tháng \d\d? năm \d{4}", "ngày … tháng … năm …", text)
+
+
 def docx_text(path: Path) -> str:
     import docx
 
@@ -108,11 +113,13 @@ def main() -> None:
         pdf = subprocess.run(
             ["pdftotext", "-layout", str(data_dir / "r.pdf"), "-"], capture_output=True, text=True
         )
-        # the time it was made ("Lập lúc 09:41 ngày …") is the one line that may differ
+        # the time it was made ("Lập lúc 09:41 ngày …") and the date line ("Cần Thơ, ngày 06
+        # tháng 12 năm 2026") are the lines that may differ
         made = re.sub(r"Lập lúc \d\d:\d\d ngày [\d/]+", "Lập lúc …", pdf.stdout)
+        made = undated(made)
         (out / "report_pdf.txt").write_text(made)
         etl(env, "export", "report", "--format", "docx", "--out", str(data_dir / "r.docx"))
-        (out / "report_docx.txt").write_text(docx_text(data_dir / "r.docx"))
+        (out / "report_docx.txt").write_text(undated(docx_text(data_dir / "r.docx")))
         etl(env, "export", "tonghop", "--out", str(data_dir / "t.xlsx"))
         (out / "tonghop_xlsx.txt").write_text(workbook_text(data_dir / "t.xlsx"))
         etl(env, "export", "data", "--out", str(data_dir / "d.xlsx"))

@@ -105,7 +105,7 @@ def build_file(
         ds = load_dataset(engine)
         query = dict(urllib.parse.parse_qsl((search or "").lstrip("?")))
         if kind == "pdf":
-            renderer = background.job_renderer()
+            renderer = background.job_renderer(job.renderer_address)
             total = len(REPORT_CHARTS)
             drawing = background.ProgressRenderer(
                 renderer,
@@ -123,6 +123,7 @@ def build_file(
                 renderer=drawing,
                 detail=query,
                 building=building,
+                settings=job.settings,
             )
 
         view = context.view_of(search)

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from etl import service
 from etl.core.clock import vn_today
+from etl.core.settings import Settings
 from etl.measures.dataset import Dataset
 from etl.measures.query import View
 from etl.storage import accounts
@@ -29,6 +30,7 @@ from etl.writers.table_xlsx import TableColumn, write_table
 from reporting import report
 from reporting.charts import CHARTS, ChartContext, render_chart
 from reporting.render import INSTALL_HINT_VI, ChartRenderer, ExportUnavailable
+from reporting.report_data import Letterhead
 
 FORMATS: dict[str, tuple[str, ...]] = {
     "chart": ("png", "pdf"),
@@ -95,6 +97,7 @@ def export(
     chart_id: str | None = None,
     detail: Mapping[str, Any] | None = None,
     building: Callable[[], None] | None = None,
+    settings: Settings | None = None,
 ) -> Export:
     """The file of `kind` (`FORMATS`) as `fmt` for `view`, audited once as made by `actor`.
 
@@ -102,7 +105,8 @@ def export(
     draws the charts (a report without one, or without a browser, says so instead; a chart
     raises ExportUnavailable); `detail`: what the audit entry records of the request (default:
     the view's query parameters); `building`: called once the figures (and the report's
-    charts) are ready, before the file is laid out. Raises UnknownExport, BadParameter (a
+    charts) are ready, before the file is laid out; `settings`: the app's, for the report's
+    letterhead (default: the environment's). Raises UnknownExport, BadParameter (a
     scope that names nothing), ExportUnavailable; nothing is audited then."""
     check(kind, fmt, chart_id)
     ds = service.dataset_for(engine, dataset, view)
@@ -116,7 +120,7 @@ def export(
         content = render_chart(str(chart_id), ctx, renderer, fmt)
         name, action = filename(str(chart_id), ctx, fmt), "chart"
     elif kind == "report":
-        data = report.gather_report(ctx, renderer)
+        data = report.gather_report(ctx, renderer, letterhead=Letterhead.from_settings(settings))
         if building:
             building()
         content = report.build_document(data, fmt)

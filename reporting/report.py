@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+from etl.core.clock import vn_now
 from etl.measures import analysis
 from etl.measures.narrative import build_narrative
 from etl.writers.xlsx_export import write_consolidated, write_data
 from reporting.charts import CHARTS, REPORT_CHARTS, ChartContext, render_chart
 from reporting.render import ChartRenderer, ExportUnavailable
-from reporting.report_data import ChartImage, ReportData
+from reporting.report_data import ChartImage, Letterhead, ReportData
 
-REPORT_TITLE = "BÁO CÁO KẾT QUẢ TINH GIẢN BIÊN CHẾ GIAI ĐOẠN 2022 - 2026"
+REPORT_SUBJECT = "Kết quả tinh giản biên chế giai đoạn 2022 - 2026"
+REPORT_TITLE = f"BÁO CÁO {REPORT_SUBJECT.upper()}"
 
 
 def gather_report(
@@ -20,8 +22,11 @@ def gather_report(
     renderer: ChartRenderer | None,
     *,
     generated_at: dt.datetime | None = None,
+    letterhead: Letterhead | None = None,
 ) -> ReportData:
-    """Everything a report shows; without a browser the charts are left out with a notice."""
+    """Everything a report shows; without a browser the charts are left out with a notice.
+    `generated_at`: default now, Vietnam time (the date line's date); `letterhead`: default
+    from the REPORT_* settings of the environment."""
     ds, as_of = ctx.ds, ctx.view.as_of
     narrative = build_narrative(
         ctx.summary,
@@ -42,9 +47,11 @@ def gather_report(
             charts, notice = [], f"Báo cáo chưa kèm biểu đồ. {exc}"
     return ReportData(
         title=REPORT_TITLE,
+        subject=REPORT_SUBJECT,
+        letterhead=letterhead or Letterhead.from_settings(),
         scope=ctx.summary["scope"],
         as_of=as_of,
-        generated_at=generated_at or dt.datetime.now().replace(microsecond=0),
+        generated_at=generated_at or vn_now(),
         summary=ctx.summary,
         narrative=narrative,
         charts=charts,

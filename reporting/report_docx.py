@@ -1,4 +1,7 @@
-"""The report as a Word document (python-docx), in the Department's house style.
+"""The report as a Word document (python-docx), laid out as an administrative report (Nghị định
+30/2020/NĐ-CP, Phụ lục I), like the PDF: the letterhead (governing and issuing body, Số:
+…/BC-SNV; Quốc hiệu and Tiêu ngữ; place and date) in a borderless table, «BÁO CÁO» and its
+subject, the body, then Nơi nhận and the signature block in another.
 
 A4, Times New Roman 14 pt (13 pt in tables), justified paragraphs with a 1 cm first-line indent;
 the narrative's footnotes become real Word footnotes (a footnotes part added by hand: python-docx
@@ -32,13 +35,18 @@ from lxml import etree
 from etl.measures.narrative import Narrative
 from reporting.report_data import ChartImage, ReportData
 from reporting.report_pdf import (
+    DOC_TYPE,
     MOTTO,
     NATION,
+    RECIPIENTS_HEADING,
     UNIT_NOTE,
     cutoff_line,
     data_notes,
+    date_line,
     headline_table,
     nfc,
+    number_line,
+    recipient_lines,
     scope_line,
 )
 
@@ -49,9 +57,12 @@ NOTE_PT = 11
 INDENT = Cm(1)
 SPACE_AFTER = Pt(6)
 NO_SPACE = Pt(0)
+LEFT = WD_ALIGN_PARAGRAPH.LEFT
 MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 20}  # Nghị định 30/2020/NĐ-CP
 TEXT_WIDTH = Mm(210 - MARGINS_MM["left"] - MARGINS_MM["right"])
-HEADER_WIDTHS = (Cm(6.2), Cm(9.8))
+HEADER_WIDTHS = (Cm(6.6), Cm(9.4))  # "UBND THÀNH PHỐ CẦN THƠ" and the Quốc hiệu on one line
+SIGNATURE_WIDTHS = (Cm(8.0), Cm(8.0))
+SIGNATURE_SPACE = Pt(80)  # left blank for the signature (and the seal), then the name
 # the last column wide enough for "20,43%" on one line
 HEADLINE_WIDTHS = (Cm(3.7), Cm(1.9), Cm(1.9), Cm(2.3), Cm(1.8), Cm(2.0), Cm(2.4))
 MAX_PICTURE_HEIGHT = Mm(200)
@@ -159,7 +170,7 @@ def _set_properties(doc: DocxDocument, report: ReportData) -> None:
     props = doc.core_properties
     props.title = nfc(report.title)
     props.subject = nfc(f"{report.scope} - {cutoff_line(report.as_of)}")
-    props.author = props.last_modified_by = "Sở Nội vụ"
+    props.author = props.last_modified_by = nfc(report.letterhead.issuer)
     when = _utc(report.generated_at)
     props.created = props.modified = props.last_printed = when
     props.revision = 1
@@ -184,10 +195,17 @@ def _short_rule(cell: _Cell, width: Cm) -> None:
     side = max((cell.width - width) // 2, 0)
     par = _format(cell.add_paragraph(), align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, after=Pt(0))
     par.paragraph_format.left_indent = par.paragraph_format.right_indent = side
-    _run(par, "", size=2)
+    _run(par, "", size=3)
+    _rule_under(par)
+
+
+def _rule_under(par: DocxParagraph) -> None:
+    """A thin solid rule along the bottom of the (empty, 4 pt high) paragraph, between its
+    indents: a small gap under the line above it, as a hand-drawn rule has."""
+    par.paragraph_format.line_spacing = Pt(4)  # exactly
     border = OxmlElement("w:pBdr")
     border.append(
-        OxmlElement("w:top", {qn("w:val"): "single", qn("w:sz"): "6", qn("w:space"): "1"})
+        OxmlElement("w:bottom", {qn("w:val"): "single", qn("w:sz"): "6", qn("w:space"): "1"})
     )
     p_pr = par._p.get_or_add_pPr()
     p_pr.insert_element_before(border, *_PPR_AFTER_BORDER)
@@ -224,30 +242,77 @@ _PPR_AFTER_BORDER = (
 )
 
 
-def _header_block(doc: DocxDocument, report: ReportData) -> None:
-    """Authority and department on the left, national motto on the right, no borders."""
-    table = doc.add_table(rows=1, cols=2)
+def _borderless(doc: DocxDocument, rows: int, widths: tuple[Cm, Cm]) -> Any:
+    """A table of two borderless columns of `widths`, its cells emptied of their paragraph."""
+    table = doc.add_table(rows=rows, cols=2)
     table.autofit = False
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _no_borders(table)
-    left, right = table.rows[0].cells
-    for column, cell, width in zip(table.columns, (left, right), HEADER_WIDTHS, strict=True):
-        column.width = cell.width = width
-    left.paragraphs[0]._p.getparent().remove(left.paragraphs[0]._p)
-    right.paragraphs[0]._p.getparent().remove(right.paragraphs[0]._p)
-    _line(left, report.authority.upper(), size=13)
-    _line(left, report.department.upper(), size=13, bold=True)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+            cell.paragraphs[0]._p.getparent().remove(cell.paragraphs[0]._p)
+    return table
+
+
+def _header_block(doc: DocxDocument, report: ReportData) -> None:
+    """Left: the governing body (upright caps), the issuing body (bold caps) with a short
+    rule, `Số: …/BC-SNV`; right: Quốc hiệu and Tiêu ngữ (bold) with a rule, the place and
+    date line (italic), level with the number. No borders."""
+    head = report.letterhead
+    table = _borderless(doc, 2, HEADER_WIDTHS)
+    (left, right), (number, place) = (r.cells for r in table.rows)
+    _line(left, head.authority.upper(), size=12)
+    _line(left, head.issuer.upper(), size=12, bold=True)
     _short_rule(left, Cm(2.2))
-    _line(right, NATION, size=12.5, bold=True)
-    _line(right, MOTTO, size=13.5, bold=True)
+    _line(right, NATION, size=12, bold=True)
+    _line(right, MOTTO, size=13, bold=True)
     _short_rule(right, Cm(6.0))
+    for cell, text, italic in (
+        (number, number_line(head.issuer_code), False),
+        (place, date_line(head.place, report.generated_at.date()), True),
+    ):
+        _line(cell, text, size=13, italic=italic).paragraph_format.space_before = Pt(4)
 
 
 def _title_block(doc: DocxDocument, report: ReportData) -> None:
+    """«BÁO CÁO» and the subject (bold, centred), a short rule, the scope and the cut-off."""
     _line(doc, "", after=Pt(6))
-    _line(doc, report.title, bold=True, after=Pt(6))
+    if report.subject:
+        _line(doc, DOC_TYPE, bold=True)
+        _line(doc, report.subject, bold=True)
+    else:
+        _line(doc, report.title, bold=True)
+    rule = _format(doc.add_paragraph(), align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, after=Pt(6))
+    rule.paragraph_format.left_indent = rule.paragraph_format.right_indent = Cm(6.5)
+    _run(rule, "", size=3)
+    _rule_under(rule)
     _line(doc, scope_line(report.scope))
     _line(doc, cutoff_line(report.as_of), italic=True, after=Pt(12))
+
+
+def _signature_block(doc: DocxDocument, report: ReportData) -> None:
+    """Left Nơi nhận (heading 12 pt bold italic, the list 11 pt), right the signer's
+    authority and title (bold caps) over a blank for the signature and the name."""
+    head = report.letterhead
+    _line(doc, "", after=Pt(0))
+    table = _borderless(doc, 1, SIGNATURE_WIDTHS)
+    left, right = table.rows[0].cells
+    recipients = recipient_lines(head.recipients)
+    if recipients:
+        _line(left, RECIPIENTS_HEADING, size=12, bold=True, italic=True, align=LEFT)
+        for text in recipients:
+            _line(left, text, size=11, align=LEFT)
+    else:
+        _line(left, "", size=11)
+    signer = [t.upper() for t in (head.signer_authority, head.signer_title) if t.strip()]
+    for text in signer or [""]:
+        _line(right, text, size=BODY_PT, bold=True)
+    _line(right, "", after=SIGNATURE_SPACE)  # the signature, then the name, left blank
+    for row in table.rows:
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
 def _cell_text(cell: _Cell, text: str, *, bold: bool, align: WD_ALIGN_PARAGRAPH) -> None:
@@ -406,6 +471,7 @@ def build_report_docx(report: ReportData) -> bytes:
     _heading(doc, f"II. {report.narrative.title}")
     _narrative_block(doc, report.narrative)
     _charts_block(doc, report, "III. BIỂU ĐỒ")
+    _signature_block(doc, report)
     buffer = io.BytesIO()
     doc.save(buffer)
     return _stable_zip(buffer.getvalue(), report.generated_at)

@@ -1,8 +1,14 @@
-"""The report as a PDF (fpdf2): header block, headline table, narrative with footnotes, charts.
+"""The report as a PDF (fpdf2), laid out as an administrative report (Nghị định 30/2020/NĐ-CP,
+Phụ lục I): the letterhead (governing and issuing body, Số: …/BC-SNV; Quốc hiệu and Tiêu ngữ;
+place and date), «BÁO CÁO» and its subject, the body (headline table, narrative with
+footnotes, charts), then Nơi nhận and the signature block.
 
-Fonts are embedded from TTF files with Vietnamese coverage (Noto, else DejaVu). The output is
-deterministic for the same `ReportData`: metadata and the file id come from `generated_at`.
-Layout-free helpers (`headline_table`, `cutoff_line`…) are shared with the Word export.
+A4, margins 20/20/30/20 mm (top, bottom, left, right), body 13 pt. Fonts are embedded from TTF
+files with Vietnamese coverage: Liberation Serif 2 (fonts-liberation2, the metrics of Times New
+Roman), else Noto Serif, else DejaVu Serif; a file without the Vietnamese letters (Liberation
+1.x) is passed over. The output is deterministic for the same `ReportData`: metadata and the
+file id come from `generated_at`. Layout-free helpers (`headline_table`, `cutoff_line`,
+`date_line`…) are shared with the Word export.
 """
 
 from __future__ import annotations
@@ -23,13 +29,16 @@ from etl.measures.narrative import Narrative, Paragraph
 from reporting.report_data import ChartImage, ReportData
 
 FONT_DIRS: tuple[Path, ...] = (
+    Path("/usr/share/fonts/truetype/liberation2"),
     Path("/usr/share/fonts/truetype/noto"),
     Path("/usr/share/fonts/truetype/dejavu"),
 )
-FONT_PACKAGES = "fonts-noto-core fonts-dejavu-core"
+FONT_PACKAGES = "fonts-liberation2 fonts-noto-core fonts-dejavu-core"
+VIETNAMESE = "ẮẰẲẴẶắằẳẵặẤẦẨẪẬấầẩẫậĐđỀỂỄỆềểễệỐỒỔỖỘốồổỗộỚỜỞỠỢớờởỡợỨỪỬỮỰứừửữựỲỴỶỸỳỵỷỹ"
 
 # family → (regular, bold, italic, bold italic) file names, in order of preference
 SERIF_FILES = (
+    tuple(f"LiberationSerif-{s}.ttf" for s in ("Regular", "Bold", "Italic", "BoldItalic")),
     tuple(f"NotoSerif-{s}.ttf" for s in ("Regular", "Bold", "Italic", "BoldItalic")),
     tuple(f"DejaVuSerif{s}.ttf" for s in ("", "-Bold", "-Italic", "-BoldItalic")),
 )
@@ -39,20 +48,30 @@ SANS_FILES = (
 )
 STYLES = ("", "B", "I", "BI")
 
-MARGIN_MM = 20.0
-BODY_PT = 12.0
-TABLE_PT = 9.0
-NOTE_PT = 9.5
+MARGIN_MM = 20.0  # top, bottom and right (Nghị định 30: 20-25, 20-25, 15-20 mm)
+LEFT_MARGIN_MM = 30.0  # Nghị định 30: 30-35 mm
+BODY_PT = 13.0
+TABLE_PT = 11.0
+NOTE_PT = 10.5
 LINE_HEIGHT = 1.35
 INDENT_MM = 10.0
 TEXT_COLOR = (0, 0, 0)
 RULE_MM = 40.0
-HEADER_MIN_PT = 10.5  # below this the header wraps instead of shrinking
+HEADER_PT = 13.0  # the letterhead's lines, shrunk to fit their column down to HEADER_MIN_PT
+HEADER_MIN_PT = 11.0  # below this the header wraps instead of shrinking
+LEFT_COLUMN = 0.39  # the letterhead's left column (governing and issuing body), of the text width
 KEEP_WITH_NEXT_MM = 30.0  # a heading needs room for itself and a few lines after it
+SIGNATURE_SPACE_MM = 30.0  # left blank for the signature (and the seal) above the name
+NAME_SPACE_MM = 8.0  # the line of the signer's name, left blank to fill
+RECIPIENTS_PT = 11.0  # Nơi nhận: the heading 12 pt bold italic, the list 11 pt
 
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 UNIT_NOTE = "Đơn vị tính: người"
+DOC_TYPE = "BÁO CÁO"
+DOC_TYPE_CODE = "BC"
+RECIPIENTS_HEADING = "Nơi nhận:"
+NUMBER_BLANK = "\u00a0" * 10  # the document number, left blank to fill in by hand
 
 
 class FontsMissing(RuntimeError):
@@ -74,6 +93,28 @@ def scope_line(scope: str) -> str:
 def generated_line(generated_at: dt.datetime) -> str:
     """`Lập lúc 08:15 ngày 01/07/2024`."""
     return f"Lập lúc {generated_at:%H:%M} ngày {fmt_date(generated_at.date())}"
+
+
+def number_line(issuer_code: str) -> str:
+    """`Số:          /BC-SNV`: the number is given when the report is registered (văn thư)."""
+    return f"Số:{NUMBER_BLANK}/{DOC_TYPE_CODE}-{issuer_code}"
+
+
+def date_line(place: str, day: dt.date) -> str:
+    """`Cần Thơ, ngày 06 tháng 12 năm 2026`: a day below 10 and the months 1 and 2 with a
+    leading zero (Nghị định 30/2020/NĐ-CP, Phụ lục I)."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def recipient_lines(recipients: tuple[str, ...]) -> list[str]:
+    """`- UBND thành phố (để b/c);` … `- Lưu: VT, TCBC.`: a dash before each, a semicolon
+    after each but the last, which ends with a full stop."""
+    lines = []
+    for number, recipient in enumerate(recipients, 1):
+        text = recipient.rstrip(" ;.")
+        lines.append(f"- {text}{'.' if number == len(recipients) else ';'}")
+    return lines
 
 
 def data_notes(summary: dict[str, Any]) -> list[str]:
@@ -146,6 +187,18 @@ def _find_file(name: str, dirs: tuple[Path, ...]) -> Path | None:
     return None
 
 
+def covers_vietnamese(path: Path) -> bool:
+    """Whether the font file has a glyph for every Vietnamese letter (precomposed)."""
+    from fontTools.ttLib import TTFont
+
+    try:
+        with TTFont(str(path), lazy=True) as font:
+            cmap = font.getBestCmap() or {}
+    except Exception:
+        return False
+    return all(ord(ch) in cmap for ch in VIETNAMESE)
+
+
 def find_fonts(dirs: tuple[Path, ...] | None = None) -> dict[str, Path]:
     """Font files by role: `serif`, `serif_B`, `serif_I`, `serif_BI`, `sans`, `sans_B`…
 
@@ -156,14 +209,15 @@ def find_fonts(dirs: tuple[Path, ...] | None = None) -> dict[str, Path]:
     for role, candidates in (("serif", SERIF_FILES), ("sans", SANS_FILES)):
         for names in candidates:
             regular = _find_file(names[0], dirs)
-            if not regular:
+            if not regular or not covers_vietnamese(regular):
                 continue
             for style, name in zip(STYLES, names, strict=True):
                 found[role + (f"_{style}" if style else "")] = _find_file(name, dirs) or regular
             break
     if not found:
         raise FontsMissing(
-            "Không tìm thấy phông chữ hỗ trợ tiếng Việt (Noto Serif hoặc DejaVu Serif) trong "
+            "Không tìm thấy phông chữ hỗ trợ tiếng Việt (Liberation Serif, Noto Serif hoặc "
+            "DejaVu Serif) trong "
             f"{', '.join(map(str, dirs)) or '(không có thư mục)'}. "
             f"Cài đặt bằng lệnh: sudo apt-get install {FONT_PACKAGES}. "
             "(No font with Vietnamese coverage found.)"
@@ -185,7 +239,7 @@ class ReportPDF(FPDF):
     def __init__(self, footer_left: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.footer_left = footer_left
-        self.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
+        self.set_margins(LEFT_MARGIN_MM, MARGIN_MM, MARGIN_MM)
         self.set_auto_page_break(True, margin=MARGIN_MM)
         self.c_margin = 0.5
         for role, path in find_fonts().items():
@@ -207,39 +261,69 @@ class ReportPDF(FPDF):
 
 
 def _fit_size(pdf: FPDF, text: str, width: float, style: str, start: float) -> float:
-    """The largest size ≤ `start` (≥ 10.5) at which `text` fits `width` on one line."""
+    """The largest size ≤ `start` (≥ HEADER_MIN_PT) at which `text` fits `width` on one line."""
     size = start
     while size > HEADER_MIN_PT:
         pdf.set_font("Serif", style, size)
-        if pdf.get_string_width(text) <= width - 6:  # keep a gap between the columns
+        if pdf.get_string_width(text) <= width - 4:  # keep a gap between the columns
             break
         size -= 0.5
     return size
 
 
-def _header_column(pdf: ReportPDF, x: float, width: float, lines: list[tuple[str, str]]) -> float:
-    """Centred lines in a column, then a short rule under the last one; returns the bottom y."""
+def _rule(pdf: FPDF, x: float, width: float, length: float, y: float) -> None:
+    """A thin solid rule `length` long, centred in the column at `x` of `width`."""
+    pdf.set_line_width(0.3)
+    pdf.line(x + (width - length) / 2, y, x + (width + length) / 2, y)
+
+
+def _header_column(
+    pdf: ReportPDF, x: float, width: float, lines: list[tuple[str, str, float]], rule: float
+) -> float:
+    """Centred lines (text, style, size) in a column from the top margin, then a rule under
+    the last one, `rule` × its length (Nghị định 30: 1/3 to 1/2 under the issuing body, the
+    whole motto under Tiêu ngữ), all lines shrunk alike when one is too wide; returns the y
+    under the rule."""
     y = pdf.t_margin
-    for text, style in lines:
-        size = _fit_size(pdf, text, width, style, 12)
+    shrink = max(start - _fit_size(pdf, text, width, style, start) for text, style, start in lines)
+    for text, style, start in lines:
+        size = start - shrink  # the column's lines shrink together
         pdf.set_font("Serif", style, size)
         pdf.set_xy(x, y)
-        pdf.multi_cell(width, 5.6, text, align=Align.C)
+        pdf.multi_cell(width, size * 0.45, text, align=Align.C)
         y = pdf.get_y()
-    rule = min(width * 0.5, pdf.get_string_width(lines[-1][0]))
-    pdf.set_line_width(0.3)
-    pdf.line(x + (width - rule) / 2, y + 0.8, x + (width + rule) / 2, y + 0.8)
-    return y + 0.8
+    text, style, _ = lines[-1]
+    _rule(pdf, x, width, rule * min(pdf.get_string_width(text), width), y + 1.2)
+    return y + 1.2
+
+
+def _centred(pdf: ReportPDF, x: float, width: float, y: float, text: str, style: str) -> float:
+    pdf.set_font("Serif", style, _fit_size(pdf, text, width, style, BODY_PT))
+    pdf.set_xy(x, y)
+    pdf.multi_cell(width, 6.2, text, align=Align.C)
+    return pdf.get_y()
 
 
 def _header_block(pdf: ReportPDF, report: ReportData) -> None:
-    left_w = pdf.text_width * 0.4
+    """Left: the governing body (upright caps), the issuing body (bold caps) with a short rule,
+    `Số: …/BC-SNV`; right: Quốc hiệu and Tiêu ngữ (bold) with a rule, the place and date line
+    (italic), level with the number."""
+    head = report.letterhead
+    left_w = pdf.text_width * LEFT_COLUMN
     right_w = pdf.text_width - left_w
-    left = [(nfc(report.authority.upper()), ""), (nfc(report.department.upper()), "B")]
-    right = [(NATION, "B"), (MOTTO, "B")]
-    bottom_l = _header_column(pdf, pdf.l_margin, left_w, left)
-    bottom_r = _header_column(pdf, pdf.l_margin + left_w, right_w, right)
-    pdf.set_xy(pdf.l_margin, max(bottom_l, bottom_r) + 10)
+    left_x, right_x = pdf.l_margin, pdf.l_margin + left_w
+    left = [
+        (nfc(head.authority.upper()), "", HEADER_PT),
+        (nfc(head.issuer.upper()), "B", HEADER_PT),
+    ]
+    right = [(NATION, "B", HEADER_PT), (MOTTO, "B", HEADER_PT + 1)]
+    bottom_l = _header_column(pdf, left_x, left_w, left, 0.4)
+    bottom_r = _header_column(pdf, right_x, right_w, right, 1.0)
+    y = max(bottom_l, bottom_r) + 2.5
+    end_l = _centred(pdf, left_x, left_w, y, nfc(number_line(head.issuer_code)), "")
+    place_date = nfc(date_line(head.place, report.generated_at.date()))
+    end_r = _centred(pdf, right_x, right_w, y, place_date, "I")
+    pdf.set_xy(pdf.l_margin, max(end_l, end_r) + 8)
 
 
 def _line_count(pdf: FPDF, text: str, width: float) -> int:
@@ -259,12 +343,18 @@ def _balanced_width(pdf: FPDF, text: str, width: float) -> float:
 
 
 def _title_block(pdf: ReportPDF, report: ReportData) -> None:
-    pdf.set_font("Serif", "B", 14)
-    title = nfc(report.title)
-    width = _balanced_width(pdf, title, pdf.text_width)
-    pdf.set_x(pdf.l_margin + (pdf.text_width - width) / 2)
-    pdf.multi_cell(width, 7, title, align=Align.C, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(1.5)
+    """«BÁO CÁO», the subject under it (both bold, centred) and a short rule; then the scope
+    and the cut-off of the figures."""
+    pdf.set_font("Serif", "B", BODY_PT + 1)
+    lines = [DOC_TYPE, report.subject] if report.subject else [report.title]
+    for text in lines:
+        text = nfc(text)
+        width = _balanced_width(pdf, text, pdf.text_width * 0.9)
+        pdf.set_x(pdf.l_margin + (pdf.text_width - width) / 2)
+        pdf.multi_cell(width, 6.8, text, align=Align.C, new_x="LMARGIN", new_y="NEXT")
+    longest = max(pdf.get_string_width(nfc(t)) for t in lines)
+    _rule(pdf, pdf.l_margin, pdf.text_width, min(longest, pdf.text_width) / 3, pdf.get_y() + 1.5)
+    pdf.ln(5)
     pdf.set_font("Serif", "", BODY_PT)
     pdf.multi_cell(0, 6, nfc(scope_line(report.scope)), align=Align.C, new_x="LMARGIN")
     pdf.set_font("Serif", "I", BODY_PT)
@@ -282,17 +372,17 @@ def _section_heading(pdf: ReportPDF, text: str) -> None:
 
 def _headline_block(pdf: ReportPDF, summary: dict[str, Any]) -> None:
     headings, rows = headline_table(summary)
-    pdf.set_font("Serif", "I", TABLE_PT + 1)
+    pdf.set_font("Serif", "I", TABLE_PT)
     pdf.cell(0, 5, UNIT_NOTE, align=Align.R, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Sans", "", TABLE_PT)
-    widths = (27, 12, 12, 17, 10, 12, 10)
+    pdf.set_font("Serif", "", TABLE_PT)
+    widths = (37, 19, 19, 23, 18, 20, 24)  # mm, as the Word table
     aligns = ("LEFT",) + ("CENTER",) * 6
     with pdf.table(
         col_widths=widths,
         text_align=aligns,
-        line_height=TABLE_PT * 0.55,
+        line_height=TABLE_PT * 0.48,
         padding=(1.6, 1.2),
-        headings_style=FontFace(emphasis="BOLD", fill_color=(232, 236, 241)),
+        headings_style=FontFace(emphasis="BOLD"),
         v_align="MIDDLE",
     ) as table:
         for values in [headings, *rows]:
@@ -400,9 +490,38 @@ def _charts_block(pdf: ReportPDF, report: ReportData, heading: str) -> None:
         _chart(pdf, number, chart)
 
 
+def _signature_block(pdf: ReportPDF, report: ReportData) -> None:
+    """Bottom left Nơi nhận (heading 12 pt bold italic, the list 11 pt); bottom right the
+    signer's authority and title (bold caps), a blank for the signature, a blank line for the
+    name. Kept together on one page."""
+    head = report.letterhead
+    recipients = [nfc(r) for r in recipient_lines(head.recipients)]
+    signer = [nfc(t.upper()) for t in (head.signer_authority, head.signer_title) if t.strip()]
+    left_w = pdf.text_width * 0.5
+    right_w = pdf.text_width - left_w
+    pdf.set_font("Serif", "", RECIPIENTS_PT)
+    list_h = sum(5 * _line_count(pdf, r, left_w) for r in recipients) + 6
+    sign_h = 6.5 * len(signer) + SIGNATURE_SPACE_MM + NAME_SPACE_MM
+    if pdf.will_page_break(max(list_h, sign_h) + 6):
+        pdf.add_page()
+    pdf.ln(4)
+    top = pdf.get_y()
+    y = top
+    for text in signer:
+        y = _centred(pdf, pdf.l_margin + left_w, right_w, y, text, "B")
+    if recipients:
+        pdf.set_xy(pdf.l_margin, top + 0.6)
+        pdf.set_font("Serif", "BI", RECIPIENTS_PT + 1)
+        pdf.cell(left_w, 6, RECIPIENTS_HEADING, align=Align.L, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Serif", "", RECIPIENTS_PT)
+        for text in recipients:
+            pdf.multi_cell(left_w, 5, text, align=Align.L, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_xy(pdf.l_margin, max(pdf.get_y(), y + SIGNATURE_SPACE_MM + NAME_SPACE_MM))
+
+
 def _set_metadata(pdf: ReportPDF, report: ReportData) -> None:
     pdf.set_title(nfc(report.title))
-    pdf.set_author("Sở Nội vụ")
+    pdf.set_author(nfc(report.letterhead.issuer))
     pdf.set_subject(nfc(f"{report.scope} - {cutoff_line(report.as_of)}"))
     pdf.set_creator("Tinh giản biên chế 2022-2026")
     pdf.set_lang("vi")
@@ -421,4 +540,5 @@ def build_report_pdf(report: ReportData) -> bytes:
     _section_heading(pdf, f"II. {report.narrative.title}")
     _narrative_block(pdf, report.narrative)
     _charts_block(pdf, report, "III. BIỂU ĐỒ")
+    _signature_block(pdf, report)
     return bytes(pdf.output())

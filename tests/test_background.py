@@ -504,3 +504,52 @@ def test_a_job_that_ends_between_reading_and_asking_still_answers(app, manager):
     got = browser.finish(body, handles)
     assert got.status_code == 200, got.get_data(as_text=True)[:500]
     assert got.get_json()["response"]["report-download"]["data"]["content"]
+
+
+def test_the_report_job_draws_on_the_web_workers_renderer(app):
+    """The job is handed the address of the web worker's warm renderer and draws every chart
+    there (no browser of its own to start and close: as fast as the download link)."""
+    import io
+
+    from PIL import Image
+
+    from etl.storage import accounts
+    from pages.overview import build_file
+    from reporting.charts import REPORT_CHARTS
+    from reporting.render import ChartRenderer
+    from web import background, context
+
+    class Served(ChartRenderer):
+        def __init__(self) -> None:
+            super().__init__()
+            self.drawn: list[int] = []
+
+        def render(self, fig, fmt, **_options):
+            self.drawn.append(os.getpid())
+            buffer = io.BytesIO()
+            Image.new("RGB", (90, 42), (31, 119, 180)).save(buffer, format="PNG")
+            return buffer.getvalue()
+
+    served = Served()
+    saved = app.server.extensions["tgbc_renderer"]
+    app.server.extensions["tgbc_renderer"] = served
+    try:
+        with app.server.test_request_context("/"):
+            address = background._job_data(None)["renderer_address"]
+        assert address == served.address() and os.path.exists(address)
+        engine = app.server.extensions[context.ENGINE_KEY]
+        settings = dataclasses.replace(
+            app.server.extensions[context.SETTINGS_KEY],
+            database_url=engine.url.render_as_string(hide_password=False),
+        )
+        viewer = accounts.get_account(engine, username="lanhdao")
+        job = background.job_from(
+            {"account_id": viewer.id, "settings": {}, "renderer_address": address}
+        )
+        job = dataclasses.replace(job, settings=settings)
+        sent, _said = build_file(job, "pdf", "?as_of=2024-06-30", lambda *_: None)
+    finally:
+        app.server.extensions["tgbc_renderer"] = saved
+        served.close()
+    assert base64.b64decode(sent["content"])[:5] == b"%PDF-"
+    assert served.drawn == [os.getpid()] * len(REPORT_CHARTS)

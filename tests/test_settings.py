@@ -114,6 +114,19 @@ def test_defaults():
     assert settings.redis_url is None and settings.browser_path is None
     assert (settings.web_workers, settings.threads_per_worker) == (2, 4)
     assert load_settings({"SESSION_COOKIE_SECURE": "no"}).session_cookie_secure is False
+    # the report's letterhead fits the sample city; a blank name keeps the default, a blank
+    # signer's authority (the head signs) or recipients list is kept blank
+    assert (settings.report_authority, settings.report_issuer) == (
+        "UBND THÀNH PHỐ CẦN THƠ",
+        "SỞ NỘI VỤ",
+    )
+    assert (settings.report_place, settings.report_issuer_code) == ("Cần Thơ", "SNV")
+    assert settings.report_signer_authority == "KT. GIÁM ĐỐC"
+    blank = load_settings(
+        {"REPORT_ISSUER": " ", "REPORT_SIGNER_AUTHORITY": " ", "REPORT_RECIPIENTS": ""}
+    )
+    assert blank.report_issuer == "SỞ NỘI VỤ"
+    assert blank.report_signer_authority == blank.report_recipients == ""
 
 
 def test_parse_limits():

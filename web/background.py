@@ -5,8 +5,10 @@
   `DiskcacheManager` with its cache under `DATA_DIR/cache` (a subprocess per job, one machine).
 * A job runs outside the Flask request: no `current_app`, no `current_user`. What it needs is
   put into the callback context by a `custom_data` hook while the request is still there (the
-  signed-in account's id and the app's settings) and read back with `current_job()`; the job
-  opens its own engine (`etl.service.open_engine`) and checks the account again.
+  signed-in account's id, the app's settings and the address of the web worker's chart
+  renderer) and read back with `current_job()`; the job opens its own engine
+  (`etl.service.open_engine`), checks the account again, and draws its charts on the web
+  worker's warm browser session (`job_renderer`), as fast as the download link.
 * Who may start a job is decided before it starts: `web/policy.py` refuses a callback's
   outputs to accounts their access level does not allow, at `/_dash-update-component` (the
   polling requests of a background callback go there too, with the same outputs): the upload
@@ -142,6 +144,8 @@ class Job:
 
     account_id: int | None
     settings: Settings
+    # where the web worker that started the job draws charts (reporting.render), if it does
+    renderer_address: str | None = None
 
     def engine(self) -> Engine:
         """A new engine on the app's database (dispose it when done)."""
@@ -181,7 +185,21 @@ def _job_data(_callback_context: Any) -> dict[str, Any]:
     from web import context
 
     acc = context.account()
-    return {"account_id": acc.id if acc else None, "settings": _settings_for_job()}
+    return {
+        "account_id": acc.id if acc else None,
+        "settings": _settings_for_job(),
+        "renderer_address": _renderer_address(),
+    }
+
+
+def _renderer_address() -> str | None:
+    """The socket of this web worker's chart renderer (opened on first use), if it has one."""
+    from flask import current_app
+
+    from web.export_routes import RENDERER_KEY
+
+    renderer = current_app.extensions.get(RENDERER_KEY)
+    return renderer.address() if renderer is not None else None
 
 
 def job_from(data: dict[str, Any] | None) -> Job:
@@ -196,9 +214,11 @@ def job_from(data: dict[str, Any] | None) -> Job:
             continue
         current = getattr(env_settings, name)
         changes[name] = Path(value) if isinstance(current, Path) else value
+    address = data.get("renderer_address")
     return Job(
         account_id=data.get("account_id"),
         settings=dataclasses.replace(env_settings, **changes),
+        renderer_address=address if isinstance(address, str) else None,
     )
 
 
@@ -273,16 +293,18 @@ class ProgressRenderer:
         self._renderer.close()
 
 
-def job_renderer() -> Any:  # reporting.render.ChartRenderer
-    """A chart renderer of this process. A DiskcacheManager job is a fork of a web worker and
-    inherits kaleido's record of that worker's browser session, whose thread did not survive
-    the fork: forget it, so that the job starts a browser of its own (closed at the end)."""
+def job_renderer(address: str | None = None) -> Any:  # reporting.render.RemoteRenderer
+    """A chart renderer for a job: it draws on the warm browser session of the web worker
+    listening at `address` (`Job.renderer_address`), else on a browser of its own (closed by
+    its `close`). A DiskcacheManager job is a fork of a web worker and inherits kaleido's
+    record of that worker's browser session, whose thread did not survive the fork: forget
+    it, so that a browser of its own can start."""
     import kaleido
 
-    from reporting.render import ChartRenderer
+    from reporting.render import RemoteRenderer
 
     server = kaleido._global_server
     thread = getattr(server, "_thread", None)
     if server.is_running() and (thread is None or not thread.is_alive()):
         server._initialized = False
-    return ChartRenderer()
+    return RemoteRenderer(address)

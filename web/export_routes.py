@@ -48,6 +48,7 @@ def _download(kind: str, fmt: str, chart_id: str | None = None) -> Response:
             renderer=renderer(),
             chart_id=chart_id,
             detail=dict(request.args),
+            settings=context.settings(),
         )
     except exports.UnknownExport as exc:
         return _message(str(exc), 404)

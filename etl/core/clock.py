@@ -16,6 +16,11 @@ def vn_today() -> dt.date:
     return dt.datetime.now(VIETNAM).date()
 
 
+def vn_now() -> dt.datetime:
+    """Now in Vietnam, to the second (timezone-aware)."""
+    return dt.datetime.now(VIETNAM).replace(microsecond=0)
+
+
 def in_vietnam(moment: dt.datetime) -> dt.datetime:
     """A stored moment (UTC, or naive UTC as SQLite gives it back) in Vietnam time."""
     if moment.tzinfo is None:

@@ -85,6 +85,26 @@ class Settings:
     # how many reverse proxies stand in front of the app (nginx: 1); their X-Forwarded-For
     # and X-Forwarded-Proto are believed only then (web/security.py); 0: ignored
     trusted_proxies: int = field(default=0, metadata=_variable("TRUSTED_PROXIES"))
+    # the official report's letterhead and signature block (reporting/report_data.py:
+    # Letterhead; Nghị định 30/2020/NĐ-CP, Phụ lục I): the governing body, the issuing body and
+    # its short code in the document number (Số: …/BC-SNV), the place of the date line, the
+    # recipients (separated by ";"), the signer's authority (empty when the head signs) and title
+    report_authority: str = field(
+        default="UBND THÀNH PHỐ CẦN THƠ", metadata=_variable("REPORT_AUTHORITY")
+    )
+    report_issuer: str = field(default="SỞ NỘI VỤ", metadata=_variable("REPORT_ISSUER"))
+    report_issuer_code: str = field(default="SNV", metadata=_variable("REPORT_ISSUER_CODE"))
+    report_place: str = field(default="Cần Thơ", metadata=_variable("REPORT_PLACE"))
+    report_recipients: str = field(
+        default="UBND thành phố (để b/c);Giám đốc Sở (để b/c);Lưu: VT, TCBC",
+        metadata=_variable("REPORT_RECIPIENTS"),
+    )
+    report_signer_authority: str = field(
+        default="KT. GIÁM ĐỐC", metadata=_variable("REPORT_SIGNER_AUTHORITY")
+    )
+    report_signer_title: str = field(
+        default="PHÓ GIÁM ĐỐC", metadata=_variable("REPORT_SIGNER_TITLE")
+    )
 
     @property
     def uploads_dir(self) -> Path:
@@ -147,6 +167,14 @@ def _count(var: str, raw: str | None) -> int:
     return int(raw)
 
 
+def _text(name: str, raw: str | None, *, blank: bool = False) -> str:
+    """The field `name` from its variable's text, trimmed; its default when unset (or blank,
+    unless `blank` is allowed: no recipients, or no authority when the head signs)."""
+    if raw is None or (not raw.strip() and not blank):
+        return next(f for f in fields(Settings) if f.name == name).default
+    return raw.strip()
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Settings from `env` (default: the process environment)."""
     env = dict(os.environ if env is None else env)
@@ -183,5 +211,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_url=(env.get("SMTP_URL") or "").strip() or None,
         mail_from=(env.get("MAIL_FROM") or "").strip() or "tgbc@localhost",
         trusted_proxies=_count("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES")),
+        report_authority=_text("report_authority", env.get("REPORT_AUTHORITY")),
+        report_issuer=_text("report_issuer", env.get("REPORT_ISSUER")),
+        report_issuer_code=_text("report_issuer_code", env.get("REPORT_ISSUER_CODE")),
+        report_place=_text("report_place", env.get("REPORT_PLACE")),
+        report_recipients=_text("report_recipients", env.get("REPORT_RECIPIENTS"), blank=True),
+        report_signer_authority=_text(
+            "report_signer_authority", env.get("REPORT_SIGNER_AUTHORITY"), blank=True
+        ),
+        report_signer_title=_text("report_signer_title", env.get("REPORT_SIGNER_TITLE")),
         **{name: _limit(name, raw) for name, raw in limits.items()},
     )
