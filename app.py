@@ -33,7 +33,17 @@ from etl import service
 from etl.core.settings import Settings, load_settings
 from etl.measures.cache import DatasetCache
 from etl.measures.query import View
-from web import api, auth, background, context, export_routes, policy, review_api, upload_api
+from web import (
+    api,
+    auth,
+    background,
+    callback_check,
+    context,
+    export_routes,
+    policy,
+    review_api,
+    upload_api,
+)
 from web.bootstrap import bootstrap
 
 ROOT = Path(__file__).resolve().parent
@@ -68,6 +78,8 @@ def create_app(settings: Settings) -> dash.Dash:
     export_routes.register(server)
     upload_api.register(server)
     review_api.register(server)
+    # after Dash's own first-request setup, which fills the callback map it checks against
+    callback_check.install(server, app.callback_map)
     return app
 
 
@@ -176,11 +188,18 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
     )
     def keep_view_in_links(search: str | None, link_ids: list[dict[str, str]]) -> list[str]:
         """Navigation keeps the current view."""
-        return [f"{link['path']}{search or ''}" for link in link_ids]
+        return [
+            f"{link['path']}{search or ''}" if isinstance(link, dict) else no_update
+            for link in link_ids or []
+        ]
 
 
 def _date_or_none(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value[:10]) if value else None
+    """The date picker's date (None: none, or not a date, which a picker does not send)."""
+    try:
+        return dt.date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
 
 
 def main() -> None:

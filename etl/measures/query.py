@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
@@ -54,12 +55,31 @@ class View:
         return f"?{query}" if query else ""
 
 
+# the earliest cut-off a view may ask for: the stored returns start with the 2015 plan; before
+# it nothing was reported (and a figure there would be invented)
+EARLIEST_AS_OF = dt.date(2015, 1, 1)
+MAX_TEXT = 200  # longer than any unit, district or sector name
+
+
 def _first(params: Mapping[str, object], key: str) -> str | None:
+    """The parameter's first value as text, or None; BadParameter for text no name holds
+    (control or invisible formatting characters, such as NUL or a right-to-left override)
+    or longer than any name."""
     value = params.get(key)
     if isinstance(value, list):
         value = value[0] if value else None
     text = str(value).strip() if value is not None else ""
+    if any(unicodedata.category(ch) in _UNPRINTABLE for ch in text):
+        raise BadParameter(
+            f"Tham số «{key}» chứa ký tự không hợp lệ (ký tự điều khiển hoặc ký tự ẩn) "
+            f"/ invalid characters in {key}"
+        )
+    if len(text) > MAX_TEXT:
+        raise BadParameter(f"Tham số «{key}» dài quá {MAX_TEXT} ký tự / {key} is too long")
     return text or None
+
+
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn"}
 
 
 def parse_view(params: Mapping[str, object] | str | None) -> View:
@@ -68,6 +88,8 @@ def parse_view(params: Mapping[str, object] | str | None) -> View:
         params = {}
     if isinstance(params, str):
         params = parse_qs(params.lstrip("?"))
+    if not isinstance(params, Mapping):
+        raise BadParameter("Tham số không hợp lệ / invalid parameters")
     as_of_text = _first(params, "as_of")
     try:
         as_of = dt.date.fromisoformat(as_of_text) if as_of_text else None
@@ -75,6 +97,11 @@ def parse_view(params: Mapping[str, object] | str | None) -> View:
         raise BadParameter(
             f"Ngày chốt số liệu «{as_of_text}» không hợp lệ (YYYY-MM-DD) / invalid as_of"
         ) from exc
+    if as_of is not None and as_of < EARLIEST_AS_OF:
+        raise BadParameter(
+            f"Ngày chốt số liệu phải từ {EARLIEST_AS_OF:%d/%m/%Y} trở đi (chưa có báo cáo nào "
+            f"trước ngày đó) / as_of before {EARLIEST_AS_OF.isoformat()}"
+        )
     kind = _first(params, "kind")
     if kind and kind not in KIND_CHOICES:
         raise BadParameter(f"Loại đơn vị «{kind}» không hợp lệ / invalid kind")
