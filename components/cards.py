@@ -8,6 +8,7 @@ from dash import html
 
 from etl.core.formatting import fmt_number, fmt_pct
 from etl.core.vocabulary import Measure
+from etl.measures.metrics import NO_DATA_LABEL, no_data_text
 
 
 def _line(label: str, value: str, test_id: str | None = None) -> html.Div:
@@ -20,7 +21,10 @@ def _line(label: str, value: str, test_id: str | None = None) -> html.Div:
 def make_measure_card(
     title: str, figures: dict[str, Any], key: str, sentence: str | None = None
 ) -> html.Div:
-    """A card: baseline 2021, current, reduced (done/pending), % of baseline, % of target."""
+    """A card: baseline 2021, current, reduced (done/pending), % of baseline, % of target;
+    a measure without figures at the cut-off (`no_data`) says so, and why, instead."""
+    if figures.get("no_data"):
+        return make_no_data_card(title, figures, key)
     lines = [
         _line(f"Năm {figures['baseline_year']}", fmt_number(figures["baseline"])),
         _line(f"Năm {figures['latest_year'] or '—'}", fmt_number(figures["current"])),
@@ -43,6 +47,20 @@ def make_measure_card(
     ]
     verdict = html.P(sentence, className="verdict", **{"data-testid": f"{key}-verdict"})
     return html.Div([html.H2(title), *lines, verdict if sentence else None], className="card")
+
+
+def make_no_data_card(title: str, figures: dict[str, Any], key: str) -> html.Div:
+    """«Chưa có số liệu» with the reason: nothing reduced, no percentage, no plan share."""
+    lines = []
+    if figures.get("baseline") is not None:
+        lines.append(_line(f"Năm {figures['baseline_year']}", fmt_number(figures["baseline"])))
+    lines.append(_line("Đã giảm", NO_DATA_LABEL, f"{key}-reduced"))
+    note = html.P(
+        f"{no_data_text(figures['no_data'])}.",
+        className="verdict",
+        **{"data-testid": f"{key}-no-data"},
+    )
+    return html.Div([html.H2(title), *lines, note], className="card")
 
 
 def make_summary_cards(summary: dict[str, Any]) -> html.Div:

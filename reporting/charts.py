@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from etl.core.vocabulary import Measure
 from etl.measures import analysis
 from etl.measures.cache import remembered
-from etl.measures.dataset import Dataset
+from etl.measures.dataset import Dataset, unreviewed_stamp
 from etl.measures.query import ResolvedView
 from reporting.figures import (
     make_path_figure,
@@ -102,6 +102,8 @@ CHARTS: dict[str, ChartSpec] = {
         ),
     )
 }
+STAMP_COLOR = "#C00000"  # the stamp of unreviewed figures, as in the report and workbooks
+
 REPORT_CHARTS = (
     "lo-trinh-cong-chuc",
     "lo-trinh-nguoi-lam-viec",
@@ -119,7 +121,28 @@ def build_chart(chart_id: str, ctx: ChartContext) -> go.Figure:
     shared by the page, the exports and the report: callers only read it."""
     spec = CHARTS[chart_id]
     key = (chart_id, *ctx.view.key)
-    return remembered(ctx.ds, "chart", key, lambda: spec.build(ctx))
+    return remembered(ctx.ds, "chart", key, lambda: _stamped(spec.build(ctx), ctx))
+
+
+def _stamped(fig: go.Figure, ctx: ChartContext) -> go.Figure:
+    """A chart of figures that include unreviewed returns says so on the picture itself, so
+    a saved PNG/PDF (the download, the camera button, the report) cannot pass as official."""
+    stamp = unreviewed_stamp(ctx.ds.figures)
+    if stamp:
+        top = max(int(fig.layout.margin.t or 0), 40) + 24
+        fig.update_layout(margin={"t": top})
+        fig.add_annotation(
+            text=f"<b>{stamp}</b>",
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=1,
+            yshift=top - 40,
+            yanchor="bottom",
+            showarrow=False,
+            font={"color": STAMP_COLOR, "size": 12},
+        )
+    return fig
 
 
 def render_chart(chart_id: str, ctx: ChartContext, renderer: ChartRenderer, fmt: str) -> bytes:

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 from etl.measures import analysis
+from etl.measures.dataset import unreviewed_stamp
 from etl.measures.narrative import build_narrative
 from etl.writers.xlsx_export import write_consolidated, write_data
 from reporting.charts import CHARTS, REPORT_CHARTS, ChartContext, render_chart
@@ -49,6 +50,7 @@ def gather_report(
         narrative=narrative,
         charts=charts,
         notice=notice,
+        stamp=unreviewed_stamp(ds.figures),
     )
 
 

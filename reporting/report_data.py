@@ -30,5 +30,7 @@ class ReportData:
     narrative: Narrative
     charts: list[ChartImage] = field(default_factory=list)
     notice: str | None = None  # e.g. why charts are missing (no browser on the server)
+    # the figures include returns not yet approved: printed on every page (unreviewed_stamp)
+    stamp: str | None = None
     department: str = "SỞ NỘI VỤ"
     authority: str = "ỦY BAN NHÂN DÂN THÀNH PHỐ"

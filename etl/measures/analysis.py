@@ -190,6 +190,9 @@ def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool)
     units["job_position"] = [jp.get(uid) for uid in units["id"]] if jp else None
     units["kind_label"] = units["kind"].map(KIND_LABELS)
     units["unit_id"] = units["id"]
+    if as_of.year < BASELINE_YEAR:  # no figure exists yet: none shown (metrics.no_data_reason)
+        figures = ["baseline", "current", "done", "pending", "reduced", "reduced_pct"]
+        units[[*figures, "target", "pct_of_target", "gap"]] = np.nan
     return units[columns].reset_index(drop=True)
 
 
