@@ -178,8 +178,11 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
 
     @app.callback(Output(ids.F_UNREVIEWED_NOTE, "children"), Input(ids.URL, "search"))
     def unreviewed_note(search: str | None) -> list[Any]:
-        """Every page says so while returns not yet approved count."""
-        return make_unreviewed_note(context.view_of(search).include_unreviewed)
+        """Every page says so while returns not yet approved count, and when the URL's view
+        is refused (a bad parameter) or names nothing (the page then shows the default)."""
+        return make_unreviewed_note(
+            context.view_of(search).include_unreviewed, context.view_problem(search)
+        )
 
     @app.callback(
         Output({"role": "nav", "path": ALL}, "href"),

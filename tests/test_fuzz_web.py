@@ -370,3 +370,28 @@ def test_crafted_callback_requests(isolated_app, failures, body):
         got = client.post("/_dash-update-component", json=body, headers=headers)
         _check(got, f"{who} {json.dumps(body)[:200]}", failures)
     _none_failed(failures)
+
+
+@pytest.mark.parametrize(
+    ("search", "said"),
+    [
+        ("?as_of=1900-01-01", "Ngày chốt số liệu phải từ 01/01/2015 trở đi"),
+        ("?scope=%00", "Phạm vi chứa ký tự không hợp lệ"),
+        ("?scope=Kh%C3%B4ng+c%C3%B3", "Không tìm thấy phạm vi «Không có»"),
+    ],
+)
+def test_a_refused_view_is_explained_on_every_page(isolated_app, search, said):
+    """The page shows the default view then, and the banner says why."""
+    client = isolated_app.server.test_client()
+    headers = {"X-CSRFToken": login(client)}
+    body = {
+        "output": "filter-unreviewed-note.children",
+        "outputs": {"id": "filter-unreviewed-note", "property": "children"},
+        "inputs": [{"id": "url", "property": "search", "value": search}],
+        "state": [],
+        "changedPropIds": ["url.search"],
+    }
+    got = client.post("/_dash-update-component", json=body, headers=headers)
+    assert got.status_code == 200
+    text = json.dumps(got.get_json(), ensure_ascii=False)
+    assert said in text and "view-problem" in text

@@ -206,3 +206,14 @@ def test_charts_of_unreviewed_figures_carry_the_stamp(sample_app):
             for chart_id in CHARTS:
                 notes = [a.text for a in build_chart(chart_id, ctx).layout.annotations]
                 assert any(UNREVIEWED_STAMP in (t or "") for t in notes) is stamped, chart_id
+
+
+def test_a_chart_without_a_point_says_why(sample_app):
+    from reporting.charts import ChartContext, build_chart
+    from web import context
+
+    with as_admin(sample_app):
+        summary, view = context.view_summary(BEFORE)
+        ctx = ChartContext(context.dataset(BEFORE), summary, view)
+        notes = [a.text for a in build_chart("lo-trinh-cong-chuc", ctx).layout.annotations]
+    assert "Chưa có số liệu (ngày chốt trước năm gốc 2021)" in notes

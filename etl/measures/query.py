@@ -59,6 +59,15 @@ class View:
 # it nothing was reported (and a figure there would be invented)
 EARLIEST_AS_OF = dt.date(2015, 1, 1)
 MAX_TEXT = 200  # longer than any unit, district or sector name
+PARAM_LABELS = {  # a view's parameters as the filter bar names them, for messages
+    "as_of": "Ngày chốt số liệu",
+    "scope": "Phạm vi",
+    "district": "Quận, huyện",
+    "sector": "Lĩnh vực",
+    "kind": "Loại đơn vị",
+    "pending": "Tính cả số chờ phê duyệt",
+    "include_unreviewed": "Gồm báo cáo chưa duyệt",
+}
 
 
 def _first(params: Mapping[str, object], key: str) -> str | None:
@@ -71,11 +80,13 @@ def _first(params: Mapping[str, object], key: str) -> str | None:
     text = str(value).strip() if value is not None else ""
     if any(unicodedata.category(ch) in _UNPRINTABLE for ch in text):
         raise BadParameter(
-            f"Tham số «{key}» chứa ký tự không hợp lệ (ký tự điều khiển hoặc ký tự ẩn) "
-            f"/ invalid characters in {key}"
+            f"{PARAM_LABELS.get(key, key)} chứa ký tự không hợp lệ (ký tự điều khiển hoặc "
+            f"ký tự ẩn) / invalid characters in {key}"
         )
     if len(text) > MAX_TEXT:
-        raise BadParameter(f"Tham số «{key}» dài quá {MAX_TEXT} ký tự / {key} is too long")
+        raise BadParameter(
+            f"{PARAM_LABELS.get(key, key)} dài quá {MAX_TEXT} ký tự / {key} is too long"
+        )
     return text or None
 
 
