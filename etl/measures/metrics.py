@@ -165,7 +165,8 @@ def quota_measure(
     *,
     include_pending: bool = True,
 ) -> dict[str, Any]:
-    """Baseline, current, done, pending, reduced and their percentages for one measure."""
+    """Baseline, current, done, pending, reduced and their percentages for one measure;
+    `no_data` says why there are none at the cut-off (`no_data_reason`), else None."""
     assigned = _scoped(ds, homes, flt, measure, FactStatus.ASSIGNED)
     base_rows = assigned["year"] == BASELINE_YEAR
     baseline = float(np.sum(assigned["value"][base_rows] * assigned["weight"][base_rows]))
@@ -181,7 +182,7 @@ def quota_measure(
     )
     reason = no_data_reason(as_of, latest_year)
     if reason is not None:
-        return _no_data(ds, flt, measure, baseline, reason, as_of)
+        return _no_data(ds, flt, measure, baseline, reason)
     done = baseline - current
     out: dict[str, Any] = {
         "baseline_year": BASELINE_YEAR,
@@ -239,7 +240,7 @@ def no_data_reason(as_of: dt.date, latest_year: int | None) -> str | None:
 
 
 def _no_data(
-    ds: Dataset, flt: Filter, measure: str, baseline: float, reason: str, as_of: dt.date
+    ds: Dataset, flt: Filter, measure: str, baseline: float, reason: str
 ) -> dict[str, Any]:
     """A measure without figures: every count and percentage missing (None), never a zero
     that would read as «reduced by the whole baseline»; `no_data` says why."""
