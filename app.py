@@ -168,11 +168,11 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         view = View(
             as_of=_date_or_none(as_of),
             scope=current.scope,
-            district=district,
-            sector=sector,
-            kind=kind,
-            include_pending="pending" in (pending or []),
-            include_unreviewed="unreviewed" in (unreviewed or []),
+            district=_text_or_none(district),
+            sector=_text_or_none(sector),
+            kind=_text_or_none(kind),
+            include_pending=_checked(pending, "pending"),
+            include_unreviewed=_checked(unreviewed, "unreviewed"),
         )
         return (view.to_query(), *[no_update] * 6)
 
@@ -192,9 +192,21 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
     def keep_view_in_links(search: str | None, link_ids: list[dict[str, str]]) -> list[str]:
         """Navigation keeps the current view."""
         return [
-            f"{link['path']}{search or ''}" if isinstance(link, dict) else no_update
+            f"{link['path']}{search or ''}"
+            if isinstance(link, dict) and isinstance(link.get("path"), str)
+            else no_update
             for link in link_ids or []
         ]
+
+
+def _text_or_none(value: object) -> str | None:
+    """A dropdown's value (text), or None for anything a dropdown does not send."""
+    return value if isinstance(value, str) and value else None
+
+
+def _checked(value: object, option: str) -> bool:
+    """Whether a checklist's value (a list of options) has `option` ticked."""
+    return isinstance(value, list) and option in value
 
 
 def _date_or_none(value: str | None) -> dt.date | None:

@@ -128,7 +128,8 @@ def _one_problem(item: object, dep: Mapping[str, Any]) -> str | None:
         return "an id the callback does not take"
     value = item.get("value")
     if value is None:
-        return None
+        # a location always has a path (Dash's page router reads it as text)
+        return "pathname is missing" if prop == "pathname" else None
     if prop in _PROPERTY_TYPES:
         kinds = _PROPERTY_TYPES[prop]
         if not isinstance(value, kinds) or (kinds == (int,) and isinstance(value, bool)):
