@@ -25,11 +25,13 @@ from typing import Any
 
 import dash
 from dash import ALL, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
 from flask import Flask
 
-from components import ids
+from components import drill, grids, ids
 from components.shell import make_shell, make_unreviewed_note
 from etl import service
+from etl.core.clock import vn_today
 from etl.core.settings import Settings, load_settings
 from etl.measures.cache import DatasetCache
 from etl.measures.query import View
@@ -42,6 +44,7 @@ from web import (
     export_routes,
     policy,
     review_api,
+    security,
     upload_api,
 )
 from web.bootstrap import bootstrap
@@ -74,12 +77,15 @@ def create_app(settings: Settings) -> dash.Dash:
     policy.guard_pages(dash.page_registry)  # each page as its `access` allows
     app.layout = make_shell
     _register_shell_callbacks(app)
+    grids.register_export_callbacks(app)  # «Tải Excel» under every grid
     api.register(server)
     export_routes.register(server)
     upload_api.register(server)
     review_api.register(server)
     # after Dash's own first-request setup, which fills the callback map it checks against
     callback_check.install(server, app.callback_map)
+    # last: the security headers on every response, and the declared proxies (TRUSTED_PROXIES)
+    security.install(app, settings)
     return app
 
 
@@ -183,6 +189,37 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         return make_unreviewed_note(
             context.view_of(search).include_unreviewed, context.view_problem(search)
         )
+
+    @app.callback(
+        Output(ids.BREADCRUMBS, "children"),
+        Input(ids.URL, "pathname"),
+        Input(ids.URL, "search"),
+    )
+    def show_breadcrumbs(path: str | None, search: str | None) -> list[Any]:
+        """The way back from a filtered view."""
+        if not policy.may(policy.READ_ALL):
+            return []
+        return drill.breadcrumbs(path or "/", context.view_of(search))
+
+    @app.callback(
+        Output(ids.URL, "href", allow_duplicate=True),
+        Input({"type": drill.CHART, "chart": ALL}, "clickData"),
+        State(ids.URL, "pathname"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def drill_into_chart(_clicks: list[Any], path: str | None, search: str | None) -> str:
+        """A click on a chart's year or sector opens the view behind it."""
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not ctx.triggered or not policy.may(policy.READ_ALL):
+            raise PreventUpdate
+        click = ctx.triggered[0].get("value")
+        target = drill.chart_target(
+            str(trigger.get("chart")), click, path or "/", context.view_of(search), vn_today()
+        )
+        if target is None:
+            raise PreventUpdate
+        return target
 
     @app.callback(
         Output({"role": "nav", "path": ALL}, "href"),

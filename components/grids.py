@@ -1,14 +1,32 @@
-"""dash-ag-grid tables with Vietnamese number formats (vi-VN: `1.694`, `8,17%`)."""
+"""dash-ag-grid tables with Vietnamese number formats (vi-VN: `1.694`, `8,17%`), each with a
+«Tải Excel» button that writes what the grid shows (its columns, its filters and sort) to xlsx."""
 
 from __future__ import annotations
 
 import functools
+import json
+import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 import dash_ag_grid as dag
 import pandas as pd
+from dash import MATCH, ClientsideFunction, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+
+from etl.writers.table_xlsx import KINDS, TableColumn
+from reporting import exports
+from web import context
+
+# «Tải Excel» under a grid: the button, what the browser collected, the file, the title
+GRID_XLSX = "grid-xlsx"
+GRID_XLSX_SERVER = "grid-xlsx-server"  # the button under a grid served a page at a time
+GRID_XLSX_ROWS = "grid-xlsx-rows"  # client-side grids: the shown rows (assets/grid_export.js)
+GRID_XLSX_QUERY = "grid-xlsx-query"  # server-side grids: the filter and sort to apply
+GRID_XLSX_FILE = "grid-xlsx-file"
+GRID_XLSX_SERVER_FILE = "grid-xlsx-server-file"
+GRID_XLSX_META = "grid-xlsx-meta"
 
 # the functions live in assets/dashAgGridFunctions.js
 FORMATS = {
@@ -96,9 +114,11 @@ def make_grid(
     *,
     height_px: int = 560,
     csv_name: str = "du_lieu.csv",
-) -> dag.AgGrid:
-    """A sortable, filterable grid (sort a column by giving it `sort="desc"`)."""
-    return dag.AgGrid(
+    title: str = "Bảng số liệu",
+) -> html.Div:
+    """A sortable, filterable grid (sort a column by giving it `sort="desc"`), with its
+    «Tải Excel» button; the file is named after `csv_name` and headed by `title`."""
+    grid = dag.AgGrid(
         id=grid_id,
         rowData=records(frame),
         columnDefs=columns,
@@ -113,6 +133,117 @@ def make_grid(
         csvExportParams={"fileName": csv_name},
         style={"height": f"{height_px}px", "width": "100%"},
     )
+    stem = csv_name.rsplit(".", 1)[0] if csv_name != "du_lieu.csv" else grid_key(grid_id)
+    bar = export_bar(grid_id, title, stem, columns, server=False)
+    return html.Div([grid, bar], className="grid-block")
+
+
+def column_kind(spec: dict[str, Any]) -> str:
+    """The kind (`FORMATS` key, or text) a column definition made by `column` was given."""
+    formatter = spec.get("valueFormatter")
+    return next((kind for kind, fmt in FORMATS.items() if fmt == formatter), "text")
+
+
+def grid_key(grid_id: str | dict) -> str:
+    """A grid's id as one string (pattern-matching ids hold strings, not dicts)."""
+    return grid_id if isinstance(grid_id, str) else json.dumps(grid_id, sort_keys=True)
+
+
+def export_bar(
+    grid_id: str | dict, title: str, stem: str, columns: list[dict[str, Any]], *, server: bool
+) -> html.Div:
+    """«Tải Excel»: the browser collects the grid's shown rows (or, for a grid served a page at
+    a time, its filter and sort) and the server writes the file."""
+    key = grid_key(grid_id)
+    button = GRID_XLSX_SERVER if server else GRID_XLSX
+    store = GRID_XLSX_QUERY if server else GRID_XLSX_ROWS
+    download = GRID_XLSX_SERVER_FILE if server else GRID_XLSX_FILE
+    return html.Div(
+        [
+            html.Button(
+                "Tải Excel",
+                id={"type": button, "grid": key},
+                className="link-button",
+                title="Tải bảng đang xem (đã lọc và sắp xếp) thành tệp Excel",
+            ),
+            dcc.Store(id={"type": store, "grid": key}),
+            dcc.Store(
+                id={"type": GRID_XLSX_META, "grid": key},
+                data={
+                    "title": title,
+                    "stem": stem,
+                    "kinds": {c["field"]: column_kind(c) for c in columns if "field" in c},
+                },
+            ),
+            dcc.Download(id={"type": download, "grid": key}),
+        ],
+        className="grid-export",
+    )
+
+
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def table_columns(columns: Any, meta: Any = None) -> list[TableColumn]:
+    """The columns the browser sent (field, header), in the order shown, checked; anything else
+    is dropped. Their kinds are those the page gave the grid (`meta["kinds"]`)."""
+    kinds = meta.get("kinds") if isinstance(meta, dict) else None
+    kinds = kinds if isinstance(kinds, dict) else {}
+    out = []
+    for col in columns if isinstance(columns, list) else []:
+        if not isinstance(col, dict) or not isinstance(col.get("field"), str):
+            continue
+        kind = kinds.get(col["field"]) if kinds.get(col["field"]) in KINDS else "text"
+        header = col.get("header") if isinstance(col.get("header"), str) else col["field"]
+        out.append(TableColumn(col["field"], header, kind))
+    return out
+
+
+def table_file(meta: Any, columns: list[TableColumn], rows: list[dict[str, Any]]) -> dict:
+    """The download (`dcc.Download` data) of a table, audited as an export of the account."""
+    meta = meta if isinstance(meta, dict) else {}
+    title = str(meta.get("title") or "Bảng số liệu")
+    stem = re.sub(r"[^a-z0-9]+", "_", str(meta.get("stem") or "").lower()).strip("_") or "bang"
+    clean = [
+        {k: _MARKDOWN_LINK.sub(r"\1", v) if isinstance(v, str) else v for k, v in row.items()}
+        for row in rows
+        if isinstance(row, dict)
+    ]
+    acc = context.account()
+    made = exports.export_table(
+        title, columns, clean, stem, actor=acc.username if acc else "?", engine=context.engine()
+    )
+    return dcc.send_bytes(made.content, made.filename)
+
+
+def register_export_callbacks(app: Any) -> None:
+    """The two steps of «Tải Excel» for every client-side grid of every page."""
+    app.clientside_callback(
+        ClientsideFunction(namespace="grids", function_name="collect"),
+        Output({"type": GRID_XLSX_ROWS, "grid": MATCH}, "data"),
+        Input({"type": GRID_XLSX, "grid": MATCH}, "n_clicks"),
+        State({"type": GRID_XLSX, "grid": MATCH}, "id"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="grids", function_name="collect"),
+        Output({"type": GRID_XLSX_QUERY, "grid": MATCH}, "data"),
+        Input({"type": GRID_XLSX_SERVER, "grid": MATCH}, "n_clicks"),
+        State({"type": GRID_XLSX_SERVER, "grid": MATCH}, "id"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output({"type": GRID_XLSX_FILE, "grid": MATCH}, "data"),
+        Input({"type": GRID_XLSX_ROWS, "grid": MATCH}, "data"),
+        State({"type": GRID_XLSX_META, "grid": MATCH}, "data"),
+        prevent_initial_call=True,
+    )
+    def grid_to_xlsx(collected: Any, meta: Any) -> dict:
+        if not isinstance(collected, dict) or not isinstance(collected.get("rows"), list):
+            raise PreventUpdate
+        columns = table_columns(collected.get("columns"), meta)
+        return table_file(meta, columns, collected["rows"])
 
 
 # ---------------------------------------------------------------- rows served a page at a time
@@ -201,6 +332,8 @@ def serve_rows(
     frame: pd.DataFrame,
     request: dict[str, Any] | None,
     folded: Callable[[str], pd.Series] | None = None,
+    *,
+    limit: int | None = 10 * PAGE_SIZE,
 ) -> dict[str, Any]:
     """The `getRowsResponse` for an infinite-row-model `getRowsRequest`: the rows from
     `startRow` to `endRow` of `frame` after the request's filters and sort, and the row count.
@@ -208,12 +341,12 @@ def serve_rows(
     Text is matched and ordered without case and diacritics (`folded(column)` gives a text
     column of `frame` folded, for a caller that keeps them; by default they are folded here);
     blanks sort last either way. `frame` is not changed. An unknown column or filter raises
-    ValueError."""
+    ValueError. `limit`: the most rows answered (None: every row, for an export)."""
     folded = folded or (lambda column: folded_text(frame[column]))
     request = request or {}
     start = max(0, int(request.get("startRow") or 0))
     end = max(start, int(request.get("endRow") or start + PAGE_SIZE))
-    end = min(end, start + 10 * PAGE_SIZE)
+    end = len(frame) if limit is None else min(end, start + limit)
     keep = pd.Series(True, index=frame.index)
     for field, model in (request.get("filterModel") or {}).items():
         keep &= _filter_mask(frame, field, model, folded)
@@ -243,10 +376,14 @@ def make_server_grid(
     columns: list[dict[str, Any]],
     *,
     height_px: int = 560,
-) -> dag.AgGrid:
+    title: str = "Bảng số liệu",
+    stem: str = "bang",
+) -> html.Div:
     """A grid whose rows come from the server a page at a time (answer its `getRowsRequest`
-    with `serve_rows`); sorting and filtering happen on the server, over every row."""
-    return dag.AgGrid(
+    with `serve_rows`); sorting and filtering happen on the server, over every row. Its
+    «Tải Excel» sends the grid's filter and sort (`GRID_XLSX_QUERY`): the page that serves the
+    rows answers it with every row (`serve_rows(..., limit=None)`) into `GRID_XLSX_SERVER_FILE`."""
+    grid = dag.AgGrid(
         id=grid_id,
         rowModelType="infinite",
         columnDefs=columns,
@@ -268,3 +405,5 @@ def make_server_grid(
         },
         style={"height": f"{height_px}px", "width": "100%"},
     )
+    bar = export_bar(grid_id, title, stem, columns, server=True)
+    return html.Div([grid, bar], className="grid-block")

@@ -5,6 +5,7 @@ PAGE = "page-content"
 
 # shell filters (their state lives in the URL query string)
 F_AS_OF = "filter-as-of"
+BREADCRUMBS = "breadcrumbs"  # the way back from a filtered view (components/drill.py)
 F_DISTRICT = "filter-district"
 F_SECTOR = "filter-sector"
 F_KIND = "filter-kind"
@@ -77,3 +78,41 @@ PD_ADD = "period-add"
 PD_TOGGLE = "period-toggle"  # pattern-matching type: {"type": PD_TOGGLE, "period": id, "do": …}
 PD_OUTCOME = "period-outcome"
 PD_DONE = "period-done"  # bumped after a change: the list and the audit log refresh
+
+# sign-in sessions on the administration page (Phiên đăng nhập)
+SS_LIST = "sessions-list"  # the open sessions by account, a «Kết thúc mọi phiên» each
+SS_END = "sessions-end"  # pattern-matching type: {"type": SS_END, "account": username}
+SS_OUTCOME = "sessions-outcome"
+SS_DONE = "sessions-done"  # bumped after sessions were ended: the list refreshes
+# accounts on the administration page (Tài khoản)
+AC_LIST = "account-list"  # the accounts table, one row each (`accounts_view.make_account_row`)
+AC_EDIT = "account-edit"  # pattern-matching type: {"type": AC_EDIT, "user": username}, «Sửa»
+AC_DONE = "account-done"  # bumped after a change: the table, the form and the audit log refresh
+AC_OUTCOME = "account-outcome"
+AC_NEW_USERNAME = "account-new-username"
+AC_NEW_FULL_NAME = "account-new-full-name"
+AC_NEW_ROLE = "account-new-role"
+AC_NEW_UNITS = "account-new-units"
+AC_NEW_EMAIL = "account-new-email"
+AC_NEW_PASSWORD = "account-new-password"
+AC_ADD = "account-add"
+AC_PICK = "account-pick"  # the account the form below changes
+AC_PICKED = "account-picked"  # its current state, and which buttons apply
+AC_ROLE = "account-role"
+AC_UNITS = "account-units"
+AC_SAVE_ROLE = "account-save-role"
+AC_EMAIL = "account-email"
+AC_SAVE_EMAIL = "account-save-email"
+AC_DISABLE = "account-disable"
+AC_ENABLE = "account-enable"
+AC_PASSWORD = "account-password"
+AC_SET_PASSWORD = "account-set-password"
+AC_TOKEN_LABEL = "account-token-label"
+AC_TOKEN = "account-token"
+
+# plans on the administration page (Kế hoạch, Biểu 00)
+PL_CONTENT = "plans-content"  # the targets in force and their history
+PL_UPLOAD_LINK = "plan-upload"  # the link to the upload page, where a plan is submitted
+
+# the review queue's summary on the administration page
+ADMIN_QUEUE = "admin-queue"

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
+from components import drill
 from components.cards import make_measure_card
 from components.tracker_view import tracker_href
 from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
@@ -26,10 +27,68 @@ REPORT_STATUS = "report-status"
 REPORT_DOWNLOAD = "report-download"
 REPORT_PROGRESS_PREFIX = "report"
 
+# plotly.js's toolbar strings in Vietnamese: its own "vi" locale carries date formats and an
+# empty dictionary, so the words are given here, with the number and date formats of docs/domain.md.
+PLOTLY_LOCALE_VI = {
+    "dictionary": {
+        "Download plot as a PNG": "Tải biểu đồ (PNG)",
+        "Download plot": "Tải biểu đồ",
+        "Preparing image - this may take a few seconds": "Đang chuẩn bị ảnh, xin chờ vài giây",
+        "Image download succeeded": "Đã tải ảnh",
+        "Sorry, there was a problem downloading your image!": "Không tải được ảnh biểu đồ.",
+        "Zoom in": "Phóng to",
+        "Zoom out": "Thu nhỏ",
+        "Autoscale": "Vừa khung",
+        "Reset axes": "Về mặc định",
+        "Reset": "Về mặc định",
+        "Reset view": "Về mặc định",
+        "Reset views": "Về mặc định",
+        "Zoom": "Phóng to vùng chọn",
+        "Pan": "Kéo",
+        "Double-click to zoom back out": "Bấm đúp để trở lại",
+        "Click to enter Plot title": "Bấm để nhập tiêu đề",
+        "Click to enter X axis title": "Bấm để nhập tên trục hoành",
+        "Click to enter Y axis title": "Bấm để nhập tên trục tung",
+    },
+    "format": {
+        "days": ["Chủ nhật", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy"],
+        "shortDays": ["CN", "T2", "T3", "T4", "T5", "T6", "T7"],
+        "months": [f"Tháng {m}" for m in range(1, 13)],
+        "shortMonths": [f"Th{m}" for m in range(1, 13)],
+        "date": "%d/%m/%Y",
+        "decimal": ",",
+        "thousands": ".",
+    },
+}
+
+# The toolbar keeps what a leader uses (save as PNG, zoom, reset). Everything that would send a
+# chart to an outside service (plotly.js's "Share chart" to Plotly Cloud, Chart Studio links) is
+# off, and no server address is given for it.
 GRAPH_CONFIG = {
     "displaylogo": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "showLink": False,
+    "sendData": False,
+    "plotlyServerURL": "",
+    "locale": "vi",
+    "locales": {"vi": PLOTLY_LOCALE_VI},
     "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "bieu_do"},
-    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+    "modeBarButtonsToRemove": [
+        "sendChartToCloud",
+        "sendDataToCloud",
+        "editInChartStudio",
+        "downloadJson",
+        "select2d",
+        "lasso2d",
+        "zoom2d",
+        "pan2d",
+        "toggleSpikelines",
+        "hoverClosestCartesian",
+        "hoverCompareCartesian",
+        "hoverClosestPie",
+        "toggleHover",
+    ],
 }
 
 
@@ -56,7 +115,8 @@ def chart_block(
             ],
             className="small export-links",
         )
-    return html.Div([graph(figure, f"chart-{chart_id}", chart_id.replace("-", "_")), links])
+    chart = graph(figure, drill.chart_id(chart_id), chart_id.replace("-", "_"))
+    return html.Div([chart, links])
 
 
 def make_report_links(search: str, export_problem: str | None = None) -> html.Div:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from components import ids
+from components.widgets import date_picker
 from etl.core.formatting import fmt_date
 from etl.core.vocabulary import PERIOD_STATE_LABELS, PeriodState, ReviewStatus
 from etl.storage.periods import Period
@@ -20,7 +21,7 @@ def toggle_id(period_id: int, action: str) -> dict[str, str | int]:
 
 
 def _date_picker(component_id: str, placeholder: str) -> dcc.DatePickerSingle:
-    return dcc.DatePickerSingle(
+    return date_picker(
         id=component_id,
         display_format="DD/MM/YYYY",
         placeholder=placeholder,
@@ -69,10 +70,10 @@ def make_periods_section() -> html.Div:
                                 maxLength=160,
                                 placeholder="Ví dụ: 6 tháng đầu năm 2024",
                                 debounce=False,
-                                style={"minWidth": "260px"},
                             ),
                         ],
                         className=field,
+                        style={"flex": "2 1 260px"},  # the box fills it, the button stays clear
                     ),
                     html.Button("Thêm kỳ", id=ids.PD_ADD, className="button primary"),
                 ],

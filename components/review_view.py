@@ -13,7 +13,7 @@ from dash import html
 from etl.core.formatting import fmt_date, fmt_moment, fmt_number
 from etl.core.vocabulary import FactStatus, Measure, PeriodState, ReviewStatus
 from etl.measures.metrics import BASELINE_YEAR
-from etl.measures.review_diff import DiffRow, ReviewDiff
+from etl.measures.review_diff import UNIT_FIELD_LABELS, DiffRow, ReviewDiff, unit_value_text
 from etl.storage.periods import Period
 from etl.storage.reviews import SubmissionRow
 
@@ -177,7 +177,8 @@ def _number(value: int | None) -> str:
 
 def make_diff(diff: ReviewDiff) -> html.Div:
     """Every figure the return changes (unit, measure, status, year, old → new, sheet!cell),
-    a loud banner when 2021 baseline figures change, and how many figures stay the same."""
+    a loud banner when 2021 baseline figures change, and how many figures stay the same; then
+    every unit attribute it changes (unit, attribute, old → new, sheet!cell)."""
     children: list[Any] = [html.H3("Số liệu thay đổi nếu duyệt")]
     baseline = len(diff.baseline_rows)
     if baseline:
@@ -203,34 +204,58 @@ def make_diff(diff: ReviewDiff) -> html.Div:
                 className="small",
             )
         )
-        return html.Div(children, className="panel")
+    else:
+        body = [
+            html.Tr(
+                [
+                    html.Td(r.unit_name),
+                    html.Td(_label(r.measure, Measure)),
+                    html.Td(_label(r.status, FactStatus)),
+                    html.Td(str(r.year), className="num"),
+                    html.Td(_number(r.old), className="num"),
+                    html.Td("→"),
+                    html.Td(fmt_number(r.new), className="num"),
+                    html.Td(f"{r.sheet}!{r.cell}"),
+                    html.Td(_mark(r)),
+                ],
+                className="row-baseline" if r.baseline else "row-past" if r.past_year else None,
+            )
+            for r in diff.rows
+        ]
+        children += [
+            html.P(f"{fmt_number(len(diff.rows))} số thay đổi; {unchanged}", className="small"),
+            _table(
+                ["Đơn vị", "Chỉ tiêu", "Loại số", "Năm", "Số cũ", "", "Số mới", "Ô", "Ghi chú"],
+                body,
+                numeric=(3, 4, 6),
+                **{"data-testid": "review-diff-table"},
+            ),
+        ]
+    if diff.unit_changes:
+        children += [html.H3("Thông tin đơn vị thay đổi nếu duyệt"), _unit_changes(diff)]
+    return html.Div(children, className="panel")
+
+
+def _unit_changes(diff: ReviewDiff) -> html.Table:
     body = [
         html.Tr(
             [
-                html.Td(r.unit_name),
-                html.Td(_label(r.measure, Measure)),
-                html.Td(_label(r.status, FactStatus)),
-                html.Td(str(r.year), className="num"),
-                html.Td(_number(r.old), className="num"),
+                html.Td(c.unit_name),
+                html.Td(UNIT_FIELD_LABELS.get(c.field, c.field)),
+                html.Td(unit_value_text(c.field, c.old)),
                 html.Td("→"),
-                html.Td(fmt_number(r.new), className="num"),
-                html.Td(f"{r.sheet}!{r.cell}"),
-                html.Td(_mark(r)),
-            ],
-            className="row-baseline" if r.baseline else "row-past" if r.past_year else None,
+                html.Td(unit_value_text(c.field, c.new)),
+                html.Td(f"{c.sheet}!{c.cell}"),
+                html.Td("Đơn vị mới" if c.new_unit else ""),
+            ]
         )
-        for r in diff.rows
+        for c in diff.unit_changes
     ]
-    children += [
-        html.P(f"{fmt_number(len(diff.rows))} số thay đổi; {unchanged}", className="small"),
-        _table(
-            ["Đơn vị", "Chỉ tiêu", "Loại số", "Năm", "Số cũ", "", "Số mới", "Ô", "Ghi chú"],
-            body,
-            numeric=(3, 4, 6),
-            **{"data-testid": "review-diff-table"},
-        ),
-    ]
-    return html.Div(children, className="panel")
+    return _table(
+        ["Đơn vị", "Thông tin", "Cũ", "", "Mới", "Ô", "Ghi chú"],
+        body,
+        **{"data-testid": "review-unit-changes"},
+    )
 
 
 def make_outcome(text: str, ok: bool) -> html.Div:

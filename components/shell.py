@@ -9,6 +9,7 @@ import dash
 from dash import dcc, html
 
 from components import ids
+from components.widgets import date_picker, dropdown
 from etl.measures.query import EARLIEST_AS_OF, KIND_CHOICES
 from web import context, policy
 
@@ -71,7 +72,7 @@ def make_filter_bar() -> html.Div:
             html.Div(
                 [
                     html.Label("Số liệu tính đến ngày", htmlFor=ids.F_AS_OF),
-                    dcc.DatePickerSingle(
+                    date_picker(
                         id=ids.F_AS_OF,
                         display_format="DD/MM/YYYY",
                         placeholder="mới nhất",
@@ -85,23 +86,21 @@ def make_filter_bar() -> html.Div:
             html.Div(
                 [
                     html.Label("Quận, huyện", htmlFor=ids.F_DISTRICT),
-                    dcc.Dropdown(
-                        id=ids.F_DISTRICT, options=options["district"], placeholder="Tất cả"
-                    ),
+                    dropdown(id=ids.F_DISTRICT, options=options["district"], placeholder="Tất cả"),
                 ],
                 className="filter",
             ),
             html.Div(
                 [
                     html.Label("Lĩnh vực", htmlFor=ids.F_SECTOR),
-                    dcc.Dropdown(id=ids.F_SECTOR, options=options["sector"], placeholder="Tất cả"),
+                    dropdown(id=ids.F_SECTOR, options=options["sector"], placeholder="Tất cả"),
                 ],
                 className="filter",
             ),
             html.Div(
                 [
                     html.Label("Loại đơn vị", htmlFor=ids.F_KIND),
-                    dcc.Dropdown(id=ids.F_KIND, options=options["kind"], placeholder="Tất cả"),
+                    dropdown(id=ids.F_KIND, options=options["kind"], placeholder="Tất cả"),
                 ],
                 className="filter",
             ),
@@ -164,10 +163,10 @@ def make_hidden_filters() -> list:
     return [
         html.Div(
             [
-                dcc.DatePickerSingle(id=ids.F_AS_OF),
-                dcc.Dropdown(id=ids.F_DISTRICT),
-                dcc.Dropdown(id=ids.F_SECTOR),
-                dcc.Dropdown(id=ids.F_KIND),
+                date_picker(id=ids.F_AS_OF),
+                dropdown(id=ids.F_DISTRICT),
+                dropdown(id=ids.F_SECTOR),
+                dropdown(id=ids.F_KIND),
                 dcc.Checklist(id=ids.F_PENDING, options=["pending"], value=["pending"]),
                 dcc.Checklist(id=ids.F_UNREVIEWED, options=["unreviewed"], value=[]),
                 html.Button(id=ids.F_RESET),
@@ -201,6 +200,7 @@ def make_shell() -> html.Div:
                 className="topbar",
             ),
             make_filter_bar() if policy.may(policy.READ_ALL) else html.Div(make_hidden_filters()),
+            html.Nav(id=ids.BREADCRUMBS, className="breadcrumbs", **{"aria-label": "Đang xem"}),
             html.Div(id=ids.F_UNREVIEWED_NOTE),
             html.Main(dash.page_container),
         ],

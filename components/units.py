@@ -8,10 +8,17 @@ import pandas as pd
 from dash import dcc, html
 
 from components import ids
-from components.grids import column, folded_text, make_grid, make_server_grid, serve_rows
+from components.grids import (
+    PAGE_SIZE,
+    column,
+    folded_text,
+    make_grid,
+    make_server_grid,
+    serve_rows,
+)
 from components.overview import graph
 from etl.core.formatting import fmt_date, fmt_number
-from etl.core.vocabulary import KIND_LABELS, STATUS_LABELS, Measure
+from etl.core.vocabulary import KIND_LABELS, MEASURE_LABELS, STATUS_LABELS, Measure
 from etl.measures import analysis
 from etl.measures.cache import remembered
 from etl.measures.dataset import Dataset
@@ -52,7 +59,7 @@ def units_grid_id(measure: str, search: str | None) -> dict[str, str]:
     return {"type": ids.UNITS_GRID, "measure": measure, "search": search or ""}
 
 
-def make_subtotals(table: pd.DataFrame, group_by: str) -> Any:
+def make_subtotals(table: pd.DataFrame, group_by: str, title: str = "Cộng theo nhóm") -> Any:
     sub = analysis.subtotals(table, group_by).sort_values("baseline", ascending=False)
     columns = [
         column(group_by, GROUP_LABELS[group_by], minWidth=200, pinned="left"),
@@ -65,7 +72,12 @@ def make_subtotals(table: pd.DataFrame, group_by: str) -> Any:
     ]
     height = min(360, 100 + 42 * len(sub))
     return make_grid(
-        ids.UNITS_SUBTOTALS, sub[[c["field"] for c in columns]], columns, height_px=height
+        ids.UNITS_SUBTOTALS,
+        sub[[c["field"] for c in columns]],
+        columns,
+        height_px=height,
+        csv_name="cong_theo_nhom.csv",
+        title=title,
     )
 
 
@@ -97,13 +109,24 @@ def make_units_view(
         html.Details(
             [
                 html.Summary(f"Cộng theo {GROUP_LABELS[group_by].lower()}"),
-                make_subtotals(table, group_by),
+                make_subtotals(
+                    table,
+                    group_by,
+                    f"{MEASURE_LABELS[measure]}: cộng theo {GROUP_LABELS[group_by].lower()} — "
+                    f"{summary['scope']} — số liệu tính đến ngày {fmt_date(view.as_of)}",
+                ),
             ],
             open=True,
             className="panel",
         ),
         html.Div(
-            make_server_grid(units_grid_id(measure, search), unit_columns(latest)),
+            make_server_grid(
+                units_grid_id(measure, search),
+                unit_columns(latest),
+                title=f"{MEASURE_LABELS[measure]} theo đơn vị — {summary['scope']} — "
+                f"số liệu tính đến ngày {fmt_date(view.as_of)}",
+                stem="don_vi",
+            ),
             className="panel",
             **{"data-testid": "units-grid"},
         ),
@@ -138,7 +161,12 @@ MEASURE_UNITS = {
 
 
 def units_grid_page(
-    ds: Dataset, view: ResolvedView, measure: str, request: dict[str, Any] | None
+    ds: Dataset,
+    view: ResolvedView,
+    measure: str,
+    request: dict[str, Any] | None,
+    *,
+    limit: int | None = PAGE_SIZE * 10,
 ) -> dict[str, Any]:
     """One page of the units grid for its `getRowsRequest`. The grid's columns and their
     folded texts are kept with the dataset per view, so paging, sorting and typing in a
@@ -153,7 +181,7 @@ def units_grid_page(
             ds, "unit_grid_folded", (*key, column), lambda: folded_text(frame[column])
         )
 
-    return serve_rows(frame, request, folded)
+    return serve_rows(frame, request, folded, limit=limit)
 
 
 def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:

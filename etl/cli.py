@@ -9,16 +9,22 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from etl import service
 from etl.core.formatting import fmt_date, fmt_moment, fmt_number
+from etl.core.forms import FORMS
 from etl.core.settings import load_settings
 from etl.core.vocabulary import MEASURE_LABELS, STATUS_LABELS, IngestStatus, ReviewStatus, Role
 from etl.ingest.load import IngestResult
+from etl.reading.mapping import clean_workbook_mapping, target_label
 from etl.storage import db, periods, reviews
 from reporting import exports
+
+if TYPE_CHECKING:
+    from etl.storage.accounts import SignInSession
 
 
 def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
@@ -48,6 +54,7 @@ def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
                 continue
             level = "LỖI" if p.is_error else "cảnh báo"
             print(f"  {p.where} {p.code} [{level}] {p.message_vi}")
+        _print_mapping_hint(r)
         warnings = Counter(p.code for p in r.problems if not p.is_error)
         if brief and warnings:
             counted = ", ".join(f"{code}: {n}" for code, n in sorted(warnings.items()))
@@ -56,14 +63,52 @@ def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
     return 2 if refused else 0
 
 
+def _print_mapping_hint(r: IngestResult) -> None:
+    """For a refused file whose header needs the mapping step: the header cells the reader
+    could not place and the fields missing, for a `--mapping` file (docs/forms.md)."""
+    if r.status != IngestStatus.REFUSED:
+        return
+    for lay in r.layouts:
+        if not lay.needs_mapping:
+            continue
+        form = FORMS[lay.form]
+        rows = ", ".join(str(n) for n in lay.header_rows)
+        print(f"  Ghép cột: trang «{lay.sheet}» (Biểu {lay.form}), tiêu đề ở dòng {rows}")
+        for c in lay.cells:
+            if not c.target:
+                print(f"    {c.ref} «{c.text}»: chưa nhận ra")
+        if lay.missing:
+            names = ", ".join(f"{t} ({target_label(form, t)})" for t in lay.missing)
+            print(f"    còn thiếu: {names}")
+        print("    dùng --mapping FILE.json để chỉ rõ từng cột (docs/forms.md, ghép cột)")
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = service.open_engine(args.db, settings)
     files = [Path(f) for f in args.files]  # audited as `ingest_as` does, read ahead in bulk
     results = service.ingest_files(
-        engine, files, settings, "cli", audited=True, approve=args.approve
+        engine, files, settings, "cli", audited=True, approve=args.approve, mapping=args.mapping
     )
     return _print_results(results)
+
+
+def _mapping_file(text: str) -> dict:
+    """`--mapping FILE.json`: {sheet name: {header text: target}} (docs/forms.md, "The
+    mapping step"); argparse's usage error (exit 2) when it cannot be read as such."""
+    try:
+        raw = json.loads(Path(text).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(
+            f"không đọc được tệp ghép cột «{text}» ({type(exc).__name__})"
+        ) from None
+    mapping = clean_workbook_mapping(raw)
+    if not mapping:
+        raise argparse.ArgumentTypeError(
+            f"tệp ghép cột «{text}» không có cách ghép nào: cần dạng "
+            '{"Biểu 01": {"Tiêu đề cột": "quota@2021", "Cột thêm": "-"}}'
+        )
+    return mapping
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -156,7 +201,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_user(args: argparse.Namespace) -> int:
-    """Accounts: add, list, disable, enable, role, password, token."""
+    """Accounts: add, list, disable, enable, role, password, token, email, sessions (the open
+    sign-in sessions of an account), end-sessions (end them all)."""
     import getpass
     import secrets
 
@@ -171,6 +217,9 @@ def cmd_user(args: argparse.Namespace) -> int:
                 units = "; ".join(names.get(u, str(u)) for u in sorted(a.unit_ids))
                 state = "" if a.active else " [đã khóa]"
                 print(f"{a.username}\t{a.role}{state}\t{units}")
+            return 0
+        if args.action == "sessions" and not args.username:  # every account's
+            _print_sessions(accounts.open_sessions(engine))
             return 0
         if not args.username:
             print("Cần tên đăng nhập / username required", file=sys.stderr)
@@ -208,6 +257,11 @@ def cmd_user(args: argparse.Namespace) -> int:
             password = args.password or getpass.getpass("Mật khẩu mới: ")
             accounts.set_password(engine, args.username, password, actor="cli")
             print("Đã đổi mật khẩu.")
+        elif args.action == "sessions":
+            _print_sessions(accounts.open_sessions(engine, args.username))
+        elif args.action == "end-sessions":
+            ended = accounts.end_sessions(engine, args.username, actor="cli")
+            print(f"«{args.username}»: đã kết thúc {ended} phiên đăng nhập.")
         elif args.action == "token":
             token = accounts.create_token(engine, args.username, args.label, actor="cli")
             print(token)
@@ -216,6 +270,16 @@ def cmd_user(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     return 0
+
+
+def _print_sessions(sessions: list[SignInSession]) -> None:
+    """Open sessions, one a line: account, since, last used, address, browser."""
+    if not sessions:
+        print("Không có phiên nào đang mở.")
+    for s in sessions:
+        since, seen = fmt_moment(s.created_at), fmt_moment(s.last_seen_at)
+        where = f"{s.remote_addr or '?'}\t{s.user_agent or ''}"
+        print(f"{s.username}\ttừ {since}\tlần cuối {seen}\t{where}")
 
 
 def _date_arg(text: str, what: str) -> dt.date:
@@ -327,7 +391,7 @@ def _review_show(engine: Engine, submission_id: int) -> int:
         label = ReviewStatus(h["status"]).label
         print(f"  {fmt_moment(h['at'])}  {label}  ({h['actor']}){comment}")
     from etl.measures.metrics import BASELINE_YEAR
-    from etl.measures.review_diff import review_diff
+    from etl.measures.review_diff import UNIT_FIELD_LABELS, review_diff, unit_value_text
 
     diff = review_diff(engine, submission_id)
     print(f"Số liệu thay đổi so với số đã duyệt: {len(diff.rows)} (không đổi: {diff.unchanged})")
@@ -346,6 +410,15 @@ def _review_show(engine: Engine, submission_id: int) -> int:
         print(
             f"  {mark}{d.unit_name} | {what} năm {d.year}: {old} → {fmt_number(d.new)}"
             f" ({d.sheet}!{d.cell})"
+        )
+    if diff.unit_changes:
+        print(f"Thông tin đơn vị thay đổi so với số đã duyệt: {len(diff.unit_changes)}")
+    for c in diff.unit_changes:
+        label = UNIT_FIELD_LABELS.get(c.field, c.field)
+        new_unit = " (đơn vị mới)" if c.new_unit else ""
+        print(
+            f"  {c.unit_name}{new_unit} | {label}: {unit_value_text(c.field, c.old)}"
+            f" → {unit_value_text(c.field, c.new)} ({c.sheet}!{c.cell})"
         )
     return 0
 
@@ -378,6 +451,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--approve",
         action="store_true",
         help="duyệt ngay các báo cáo nạp được (mặc định: chờ duyệt)",
+    )
+    p.add_argument(
+        "--mapping",
+        type=_mapping_file,
+        metavar="FILE.json",
+        help="cách ghép cột cho tiêu đề không nhận ra (mặc định: cách ghép đã lưu của đơn vị)",
     )
     p.set_defaults(func=cmd_ingest)
 
@@ -423,10 +502,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("user", help="tài khoản: add, list, disable, enable, role, password, token")
+    p = sub.add_parser(
+        "user",
+        help="tài khoản: add, list, disable, enable, role, password, token, email, "
+        "sessions (phiên đang mở; không tên: mọi tài khoản), end-sessions (kết thúc mọi phiên)",
+    )
     p.add_argument(
         "action",
-        choices=["add", "list", "disable", "enable", "role", "password", "token", "email"],
+        choices=[
+            "add",
+            "list",
+            "disable",
+            "enable",
+            "role",
+            "password",
+            "token",
+            "email",
+            "sessions",
+            "end-sessions",
+        ],
     )
     p.add_argument("username", nargs="?")
     roles = [role.value for role in Role]  # plain strings: argparse's errors show their repr

@@ -12,11 +12,13 @@ from sqlalchemy import Connection, Engine
 from etl.core.clock import vn_today
 from etl.core.settings import Settings, load_settings
 from etl.core.vocabulary import IngestStatus, ReviewStatus
+from etl.ingest import load
 from etl.ingest.load import IngestResult, ingest_bytes, ingest_many
 from etl.measures import metrics, query
 from etl.measures.cache import load_dataset
 from etl.measures.dataset import Dataset
 from etl.reading.limits import Limits
+from etl.reading.mapping import Mapping, SheetLayout
 from etl.storage import accounts, db, periods, review_reads, reviews
 
 
@@ -67,12 +69,14 @@ def ingest_files(
     *,
     audited: bool = False,
     approve: bool = False,
+    mapping: Mapping | None = None,
 ) -> list[IngestResult]:
     """Ingest each file on its own (one transaction each), in the order given; the next
     files are read and checked in child processes while one is stored (`ingest_many`).
     `audited`: each file goes to the audit log as `ingest_as` writes it, by `uploader`.
     `approve`: each stored file is approved at once by `uploader` (the operator's
-    `etl ingest --approve`); otherwise it waits for review like any upload."""
+    `etl ingest --approve`); otherwise it waits for review like any upload. `mapping`: how
+    to read header cells the reader cannot place (`etl ingest --mapping`), for every file."""
     settings = settings or load_settings()
     results = []
     for result in ingest_many(
@@ -85,6 +89,7 @@ def ingest_files(
         on_store=_audit_stored(uploader) if audited else None,
         approve=approve,
         as_of_grace_days=settings.as_of_grace_days,
+        mapping=mapping,
     ):
         if audited:
             _audit_not_stored(engine, uploader, result)
@@ -101,10 +106,15 @@ def ingest_as(
     *,
     dry_run: bool = False,
     approve: bool = False,
+    mapping: Mapping | None = None,
 ) -> IngestResult:
     """An upload by a signed-in account (or the CLI when None): scoped to the account's units,
     and written to the audit log (accepted, refused, duplicate, with supersessions). It waits
-    for review, unless `approve` (approved at once by the same actor)."""
+    for review, unless `approve` (approved at once by the same actor). A `dry_run` (the upload
+    page's check) stores nothing and writes the audit entry of a refused or duplicate file
+    (`check: true`), so a refusal in the browser is audited like one through the API; a file
+    it passes is audited when it is stored. `mapping`: the clerk's mapping of header cells
+    (the upload page's mapping step), kept when the file is stored."""
     settings = settings or load_settings()
     actor = account.username if account else "cli"
     result = ingest_bytes(
@@ -120,10 +130,19 @@ def ingest_as(
         on_store=_audit_stored(actor),
         approve=approve,
         as_of_grace_days=settings.as_of_grace_days,
+        mapping=mapping,
     )
-    if not dry_run:
-        _audit_not_stored(engine, actor, result)
+    if result.status != IngestStatus.CHECKED:  # a dry run that passes is audited when stored
+        _audit_not_stored(engine, actor, result, check=dry_run)
     return result
+
+
+def kept_choices(
+    engine: Engine, layouts: list[SheetLayout], account: accounts.Account | None
+) -> Mapping:
+    """What the kept mappings of each sheet's reporting unit say of its header cells (offered
+    on the upload page when they do not cover the sheet by themselves)."""
+    return load.kept_choices(engine, layouts, account.username if account else "cli")
 
 
 def _audit_stored(actor: str) -> Callable[[Connection, IngestResult], None]:
@@ -144,15 +163,22 @@ def _audit_stored(actor: str) -> Callable[[Connection, IngestResult], None]:
     return audit
 
 
-def _audit_not_stored(engine: Engine, actor: str, result: IngestResult) -> None:
-    """The audit entry of a refused or duplicate upload (nothing stored); none otherwise."""
-    if result.status == IngestStatus.ACCEPTED:
+def _audit_not_stored(
+    engine: Engine, actor: str, result: IngestResult, *, check: bool = False
+) -> None:
+    """The audit entry of a refused or duplicate upload (nothing stored); none otherwise.
+    It names the file, its sha256 and the reasons (problem codes, and where), never a figure
+    nor a cell's value; `check`: the upload page's check, before any confirmation."""
+    if result.status in (IngestStatus.ACCEPTED, IngestStatus.CHECKED):
         return
-    detail = {
+    detail: dict[str, Any] = {
         "sha256": result.sha256,
         "submission_id": result.submission_id,
+        "codes": sorted({p.code for p in result.errors}),
         "errors": [f"{p.where} {p.code}" for p in result.errors][:50],
     }
+    if check:
+        detail["check"] = True
     accounts.audit_now(engine, actor, f"upload.{result.status}", result.file_name, detail)
 
 

@@ -1,8 +1,11 @@
-"""Quản trị: reporting periods, accounts and the audit log (admins only). Accounts are managed
-with `python -m etl user …`; this page shows who may do what and everything that was done.
+"""Quản trị (admins only): the review queue's summary, accounts, reporting periods, plans
+(Biểu 00) and the audit log. The same can be done with `python -m etl user|period …`.
 
 Periods are added, closed and reopened here: each action goes through etl.storage.periods in
-one transaction (the change and its audit entry), with the signed-in admin as the actor."""
+one transaction (the change and its audit entry), with the signed-in admin as the actor.
+Accounts are the same through etl.storage.accounts; their callbacks are in
+pages/admin_accounts.py, the sections' layouts in components/ (accounts_view, periods_view,
+plans_view, admin_view)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,10 @@ import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components import ids
+from components.accounts_view import make_accounts_section
+from components.admin_view import audit_action_label, make_queue_summary
 from components.grids import column, make_grid
+from components.mappings_view import make_mappings_section
 from components.periods_view import (
     CLOSE,
     REOPEN,
@@ -23,16 +29,30 @@ from components.periods_view import (
     make_period_outcome,
     make_periods_section,
 )
+from components.plans_view import make_plans, make_plans_section
+from components.sessions_view import make_sessions_section
+from etl.core.clock import in_vietnam
 from etl.core.formatting import fmt_date
-from etl.core.vocabulary import ROLE_LABELS
-from etl.storage import accounts, periods, review_reads
+from etl.storage import accounts, periods, plan_reads, review_reads
+from pages import (
+    admin_accounts,  # noqa: F401  (the callbacks of «Tài khoản»)
+    admin_sessions,  # noqa: F401  (the callbacks of «Phiên đăng nhập»)
+    mappings_admin,  # noqa: F401  (the callbacks of «Cách ghép cột đã lưu»)
+)
 from web import context, policy
 
 dash.register_page(
     __name__, path="/quan-tri", name="Quản trị", title="Quản trị", order=6, access=policy.ADMIN
 )
 policy.protect_outputs(
-    policy.ADMIN, ids.ADMIN_CONTENT, ids.PD_LIST, ids.PD_OUTCOME, ids.PD_DONE, ids.PD_NAME
+    policy.ADMIN,
+    ids.ADMIN_CONTENT,
+    ids.ADMIN_QUEUE,
+    ids.PL_CONTENT,
+    ids.PD_LIST,
+    ids.PD_OUTCOME,
+    ids.PD_DONE,
+    ids.PD_NAME,
 )
 REFUSED = policy.PAGE_REFUSED[policy.ADMIN]
 # a name `periods.default_name` gives: replaced when another cut-off date is chosen
@@ -43,7 +63,16 @@ def layout(**_query: str) -> html.Div:
     return html.Div(
         [
             dcc.Location(id=ids.ADMIN_URL),
+            html.Div(
+                [html.H2("Duyệt báo cáo"), html.Div(id=ids.ADMIN_QUEUE)],
+                className="panel",
+                style={"marginBottom": "16px"},
+            ),
+            make_accounts_section(),
             make_periods_section(),
+            make_sessions_section(),
+            make_plans_section(),
+            make_mappings_section(),
             dcc.Loading(html.Div(id=ids.ADMIN_CONTENT), type="dot"),
         ]
     )
@@ -168,47 +197,49 @@ def on_period_action(
 
 
 @callback(
-    Output(ids.ADMIN_CONTENT, "children"),
+    Output(ids.ADMIN_QUEUE, "children"),
     Input(ids.ADMIN_URL, "pathname"),
     Input(ids.PD_DONE, "data"),
 )
-def render_admin(_path: str | None, _done: Any = None) -> list[Any]:
+def render_queue_summary(_path: str | None, _done: Any = None) -> Any:
+    """How many returns wait for review, and the way to the review page."""
     if not policy.may(policy.ADMIN):
-        return context.forbidden("Trang này dành cho quản trị viên.")
-    engine = context.engine()
-    names = context.dataset().units["name"]
-    users = pd.DataFrame(
-        [
-            {
-                "username": a.username,
-                "role": ROLE_LABELS[a.role],
-                "active": "đang dùng" if a.active else "đã khóa",
-                "units": "; ".join(str(names.get(u, u)) for u in sorted(a.unit_ids)),
-            }
-            for a in accounts.list_accounts(engine)
-        ]
-    )
-    log = pd.DataFrame(accounts.read_audit(engine))
+        return context.forbidden(REFUSED)
+    with context.engine().connect() as conn:
+        return make_queue_summary(review_reads.review_status_counts(conn))
+
+
+@callback(Output(ids.PL_CONTENT, "children"), Input(ids.ADMIN_URL, "pathname"))
+def render_plans(_path: str | None) -> Any:
+    """The targets in force for each scope and measure, and the history of every target."""
+    if not policy.may(policy.ADMIN):
+        return context.forbidden(REFUSED)
+    with context.engine().connect() as conn:
+        history = plan_reads.target_history(conn)
+    return make_plans(history, plan_reads.in_force(history))
+
+
+def _moments(values: pd.Series) -> list[dt.datetime]:
+    """Stored moments (datetimes, or ISO text from SQLite) as datetimes."""
+    return [dt.datetime.fromisoformat(v) if isinstance(v, str) else v for v in values]
+
+
+@callback(
+    Output(ids.ADMIN_CONTENT, "children"),
+    Input(ids.ADMIN_URL, "pathname"),
+    Input(ids.PD_DONE, "data"),
+    Input(ids.AC_DONE, "data"),
+)
+def render_admin(_path: str | None, _done: Any = None, _accounts_done: Any = None) -> list[Any]:
+    """The audit log, newest first (refreshed after a change to a period or an account)."""
+    if not policy.may(policy.ADMIN):
+        return context.forbidden(REFUSED)
+    log = pd.DataFrame(accounts.read_audit(context.engine()))
     if len(log):
-        log["at"] = pd.to_datetime(log["at"]).dt.strftime("%d/%m/%Y %H:%M:%S")
+        log["at"] = [in_vietnam(m).strftime("%d/%m/%Y %H:%M:%S") for m in _moments(log["at"])]
+        log["action"] = log["action"].map(audit_action_label)
         log["detail"] = log["detail"].map(lambda d: ", ".join(f"{k}: {v}" for k, v in d.items()))
     return [
-        html.H2("Tài khoản"),
-        html.P(
-            "Thêm, khóa, đổi vai trò bằng: python -m etl user add|list|disable|role|token",
-            className="small",
-        ),
-        make_grid(
-            "admin-users",
-            users,
-            [
-                column("username", "Tên đăng nhập"),
-                column("role", "Vai trò"),
-                column("active", "Trạng thái"),
-                column("units", "Đơn vị được nộp", minWidth=300),
-            ],
-            height_px=260,
-        ),
         html.H2("Nhật ký"),
         make_grid(
             "admin-audit",

@@ -9,6 +9,7 @@ from dash import Input, Output, callback, dcc, html
 
 from components import ids
 from components.reorg_view import lineage_options, make_lineage, make_reorg
+from components.widgets import dropdown
 from web import context, policy
 
 dash.register_page(
@@ -28,7 +29,7 @@ def layout(**_query: str) -> html.Div:
             html.Div(
                 [
                     html.H3("Quá trình sắp xếp của một đơn vị"),
-                    dcc.Dropdown(
+                    dropdown(
                         id=ids.RE_UNIT,
                         options=lineage_options(context.dataset()),
                         placeholder="Chọn đơn vị…",

@@ -26,6 +26,7 @@ from components.review_view import (
     period_options,
     pick_options,
 )
+from components.widgets import dropdown
 from etl.core.vocabulary import ReviewStatus
 from etl.measures.review_diff import review_diff
 from etl.storage import db, periods, reviews
@@ -64,7 +65,7 @@ def layout(**_query: str) -> html.Div:
                     html.Div(
                         [
                             html.Label("Trạng thái", htmlFor=ids.RV_STATUS),
-                            dcc.Dropdown(
+                            dropdown(
                                 id=ids.RV_STATUS,
                                 options=STATUS_OPTIONS,
                                 value=ReviewStatus.CHO_DUYET.value,
@@ -77,7 +78,7 @@ def layout(**_query: str) -> html.Div:
                     html.Div(
                         [
                             html.Label("Kỳ báo cáo", htmlFor=ids.RV_PERIOD),
-                            dcc.Dropdown(
+                            dropdown(
                                 id=ids.RV_PERIOD,
                                 options=options,
                                 placeholder="Mọi kỳ báo cáo",
@@ -94,7 +95,7 @@ def layout(**_query: str) -> html.Div:
             html.Div(
                 [
                     html.Label("Chọn báo cáo để xem", htmlFor=ids.RV_PICK),
-                    dcc.Dropdown(id=ids.RV_PICK, placeholder="Chọn số báo cáo…"),
+                    dropdown(id=ids.RV_PICK, placeholder="Chọn số báo cáo…"),
                 ],
                 className="filter",
                 style={"margin": "12px 0"},

@@ -12,6 +12,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from components import ids
 from components.tracker_view import make_period_tracker, period_options
+from components.widgets import dropdown
 from etl.core.clock import vn_today
 from etl.measures import tracking
 from etl.measures.query import View
@@ -65,7 +66,7 @@ def layout(ky: str | None = None, **_query: str) -> html.Div:
             html.Div(
                 [
                     html.Label("Kỳ báo cáo", htmlFor=ids.TR_PERIOD),
-                    dcc.Dropdown(
+                    dropdown(
                         id=ids.TR_PERIOD,
                         options=period_options(periods),
                         value=value,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hashlib
 import re
 import secrets
@@ -23,6 +24,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update,
 from sqlalchemy import Engine
 
 from components import ids
+from components.mappings_view import MAP_PREVIEW, MAP_TARGET, layouts_of, mapping_from
 from components.upload_view import (
     UP_PROGRESS_PREFIX,
     UP_QUEUE,
@@ -141,13 +143,20 @@ def _staged(sha256: Any, settings: Settings | None = None) -> Path:
     return _staging_dir(settings) / sha256
 
 
-def _as_item(result: IngestResult, sha256: str) -> dict[str, Any]:
+def _as_item(
+    result: IngestResult, sha256: str, kept: dict[str, dict[str, str]] | None = None
+) -> dict[str, Any]:
     return {
         "file_name": result.file_name,
         "sha256": sha256,
         "status": result.status,
         "problems": [p.as_dict() for p in result.problems],
         "preview": result.preview,
+        # the mapping step (components/mappings_view.py)
+        "layouts": [dataclasses.asdict(lay) for lay in result.layouts],
+        "mapping": result.mapping,
+        "mapping_source": result.mapping_source,
+        "kept": kept or {},
     }
 
 
@@ -209,7 +218,8 @@ def check_staged(
             progress(n - 1, len(queue), f"Đang kiểm tra tệp {n}/{len(queue)}: {entry['name']}")
         blob = _staged(entry["sha256"], settings).read_bytes()
         result = service.ingest_as(engine, blob, entry["name"], account, settings, dry_run=True)
-        items.append(_as_item(result, entry["sha256"]))
+        kept = service.kept_choices(engine, result.layouts, account)
+        items.append(_as_item(result, entry["sha256"], kept))
     return items
 
 
@@ -303,8 +313,9 @@ def on_confirm(n_clicks: int | None, items: list[dict[str, Any]] | None) -> tupl
         if not path.exists():
             continue
         blob = path.read_bytes()
+        given = item.get("mapping") if item.get("mapping_source") == "given" else None
         result = service.ingest_as(
-            context.engine(), blob, item["file_name"], context.account(), settings
+            context.engine(), blob, item["file_name"], context.account(), settings, mapping=given
         )
         stored.append(_as_item(result, item["sha256"]))
     saved = sum(1 for s in stored if s["status"] in (IngestStatus.ACCEPTED, IngestStatus.DUPLICATE))
@@ -347,3 +358,49 @@ def on_annotate(clicks: list[int | None], items: list[dict[str, Any]] | None) ->
     stem = Path(item["file_name"]).stem or "bao_cao"
     suffix = ".xlsm" if item["file_name"].lower().endswith(".xlsm") else ".xlsx"
     return dcc.send_bytes(marked, f"{stem}_danh_dau_loi{suffix}")
+
+
+@callback(
+    Output(ids.UP_RESULTS, "children", allow_duplicate=True),
+    Output(ids.UP_STAGED, "data", allow_duplicate=True),
+    Output(ids.UP_CONFIRMED, "children", allow_duplicate=True),
+    Input({"role": MAP_PREVIEW, "index": ALL}, "n_clicks"),
+    State({"role": MAP_TARGET, "index": ALL, "sheet": ALL, "col": ALL}, "value"),
+    State({"role": MAP_TARGET, "index": ALL, "sheet": ALL, "col": ALL}, "id"),
+    State(ids.UP_STAGED, "data"),
+    prevent_initial_call=True,
+)
+def on_map_preview(
+    clicks: list[int | None],
+    values: list[Any],
+    targets: list[Any],
+    items: list[dict[str, Any]] | None,
+) -> tuple[Any, Any, Any]:
+    """«Xem trước với cách ghép này»: the file checked again with the dropdowns' mapping (a
+    dry run, as the first check), its problems and preview shown in place."""
+    trigger = ctx.triggered_id
+    if not any(clicks or []) or not isinstance(items, list) or not isinstance(trigger, dict):
+        return no_update, no_update, no_update
+    index = trigger.get("index")
+    if not isinstance(index, int) or not 0 <= index < len(items):
+        return no_update, no_update, no_update
+    item = items[index]
+    chosen = [
+        (t.get("sheet"), t.get("col"), v)
+        for t, v in zip(targets or [], values or [], strict=False)
+        if isinstance(t, dict) and t.get("index") == index
+        and isinstance(t.get("sheet"), int) and isinstance(t.get("col"), int)
+    ]  # fmt: skip
+    mapping = mapping_from(layouts_of(item), chosen)
+    try:
+        blob = _staged(item.get("sha256")).read_bytes()
+    except (ValueError, OSError):
+        return no_update, no_update, no_update
+    engine, account, settings = context.engine(), context.account(), context.settings()
+    name = clean_text(item.get("file_name")) or "tệp"
+    result = service.ingest_as(
+        engine, blob, name, account, settings, dry_run=True, mapping=mapping or None
+    )
+    kept = service.kept_choices(engine, result.layouts, account)
+    items = [*items[:index], _as_item(result, item["sha256"], kept), *items[index + 1 :]]
+    return make_results(items), items, None

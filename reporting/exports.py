@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -21,9 +21,11 @@ from urllib.parse import parse_qsl
 from sqlalchemy import Engine
 
 from etl import service
+from etl.core.clock import vn_today
 from etl.measures.dataset import Dataset
 from etl.measures.query import View
 from etl.storage import accounts
+from etl.writers.table_xlsx import TableColumn, write_table
 from reporting import report
 from reporting.charts import CHARTS, ChartContext, render_chart
 from reporting.render import INSTALL_HINT_VI, ChartRenderer, ExportUnavailable
@@ -127,3 +129,21 @@ def export(
     shown = dict(detail) if detail is not None else view_detail(view)
     accounts.audit_now(engine, actor, f"export.{action}", name, shown)
     return Export(name, MIME[fmt], content)
+
+
+def export_table(
+    title: str,
+    columns: Sequence[TableColumn],
+    rows: Sequence[Mapping[str, Any]],
+    stem: str,
+    *,
+    actor: str,
+    engine: Engine,
+) -> Export:
+    """A table as shown on screen (a grid's columns, its filtered and sorted rows) as xlsx,
+    audited once as `export.table`; `stem` names the file (`stem_YYYYMMDD.xlsx`, today's date
+    in Vietnam)."""
+    content = write_table(title, columns, rows)
+    name = f"{stem}_{vn_today():%Y%m%d}.xlsx"
+    accounts.audit_now(engine, actor, "export.table", name, {"title": title, "rows": len(rows)})
+    return Export(name, MIME["xlsx"], content)

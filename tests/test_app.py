@@ -86,7 +86,8 @@ def test_units_view_serves_its_grid_a_page_at_a_time(request_ctx):
     from pages.units import render_units
 
     children = render_units(AS_OF, "nguoi_lam_viec", "district")
-    grid = children[-1].children
+    grid, export = children[-1].children.children  # the grid and its «Tải Excel»
+    assert "Tải Excel" in text_of(export)
     assert grid.rowModelType == "infinite" and not getattr(grid, "rowData", None)
     assert grid.id == {"type": "units-grid", "measure": "nguoi_lam_viec", "search": AS_OF}
     gap = next(c for c in grid.columnDefs if c["field"] == "gap")
@@ -94,7 +95,7 @@ def test_units_view_serves_its_grid_a_page_at_a_time(request_ctx):
     name = next(c for c in grid.columnDefs if c["field"] == "name")
     assert name["cellRenderer"] == "UnitLink"  # React text: no markup from data
     assert "527 đơn vị" in text_of(children[0])
-    subtotals = children[1].children[1]
+    subtotals = children[1].children[1].children[0]
     assert "Cấp thành phố" in {r["district"] for r in subtotals.rowData}
     assert sum(r["units"] for r in subtotals.rowData) == 527
 

@@ -20,7 +20,12 @@ PASSWORD = "mat-khau-rat-dai-1"
 
 OVERVIEW = dash_request("overview-content.children", [("url", "search", VIEW)])
 ADMIN = dash_request(
-    "admin-content.children", [("admin-url", "pathname", "/quan-tri"), ("period-done", "data", 0)]
+    "admin-content.children",
+    [
+        ("admin-url", "pathname", "/quan-tri"),
+        ("period-done", "data", 0),
+        ("account-done", "data", 0),
+    ],
 )
 UPLOAD = {
     **dash_request("upload-results.children", [("upload-files", "contents", None)]),
@@ -317,3 +322,28 @@ def test_a_page_answers_its_refusal_to_accounts_its_access_does_not_allow(app):
             login_user(User(accounts.get_account(engine, username=username)))
             shown = json.dumps(json.loads(to_json_plotly(pages[path]["layout"]())))
         assert ('"forbidden"' in shown) == refused, (username, path)
+
+
+def test_a_link_opened_before_login_keeps_every_parameter(app):
+    link = "/don-vi?as_of=2024-06-30&district=Qu%E1%BA%ADn+Ninh+Ki%E1%BB%81u&sector=Y+t%E1%BA%BF"
+    client = app.server.test_client()
+    sent = client.get(link)
+    assert sent.status_code == 302
+    login_page = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert f'name="next" value="{html.escape(link, quote=True)}"' in login_page
+
+
+def test_each_account_lands_where_it_works(app):
+    """Uploaders on the upload page, those who read the city's figures on the overview; a page
+    asked for is kept whoever signs in."""
+    for username, asked, landing in [
+        ("donvi_a", "/", "/nop-bao-cao"),
+        ("lanhdao", "/", "/"),
+        ("donvi_a", "/nop-bao-cao?x=1", "/nop-bao-cao?x=1"),
+    ]:
+        client = app.server.test_client()
+        page = client.get("/login", query_string={"next": asked}).get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        form = {"username": username, "password": PASSWORD, "csrf_token": token, "next": asked}
+        done = client.post("/login", data=form)
+        assert (done.status_code, done.headers["Location"]) == (302, landing), username

@@ -128,7 +128,8 @@ def test_a_malformed_reply_from_the_child_is_refused(monkeypatch: pytest.MonkeyP
     content = _one("Sở Nội vụ", 38)
     sheets = read_forms(content, "a.xlsx", ProblemLog("a.xlsx"))
     assert sheets
-    monkeypatch.setattr(reader.READING, "run", lambda *args, **kwargs: sheets)
+    # the child's reply: the sheets, and the headers needing the mapping step (none here)
+    monkeypatch.setattr(reader.READING, "run", lambda *args, **kwargs: (sheets, []))
     assert read_forms(content, "a.xlsx", ProblemLog("a.xlsx")) == sheets  # a good reply
     unit = sheets[0].units[0]
     key = next(iter(unit.yearly))

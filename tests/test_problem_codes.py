@@ -333,6 +333,18 @@ ERRORS = {
         "B6",
         names=("B5", "B6"),
     ),
+    "unclear-group-rows": Case(
+        lambda: b01(
+            [2, "Sở Tài chính", None, None, None],
+            [3, "Văn phòng", 10, 9, None],
+            [4, "Sở Tư pháp", None, None, None],
+            [5, "Văn phòng", 8, 8, None],
+        ),
+        "group-rows-unclear",
+        "Biểu 01",
+        "B8",
+        names=("dòng 8", "B7, B9"),
+    ),
 }
 
 
@@ -504,6 +516,15 @@ def mixed_units() -> bytes:
     return workbook_bytes(form01([[1, "Sở Nội vụ", 40, 40, 39, 37], [2, "Sở Y tế", 9, 9, 9, 9]]))
 
 
+def spoofed_header() -> bytes:
+    """Biểu 01 of the uploader's own unit whose `Đơn vị báo cáo` names another one."""
+    from tests.builders import TITLE_01, form01, workbook_bytes
+
+    unit_line = "Đơn vị báo cáo"
+    title = [[f"{unit_line}: Sở Y tế"] if str(r[0]).startswith(unit_line) else r for r in TITLE_01]
+    return workbook_bytes(form01([[1, "Sở Nội vụ", 40, 40, 39, 36]], title=title))
+
+
 def other_units_events() -> bytes:
     """Biểu 03: reorganisations of units that are not the uploader's."""
     return b03([2, "01/04/2023", "QĐ 2", "Giải thể", "Trường A", None, None, None])
@@ -620,9 +641,17 @@ def catalogue_cases() -> dict[str, Produce]:
     )
     cases.setdefault("unit-not-allowed", by_scoped_uploader(mixed_units))
     cases.setdefault("targets-admin-only", by_scoped_uploader(_city_targets))
+    cases.setdefault("reporting-unit-not-allowed", by_scoped_uploader(spoofed_header))
     cases.setdefault("parse-crashed", with_malformed_reply)
     cases.setdefault("period-not-found", in_no_period)
     cases.setdefault("period-closed", in_closed_period)
+    cases.setdefault(  # the mapping step: the added column not read (tests/test_mapping.py)
+        "header-mapped",
+        uploaded(
+            Case(lambda: b01(header=[*B01_HEADER, "Số điện thoại"]), "header-mapped"),
+            mapping={"Biểu 01": {"Số điện thoại": None}},
+        ),
+    )
     for hostile in [*REFUSED.values(), *ACCEPTED.values()]:
         for code in (hostile.code, *hostile.warnings):
             if code is not None:

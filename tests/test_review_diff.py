@@ -10,7 +10,14 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from etl.measures.review_diff import FACT_COLUMNS, diff_figures, review_diff
+from etl.measures.review_diff import (
+    FACT_COLUMNS,
+    REVISION_COLUMNS,
+    UNIT_COLUMNS,
+    diff_figures,
+    diff_units,
+    review_diff,
+)
 from tests.builders import units_return
 from tests.test_approved_figures import FIRST, upload
 from tests.test_refresh import _school
@@ -87,3 +94,50 @@ def test_review_diff_reads_the_return_against_the_approved_figures(
     ]
     assert diff.rows[0].sheet and diff.rows[0].cell
     assert diff.unchanged > 0
+
+
+def revisions(submission_id: int, rows: list[tuple[int, str, str, str]]) -> pd.DataFrame:
+    """unit_revision rows (unit, field, value, cell) of one submission."""
+    return pd.DataFrame(
+        [
+            (submission_id * 100 + i, submission_id, unit, field, value, "Biểu 02", cell)
+            for i, (unit, field, value, cell) in enumerate(rows)
+        ],
+        columns=REVISION_COLUMNS,
+    )
+
+
+def test_unit_changes_are_old_and_new_attributes_in_submission_order() -> None:
+    units = pd.DataFrame(
+        [
+            (1, "Trường A", "UBND quận Ninh Kiều", "Giáo dục và Đào tạo", None, None, None, 1),
+            (2, "Trường M", None, None, None, None, None, 5),
+            (3, "Trường Z", None, None, "Nhóm 1", "2020-01-01", None, 1),
+        ],
+        columns=UNIT_COLUMNS,
+    ).astype(object)
+    approved = pd.concat(
+        [
+            revisions(2, [(1, "sector", "Y tế", "B5")]),
+            revisions(7, [(1, "autonomy", "Nhóm 2", "B5")]),  # later than the return
+        ]
+    )
+    mine = revisions(
+        5,
+        [
+            (1, "sector", "Văn hóa", "B6"),  # Y tế → Văn hóa
+            (1, "autonomy", "Nhóm 3", "B6"),  # the later approved Nhóm 2 still wins
+            (1, "parent", "UBND quận Ninh Kiều", "B6"),  # as it is
+            (2, "sector_if_empty", "Văn hóa", "B9"),  # a new unit without a sector
+            (3, "sector_if_empty", "Y tế", "B9"),
+            (3, "valid_to", "2024-03-15", "B9"),
+        ],
+    )
+    changes = diff_units(units, approved, mine, submission_id=5)
+    assert [(c.unit_id, c.field, c.old, c.new, c.cell, c.new_unit) for c in changes] == [
+        (1, "sector", "Y tế", "Văn hóa", "B6", False),
+        (2, "sector", None, "Văn hóa", "B9", True),
+        (3, "sector", None, "Y tế", "B9", False),
+        (3, "valid_to", None, "2024-03-15", "B9", False),
+    ]
+    assert diff_units(units, approved, mine.iloc[:0]) == ()

@@ -128,9 +128,10 @@ def test_declared_schema_matches_the_migrations(engine):
         assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
 
 
-def test_a_known_unit_is_written_only_when_its_attributes_change(engine, ingest):
-    """A later return naming a unit as stored leaves its row alone (nothing for the app's
-    refresh to re-read); one giving another sector updates it."""
+def test_a_known_unit_is_revised_only_when_its_attributes_change(engine, ingest):
+    """A return never updates a unit's row (nothing for the app's refresh to re-read): the
+    attributes it gives are unit_revision rows, written only when they change the approved
+    value or another return not approved revised the attribute too."""
 
     def unit_changes() -> int:
         with engine.connect() as conn:
@@ -138,18 +139,37 @@ def test_a_known_unit_is_written_only_when_its_attributes_change(engine, ingest)
                 text("SELECT COUNT(*) FROM data_change WHERE table_name = 'unit'")
             ).scalar_one()
 
+    def sectors() -> list[str]:
+        with engine.connect() as conn:
+            sql = "SELECT value FROM unit_revision WHERE field = 'sector' ORDER BY id"
+            return list(conn.execute(text(sql)).scalars())
+
     def bv(sector: str, year: int, value: int) -> bytes:
         row = [1, "Bệnh viện Đa khoa", sector, 300, value, None, "Đã phê duyệt", None]
         return workbook_bytes(form02([row], years=(2021, year)))
 
+    def stored_sector() -> str | None:
+        with engine.connect() as conn:
+            sql = "SELECT sector FROM unit WHERE name = 'Bệnh viện Đa khoa'"
+            return conn.execute(text(sql)).scalar_one()
+
     assert ingest(bv("Y tế", 2023, 290), "a.xlsx").status == "accepted"
+    assert sectors() == ["Y tế"]  # the new unit's: shown once its return is
     assert ingest(bv("Y tế", 2024, 280), "b.xlsx").status == "accepted"
-    assert unit_changes() == 0
+    assert sectors() == ["Y tế"]  # the approved value again: nothing written
     assert ingest(bv("Giáo dục và Đào tạo", 2025, 270), "c.xlsx").status == "accepted"
-    assert unit_changes() == 1
-    with engine.connect() as conn:
-        sector = conn.execute(text("SELECT sector FROM unit WHERE name = 'Bệnh viện Đa khoa'"))
-        assert sector.scalar_one() == "Giáo dục và Đào tạo"
+    assert sectors() == ["Y tế", "Giáo dục và Đào tạo"]
+    # waiting: the same value again is written (the waiting one may be returned)
+    waiting = ingest(bv("Y tế", 2026, 260), "d.xlsx", approve=False)
+    assert waiting.status == "accepted", waiting.problems
+    later = ingest(bv("Y tế", 2027, 250), "e.xlsx")
+    assert later.status == "accepted", later.problems
+    assert sectors() == ["Y tế", "Giáo dục và Đào tạo", "Y tế", "Y tế"]
+    assert unit_changes() == 0 and stored_sector() is None  # the row is as created
+    for sql in ("UPDATE unit_revision SET value = 'x'", "DELETE FROM unit_revision"):
+        with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+            conn.execute(text(sql))
+    assert len(sectors()) == 4
 
 
 def test_opening_never_migrates_and_names_a_missing_or_older_schema(tmp_path):

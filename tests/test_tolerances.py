@@ -939,6 +939,27 @@ def test_t12_ods_accepted(engine, ingest):
     assert facts(engine)[("Sở Y tế", "assigned", 2024)] == 115
 
 
+def test_t12_ods_with_a_merged_two_row_header(engine, ingest):
+    """An .ods merges cells by spans on the first cell (python-calamine does not give them):
+    the quota label spread over its years, the name and STT over both header rows."""
+    rows = [
+        ["Biểu số 01"],
+        ["Số liệu tính đến ngày: 30/06/2024"],
+        [None, None, None, None, None, None, "ghi chú ngoài bảng"],
+        ["STT", "Tên cơ quan, tổ chức", "Biên chế công chức được giao", None, None],
+        [None, None, "Năm 2021", "Năm 2022", "Năm 2024"],
+        [1, "Sở Y tế", 120, 118, 115],
+    ]
+    spans = {"Biểu 01": {(3, 0): (2, 1), (3, 1): (2, 1), (3, 2): (1, 3)}}
+    result = accepted(ingest(ods({"Biểu 01": rows}, spans), "bao_cao.ods"))
+    assert "unknown-column" not in codes(result)
+    assert {k: v for k, v in facts(engine).items() if k[0] == "Sở Y tế"} == {
+        ("Sở Y tế", "assigned", 2021): 120,
+        ("Sở Y tế", "assigned", 2022): 118,
+        ("Sở Y tế", "assigned", 2024): 115,
+    }
+
+
 def test_t12_text_file_refused_with_a_clear_message(engine, ingest):
     result = ingest("STT,Tên cơ quan\n1,Sở Y tế\n".encode(), "bao_cao.csv")
     assert result.status == "refused"

@@ -1,28 +1,34 @@
 """Login for every page, callback, API route, export and template (Flask-Login), CSRF
 (Flask-WTF: Dash sends the token from the `_csrf_token` cookie in `X-CSRFToken`), secure
 session cookies that expire, and throttled logins. Who may open what once signed in is
-web/policy.py's, whose guard runs here before every request."""
+web/policy.py's, whose guard runs here before every request.
+
+A signed-in cookie holds the account's id and the id of a session the server keeps
+(`accounts.start_session`): every request checks that session is still open, so logging out,
+a new password, a new role, disabling the account or an administrator's «Kết thúc mọi phiên»
+end it wherever the cookie is replayed (docs/security.md, "Sessions")."""
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import os
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlparse
+from urllib.parse import quote, urlencode, urlparse
 
 from flask import Flask, Response, current_app, g, redirect, request, session
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from etl.core.settings import Settings
-from etl.storage import accounts
+from etl.storage import accounts, db
 from web import context, policy
 
-SESSION_LIFETIME = dt.timedelta(hours=8)
+SESSION_LIFETIME = accounts.SESSION_IDLE  # the cookie's; the server ends its session alike
+SESSION_ID = "sid"  # the key of the server-side session's id in the signed session cookie
 CSRF_COOKIE = "_csrf_token"  # the cookie Dash's renderer reads (Dash(csrf_token_name=…))
+UPLOAD_PAGE = "/nop-bao-cao"  # pages/upload.py
 
 
 class User(UserMixin):
@@ -88,8 +94,16 @@ def install(server: Flask, settings: Settings) -> None:
 
 
 def _load_user(user_id: str) -> User | None:
-    acc = accounts.get_account(context.engine(), user_id=int(user_id))
-    return User(acc) if acc and acc.active else None
+    """The account of the session cookie, while its server-side session is open."""
+    token = session.get(SESSION_ID)
+    try:
+        key = db.stored_key(int(user_id))
+    except (TypeError, ValueError):
+        key = None
+    if not isinstance(token, str) or key is None:
+        return None
+    acc = accounts.session_account(context.engine(), token, key)
+    return User(acc) if acc is not None else None
 
 
 def _load_user_from_token(req: Any) -> User | None:
@@ -108,7 +122,8 @@ def _guard() -> Response | None:
     the login page, to come back after it."""
     acc = context.account()
     if policy.wants_login_page(request.path, acc):
-        return redirect(f"/login?next={_safe_next(request.full_path)}")
+        # the whole address, every parameter included, comes back after the login
+        return redirect(f"/login?{urlencode({'next': _safe_next(request.full_path)})}")
     return policy.check_request(acc)
 
 
@@ -184,13 +199,30 @@ def login_view() -> Response:
         )
     except accounts.AccountError as exc:
         return _login_page(str(exc), username, status=401)
+    token = accounts.start_session(
+        context.engine(), acc.id, request.remote_addr or "?", request.user_agent.string
+    )
     session.clear()
     session.permanent = True
+    session[SESSION_ID] = token
     login_user(User(acc))
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(landing(acc, _safe_next(request.form.get("next"))))
+
+
+def landing(acc: accounts.Account, target: str) -> str:
+    """Where an account lands after login: the page it asked for, else where it works: the
+    overview for those who see the city's figures, the upload page (with its own returns)
+    for a unit's uploader."""
+    if target == "/" and not policy.allows(acc, policy.READ_ALL):
+        return UPLOAD_PAGE if policy.allows(acc, policy.UPLOAD) else target
+    return target
 
 
 def logout_view() -> Response:
+    """End this session on the server (a copy of its cookie opens nothing after), then here."""
+    token = session.get(SESSION_ID)
+    if isinstance(token, str):
+        accounts.end_session(context.engine(), token)
     logout_user()
     session.clear()
     response = redirect("/login")

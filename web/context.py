@@ -120,13 +120,21 @@ def forbidden(what: str = "Trang này dành cho lãnh đạo và Sở Nội vụ
     """What a page shows to an account that may not see it."""
     from dash import dcc, html
 
+    from etl.core.vocabulary import Role
+
+    acc = account()
+    if acc is not None and acc.role in (Role.VIEWER, Role.REVIEWER, Role.ADMIN):
+        back = dcc.Link("Về trang Tổng quan", href="/")
+    elif acc is not None and acc.may("upload"):
+        back = dcc.Link("Về trang Nộp báo cáo", href="/nop-bao-cao")
+    else:
+        back = html.A("Đăng nhập bằng tài khoản khác", href="/login")
     return [
         html.Div(
             [
-                html.Strong("Không có quyền xem. "),
-                what,
-                " ",
-                dcc.Link("Nộp báo cáo", href="/nop-bao-cao"),
+                html.H2("Không có quyền xem trang này"),
+                html.P(what),
+                html.P([back, " · hoặc hỏi quản trị viên của Sở Nội vụ nếu cần được cấp quyền."]),
             ],
             className="notice",
             **{"data-testid": "forbidden"},

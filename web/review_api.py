@@ -3,7 +3,8 @@
 
 * `GET /api/v1/submissions?status=cho_duyet&period=ID`: the queue (`reviews.queue`);
 * `GET /api/v1/submissions/<id>`: one submission, its review history and what it would change
-  (`review_diff`: every figure that differs from the approved one, baseline rows first);
+  (`review_diff`: `changes`, every figure that differs from the approved one, baseline rows
+  first; `unit_changes`, every unit attribute it would change, old → new, with its cell);
 * `POST /api/v1/submissions/<id>/approve`;
 * `POST /api/v1/submissions/<id>/return` with `comment` (form field or JSON).
 
@@ -139,7 +140,9 @@ def show_submission(raw_id: str) -> Answer:
         history = reviews.history(conn, submission_id)
     body = submission_json(row)
     body["history"] = [_record(h) for h in history]
-    body["changes"] = _diff_rows(review_diff(engine, submission_id))
+    diff = review_diff(engine, submission_id)
+    body["changes"] = _diff_rows(diff)
+    body["unit_changes"] = [_record(c) for c in diff.unit_changes]
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -79,6 +79,11 @@ class ProblemType:
         return self.vi.format_map(values), self.en.format_map(values)
 
 
+def problem_name(code: str) -> str:
+    """A problem's short Vietnamese name, as users are shown it (an unknown code as is)."""
+    return CATALOGUE[code].name_vi if code in CATALOGUE else code
+
+
 def problem_type(code: str) -> ProblemType:
     """The catalogue's entry for `code`; `ProblemFieldError` for a code not in it."""
     try:
@@ -248,6 +253,12 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         en="Column «{label}» is not part of form {form}; ignored.",
     ),
     ProblemType(
+        "header-mapped", WARNING, "Cột đọc theo cách ghép cột",
+        # etl/reading/mapping.py: a column read as the clerk's (or a kept) mapping says
+        vi="Cột «{label}» {target_vi} theo cách ghép cột đã chọn.",
+        en="Column «{label}» is {target_en} as the chosen column mapping says.",
+    ),
+    ProblemType(
         "duplicate-column", ERROR, "Cột trùng",
         vi="Cột «{label}» xuất hiện hai lần ({first} và {cell}).",
         en="Column «{label}» appears twice ({first} and {cell}).",
@@ -311,6 +322,19 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         "duplicate-row", ERROR, "Đơn vị kê hai lần",
         vi="Đơn vị «{name}» được kê hai lần ({first} và {cell}).",
         en="Unit «{name}» is listed twice ({first} and {cell}).",
+    ),
+    ProblemType(
+        "group-rows-unclear", ERROR, "Không rõ dòng nhóm",
+        vi="Không rõ cách nhóm các dòng: dòng {rows} không có số liệu và có thể là dòng nhóm của "
+        "các dòng dưới, nhưng không rõ chúng ghi quận, huyện, lĩnh vực hay đơn vị chủ quản nào, "
+        "nên các đơn vị ở {cells} bị kê hai lần. Hãy ghi dòng nhóm đầy đủ (như «UBND quận Ninh "
+        "Kiều», «Lĩnh vực Giáo dục»), đánh số dòng nhóm bằng I, II… (hoặc A, B…) và các dòng "
+        "dưới bằng 1, 2…, hoặc thêm cột «Quận, huyện».",
+        en="The grouping of the rows is unclear: rows {rows} have no figures and may be group "
+        "rows over the rows below, but it is not clear which district, sector or parent unit "
+        "they name, so the units in {cells} are listed twice. Write group rows in full (such as "
+        "«UBND quận Ninh Kiều», «Lĩnh vực Giáo dục»), number them I, II… (or A, B…) and the rows "
+        "below 1, 2…, or add a «Quận, huyện» column.",
     ),
     ProblemType(
         "bad-choice", ERROR, "Giá trị không hợp lệ",
@@ -406,6 +430,14 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         # `what`: reporting for a unit (with its cell) or for a unit's reorganisation
         vi="Tài khoản này không được {what_vi}.",
         en="This account may not {what_en}.",
+    ),
+    ProblemType(
+        "reporting-unit-not-allowed", ERROR, "Đơn vị báo cáo không thuộc tài khoản",
+        # `own`: the account's units, named
+        vi="Dòng «Đơn vị báo cáo» (ô {cell}) ghi «{value}», không phải đơn vị được giao cho "
+        "tài khoản này ({own}). Sửa thành đơn vị của mình rồi nộp lại.",
+        en="The «Đơn vị báo cáo» line (cell {cell}) names «{value}», which is not a unit of "
+        "this account ({own}). Correct it and upload again.",
     ),
     ProblemType(
         "targets-admin-only", ERROR, "Chỉ quản trị viên nộp chỉ tiêu",

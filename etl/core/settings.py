@@ -82,6 +82,9 @@ class Settings:
         default=None, repr=False, metadata=_variable("SMTP_URL", secret=True)
     )
     mail_from: str = field(default="tgbc@localhost", metadata=_variable("MAIL_FROM"))
+    # how many reverse proxies stand in front of the app (nginx: 1); their X-Forwarded-For
+    # and X-Forwarded-Proto are believed only then (web/security.py); 0: ignored
+    trusted_proxies: int = field(default=0, metadata=_variable("TRUSTED_PROXIES"))
 
     @property
     def uploads_dir(self) -> Path:
@@ -133,6 +136,17 @@ def _limit(name: str, raw: str | None) -> float:
     return int(number) if isinstance(default, int) else number
 
 
+def _count(var: str, raw: str | None) -> int:
+    """A whole number ≥ 0 from a variable's text (0 when unset or blank); anything else is
+    an error naming the variable."""
+    raw = (raw or "").strip()
+    if not raw:
+        return 0
+    if not raw.isdecimal() or len(raw) > 3:
+        raise ValueError(f"{var}={raw!r} must be a whole number of proxies (0, 1, 2…)")
+    return int(raw)
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Settings from `env` (default: the process environment)."""
     env = dict(os.environ if env is None else env)
@@ -168,5 +182,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         as_of_grace_days=int(env.get("AS_OF_GRACE_DAYS") or "15"),
         smtp_url=(env.get("SMTP_URL") or "").strip() or None,
         mail_from=(env.get("MAIL_FROM") or "").strip() or "tgbc@localhost",
+        trusted_proxies=_count("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES")),
         **{name: _limit(name, raw) for name, raw in limits.items()},
     )

@@ -9,6 +9,7 @@ writing them (etl/ingest/writer.py); this module runs them for one file or many.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections import deque
@@ -29,11 +30,18 @@ from etl.core.vocabulary import IngestStatus, ReviewStatus
 from etl.ingest import writer
 from etl.ingest.matching import load_registry
 from etl.ingest.periods import check_dates, check_period
-from etl.ingest.staging import check_allowed, preview_rows, stage
+from etl.ingest.staging import (
+    OwnUnit,
+    check_allowed,
+    check_reporting_unit,
+    preview_rows,
+    stage,
+)
 from etl.reading.limits import Limits
+from etl.reading.mapping import Mapping, SheetLayout, clean_workbook_mapping
 from etl.reading.reader import read_forms
 from etl.reading.records import SheetResult
-from etl.storage import reviews, schema
+from etl.storage import mappings, reviews, schema
 from etl.storage.db import reading
 
 
@@ -52,6 +60,11 @@ class IngestResult:
     preview: list[dict[str, Any]] = field(default_factory=list)
     review_status: str | None = None  # a ReviewStatus, once stored
     period: str | None = None  # the name of its period, once stored (None: no cut-off date)
+    # the mapping step (etl/reading/mapping.py): the headers that need it or were mapped, the
+    # mapping the file was read with, and where it came from ("given", "stored" or None)
+    layouts: list[SheetLayout] = field(default_factory=list)
+    mapping: Mapping = field(default_factory=dict)
+    mapping_source: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -75,16 +88,97 @@ def _limits(limits: Limits | None) -> Limits:
     return Limits.from_settings(load_settings()) if limits is None else limits
 
 
+Read = tuple[list[Problem], list[SheetResult] | None, list[SheetLayout]]
+
+
 def _read_upload(
-    content: bytes, display_name: str, limits: Limits
-) -> tuple[list[Problem], list[SheetResult] | None]:
-    """Read and check one file's forms (no database): its problems, and its sheets, or None
-    when it is refused."""
+    content: bytes, display_name: str, limits: Limits, mapping: Mapping | None = None
+) -> Read:
+    """Read and check one file's forms (no database), with `mapping` applied: its problems,
+    its sheets (None when it is refused) and the headers that need the mapping step."""
     log = ProblemLog(display_name)
-    sheets = read_forms(content, display_name, log, limits)
+    layouts: list[SheetLayout] = []
+    sheets = read_forms(content, display_name, log, limits, mapping=mapping, layouts=layouts)
     if sheets is not None and not sheets and not log.has_errors:
         log.report("no-form-found")
-    return log.items, None if sheets is None or log.has_errors else sheets
+    return log.items, None if sheets is None or log.has_errors else sheets, layouts
+
+
+def _file_unit(layouts: list[SheetLayout]) -> str:
+    return next((lay.reporting_unit for lay in layouts if lay.reporting_unit), "")
+
+
+def kept_choices(engine: Engine, layouts: list[SheetLayout], uploader: str) -> Mapping:
+    """For each sheet needing the mapping step, what its owner's kept mappings say of its
+    header cells (sheet → header key → target): offered to the clerk next time."""
+    found: Mapping = {}
+    if not any(lay.needs_mapping for lay in layouts):
+        return found
+    unit = _file_unit(layouts)
+    with reading(engine) as conn:
+        for lay in layouts:
+            if not lay.needs_mapping:
+                continue
+            owner_key, _owner = mappings.owner_of(lay.reporting_unit or unit, uploader)
+            account_key, _account = mappings.owner_of("", uploader)
+            kept = {  # the unit's choices, else those kept for the account (see below)
+                **mappings.for_owner(conn, account_key, lay.form),
+                **mappings.for_owner(conn, owner_key, lay.form),
+            }
+            if chosen := {c.key: kept[c.key] for c in lay.cells if c.key in kept}:
+                found[lay.sheet] = chosen
+    return found
+
+
+def kept_mapping(engine: Engine, layouts: list[SheetLayout], uploader: str) -> Mapping:
+    """The kept mappings that read these headers by themselves: those of `kept_choices` that
+    cover every cell the reader could not place ("the same headers came again")."""
+    chosen = kept_choices(engine, layouts, uploader)
+    return {
+        lay.sheet: chosen[lay.sheet]
+        for lay in layouts
+        if lay.sheet in chosen and all(key in chosen[lay.sheet] for key in lay.unplaced)
+    }
+
+
+def _remember_mapping(
+    conn: Connection,
+    result: IngestResult,
+    uploader: str,
+    allowed_units: Collection[int] | None,
+) -> None:
+    """Keep the choices of a given mapping that differ from what the reader found, for the
+    owner of each mapped sheet (in the transaction storing the return). An uploader scoped to
+    some units keeps them under a reporting unit only when it is one of those (else under
+    the account), so no account changes how another unit's returns are read."""
+    unit = _file_unit(result.layouts)
+    own_keys: set[str] | None = None
+    if allowed_units is not None:
+        ids = list(allowed_units)[:1000]
+        own_keys = set(
+            conn.execute(select(schema.unit.c.name_key).where(schema.unit.c.id.in_(ids)))
+            .scalars()
+            .all()
+        )
+    for lay in result.layouts:
+        chosen = result.mapping.get(lay.sheet, {})
+        entries = [
+            (c.key, c.text, c.target)
+            for c in lay.cells
+            if c.key in chosen and c.target and c.target != c.found
+        ]
+        if entries:
+            owner_key, owner = mappings.owner_of(lay.reporting_unit or unit, uploader)
+            if own_keys is not None and owner_key not in own_keys:
+                owner_key, owner = mappings.owner_of("", uploader)
+            mappings.remember(
+                conn,
+                owner_key=owner_key,
+                owner=owner,
+                form=lay.form,
+                entries=entries,
+                actor=uploader,
+            )
 
 
 def ingest_bytes(
@@ -101,15 +195,21 @@ def ingest_bytes(
     on_store: Callable[[Connection, IngestResult], None] | None = None,
     approve: bool = False,
     as_of_grace_days: int | None = None,
+    mapping: Mapping | None = None,
 ) -> IngestResult:
     """Read, check and (unless refused or `dry_run`) store one file, all or nothing.
 
     `limits`: what the file may ask of the reader (default: those of the settings, loaded
     now). `allowed_units`, when given, are the only units the uploader may report for: a row
-    for any other unit (or a new one), and any plan row, refuses the file. A stored file
+    for any other unit (or a new one), any plan row, and a header's `Đơn vị báo cáo` naming
+    none of them (`check_reporting_unit`) refuse the file; such an account hears that a file
+    is stored already ("duplicate", with its id) only once it passed those checks. A stored file
     waits for review (`cho_duyet`), or with `approve` is approved at once by `uploader`.
     `as_of_grace_days`: how far after today (Vietnam time) its cut-off date may lie
-    (default: `AS_OF_GRACE_DAYS` of the settings).
+    (default: `AS_OF_GRACE_DAYS` of the settings). `mapping` (sheet name → header text →
+    target, etl/reading/mapping.py) says how to read header cells the reader cannot place; it
+    is kept for the file's reporting unit when the file is stored. Without it, a sheet that
+    needs the mapping step is read with the unit's kept mapping when that covers it.
     """
     return _ingest(
         engine,
@@ -125,6 +225,7 @@ def ingest_bytes(
         on_store=on_store,
         approve=approve,
         as_of_grace_days=as_of_grace_days,
+        mapping=mapping,
     )
 
 
@@ -136,7 +237,7 @@ def _ingest(
     engine: Engine,
     content: bytes,
     display_name: str,
-    read_ahead: Future[tuple[list[Problem], list[SheetResult] | None]] | None,
+    read_ahead: Future[Read] | None,
     *,
     uploads_dir: Path,
     uploader: str,
@@ -148,6 +249,7 @@ def _ingest(
     preview: bool = True,
     approve: bool = False,
     as_of_grace_days: int | None = None,
+    mapping: Mapping | None = None,
 ) -> IngestResult:
     """`ingest_bytes`; the reading may already be under way (`read_ahead`, from
     `_read_upload`), and is used only where `ingest_bytes` would have read the file.
@@ -166,18 +268,22 @@ def _ingest(
             limit_en=f"{limit_mb:.1f} MB",
         )
         return result
-    with reading(engine) as conn:
-        known = conn.execute(
-            select(schema.submission.c.id).where(schema.submission.c.sha256 == sha256)
-        ).first()
-    if known is not None:
-        result.status = IngestStatus.DUPLICATE
-        result.submission_id = known.id
+    scoped = allowed_units is not None
+    # an account limited to some units hears of a stored file only once its own file passed
+    # the scope checks (below): "duplicate" with an id would tell it of other units' returns
+    if not scoped and (known := _stored_as(engine, sha256)) is not None:
+        result.status, result.submission_id = IngestStatus.DUPLICATE, known
         return result
+    mapping = clean_workbook_mapping(mapping)
     if read_ahead is not None:
-        problems, sheets = read_ahead.result()
+        problems, sheets, layouts = read_ahead.result()
     else:
-        problems, sheets = _read_upload(content, display_name, _limits(limits))
+        problems, sheets, layouts = _read_upload(content, display_name, _limits(limits), mapping)
+    result.mapping_source = "given" if mapping else None
+    if not mapping and (kept := kept_mapping(engine, layouts, uploader)):
+        problems, sheets, layouts = _read_upload(content, display_name, _limits(limits), kept)
+        mapping, result.mapping_source = kept, "stored"
+    result.layouts, result.mapping = layouts, mapping
     log.items.extend(problems)
     if sheets is None:
         return result
@@ -193,19 +299,31 @@ def _ingest(
     try:
         with engine.begin() as conn:
             writer.serialise_writers(conn)
-            known = conn.execute(
-                select(schema.submission.c.id).where(schema.submission.c.sha256 == sha256)
-            ).first()
-            if known is not None:  # the same file, stored by a concurrent upload
-                result.status, result.submission_id = IngestStatus.DUPLICATE, known.id
+            if not scoped and (known := _stored_id(conn, sha256)) is not None:
+                # the same file, stored by a concurrent upload
+                result.status, result.submission_id = IngestStatus.DUPLICATE, known
                 return result
-            period = check_period(conn, sheets, result.as_of, log)
-            registry = load_registry(conn)
-            staged = stage(sheets, registry, log)
-            if allowed_units is not None:
+            if scoped:
+                assert allowed_units is not None
+                registry = load_registry(conn)
+                staged = stage(sheets, registry, log)
                 check_allowed(staged, set(allowed_units), log)
-            if preview:
-                result.preview = preview_rows(staged)
+                own = _own_units(conn, allowed_units)
+                reporting_unit = check_reporting_unit(sheets, own, log)
+                if preview:
+                    result.preview = preview_rows(staged)
+                # only a file with no problem so far may be its own stored file again
+                if not log.has_errors and (known := _stored_id(conn, sha256)) is not None:
+                    result.status, result.submission_id = IngestStatus.DUPLICATE, known
+                    return result
+                header = dataclasses.replace(header, reporting_unit=reporting_unit or "")
+                period = check_period(conn, sheets, result.as_of, log)
+            else:
+                period = check_period(conn, sheets, result.as_of, log)
+                registry = load_registry(conn)
+                staged = stage(sheets, registry, log)
+                if preview:
+                    result.preview = preview_rows(staged)
             if log.has_errors or dry_run:
                 raise _Refused
             submission_id = writer.insert_submission(
@@ -225,6 +343,8 @@ def _ingest(
             result.submission_id = submission_id
             reviews.submit(conn, submission_id, uploader, approve=approve)
             result.review_status = ReviewStatus.DA_DUYET if approve else ReviewStatus.CHO_DUYET
+            if result.mapping_source == "given":
+                _remember_mapping(conn, result, uploader, allowed_units)
             result.period = period.name if period is not None else None
             if on_store is not None:  # e.g. the audit entry, in the same transaction
                 on_store(conn, result)
@@ -234,6 +354,26 @@ def _ingest(
         return result
     result.status = IngestStatus.ACCEPTED
     return result
+
+
+def _stored_id(conn: Connection, sha256: str) -> int | None:
+    """The submission that stored the file of this sha256, if any."""
+    return conn.execute(
+        select(schema.submission.c.id).where(schema.submission.c.sha256 == sha256)
+    ).scalar()
+
+
+def _stored_as(engine: Engine, sha256: str) -> int | None:
+    with reading(engine) as conn:
+        return _stored_id(conn, sha256)
+
+
+def _own_units(conn: Connection, unit_ids: Collection[int]) -> list[OwnUnit]:
+    """An uploader's units, as its header may name them."""
+    u = schema.unit.c
+    query = select(u.name, u.code, u.district).where(u.id.in_(sorted(set(unit_ids))))
+    rows = conn.execute(query).all() if unit_ids else []
+    return [OwnUnit(row.name, row.code, row.district) for row in rows]
 
 
 def ingest_many(
@@ -248,6 +388,7 @@ def ingest_many(
     on_store: Callable[[Connection, IngestResult], None] | None = None,
     approve: bool = False,
     as_of_grace_days: int | None = None,
+    mapping: Mapping | None = None,
 ) -> Iterator[IngestResult]:
     """`ingest_bytes` on each (name, content) in order, with the same results, one
     transaction each: while one file is matched and stored, the next `read_ahead` files
@@ -256,8 +397,10 @@ def ingest_many(
     Content may be a function that returns the bytes (read when the file is first needed).
     Results are yielded in order, as each file is stored; their `preview` (the upload page's
     table) is left empty. `on_store` runs in each accepted file's transaction; `approve`
-    and `as_of_grace_days` as for `ingest_bytes`."""
+    and `as_of_grace_days` as for `ingest_bytes`; `mapping`, as for `ingest_bytes`, is given
+    to every file."""
     limits = _limits(limits)
+    mapping = clean_workbook_mapping(mapping)
     if as_of_grace_days is None:
         as_of_grace_days = load_settings().as_of_grace_days
     ahead = max(1, limits.parse_workers if read_ahead is None else read_ahead)
@@ -276,7 +419,7 @@ def ingest_many(
                 display_name = _display_name(name)
                 future = None
                 if not _too_large(content, max_upload_bytes):
-                    future = pool.submit(_read_upload, content, display_name, limits)
+                    future = pool.submit(_read_upload, content, display_name, limits, mapping)
                 pending.append((display_name, content, future))
 
         try:
@@ -297,6 +440,7 @@ def ingest_many(
                     preview=False,
                     approve=approve,
                     as_of_grace_days=as_of_grace_days,
+                    mapping=mapping,
                 )
         finally:  # stopped early (an error, or the caller stopped): no more reading
             for _name, _content, waiting in pending:

@@ -3,7 +3,8 @@
 `stage` matches every name of a file to a unit (etl/ingest/matching.py) and keeps the rows whose
 units are all known or new: a `Staged` of unit rows, events and targets, holding unit records
 (whose ids new units get only when written, etl/ingest/writer.py). `check_allowed` refuses rows
-an uploader may not report; `preview_rows` is the upload page's table of what would be stored.
+an uploader may not report, `check_reporting_unit` a header naming another unit;
+`preview_rows` is the upload page's table of what would be stored.
 The small functions at the end say what a staged row means where the writer needs it.
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from etl.core.formatting import fmt_number
+from etl.core.normalize import district_key, looks_like_district, loose_key, name_key
 from etl.core.problems import ProblemLog
 from etl.core.vocabulary import MEASURE_OF_FORM, UNIT_KIND_OF_EVENT, UnitGroup, UnitKind
 from etl.ingest.matching import FileRegistry, Resolver, UnitRecord, UnitRegistry
@@ -125,6 +128,67 @@ def check_allowed(staged: Staged, allowed: set[int], log: ProblemLog) -> None:
                 )
     for result, target, _unit in staged.targets:
         log.report("targets-admin-only", sheet=result.sheet, cell=target.scope.ref)
+
+
+class OwnUnit(NamedTuple):
+    """One of an uploader's units, as its return's header may name it."""
+
+    name: str
+    code: str | None
+    district: str | None
+
+
+def names_own_unit(text: str, own: list[OwnUnit]) -> bool:
+    """Whether a header's `Đơn vị báo cáo` names one of `own`: its name (with or without
+    diacritics, abbreviations as for rows), its code, or its district (`UBND huyện Cờ Đỏ`
+    for an account holding a unit of Cờ Đỏ)."""
+    nkey, lkey = name_key(text), loose_key(text)
+    for unit in own:
+        if name_key(unit.name) == nkey or loose_key(unit.name) == lkey:
+            return True
+        if unit.code and unit.code.casefold() == text.strip().casefold():
+            return True
+    if looks_like_district(text):
+        dkey = district_key(text)
+        return any(u.district and district_key(u.district) == dkey for u in own)
+    return False
+
+
+def own_names(own: list[OwnUnit], shown: int = 3) -> str:
+    """The account's units for a message: a few names, then how many more."""
+    names = sorted(u.name for u in own)
+    if not names:
+        return "chưa được giao đơn vị nào"
+    more = len(names) - shown
+    text = ", ".join(f"«{n}»" for n in names[:shown])
+    return f"{text} và {fmt_number(more)} đơn vị khác" if more > 0 else text
+
+
+def check_reporting_unit(
+    results: list[SheetResult], own: list[OwnUnit], log: ProblemLog
+) -> str | None:
+    """An uploader's return says who reports in its header (`Đơn vị báo cáo`): each sheet's
+    must name one of the account's units (`names_own_unit`), else the file is refused
+    naming the cell. Returns the reporting unit to store: the header's, or, when no sheet
+    gives one, the account's only unit (None for an account of several)."""
+    given = None
+    for result in results:
+        text = result.header.reporting_unit
+        if not text:
+            continue
+        if names_own_unit(text, own):
+            given = given or text
+            continue
+        log.report(
+            "reporting-unit-not-allowed",
+            sheet=result.sheet,
+            cell=result.header.reporting_unit_cell,
+            value=text,
+            own=own_names(own),
+        )
+    if given is None and len(own) == 1:
+        return own[0].name
+    return given
 
 
 PREVIEW_ROWS = 500

@@ -1,10 +1,11 @@
 """The writer: one upload's staged rows stored in the one transaction of its file.
 
 `serialise_writers` takes the writer lock, `insert_submission` keeps the original file and
-records the submission, `write` stores the units (new ones inserted, known ones updated), facts,
-job positions, events and targets. Many rows go in one DBAPI `executemany` (`insert_rows`; on
-PostgreSQL one COPY). The caller (etl/ingest/load.py) owns the transaction: a file with any
-error, or an exception here, stores nothing.
+records the submission, `write` stores the units (new ones inserted, a code learned for a known
+one updated), the unit attributes the return sets (`unit_revision` rows: shown with the return,
+never updates of `unit`), facts, job positions, events and targets. Many rows go in one DBAPI
+`executemany` (`insert_rows`; on PostgreSQL one COPY). The caller (etl/ingest/load.py) owns
+the transaction: a file with any error, or an exception here, stores nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, text, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
 
 from etl.core.problems import Problem
 from etl.core.vocabulary import (
@@ -36,7 +37,7 @@ from etl.ingest.matching import (
 )
 from etl.ingest.staging import Staged, event_sets, return_year, unit_kind_for_event, unit_level
 from etl.reading.records import EventRow, Header, SheetResult, TargetRow
-from etl.storage import schema
+from etl.storage import review_reads, schema
 
 WRITER_LOCK_KEY = 7_301_2022  # PostgreSQL advisory lock: one ingest writes at a time
 # the facts' codes as plain strings: sqlite3 looks for an adapter for every value of a str
@@ -111,18 +112,22 @@ def write(
     (`units_new`, `facts`, `job_positions`, `events`, `targets`). `as_of` is the file's
     cut-off, for job positions of a sheet without one."""
     counts = {"units_new": 0, "facts": 0, "job_positions": 0, "events": 0, "targets": 0}
-    # units: new ones inserted, known ones updated where a return gives other attributes
-    attrs_by_unit: dict[int, dict[str, Any]] = {}
-    for _result, row, unit in staged.units:
+    # units: new ones inserted, known ones given a new code; the attributes a return gives
+    # become unit_revision rows (shown once the return is), never updates of `unit`
+    attrs_by_unit: dict[int, dict[str, tuple[Any, str, str]]] = {}  # value, sheet, cell
+    for result, row, unit in staged.units:
         attrs_by_unit.setdefault(id(unit), {}).update(
-            {k: v for k, v in row.attrs.items() if k == "district" or k in UPDATED_ATTRS}
+            {
+                k: (v, result.sheet, row.name.ref)
+                for k, v in row.attrs.items()
+                if k == "district" or k in UPDATED_ATTRS
+            }
         )
         if row.attrs.get("agency_kind"):
             unit.kind = unit.kind or row.attrs["agency_kind"]
     new_units: list[tuple[UnitRecord, dict[str, Any]]] = []
-    updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}  # by the columns they set
+    codes: list[dict[str, Any]] = []
     for unit in registry.records:
-        attrs = attrs_by_unit.get(id(unit), {})
         if unit.is_new:
             kind = unit.kind or UnitKind.DON_VI_SU_NGHIEP
             new_units.append(
@@ -137,37 +142,23 @@ def write(
                         level=unit_level(kind, unit.district),
                         district=unit.district,
                         district_key=unit.district_key,
-                        parent=attrs.get("parent"),
-                        sector=attrs.get("sector"),
-                        autonomy=attrs.get("autonomy"),
+                        parent=None,  # from its revisions, once they are shown
+                        sector=None,
+                        autonomy=None,
                         created_by=submission_id,
                     ),
                 )
             )
             counts["units_new"] += 1
-        elif attrs or unit.changed:
-            # only what differs from the stored row: an unchanged unit is not written (nor
-            # logged in data_change, nor re-read by the app's refresh)
-            values = {
-                k: v
-                for k, v in attrs.items()
-                if k in UPDATED_ATTRS and v and v != unit.attrs.get(k)
-            }
-            if unit.changed:
-                values["code"] = unit.code
-            if values:
-                row = {"_id": unit.id, **{f"_{k}": v for k, v in values.items()}}
-                updates.setdefault(tuple(sorted(values)), []).append(row)
+        elif unit.changed:  # a code learned: identity (matching needs it), not a figure
+            codes.append({"_id": unit.id, "_code": unit.code})
     if new_units:
         _insert_units(conn, new_units)
-    u = schema.unit.c
-    for columns, rows in updates.items():
-        statement = (
-            update(schema.unit)
-            .where(u.id == bindparam("_id"))
-            .values({c: bindparam(f"_{c}") for c in columns})
-        )
-        conn.execute(statement, rows)
+    if codes:
+        u = schema.unit.c
+        statement = update(schema.unit).where(u.id == bindparam("_id"))
+        conn.execute(statement.values(code=bindparam("_code")), codes)
+    _write_attribute_revisions(conn, registry, attrs_by_unit, submission_id)
     fact_rows: list[tuple[Any, ...]] = []  # in the order of _FACT_COLUMNS
     job_rows: list[tuple[Any, ...]] = []  # in the order of _JOB_COLUMNS
     for result, row, unit in staged.units:
@@ -226,6 +217,69 @@ def write(
     return counts
 
 
+def _write_attribute_revisions(
+    conn: Connection,
+    registry: UnitRegistry,
+    attrs_by_unit: dict[int, dict[str, tuple[Any, str, str]]],
+    submission_id: int,
+) -> None:
+    """A unit_revision row for each attribute (UPDATED_ATTRS) a return gives a unit, unless
+    the unit is known, its approved value is the same and no return still under review (or
+    returned) revised it: whatever becomes of the other returns, this one then changes nothing.
+    So a return re-listing its units as they are adds no rows."""
+    wanted: list[tuple[UnitRecord, str, tuple[Any, str, str]]] = [
+        (unit, k, given)
+        for unit in registry.records
+        for k, given in attrs_by_unit.get(id(unit), {}).items()
+        if k in UPDATED_ATTRS and given[0]
+    ]
+    known = {unit.id: unit for unit, _k, _given in wanted if not unit.is_new}
+    approved, unsettled = _approved_attributes(conn, known)
+    rows = [
+        (submission_id, unit.id, k, value, sheet, cell)
+        for unit, k, (value, sheet, cell) in wanted
+        if unit.is_new
+        or (unit.id, k) in unsettled
+        or value != approved.get((unit.id, k), unit.attrs.get(k))
+    ]
+    insert_rows(conn, schema.unit_revision, _REVISION_COLUMNS, rows)
+
+
+def _approved_attributes(
+    conn: Connection, units: dict[int, UnitRecord]
+) -> tuple[dict[tuple[int, str], Any], set[tuple[int, str]]]:
+    """For the known `units`: (unit, field) → the approved value where approved revisions set
+    it (their row overlaid with them, as `etl.measures.dataset.overlay_revisions` does), and
+    the (unit, field) pairs that a submission not approved revised. A few indexed reads."""
+    approved: dict[tuple[int, str], Any] = {}
+    unsettled: set[tuple[int, str]] = set()
+    ids = sorted(units)
+    r = schema.unit_revision.c
+    for i in range(0, len(ids), IN_CHUNK):
+        chunk = ids[i : i + IN_CHUNK]
+        rows = conn.execute(
+            select(
+                r.unit_id,
+                r.field,
+                r.value,
+                r.submission_id.in_(review_reads.approved_ids_select()).label("approved"),
+            )
+            .where(r.unit_id.in_(chunk))
+            .order_by(r.submission_id, r.id)
+        )
+        for unit_id, field, value, is_approved in rows:
+            sets = "sector" if field == SECTOR_IF_EMPTY else field
+            key = (int(unit_id), sets)
+            if not is_approved:
+                unsettled.add(key)
+            elif field == SECTOR_IF_EMPTY:
+                if not approved.get(key, units[key[0]].attrs.get("sector")):
+                    approved[key] = value
+            else:
+                approved[key] = value
+    return approved, unsettled
+
+
 def _insert_units(conn: Connection, new_units: list[tuple[UnitRecord, dict[str, Any]]]) -> None:
     """Insert the new units in one executemany, then read their ids back by their unique
     (name_key, district_key): SQLite's INSERT … RETURNING in parameter order runs one
@@ -248,6 +302,8 @@ def _insert_units(conn: Connection, new_units: list[tuple[UnitRecord, dict[str, 
         raise RuntimeError("a new unit's id was not read back")
 
 
+_REVISION_COLUMNS = ("submission_id", "unit_id", "field", "value", "sheet", "cell")
+SECTOR_IF_EMPTY = "sector_if_empty"  # a Biểu 03 event's sector, for a new unit without one
 _FACT_COLUMNS = ("submission_id", "unit_id", "measure", "status", "year", "value", "sheet", "cell")
 _JOB_COLUMNS = ("submission_id", "unit_id", "status", "note", "as_of", "sheet", "cell")
 
@@ -343,18 +399,16 @@ def _write_event(
                 for s in after_set.values()
             ],
         )
-    u = schema.unit.c
-    for unit in ceased:
-        conn.execute(update(schema.unit).where(u.id == unit.id).values(valid_to=ev.date))
-    for unit in created:
-        conn.execute(update(schema.unit).where(u.id == unit.id).values(valid_from=ev.date))
-    if ev.sector:
-        for unit in created:
-            conn.execute(
-                update(schema.unit)
-                .where(u.id == unit.id, u.sector.is_(None))
-                .values(sector=ev.sector)
-            )
+    revisions = [(u.id, "valid_to", ev.date.isoformat()) for u in ceased]
+    revisions += [(u.id, "valid_from", ev.date.isoformat()) for u in created]
+    if ev.sector:  # the event's sector, for a new unit that has none
+        revisions += [(u.id, SECTOR_IF_EMPTY, ev.sector) for u in created]
+    insert_rows(
+        conn,
+        schema.unit_revision,
+        _REVISION_COLUMNS,
+        [(submission_id, i, f, v, result.sheet, ev.ref) for i, f, v in revisions],
+    )
     return 1
 
 

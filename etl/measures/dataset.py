@@ -4,7 +4,8 @@ submissions (no database, no I/O: the rows come from `etl.storage.db`).
 A `Dataset` is immutable and rebuilt after every change of the figures it shows; superseded
 rows are resolved (the later return supersedes). It holds the rows of the submissions it shows
 only (`shown`: the approved ones, or, `figures="all"`, the waiting ones too), the units they
-create or refer to, and unit validity replayed from their Biểu 03 events. What is derived
+create or refer to, their attributes overlaid with the revisions those submissions set
+(`overlay_revisions`) and unit validity replayed from their Biểu 03 events. What is derived
 from it is kept in `Dataset.memo` (`etl.measures.cache`), so keyed by the data version by
 construction.
 """
@@ -58,6 +59,8 @@ class Dataset:
     # every event row shown and their before/after rows: unit validity is replayed from them
     event_history: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     event_unit_history: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    # every unit_revision row shown: unit attributes are their rows overlaid with these
+    unit_revisions: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
 
 def latest_by(frame: pd.DataFrame, keys: list[str], order: str = "submission_id") -> pd.DataFrame:
@@ -132,6 +135,65 @@ def _units(frame: pd.DataFrame) -> pd.DataFrame:
     return units
 
 
+# the unit attributes a revision sets (etl.storage.schema.unit_revision); valid_from and
+# valid_to revisions are not overlaid: validity is replayed from the events shown
+# (`_validity`), which wrote them and give the same dates
+REVISED_ATTRIBUTES = ("parent", "sector", "autonomy")
+SECTOR_IF_EMPTY = "sector_if_empty"
+
+
+def _empty(values: np.ndarray) -> np.ndarray:
+    return np.array([not isinstance(v, str) or not v for v in values], dtype=bool)
+
+
+def overlay_revisions(units: pd.DataFrame, revisions: pd.DataFrame | None) -> pd.DataFrame:
+    """`units` with the attributes `revisions` (unit_revision rows) set, in submission order
+    (then id), as ingest used to update them: the later revision of a field wins; a
+    `sector_if_empty` one sets the sector only when, at its place in that order, the unit has
+    none. Revisions of other units are ignored; the columns keep their dtypes. Vectorised:
+    at national size (50.000 units, 150.000 revisions) a few tens of milliseconds."""
+    if revisions is None or not len(revisions) or not len(units):
+        return units
+    codes, names = pd.factorize(revisions["field"])
+    code_of = {str(n): i for i, n in enumerate(names)}
+    order = np.lexsort((revisions["id"].to_numpy(), revisions["submission_id"].to_numpy()))
+    codes = codes[order]
+    position = pd.Index(units["id"]).get_indexer(revisions["unit_id"].to_numpy())[order]
+    given = revisions["value"].to_numpy(dtype=object)[order]
+    known = position >= 0
+    out = units
+    for name in REVISED_ATTRIBUTES:
+        code = code_of.get(name, -1)
+        fill = code_of.get(SECTOR_IF_EMPTY, -1) if name == "sector" else -1
+        if code < 0 and fill < 0:
+            continue
+        values = units[name].to_numpy(dtype=object, copy=True)
+        last_set = np.full(len(units), -1, dtype=np.int64)  # rank of the unit's last set
+        if code >= 0:
+            last = _last_per_unit(np.flatnonzero(known & (codes == code)), position)
+            values[position[last]] = given[last]
+            last_set[position[last]] = last
+        if fill >= 0:
+            fills = np.flatnonzero(known & (codes == fill))
+            fills = fills[fills > last_set[position[fills]]]
+            _, first = np.unique(position[fills], return_index=True)
+            first = fills[first]
+            at = position[first]
+            empty = _empty(values[at])
+            values[at[empty]] = given[first][empty]
+        if out is units:
+            out = units.copy()
+        out[name] = pd.array(values, dtype=units[name].dtype)
+    return out
+
+
+def _last_per_unit(ranks: np.ndarray, position: np.ndarray) -> np.ndarray:
+    """Of `ranks` (ascending), the greatest of each unit (`position[rank]`)."""
+    backwards = ranks[::-1]
+    _, first = np.unique(position[backwards], return_index=True)
+    return backwards[first]
+
+
 def _validity(units: pd.DataFrame, events: pd.DataFrame, event_units: pd.DataFrame) -> pd.DataFrame:
     """`units` (as read) with valid_from/valid_to replayed from `events` (every event row
     shown, with `event_units` their before/after rows), as ingest writes them
@@ -164,13 +226,15 @@ def _validity(units: pd.DataFrame, events: pd.DataFrame, event_units: pd.DataFra
 
 
 def _referenced(tables: dict[str, pd.DataFrame]) -> set[int]:
-    """The units the rows of `tables` refer to (facts, job positions, events, targets)."""
+    """The units the rows of `tables` refer to (facts, job positions, events, targets,
+    unit revisions)."""
     ids: set[int] = set()
     for name, column in (
         ("fact", "unit_id"),
         ("job_position", "unit_id"),
         ("event_unit", "unit_id"),
         ("target", "scope_unit_id"),
+        ("unit_revision", "unit_id"),
     ):
         frame = tables.get(name)
         if frame is not None and len(frame):
@@ -192,8 +256,9 @@ def _shown_rows(
         mask = frame[column].isin(ids).to_numpy()
         return frame if mask.all() else frame[mask].reset_index(drop=True)
 
-    for name in ("fact", "job_position", "event", "target"):
-        kept[name] = rows(tables[name], "submission_id")
+    for name in ("fact", "job_position", "event", "target", "unit_revision"):
+        if name in tables:
+            kept[name] = rows(tables[name], "submission_id")
     kept["submission"] = rows(tables["submission"], "id")
     event_units = tables["event_unit"]
     mask = event_units["event_id"].isin(kept["event"]["id"]).to_numpy()
@@ -243,7 +308,9 @@ def build_dataset(
     holding the rows of the submissions `shown` (every row when None)."""
     tables = _shown_rows(tables, shown)
     event_history, event_unit_history = tables["event"], tables["event_unit"]
-    units = _units(_validity(tables["unit"], event_history, event_unit_history))
+    revisions = tables.get("unit_revision", pd.DataFrame())
+    units = overlay_revisions(tables["unit"], revisions)
+    units = _units(_validity(units, event_history, event_unit_history))
     events = _events(latest_by(event_history, ["natural_key"]))
     event_units = _event_units(event_unit_history, events)
     facts, keys = _latest_facts(tables["fact"])
@@ -263,6 +330,7 @@ def build_dataset(
         shown=shown,
         event_history=event_history,
         event_unit_history=event_unit_history,
+        unit_revisions=revisions,
     )
 
 
@@ -305,6 +373,13 @@ def refresh_dataset(
     kept_units = old.units.reset_index(drop=True)
     kept_units = kept_units[~kept_units["id"].isin(new_units["id"])]
     units = _append(kept_units, _units(new_units)) if len(new_units) else kept_units
+    # the units read (their rows as stored) and those newly revised get every revision of
+    # theirs overlaid; the others are as overlaid before (overlaying again changes nothing)
+    new_revisions = added.get("unit_revision", old.unit_revisions.iloc[:0])
+    revisions = _append(old.unit_revisions, new_revisions)
+    touched = np.union1d(new_units["id"].to_numpy(), new_revisions["unit_id"].to_numpy())
+    if len(touched) and len(revisions):
+        units = overlay_revisions(units, revisions[revisions["unit_id"].isin(touched).to_numpy()])
     units = _units(_validity(units, event_history, event_unit_history)).reset_index(drop=True)
 
     new_facts = added["fact"]
@@ -340,6 +415,7 @@ def refresh_dataset(
         shown=shown,
         event_history=event_history,
         event_unit_history=event_unit_history,
+        unit_revisions=revisions,
     )
 
 
@@ -363,6 +439,7 @@ def _no_rows(ds: Dataset) -> dict[str, pd.DataFrame]:
         "event_unit": ds.event_unit_history.iloc[:0],
         "target": ds.targets.iloc[:0],
         "submission": ds.submissions.iloc[:0],
+        "unit_revision": ds.unit_revisions.iloc[:0],
     }
 
 

@@ -62,6 +62,7 @@ COLUMNS = [
     "state_label",
     "submission_id",
     "file_name",
+    "submitted_by",
     "submitted_at",
     "late",
     "overdue",
@@ -144,6 +145,8 @@ def tracker_by_period(
                 "state_label": STATE_LABELS[state],
                 "submission_id": decider.submission_id if decider else None,
                 "file_name": decider.file_name if decider else "",
+                # who really sent it: the account, whatever the file's header says
+                "submitted_by": decider.uploader if decider else "",
                 "submitted_at": decider.uploaded_at if decider else None,
                 "late": bool(decider and is_late(decider.uploaded_at, period.deadline)),
                 "overdue": owing and today > period.deadline,

@@ -33,6 +33,7 @@ from etl.reading.layout import (
     read_header_lines,
 )
 from etl.reading.limits import Limits
+from etl.reading.mapping import HeaderCell, Mapping, SheetLayout, map_columns
 from etl.reading.package import SHEET_MAIN_TYPES, check_package
 from etl.reading.records import Cell, EventRow, Header, SheetResult, TargetRow, UnitRow
 from etl.reading.sandbox import DATE_CLASSES, Sandbox, refuse_bad_reply
@@ -55,7 +56,7 @@ READING = Sandbox(
     reply_classes=DATE_CLASSES
     | {
         (c.__module__, c.__name__)
-        for c in (SheetResult, Header, UnitRow, EventRow, TargetRow, Cell)
+        for c in (SheetResult, Header, UnitRow, EventRow, TargetRow, Cell, SheetLayout, HeaderCell)
     },
     preload=("python_calamine", "etl.reading.reader", "etl.reading.sheets"),
     blocked=("numpy",),
@@ -106,7 +107,7 @@ def warm_up() -> None:
     """Read a tiny built-in workbook while waiting for a job: the pages a read touches are
     copied from the fork server now, not while the upload waits."""
     log = ProblemLog("")
-    sheets = read_forms_in_process(warm_up_workbook(), "xlsx", log, Limits())
+    sheets = read_forms_in_process(warm_up_workbook(), "xlsx", {}, log, Limits())
     pickle.dumps({"problems": log.items, "grids": sheets}, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -129,8 +130,16 @@ def read_grids(
 # ---------------------------------------------------------------- the forms
 
 
-def read_sheet(grid: Grid, form_code: str, log: ProblemLog) -> SheetResult | None:
-    """One sheet as `form_code`; problems go to `log`; None when its header is not found."""
+def read_sheet(
+    grid: Grid,
+    form_code: str,
+    log: ProblemLog,
+    mapping: dict[str, str] | None = None,
+    layouts: list[SheetLayout] | None = None,
+) -> SheetResult | None:
+    """One sheet as `form_code`; problems go to `log`; None when its header is not found.
+    `mapping`: the clerk's choice of field for some header cells (etl/reading/mapping.py);
+    `layouts`, when given, gets the sheet's header when it needs the mapping step."""
     form = FORMS[form_code]
     sheet = grid.name
     if reason := unsafe_text(sheet):
@@ -147,6 +156,8 @@ def read_sheet(grid: Grid, form_code: str, log: ProblemLog) -> SheetResult | Non
         )
         return None
     cmap = find_columns(form, grid)
+    if mapping or layouts is not None:
+        cmap = map_columns(form, grid, cmap, mapping, log, layouts)
     if cmap is None:
         log.report(
             "header-not-found",
@@ -168,8 +179,14 @@ def read_sheet(grid: Grid, form_code: str, log: ProblemLog) -> SheetResult | Non
     return result
 
 
-def read_workbook_sheets(grids: list[Grid], log: ProblemLog) -> list[SheetResult]:
-    """Every sheet that holds a form; sheets without one are skipped with a note."""
+def read_workbook_sheets(
+    grids: list[Grid],
+    log: ProblemLog,
+    mapping: Mapping | None = None,
+    layouts: list[SheetLayout] | None = None,
+) -> list[SheetResult]:
+    """Every sheet that holds a form; sheets without one are skipped with a note. `mapping`
+    (sheet name → its mapping) and `layouts` as for `read_sheet`."""
     results: list[SheetResult] = []
     for grid in grids:
         if grid.n_rows == 0 or all(is_empty(v) for row in grid.cells for v in row):
@@ -185,39 +202,58 @@ def read_workbook_sheets(grids: list[Grid], log: ProblemLog) -> list[SheetResult
         if code is None:
             log.report("sheet-skipped", sheet=grid.name)
             continue
-        sheet_result = read_sheet(grid, code, log)
+        sheet_mapping = mapping.get(grid.name) if mapping else None
+        sheet_result = read_sheet(grid, code, log, sheet_mapping, layouts)
         if sheet_result is not None:
             results.append(sheet_result)
     return results
 
 
 def read_forms_in_process(
-    content: bytes, kind: str, log: ProblemLog, limits: Limits
-) -> list[SheetResult] | None:
+    content: bytes, kind: str, mapping: Mapping, log: ProblemLog, limits: Limits
+) -> tuple[list[SheetResult], list[SheetLayout]] | None:
     """The grids (`etl.reading.sheets.read_grids_in_process`) read as forms, in the same process:
-    what the reading child runs for `read_forms`. None when the grids were refused."""
+    what the reading child runs for `read_forms`: the sheets, and the headers that need the
+    mapping step (or were mapped). None when the grids were refused."""
     data = read_grids_in_process(content, kind, log, limits)
     if data is None or log.has_errors:
         return None
     grids = [Grid(name, cells, merged, set(formulas)) for name, cells, merged, formulas in data]
     del data
-    return read_workbook_sheets(grids, log)
+    layouts: list[SheetLayout] = []
+    return read_workbook_sheets(grids, log, mapping, layouts), layouts
 
 
 def read_forms(
-    content: bytes, file_name: str, log: ProblemLog, limits: Limits | None = None
+    content: bytes,
+    file_name: str,
+    log: ProblemLog,
+    limits: Limits | None = None,
+    *,
+    mapping: Mapping | None = None,
+    layouts: list[SheetLayout] | None = None,
 ) -> list[SheetResult] | None:
     """Every form of an uploaded workbook, as `read_workbook_sheets(read_grids(...))` gives
     them, with the same problems, but read entirely in the limited child process (the
     package checks first, in this process), so only the compact results come back. None
     (with an error logged) when the file is refused or cannot be read; the results are
-    checked for shape and types before they are used. `limits`: as for `read_grids`."""
+    checked for shape and types before they are used. `limits`: as for `read_grids`.
+    `mapping` (sheet name → the clerk's mapping of its header cells) is applied; `layouts`,
+    when given, gets the headers that need the mapping step (also when the file is refused)."""
     limits = Limits() if limits is None else limits
     kind = check_package(content, file_name, log, limits)
     if kind is None:
         return None
-    sheets = READING.run("forms", (content, kind), log, limits)
-    if sheets is None or log.has_errors:
+    reply = READING.run("forms", (content, kind, mapping or {}), log, limits)
+    if reply is None:
+        return None
+    if not (type(reply) is tuple and len(reply) == 2 and _layouts_well_formed(reply[1])):
+        refuse_bad_reply(log, limits, "malformed reply")
+        return None
+    sheets, found = reply
+    if layouts is not None:
+        layouts.extend(found)
+    if log.has_errors:
         return None
     if not _well_formed(sheets):
         refuse_bad_reply(log, limits, "malformed reply")
@@ -256,6 +292,8 @@ def _well_formed(sheets: Any) -> bool:
         if type(h) is not Header or not _optional(h.as_of, dt.date):
             return False
         if not (isinstance(h.reporting_unit, str) and isinstance(h.period, str)):
+            return False
+        if not isinstance(h.reporting_unit_cell, str):
             return False
         if not (isinstance(h.as_of_cell, str) and isinstance(h.as_of_text, str)):
             return False
@@ -312,4 +350,32 @@ def _well_formed(sheets: Any) -> bool:
             for k, v in t.path.items():
                 if type(k) is not int or type(v) is not int:
                     return False
+    return True
+
+
+def _strings(values: Any) -> bool:
+    return type(values) is list and all(type(v) is str for v in values)
+
+
+def _layouts_well_formed(layouts: Any) -> bool:
+    """The mapping step's headers as the reader makes them (plain text and numbers)."""
+    if type(layouts) is not list:
+        return False
+    for lay in layouts:
+        if type(lay) is not SheetLayout or lay.form not in FORMS:
+            return False
+        texts = (lay.sheet, lay.reporting_unit)
+        if not all(type(t) is str for t in texts) or not _strings(lay.missing):
+            return False
+        if type(lay.header_found) is not bool or type(lay.mapped) is not bool:
+            return False
+        if type(lay.header_rows) is not list or type(lay.cells) is not list:
+            return False
+        if not all(type(r) is int for r in lay.header_rows):
+            return False
+        for c in lay.cells:
+            if type(c) is not HeaderCell or type(c.col) is not int or not _strings(c.samples):
+                return False
+            if not all(type(t) is str for t in (c.ref, c.text, c.key, c.found, c.target)):
+                return False
     return True

@@ -18,6 +18,7 @@ class Header:
 
     reporting_unit: str = ""
     period: str = ""
+    reporting_unit_cell: str = ""  # where `Đơn vị báo cáo` was given (`A5`)
     as_of: dt.date | None = None
     # where `Số liệu tính đến ngày` was given (`D4`), and its text when it is not a date
     as_of_cell: str = ""

@@ -172,6 +172,11 @@ COLUMNS: dict[str, dict[str, str]] = {
         "internal_khac": "int", "note": "str", "sheet": "str", "cell": "str",
     },
     "event_unit": {"id": "int", "event_id": "int", "unit_id": "int", "role": "str"},
+    # the unit attributes each return sets (overlaid on `unit` for the returns shown)
+    "unit_revision": {
+        "id": "int", "submission_id": "int", "unit_id": "int", "field": "str", "value": "str",
+        "sheet": "str", "cell": "str",
+    },
     "target": {
         "id": "int", "submission_id": "int", "scope_unit_id": "float", "measure": "str",
         "base_year": "int", "pct": "float", "count": "float", "path": "value",
@@ -193,7 +198,7 @@ COLUMNS: dict[str, dict[str, str]] = {
 }  # fmt: skip
 TABLES = tuple(COLUMNS)
 # the tables whose rows belong to a submission (by submission_id)
-OWNED = ("fact", "job_position", "event", "target")
+OWNED = ("fact", "job_position", "event", "target", "unit_revision")
 # the order those are read in: one that the index on submission_id gives (ordered by id after)
 ADDED_ORDER = {n: "submission_id, id" for n in OWNED}
 
@@ -207,9 +212,9 @@ class Snapshot:
 
     With `since` (an earlier version, whose shown submissions were `shown_before`): the
     figures moved only by `added` (shown submissions, each later than every one shown before)
-    and by updates of unit rows: `frames` hold only the rows of `added`, the unit rows they
-    create or refer to, and every unit row updated since (`added` may be empty: then only the
-    updated unit rows; none when nothing changed at all)."""
+    and by updates of unit rows (a code learned): `frames` hold only the rows of `added`, the
+    unit rows they create or refer to, and every unit row updated since (`added` may be
+    empty: then only the updated unit rows; none when nothing changed at all)."""
 
     version: DataVersion
     frames: dict[str, pd.DataFrame]
@@ -268,6 +273,7 @@ def _read_added(conn: Connection, since: DataVersion, added: frozenset[int]) -> 
             f"id IN (SELECT unit_id FROM job_position WHERE {of_added})",
             f"id IN (SELECT unit_id FROM event_unit WHERE {where['event_unit']})",
             f"id IN (SELECT scope_unit_id FROM target WHERE {of_added})",
+            f"id IN (SELECT unit_id FROM unit_revision WHERE {of_added})",
         ]
     )
     return {n: _read(conn, n, where[n], None, ADDED_ORDER.get(n)) for n in TABLES}
@@ -285,9 +291,9 @@ def _snapshot(engine: Engine) -> Connection:
 
 def _incremental(conn: Connection, since: DataVersion, now: DataVersion) -> bool:
     """True when the data moved from `since` to `now` by new submissions and new review rows
-    only (whose uploads may also have updated unit rows, logged in data_change); anything else
-    — a deletion, an update of any other row, a row added for an older submission, a
-    migration — is not."""
+    only (whose uploads may also have given a known unit its code, the only update of a unit
+    row ingest makes, logged in data_change); anything else — a deletion, an update of any
+    other row, a row added for an older submission, a migration — is not."""
     if since.revision != now.revision or since.submission is None or now.submission is None:
         return False
     if now.submission < since.submission or (now.review or 0) < (since.review or 0):

@@ -108,3 +108,22 @@ def period_review_counts(conn: Connection) -> dict[int, dict[str, int]]:
         per = counts.setdefault(int(period_id), {st.value: 0 for st in ReviewStatus})
         per[str(status)] = int(n)
     return counts
+
+
+def review_status_counts(conn: Connection) -> dict[str, int]:
+    """How many stored returns (of any period, or none: a plan) wait, are approved or were
+    returned, by the latest review row of each: ReviewStatus code → count (0 when none)."""
+    s = schema.submission.c
+    latest, last = latest_reviews()
+    rows = conn.execute(
+        select(last.c.status, func.count())
+        .select_from(schema.submission)
+        .join(latest, latest.c.submission_id == s.id)
+        .join(last, last.c.id == latest.c.review_id)
+        .where(s.status == IngestStatus.ACCEPTED.value)
+        .group_by(last.c.status)
+    ).all()
+    counts = {st.value: 0 for st in ReviewStatus}
+    for status, n in rows:
+        counts[str(status)] = int(n)
+    return counts

@@ -99,6 +99,26 @@ unit = Table(
 )
 Index("ix_unit_loose_key", unit.c.loose_key)
 
+# A unit attribute a return sets (append-only): ingest writes these rows instead of updating
+# `unit`, so that a return waiting for review changes no unit a viewer sees. A unit's
+# attributes are its row overlaid with the revisions of the submissions shown, in submission
+# order (the later return wins; `sector_if_empty` sets the sector only while it is empty):
+# `etl.measures.dataset.overlay_revisions`. Fields: parent | sector | autonomy (Biểu 01/02
+# rows), valid_from | valid_to | sector_if_empty (Biểu 03 events); dates as ISO text.
+unit_revision = Table(
+    "unit_revision",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submission.id"), nullable=False),
+    Column("unit_id", Integer, ForeignKey("unit.id"), nullable=False),
+    Column("field", String(20), nullable=False),
+    Column("value", String(255)),
+    Column("sheet", String(120), nullable=False),
+    Column("cell", String(20), nullable=False),
+)
+Index("ix_unit_revision_submission", unit_revision.c.submission_id)
+Index("ix_unit_revision_unit", unit_revision.c.unit_id, unit_revision.c.field)
+
 fact = Table(
     "fact",
     metadata,
@@ -223,6 +243,9 @@ api_token = Table(
     Column("revoked", Integer, nullable=False, default=0),
 )
 
+# Every login attempt within the allowance (refused ones go to the audit log only): kept as a
+# failure (success 0) before its password is checked, success 1 once it proved right
+# (accounts.authenticate; docs/security.md, "Throttling").
 login_attempt = Table(
     "login_attempt",
     metadata,
@@ -233,6 +256,25 @@ login_attempt = Table(
     Column("success", Integer, nullable=False),
 )
 Index("ix_login_attempt_username_at", login_attempt.c.username, login_attempt.c.at)
+Index("ix_login_attempt_remote_addr_at", login_attempt.c.remote_addr, login_attempt.c.at)
+
+# A sign-in session of the dashboard (its cookie holds the random id, the table only its hash):
+# open while `ended_at` is NULL and it was used within `accounts.SESSION_IDLE`; logging out,
+# a new password, a new role, disabling and an administrator end it (migration 0006).
+user_session = Table(
+    "user_session",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("user_account.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("remote_addr", String(64)),
+    Column("user_agent", String(255)),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("end_reason", String(20)),  # logout | password | role | disable | admin
+)
+Index("ix_user_session_user_id", user_session.c.user_id)
 
 audit_log = Table(
     "audit_log",
@@ -256,4 +298,23 @@ data_change = Table(
     Column("operation", String(20), nullable=False),
     Column("row_id", Integer),
     Column("latest_submission", Integer),
+)
+
+# The mapping step (etl/reading/mapping.py): how a reporting unit's header cells are read,
+# one row per unit, form and normalised header text; offered again and applied when the same
+# headers come back. `owner_key`: the unit's `name_key`, or `@username` for a return that
+# names no unit. `target`: a field, `field@year`, or `-` (not read).
+header_mapping = Table(
+    "header_mapping",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner_key", String(255), nullable=False),
+    Column("owner", String(255), nullable=False),
+    Column("form", String(2), nullable=False),
+    Column("header_key", String(500), nullable=False),
+    Column("header_text", String(500), nullable=False),
+    Column("target", String(40), nullable=False),
+    Column("saved_by", String(120), nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("owner_key", "form", "header_key", name="uq_header_mapping_owner_key"),
 )

@@ -1,0 +1,79 @@
+"""Words a user meets that come from the libraries, not from us: they must be Vietnamese too."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from components.overview import GRAPH_CONFIG
+from components.widgets import DROPDOWN_LABELS, date_picker, dropdown
+
+ROOT = Path(__file__).resolve().parent.parent
+# Dash 4 components whose built-in words are English unless set (components/widgets.py sets them)
+RAW = re.compile(r"\bdcc\.(Dropdown|DatePickerSingle|DatePickerRange)\(")
+
+
+def test_pages_build_dropdowns_and_date_pickers_through_the_vietnamese_widgets():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for folder in ("components", "pages", "web")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if path.name != "widgets.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if RAW.search(line)
+    ]
+    assert offenders == []
+
+
+def test_the_widgets_carry_every_label_dash_knows():
+    from dash.dcc import Dropdown
+
+    doc = (Dropdown.__doc__ or "").split("`labels` is a dict with keys:", 1)[1]
+    doc = doc.split("\n\n    -")[0]
+    defaults = re.findall(r"- (\w+) \(string; optional\)", doc)
+    assert len(defaults) >= 7  # Dash 4.4: select_all … no_options_found
+    assert set(defaults) <= set(DROPDOWN_LABELS), set(defaults) - set(DROPDOWN_LABELS)
+    assert dropdown(id="x").labels == DROPDOWN_LABELS
+    assert dropdown(id="x").placeholder == "Chọn…"
+    picker = date_picker(id="d")
+    assert (picker.display_format, picker.placeholder) == ("DD/MM/YYYY", "dd/mm/yyyy")
+
+
+def test_no_chart_button_sends_data_out():
+    assert GRAPH_CONFIG["showSendToCloud"] is False
+    assert "sendChartToCloud" in GRAPH_CONFIG["modeBarButtonsToRemove"]
+    assert GRAPH_CONFIG["locale"] == "vi" and GRAPH_CONFIG["locales"]["vi"]["dictionary"]
+
+
+def test_the_date_picker_locale_is_served_from_this_server():
+    script = (ROOT / "assets" / "date_fns_locale_vi.js").read_text(encoding="utf-8")
+    assert "window.dateFns" in script and "http" not in script.split("*/", 1)[1]
+
+
+def test_every_audit_action_the_code_writes_has_a_vietnamese_name():
+    """The audit log shows actions by name: scan the product for the actions it writes."""
+    from components.admin_view import AUDIT_ACTIONS, audit_action_label
+    from etl.core.vocabulary import IngestStatus
+
+    written = set()
+    call = re.compile(r"\baudit(?:_now)?\(")
+    dotted = re.compile(r"\"([a-z]+(?:\.[a-z_-]+)+)\"")  # "user.add", "review.approve", …
+    for folder in ("etl", "web", "reporting", "pages", "components"):
+        for path in (ROOT / folder).rglob("*.py"):
+            source = path.read_text(encoding="utf-8")
+            for start in (m.end() for m in call.finditer(source)):
+                window = source[start : start + 150]
+                written |= set(dotted.findall(window))
+                written |= {"login"} & set(re.findall(r"\"(\w+)\"", window[:60]))
+    written |= {f"upload.{status}" for status in IngestStatus}  # f"upload.{result.status}"
+    assert {"login", "user.disable", "reminder.sent", "export.table"} <= written  # scan works
+    unnamed = sorted(a for a in written if audit_action_label(a) == a)
+    assert unnamed == [], unnamed
+    assert all(label and label[0].isupper() for label in AUDIT_ACTIONS.values())
+
+
+def test_problems_are_shown_by_their_vietnamese_name():
+    from etl.core.problem_codes import CATALOGUE, problem_name
+
+    assert all(problem_name(code) == kind.name_vi for code, kind in CATALOGUE.items())
+    assert problem_name("khong-co") == "khong-co"
