@@ -44,6 +44,7 @@ from web import (
     api,
     auth,
     background,
+    callback_check,
     context,
     export_routes,
     policy,
@@ -86,6 +87,8 @@ def create_app(settings: Settings) -> dash.Dash:
     export_routes.register(server)
     upload_api.register(server)
     review_api.register(server)
+    # after Dash's own first-request setup, which fills the callback map it checks against
+    callback_check.install(server, app.callback_map)
     # last: the security headers on every response, and the declared proxies (TRUSTED_PROXIES)
     security.install(app, settings)
     return app
@@ -187,18 +190,21 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         view = View(
             as_of=_date_or_none(as_of),
             scope=current.scope,
-            district=district,
-            sector=sector,
-            kind=kind,
-            include_pending="pending" in (pending or []),
-            include_unreviewed="unreviewed" in (unreviewed or []),
+            district=_text_or_none(district),
+            sector=_text_or_none(sector),
+            kind=_text_or_none(kind),
+            include_pending=_checked(pending, "pending"),
+            include_unreviewed=_checked(unreviewed, "unreviewed"),
         )
         return (view.to_query(), *[no_update] * 9)
 
     @app.callback(Output(ids.F_UNREVIEWED_NOTE, "children"), Input(ids.URL, "search"))
     def unreviewed_note(search: str | None) -> list[Any]:
-        """Every page says so while returns not yet approved count."""
-        return make_unreviewed_note(context.view_of(search).include_unreviewed)
+        """Every page says so while returns not yet approved count, and when the URL's view
+        is refused (a bad parameter) or names nothing (the page then shows the default)."""
+        return make_unreviewed_note(
+            context.view_of(search).include_unreviewed, context.view_problem(search)
+        )
 
     @app.callback(Output(ids.F_FILTER_NOTE, "children"), Input(ids.URL, "search"))
     def filter_note(search: str | None) -> list[Any]:
@@ -245,11 +251,30 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
     )
     def keep_view_in_links(search: str | None, link_ids: list[dict[str, str]]) -> list[str]:
         """Navigation keeps the current view."""
-        return [f"{link['path']}{search or ''}" for link in link_ids]
+        return [
+            f"{link['path']}{search or ''}"
+            if isinstance(link, dict) and isinstance(link.get("path"), str)
+            else no_update
+            for link in link_ids or []
+        ]
+
+
+def _text_or_none(value: object) -> str | None:
+    """A dropdown's value (text), or None for anything a dropdown does not send."""
+    return value if isinstance(value, str) and value else None
+
+
+def _checked(value: object, option: str) -> bool:
+    """Whether a checklist's value (a list of options) has `option` ticked."""
+    return isinstance(value, list) and option in value
 
 
 def _date_or_none(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value[:10]) if value else None
+    """The date picker's date (None: none, or not a date, which a picker does not send)."""
+    try:
+        return dt.date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from dash import html
 
 from etl.core.formatting import fmt_number, fmt_pct
 from etl.core.vocabulary import Measure
+from etl.measures.metrics import no_data_text
 
 # what a missing figure reads as on a card
 NO_FIGURE = "chưa có số liệu"
@@ -175,10 +176,25 @@ def make_measure_card(
     target_label: str = "Chỉ tiêu giảm giai đoạn 2022 - 2026",
 ) -> html.Div:
     """A card: baseline 2021, current, reduced (= done + pending, each shown), % of baseline,
-    the target, what is left of it and % of target."""
+    the target, what is left of it and % of target; a measure without figures at the cut-off
+    (`no_data`) says why instead of a forecast."""
     lines = measure_card_lines(
         figures, key, include_pending=include_pending, target_label=target_label
     )
+    if figures.get("no_data"):
+        return html.Div(
+            [
+                html.H2(title),
+                *lines,
+                html.P(
+                    f"{no_data_text(figures['no_data'])}.",
+                    className="verdict",
+                    **{"data-testid": f"{key}-no-data"},
+                ),
+            ],
+            className="card",
+            **{"data-testid": f"{key}-card"},
+        )
     verdict = html.P(sentence, className="verdict", **{"data-testid": f"{key}-verdict"})
     return html.Div(
         [html.H2(title), *lines, verdict if sentence else None],

@@ -105,6 +105,8 @@ def make_reorg(
 def make_lineage(ds: Dataset, unit_id: int | None) -> Any:
     if unit_id is None:
         return html.P("Chọn một đơn vị để xem quá trình sắp xếp.", className="small")
+    if isinstance(unit_id, bool) or not isinstance(unit_id, int) or unit_id not in ds.units.index:
+        return html.P("Không tìm thấy đơn vị này.", className="small")
     events = analysis.lineage(ds, unit_id)
     if not events:
         return html.P("Đơn vị này chưa có sự kiện sắp xếp nào.", className="small")

@@ -11,7 +11,7 @@ from dash import dcc, html
 from components import ids
 from components.widgets import date_picker, dropdown
 from etl.measures.dataset import Dataset
-from etl.measures.query import KIND_CHOICES, ResolvedView
+from etl.measures.query import EARLIEST_AS_OF, KIND_CHOICES, ResolvedView
 from etl.measures.scoping import district_choices, sector_choices
 from web import context, policy
 
@@ -100,6 +100,7 @@ def make_filter_bar() -> html.Div:
                         display_format="DD/MM/YYYY",
                         placeholder="mới nhất",
                         clearable=True,
+                        min_date_allowed=EARLIEST_AS_OF,  # an earlier one is refused
                         first_day_of_week=1,
                     ),
                 ],
@@ -155,18 +156,29 @@ def make_filter_bar() -> html.Div:
     )
 
 
-def make_unreviewed_note(include_unreviewed: bool) -> list:
-    """The banner every page shows while returns not yet approved count (empty otherwise)."""
-    if not include_unreviewed:
-        return []
-    return [
-        html.Div(
-            [html.Strong(UNREVIEWED_NOTE), f" — {UNREVIEWED_HELP}"],
-            className="notice unreviewed-note",
-            role="status",
-            **{"data-testid": "unreviewed-note"},
+def make_unreviewed_note(include_unreviewed: bool, view_problem: str | None = None) -> list:
+    """The banners every page shows: why the URL's view could not be shown as asked
+    (`view_problem`, web.context.view_problem), and that returns not yet approved count."""
+    notes = []
+    if view_problem:
+        notes.append(
+            html.Div(
+                [html.Strong("Không hiển thị được bộ lọc đã chọn: "), view_problem],
+                className="notice",
+                role="alert",
+                **{"data-testid": "view-problem"},
+            )
         )
-    ]
+    if include_unreviewed:
+        notes.append(
+            html.Div(
+                [html.Strong(UNREVIEWED_NOTE), f" — {UNREVIEWED_HELP}"],
+                className="notice unreviewed-note",
+                role="status",
+                **{"data-testid": "unreviewed-note"},
+            )
+        )
+    return notes
 
 
 def make_hidden_filters() -> list:

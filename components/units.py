@@ -24,7 +24,7 @@ from etl.core.vocabulary import KIND_LABELS, MEASURE_LABELS, STATUS_LABELS, Meas
 from etl.measures import analysis
 from etl.measures.cache import remembered
 from etl.measures.dataset import Dataset
-from etl.measures.metrics import BASELINE_YEAR
+from etl.measures.metrics import BASELINE_YEAR, no_data_text
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import Filter, home_units, predecessors_of
 from reporting.figures import make_unit_history_figure
@@ -95,6 +95,9 @@ def make_units_view(
     time by `units_grid_page` (a national table is too large to send whole)."""
     table = analysis.unit_rows(ds, view, measure)
     latest = summary[measure]["latest_year"]
+    reason = summary[measure].get("no_data")
+    if table.empty or reason == "before-baseline":
+        return [empty_view_notice(summary, view, measure, None if table.empty else reason)]
     return [
         html.P(
             [
@@ -130,6 +133,33 @@ def make_units_view(
             **{"data-testid": "units-grid"},
         ),
     ]
+
+
+def empty_view_notice(
+    summary: dict[str, Any], view: ResolvedView, measure: str, reason: str | None
+) -> html.Div:
+    """What the units page shows when its view has no unit to list (`reason` None: no unit
+    of the measure's kind in the scope at the cut-off) or no figure yet (a reason of
+    `etl.measures.metrics.NO_DATA`): said, with what to change, instead of an empty table."""
+    if reason is None:
+        said = (
+            f"Không có {MEASURE_UNITS[measure]} nào thuộc phạm vi «{summary['scope']}» "
+            f"tại ngày {fmt_date(view.as_of)}."
+        )
+    else:
+        said = f"{no_data_text(reason)} tại ngày {fmt_date(view.as_of)}."
+    return html.Div(
+        [html.Strong(said), " Hãy đổi ngày chốt số liệu hoặc bỏ bớt bộ lọc."],
+        className="notice",
+        **{"data-testid": "units-empty"},
+    )
+
+
+# what the units of each measure are called in the notice of an empty view
+MEASURE_UNITS = {
+    Measure.CONG_CHUC: "cơ quan hành chính",
+    Measure.NGUOI_LAM_VIEC: "đơn vị sự nghiệp công lập",
+}
 
 
 def units_grid_page(

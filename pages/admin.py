@@ -110,6 +110,7 @@ def _day(value: Any) -> dt.date | None:
 def prefill_name(as_of: Any, name: str | None) -> Any:
     """The usual name of the chosen cut-off date, unless a name of one's own was typed."""
     day = _day(as_of)
+    name = name if isinstance(name, str) else None  # a text box sends text (or nothing)
     if day is None or (name and not _DEFAULT_NAME.match(name.strip())):
         return no_update
     return periods.default_name(day)
@@ -179,6 +180,8 @@ def on_period_action(
 ) -> tuple[Any, Any]:
     """«Thêm kỳ», «Đóng kỳ» or «Mở lại»: the outcome, and (when done) the list refreshes."""
     trigger = ctx.triggered_id
+    name = name if isinstance(name, str) else None  # values the page's controls cannot send
+    done = done if isinstance(done, int) and not isinstance(done, bool) else 0
     if not ctx.triggered or not ctx.triggered[0].get("value"):
         return no_update, no_update  # a button just drawn, not clicked
     if trigger == ids.PD_ADD:
@@ -190,7 +193,7 @@ def on_period_action(
         )
     else:
         return no_update, no_update
-    return message, ((done or 0) + 1 if ok else no_update)
+    return message, (done + 1 if ok else no_update)
 
 
 @callback(

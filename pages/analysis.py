@@ -10,7 +10,7 @@ from dash import Input, Output, callback, dcc, html
 from components import ids
 from components.analysis_view import make_analysis
 from etl.core.vocabulary import Measure
-from pages.units import MEASURE_CHOICES
+from pages.units import MEASURE_CHOICES, MEASURES
 from web import context, policy
 
 dash.register_page(
@@ -44,6 +44,8 @@ def layout(**_query: str) -> html.Div:
 def render_analysis(search: str | None, measure: str) -> list[Any]:
     if not policy.may(policy.READ_ALL):
         return context.forbidden()
+    if measure not in MEASURES:  # a request made by hand
+        measure = Measure.NGUOI_LAM_VIEC
     summary, view = context.view_summary(search)
     return make_analysis(
         context.dataset(search), summary, view, measure, search or "", context.export_problem()

@@ -31,6 +31,7 @@ GROUP_CHOICES = [
     {"label": "Loại đơn vị", "value": "kind_label"},
 ]
 MEASURE_CHOICES = [{"label": MEASURE_LABELS[m], "value": m} for m in Measure]
+MEASURES = [m["value"] for m in MEASURE_CHOICES]  # a list: a value sent may be unhashable
 
 
 def layout(**_query: str) -> html.Div:
@@ -74,6 +75,11 @@ def layout(**_query: str) -> html.Div:
 def render_units(search: str | None, measure: str, group_by: str) -> list[Any]:
     if not policy.may(policy.READ_ALL):
         return context.forbidden()
+    # a value the controls cannot send (a request made by hand): the controls' default
+    if measure not in MEASURES:
+        measure = Measure.NGUOI_LAM_VIEC
+    if group_by not in [g["value"] for g in GROUP_CHOICES]:
+        group_by = "district"
     summary, view = context.view_summary(search)
     return make_units_view(context.dataset(search), summary, view, measure, group_by, search)
 
@@ -114,12 +120,13 @@ def units_rows(request: dict[str, Any] | None) -> dict[str, Any]:
     """A page of the units grid, sorted and filtered on the server over every unit."""
     if request is None or not policy.may(policy.READ_ALL):
         raise PreventUpdate
-    grid = ctx.triggered_id or {}
+    grid = ctx.triggered_id if isinstance(ctx.triggered_id, dict) else {}
     measure = grid.get("measure")
-    if measure not in {m["value"] for m in MEASURE_CHOICES}:
+    search = grid.get("search")
+    if not isinstance(search, (str, type(None))) or measure not in MEASURES:
         raise PreventUpdate
-    ds = context.dataset(grid.get("search"))
-    view = context.resolved_view(grid.get("search"), ds)
+    ds = context.dataset(search)
+    view = context.resolved_view(search, ds)
     try:
         return units_grid_page(ds, view, measure, request)
     except ValueError:  # a filter or column this grid does not have

@@ -160,12 +160,36 @@ def _as_item(
     }
 
 
+def _files(contents: Any, names: Any) -> list[tuple[str, str]]:
+    """(content, name) of each dropped file as the browser sent them (one file, or several);
+    nothing for values a browser does not send (a request made by hand)."""
+    contents = [contents] if isinstance(contents, str) else contents
+    names = [names] if isinstance(names, str) else names
+    if not isinstance(contents, list) or not isinstance(names, list):
+        return []
+    if len(contents) != len(names):
+        return []
+    pairs = list(zip(contents, names, strict=True))
+    return [(c, n) for c, n in pairs if isinstance(c, str) and isinstance(n, str)]
+
+
+def _staged_items(items: Any) -> list[dict[str, Any]]:
+    """The checked files the page kept (the staged store, sent back by the browser): only
+    well-formed entries."""
+    if not isinstance(items, list):
+        return []
+    keys = ("sha256", "file_name", "status")
+    return [
+        i for i in items if isinstance(i, dict) and all(isinstance(i.get(k), str) for k in keys)
+    ]
+
+
 def stage_files(
     contents: list[str], names: list[str], settings: Settings | None = None
 ) -> list[dict[str, str]]:
     """Decode and keep each file (content-addressed, in staging): [{sha256, name}, …]."""
     staged = []
-    for content, name in zip(contents, names, strict=True):
+    for content, name in _files(contents, names):
         try:
             blob = base64.b64decode(content.split(",", 1)[1], validate=True)
         except (IndexError, binascii.Error):
@@ -227,9 +251,9 @@ def on_files(contents: list[str] | None, names: list[str] | None) -> tuple[Any, 
     the list into the queue store starts the background check below. web/policy.py
     refuses both callbacks to accounts that may not upload (their outputs are protected
     above)."""
-    if not contents:
+    if not _files(contents, names):
         return no_update, no_update, no_update
-    set_props(UP_QUEUE, {"data": stage_files(contents, names or [])})
+    set_props(UP_QUEUE, {"data": stage_files(contents, names)})
     return [], None, None
 
 
@@ -277,14 +301,18 @@ def check_in_background(
 )
 def on_confirm(n_clicks: int | None, items: list[dict[str, Any]] | None) -> tuple[Any, Any, Any]:
     """Store the checked files; they wait for the Department's review before they count."""
+    items = _staged_items(items)
     if not n_clicks or not items:
         return no_update, no_update, no_update
     settings = context.settings()
     stored = []
     for item in items:
-        if item["status"] != IngestStatus.CHECKED:
+        if item["status"] != IngestStatus.CHECKED or not SHA256.fullmatch(item["sha256"]):
             continue
-        blob = _staged(item["sha256"], settings).read_bytes()
+        path = _staged(item["sha256"], settings)
+        if not path.exists():
+            continue
+        blob = path.read_bytes()
         given = item.get("mapping") if item.get("mapping_source") == "given" else None
         result = service.ingest_as(
             context.engine(), blob, item["file_name"], context.account(), settings, mapping=given
@@ -310,13 +338,21 @@ def on_confirm(n_clicks: int | None, items: list[dict[str, Any]] | None) -> tupl
     prevent_initial_call=True,
 )
 def on_annotate(clicks: list[int | None], items: list[dict[str, Any]] | None) -> Any:
-    if not items or not any(clicks):
+    items = _staged_items(items)
+    index = (ctx.triggered_id or {}).get("index") if isinstance(ctx.triggered_id, dict) else None
+    if not items or not any(clicks) or not isinstance(index, int) or not 0 <= index < len(items):
         return no_update
-    item = items[ctx.triggered_id["index"]]
+    item = items[index]
     from etl.core.problems import Problem
 
-    blob = _staged(item["sha256"]).read_bytes()
-    marked = annotate(blob, [Problem(**p) for p in item["problems"]], item["file_name"])
+    path = _staged(item["sha256"]) if SHA256.fullmatch(item["sha256"]) else None
+    try:
+        problems = [Problem(**p) for p in item.get("problems", [])]
+    except TypeError:  # not problems this page made
+        return no_update
+    if path is None or not path.exists():
+        return no_update
+    marked = annotate(path.read_bytes(), problems, item["file_name"])
     if marked is None:
         return no_update
     stem = Path(item["file_name"]).stem or "bao_cao"

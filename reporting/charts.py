@@ -12,7 +12,8 @@ import plotly.graph_objects as go
 from etl.core.vocabulary import Measure
 from etl.measures import analysis
 from etl.measures.cache import remembered
-from etl.measures.dataset import Dataset
+from etl.measures.dataset import Dataset, unreviewed_stamp
+from etl.measures.metrics import NO_DATA_LABEL, no_data_text
 from etl.measures.query import ResolvedView
 from reporting.figures import (
     make_path_figure,
@@ -102,6 +103,15 @@ CHARTS: dict[str, ChartSpec] = {
         ),
     )
 }
+STAMP_COLOR = "#C00000"  # the stamp of unreviewed figures, as in the report and workbooks
+
+
+def _points(trace: Any) -> int:
+    """How many values a trace draws (x, y or a pie's values)."""
+    found = [getattr(trace, name, None) for name in ("x", "y", "values")]
+    return max((len(v) for v in found if v is not None), default=0)
+
+
 REPORT_CHARTS = (
     "lo-trinh-cong-chuc",
     "lo-trinh-nguoi-lam-viec",
@@ -119,7 +129,44 @@ def build_chart(chart_id: str, ctx: ChartContext) -> go.Figure:
     shared by the page, the exports and the report: callers only read it."""
     spec = CHARTS[chart_id]
     key = (chart_id, *ctx.view.key)
-    return remembered(ctx.ds, "chart", key, lambda: spec.build(ctx))
+    return remembered(ctx.ds, "chart", key, lambda: _stamped(spec.build(ctx), ctx))
+
+
+def _stamped(fig: go.Figure, ctx: ChartContext) -> go.Figure:
+    """A chart of figures that include unreviewed returns says so on the picture itself, so
+    a saved PNG/PDF (the download, the camera button, the report) cannot pass as official;
+    a chart without a point says «Chưa có số liệu» (and why) instead of empty axes."""
+    if not any(_points(trace) for trace in fig.data):
+        reasons = {ctx.summary[m].get("no_data") for m in Measure if m in ctx.summary}
+        reasons.discard(None)
+        fig.add_annotation(
+            text=no_data_text(reasons.pop()) if len(reasons) == 1 else NO_DATA_LABEL,
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+            showarrow=False,
+            font={"size": 16, "color": "#555555"},
+        )
+        fig.update_xaxes(showticklabels=False)
+        fig.update_yaxes(showticklabels=False)
+    stamp = unreviewed_stamp(ctx.ds.figures)
+    if stamp:
+        top = max(int(fig.layout.margin.t or 0), 40) + 24
+        fig.update_layout(margin={"t": top})
+        fig.add_annotation(
+            text=f"<b>{stamp}</b>",
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=1,
+            yshift=top - 40,
+            xanchor="right",
+            yanchor="bottom",
+            showarrow=False,
+            font={"color": STAMP_COLOR, "size": 12},
+        )
+    return fig
 
 
 def render_chart(chart_id: str, ctx: ChartContext, renderer: ChartRenderer, fmt: str) -> bytes:

@@ -7,6 +7,7 @@ import io
 
 from etl.core.clock import vn_now
 from etl.measures import analysis
+from etl.measures.dataset import unreviewed_stamp
 from etl.measures.narrative import build_narrative
 from etl.writers.xlsx_export import write_consolidated, write_data
 from reporting.charts import CHARTS, REPORT_CHARTS, ChartContext, render_chart
@@ -56,6 +57,7 @@ def gather_report(
         narrative=narrative,
         charts=charts,
         notice=notice,
+        stamp=unreviewed_stamp(ds.figures),
     )
 
 

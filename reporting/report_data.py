@@ -64,3 +64,5 @@ class ReportData:
     # 2026"; empty: the title as one line
     subject: str = ""
     letterhead: Letterhead = field(default_factory=Letterhead.from_settings)
+    # the figures include returns not yet approved: printed on every page (unreviewed_stamp)
+    stamp: str | None = None

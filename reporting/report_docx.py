@@ -26,7 +26,7 @@ from docx.opc.part import Part
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
-from docx.shared import Cm, Mm, Pt
+from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.text.run import Run
@@ -290,7 +290,26 @@ def _title_block(doc: DocxDocument, report: ReportData) -> None:
     _run(rule, "", size=3)
     _rule_under(rule)
     _line(doc, scope_line(report.scope))
-    _line(doc, cutoff_line(report.as_of), italic=True, after=Pt(12))
+    if report.stamp:
+        _line(doc, cutoff_line(report.as_of), italic=True)
+        _stamped(_line(doc, report.stamp, bold=True, after=Pt(12)))
+    else:
+        _line(doc, cutoff_line(report.as_of), italic=True, after=Pt(12))
+
+
+def _stamp_pages(doc: DocxDocument, stamp: str | None) -> None:
+    """The stamp of unreviewed figures in the page header: on every printed page."""
+    if not stamp:
+        return
+    header = doc.sections[0].header
+    par = _format(header.paragraphs[0], align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _stamped(_run(par, stamp.upper(), size=10, bold=True))
+
+
+def _stamped(item: DocxParagraph | Run) -> None:
+    """Red text: the stamp's runs (a paragraph's, or one run)."""
+    for run in item.runs if isinstance(item, DocxParagraph) else [item]:
+        run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
 
 
 def _signature_block(doc: DocxDocument, report: ReportData) -> None:
@@ -464,6 +483,7 @@ def build_report_docx(report: ReportData) -> bytes:
     doc = Document()
     _setup(doc)
     _set_properties(doc, report)
+    _stamp_pages(doc, report.stamp)
     _header_block(doc, report)
     _title_block(doc, report)
     _heading(doc, "I. SỐ LIỆU TỔNG HỢP")

@@ -25,6 +25,7 @@ from fpdf.fonts import FontFace
 
 from etl.core.formatting import fmt_date, fmt_number, fmt_pct
 from etl.core.vocabulary import Measure
+from etl.measures.metrics import NO_DATA_LABEL
 from etl.measures.narrative import Narrative, Paragraph
 from reporting.report_data import ChartImage, ReportData
 
@@ -56,6 +57,7 @@ NOTE_PT = 10.5
 LINE_HEIGHT = 1.35
 INDENT_MM = 10.0
 TEXT_COLOR = (0, 0, 0)
+STAMP_COLOR = (192, 0, 0)  # the stamp of unreviewed figures
 RULE_MM = 40.0
 HEADER_PT = 13.0  # the letterhead's lines, shrunk to fit their column down to HEADER_MIN_PT
 HEADER_MIN_PT = 11.0  # below this the header wraps instead of shrinking
@@ -133,6 +135,9 @@ def _target_text(measure: dict[str, Any]) -> str:
 
 
 def _headline_row(label: str, measure: dict[str, Any], latest: int | None) -> list[str]:
+    if measure.get("no_data"):  # no figure at the cut-off: said, not shown as a zero
+        missing = NO_DATA_LABEL.lower()
+        return [label, fmt_number(measure.get("baseline")), missing, missing, "—", "—", "—"]
     current = fmt_number(measure.get("current"))
     if measure.get("latest_year") not in (None, latest):
         current += f" (năm {measure['latest_year']})"
@@ -236,15 +241,28 @@ def find_fonts(dirs: tuple[Path, ...] | None = None) -> dict[str, Path]:
 class ReportPDF(FPDF):
     """A4 portrait with a `Trang x/y` footer and the generation time."""
 
-    def __init__(self, footer_left: str) -> None:
+    def __init__(self, footer_left: str, stamp: str | None = None) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.footer_left = footer_left
+        self.stamp = stamp
         self.set_margins(LEFT_MARGIN_MM, MARGIN_MM, MARGIN_MM)
         self.set_auto_page_break(True, margin=MARGIN_MM)
         self.c_margin = 0.5
         for role, path in find_fonts().items():
             family, _, style = role.partition("_")
             self.add_font(family.capitalize(), style, str(path))
+
+    def header(self) -> None:
+        """The stamp of unreviewed figures, in red at the top of every page (if any)."""
+        if not self.stamp:
+            return
+        y = self.get_y()
+        self.set_y(6)
+        self.set_font("Sans", "B", 9)
+        self.set_text_color(*STAMP_COLOR)
+        self.cell(0, 5, nfc(self.stamp.upper()), align=Align.C)
+        self.set_text_color(*TEXT_COLOR)
+        self.set_y(max(y, self.t_margin))
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -359,6 +377,11 @@ def _title_block(pdf: ReportPDF, report: ReportData) -> None:
     pdf.multi_cell(0, 6, nfc(scope_line(report.scope)), align=Align.C, new_x="LMARGIN")
     pdf.set_font("Serif", "I", BODY_PT)
     pdf.cell(0, 6, cutoff_line(report.as_of), align=Align.C, new_x="LMARGIN", new_y="NEXT")
+    if report.stamp:
+        pdf.set_font("Serif", "B", BODY_PT)
+        pdf.set_text_color(*STAMP_COLOR)
+        pdf.multi_cell(0, 6, nfc(report.stamp), align=Align.C, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(*TEXT_COLOR)
     pdf.ln(6)
 
 
@@ -530,7 +553,7 @@ def _set_metadata(pdf: ReportPDF, report: ReportData) -> None:
 
 def build_report_pdf(report: ReportData) -> bytes:
     """The report as PDF bytes (A4, embedded fonts)."""
-    pdf = ReportPDF(footer_left=generated_line(report.generated_at))
+    pdf = ReportPDF(footer_left=generated_line(report.generated_at), stamp=report.stamp)
     _set_metadata(pdf, report)
     pdf.add_page()
     _header_block(pdf, report)

@@ -15,7 +15,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlparse
+from urllib.parse import quote, urlencode, urlparse
 
 from flask import Flask, Response, current_app, g, redirect, request, session
 from flask_login import LoginManager, UserMixin, login_user, logout_user
@@ -140,6 +140,9 @@ def _csrf_cookie(response: Response) -> Response:
     return response
 
 
+URL_SAFE = "/?&=%:@!$'()*+,;~-._#[]"  # what a local path and its query keep as it is
+
+
 def _safe_next(target: str | None) -> str:
     """Only local paths: never redirect to another site after login."""
     if not target:
@@ -147,7 +150,8 @@ def _safe_next(target: str | None) -> str:
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
-    return target.rstrip("?") or "/"
+    # the path comes back in the Location header: characters a header cannot carry, escaped
+    return quote(target.rstrip("?"), safe=URL_SAFE) or "/"
 
 
 LOGIN_PAGE = """<!doctype html>

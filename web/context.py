@@ -69,6 +69,25 @@ def view_of(search: str | Mapping[str, object] | None) -> View:
         return View()
 
 
+def view_problem(search: str | Mapping[str, object] | None) -> str | None:
+    """Why the URL's view is not what the page shows (Vietnamese), or None: a parameter is
+    refused (the default view is shown) or the scope names nothing (the whole city is)."""
+    try:
+        view = parse_view(search or "")
+    except BadParameter as exc:
+        return f"{_vietnamese(exc)}. Trang đang hiển thị số liệu mặc định."
+    try:
+        service.resolve_view(engine(), dataset(view), view)
+    except BadParameter as exc:
+        return f"{_vietnamese(exc)}. Trang đang hiển thị toàn thành phố."
+    return None
+
+
+def _vietnamese(exc: BadParameter) -> str:
+    """The Vietnamese half of a `BadParameter` message (`vi / en`)."""
+    return str(exc).split(" / ", 1)[0]
+
+
 def resolved_view(
     search: str | Mapping[str, object] | None, ds: Dataset | None = None
 ) -> ResolvedView:

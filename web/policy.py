@@ -182,7 +182,8 @@ def check_request(acc: accounts.Account | None) -> Response | None:
         if not (path == "/api/v1/summary" and _own_scope(acc)):
             return refused(403, access)
     if path == CALLBACK_PATH:
-        output = str((request.get_json(silent=True) or {}).get("output", ""))
+        body = request.get_json(silent=True)
+        output = str(body.get("output", "")) if isinstance(body, dict) else ""
         for access in callback_access(output):
             if not allows(acc, access):
                 return refused(403, access)

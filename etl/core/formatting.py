@@ -61,6 +61,16 @@ def fmt_moment(value: dt.datetime | str | None, empty: str = "") -> str:
     return in_vietnam(value).strftime("%d/%m/%Y %H:%M")
 
 
+def _measure_line(label: str, m: dict[str, Any], reduced: str) -> str:
+    """One measure of `summary_text`; «chưa có số liệu» when the cut-off has none."""
+    if m.get("no_data"):
+        return f"{label}: chưa có số liệu đến ngày chốt."
+    return (
+        f"{label}: năm {m['baseline_year']} {fmt_number(m['baseline'])}, năm {m['latest_year']} "
+        f"{fmt_number(m['current'])}; giảm {reduced}"
+    )
+
+
 def summary_text(s: dict[str, Any]) -> str:
     """A plain-text rendering of the summary JSON, for the terminal."""
     cc, nlv = s[Measure.CONG_CHUC], s[Measure.NGUOI_LAM_VIEC]
@@ -68,14 +78,21 @@ def summary_text(s: dict[str, Any]) -> str:
     lines = [
         f"{s['scope']} — số liệu tính đến ngày {fmt_date(s['as_of'])}",
         "",
-        f"Biên chế công chức: năm 2021 {fmt_number(cc['baseline'])}, năm {cc['latest_year']} "
-        f"{fmt_number(cc['current'])}; giảm {fmt_number(cc['reduced'])} "
-        f"({fmt_pct(cc['reduced_pct'])}), đạt {fmt_pct(cc['pct_of_target'])} kế hoạch "
-        f"(chỉ tiêu {fmt_number(cc['target'], 2)}).",
-        f"Người làm việc: năm 2021 {fmt_number(nlv['baseline'])}, năm {nlv['latest_year']} "
-        f"{fmt_number(nlv['current'])}; giảm {fmt_number(nlv['reduced'])} "
-        f"(đã thực hiện {fmt_number(nlv['done'])}, chờ phê duyệt {fmt_number(nlv['pending'])}), "
-        f"{fmt_pct(nlv['reduced_pct'])}, đạt {fmt_pct(nlv['pct_of_target'])} kế hoạch.",
+        _measure_line(
+            "Biên chế công chức",
+            cc,
+            f"{fmt_number(cc['reduced'])} "
+            f"({fmt_pct(cc['reduced_pct'])}), đạt {fmt_pct(cc['pct_of_target'])} kế "
+            f"hoạch (chỉ tiêu {fmt_number(cc['target'], 2)}).",
+        ),
+        _measure_line(
+            "Người làm việc",
+            nlv,
+            f"{fmt_number(nlv['reduced'])} (đã thực hiện "
+            f"{fmt_number(nlv.get('done'))}, chờ phê duyệt "
+            f"{fmt_number(nlv.get('pending'))}), {fmt_pct(nlv['reduced_pct'])}, đạt "
+            f"{fmt_pct(nlv['pct_of_target'])} kế hoạch.",
+        ),
         "Tinh giản theo chính sách: "
         + "; ".join(
             f"{label} " + ", ".join(f"{y}: {fmt_count_prose(v)}" for y, v in sl[k].items())

@@ -190,6 +190,9 @@ def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool)
     units["job_position"] = [jp.get(uid) for uid in units["id"]] if jp else None
     units["kind_label"] = units["kind"].map(KIND_LABELS)
     units["unit_id"] = units["id"]
+    if as_of.year < BASELINE_YEAR:  # no figure exists yet: none shown (metrics.no_data_reason)
+        figures = ["baseline", "current", "done", "pending", "reduced", "reduced_pct"]
+        units[[*figures, "target", "pct_of_target", "gap"]] = np.nan
     return units[columns].reset_index(drop=True)
 
 
@@ -391,10 +394,14 @@ def _shortages(ds: Dataset, view: ResolvedView) -> pd.DataFrame:
     norms = facts_by_status(ds, FactStatus.NORM)
     if norms.empty or table.empty:
         return pd.DataFrame(columns=["sector", "units", "current", "norm", "shortage"])
+    # the latest norm up to the cut-off, against a unit's approved staff of a year reported
+    # (none before the data: nothing compared)
+    norms = norms[norms["year"] <= view.as_of.year]
     norms = norms.sort_values("year").drop_duplicates("unit_id", keep="last")
-    merged = table[["unit_id", "sector", "current"]].merge(
-        norms[["unit_id", "value"]].rename(columns={"value": "norm"})
-    )
+    merged = table[["unit_id", "sector", "current"]].dropna(subset=["current"])
+    merged = merged.merge(norms[["unit_id", "value"]].rename(columns={"value": "norm"}))
+    if merged.empty:
+        return pd.DataFrame(columns=["sector", "units", "current", "norm", "shortage"])
     merged["shortage"] = (merged["norm"] - merged["current"]).clip(lower=0)
     merged["short"] = merged["shortage"] > 0
     by_sector = (

@@ -22,6 +22,15 @@ import pandas as pd
 from etl.core.normalize import canonical_district_labels
 from etl.core.vocabulary import FactStatus, Measure
 
+# what every file made from the waiting returns' figures too carries, visibly (a title line,
+# a page header): a printed copy must not pass for the official, approved figures
+UNREVIEWED_STAMP = "Bao gồm số liệu chưa duyệt (không phải số liệu chính thức)"
+
+
+def unreviewed_stamp(figures: str) -> str | None:
+    """`UNREVIEWED_STAMP` for the figures of a `Dataset` (`figures="all"`), else None."""
+    return UNREVIEWED_STAMP if figures == "all" else None
+
 
 @dataclass
 class Dataset:

@@ -17,7 +17,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etl.core.vocabulary import FactStatus, JobPositionStatus, Measure, UnitGroup
+from etl.core.vocabulary import (
+    MEASURE_LABELS,
+    FactStatus,
+    JobPositionStatus,
+    Measure,
+    UnitGroup,
+)
 from etl.measures.cache import memoised, remembered, remembered_for_frame
 from etl.measures.dataset import Dataset
 from etl.measures.scoping import (
@@ -159,7 +165,8 @@ def quota_measure(
     *,
     include_pending: bool = True,
 ) -> dict[str, Any]:
-    """Baseline, current, done, pending, reduced and their percentages for one measure."""
+    """Baseline, current, done, pending, reduced and their percentages for one measure;
+    `no_data` says why there are none at the cut-off (`no_data_reason`), else None."""
     assigned = _scoped(ds, homes, flt, measure, FactStatus.ASSIGNED)
     base_rows = assigned["year"] == BASELINE_YEAR
     baseline = float(np.sum(assigned["value"][base_rows] * assigned["weight"][base_rows]))
@@ -173,6 +180,9 @@ def quota_measure(
         if latest_year
         else 0.0
     )
+    reason = no_data_reason(as_of, latest_year)
+    if reason is not None:
+        return _no_data(ds, flt, measure, baseline, reason)
     done = baseline - current
     out: dict[str, Any] = {
         "baseline_year": BASELINE_YEAR,
@@ -195,6 +205,61 @@ def quota_measure(
     out["reduced_pct"] = _pct(reduced, baseline)
     out["target"] = target
     out["pct_of_target"] = _pct(reduced, target) if target else None
+    out["no_data"] = None
+    return out
+
+
+NO_DATA_LABEL = "Chưa có số liệu"  # what a missing figure reads as, on pages and in files
+# why a measure has no figures at a cut-off (`quota_measure`'s `no_data`), with what is said
+NO_DATA = {
+    "before-baseline": (
+        f"ngày chốt trước năm gốc {BASELINE_YEAR}",
+        f"the cut-off is before the {BASELINE_YEAR} baseline",
+    ),
+    "no-figures": (
+        "chưa đơn vị nào trong phạm vi này có số liệu đến ngày chốt",
+        "no unit in this scope has reported figures up to the cut-off",
+    ),
+}
+
+
+def no_data_text(reason: str) -> str:
+    """`Chưa có số liệu (ngày chốt trước năm gốc 2021)`: what a page or a file says of a
+    measure without figures (`reason`: a key of NO_DATA)."""
+    return f"{NO_DATA_LABEL} ({NO_DATA[reason][0]})"
+
+
+def no_data_reason(as_of: dt.date, latest_year: int | None) -> str | None:
+    """Why a measure has no figures at `as_of` (a key of NO_DATA), or None when it has: the
+    cut-off precedes the baseline year, or no unit in scope reported a figure up to it."""
+    if as_of.year < BASELINE_YEAR:
+        return "before-baseline"
+    if latest_year is None:
+        return "no-figures"
+    return None
+
+
+def _no_data(
+    ds: Dataset, flt: Filter, measure: str, baseline: float, reason: str
+) -> dict[str, Any]:
+    """A measure without figures: every count and percentage missing (None), never a zero
+    that would read as «reduced by the whole baseline»; `no_data` says why."""
+    out: dict[str, Any] = {
+        "baseline_year": BASELINE_YEAR,
+        # the baseline is a figure of its year: not yet there before it
+        "baseline": None if reason == "before-baseline" else _number(baseline),
+        "latest_year": None,
+        "current": None,
+    }
+    if measure == Measure.NGUOI_LAM_VIEC:
+        out["done"] = None
+        out["pending"] = None
+    target, _ = target_for(ds, flt, measure, baseline)
+    out["reduced"] = None
+    out["reduced_pct"] = None
+    out["target"] = target if reason != "before-baseline" else None
+    out["pct_of_target"] = None
+    out["no_data"] = reason
     return out
 
 
@@ -444,7 +509,17 @@ def _summary(
         "warnings": [],
     }
     for measure in Measure:
-        if out[measure]["target"] is None:
+        reason = out[measure]["no_data"]
+        if reason is not None:
+            out["warnings"].append(
+                {
+                    "code": f"no-data-{reason}",
+                    "measure": str(measure),
+                    "message_vi": f"{MEASURE_LABELS[measure]}: {no_data_text(reason).lower()}.",
+                    "message_en": f"{measure}: no figures ({NO_DATA[reason][1]}).",
+                }
+            )
+        elif out[measure]["target"] is None:
             out["warnings"].append(
                 {
                     "code": "no-target",

@@ -13,6 +13,7 @@ from typing import Any
 
 from etl.core.formatting import fmt_count_prose, fmt_number, fmt_pct
 from etl.core.vocabulary import Measure, UnitGroup, UnitKind
+from etl.measures.metrics import no_data_text
 
 PERIOD = "giai đoạn 2022 - 2026"
 
@@ -47,6 +48,11 @@ class _Notes:
     def add(self, text: str) -> int:
         self.items.append(text)
         return len(self.items)
+
+
+def _no_data_phrase(figures: dict[str, Any]) -> str:
+    """`chưa có số liệu (ngày chốt trước năm gốc 2021)`: a measure without figures."""
+    return no_data_text(figures["no_data"]).lower()
 
 
 def until_phrase(as_of: dt.date) -> str:
@@ -165,34 +171,43 @@ def build_narrative(
     if sl["vien_chuc"]:
         parts.append(notes.add(_by_year(sl["vien_chuc"], "viên chức", as_of)))
     parts.append(". ")
-    parts.append(
-        f"Đã thực hiện giảm {fmt_count_prose(cc['reduced'])} biên chế công chức, tương ứng giảm "
-        f"{fmt_pct(cc['reduced_pct'])} so với biên chế giao năm {cc['baseline_year']}"
-        + (
-            f" (đạt {fmt_pct(cc['pct_of_target'])} kế hoạch tinh giản biên chế của {PERIOD})"
-            if cc["pct_of_target"] is not None
-            else ""
+    if cc.get("no_data"):
+        parts.append(f"Biên chế công chức: {_no_data_phrase(cc)}; ")
+    else:
+        parts.append(
+            f"Đã thực hiện giảm {fmt_count_prose(cc['reduced'])} biên chế công chức, tương ứng "
+            f"giảm {fmt_pct(cc['reduced_pct'])} so với biên chế giao năm {cc['baseline_year']}"
+            + (
+                f" (đạt {fmt_pct(cc['pct_of_target'])} kế hoạch tinh giản biên chế của {PERIOD})"
+                if cc["pct_of_target"] is not None
+                else ""
+            )
+            + "; "
         )
-        + "; "
-    )
-    pending_phrase = ""
-    if nlv.get("pending"):
-        pending_phrase = (
-            f" (trong đó: đã thực hiện giảm {fmt_number(nlv['done'])} người làm việc và sẽ "
-            "trình Hội đồng nhân dân thành phố phê duyệt giảm "
-            f"{fmt_number(nlv['pending'])} người làm việc)"
+    if nlv.get("no_data"):
+        parts.append(
+            f"số lượng người làm việc hưởng lương từ ngân sách nhà nước: {_no_data_phrase(nlv)}."
         )
-    parts.append(
-        "đối với số lượng người làm việc hưởng lương từ ngân sách nhà nước (từ năm 2022 đến năm "
-        f"{nlv['latest_year'] or as_of.year}) thực hiện giảm {fmt_number(nlv['reduced'])} người "
-        f"làm việc{pending_phrase}, tương ứng tỷ lệ là {fmt_pct(nlv['reduced_pct'])}"
-        + (
-            f" (đạt {fmt_pct(nlv['pct_of_target'])} kế hoạch tinh giản biên chế của {PERIOD})"
-            if nlv["pct_of_target"] is not None
-            else ""
+    else:
+        pending_phrase = ""
+        if nlv.get("pending"):
+            pending_phrase = (
+                f" (trong đó: đã thực hiện giảm {fmt_number(nlv['done'])} người làm việc và sẽ "
+                "trình Hội đồng nhân dân thành phố phê duyệt giảm "
+                f"{fmt_number(nlv['pending'])} người làm việc)"
+            )
+        parts.append(
+            "đối với số lượng người làm việc hưởng lương từ ngân sách nhà nước (từ năm 2022 đến "
+            f"năm {nlv['latest_year'] or as_of.year}) thực hiện giảm "
+            f"{fmt_number(nlv['reduced'])} người làm việc{pending_phrase}, tương ứng tỷ lệ là "
+            f"{fmt_pct(nlv['reduced_pct'])}"
+            + (
+                f" (đạt {fmt_pct(nlv['pct_of_target'])} kế hoạch tinh giản biên chế của {PERIOD})"
+                if nlv["pct_of_target"] is not None
+                else ""
+            )
+            + "."
         )
-        + "."
-    )
     paragraphs.append(Paragraph(parts=parts))
 
     jp = summary["job_positions"]

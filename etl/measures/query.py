@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
@@ -62,12 +63,42 @@ class View:
         return f"?{query}" if query else ""
 
 
+# the earliest cut-off a view may ask for: the stored returns start with the 2015 plan; before
+# it nothing was reported (and a figure there would be invented)
+EARLIEST_AS_OF = dt.date(2015, 1, 1)
+MAX_TEXT = 200  # longer than any unit, district or sector name
+PARAM_LABELS = {  # a view's parameters as the filter bar names them, for messages
+    "as_of": "Ngày chốt số liệu",
+    "scope": "Phạm vi",
+    "district": "Quận, huyện",
+    "sector": "Lĩnh vực",
+    "kind": "Loại đơn vị",
+    "pending": "Tính cả số chờ phê duyệt",
+    "include_unreviewed": "Gồm báo cáo chưa duyệt",
+}
+
+
 def _first(params: Mapping[str, object], key: str) -> str | None:
+    """The parameter's first value as text, or None; BadParameter for text no name holds
+    (control or invisible formatting characters, such as NUL or a right-to-left override)
+    or longer than any name."""
     value = params.get(key)
     if isinstance(value, list):
         value = value[0] if value else None
     text = str(value).strip() if value is not None else ""
+    if any(unicodedata.category(ch) in _UNPRINTABLE for ch in text):
+        raise BadParameter(
+            f"{PARAM_LABELS.get(key, key)} chứa ký tự không hợp lệ (ký tự điều khiển hoặc "
+            f"ký tự ẩn) / invalid characters in {key}"
+        )
+    if len(text) > MAX_TEXT:
+        raise BadParameter(
+            f"{PARAM_LABELS.get(key, key)} dài quá {MAX_TEXT} ký tự / {key} is too long"
+        )
     return text or None
+
+
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn"}
 
 
 def parse_view(params: Mapping[str, object] | str | None) -> View:
@@ -76,6 +107,8 @@ def parse_view(params: Mapping[str, object] | str | None) -> View:
         params = {}
     if isinstance(params, str):
         params = parse_qs(params.lstrip("?"))
+    if not isinstance(params, Mapping):
+        raise BadParameter("Tham số không hợp lệ / invalid parameters")
     as_of_text = _first(params, "as_of")
     try:
         as_of = dt.date.fromisoformat(as_of_text) if as_of_text else None
@@ -83,6 +116,11 @@ def parse_view(params: Mapping[str, object] | str | None) -> View:
         raise BadParameter(
             f"Ngày chốt số liệu «{as_of_text}» không hợp lệ (YYYY-MM-DD) / invalid as_of"
         ) from exc
+    if as_of is not None and as_of < EARLIEST_AS_OF:
+        raise BadParameter(
+            f"Ngày chốt số liệu phải từ {EARLIEST_AS_OF:%d/%m/%Y} trở đi (chưa có báo cáo nào "
+            f"trước ngày đó) / as_of before {EARLIEST_AS_OF.isoformat()}"
+        )
     kind = _first(params, "kind")  # a code or a label, resolved with the view
     pending = (_first(params, "pending") or "1").lower() not in ("0", "false", "no", "khong")
     unreviewed = (_first(params, "include_unreviewed") or "0").lower() in ("1", "true", "yes", "co")

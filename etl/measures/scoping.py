@@ -295,6 +295,8 @@ def resolve_scope(ds: Dataset, text: str | None) -> Filter | None:
     """`--scope NAME|CODE`: the city, a unit (code or name), a district, a sector or a kind."""
     if not text or text_key(text) in (text_key("Toàn thành phố"), text_key("Toàn tỉnh")):
         return Filter(label=text or CITY_LABEL)
+    if not text_key(text):  # nothing a name could match (only marks or invisible characters)
+        return None
     units = ds.units
     codes = memoised(ds, ("code_casefold",), lambda: units["code"].fillna("").str.casefold())
     by_code = units[codes == text.strip().casefold()]

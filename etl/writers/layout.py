@@ -249,3 +249,10 @@ def set_print_layout(
     sheet.print_area(0, 0, last_row, n_cols - 1)
     sheet.fit_to_pages(1, 0)
     sheet.set_footer(f'&C&"{FONT_NAME},Regular"&11Trang &P/&N')
+
+
+def stamp_sheet(sheet: Worksheet, stamp: str | None) -> None:
+    """The stamp of unreviewed figures (`etl.measures.dataset.unreviewed_stamp`) in the
+    sheet's page header, printed on every page; nothing without one."""
+    if stamp:
+        sheet.set_header(f'&C&"{FONT_NAME},Bold"&12&KC00000{stamp.upper()}')

@@ -59,8 +59,8 @@ from etl.core.vocabulary import (
     UnitKind,
 )
 from etl.measures.analysis import unit_table
-from etl.measures.dataset import Dataset
-from etl.measures.metrics import BASELINE_YEAR
+from etl.measures.dataset import Dataset, unreviewed_stamp
+from etl.measures.metrics import BASELINE_YEAR, NO_DATA_LABEL, no_data_reason, no_data_text
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import CITY_LABEL, Filter, exists_at, in_scope
 from etl.writers.layout import (
@@ -75,6 +75,7 @@ from etl.writers.layout import (
     leaves_of,
     set_print_layout,
     side_columns,
+    stamp_sheet,
     write_letterhead,
     write_merged,
     write_signature,
@@ -223,6 +224,7 @@ def write_consolidated(ds: Dataset, view: ResolvedView, out: BinaryIO | pathlib.
         for form in (FORM_01, FORM_02):
             sheet = workbook.add_worksheet(form.sheet_name)
             _write_form_sheet(sheet, formats, form, ds, as_of, flt)
+            stamp_sheet(sheet, unreviewed_stamp(ds.figures))
         workbook.worksheets()[0].activate()
     finally:
         workbook.close()
@@ -247,6 +249,10 @@ def _consolidated_formats(workbook: Workbook) -> dict[str, Format]:
     formats["scope"] = workbook.add_format(
         {"font_name": FONT_NAME, "font_size": FONT_SIZE_PT, "italic": True, "align": "center"}
     )
+    formats["stamp"] = workbook.add_format(
+        {"font_name": FONT_NAME, "font_size": FONT_SIZE_PT, "bold": True, "align": "center",
+         "font_color": "#C00000"}
+    )  # fmt: skip
     return formats
 
 
@@ -276,13 +282,25 @@ def _write_form_sheet(
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     sides = side_columns(widths)
-    rows = _write_title(sheet, formats, form, as_of, flt, len(leaves), sides)
+    notes = []
+    stamp = unreviewed_stamp(ds.figures)
+    if stamp:
+        notes.append(stamp.upper())
+    reason = no_data_reason(as_of, max((y for _, y in _figure_years(figures)), default=None))
+    if reason:
+        notes.append(f"{no_data_text(reason)}.")
+    rows = _write_title(sheet, formats, form, as_of, flt, len(leaves), sides, tuple(notes))
     write_table_header(sheet, formats, blocks, rows.header_top)
     lines = _lay_out(groups, rows.first_line)
     texts = _unit_texts(ds, units, as_of)
     last_row = _write_lines(sheet, formats, leaves, lines, rows.first_line, figures, texts)
     write_signature(sheet, formats, last_row + 2, len(leaves), sides)
     _setup_print(sheet, rows, leaves, last_row + 8)
+
+
+def _figure_years(figures: Figures) -> list[tuple[str, int]]:
+    """(field, year) of every quota figure the units carry."""
+    return [k for per_unit in figures.values() for k in per_unit if k[1] is not None]
 
 
 def _candidate_units(ds: Dataset, as_of: dt.date, flt: Filter, su_nghiep: bool) -> pd.DataFrame:
@@ -512,9 +530,10 @@ def _write_title(
     flt: Filter,
     n_cols: int,
     sides: Sides,
+    notes: tuple[str, ...] = (),
 ) -> _Rows:
     """The letterhead (the Department, form number and title), then reporting unit, cut-off
-    and scope."""
+    and scope, then `notes` in red (the stamp of unreviewed figures, «chưa có số liệu»)."""
     last = n_cols - 1
     first = write_letterhead(
         sheet,
@@ -525,13 +544,14 @@ def _write_title(
         n_cols=n_cols,
         sides=sides,
     )
-    lines = (
-        f"{HEADER_LINES['unit']} {DEPARTMENT}",
-        f"{HEADER_LINES['as_of']} {fmt_date(as_of)}",
-        f"{SCOPE_WORD}: {safe_text(flt.label)}",
-    )
-    for row, text in enumerate(lines, start=first):
-        write_merged(sheet, row, 0, row, last, text, formats["scope"])
+    lines = [
+        (f"{HEADER_LINES['unit']} {DEPARTMENT}", formats["scope"]),
+        (f"{HEADER_LINES['as_of']} {fmt_date(as_of)}", formats["scope"]),
+        (f"{SCOPE_WORD}: {safe_text(flt.label)}", formats["scope"]),
+        *((note, formats["stamp"]) for note in notes),
+    ]
+    for row, (text, style) in enumerate(lines, start=first):
+        write_merged(sheet, row, 0, row, last, text, style)
     header_top = first + len(lines) + 1
     return _Rows(header_top, header_top + 2, header_top + 3)
 
@@ -664,6 +684,7 @@ _SUMMARY_WORDS: dict[str, str] = {
     "reduced_pct": "Tỷ lệ giảm so với năm gốc (%)",
     "target": "Chỉ tiêu giảm (người)",
     "pct_of_target": "Tỷ lệ đạt so với chỉ tiêu (%)",
+    "no_data": "Tình trạng số liệu",
     "approved": JobPositionStatus.APPROVED.label,
     "eligible": "Đủ điều kiện phê duyệt",
     "ineligible": JobPositionStatus.INELIGIBLE.label,
@@ -730,8 +751,11 @@ def write_data(
             _events_table(ds, as_of, flt),
             _targets_table(ds),
         )
+        stamp = unreviewed_stamp(ds.figures)
         for name, (columns, rows) in zip(DATA_SHEETS, sheets, strict=True):
-            _write_table(workbook.add_worksheet(name), formats, columns, rows)
+            sheet = workbook.add_worksheet(name)
+            _write_table(sheet, formats, columns, rows)
+            stamp_sheet(sheet, stamp)
     finally:
         workbook.close()
 
@@ -838,8 +862,9 @@ def _summary_table(summary: dict[str, Any], as_of: dt.date) -> tuple[list[_Col],
         ["", SCOPE_WORD, summary.get("scope", ""), "scope"],
         ["", HEADER_LINES["as_of"].rstrip(":"), _Typed("date", as_of), "as_of"],
     ]
-    if summary.get("figures") == "all":  # approved figures only: said by nothing, as before
-        rows.append(["", "Số liệu", "Gồm cả báo cáo chưa được Sở Nội vụ duyệt", "figures"])
+    stamp = unreviewed_stamp(summary.get("figures", "approved"))
+    if stamp:  # approved figures only: said by nothing, as before
+        rows.append(["", "Số liệu", stamp, "figures"])
     for key, value in summary.items():
         if key in ("scope", "as_of", "figures"):
             continue
@@ -850,6 +875,11 @@ def _summary_table(summary: dict[str, Any], as_of: dt.date) -> tuple[list[_Col],
                 group = ""
             if path[-1].endswith("year") and isinstance(leaf, numbers.Real):
                 leaf = _Typed("year", int(leaf))
+            missing = isinstance(value, dict) and value.get("no_data")
+            if missing and path[-1] == "no_data":
+                leaf = no_data_text(missing)
+            elif missing and leaf is None:
+                leaf = NO_DATA_LABEL
             rows.append([group, label, leaf, ".".join(path)])
     return columns, rows
 
