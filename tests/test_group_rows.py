@@ -34,7 +34,8 @@ YEARS = (2021, 2022, 2024)
 def read(content: bytes) -> tuple[list[Any], list[Any]]:
     """The unit rows of every sheet and the problems, read as an upload reads them."""
     log = ProblemLog("bao_cao.xlsx")
-    sheets = read_forms_in_process(content, "xlsx", log, Limits()) or []
+    found = read_forms_in_process(content, "xlsx", {}, log, Limits())
+    sheets = found[0] if found else []
     return [u for s in sheets for u in s.units], log.items
 
 
