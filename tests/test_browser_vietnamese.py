@@ -187,3 +187,33 @@ def test_a_click_on_a_subtotal_row_opens_that_group(dash_duo, sample_app):
     until(lambda: "district=" in dash_duo.driver.current_url, WAIT_S)
     dash_duo.wait_for_contains_text(f"#{ids.BREADCRUMBS}", name, WAIT_S)
     assert _severe(dash_duo.get_logs()) == []
+
+
+def test_a_clerk_lands_on_the_upload_page_and_a_viewer_is_told_what_a_page_is_for(
+    dash_duo, isolated_app
+):
+    from etl.storage import accounts
+
+    engine = isolated_app.server.extensions["tgbc_engine"]
+    units = accounts.resolve_units(engine, ["Sở Nội vụ"])
+    accounts.create_account(engine, "vanthu", "mat-khau-van-thu-1", "uploader", unit_ids=units)
+    accounts.create_account(engine, "lanhdao2", "mat-khau-lanh-dao-1", "viewer")
+    dash_duo.start_server(isolated_app, navigate=False)
+    dash_duo._url = dash_duo.server.url
+    dash_duo.driver.get(f"{dash_duo.server_url}/login")  # no page asked for
+    dash_duo.wait_for_element("#username", WAIT_S).send_keys("vanthu")
+    dash_duo.find_element("#password").send_keys("mat-khau-van-thu-1")
+    dash_duo.find_element("button[type=submit]").click()
+    until(lambda: dash_duo.driver.current_url.endswith("/nop-bao-cao"), WAIT_S)
+    dash_duo.wait_for_element("#upload-files", WAIT_S)
+    assert not dash_duo.find_elements("[data-testid=forbidden]")
+
+    dash_duo.driver.delete_all_cookies()  # a viewer opens the administration page
+    dash_duo.driver.get(f"{dash_duo.server_url}/login?{urlencode({'next': '/quan-tri'})}")
+    dash_duo.wait_for_element("#username", WAIT_S).send_keys("lanhdao2")
+    dash_duo.find_element("#password").send_keys("mat-khau-lanh-dao-1")
+    dash_duo.find_element("button[type=submit]").click()
+    dash_duo.wait_for_contains_text("[data-testid=forbidden]", "Không có quyền xem", WAIT_S)
+    back = dash_duo.find_element("[data-testid=forbidden] a")
+    assert back.text == "Về trang Tổng quan"
+    assert _severe(dash_duo.get_logs()) == []
