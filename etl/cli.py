@@ -163,7 +163,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
             include_unreviewed=args.include_unreviewed,
         )
     except service.ScopeNotFound:
-        print(f"Không tìm thấy phạm vi «{visible(args.scope)}» (scope not found).", file=sys.stderr)
+        print(
+            f"Không có phạm vi «{visible(args.scope)}» trong số liệu (scope not found).",
+            file=sys.stderr,
+        )
         return 2
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2, default=str))

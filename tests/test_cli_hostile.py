@@ -84,8 +84,8 @@ HOSTILE = {
     "summary-huge-year": (["summary", "--as-of", HUGE], "không phải ngày"),
     "summary-empty-date": (["summary", "--as-of", ""], "không phải ngày"),
     "summary-before-data": (["summary", "--as-of", "2010-01-01"], "trước 01/01/2015"),
-    "summary-no-scope": (["summary", "--scope", "Không có đơn vị này"], "Không tìm thấy"),
-    "summary-nul-scope": (["summary", "--scope", "\x01\u202e"], "Không tìm thấy"),
+    "summary-no-scope": (["summary", "--scope", "Không có đơn vị này"], "Không có phạm vi"),
+    "summary-nul-scope": (["summary", "--scope", "\x01\u202e"], "Không có phạm vi"),
     "summary-bad-db": (["summary", "--db", "khong-phai-dia-chi"], "không hợp lệ"),
     "summary-no-server": (
         ["summary", "--db", "postgresql://nobody@127.0.0.1:1/khong_co"],
@@ -100,7 +100,10 @@ HOSTILE = {
     "sample-out-a-file": (["sample", "--out", "tep"], "Không đọc/ghi được"),
     "export-bad-format": (["export", "report", "--format", "xlsx", "--out", "x"], "chỉ xuất"),
     "export-bad-date": (["export", "data", "--as-of", "hôm qua", "--out", "x"], "không phải"),
-    "export-no-scope": (["export", "data", "--scope", "Không có", "--out", "x"], "Không tìm"),
+    "export-no-scope": (
+        ["export", "data", "--scope", "Không có", "--out", "x"],
+        "Không có phạm vi",
+    ),
     "export-out-directory": (["export", "data", "--out", "thu_muc"], "đây là một thư mục"),
     "export-no-out": (["export", "data"], "thiếu tham số bắt buộc"),
     # user

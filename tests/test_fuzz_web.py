@@ -396,7 +396,7 @@ def test_crafted_callback_requests(isolated_app, failures, body):
     [
         ("?as_of=1900-01-01", "Ngày chốt số liệu phải từ 01/01/2015 trở đi"),
         ("?scope=%00", "Phạm vi chứa ký tự không hợp lệ"),
-        ("?scope=Kh%C3%B4ng+c%C3%B3", "Không tìm thấy phạm vi «Không có»"),
+        ("?scope=Kh%C3%B4ng+c%C3%B3", "Không có phạm vi «Không có» trong số liệu"),
     ],
 )
 def test_a_refused_view_is_explained_on_every_page(isolated_app, search, said):
