@@ -286,3 +286,89 @@ def test_template_offers_the_basis_columns_from_their_decree(code):
     start_29, start_178 = labels.index(ND29), labels.index(ND178)
     assert years[start_29:start_178] == ["Năm 2023", "Năm 2024", "Năm 2025", "Năm 2026"]
     assert years[start_178 : start_178 + 3] == ["Năm 2024", "Năm 2025", "Năm 2026"]
+
+
+# ---------------------------------------------------------------- chart, report, CLI, export
+
+
+def _city(engine: Engine, ingest):
+    from etl.measures.cache import load_dataset
+    from etl.measures.query import ResolvedView
+
+    accepted(ingest(b01(CITY_COLUMNS, CITY_ROWS)))
+    return load_dataset(engine), ResolvedView(AS_OF)
+
+
+def test_chart_stacks_each_kind_by_basis(engine, ingest):
+    from reporting.figures import make_streamlined_figure
+
+    summary = service.summary(engine, as_of=AS_OF)
+    unbroken = make_streamlined_figure(summary["streamlined"], summary["streamlined_by_basis"])
+    assert [t.name for t in unbroken.data] == ["Công chức", "Viên chức"]  # nothing reported yet
+    accepted(ingest(b01(CITY_COLUMNS, CITY_ROWS)))
+    summary = service.summary(engine, as_of=AS_OF)
+    fig = make_streamlined_figure(summary["streamlined"], summary["streamlined_by_basis"])
+    bars = {t.name: (list(t.x), list(t.y), list(t.base)) for t in fig.data}
+    assert bars == {
+        f"Công chức: {ND29}": (["2023", "2024"], [2, 2], [0, 0]),
+        f"Công chức: {ND178}": (["2023", "2024"], [1, 2], [2, 2]),
+        "Công chức: Chưa phân theo căn cứ": (["2023", "2024"], [2, 3], [3, 4]),
+    }
+    # the bars of each year add up to that year's streamlined count (5, 7)
+    tops = [b + y for b, y in zip(fig.data[-1].base, fig.data[-1].y, strict=True)]
+    assert tops == [summary["streamlined"]["cong_chuc"][y] for y in ("2023", "2024")]
+
+
+def test_report_sentence_names_each_basis_given(engine, ingest):
+    from etl.measures import metrics
+    from etl.measures.narrative import build_narrative
+
+    ds, view = _city(engine, ingest)
+    text = build_narrative(metrics.summary(ds, view.as_of)).plain_text()
+    assert (
+        "Trong đó, theo Nghị định số 29/2023/NĐ-CP (từ ngày 16/06/2025 là Nghị định số "
+        "154/2025/NĐ-CP) về tinh giản biên chế: 04 công chức; theo Nghị định số 178/2024/NĐ-CP "
+        "(được sửa đổi, bổ sung bởi Nghị định số 67/2025/NĐ-CP): 03 công chức; chưa phân theo "
+        "căn cứ: 05 công chức." in text
+    ), text
+    assert "viên chức;" not in text.split("Trong đó, theo")[1].split(".")[0]
+
+
+def test_cli_text_and_json(engine, ingest, capsys):
+    from etl import cli
+
+    _city(engine, ingest)
+    db = ["--db", engine.url.render_as_string(hide_password=False)]
+    assert cli.main(["summary", *db, "--as-of", "2024-06-30", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["streamlined_by_basis"]["cong_chuc"]["2024"] == {
+        "nd29_154": 2,
+        "nd178_67": 2,
+        "not_broken_down": 3,
+    }
+    assert cli.main(["summary", *db, "--as-of", "2024-06-30"]) == 0
+    text = capsys.readouterr().out
+    assert (
+        f"Theo căn cứ pháp lý, công chức: năm 2023: {ND29} 02, {ND178} 01, chưa phân theo căn "
+        f"cứ 02; năm 2024: {ND29} 02, {ND178} 02, chưa phân theo căn cứ 03." in text
+    ), text
+
+
+def test_consolidated_return_shows_basis_columns_only_when_given(engine, ingest):
+    from etl.measures.cache import load_dataset
+    from etl.measures.query import ResolvedView
+    from etl.writers.xlsx_export import write_consolidated
+
+    def header_of(ds) -> list:
+        buffer = io.BytesIO()
+        write_consolidated(ds, ResolvedView(AS_OF), buffer)
+        sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["Biểu 01"]
+        return [c.value for row in sheet.iter_rows(max_row=15) for c in row]
+
+    columns = [*STT_NAME_01, *QUOTA_01, *per_year(LABELS_01["streamlined"], (2023,))]
+    accepted(ingest(b01(columns, [[1, "Sở Công Thương", 60, 58, 1]])))
+    cells = header_of(load_dataset(engine))
+    assert LABELS_01["streamlined"] in cells and ND29 not in cells and ND178 not in cells
+    accepted(ingest(b01(CITY_COLUMNS, CITY_ROWS)))
+    cells = header_of(load_dataset(engine))
+    assert ND29 in cells and ND178 in cells

@@ -279,7 +279,11 @@ def streamlined_by_basis(
     scope = scope_mask(ds, flt)
     for measure, kind in ((Measure.CONG_CHUC, "cong_chuc"), (Measure.NGUOI_LAM_VIEC, "vien_chuc")):
         table = _basis_table(ds, measure)
-        table = table[table["year"] <= as_of.year].merge(homes, on="unit_id")
+        table = table[table["year"] <= as_of.year]
+        if table.empty:
+            out[kind] = {}
+            continue
+        table = table.merge(homes, on="unit_id")
         if not scope.all():
             table = table[mask_at(scope, ds.units.index.get_indexer(table["home_id"]))]
         # one row per (unit, year): a unit split between homes is counted once
