@@ -372,3 +372,59 @@ def test_consolidated_return_shows_basis_columns_only_when_given(engine, ingest)
     accepted(ingest(b01(CITY_COLUMNS, CITY_ROWS)))
     cells = header_of(load_dataset(engine))
     assert ND29 in cells and ND178 in cells
+
+
+# ---------------------------------------------------------------- the dashboard
+
+
+def text_of(component) -> str:
+    """Everything a component tree would show, as one JSON string."""
+    from plotly.io.json import to_json_plotly
+
+    return json.dumps(json.loads(to_json_plotly(component)), ensure_ascii=False)
+
+
+def test_overview_table_by_basis_writes_not_given_never_zero(engine, ingest):
+    from components.basis import NONE_GIVEN, NOT_GIVEN, make_basis_table
+
+    def cells(component) -> list[str]:
+        found: list[str] = []
+
+        def walk(node) -> None:
+            children = getattr(node, "children", None)
+            if getattr(node, "_type", "") in ("Td", "Th") and isinstance(children, str):
+                found.append(children)
+            for child in children if isinstance(children, list) else [children]:
+                if hasattr(child, "_type"):
+                    walk(child)
+
+        walk(component)
+        return found
+
+    columns = [*STT_NAME_01, *QUOTA_01, *per_year(LABELS_01["streamlined"], (2023,))]
+    accepted(ingest(b01(columns, [[1, "Sở Y tế", 120, 115, 3]])))
+    unbroken = make_basis_table(_summary(engine))
+    assert NONE_GIVEN in text_of(unbroken) and not cells(unbroken)
+    accepted(ingest(b01(CITY_COLUMNS, CITY_ROWS)))
+    shown = cells(make_basis_table(_summary(engine)))
+    # Công chức 2023: 2, 1, 2; 2024: 2, 2, 3 (both units); no row says 0 for a basis not given
+    assert shown[-9:] == ["Công chức", "2023", "2", "1", "2", "2024", "2", "2", "3"]
+    assert "0" not in shown
+    scoped = cells(make_basis_table(_summary(engine, scope="Sở Tư pháp")))
+    assert scoped[-8:] == ["2023", NOT_GIVEN, NOT_GIVEN, "2", "2024", "1", "2", "0"]
+
+
+def test_sample_overview_says_nothing_is_broken_down(isolated_app):
+    from flask_login import login_user
+
+    from components.basis import NONE_GIVEN
+    from etl.storage import accounts
+    from pages.overview import render_overview
+    from web import context
+    from web.auth import User
+
+    engine = isolated_app.server.extensions[context.ENGINE_KEY]
+    with isolated_app.server.test_request_context():
+        login_user(User(accounts.get_account(engine, username="admin")))
+        shown = text_of(render_overview("?as_of=2024-06-30"))
+    assert NONE_GIVEN in shown and "20,43%" in shown
