@@ -286,6 +286,10 @@ def test_template_offers_the_basis_columns_from_their_decree(code):
     start_29, start_178 = labels.index(ND29), labels.index(ND178)
     assert years[start_29:start_178] == ["Năm 2023", "Năm 2024", "Năm 2025", "Năm 2026"]
     assert years[start_178 : start_178 + 3] == ["Năm 2024", "Năm 2025", "Năm 2026"]
+    guide = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["Hướng dẫn"]
+    text = " ".join(str(c.value) for row in guide.iter_rows() for c in row if c.value)
+    assert f"Các cột «{ND29}» và «{ND178}» chia số tinh giản" in text
+    assert "không ghi 0" in text
 
 
 # ---------------------------------------------------------------- chart, report, CLI, export
@@ -428,3 +432,41 @@ def test_sample_overview_says_nothing_is_broken_down(isolated_app):
         login_user(User(accounts.get_account(engine, username="admin")))
         shown = text_of(render_overview("?as_of=2024-06-30"))
     assert NONE_GIVEN in shown and "20,43%" in shown
+
+
+def test_a_filled_in_blank_template_is_read_back(engine, ingest):
+    """The template's own columns, filled in as a unit would, store what was typed."""
+    buffer = io.BytesIO()
+    write_template("01", buffer)
+    wb = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    sheet = wb["Biểu 01"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(max_row=20)]
+    top = next(i for i, row in enumerate(rows) if ND29 in row)
+    for i, row in enumerate(rows[:top]):
+        if row[0] and str(row[0]).startswith("Số liệu tính đến ngày"):
+            sheet.cell(i + 1, 1, "Số liệu tính đến ngày: 31/12/2025")
+    labels, years = rows[top], rows[top + 1]
+    group = None
+    where: dict[tuple[str, str | None], int] = {}
+    for c, (label, year) in enumerate(zip(labels, years, strict=True)):
+        group = label or group
+        where[(group, year)] = c + 1
+    first = top + 4  # the two header rows, the column numbers, then the first input row
+    typed = {
+        (LABELS_01["name"], None): "Sở Nội vụ",
+        (LABELS_01["quota"], "Năm 2021"): 40,
+        (LABELS_01["quota"], "Năm 2025"): 38,
+        (LABELS_01["streamlined"], "Năm 2025"): 5,
+        (ND29, "Năm 2025"): 2,
+        (ND178, "Năm 2025"): 3,
+    }
+    for key, value in typed.items():
+        sheet.cell(first, where[key], value)
+    out = io.BytesIO()
+    wb.save(out)
+    accepted(ingest(out.getvalue()))
+    assert facts(engine) == {
+        ("Sở Nội vụ", "streamlined", 2025): 5,
+        ("Sở Nội vụ", "nd29_154", 2025): 2,
+        ("Sở Nội vụ", "nd178_67", 2025): 3,
+    }
