@@ -8,6 +8,7 @@ import pandas as pd
 from dash import dcc, html
 
 from components import drill
+from components.basis import make_basis_table
 from components.cards import make_measure_card
 from components.tracker_view import missing_href, tracker_href
 from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
@@ -359,9 +360,12 @@ def make_overview(
         html.Div(
             [
                 html.Div(
-                    chart_block(
-                        build_chart("tinh-gian", ctx), "tinh-gian", downloads, export_problem
-                    ),
+                    [
+                        chart_block(
+                            build_chart("tinh-gian", ctx), "tinh-gian", downloads, export_problem
+                        ),
+                        make_basis_table(summary.get("streamlined_by_basis")),
+                    ],
                     className="panel",
                 ),
                 make_reorg_panel(summary["reorganization"]),

@@ -79,7 +79,9 @@ CHARTS: dict[str, ChartSpec] = {
         ChartSpec(
             "tinh-gian",
             "Tinh giản biên chế theo chính sách",
-            lambda ctx: make_streamlined_figure(ctx.summary["streamlined"]),
+            lambda ctx: make_streamlined_figure(
+                ctx.summary["streamlined"], ctx.summary.get("streamlined_by_basis")
+            ),
         ),
         ChartSpec(
             "sap-xep",

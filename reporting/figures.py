@@ -11,8 +11,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from etl.core.formatting import PLOTLY_SEPARATORS
-from etl.core.vocabulary import MEASURE_LABELS, FactStatus
+from etl.core.vocabulary import (
+    MEASURE_LABELS,
+    NOT_BROKEN_DOWN_LABEL,
+    DepartureBasis,
+    FactStatus,
+)
 from etl.measures.analysis import TARGET_YEAR, Path
+from etl.measures.metrics import NOT_BROKEN_DOWN
 
 FONT_FAMILY = "Noto Sans, DejaVu Sans, Arial, sans-serif"
 COLORS = {
@@ -101,8 +107,34 @@ def make_path_figure(path: Path, measure: str) -> go.Figure:
     return style(fig, f"{MEASURE_LABELS[measure]} qua các năm")
 
 
-def make_streamlined_figure(streamlined: dict[str, dict[str, int]]) -> go.Figure:
-    """Individuals approved under the policy, by year and kind."""
+_KINDS = (("cong_chuc", "Công chức"), ("vien_chuc", "Viên chức"))
+# shades of each kind's colour for its parts by legal basis, and grey for the part not broken down
+_BASIS_SHADES = {
+    "cong_chuc": {DepartureBasis.ND29_154: "#1f4e79", DepartureBasis.ND178_67: "#4f7fab"},
+    "vien_chuc": {DepartureBasis.ND29_154: "#2f7fc1", DepartureBasis.ND178_67: "#8cc0ea"},
+}
+_NOT_BROKEN_DOWN_SHADES = {"cong_chuc": COLORS["muted"], "vien_chuc": "#c3cad4"}
+
+
+def any_basis_given(by_basis: dict[str, dict[str, dict[str, int | None]]] | None) -> bool:
+    """Whether some year of some kind is broken down by legal basis."""
+    return any(
+        entry.get(basis) is not None
+        for years in (by_basis or {}).values()
+        for entry in years.values()
+        for basis in DepartureBasis
+    )
+
+
+def make_streamlined_figure(
+    streamlined: dict[str, dict[str, int]],
+    by_basis: dict[str, dict[str, dict[str, int | None]]] | None = None,
+) -> go.Figure:
+    """Individuals approved under the policy, by year and kind; when some figure is broken
+    down by legal basis, each kind's bar is stacked by basis, with the part not broken down
+    in grey (a basis nobody gave is left out of the bar, not drawn as 0)."""
+    if any_basis_given(by_basis):
+        return _streamlined_by_basis_figure(by_basis or {})
     fig = go.Figure()
     for key, label in (("cong_chuc", "Công chức"), ("vien_chuc", "Viên chức")):
         years = sorted(streamlined.get(key, {}))
@@ -118,6 +150,44 @@ def make_streamlined_figure(streamlined: dict[str, dict[str, int]]) -> go.Figure
     fig.update_layout(barmode="group")
     fig.update_xaxes(type="category")
     return style(fig, "Tinh giản biên chế theo chính sách", height=320)
+
+
+def _streamlined_by_basis_figure(
+    by_basis: dict[str, dict[str, dict[str, int | None]]],
+) -> go.Figure:
+    fig = go.Figure()
+    years = sorted({y for kind, _ in _KINDS for y in by_basis.get(kind, {})})
+    for kind, noun in _KINDS:
+        rows = by_basis.get(kind, {})
+        base = [0] * len(years)
+        parts: list[tuple[str, str, str]] = [
+            (b.value, b.label, _BASIS_SHADES[kind][b]) for b in DepartureBasis
+        ]
+        parts.append((NOT_BROKEN_DOWN, NOT_BROKEN_DOWN_LABEL, _NOT_BROKEN_DOWN_SHADES[kind]))
+        for key, label, color in parts:
+            values = [rows.get(y, {}).get(key) for y in years]
+            if all(v is None or v == 0 for v in values) and key == NOT_BROKEN_DOWN:
+                continue
+            if all(v is None for v in values):
+                continue
+            shown = [v or 0 for v in values]
+            fig.add_bar(
+                x=years,
+                y=shown,
+                base=list(base),
+                offsetgroup=kind,
+                name=f"{noun}: {label}",
+                marker_color=color,
+                text=[v if v else "" for v in values],
+                textposition="inside",
+                textangle=0,
+                hovertemplate=f"{noun} năm %{{x}}, {label}: %{{y:,d}}<extra></extra>",
+            )
+            base = [b + v for b, v in zip(base, shown, strict=True)]
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(type="category")
+    fig.update_layout(legend={"font": {"size": 11}})
+    return style(fig, "Tinh giản biên chế theo chính sách", height=380)
 
 
 def make_spread_figure(values: Sequence[float], median: float | None, measure: str) -> go.Figure:

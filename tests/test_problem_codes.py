@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from etl.core.forms import FORM_01
 from etl.core.problem_codes import CATALOGUE, ProblemFieldError, template_fields
 from etl.core.problems import Problem, ProblemLog
 from etl.reading import package
@@ -214,6 +215,21 @@ ERRORS = {
         "Biểu 01",
         "C7",
         names=("C7", "C5:C6", "160", "165"),
+    ),
+    "streamlined-basis-mismatch": Case(
+        lambda: b01(
+            [2, "Sở Tư pháp", 45, 44, None, 3, 1, 1],
+            header=[
+                *B01_HEADER,
+                "Tinh giản năm 2024",
+                f"{FORM_01.column('by_streamlining').label} năm 2024",
+                f"{FORM_01.column('by_restructuring').label} năm 2024",
+            ],
+        ),
+        "streamlined-basis-mismatch",
+        "Biểu 01",
+        "F6",
+        names=("F6", "G6 = 1; H6 = 1", "3", "2"),
     ),
     "total-mismatch": Case(
         lambda: b01([2, "Sở Tư pháp", 45, 44, None], [None, "Tổng cộng", 165, 160, None]),

@@ -7,7 +7,15 @@ import datetime as dt
 from typing import Any
 
 from etl.core.clock import in_vietnam
-from etl.core.vocabulary import Measure, UnitGroup
+from etl.core.vocabulary import (
+    BASIS_LABELS,
+    NOT_BROKEN_DOWN_LABEL,
+    DepartureBasis,
+    Measure,
+    UnitGroup,
+)
+
+BASES = tuple(b.value for b in DepartureBasis)
 
 PLOTLY_SEPARATORS = ",."  # decimal, thousands: plotly `layout.separators`
 
@@ -71,6 +79,30 @@ def _measure_line(label: str, m: dict[str, Any], reduced: str) -> str:
     )
 
 
+def _basis_lines(by_basis: dict[str, dict[str, dict[str, int | None]]]) -> list[str]:
+    """`Theo căn cứ pháp lý, công chức: năm 2024 …` for each kind some return broke down by
+    legal basis; a basis not given in a year is written «chưa phân theo căn cứ», never 0."""
+    lines = []
+    for kind, noun in (("cong_chuc", "công chức"), ("vien_chuc", "viên chức")):
+        years = by_basis.get(kind, {})
+        if not any(v is not None for e in years.values() for b, v in e.items() if b in BASES):
+            continue
+        parts = []
+        for year, entry in years.items():
+            given = [
+                f"{BASIS_LABELS[b]} {fmt_count_prose(entry[b])}"
+                for b in BASES
+                if entry.get(b) is not None
+            ]
+            if entry.get("not_broken_down"):
+                given.append(
+                    f"{NOT_BROKEN_DOWN_LABEL.lower()} {fmt_count_prose(entry['not_broken_down'])}"
+                )
+            parts.append(f"năm {year}: " + ", ".join(given))
+        lines.append(f"Theo căn cứ pháp lý, {noun}: " + "; ".join(parts) + ".")
+    return lines
+
+
 def summary_text(s: dict[str, Any]) -> str:
     """A plain-text rendering of the summary JSON, for the terminal."""
     cc, nlv = s[Measure.CONG_CHUC], s[Measure.NGUOI_LAM_VIEC]
@@ -99,6 +131,7 @@ def summary_text(s: dict[str, Any]) -> str:
             for k, label in (("cong_chuc", "công chức"), ("vien_chuc", "viên chức"))
         ),
     ]
+    lines += _basis_lines(s.get("streamlined_by_basis") or {})
     hc, sn = s["job_positions"][UnitGroup.ADMINISTRATIVE], s["job_positions"][UnitGroup.SERVICE]
     lines.append(
         f"Vị trí việc làm: {hc['approved']} cơ quan hành chính; "

@@ -24,6 +24,11 @@ class Column:
     kind: str = "text"  # text | count | date | enum | percent | units
     choices: tuple[str, ...] = ()
     note: str = ""
+    # decrees (`number/year`) a header may name instead of a label: a header that names one of
+    # them, and no decree of another column, is this column (`Theo NĐ 178/2024`, `Nghị định 29`)
+    decrees: tuple[str, ...] = ()
+    # the first year the blank template offers for a per-year column (the reader takes any)
+    from_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,48 @@ _JOB = Column(
 _NOTE = Column("note", "Ghi chú")
 _YEAR_WORDS = ("Năm",)
 
+# Departures by legal basis (docs/domain.md, "Legal bases of departures"): optional per-year
+# columns of Biểu 01/02 that break the streamlined count of the same row and year down; the
+# decree of 2023 was replaced by the one of 2025, so both are one column.
+BASIS_STREAMLINING_DECREES = ("29/2023", "154/2025")
+BASIS_RESTRUCTURING_DECREES = ("178/2024", "67/2025")
+BASIS_FIELDS = ("by_streamlining", "by_restructuring")
+
+
+def _basis_columns(noun: str) -> tuple[Column, Column]:
+    """The two legal-basis columns of Biểu 01 (`Công chức`) or 02 (`Viên chức`)."""
+    return (
+        Column(
+            "by_streamlining",
+            "Tinh giản theo NĐ 29/2023 (154/2025)",
+            (
+                f"{noun} tinh giản theo NĐ 29/2023 (154/2025)",
+                "Tinh giản theo Nghị định 29/2023/NĐ-CP (154/2025/NĐ-CP)",
+                "Trong đó: tinh giản theo NĐ 29/2023 (154/2025)",
+            ),
+            per_year=True,
+            year_prefixes=("Tinh giản theo NĐ 29/2023 (154/2025) năm",),
+            kind="count",
+            decrees=BASIS_STREAMLINING_DECREES,
+            from_year=2023,
+        ),
+        Column(
+            "by_restructuring",
+            "Nghỉ theo NĐ 178/2024 (67/2025)",
+            (
+                f"{noun} nghỉ theo NĐ 178/2024 (67/2025)",
+                "Nghỉ theo Nghị định 178/2024/NĐ-CP (67/2025/NĐ-CP)",
+                "Trong đó: nghỉ theo NĐ 178/2024 (67/2025)",
+            ),
+            per_year=True,
+            year_prefixes=("Nghỉ theo NĐ 178/2024 (67/2025) năm",),
+            kind="count",
+            decrees=BASIS_RESTRUCTURING_DECREES,
+            from_year=2024,
+        ),
+    )
+
+
 FORM_01 = Form(
     code="01",
     title="BIÊN CHẾ CÔNG CHỨC",
@@ -133,6 +180,7 @@ FORM_01 = Form(
             year_prefixes=("Tinh giản năm", "Công chức tinh giản năm", "Số người tinh giản năm"),
             kind="count",
         ),
+        *_basis_columns("Công chức"),
         _JOB,
         _NOTE,
     ),
@@ -188,6 +236,7 @@ FORM_02 = Form(
             year_prefixes=("Tinh giản năm", "Viên chức tinh giản năm", "Số người tinh giản năm"),
             kind="count",
         ),
+        *_basis_columns("Viên chức"),
         _JOB,
         _NOTE,
     ),

@@ -334,6 +334,14 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         en="Cell {cell} ({label}) says {stated} but rows {span} add up to {total}.",
     ),
     ProblemType(
+        "streamlined-basis-mismatch", ERROR, "Số theo căn cứ không khớp số tinh giản",
+        # `parts`: the basis cells and values (`H6 = 2; J6 = 2`); `rule`: equal or not above
+        vi="Ô {cell} ({label}) ghi {stated} người nhưng số theo căn cứ pháp lý ({parts}) cộng "
+        "lại là {total}; {rule_vi}.",
+        en="Cell {cell} ({label}) says {stated} but the figures by legal basis ({parts}) add up "
+        "to {total}; {rule_en}.",
+    ),
+    ProblemType(
         "missing-name", ERROR, "Thiếu tên đơn vị",
         vi="Dòng {row} có số liệu nhưng không có tên đơn vị.",
         en="Row {row} has figures but no unit name.",

@@ -40,17 +40,39 @@ class Measure(StrEnum):
 
 class FactStatus(StrEnum):
     """What a stored figure is: the quota assigned, a reduction awaiting approval, the norm,
-    the staff present, or the individuals streamlined under the policy."""
+    the staff present, or the individuals streamlined under the policy (in all, and the part
+    of them that left under each legal basis: `DepartureBasis`)."""
 
     ASSIGNED = "assigned"
     PENDING = "pending"
     NORM = "norm"
     PRESENT = "present"
     STREAMLINED = "streamlined"
+    ND29_154 = "nd29_154"
+    ND178_67 = "nd178_67"
 
     @property
     def label(self) -> str:
         return STATUS_LABELS[self]
+
+
+class DepartureBasis(StrEnum):
+    """The legal basis of a departure counted in `streamlined`: the streamlining decree
+    (Nghị định 29/2023/NĐ-CP, from 16/06/2025 Nghị định 154/2025/NĐ-CP) or the restructuring
+    policies (Nghị định 178/2024/NĐ-CP as amended by Nghị định 67/2025/NĐ-CP). The code is
+    also the status of the facts that hold it and the key of `summary["streamlined_by_basis"]`."""
+
+    ND29_154 = "nd29_154"
+    ND178_67 = "nd178_67"
+
+    @property
+    def label(self) -> str:
+        """The column's words on Biểu 01/02 (`Tinh giản theo NĐ 29/2023 (154/2025)`)."""
+        return BASIS_LABELS[self]
+
+    @property
+    def status(self) -> FactStatus:
+        return FactStatus(self.value)
 
 
 class UnitGroup(StrEnum):
@@ -151,7 +173,15 @@ STATUS_LABELS: dict[str, str] = {
     FactStatus.NORM: "Định mức",
     FactStatus.PRESENT: "Có mặt",
     FactStatus.STREAMLINED: "Tinh giản theo chính sách",
+    FactStatus.ND29_154: FORM_01.column("by_streamlining").label,
+    FactStatus.ND178_67: FORM_01.column("by_restructuring").label,
 }
+BASIS_LABELS: dict[str, str] = {
+    DepartureBasis.ND29_154: FORM_01.column("by_streamlining").label,
+    DepartureBasis.ND178_67: FORM_01.column("by_restructuring").label,
+}
+# what a streamlined count not broken down by basis is called where it is shown
+NOT_BROKEN_DOWN_LABEL = "Chưa phân theo căn cứ"
 GROUP_LABELS: dict[str, str] = dict(zip(UnitGroup, UNIT_KIND_CHOICES, strict=True))
 KIND_LABELS: dict[str, str] = {
     **dict(zip(list(UnitKind)[:4], AGENCY_KIND_CHOICES, strict=True)),
@@ -182,6 +212,8 @@ STATUS_OF_FIELD = {  # a form's figure field → the status of the fact it is st
     "norm": FactStatus.NORM,
     "present": FactStatus.PRESENT,
     "streamlined": FactStatus.STREAMLINED,
+    "by_streamlining": FactStatus.ND29_154,
+    "by_restructuring": FactStatus.ND178_67,
 }
 UNIT_KIND_OF_EVENT = {  # Biểu 03's `Loại đơn vị` → the event's stored unit kind
     UnitGroup.SERVICE.label: UnitGroup.SERVICE,

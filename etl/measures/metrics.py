@@ -19,6 +19,7 @@ import pandas as pd
 
 from etl.core.vocabulary import (
     MEASURE_LABELS,
+    DepartureBasis,
     FactStatus,
     JobPositionStatus,
     Measure,
@@ -294,6 +295,75 @@ def streamlined(
     return out
 
 
+_BASES = tuple(DepartureBasis)
+NOT_BROKEN_DOWN = "not_broken_down"
+
+
+def _basis_table(ds: Dataset, measure: str) -> pd.DataFrame:
+    """Per unit and year with any streamlined figure: `total` (the streamlined count, NaN
+    when not reported) and one column per legal basis (NaN when not given). A basis figure
+    from another return than the count's is left out: the later return that reported the
+    count without a breakdown superseded the breakdown too."""
+
+    def build() -> pd.DataFrame:
+        facts = ds.facts
+        columns = ["unit_id", "year", "total", *_BASES]
+        if facts.empty:
+            return pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
+        mine = facts[facts["measure"] == measure]
+        keep = ["unit_id", "year", "value", "submission_id"]
+        frame = mine.loc[mine["status"] == FactStatus.STREAMLINED, keep].rename(
+            columns={"value": "total", "submission_id": "total_sub"}
+        )
+        for basis in _BASES:
+            part = mine.loc[mine["status"] == basis.status, keep].rename(
+                columns={"value": basis.value, "submission_id": f"{basis}_sub"}
+            )
+            frame = frame.merge(part, on=["unit_id", "year"], how="outer")
+        for basis in _BASES:
+            other = frame[f"{basis}_sub"].notna() & frame["total_sub"].notna()
+            other &= frame[f"{basis}_sub"] != frame["total_sub"]
+            frame.loc[other, basis.value] = np.nan
+        return frame[columns].astype({c: float for c in ("total", *_BASES)})
+
+    return memoised(ds, ("basis_table", measure), build)
+
+
+def streamlined_by_basis(
+    ds: Dataset, homes: pd.DataFrame, flt: Filter, as_of: dt.date
+) -> dict[str, dict[str, dict[str, int | None]]]:
+    """`streamlined` by legal basis: per kind and year, the figure of each basis (None when
+    no unit in scope gave it: not broken down, never 0) and `not_broken_down`, the part of
+    the streamlined count no basis accounts for (a unit's count less its figures by basis)."""
+    out: dict[str, dict[str, dict[str, int | None]]] = {}
+    scope = scope_mask(ds, flt)
+    for measure, kind in ((Measure.CONG_CHUC, "cong_chuc"), (Measure.NGUOI_LAM_VIEC, "vien_chuc")):
+        table = _basis_table(ds, measure)
+        table = table[table["year"] <= as_of.year]
+        if table.empty:
+            out[kind] = {}
+            continue
+        table = table.merge(homes, on="unit_id")
+        if not scope.all():
+            table = table[mask_at(scope, ds.units.index.get_indexer(table["home_id"]))]
+        # one row per (unit, year): a unit split between homes is counted once
+        table = table.drop_duplicates(["unit_id", "year"])
+        given = table[[b.value for b in _BASES]]
+        rest = (table["total"] - given.fillna(0).sum(axis=1)).where(table["total"].notna(), 0)
+        by_year: dict[str, dict[str, int | None]] = {}
+        for year, rows in table.groupby("year").groups.items():
+            entry: dict[str, int | None] = {
+                b.value: int(given.loc[rows, b.value].sum())
+                if given.loc[rows, b.value].notna().any()
+                else None
+                for b in _BASES
+            }
+            entry[NOT_BROKEN_DOWN] = int(rest.loc[rows].sum())
+            by_year[str(int(year))] = entry
+        out[kind] = by_year
+    return out
+
+
 def _job_status(ds: Dataset) -> dict[str, np.ndarray] | None:
     """The latest job-position status and note of every unit, aligned with `ds.units`."""
 
@@ -502,6 +572,7 @@ def _summary(
             ds, homes, flt, Measure.NGUOI_LAM_VIEC, as_of, include_pending=include_pending
         ),
         "streamlined": streamlined(ds, homes, flt, as_of),
+        "streamlined_by_basis": streamlined_by_basis(ds, homes, flt, as_of),
         "job_positions": jp,
         "reorganization": reorganization(ds, homes, flt, as_of, since),
         "missing": missing_data(ds, flt, as_of),

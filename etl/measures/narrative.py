@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from etl.core.formatting import fmt_count_prose, fmt_number, fmt_pct
-from etl.core.vocabulary import Measure, UnitGroup, UnitKind
+from etl.core.vocabulary import DepartureBasis, Measure, UnitGroup, UnitKind
 from etl.measures.metrics import no_data_text
 
 PERIOD = "giai đoạn 2022 - 2026"
@@ -72,6 +72,42 @@ def _by_year(counts: dict[str, int], noun: str, as_of: dt.date) -> str:
         )
         parts.append(f"{when} là {fmt_count_prose(n)} {noun}")
     return "Trong đó: " + ", ".join(parts) + "."
+
+
+# how the report names each legal basis of a departure (vocabulary.DepartureBasis)
+BASIS_PHRASES = {
+    DepartureBasis.ND29_154: "theo Nghị định số 29/2023/NĐ-CP (từ ngày 16/06/2025 là Nghị định "
+    "số 154/2025/NĐ-CP) về tinh giản biên chế",
+    DepartureBasis.ND178_67: "theo Nghị định số 178/2024/NĐ-CP (được sửa đổi, bổ sung bởi Nghị "
+    "định số 67/2025/NĐ-CP)",
+}
+
+
+def basis_sentence(by_basis: dict[str, dict[str, dict[str, int | None]]] | None) -> str:
+    """`Trong đó: theo Nghị định số 29/2023/NĐ-CP … 05 công chức và 08 viên chức; …; chưa
+    phân theo căn cứ: …. ` over every year, naming only the bases some return gave (a basis
+    nobody gave is not written as 0); empty when nothing is broken down."""
+    by_basis = by_basis or {}
+    kinds = (("cong_chuc", "công chức"), ("vien_chuc", "viên chức"))
+
+    def total(kind: str, key: str) -> int | None:
+        values = [e.get(key) for e in by_basis.get(kind, {}).values()]
+        given = [v for v in values if v is not None]
+        return sum(given) if given else None
+
+    clauses = []
+    for basis in DepartureBasis:
+        counts = [(total(kind, basis.value), noun) for kind, noun in kinds]
+        named = [f"{fmt_count_prose(n)} {noun}" for n, noun in counts if n is not None]
+        if named:
+            clauses.append(f"{BASIS_PHRASES[basis]}: {' và '.join(named)}")
+    if not clauses:
+        return ""
+    rest = [(total(k, "not_broken_down") or 0, noun) for k, noun in kinds]
+    named = [f"{fmt_count_prose(n)} {noun}" for n, noun in rest if n]
+    if named:
+        clauses.append(f"chưa phân theo căn cứ: {' và '.join(named)}")
+    return "Trong đó, " + "; ".join(clauses) + ". "
 
 
 def _reason_phrase(reasons: list[str | None]) -> str:
@@ -171,6 +207,8 @@ def build_narrative(
     if sl["vien_chuc"]:
         parts.append(notes.add(_by_year(sl["vien_chuc"], "viên chức", as_of)))
     parts.append(". ")
+    if by_basis := basis_sentence(summary.get("streamlined_by_basis")):
+        parts.append(by_basis)
     if cc.get("no_data"):
         parts.append(f"Biên chế công chức: {_no_data_phrase(cc)}; ")
     else:

@@ -38,6 +38,13 @@ _COLNUM = re.compile(r"^\(?\s*(\d{1,2}|[a-z])\s*\)?([=+\-*/()\d\s]*)$")
 _ROMAN = re.compile(r"^(?=[ivxlc]+\.?$)(c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})\.?$")
 _LETTER = re.compile(r"^[a-zđ]\.?$")
 _SIGNATURE_DATE = re.compile(r"^[^\d]*,\s*ngày\s*\S*\s*tháng", re.IGNORECASE)
+# a decree named in a header key: `29/2023` (with or without `NĐ`, `Nghị định`, `/NĐ-CP`), or
+# `NĐ 29`, `Nghị định số 29` without its year
+_DECREE_WITH_YEAR = re.compile(r"(?<![\d/])(\d{1,3})\s*/\s*(20\d\d)(?!\d)")
+_DECREE_NO_YEAR = re.compile(
+    rf"(?:\b{text_key('Nghị định')}|\bnđ|\bnd)\s*(?:{text_key('số')}\s*)?(\d{{1,3}})(?![\d/])"
+)
+_TAIL_YEAR = re.compile(r"(?:^|\s)năm\s*(20\d\d)$")
 
 
 def _keys(column: Column) -> set[str]:
@@ -159,6 +166,37 @@ def _label_index(form_code: str) -> tuple[dict[str, str], tuple[tuple[str, str],
     return exact, tuple(sorted(prefixes, key=lambda p: -len(p[0])))
 
 
+@functools.cache
+def _decree_index(form_code: str) -> tuple[tuple[str, str, str], ...]:
+    """(decree number, decree year, field) of every decree a column of the form names."""
+    return tuple(
+        (*decree.split("/"), column.field)
+        for column in FORMS[form_code].columns
+        for decree in column.decrees
+    )
+
+
+def decree_field(form: Form, key: str) -> tuple[str, int | None] | None:
+    """The column a header names by its decree (`Theo NĐ 178/2024`, `Nghị định 29`,
+    `Tinh giản theo 29/2023/NĐ-CP năm 2024`) → (field, year of a trailing `năm 2024` or None);
+    None when it names no decree of the form's columns, or decrees of two columns."""
+    index = _decree_index(form.code)
+    if not index or not any(ch.isdigit() for ch in key):
+        return None
+    refs = [(n, y) for n, y in _DECREE_WITH_YEAR.findall(key)]
+    refs += [(n, "") for n in _DECREE_NO_YEAR.findall(key)]
+    fields = {
+        field_name
+        for number, year in refs
+        for d_number, d_year, field_name in index
+        if number.lstrip("0") == d_number and year in ("", d_year)
+    }
+    if len(fields) != 1:
+        return None
+    tail = _TAIL_YEAR.search(key)
+    return fields.pop(), int(tail.group(1)) if tail else None
+
+
 def _match_label(form: Form, key: str) -> tuple[str, int | None] | None:
     """A single header text → (field, year) or (field, None)."""
     exact, prefixes = _label_index(form.code)
@@ -169,7 +207,7 @@ def _match_label(form: Form, key: str) -> tuple[str, int | None] | None:
             m = _YEAR_LABEL.match(key[len(prefix) :].strip())
             if m:
                 return field_name, int(m.group(1))
-    return None
+    return decree_field(form, key)
 
 
 def _match_path(form: Form, path: list[str]) -> tuple[str, int | None] | None:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from etl.core.forms import AGENCY_KIND_CHOICES, AUTONOMY_CHOICES, Column, Form
+from etl.core.forms import AGENCY_KIND_CHOICES, AUTONOMY_CHOICES, BASIS_FIELDS, Column, Form
 from etl.core.normalize import (
     clean_text,
     district_label,
@@ -252,6 +252,7 @@ def read_unit_rows(
     plan = _unit_row_plan(form, cmap)
     counted: dict[int, dict[int, int | None]] = {}  # data row → count column → value
     lines = _table_lines(form, grid, cmap, log, count_cols)
+    has_basis = any(f in BASIS_FIELDS for f, _y in cmap.by_col.values())
     for i, line in enumerate(lines):
         r, name = line.r, line.name
         if line.total is not None:
@@ -280,6 +281,8 @@ def read_unit_rows(
                 log.report("missing-name", sheet=grid.name, cell=cell_ref(r, name_col), row=r + 1)
             continue
         unit = _parse_unit_row(form, grid, plan, log, r, name_col, groups, counted)
+        if has_basis:
+            _check_basis(form, grid, unit, log)
         if not line.figures and not line.other_data:
             bare_rows.append(r)
         key = (name_key(unit.name.value), name_key(unit.attrs.get("district") or ""), "")
@@ -354,6 +357,47 @@ def _report_duplicates(
 def _row_of(ref: str) -> int:
     """The 0-based row of a cell reference (`B9` → 8)."""
     return int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) - 1
+
+
+_BASIS_RULES = {
+    True: (
+        "khi ghi đủ các căn cứ, tổng của chúng phải bằng số tinh giản",
+        "when every basis is given they must add up to the streamlined count",
+    ),
+    False: (
+        "số theo căn cứ không được lớn hơn số tinh giản",
+        "the figures by basis cannot exceed the streamlined count",
+    ),
+}
+
+
+def _check_basis(form: Form, grid: Grid, unit: UnitRow, log: ProblemLog) -> None:
+    """A row's streamlined count of a year against its figures by legal basis
+    (docs/forms.md, "Departures by legal basis"): equal when every basis is given, not
+    more when only some are; nothing to check without the count or without any basis."""
+    for (field_name, year), stated in unit.yearly.items():
+        if field_name != "streamlined":
+            continue
+        given = [unit.yearly[(b, year)] for b in BASIS_FIELDS if (b, year) in unit.yearly]
+        if not given:
+            continue
+        total = sum(cell.value for cell in given)
+        complete = len(given) == len(BASIS_FIELDS)
+        if total == stated.value or (not complete and total < stated.value):
+            continue
+        rule_vi, rule_en = _BASIS_RULES[complete]
+        log.report(
+            "streamlined-basis-mismatch",
+            sheet=grid.name,
+            cell=stated.ref,
+            value=stated.value,
+            label=count_label(form, (field_name, year)),
+            stated=stated.value,
+            parts="; ".join(f"{cell.ref} = {cell.value}" for cell in given),
+            total=total,
+            rule_vi=rule_vi,
+            rule_en=rule_en,
+        )
 
 
 def _subtotal_target(label: str, groups: list[Group], closed: list[Group]) -> Group | None:

@@ -76,9 +76,10 @@ class Sides(NamedTuple):
 
 
 def years(column: Column, first_year: int, last_year: int) -> range:
-    """The years of a per-year column."""
+    """The years of a per-year column (from its `from_year` when that is later: a column by
+    legal basis starts with its decree)."""
     start = first_year + 1 if column.field in LATER_START_FIELDS else first_year
-    return range(start, last_year + 1)
+    return range(max(start, column.from_year or start), last_year + 1)
 
 
 def header_blocks(form: Form, first_year: int, last_year: int) -> list[Block]:
@@ -93,7 +94,8 @@ def header_blocks(form: Form, first_year: int, last_year: int) -> list[Block]:
                 blocks.append(Block(form.extra["internal_group"], leaves, True))
         elif column.per_year:
             leaves = tuple(Leaf(column, y) for y in years(column, first_year, last_year))
-            blocks.append(Block(column.label, leaves, True))
+            if leaves:
+                blocks.append(Block(column.label, leaves, True))
         else:
             blocks.append(Block(column.label, (Leaf(column),), False))
     return blocks

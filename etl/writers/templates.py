@@ -24,6 +24,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from etl.core.forms import (
+    BASIS_FIELDS,
     FORMS,
     GUIDE_SHEET,
     GUIDE_TITLE,
@@ -83,6 +84,10 @@ _KIND_VALUES = {
 _FIELD_HINTS = {
     "stt": "Số thứ tự. Dòng nhóm ghi I, II, A, B…; dòng cộng ghi Cộng hoặc Tổng cộng.",
     "code": "Mã đơn vị (nếu có); khi có mã, hệ thống nhận đơn vị theo mã.",
+    "by_streamlining": "Trong số tinh giản cùng năm, số người nghỉ theo Nghị định "
+    "29/2023/NĐ-CP (từ 16/06/2025: Nghị định 154/2025/NĐ-CP); số nguyên không âm.",
+    "by_restructuring": "Trong số tinh giản cùng năm, số người nghỉ theo Nghị định "
+    "178/2024/NĐ-CP (sửa đổi bởi Nghị định 67/2025/NĐ-CP); số nguyên không âm.",
 }
 
 
@@ -474,6 +479,13 @@ def _rule_lines(form: Form) -> list[str]:
             "nội dung dưới phần chữ ký không được đọc."
         ),
     ]
+    basis = [c.label for c in form.columns if c.field in BASIS_FIELDS]
+    if basis:
+        lines.append(
+            f"Các cột «{basis[0]}» và «{basis[1]}» chia số tinh giản của cùng năm theo căn cứ "
+            "pháp lý: khi ghi cả hai, tổng phải bằng số tinh giản; khi chỉ ghi một, không được "
+            "lớn hơn số tinh giản. Không phân theo căn cứ thì để trống (không ghi 0)."
+        )
     if any(c.kind == "units" for c in form.columns):
         lines.append(
             'Nhiều đơn vị trong cùng một ô ghi cách nhau bằng dấu chấm phẩy ";" '

@@ -36,6 +36,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from etl.core.formatting import fmt_date
 from etl.core.forms import (
+    BASIS_FIELDS,
     FORM_00,
     FORM_01,
     FORM_02,
@@ -51,7 +52,9 @@ from etl.core.vocabulary import (
     KIND_LABELS,
     MEASURE_LABELS,
     MEASURE_OF_FORM,
+    NOT_BROKEN_DOWN_LABEL,
     STATUS_OF_FIELD,
+    DepartureBasis,
     FactStatus,
     JobPositionStatus,
     Measure,
@@ -60,7 +63,13 @@ from etl.core.vocabulary import (
 )
 from etl.measures.analysis import unit_table
 from etl.measures.dataset import Dataset, unreviewed_stamp
-from etl.measures.metrics import BASELINE_YEAR, NO_DATA_LABEL, no_data_reason, no_data_text
+from etl.measures.metrics import (
+    BASELINE_YEAR,
+    NO_DATA_LABEL,
+    NOT_BROKEN_DOWN,
+    no_data_reason,
+    no_data_text,
+)
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import CITY_LABEL, Filter, exists_at, in_scope
 from etl.writers.layout import (
@@ -269,9 +278,18 @@ def _write_form_sheet(
     candidates = _candidate_units(ds, as_of, flt, form is FORM_02)
     last_year = _last_year(ds, candidates, measure, as_of)
     blocks = header_blocks(form, BASELINE_YEAR, last_year)
-    leaves = leaves_of(blocks)
-    keys = {(leaf.column.field, leaf.year) for leaf in leaves if leaf.column.kind == "count"}
+    keys = {
+        (leaf.column.field, leaf.year) for leaf in leaves_of(blocks) if leaf.column.kind == "count"
+    }
     figures = _unit_figures(ds, candidates, measure, as_of, last_year, keys)
+    # the columns by legal basis only when some unit gave one (absent: not broken down)
+    given = {key[0] for unit_figures in figures.values() for key in unit_figures}
+    blocks = [
+        b
+        for b in blocks
+        if b.leaves[0].column.field not in BASIS_FIELDS or b.leaves[0].column.field in given
+    ]
+    leaves = leaves_of(blocks)
     alive = exists_at(candidates, as_of)
     units = candidates[alive | candidates.index.isin(list(figures))]
     if form is FORM_02:
@@ -669,6 +687,9 @@ _SUMMARY_WORDS: dict[str, str] = {
     Measure.CONG_CHUC: Measure.CONG_CHUC.label,
     Measure.NGUOI_LAM_VIEC: Measure.NGUOI_LAM_VIEC.label,
     "streamlined": FactStatus.STREAMLINED.label,
+    "streamlined_by_basis": "Tinh giản theo căn cứ pháp lý",
+    **{basis.value: basis.label for basis in DepartureBasis},
+    NOT_BROKEN_DOWN: NOT_BROKEN_DOWN_LABEL,
     "vien_chuc": "Viên chức",
     "job_positions": FORM_01.column("job_position").label,
     UnitGroup.ADMINISTRATIVE: UnitGroup.ADMINISTRATIVE.label,
@@ -702,6 +723,7 @@ _SUMMARY_WORDS: dict[str, str] = {
 _PATH_WORDS = {
     ("reorganization", "reduced"): "Số đơn vị giảm",
     ("streamlined", "cong_chuc"): "Công chức",
+    ("streamlined_by_basis", "cong_chuc"): "Công chức",
 }
 _UNIT_COLUMNS = (
     ("unit_id", _Col("Mã hệ thống", "year")),
