@@ -218,20 +218,15 @@ def table_file(meta: Any, columns: list[TableColumn], rows: list[dict[str, Any]]
 
 def register_export_callbacks(app: Any) -> None:
     """The two steps of «Tải Excel» for every client-side grid of every page."""
-    app.clientside_callback(
-        ClientsideFunction(namespace="grids", function_name="collect"),
-        Output({"type": GRID_XLSX_ROWS, "grid": MATCH}, "data"),
-        Input({"type": GRID_XLSX, "grid": MATCH}, "n_clicks"),
-        State({"type": GRID_XLSX, "grid": MATCH}, "id"),
-        prevent_initial_call=True,
-    )
-    app.clientside_callback(
-        ClientsideFunction(namespace="grids", function_name="collect"),
-        Output({"type": GRID_XLSX_QUERY, "grid": MATCH}, "data"),
-        Input({"type": GRID_XLSX_SERVER, "grid": MATCH}, "n_clicks"),
-        State({"type": GRID_XLSX_SERVER, "grid": MATCH}, "id"),
-        prevent_initial_call=True,
-    )
+    # the browser collects the grid's rows (or, served a page at a time, its filter and sort)
+    for button, store in ((GRID_XLSX, GRID_XLSX_ROWS), (GRID_XLSX_SERVER, GRID_XLSX_QUERY)):
+        app.clientside_callback(
+            ClientsideFunction(namespace="grids", function_name="collect"),
+            Output({"type": store, "grid": MATCH}, "data"),
+            Input({"type": button, "grid": MATCH}, "n_clicks"),
+            State({"type": button, "grid": MATCH}, "id"),
+            prevent_initial_call=True,
+        )
 
     @app.callback(
         Output({"type": GRID_XLSX_FILE, "grid": MATCH}, "data"),

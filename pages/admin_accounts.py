@@ -52,6 +52,22 @@ BUTTONS = {
     ids.AC_SET_PASSWORD: "password",
     ids.AC_TOKEN: "token",
 }
+# the form's fields the buttons read, in the order of the callback's states after the buttons
+FIELDS = (
+    "new_username",
+    "new_full_name",
+    "new_role",
+    "new_units",
+    "new_email",
+    "new_password",
+    "pick",
+    "role",
+    "units",
+    "email",
+    "password",
+    "token_label",
+    "done",
+)
 
 
 def vietnamese(err: Exception) -> str:
@@ -267,22 +283,7 @@ def account_action(action: str, fields: dict[str, Any]) -> tuple[str, bool, str 
 def on_account_action(*args: Any) -> tuple[Any, ...]:
     """A button of the section: the outcome (a new token shown once); when done, the table,
     the form and the audit log refresh. The password fields are emptied either way."""
-    names = (
-        "new_username",
-        "new_full_name",
-        "new_role",
-        "new_units",
-        "new_email",
-        "new_password",
-        "pick",
-        "role",
-        "units",
-        "email",
-        "password",
-        "token_label",
-        "done",
-    )
-    fields = dict(zip(names, args[len(BUTTONS) :], strict=True))
+    fields = dict(zip(FIELDS, args[len(BUTTONS) :], strict=True))
     trigger = ctx.triggered_id
     clicked = ctx.triggered and ctx.triggered[0].get("value")
     if not clicked or not isinstance(trigger, str) or trigger not in BUTTONS:

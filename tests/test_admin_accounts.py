@@ -16,26 +16,12 @@ from dash import no_update
 from components import ids
 from etl.core.clock import in_vietnam
 from etl.storage import accounts
+from pages.admin_accounts import FIELDS
 from tests.builders import city_targets
 from tests.conftest import ADMIN_PASSWORD, login
 from tests.test_app import text_of
 from tests.test_review_page import PASSWORD, clicked, signed_in_as
 
-FIELDS = (
-    "new_username",
-    "new_full_name",
-    "new_role",
-    "new_units",
-    "new_email",
-    "new_password",
-    "pick",
-    "role",
-    "units",
-    "email",
-    "password",
-    "token_label",
-    "done",
-)
 STATES = (
     (ids.AC_NEW_USERNAME, "value"),
     (ids.AC_NEW_FULL_NAME, "value"),
