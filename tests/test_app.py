@@ -100,6 +100,17 @@ def test_units_view_serves_its_grid_a_page_at_a_time(request_ctx):
     assert sum(r["units"] for r in subtotals.rowData) == 527
 
 
+def test_units_view_of_a_filter_that_leaves_no_unit(request_ctx):
+    """A combination that leaves no unit (education and chi cục) answers «0 đơn vị» and empty
+    subtotals, not an error (found by the benchmark's random filter combinations)."""
+    from pages.units import render_units
+
+    search = AS_OF + "&sector=Giáo+dục+và+Đào+tạo&kind=chi_cuc&pending=0"
+    children = render_units(search, "nguoi_lam_viec", "district")
+    assert "0 đơn vị" in text_of(children[0])
+    assert children[1].children[1].children[0].rowData == []
+
+
 def _page(measure: str, request: dict) -> dict:
     import datetime as dt
 
