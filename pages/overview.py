@@ -59,6 +59,12 @@ def layout(**_query: str) -> html.Div:
 def render_overview(search: str | None) -> list[Any]:
     if not policy.may(policy.READ_ALL):
         return context.forbidden()
+    return overview_of(search)
+
+
+def overview_of(search: str | None) -> list[Any]:
+    """The overview of the URL's view (whoever may see it: `render_overview` checks); also
+    what a start builds before serving (app.warm), so the first visitor finds it made."""
     summary, view = context.view_summary(search)
     return make_overview(
         context.dataset(search),
