@@ -292,6 +292,32 @@ def _check_good_upload(render_overview, on_confirm, on_upload):
     assert after != before and "1.841" not in after
 
 
+def test_upload_reads_the_file_once_and_stores_it_on_confirm(isolated_app, monkeypatch):
+    """«Lưu» stores what the check read (kept under DATA_DIR by sha256, account and mapping):
+    the file is read once; a staged file whose bytes changed since is read again."""
+    from etl.ingest import load
+    from pages import upload
+
+    reads = []
+    real = load._read_upload
+    monkeypatch.setattr(load, "_read_upload", lambda *a, **k: reads.append(1) or real(*a, **k))
+    good = workbook_bytes(form01([[1, "Sở Nội vụ", None, None, None, 31]], title=[["Biểu số 01"]]))
+    other = workbook_bytes(form01([[1, "Sở Nội vụ", None, None, None, 32]], title=[["Biểu số 01"]]))
+    with as_admin(isolated_app):
+        _, staged, _ = upload.on_upload([_upload(good)], ["mot_lan.xlsx"])
+        assert staged[0]["status"] == "checked" and len(reads) == 1
+        message, _, _ = upload.on_confirm(1, staged)
+        assert "Đã nhận 1 tệp" in text_of(message) and len(reads) == 1  # not read again
+        _, staged, _ = upload.on_upload([_upload(other)], ["khac.xlsx"])
+        assert len(reads) == 2
+        upload._staged(staged[0]["sha256"]).write_bytes(  # its bytes changed since the check
+            workbook_bytes(form01([[1, "Sở Nội vụ", None, None, None, 33]]))
+        )
+        message, _, _ = upload.on_confirm(1, staged)
+        assert len(reads) == 3  # another sha256: the check's read is not used
+        assert "Đã nhận 1 tệp" in text_of(message)
+
+
 def _approve_waiting() -> None:
     """A reviewer approves every waiting return (the real review path)."""
     from etl.storage import reviews
