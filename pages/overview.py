@@ -80,10 +80,9 @@ def owing_of_view(search: str | None, view: ResolvedView) -> tuple[Period, int] 
     """The period of the view's cut-off and how many units of the view's filter still owe it
     their return: the length of the tracker's list at `?ky=ID&trang_thai=owing` (the same
     function, on the approved figures, like the tracker)."""
-    found = tracking.owing_for_cut_off(
+    return tracking.owing_count_for_cut_off(
         context.engine(), context.dataset(View()), view.as_of, view.filter
     )
-    return None if found is None else (found[0], len(found[1]))
 
 
 def build_file(

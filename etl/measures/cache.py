@@ -51,6 +51,7 @@ LRU_SIZES = {
     "chart": 96,
     "unit_grid": 6,
     "unit_grid_folded": 24,
+    "owing": 8,
 }
 
 

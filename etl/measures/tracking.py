@@ -13,11 +13,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
 from etl.core.clock import in_vietnam, vn_today
 from etl.core.vocabulary import KIND_LABELS, ReviewStatus, UnitKind
+from etl.measures.cache import remembered
 from etl.measures.dataset import Dataset
 from etl.measures.scoping import Filter, exists_mask, scope_mask
 from etl.storage import accounts as accounts_store
@@ -211,6 +213,45 @@ def load_tracker(
     return tracker_by_period(
         ds, period, coverage, today=today, flt=flt, unit_ids=unit_ids, accounts=found
     )
+
+
+def owing_count_for_cut_off(
+    engine: Engine, ds: Dataset, as_of: dt.date, flt: Filter | None = None
+) -> tuple[Period, int] | None:
+    """The period whose cut-off is `as_of` and how many units within `flt` still owe it their
+    return: `len` of `owing_for_cut_off`'s list (None when no period has this cut-off), from
+    one mask of the owing units per period and data version, kept with `ds` (so any filter
+    answers by counting, and a view asked again reads nothing)."""
+    with reading(engine) as conn:
+        period = periods_store.find_for_as_of(conn, as_of)
+    if period is None:
+        return None
+    owes = _owing_mask(engine, ds, period)
+    if flt is not None:
+        owes = owes & np.asarray(scope_mask(ds, flt), dtype=bool)
+    return period, int(owes.sum())
+
+
+def _owing_mask(engine: Engine, ds: Dataset, period: Period) -> np.ndarray:
+    """Aligned with `ds.units`: the units `tracker_by_period` lists as owing `period`'s
+    return. Kept per data version (which every stored return and review moves, even when the
+    approved Dataset itself is kept), so the returns' states are read again after any."""
+
+    def build() -> np.ndarray:
+        with reading(engine) as conn:
+            coverage = period_coverage(conn, period.id)
+        by_unit: dict[int, list[Coverage]] = {}
+        for c in coverage:
+            by_unit.setdefault(c.unit_id, []).append(c)
+        decided = {u: _decider(cs) for u, cs in by_unit.items()}
+        states = [
+            d.status if (d := decided.get(int(u))) is not None else NOT_SENT
+            for u in ds.units["id"].tolist()
+        ]
+        owes = np.isin(np.array(states, dtype=object), OWING)
+        return np.asarray(exists_mask(ds, period.as_of), dtype=bool) & owes
+
+    return remembered(ds, "owing", (ds.version, period.id, period.as_of), build)
 
 
 def owing_for_cut_off(
