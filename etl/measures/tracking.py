@@ -26,7 +26,7 @@ from etl.storage import accounts as accounts_store
 from etl.storage import periods as periods_store
 from etl.storage.db import reading
 from etl.storage.periods import Period
-from etl.storage.tracking_reads import Coverage, period_coverage
+from etl.storage.tracking_reads import Coverage, covered_units, period_coverage
 
 NOT_SENT = "chua_nop"
 STATES: tuple[str, ...] = (
@@ -49,6 +49,8 @@ _PRECEDENCE = (
     ReviewStatus.CHO_DUYET.value,
     ReviewStatus.TRA_LAI.value,
 )
+# the states of a covering return that mean the unit no longer owes (see OWING)
+_COVERING = (ReviewStatus.DA_DUYET.value, ReviewStatus.CHO_DUYET.value)
 NO_ACCOUNT = "chưa có tài khoản"
 
 COLUMNS = [
@@ -238,17 +240,11 @@ def _owing_mask(engine: Engine, ds: Dataset, period: Period) -> np.ndarray:
     approved Dataset itself is kept), so the returns' states are read again after any."""
 
     def build() -> np.ndarray:
+        # a unit owes unless a return of the period covering it is approved or waiting
+        # (`_decider`: those decide before a returned one; none at all: not sent)
         with reading(engine) as conn:
-            coverage = period_coverage(conn, period.id)
-        by_unit: dict[int, list[Coverage]] = {}
-        for c in coverage:
-            by_unit.setdefault(c.unit_id, []).append(c)
-        decided = {u: _decider(cs) for u, cs in by_unit.items()}
-        states = [
-            d.status if (d := decided.get(int(u))) is not None else NOT_SENT
-            for u in ds.units["id"].tolist()
-        ]
-        owes = np.isin(np.array(states, dtype=object), OWING)
+            covered = covered_units(conn, period.id, _COVERING)
+        owes = ~ds.units["id"].isin(covered).to_numpy()
         return np.asarray(exists_mask(ds, period.as_of), dtype=bool) & owes
 
     return remembered(ds, "owing", (ds.version, period.id, period.as_of), build)
