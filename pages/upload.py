@@ -3,8 +3,9 @@
 returned with a comment), so a clerk can submit a corrected file.
 
 Dropping files stages them (decoded, content-addressed under DATA_DIR/staging) in the request;
-reading and checking them is a background job (web/background.py) with a progress bar
-("Đang kiểm tra tệp 2/5: …") and a cancel button, so a large workbook ties up no web worker.
+one small file is checked there too (answered at once); several files or a large one are read
+and checked as a background job (web/background.py) with a progress bar ("Đang kiểm tra tệp
+2/5: …") and a cancel button, so a large workbook ties up no web worker.
 The check keeps what it read of each file beside it (`<sha256>.<key>.checked`, keyed by the
 account and the mapping), so «Lưu» stores the file without reading it again: the read is used
 only for a file of the same sha256 and mapping, and everything that depends on the database
@@ -67,6 +68,9 @@ policy.protect_outputs(
 )
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
+# one dropped file up to this size is checked in the staging request itself (no job, no
+# polling): a typical return is 20-60 KB and checks in tens of milliseconds
+INLINE_CHECK_BYTES = 256_000
 Progress = Callable[[int, int, str], None]
 
 
@@ -267,13 +271,21 @@ def on_upload(contents: list[str] | None, names: list[str] | None) -> tuple[Any,
     prevent_initial_call=True,
 )
 def on_files(contents: list[str] | None, names: list[str] | None) -> tuple[Any, Any, Any]:
-    """Keep the dropped files (fast: decode, hash, write) and clear the last results; putting
-    the list into the queue store starts the background check below. web/policy.py
-    refuses both callbacks to accounts that may not upload (their outputs are protected
-    above)."""
+    """Keep the dropped files (fast: decode, hash, write). One small file (INLINE_CHECK_BYTES,
+    a typical return: tens of milliseconds to check) is checked here and its result shown at
+    once; otherwise the last results are cleared and putting the list into the queue store
+    starts the background check below, with its progress. web/policy.py refuses both
+    callbacks to accounts that may not upload (their outputs are protected above)."""
     if not contents:
         return no_update, no_update, no_update
-    set_props(UP_QUEUE, {"data": stage_files(contents, names or [])})
+    settings = context.settings()
+    queue = stage_files(contents, names or [], settings)
+    if len(queue) == 1 and _staged(queue[0]["sha256"], settings).stat().st_size <= (
+        INLINE_CHECK_BYTES
+    ):
+        items = check_staged(queue, context.engine(), context.account(), settings)
+        return make_results(items), items, None
+    set_props(UP_QUEUE, {"data": queue})
     return [], None, None
 
 
