@@ -100,6 +100,28 @@ def test_units_view_serves_its_grid_a_page_at_a_time(request_ctx):
     assert sum(r["units"] for r in subtotals.rowData) == 527
 
 
+def test_warm_builds_the_dataset_and_the_default_overview_before_any_visitor(isolated_app):
+    """What `python app.py` and each gunicorn worker do before serving: afterwards the first
+    overview of the default view is answered from what was kept."""
+    from app import warm
+    from etl.measures import cache
+    from web import context
+
+    server = isolated_app.server
+    fresh = server.extensions[context.CACHE_KEY] = cache.DatasetCache()
+    warm(server)
+    ds = fresh.get(server.extensions[context.ENGINE_KEY])
+    built = {key[1]: len(value) for key, value in ds.memo.items() if key[0] == "lru"}
+    assert built.get("summary") and built.get("chart") and built.get("owing")
+    kept = {family: dict(ds.memo[("lru", family)]) for family in ("summary", "chart")}
+    with as_admin(isolated_app):
+        from pages.overview import render_overview
+
+        assert text_of(render_overview(""))  # the first visitor's overview
+    for family, entries in kept.items():
+        assert dict(ds.memo[("lru", family)]) == entries, family  # nothing more was built
+
+
 def test_units_view_of_a_filter_that_leaves_no_unit(request_ctx):
     """A combination that leaves no unit (education and chi cục) answers «0 đơn vị» and empty
     subtotals, not an error (found by the benchmark's random filter combinations)."""
