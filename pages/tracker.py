@@ -15,6 +15,7 @@ from components.tracker_view import make_period_tracker, period_options
 from components.widgets import dropdown
 from etl.core.clock import vn_today
 from etl.measures import tracking
+from etl.measures.cache import remembered_for_frame
 from etl.measures.query import View
 from etl.notify import mail
 from etl.storage import accounts as accounts_store
@@ -108,17 +109,22 @@ def render_tracker(search: str | None, chosen: int | None) -> list[Any]:
         return [html.P("Chưa có kỳ báo cáo nào.")]
     ds = context.dataset(View())
     own = None if policy.may(policy.READ_ALL) else acc.unit_ids
-    table = period_table(search, period, own)
-    return make_period_tracker(
+    table = period_table(search, period, own)  # kept per data version and view
+    options = {
+        "search": search,
+        "owing_only": _param(search, "trang_thai") == "owing",
+        "may_remind": policy.may(policy.REVIEW),
+        "may_mail": policy.may(policy.REVIEW) and bool(context.settings().smtp_url),
+        "uploader": None if own is None else acc.username,
+        "unit_ids": own,
+    }
+    # the page of that table, kept with it: the same view asked again is not rebuilt
+    return remembered_for_frame(
         ds,
-        period,
+        "tracker_view",
         table,
-        search=search,
-        owing_only=_param(search, "trang_thai") == "owing",
-        may_remind=policy.may(policy.REVIEW),
-        may_mail=policy.may(policy.REVIEW) and bool(context.settings().smtp_url),
-        uploader=None if own is None else acc.username,
-        unit_ids=own,
+        tuple(options.items()),
+        lambda: make_period_tracker(ds, period, table, **options),
     )
 
 

@@ -53,6 +53,8 @@ LRU_SIZES = {
     "unit_grid": 6,
     "unit_grid_folded": 24,
     "owing": 8,
+    "tracker": 4,  # a national tracker table and its rendered page are a few MB each
+    "tracker_view": 4,
 }
 
 
