@@ -35,12 +35,14 @@ def make_queue_summary(counts: dict[str, int]) -> html.Div:
 AUDIT_ACTIONS = {
     "login": "Đăng nhập",
     "login.failed": "Đăng nhập sai",
+    "login.locked": "Đăng nhập bị tạm khóa",
     "user.add": "Thêm tài khoản",
     "user.role": "Đổi vai trò, đơn vị",
     "user.email": "Đổi e-mail",
     "user.enable": "Mở khóa tài khoản",
     "user.disable": "Khóa tài khoản",
     "user.password": "Đặt mật khẩu mới",
+    "user.sessions-ended": "Kết thúc mọi phiên đăng nhập",
     "token.create": "Tạo mã API",
     "period.add": "Thêm kỳ báo cáo",
     "period.close": "Đóng kỳ báo cáo",
@@ -52,6 +54,8 @@ AUDIT_ACTIONS = {
     "upload.refused": "Nộp báo cáo: bị từ chối",
     "upload.duplicate": "Nộp báo cáo: trùng tệp đã nộp",
     "upload.checked": "Kiểm tra báo cáo (không lưu)",
+    "mapping.saved": "Lưu cách ghép cột",
+    "mapping.deleted": "Xóa cách ghép cột",
 }
 AUDIT_PREFIXES = {"export.": "Tải xuống"}
 

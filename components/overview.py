@@ -333,7 +333,15 @@ def make_overview(
     for measure, title in titles.items():
         path = analysis.yearly_path(ds, view, measure, summary[measure])
         key = measure.replace("_", "-")
-        cards.append(make_measure_card(title, summary[measure], key, path.sentence_vi))
+        cards.append(
+            make_measure_card(
+                title,
+                summary[measure],
+                key,
+                path.sentence_vi,
+                include_pending=view.include_pending,
+            )
+        )
         chart_id = f"lo-trinh-{key}"
         charts.append(chart_block(build_chart(chart_id, ctx), chart_id, search, export_problem))
     blocks += [html.Div(cards, className="cards"), html.Div(charts, className="grid-2")]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pandas as pd
 from dash import dcc, html
 
 from components import ids
+from components.cards import make_measure_card
 from components.grids import (
     PAGE_SIZE,
     column,
@@ -16,14 +18,15 @@ from components.grids import (
     make_server_grid,
     serve_rows,
 )
-from components.overview import graph
+from components.overview import graph, unit_link
 from etl.core.formatting import fmt_date, fmt_number
-from etl.core.vocabulary import KIND_LABELS, MEASURE_LABELS, STATUS_LABELS
+from etl.core.vocabulary import KIND_LABELS, MEASURE_LABELS, STATUS_LABELS, Measure
 from etl.measures import analysis
 from etl.measures.cache import remembered
 from etl.measures.dataset import Dataset
+from etl.measures.metrics import BASELINE_YEAR
 from etl.measures.query import ResolvedView
-from etl.measures.scoping import predecessors_of
+from etl.measures.scoping import Filter, home_units, predecessors_of
 from reporting.figures import make_unit_history_figure
 
 GROUP_LABELS = {"district": "Quận, huyện", "sector": "Lĩnh vực", "kind_label": "Loại đơn vị"}
@@ -186,10 +189,10 @@ def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
         hist,
         [
             column("year", "Năm"),
-            column("status", "Chỉ tiêu"),
+            column("status", "Loại số liệu"),
             column("value", "Số lượng", "number"),
             column("current", "Trạng thái"),
-            column("file_name", "Tệp"),
+            column("file_name", "Tệp", minWidth=260, tooltipField="file_name"),
             column("uploaded_at", "Ngày nộp"),
             column("source", "Ô nguồn"),
         ],
@@ -209,7 +212,7 @@ def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
         html.H2(unit["name"]),
         html.Div(
             [
-                html.Div([info], className="panel"),
+                make_unit_card(ds, unit_id, view, bool(pred_names)),
                 html.Div(
                     graph(make_unit_history_figure(history, unit["name"]), "unit-chart", "don_vi"),
                     className="panel",
@@ -219,15 +222,137 @@ def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
         ),
         html.Div(
             [
-                html.H3("Tiền thân (số năm 2021 được tính vào đơn vị này)"),
-                html.Ul([html.Li(n) for n in pred_names]) if pred_names else html.P("Không có."),
-                html.H3("Sắp xếp tổ chức liên quan"),
-                html.Ul(lineage_items) if lineage_items else html.P("Không có."),
+                html.Div([info], className="panel"),
+                html.Div(
+                    [
+                        html.H3("Tiền thân (số năm 2021 được tính vào đơn vị này)"),
+                        html.Ul([html.Li(n) for n in pred_names])
+                        if pred_names
+                        else html.P("Không có."),
+                        html.H3("Sắp xếp tổ chức liên quan"),
+                        html.Ul(lineage_items) if lineage_items else html.P("Không có."),
+                    ],
+                    className="panel",
+                ),
             ],
-            className="panel",
+            className="grid-2",
         ),
         html.Div([html.H3("Số liệu đã nộp, kể cả số đã được thay thế"), grid], className="panel"),
     ]
+
+
+def unit_figures(ds: Dataset, unit_id: int, view: ResolvedView) -> dict[str, Any] | None:
+    """A unit's own figures at the view's cut-off, as the units grid has them
+    (`analysis.unit_rows`: its 2021 figure with its predecessors', the latest, what was
+    reduced, its share of the target, what is left and % of it), None where missing; None
+    when the unit does not exist at the cut-off. A unit's figures do not depend on the
+    view's scope, so they are taken from the whole city's rows (which the overview shares)."""
+    if unit_id not in ds.units.index:
+        return None
+    measure = analysis.measure_of_kind(ds.units.loc[unit_id, "kind"])
+    city = dataclasses.replace(view, filter=Filter())
+    rows = analysis.unit_rows(ds, city, measure)
+    found = rows[rows["unit_id"] == unit_id]
+    if found.empty:
+        return None
+    row = found.iloc[0]
+
+    def value(name: str) -> Any:
+        v = row[name]
+        return None if not _present(v) else (v.item() if hasattr(v, "item") else v)
+
+    out: dict[str, Any] = {"measure": measure, "baseline_year": BASELINE_YEAR}
+    names = ["latest_year", "baseline", "current", "reduced", "reduced_pct", "target", "gap"]
+    names += ["pct_of_target", "missing_years"]
+    if measure == Measure.NGUOI_LAM_VIEC:
+        names += ["done", "pending"]
+    out.update({n: value(n) for n in names})
+    return out
+
+
+UNIT_CARD_TITLES = {
+    Measure.CONG_CHUC: "Biên chế công chức của đơn vị",
+    Measure.NGUOI_LAM_VIEC: "Số lượng người làm việc hưởng lương từ NSNN của đơn vị",
+}
+
+
+def make_unit_card(
+    ds: Dataset, unit_id: int, view: ResolvedView, has_predecessors: bool = False
+) -> html.Div:
+    """The unit's card: its figures as the overview's cards show the city's, or why there
+    are none at the view's cut-off."""
+    figures = unit_figures(ds, unit_id, view)
+    as_of = fmt_date(view.as_of)
+    if figures is not None and view.as_of.year < BASELINE_YEAR:
+        # nothing to compare before the baseline: no figure of 2021 yet, none reduced
+        return html.Div(
+            [
+                html.H2(UNIT_CARD_TITLES[figures["measure"]]),
+                html.P(
+                    f"Chưa có số liệu: ngày chốt {as_of} trước năm gốc {BASELINE_YEAR}. "
+                    "Số liệu các năm đã nộp ở bảng dưới.",
+                    **{"data-testid": "unit-before-baseline"},
+                ),
+            ],
+            className="card",
+            **{"data-testid": "unit-card"},
+        )
+    if figures is None:
+        unit = ds.units.loc[unit_id]
+        if _present(unit["valid_from"]) and unit["valid_from"] > view.as_of:
+            why = f"Đơn vị thành lập ngày {fmt_date(unit['valid_from'])}, sau ngày chốt {as_of}"
+        elif _present(unit["valid_to"]):
+            ended = fmt_date(unit["valid_to"])
+            why = f"Đơn vị kết thúc hoạt động ngày {ended}, trước ngày chốt {as_of}"
+        else:
+            why = f"Đơn vị không hoạt động tại ngày chốt {as_of}"
+        homes = home_units(ds, view.as_of)
+        successors = [
+            int(h)
+            for h in homes.loc[homes["unit_id"] == unit_id, "home_id"]
+            if h != unit_id and h in ds.units.index
+        ]
+        followed: list[Any] = []
+        if successors:
+            followed = [f"Số năm {BASELINE_YEAR} của đơn vị được tính vào: "]
+            for n, home in enumerate(successors):
+                followed += [", "] if n else []
+                followed.append(unit_link(home, ds.units.loc[home, "name"], view.to_query()))
+            followed.append(".")
+        return html.Div(
+            [
+                html.H2("Số liệu của đơn vị"),
+                html.P(
+                    f"{why}: không có số liệu của riêng đơn vị ở ngày này. Số liệu các năm "
+                    "đã nộp ở bảng dưới.",
+                    **{"data-testid": "unit-not-existing"},
+                ),
+                html.P(followed, **{"data-testid": "unit-successors"}) if followed else None,
+            ],
+            className="card",
+            **{"data-testid": "unit-card"},
+        )
+    measure = figures["measure"]
+    notes = [f"Số liệu tính đến ngày {as_of}."]
+    if has_predecessors:
+        notes.append(f"Số năm {BASELINE_YEAR} gồm cả số của các đơn vị tiền thân.")
+    began = ds.units.loc[unit_id, "valid_from"]
+    if figures["baseline"] is None and _present(began) and began.year > BASELINE_YEAR:
+        notes.append(
+            f"Đơn vị thành lập ngày {fmt_date(began)}, sau năm gốc {BASELINE_YEAR}: không có "
+            f"số năm {BASELINE_YEAR} để tính mức giảm."
+        )
+    if figures["missing_years"]:
+        notes.append(f"Đơn vị chưa báo cáo số liệu năm {figures['missing_years']}.")
+    card = make_measure_card(
+        UNIT_CARD_TITLES[measure],
+        figures,
+        "unit",
+        " ".join(notes),
+        include_pending=view.include_pending,
+        target_label="Phần chỉ tiêu của đơn vị (2022 - 2026)",
+    )
+    return card
 
 
 def _present(value: Any) -> bool:

@@ -14,6 +14,7 @@ from components.grids import column, make_grid
 from components.mappings_view import make_mapping_panels
 from etl.core.formatting import fmt_moment, fmt_number
 from etl.core.forms import FORMS
+from etl.core.problem_codes import problem_name
 from etl.core.vocabulary import IngestStatus, ReviewStatus
 from etl.storage.reviews import SubmissionRow
 
@@ -89,7 +90,7 @@ def make_file_result(item: dict[str, Any], index: int) -> html.Div:
                 "cell": p["cell"],
                 "value": p["value"],
                 "message": p["message_vi"],
-                "code": p["code"],
+                "code": problem_name(p["code"]),
             }
             for p in errors + warnings
         ]
@@ -105,7 +106,7 @@ def make_file_result(item: dict[str, Any], index: int) -> html.Div:
                     column("cell", "Ô", maxWidth=80),
                     column("value", "Giá trị", maxWidth=160),
                     column("message", "Nội dung", minWidth=420, wrapText=True, autoHeight=True),
-                    column("code", "Mã lỗi", maxWidth=170),
+                    column("code", "Loại", maxWidth=200, wrapText=True, autoHeight=True),
                 ],
                 height_px=min(420, 90 + 42 * len(rows)),
                 csv_name="loi.csv",

@@ -23,9 +23,16 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from etl.core.forms import FORM_03, HEADER_LINES, SIGNATURE_WORDS, TOTAL_WORDS, Form
+from etl.core.forms import (
+    FORM_03,
+    GUIDE_SHEET,
+    GUIDE_TITLE,
+    HEADER_LINES,
+    SIGNATURE_WORDS,
+    TOTAL_WORDS,
+    Form,
+)
 from etl.writers.layout import FONT_NAME
-from etl.writers.templates import GUIDE_SHEET
 
 GRAND_TOTAL = TOTAL_WORDS[0]
 PREPARER, HEAD = SIGNATURE_WORDS[:2]
@@ -340,7 +347,7 @@ def _write_sheet(
 
 
 _GUIDE = (
-    "HƯỚNG DẪN ĐIỀN BIỂU",
+    GUIDE_TITLE,
     "1. Mỗi dòng là một cơ quan, tổ chức hoặc đơn vị; không gộp nhiều đơn vị vào một dòng.",
     "2. Số liệu ghi số nguyên; để trống nếu chưa có số liệu, ghi «-» nếu bằng 0.",
     "3. Đơn vị đã sáp nhập, giải thể vẫn ghi số liệu các năm trước, để trống các năm sau "

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
+import os
+import re
+import stat
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from sqlalchemy import Engine
+from sqlalchemy import exc as sa_exc
 
 from etl import service
 from etl.core.formatting import fmt_date, fmt_moment, fmt_number
@@ -20,6 +26,7 @@ from etl.core.settings import load_settings
 from etl.core.vocabulary import MEASURE_LABELS, STATUS_LABELS, IngestStatus, ReviewStatus, Role
 from etl.ingest.load import IngestResult
 from etl.reading.mapping import clean_workbook_mapping, target_label
+from etl.reading.text import visible
 from etl.storage import db, periods, reviews
 from reporting import exports
 
@@ -63,6 +70,34 @@ def _print_results(results: list[IngestResult], *, brief: bool = False) -> int:
     return 2 if refused else 0
 
 
+def unreadable_reason(path: Path) -> str | None:
+    """Why `path` cannot be ingested as a file (Vietnamese), or None when it is a readable
+    regular file."""
+    shown = _shown_path(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return f"Không tìm thấy tệp «{shown}»."
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = os_reason(exc) if isinstance(exc, OSError) else "tên tệp chứa ký tự NUL"
+        return f"Không mở được «{shown}»: {reason}."
+    if stat.S_ISDIR(info.st_mode):
+        return (
+            f"«{shown}» là một thư mục, không phải tệp: hãy ghi tên từng tệp "
+            f"(ví dụ {_shown_path(path / '*.xlsx')})."
+        )
+    if not stat.S_ISREG(info.st_mode):
+        return f"«{shown}» không phải tệp thông thường (thiết bị, đường ống…)."
+    if not os.access(path, os.R_OK):
+        return f"Không có quyền đọc tệp «{shown}»."
+    return None
+
+
+def _shown_path(path: Path | str) -> str:
+    """A path as printed: its control and bidirectional characters written out."""
+    return visible(str(path), limit=300)
+
+
 def _print_mapping_hint(r: IngestResult) -> None:
     """For a refused file whose header needs the mapping step: the header cells the reader
     could not place and the fields missing, for a `--mapping` file (docs/forms.md)."""
@@ -87,6 +122,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = service.open_engine(args.db, settings)
     files = [Path(f) for f in args.files]  # audited as `ingest_as` does, read ahead in bulk
+    reasons = [r for r in map(unreadable_reason, files) if r]
+    if reasons:  # nothing is ingested when any file cannot be read
+        for reason in reasons:
+            print(reason, file=sys.stderr)
+        print("Không nạp tệp nào.", file=sys.stderr)
+        return 2
     results = service.ingest_files(
         engine, files, settings, "cli", audited=True, approve=args.approve, mapping=args.mapping
     )
@@ -113,17 +154,16 @@ def _mapping_file(text: str) -> dict:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     engine = service.open_engine(args.db)
-    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
     try:
         result = service.summary(
             engine,
-            as_of=as_of,
+            as_of=args.as_of,
             scope=args.scope,
             include_pending=not args.without_pending,
             include_unreviewed=args.include_unreviewed,
         )
     except service.ScopeNotFound:
-        print(f"Không tìm thấy phạm vi «{args.scope}» (scope not found).", file=sys.stderr)
+        print(f"Không tìm thấy phạm vi «{visible(args.scope)}» (scope not found).", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
@@ -139,7 +179,9 @@ def cmd_template(args: argparse.Namespace) -> int:
 
     code = args.form.zfill(2)
     out = Path(args.out) if args.out else Path(template_filename(code))
-    write_template(code, out)
+    buf = io.BytesIO()
+    write_template(code, buf)
+    out.write_bytes(buf.getvalue())  # an unwritable path: OSError, answered by `main`
     print(out)
     return 0
 
@@ -147,7 +189,11 @@ def cmd_template(args: argparse.Namespace) -> int:
 def cmd_sample(args: argparse.Namespace) -> int:
     from devdata.sample import write_sample
 
-    for path in write_sample(Path(args.out)):
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)  # not a directory, not writable: OSError
+    if not os.access(out, os.W_OK):
+        raise PermissionError(13, "không có quyền ghi", str(out))
+    for path in write_sample(out):
         print(path)
     return 0
 
@@ -182,7 +228,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     engine = service.open_engine(args.db)
     view = View(
-        as_of=dt.date.fromisoformat(args.as_of) if args.as_of else None,
+        as_of=args.as_of,
         scope=args.scope,
         include_pending=not args.without_pending,
         include_unreviewed=args.include_unreviewed,
@@ -203,7 +249,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_user(args: argparse.Namespace) -> int:
     """Accounts: add, list, disable, enable, role, password, token, email, sessions (the open
     sign-in sessions of an account), end-sessions (end them all)."""
-    import getpass
     import secrets
 
     from etl.storage import accounts
@@ -226,9 +271,7 @@ def cmd_user(args: argparse.Namespace) -> int:
             return 2
         units = accounts.resolve_units(engine, args.unit) if args.unit else None
         if args.action == "add":
-            password = args.password or (
-                getpass.getpass("Mật khẩu: ") if sys.stdin.isatty() else None
-            )
+            password = args.password or (_ask_password("Mật khẩu: ") if _interactive() else None)
             shown = None
             if not password:
                 password = shown = secrets.token_urlsafe(12)
@@ -254,7 +297,12 @@ def cmd_user(args: argparse.Namespace) -> int:
             accounts.set_active(engine, args.username, args.action == "enable", actor="cli")
             print(f"«{args.username}»: {'đã mở khóa' if args.action == 'enable' else 'đã khóa'}.")
         elif args.action == "password":
-            password = args.password or getpass.getpass("Mật khẩu mới: ")
+            if not args.password and not _interactive():
+                raise accounts.AccountError(
+                    "Cần --password khi không nhập từ bàn phím / --password is required "
+                    "when not typing at a terminal"
+                )
+            password = args.password or _ask_password("Mật khẩu mới: ")
             accounts.set_password(engine, args.username, password, actor="cli")
             print("Đã đổi mật khẩu.")
         elif args.action == "sessions":
@@ -270,6 +318,20 @@ def cmd_user(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     return 0
+
+
+def _interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _ask_password(prompt: str) -> str:
+    """A password typed at the terminal (not echoed); "" when the input ends."""
+    import getpass
+
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        return ""
 
 
 def _print_sessions(sessions: list[SignInSession]) -> None:
@@ -428,6 +490,32 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cut_off_date(text: str) -> dt.date:
+    """A `--as-of` argument: a date written YYYY-MM-DD, not before the earliest cut-off the
+    product accepts (01/01/2015, as for a period and a return); else argparse's usage error
+    (exit 2) with a Vietnamese message."""
+    try:
+        value = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"«{text}» không phải ngày dạng YYYY-MM-DD (ví dụ 2024-06-30)"
+        ) from None
+    if value < periods.EARLIEST_AS_OF:
+        raise argparse.ArgumentTypeError(
+            f"ngày chốt số liệu {fmt_date(value)} trước {fmt_date(periods.EARLIEST_AS_OF)}, "
+            "khi chưa có số liệu"
+        )
+    return value
+
+
+def path_arg(text: str) -> str:
+    """A file or directory argument: not empty and without NUL (no system takes one), else
+    argparse's usage error (exit 2) with a Vietnamese message."""
+    if not text.strip() or "\x00" in text:
+        raise argparse.ArgumentTypeError(f"«{_shown_path(text)}» không phải đường dẫn tệp")
+    return text
+
+
 def stored_id(text: str) -> int:
     """An argument naming a stored row (a period, a return): a whole number the database can
     hold, else argparse's usage error (exit 2) with a Vietnamese message."""
@@ -437,15 +525,74 @@ def stored_id(text: str) -> int:
     return value
 
 
+# argparse's own error messages (Python 3.11), in Vietnamese: (pattern, replacement)
+_ARGPARSE_ERRORS = (
+    (r"the following arguments are required: (.+)", r"thiếu tham số bắt buộc: \1"),
+    (
+        r"argument (\S+): invalid choice: (.+) \(choose from (.+)\)",
+        r"tham số \1: \2 không phải lựa chọn hợp lệ (chọn một trong: \3)",
+    ),
+    (r"unrecognized arguments: (.+)", r"tham số không nhận ra: \1"),
+    (r"argument (\S+): expected one argument", r"tham số \1 cần một giá trị"),
+    (r"argument (\S+): expected at least one argument", r"tham số \1 cần ít nhất một giá trị"),
+    (r"argument (\S+): invalid \S+ value: (.+)", r"tham số \1: giá trị \2 không hợp lệ"),
+    (r"argument (\S+): ignored explicit argument (.+)", r"tham số \1 không nhận giá trị \2"),
+    (r"ambiguous option: (\S+) could match (.+)", r"tùy chọn \1 không rõ, có thể là: \2"),
+    (r"argument (\S+): (.+)", r"tham số \1: \2"),  # our own types' messages (Vietnamese)
+)
+
+
+def vietnamese_usage_error(message: str) -> str:
+    """An argparse error message in Vietnamese (unknown ones are kept, in brackets)."""
+    for pattern, replacement in _ARGPARSE_ERRORS:
+        if re.fullmatch(pattern, message, flags=re.DOTALL):
+            return re.sub(pattern, replacement, message, flags=re.DOTALL)
+    return f"lệnh không hợp lệ ({message})"
+
+
+class VietnameseParser(argparse.ArgumentParser):
+    """argparse with Vietnamese usage, help headings and errors: a bad argument prints the
+    usage, what is wrong and how to get help, then exits 2 (never a traceback)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._positionals.title = "tham số"
+        self._optionals.title = "tùy chọn"
+        self.add_argument("-h", "--help", action="help", help="hiện hướng dẫn này rồi thoát")
+
+    def format_usage(self) -> str:
+        formatter = self._get_formatter()
+        formatter.add_usage(
+            self.usage, self._actions, self._mutually_exclusive_groups, prefix="Cách dùng: "
+        )
+        return formatter.format_help()
+
+    def format_help(self) -> str:
+        return super().format_help().replace("usage: ", "Cách dùng: ", 1)
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(
+            2,
+            f"{self.prog}: lỗi: {vietnamese_usage_error(message)}\n"
+            f"Gõ «{self.prog} -h» để xem hướng dẫn.\n",
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = VietnameseParser(
         prog="python -m etl", description="Báo cáo tinh giản biên chế — công cụ dòng lệnh."
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(
+        dest="command", required=True, title="lệnh", metavar="LỆNH", parser_class=VietnameseParser
+    )
     db_help = "DATABASE_URL (mặc định: biến môi trường hoặc SQLite trong data/)"
 
     p = sub.add_parser("ingest", help="nạp các tệp báo cáo (exit 2 nếu có tệp bị từ chối)")
-    p.add_argument("files", nargs="+")
+    p.add_argument(
+        "files", nargs="+", type=path_arg, metavar="TỆP", help="tệp báo cáo (.xlsx, .xls, .ods)"
+    )
     p.add_argument("--db", help=db_help)
     p.add_argument(
         "--approve",
@@ -462,7 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("summary", help="số liệu tổng hợp")
     p.add_argument("--db", help=db_help)
-    p.add_argument("--as-of", help="ngày chốt số liệu YYYY-MM-DD")
+    p.add_argument("--as-of", type=cut_off_date, help="ngày chốt số liệu YYYY-MM-DD")
     p.add_argument("--scope", help="Toàn thành phố, tên/mã đơn vị, quận huyện, lĩnh vực")
     p.add_argument("--without-pending", action="store_true", help="không tính số chờ phê duyệt")
     p.add_argument(
@@ -475,7 +622,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("template", help="biểu mẫu trống (00, 01, 02, 03)")
     p.add_argument("form", choices=["00", "01", "02", "03", "0", "1", "2", "3"])
-    p.add_argument("--out")
+    p.add_argument("--out", type=path_arg)
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("demo", help="nạp dữ liệu mẫu qua đường nạp thông thường")
@@ -484,15 +631,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("sample", help="tạo lại các tệp mẫu trong data/sample")
-    p.add_argument("--out", default=str(load_settings().sample_dir))
+    p.add_argument("--out", type=path_arg, default=str(load_settings().sample_dir))
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("export", help="xuất báo cáo (pdf, docx), biểu tổng hợp, dữ liệu (xlsx)")
     p.add_argument("what", choices=sorted(EXPORT_FORMATS))
     p.add_argument("--format", choices=["pdf", "docx", "xlsx"])
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", type=path_arg, required=True)
     p.add_argument("--db", help=db_help)
-    p.add_argument("--as-of", help="ngày chốt số liệu YYYY-MM-DD")
+    p.add_argument("--as-of", type=cut_off_date, help="ngày chốt số liệu YYYY-MM-DD")
     p.add_argument("--scope", help="Toàn thành phố, tên/mã đơn vị, quận huyện, lĩnh vực")
     p.add_argument("--without-pending", action="store_true", help="không tính số chờ phê duyệt")
     p.add_argument(
@@ -556,8 +703,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def os_reason(exc: OSError) -> str:
+    """What went wrong with a file, in Vietnamese where the cause is a common one."""
+    words = {
+        FileNotFoundError: "không có tệp hoặc thư mục này",
+        IsADirectoryError: "đây là một thư mục",
+        NotADirectoryError: "một phần của đường dẫn không phải thư mục",
+        PermissionError: "không có quyền",
+        FileExistsError: "đã có một tệp cùng tên",
+    }
+    reason = next((w for kind, w in words.items() if isinstance(exc, kind)), None)
+    return reason or f"lỗi hệ thống tệp ({exc.strerror or type(exc).__name__})"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Exit 0 when done; 2 for a bad argument, a file or database that
+    cannot be used, or a refused file (a Vietnamese message says why); 1 only for an
+    unexpected error (a fault of the program: its message names it, without a traceback)."""
+    args = build_parser().parse_args(None if argv is None else list(argv))
     try:
         return args.func(args)
     except service.SchemaNotCurrent as exc:  # no schema yet, or an older one
@@ -566,3 +734,25 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `… | head`: the reader has what it wanted
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a path that cannot be read or written
+        where = f" «{_shown_path(exc.filename)}»" if exc.filename else ""
+        print(f"Không đọc/ghi được{where}: {os_reason(exc)}.", file=sys.stderr)
+        return 2
+    except sa_exc.ArgumentError:
+        print("Địa chỉ cơ sở dữ liệu (--db, DATABASE_URL) không hợp lệ.", file=sys.stderr)
+        return 2
+    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+        print(f"Không dùng được cơ sở dữ liệu: {_first_line(exc)}", file=sys.stderr)
+        return 2
+    except sa_exc.DBAPIError as exc:  # a value the database refuses
+        print(f"Cơ sở dữ liệu từ chối thao tác: {_first_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Đã dừng.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        print(
+            f"Lỗi không mong đợi của chương trình ({type(exc).__name__}): {_first_line(exc)}",
+            file=sys.stderr,
+        )
+        return 1

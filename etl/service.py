@@ -161,6 +161,8 @@ def _audit_stored(actor: str) -> Callable[[Connection, IngestResult], None]:
             "review_status": stored.review_status,
             "approved": stored.review_status == ReviewStatus.DA_DUYET,
         }
+        if stored.original_name is not None:
+            detail["file_name_sent"] = stored.original_name
         accounts.audit(conn, actor, "upload.accepted", stored.file_name, detail)
 
     return audit
@@ -180,6 +182,8 @@ def _audit_not_stored(
         "codes": sorted({p.code for p in result.errors}),
         "errors": [f"{p.where} {p.code}" for p in result.errors][:50],
     }
+    if result.original_name is not None:
+        detail["file_name_sent"] = result.original_name
     if check:
         detail["check"] = True
     accounts.audit_now(engine, actor, f"upload.{result.status}", result.file_name, detail)

@@ -556,29 +556,63 @@ ODS_MANIFEST = (
 )
 
 
-def ods(sheets: dict[str, list[Row]]) -> bytes:
+def ods(
+    sheets: dict[str, list[Row]],
+    spans: dict[str, dict[tuple[int, int], tuple[int, int]]] | None = None,
+) -> bytes:
     """A minimal OpenDocument spreadsheet (strings and numbers only): mimetype, content.xml and
-    the manifest (without which python-calamine cannot tell the format)."""
+    the manifest (without which python-calamine cannot tell the format). `spans`: merged cells
+    by sheet, (row, col) from 0 → (rows, cols), written as LibreOffice writes them (spans on
+    the first cell, covered cells after it); runs of empty cells use `number-columns-repeated`."""
+    spans = spans or {}
 
-    def cell(value: Any) -> str:
+    def cell(value: Any, span: tuple[int, int] | None) -> str:
+        attrs = ""
+        if span:
+            attrs = (
+                f' table:number-rows-spanned="{span[0]}" table:number-columns-spanned="{span[1]}"'
+            )
         if value is None:
-            return "<table:table-cell/>"
+            return f"<table:table-cell{attrs}/>"
         if isinstance(value, (int, float)):
             return (
-                f'<table:table-cell office:value-type="float" office:value="{value}">'
+                f'<table:table-cell{attrs} office:value-type="float" office:value="{value}">'
                 f"<text:p>{value}</text:p></table:table-cell>"
             )
         return (
-            f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}'
+            f'<table:table-cell{attrs} office:value-type="string"><text:p>{escape(str(value))}'
             "</text:p></table:table-cell>"
         )
 
+    def row_xml(name: str, r: int, row: Row) -> str:
+        merged = spans.get(name, {})
+        covered = {
+            (r0 + i, c0 + j)
+            for (r0, c0), (n_rows, n_cols) in merged.items()
+            for i in range(n_rows)
+            for j in range(n_cols)
+            if (i, j) != (0, 0)
+        }
+        parts: list[str] = []
+        c = 0
+        while c < len(row):
+            if (r, c) in covered:
+                parts.append("<table:covered-table-cell/>")
+            elif row[c] is None and (r, c) not in merged:
+                run = 1
+                while c + run < len(row) and row[c + run] is None and (r, c + run) not in covered:
+                    run += 1
+                parts.append(f'<table:table-cell table:number-columns-repeated="{run}"/>')
+                c += run
+                continue
+            else:
+                parts.append(cell(row[c], merged.get((r, c))))
+            c += 1
+        return "<table:table-row>" + "".join(parts) + "</table:table-row>"
+
     tables = "".join(
         f'<table:table table:name="{escape(name)}">'
-        + "".join(
-            "<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>"
-            for row in rows
-        )
+        + "".join(row_xml(name, r, row) for r, row in enumerate(rows))
         + "</table:table>"
         for name, rows in sheets.items()
     )

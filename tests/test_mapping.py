@@ -162,7 +162,7 @@ def test_a_renamed_required_column_of_biểu_03_is_mapped_like_any_other():
 
 def test_the_reading_child_gives_the_layouts_of_a_refused_file():
     log, layouts = ProblemLog("x.xlsx"), []
-    assert read_forms(renamed_name(), "x.xlsx", log, layouts=layouts) is None
+    assert read_forms(renamed_name(), "x.xlsx", log, layouts=layouts) == []  # no sheet read
     assert log.has_errors and [lay.missing for lay in layouts] == [["name"]]
 
 
@@ -363,7 +363,10 @@ def test_cli_refuses_a_bad_mapping_file_with_exit_2(cli_env: Path, capsys, conte
     assert "tệp ghép cột" in err and "Traceback" not in err
 
 
-def test_a_scoped_uploader_keeps_a_mapping_for_another_unit_under_its_account(engine, ingest):
+def test_a_scoped_uploader_cannot_keep_a_mapping_for_another_unit(engine, ingest):
+    """A mapping is kept per reporting unit; an uploader's return must name one of its own
+    units (docs/forms.md, `reporting-unit-not-allowed`), so no account can change how another
+    unit's returns are read."""
     from etl.storage import accounts
 
     ingest(tidy(), "tidy.xlsx")  # the units exist
@@ -375,15 +378,11 @@ def test_a_scoped_uploader_keeps_a_mapping_for_another_unit_under_its_account(en
         row = [1, "Sở Nội vụ", 43, 43, 42, quota, None, "0292"]
         return workbook_bytes(form01([row], group_label=RENAMED_QUOTA, extra=extra, title=title))
 
-    # one unit of its own, in a return that names another unit
     scoped = {"uploader": "donvi", "allowed_units": [own]}
     first = ingest(claimed(39), "a.xlsx", **scoped)
     assert first.status == IngestStatus.REFUSED
-    stored = ingest(claimed(39), "a.xlsx", mapping=_mapping_for(first), **scoped)
-    assert stored.status == IngestStatus.ACCEPTED
+    mapped = ingest(claimed(39), "a.xlsx", mapping=_mapping_for(first), **scoped)
+    assert mapped.status == IngestStatus.REFUSED
+    assert "reporting-unit-not-allowed" in {p.code for p in mapped.problems}
     with engine.connect() as conn:
-        assert {k.owner for k in mappings.list_all(conn)} == {"Tài khoản donvi"}
-    # the same account is served by it; another one, uploading for Sở Y tế, is not
-    assert ingest(claimed(38), "b.xlsx", **scoped).mapping_source == "stored"
-    other = ingest(claimed(37), "c.xlsx", uploader="soyte")
-    assert other.status == IngestStatus.REFUSED and other.mapping_source is None
+        assert list(mappings.list_all(conn)) == []

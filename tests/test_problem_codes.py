@@ -178,6 +178,19 @@ ERRORS = {
     "word": Case(
         lambda: b01([2, "Sở Tư pháp", "khoảng 45", 44, None]), "not-a-number", "Biểu 01", "C6"
     ),
+    "count-3e9": Case(
+        lambda: b01([2, "Sở Tư pháp", 3e9, 44, None]), "count-too-large", "Biểu 01", "C6"
+    ),
+    "text-too-long": Case(
+        lambda: b01([2, "Sở " + "x" * 300, 45, 44, None]), "text-too-long", "Biểu 01", "B6"
+    ),
+    "count-text-billions": Case(
+        lambda: b01([2, "Sở Tư pháp", 45, "3.000.000.000", None]),
+        "count-too-large",
+        "Biểu 01",
+        "D6",
+        names=("D6", "3.000.000.000", "1.000.000"),
+    ),
     "word-in-biểu-03": Case(
         lambda: b03(
             [2, "01/04/2023", "QĐ 2", "Kiện toàn bên trong", "Sở Tư pháp", None, None, "hai"]
@@ -332,6 +345,18 @@ ERRORS = {
         "Biểu 01",
         "B6",
         names=("B5", "B6"),
+    ),
+    "unclear-group-rows": Case(
+        lambda: b01(
+            [2, "Sở Tài chính", None, None, None],
+            [3, "Văn phòng", 10, 9, None],
+            [4, "Sở Tư pháp", None, None, None],
+            [5, "Văn phòng", 8, 8, None],
+        ),
+        "group-rows-unclear",
+        "Biểu 01",
+        "B8",
+        names=("dòng 8", "B7, B9"),
     ),
 }
 

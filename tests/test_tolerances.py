@@ -66,11 +66,26 @@ def unit_names(engine: Engine) -> set[str]:
 
 
 def unit_row(engine: Engine, name: str) -> dict[str, Any]:
+    """The stored unit with the attributes the stored returns set (parent, sector, autonomy
+    and dates are revisions of the return that reads them: docs/design/review.md)."""
+    import pandas as pd
+
+    from etl.measures.dataset import overlay_revisions
+
     with engine.connect() as conn:
-        rows = conn.execute(select(schema.unit).where(schema.unit.c.name == name)).mappings()
-        found = [dict(r) for r in rows]
-    assert len(found) == 1, found
-    return found[0]
+        units = pd.read_sql(select(schema.unit).where(schema.unit.c.name == name), conn)
+        revisions = pd.read_sql(select(schema.unit_revision), conn)
+    assert len(units) == 1, units
+    found = {
+        k: (None if pd.isna(v) else v)
+        for k, v in overlay_revisions(units, revisions).iloc[0].items()
+    }
+    dated = revisions[
+        (revisions["unit_id"] == found["id"]) & revisions["field"].isin(["valid_from", "valid_to"])
+    ]
+    for r in dated.sort_values(["submission_id", "id"]).itertuples():  # dates: from Biểu 03 events
+        found[r.field] = dt.date.fromisoformat(r.value) if r.value else None
+    return found
 
 
 def job_positions(engine: Engine) -> dict[str, str]:
@@ -937,6 +952,27 @@ def test_t12_ods_accepted(engine, ingest):
     result = accepted(ingest(ods({"Biểu 01": rows}), "bao_cao.ods"))
     assert result.forms == ["01"]
     assert facts(engine)[("Sở Y tế", "assigned", 2024)] == 115
+
+
+def test_t12_ods_with_a_merged_two_row_header(engine, ingest):
+    """An .ods merges cells by spans on the first cell (python-calamine does not give them):
+    the quota label spread over its years, the name and STT over both header rows."""
+    rows = [
+        ["Biểu số 01"],
+        ["Số liệu tính đến ngày: 30/06/2024"],
+        [None, None, None, None, None, None, "ghi chú ngoài bảng"],
+        ["STT", "Tên cơ quan, tổ chức", "Biên chế công chức được giao", None, None],
+        [None, None, "Năm 2021", "Năm 2022", "Năm 2024"],
+        [1, "Sở Y tế", 120, 118, 115],
+    ]
+    spans = {"Biểu 01": {(3, 0): (2, 1), (3, 1): (2, 1), (3, 2): (1, 3)}}
+    result = accepted(ingest(ods({"Biểu 01": rows}, spans), "bao_cao.ods"))
+    assert "unknown-column" not in codes(result)
+    assert {k: v for k, v in facts(engine).items() if k[0] == "Sở Y tế"} == {
+        ("Sở Y tế", "assigned", 2021): 120,
+        ("Sở Y tế", "assigned", 2022): 118,
+        ("Sở Y tế", "assigned", 2024): 115,
+    }
 
 
 def test_t12_text_file_refused_with_a_clear_message(engine, ingest):

@@ -263,3 +263,12 @@ HEADER_LINES = {
 }
 SIGNATURE_WORDS = ("NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ", "Nơi nhận", "NGƯỜI LẬP", "GIÁM ĐỐC")
 TOTAL_WORDS = ("Tổng cộng", "Tổng số", "Cộng", "Tổng")
+
+# The sheets the product writes beside a form (etl/writers/templates.py, and the sample city's
+# files): its instructions, whose first cell is the guide's title, and its dropdown lists, each
+# list headed «Danh mục: <column>». The reader recognises them by name and by that first row
+# and skips them without a word; any other sheet without a form is still reported.
+GUIDE_SHEET = "Hướng dẫn"
+GUIDE_TITLE = "HƯỚNG DẪN ĐIỀN BIỂU"
+LISTS_SHEET = "Danh mục"
+LISTS_HEAD = "Danh mục:"

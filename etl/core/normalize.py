@@ -138,9 +138,9 @@ def _district_label_str(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
-_ABBR_LABEL = {"Q.": "Quận ", "H.": "Huyện ", "TX.": "Thị xã "}
+_ABBR_LABEL = {"Q.": "Quận ", "H.": "Huyện ", "TX.": "Thị xã ", "TP.": "Thành phố "}
 _COUNCIL_PREFIX = re.compile(r"^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+", re.IGNORECASE)
-_DISTRICT_ABBR = re.compile(r"^(Q\.|H\.|TX\.)\s*")
+_DISTRICT_ABBR = re.compile(r"^(Q\.|H\.|TX\.|TP\.)\s*", re.IGNORECASE)
 
 
 def looks_like_district(value: object) -> bool:

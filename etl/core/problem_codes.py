@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from etl.core.formatting import fmt_number
+from etl.core.values import MAX_COUNT
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -77,6 +80,11 @@ class ProblemType:
                 f"{self.code}: missing fields {sorted(missing)}, unknown fields {sorted(extra)}"
             )
         return self.vi.format_map(values), self.en.format_map(values)
+
+
+def problem_name(code: str) -> str:
+    """A problem's short Vietnamese name, as users are shown it (an unknown code as is)."""
+    return CATALOGUE[code].name_vi if code in CATALOGUE else code
 
 
 def problem_type(code: str) -> ProblemType:
@@ -277,6 +285,14 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         en="{subject_en} contains {reason_en}; {advice_en}",
     ),
     ProblemType(
+        "text-too-long", ERROR, "Chữ quá dài",
+        # `what`: the cell or line (`Ô B12 (Tên cơ quan, tổ chức)`, `Dòng 12: Lĩnh vực`)
+        vi="{what_vi} dài {length_vi} ký tự, quá {limit} ký tự hệ thống lưu được; hãy viết "
+        "ngắn lại.",
+        en="{what_en} is {length_en} characters long, over the {limit} that can be stored; "
+        "shorten it.",
+    ),
+    ProblemType(
         "not-integer", ERROR, "Không phải số nguyên",
         vi="Ô {cell} ({label}): giá trị «{text}» không phải số nguyên" + _COUNT_RULE_VI,
         en="Cell {cell} ({label}): «{text}» is not a whole number" + _COUNT_RULE_EN,
@@ -285,6 +301,15 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         "negative-count", ERROR, "Số âm",
         vi="Ô {cell} ({label}): giá trị «{text}» là số âm" + _COUNT_RULE_VI,
         en="Cell {cell} ({label}): «{text}» is negative" + _COUNT_RULE_EN,
+    ),
+    ProblemType(
+        "count-too-large", ERROR, "Số quá lớn",
+        vi="Ô {cell} ({label}): giá trị «{text}» lớn hơn " + fmt_number(MAX_COUNT)
+        + ", quá lớn cho số người của một ô; hãy kiểm tra lại (gõ thừa chữ số, dán nhầm ô)"
+        + _COUNT_RULE_VI,
+        en="Cell {cell} ({label}): «{text}» is over " + f"{MAX_COUNT:,}"
+        + ", too large for one cell's head count; check it (extra digits, a cell pasted by "
+        "mistake)" + _COUNT_RULE_EN,
     ),
     ProblemType(
         "not-a-number", ERROR, "Không phải số",
@@ -317,6 +342,19 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         "duplicate-row", ERROR, "Đơn vị kê hai lần",
         vi="Đơn vị «{name}» được kê hai lần ({first} và {cell}).",
         en="Unit «{name}» is listed twice ({first} and {cell}).",
+    ),
+    ProblemType(
+        "group-rows-unclear", ERROR, "Không rõ dòng nhóm",
+        vi="Không rõ cách nhóm các dòng: dòng {rows} không có số liệu và có thể là dòng nhóm của "
+        "các dòng dưới, nhưng không rõ chúng ghi quận, huyện, lĩnh vực hay đơn vị chủ quản nào, "
+        "nên các đơn vị ở {cells} bị kê hai lần. Hãy ghi dòng nhóm đầy đủ (như «UBND quận Ninh "
+        "Kiều», «Lĩnh vực Giáo dục»), đánh số dòng nhóm bằng I, II… (hoặc A, B…) và các dòng "
+        "dưới bằng 1, 2…, hoặc thêm cột «Quận, huyện».",
+        en="The grouping of the rows is unclear: rows {rows} have no figures and may be group "
+        "rows over the rows below, but it is not clear which district, sector or parent unit "
+        "they name, so the units in {cells} are listed twice. Write group rows in full (such as "
+        "«UBND quận Ninh Kiều», «Lĩnh vực Giáo dục»), number them I, II… (or A, B…) and the rows "
+        "below 1, 2…, or add a «Quận, huyện» column.",
     ),
     ProblemType(
         "bad-choice", ERROR, "Giá trị không hợp lệ",

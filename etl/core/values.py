@@ -2,6 +2,13 @@
 
 Each parser returns `(value, problem_code)`; `problem_code` is None when the cell is fine.
 An empty cell is None ("not reported"), never zero.
+
+A head count is at most `MAX_COUNT` (1.000.000) per cell: more people than any province
+employs in all its public bodies (the largest, Hồ Chí Minh City, a few hundred thousand), so a
+larger figure is a slip (digits typed twice, a pasted amount of money, a date serial) and is
+refused as `count-too-large` naming its cell. The bound also keeps every figure, and the sum of
+a whole return, far inside the database's integer column (2.147.483.647), so a figure such as
+3e9, 1e20 or 1e308 is a cell error, never a database error.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ _DATE_SLASH = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
 _DATE_WORDS = re.compile(r"ngày\s*(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})", re.IGNORECASE)
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+MAX_COUNT = 1_000_000  # the largest head count one cell may hold (see above)
 
 
 def is_empty(value: Any) -> bool:
@@ -43,7 +51,7 @@ def _number_from_text(text: str) -> float | None:
 
 
 def parse_count(value: Any) -> tuple[int | None, str | None]:
-    """A head count: non-negative whole number, `-` for zero, empty for not reported."""
+    """A head count: whole, from 0 to `MAX_COUNT`, `-` for zero, empty for not reported."""
     if is_empty(value):
         return None, None
     if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime, dt.time)):
@@ -64,6 +72,8 @@ def parse_count(value: Any) -> tuple[int | None, str | None]:
         return None, "not-a-number"
     if number < 0:
         return None, "negative-count"
+    if number > MAX_COUNT:
+        return None, "count-too-large"
     if not number.is_integer():
         return None, "not-integer"
     return int(number), None

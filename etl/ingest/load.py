@@ -4,7 +4,9 @@ A file with any error stores nothing; the same file twice changes nothing (by sh
 return adds new fact rows that supersede the earlier values key by key, which stay in history.
 The stages, each in its own module: reading the forms (etl/reading), matching the names to
 units (etl/ingest/matching.py), staging the typed rows to store (etl/ingest/staging.py) and
-writing them (etl/ingest/writer.py); this module runs them for one file or many.
+writing them (etl/ingest/writer.py); this module runs them for one file or many. Every stage
+runs even when an earlier one found errors (only a file that cannot be read at all stops
+early), so a file's list of problems is complete the first time it is checked.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import pickle
+import re
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,10 +32,12 @@ from etl.core.problems import Problem, ProblemLog
 from etl.core.settings import load_settings
 from etl.core.vocabulary import IngestStatus, ReviewStatus
 from etl.ingest import writer
-from etl.ingest.matching import load_registry
+from etl.ingest.lengths import check_lengths
+from etl.ingest.matching import UnitRegistry, load_registry
 from etl.ingest.periods import check_dates, check_period
 from etl.ingest.staging import (
     OwnUnit,
+    Staged,
     check_allowed,
     check_reporting_unit,
     preview_rows,
@@ -42,8 +47,10 @@ from etl.reading.limits import Limits
 from etl.reading.mapping import Mapping, SheetLayout, clean_workbook_mapping
 from etl.reading.reader import read_forms
 from etl.reading.records import SheetResult
+from etl.reading.text import visible
 from etl.storage import mappings, reviews, schema
 from etl.storage.db import reading
+from etl.storage.periods import Period
 
 
 @dataclass
@@ -61,6 +68,8 @@ class IngestResult:
     preview: list[dict[str, Any]] = field(default_factory=list)
     review_status: str | None = None  # a ReviewStatus, once stored
     period: str | None = None  # the name of its period, once stored (None: no cut-off date)
+    # the name as sent, when it is not `file_name` (cut, or cleaned): for the audit
+    original_name: str | None = None
     # the mapping step (etl/reading/mapping.py): the headers that need it or were mapped, the
     # mapping the file was read with, and where it came from ("given", "stored" or None)
     layouts: list[SheetLayout] = field(default_factory=list)
@@ -82,8 +91,38 @@ class _Refused(Exception):
     """Raised inside the transaction to roll it back when the file has errors."""
 
 
+MAX_FILE_NAME_CHARS = 255  # what the submission row holds (schema.submission.file_name)
+_PATH_SEPARATORS = re.compile(r"[/\\]")
+_MAX_SUFFIX_CHARS = 10  # `.xlsx`, `.ods`: a longer "extension" is part of the name
+
+
+def stored_file_name(file_name: str) -> str:
+    """The name an uploaded file is shown, audited and stored under, whatever was sent: its
+    last path part (after any `/` or `\\`), in NFC, with control, NUL and bidirectional
+    characters turned to spaces and white space collapsed (`clean_text`), cut to
+    `MAX_FILE_NAME_CHARS` characters by shortening the name before its extension (marked
+    `…`); "tệp" when nothing is left. Never used as a path (etl/ingest/writer.py)."""
+    name = _PATH_SEPARATORS.split(clean_text(file_name))[-1].strip()
+    if not name.strip("."):
+        return "tệp"
+    if len(name) <= MAX_FILE_NAME_CHARS:
+        return name
+    suffix = Path(name).suffix
+    suffix = suffix if len(suffix) <= _MAX_SUFFIX_CHARS else ""
+    return name[: MAX_FILE_NAME_CHARS - len(suffix) - 1].rstrip() + "…" + suffix
+
+
+def original_name(file_name: str, stored: str) -> str | None:
+    """The name as sent, for the audit, when it is not the name stored: its invisible
+    characters written out (`⟨U+202E⟩`), at most 1.000 characters; None when they agree."""
+    if file_name == stored:
+        return None
+    readable = file_name.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates
+    return visible(readable, limit=1000)
+
+
 def _display_name(file_name: str) -> str:
-    return clean_text(Path(file_name).name) or "tệp"
+    return stored_file_name(file_name)
 
 
 def _limits(limits: Limits | None) -> Limits:
@@ -119,13 +158,15 @@ def _read_upload(
     content: bytes, display_name: str, limits: Limits, mapping: Mapping | None = None
 ) -> Read:
     """Read and check one file's forms (no database), with `mapping` applied: its problems,
-    its sheets (None when it is refused) and the headers that need the mapping step."""
+    its sheets (None when it could not be read at all) and the headers that need the mapping
+    step. Sheets come back even when some of their cells have errors, so that dates and unit
+    matching are checked in the same pass."""
     log = ProblemLog(display_name)
     layouts: list[SheetLayout] = []
     sheets = read_forms(content, display_name, log, limits, mapping=mapping, layouts=layouts)
     if sheets is not None and not sheets and not log.has_errors:
         log.report("no-form-found")
-    return log.items, None if sheets is None or log.has_errors else sheets, layouts
+    return log.items, sheets, layouts
 
 
 def _file_unit(layouts: list[SheetLayout]) -> str:
@@ -243,6 +284,7 @@ def ingest_bytes(
         content,
         _display_name(file_name),
         None,
+        sent_name=file_name,
         uploads_dir=uploads_dir,
         uploader=uploader,
         max_upload_bytes=max_upload_bytes,
@@ -267,6 +309,7 @@ def _ingest(
     display_name: str,
     read_ahead: Future[Read] | None,
     *,
+    sent_name: str | None = None,
     uploads_dir: Path,
     uploader: str,
     max_upload_bytes: int | None,
@@ -282,10 +325,13 @@ def _ingest(
 ) -> IngestResult:
     """`ingest_bytes`; the reading may already be under way (`read_ahead`, from
     `_read_upload`), and is used only where `ingest_bytes` would have read the file.
-    `preview=False` leaves `IngestResult.preview` (the upload page's table) empty."""
+    `preview=False` leaves `IngestResult.preview` (the upload page's table) empty.
+    `sent_name`: the name as sent, kept in `IngestResult.original_name` when it differs."""
     sha256 = hashlib.sha256(content).hexdigest()
     log = ProblemLog(display_name)
     result = IngestResult(display_name, sha256, IngestStatus.REFUSED, log.items)
+    if sent_name is not None:
+        result.original_name = original_name(sent_name, display_name)
     if _too_large(content, max_upload_bytes):
         assert max_upload_bytes is not None
         size_mb, limit_mb = len(content) / 1e6, max_upload_bytes / 1e6
@@ -319,17 +365,45 @@ def _ingest(
         mapping, result.mapping_source = kept, "stored"
     result.layouts, result.mapping = layouts, mapping
     log.items.extend(problems)
-    if sheets is None:
+    if not sheets:  # unreadable, or no form read: nothing more to check
         return result
     result.forms = sorted({s.form for s in sheets})
     as_of_dates = [s.header.as_of for s in sheets if s.header.as_of]
     result.as_of = max(as_of_dates) if as_of_dates else None
     if as_of_grace_days is None:
         as_of_grace_days = load_settings().as_of_grace_days
-    check_dates(sheets, log, today=clock.vn_today(), grace_days=as_of_grace_days)
-    if log.has_errors:
-        return result
+    dates_ok = check_dates(sheets, log, today=clock.vn_today(), grace_days=as_of_grace_days)
+    check_lengths(sheets, log)
+    # every stage runs even when an earlier one found errors (a file's problems are reported
+    # in one pass); a file with any error is refused below, before anything is written
     header = next((s.header for s in sheets if s.header.reporting_unit), sheets[0].header)
+
+    def check_units(conn: Connection) -> tuple[UnitRegistry, Staged, str | None]:
+        """The unit matching and, for a scoped uploader, its units and the reporting unit its
+        header names (None for another uploader): problems to `log`."""
+        registry = load_registry(conn)
+        staged = stage(sheets, registry, log)
+        reporting_unit = None
+        if allowed_units is not None:
+            check_allowed(staged, set(allowed_units), log)
+            own = _own_units(conn, allowed_units)
+            reporting_unit = check_reporting_unit(sheets, own, log)
+        if preview:
+            result.preview = preview_rows(staged)
+        return registry, staged, reporting_unit
+
+    def check_the_period(conn: Connection) -> Period | None:
+        return check_period(conn, sheets, result.as_of if dates_ok else None, log)
+
+    if log.has_errors:  # refused whatever is stored: checked without the writers' lock
+        with reading(engine) as conn:
+            if scoped:
+                check_units(conn)
+                check_the_period(conn)
+            else:
+                check_the_period(conn)
+                check_units(conn)
+        return result
     try:
         with engine.begin() as conn:
             writer.serialise_writers(conn)
@@ -338,26 +412,16 @@ def _ingest(
                 result.status, result.submission_id = IngestStatus.DUPLICATE, known
                 return result
             if scoped:
-                assert allowed_units is not None
-                registry = load_registry(conn)
-                staged = stage(sheets, registry, log)
-                check_allowed(staged, set(allowed_units), log)
-                own = _own_units(conn, allowed_units)
-                reporting_unit = check_reporting_unit(sheets, own, log)
-                if preview:
-                    result.preview = preview_rows(staged)
+                registry, staged, reporting_unit = check_units(conn)
                 # only a file with no problem so far may be its own stored file again
                 if not log.has_errors and (known := _stored_id(conn, sha256)) is not None:
                     result.status, result.submission_id = IngestStatus.DUPLICATE, known
                     return result
                 header = dataclasses.replace(header, reporting_unit=reporting_unit or "")
-                period = check_period(conn, sheets, result.as_of, log)
+                period = check_the_period(conn)
             else:
-                period = check_period(conn, sheets, result.as_of, log)
-                registry = load_registry(conn)
-                staged = stage(sheets, registry, log)
-                if preview:
-                    result.preview = preview_rows(staged)
+                period = check_the_period(conn)
+                registry, staged, _reporting_unit = check_units(conn)
             if log.has_errors or dry_run:
                 raise _Refused
             submission_id = writer.insert_submission(
@@ -438,7 +502,7 @@ def ingest_many(
     if as_of_grace_days is None:
         as_of_grace_days = load_settings().as_of_grace_days
     ahead = max(1, limits.parse_workers if read_ahead is None else read_ahead)
-    pending: deque[tuple[str, bytes, Future[Any] | None]] = deque()
+    pending: deque[tuple[str, str, bytes, Future[Any] | None]] = deque()
     source = iter(files)
     with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="ingest-read") as pool:
 
@@ -454,18 +518,19 @@ def ingest_many(
                 future = None
                 if not _too_large(content, max_upload_bytes):
                     future = pool.submit(_read_upload, content, display_name, limits, mapping)
-                pending.append((display_name, content, future))
+                pending.append((name, display_name, content, future))
 
         try:
             fill()
             while pending:
-                display_name, content, future = pending.popleft()
+                sent_name, display_name, content, future = pending.popleft()
                 fill()
                 yield _ingest(
                     engine,
                     content,
                     display_name,
                     future,
+                    sent_name=sent_name,
                     uploads_dir=uploads_dir,
                     uploader=uploader,
                     max_upload_bytes=max_upload_bytes,
@@ -477,7 +542,7 @@ def ingest_many(
                     mapping=mapping,
                 )
         finally:  # stopped early (an error, or the caller stopped): no more reading
-            for _name, _content, waiting in pending:
+            for _sent, _name, _content, waiting in pending:
                 if waiting is not None:
                     waiting.cancel()
 

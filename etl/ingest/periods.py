@@ -21,9 +21,11 @@ from etl.storage.periods import EARLIEST_AS_OF, Period
 
 def check_dates(
     sheets: Sequence[SheetResult], log: ProblemLog, *, today: dt.date, grace_days: int
-) -> None:
-    """`as-of-invalid`, `as-of-too-early`, `as-of-future` for each sheet's cut-off date."""
+) -> bool:
+    """`as-of-invalid`, `as-of-too-early`, `as-of-future` for each sheet's cut-off date;
+    True when there was none (then the date's period is worth looking for)."""
     latest = today + dt.timedelta(days=grace_days)
+    before = len(log.items)
     for sheet in sheets:
         header = sheet.header
         place = {"sheet": sheet.sheet, "cell": header.as_of_cell}
@@ -43,6 +45,7 @@ def check_dates(
                 "as-of-future", **place, value=date, date=date, today=fmt_date(today),
                 grace=grace_days,
             )  # fmt: skip
+    return len(log.items) == before
 
 
 def check_period(

@@ -20,7 +20,7 @@ from etl.core.forms import (
 )
 from etl.core.normalize import clean_text, text_key
 from etl.core.problems import ProblemLog
-from etl.core.values import cell_ref, column_letter, is_empty, parse_count
+from etl.core.values import MAX_COUNT, cell_ref, column_letter, is_empty, parse_count
 from etl.core.vocabulary import UnitKind
 from etl.reading.records import Cell
 from etl.reading.sheets import Grid
@@ -119,17 +119,15 @@ def read_count(
     return None if value is None else Cell(value, ref)
 
 
-EXACT_INT = 2**53  # below it, int(float(n)) == n, as parse_count computes
-
-
 def _parse_count(raw: Any) -> tuple[int | None, str | None]:
-    """`parse_count`, with the common cells (empty, a whole number) answered at once."""
+    """`parse_count`, with the common cells (empty, a whole number up to `MAX_COUNT`)
+    answered at once."""
     if raw is None:
         return None, None
     kind = type(raw)
-    if kind is int and 0 <= raw < EXACT_INT:
+    if kind is int and 0 <= raw <= MAX_COUNT:
         return raw, None
-    if kind is float and raw >= 0.0 and raw.is_integer():
+    if kind is float and 0.0 <= raw <= MAX_COUNT and raw.is_integer():
         return int(raw), None
     return parse_count(raw)
 

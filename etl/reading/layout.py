@@ -17,6 +17,7 @@ from etl.core.normalize import (
     clean_text,
     district_label,
     looks_like_district,
+    name_key,
     strip_footnotes,
     text_key,
 )
@@ -36,7 +37,6 @@ _SHEET = re.compile(r"^(?:biểu|bieu|mẫu|mau|bm|b)\s*(?:số|so)?\s*[-_ ]?0?(
 _COLNUM = re.compile(r"^\(?\s*(\d{1,2}|[a-z])\s*\)?([=+\-*/()\d\s]*)$")
 _ROMAN = re.compile(r"^(?=[ivxlc]+\.?$)(c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})\.?$")
 _LETTER = re.compile(r"^[a-zđ]\.?$")
-_DOTTED = re.compile(r"^\d{1,2}[.)]$|^\d{1,2}\.\d{1,2}\.?$")
 _SIGNATURE_DATE = re.compile(r"^[^\d]*,\s*ngày\s*\S*\s*tháng", re.IGNORECASE)
 
 
@@ -399,26 +399,102 @@ def _is_signature(grid: Grid, r: int) -> bool:
     return bool(_SIGNATURE_DATE.search(text))
 
 
+# How deep a numbering style usually sits in a Vietnamese table: `A` encloses `I`, which
+# encloses `1.`, then `1`, `1.1`, `a`/`a)`, bullets (`-`, `+`, `*`) and unnumbered rows.
+_DEPTHS = {
+    "letter": 0,
+    "roman": 1,
+    "number.": 2,
+    "number": 3,
+    "number.number": 4,
+    "small-letter": 5,
+    "bullet": 6,
+    "other": 6,
+    "none": 7,
+}
+_MARKERS = frozenset({"letter", "roman", "number.", "number.number"})
+_PLAIN_NUMBER = re.compile(r"^\d{1,4}$")
+_NUMBER_DOT = re.compile(r"^(\d{1,3})[.)]$")
+_NUMBER_NUMBER = re.compile(r"^\d{1,3}\.\d{1,3}\.?$")
+_SMALL_LETTER = re.compile(r"^[a-zđ]\)$")
+_BULLETS = frozenset("-–—+*•·")
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """What an STT cell says of its row's place in the table: its `style` (`letter` for `A`,
+    `roman`, `number.` for `1.` or `1)`, `number`, `number.number` for `1.1`, `small-letter` for
+    `a`, `a.` or `a)`, `bullet` for `-`, `+`, `*`, `none`, `other`), how deep that style usually
+    sits (`depth`, 0 outermost) and, for `1` and `1.`, the number."""
+
+    style: str
+    number: int | None = None
+
+    @property
+    def depth(self) -> int:
+        return _DEPTHS[self.style]
+
+    @property
+    def is_marker(self) -> bool:
+        """A group marker of the forms' own layout (`A`, `I`, `1.`, `1.1`): such a row may
+        carry figures, checked against the rows under it."""
+        return self.style in _MARKERS
+
+    def encloses(self, other: Numbering) -> bool:
+        """True when a row numbered `other` may sit under a numbered row numbered like this
+        one: a deeper style, or a plain number that starts again (`2 | UBND quận …` then
+        `1 | Phòng …`). Unnumbered rows are judged by their neighbours (`unit_rows._under`)."""
+        if other.depth > self.depth:
+            return True
+        return (
+            other.style == "number"
+            and self.style in ("number", "number.")
+            and self.number is not None
+            and other.number is not None
+            and other.number <= self.number
+        )
+
+
+_SUB_NUMBER = Numbering("number.number")
+
+
+def numbering(raw: Any) -> Numbering:
+    """The numbering style of an STT cell (a number, text, or empty)."""
+    if is_empty(raw):
+        return Numbering("none")
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        # `1.1` typed into a cell Excel treats as a number is the number 1.1
+        return Numbering("number", int(raw)) if float(raw).is_integer() else _SUB_NUMBER
+    return _numbering_text(clean_text(raw))
+
+
 @functools.lru_cache(maxsize=4096)
-def group_level(stt: str) -> int | None:
-    """The level of a group row by its number (`A` 0, `I` 1, `1.` 2, none 3); None if not one."""
-    key = text_key(stt)
-    if not key:
-        return 3
+def _numbering_text(text: str) -> Numbering:
+    if not text:
+        return Numbering("none")
+    if text in _BULLETS or (len(text) <= 3 and set(text) <= _BULLETS):
+        return Numbering("bullet")
+    key = text.casefold()
+    if _PLAIN_NUMBER.match(key):
+        return Numbering("number", int(key))
+    if m := _NUMBER_DOT.match(key):
+        return Numbering("number.", int(m.group(1)))
+    if _NUMBER_NUMBER.match(key):
+        return Numbering("number.number")
+    if _SMALL_LETTER.match(key):
+        return Numbering("small-letter")
     if _LETTER.match(key) and key not in ("i", "v", "x"):
-        return 0
+        return Numbering("letter" if text[0].isupper() else "small-letter")
     if _ROMAN.match(key):
-        return 1
-    if _DOTTED.match(key):
-        return 2
-    return None
+        return Numbering("roman")
+    return Numbering("other")
 
 
 @dataclass
 class Group:
     """A group row and the data rows under it (checked when the group row has figures)."""
 
-    level: int
+    numbering: Numbering
     row: int
     label: str
     stt: str
@@ -427,11 +503,50 @@ class Group:
     has_figures: bool = False
 
 
+# Words that open a sector group (`Lĩnh vực Giáo dục`, `Khối trường học`, `Ngành Y tế`) and the
+# first words of the rest that name a sector.
+_SECTOR_GROUP_WORDS = tuple(
+    text_key(w) + " " for w in ("Lĩnh vực", "Khối", "Ngành", "Sự nghiệp", "Các đơn vị sự nghiệp")
+)
+_SECTOR_WORDS = tuple(
+    (text_key(word), sector)
+    for sector, words in (
+        ("Giáo dục và Đào tạo", ("Giáo dục", "Đào tạo", "Trường học", "Trường", "Mầm non")),
+        ("Y tế", ("Y tế", "Bệnh viện")),
+        ("Văn hóa - Thể thao - Du lịch", ("Văn hóa", "Thể thao", "Du lịch")),
+        ("Lao động - Xã hội", ("Lao động", "Xã hội")),
+        ("Nông nghiệp", ("Nông nghiệp",)),
+        ("Khoa học và Công nghệ", ("Khoa học",)),
+        ("Thông tin và Truyền thông", ("Thông tin", "Truyền thông")),
+        ("Khác", ("Khác",)),
+    )
+    for word in words
+)
+_CITY_COUNCIL = re.compile(rf"^{text_key('ủy ban nhân dân')} {text_key('thành phố')} \S")
+
+
+def is_city_council(label: str) -> bool:
+    """`UBND TP. Vị Thanh`, `Ủy ban nhân dân thành phố Ngã Bảy`: a city of district rank, or
+    the province's own city, which only the rows under it tell apart."""
+    return bool(_CITY_COUNCIL.match(name_key(label)))
+
+
+def _sector_group(key: str) -> str | None:
+    """The sector a sector group's label names (`Lĩnh vực Giáo dục`, `Khối trường học`)."""
+    for prefix in _SECTOR_GROUP_WORDS:
+        if key.startswith(prefix):
+            rest = key[len(prefix) :].strip()
+            for word, sector in _SECTOR_WORDS:
+                if rest == word or rest.startswith(word + " "):
+                    return sector
+    return None
+
+
 def group_attrs(form_code: str, label: str) -> dict[str, Any]:
     """What a group row says of the rows under it: their district, agency kind, sector or
     parent unit."""
     attrs: dict[str, Any] = {}
-    if looks_like_district(label):
+    if looks_like_district(label) or is_city_council(label):
         attrs["district"] = district_label(label)
         return attrs
     kind = agency_kind_of(label) if form_code == "01" else None
@@ -439,6 +554,9 @@ def group_attrs(form_code: str, label: str) -> dict[str, Any]:
         attrs["agency_kind"] = kind
         return attrs
     key = text_key(label)
+    if sector := _sector_group(key):
+        attrs["sector"] = sector
+        return attrs
     for skey, sector in SECTORS.items():
         if (
             key == skey
@@ -450,3 +568,26 @@ def group_attrs(form_code: str, label: str) -> dict[str, Any]:
     if form_code == "02":
         attrs["parent"] = strip_footnotes(clean_text(label))
     return attrs
+
+
+_CHI_CUC_KEY = text_key("Chi cục")
+_PARENT_KEYS = tuple(name_key(w) + " " for w in ("Sở", "Ủy ban nhân dân"))
+_CHI_CUC_GROUP = tuple(text_key(w) for w in ("Chi cục thuộc", "Chi cục trực thuộc"))
+
+
+@functools.lru_cache(maxsize=4096)
+def names_a_group(form_code: str, label: str) -> bool:
+    """True when a label names a district, a kind of agency or a sector rather than one unit
+    (`UBND quận Ninh Kiều`, `Thị xã Long Mỹ`, `Cơ quan chuyên môn thuộc UBND thành phố`,
+    `Lĩnh vực Giáo dục`, `Y tế`): a row with it and no figures is a group row whatever its
+    number. `Chi cục Thú y` is a unit; `Chi cục` or `Các chi cục thuộc Sở` a group. On Biểu 02,
+    which lists public-service units, a `Sở …` or `UBND …` row names their parent."""
+    if looks_like_district(label) or is_city_council(label):
+        return True
+    if form_code == "02" and name_key(label).startswith(_PARENT_KEYS):
+        return True
+    key = text_key(label)
+    if form_code == "01" and agency_kind_of(label):
+        one_chi_cuc = key.startswith(_CHI_CUC_KEY + " ") and not key.startswith(_CHI_CUC_GROUP)
+        return not one_chi_cuc
+    return key in SECTORS or _sector_group(key) is not None

@@ -20,9 +20,17 @@ import pickle
 import zipfile
 from typing import Any
 
-from etl.core.forms import FORMS, MEASURE_CHOICES
+from etl.core.forms import (
+    FORMS,
+    GUIDE_SHEET,
+    GUIDE_TITLE,
+    LISTS_HEAD,
+    LISTS_SHEET,
+    MEASURE_CHOICES,
+)
+from etl.core.normalize import text_key
 from etl.core.problems import ProblemLog
-from etl.core.values import is_empty
+from etl.core.values import MAX_COUNT, is_empty
 from etl.reading.event_rows import EVENT_NEEDS, read_event_rows
 from etl.reading.layout import (
     HEADER_SEARCH_ROWS,
@@ -41,6 +49,9 @@ from etl.reading.sheets import Grid, read_grids_in_process
 from etl.reading.target_rows import read_target_rows
 from etl.reading.text import unsafe_text, visible
 from etl.reading.unit_rows import read_unit_rows
+
+_GUIDE_NAME, _GUIDE_TITLE = text_key(GUIDE_SHEET), text_key(GUIDE_TITLE)
+_LISTS_NAME, _LISTS_HEAD = text_key(LISTS_SHEET), text_key(LISTS_HEAD)
 
 # ---------------------------------------------------------------- the reading child
 
@@ -179,17 +190,36 @@ def read_sheet(
     return result
 
 
+def is_product_sheet(grid: Grid) -> bool:
+    """A sheet the product itself writes beside a form (etl/writers/templates.py, the sample
+    city's files): the instructions, named «Hướng dẫn» and titled «HƯỚNG DẪN ĐIỀN BIỂU…» in
+    their first text cell, or the dropdown lists, named «Danh mục» with every heading of the
+    first row «Danh mục: …». Named so but holding anything else, a sheet is not the product's."""
+    name = text_key(grid.name)
+    if name not in (_GUIDE_NAME, _LISTS_NAME) or grid.n_rows == 0:
+        return False
+    first = [v for v in grid.cells[0] if not is_empty(v)]
+    if not first or not all(isinstance(v, str) for v in first):
+        return False
+    if name == _GUIDE_NAME:
+        return text_key(first[0]).startswith(_GUIDE_TITLE)
+    return all(":" in t and text_key(t.partition(":")[0]) == _LISTS_HEAD for t in first)
+
+
 def read_workbook_sheets(
     grids: list[Grid],
     log: ProblemLog,
     mapping: Mapping | None = None,
     layouts: list[SheetLayout] | None = None,
 ) -> list[SheetResult]:
-    """Every sheet that holds a form; sheets without one are skipped with a note. `mapping`
-    (sheet name → its mapping) and `layouts` as for `read_sheet`."""
+    """Every sheet that holds a form; the product's own instruction and list sheets
+    (`is_product_sheet`) are skipped silently, any other sheet without a form with a note.
+    `mapping` (sheet name → its mapping) and `layouts` as for `read_sheet`."""
     results: list[SheetResult] = []
     for grid in grids:
         if grid.n_rows == 0 or all(is_empty(v) for row in grid.cells for v in row):
+            continue
+        if is_product_sheet(grid):
             continue
         code = detect_form(grid)
         if code is None and not is_skippable_sheet(grid.name):
@@ -239,7 +269,11 @@ def read_forms(
     (with an error logged) when the file is refused or cannot be read; the results are
     checked for shape and types before they are used. `limits`: as for `read_grids`.
     `mapping` (sheet name → the clerk's mapping of its header cells) is applied; `layouts`,
-    when given, gets the headers that need the mapping step (also when the file is refused)."""
+    when given, gets the headers that need the mapping step (also when the file is refused).
+
+    Sheets whose cells have errors are still returned (without those cells, or without a
+    sheet whose header was not found), so that the next stages (dates, unit matching) report
+    their problems in the same pass: the caller refuses a file whose log has errors."""
     limits = Limits() if limits is None else limits
     kind = check_package(content, file_name, log, limits)
     if kind is None:
@@ -253,7 +287,7 @@ def read_forms(
     sheets, found = reply
     if layouts is not None:
         layouts.extend(found)
-    if log.has_errors:
+    if sheets is None:
         return None
     if not _well_formed(sheets):
         refuse_bad_reply(log, limits, "malformed reply")
@@ -271,7 +305,7 @@ def _is_cell(value: Any, kind: type | tuple[type, ...] = str) -> bool:
 
 
 def _is_count(value: Any) -> bool:
-    return _is_cell(value, int) and value.value >= 0
+    return _is_cell(value, int) and 0 <= value.value <= MAX_COUNT
 
 
 def _optional(value: Any, kind: type | tuple[type, ...]) -> bool:

@@ -108,6 +108,7 @@ def read_grids_in_process(
 
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
+        ods_merged = _ods_merged_ranges(content) if kind == "ods" else {}
         sheets = []
         for meta in wb.sheets_metadata:
             if str(meta.typ) != str(python_calamine.SheetTypeEnum.WorkSheet):
@@ -119,6 +120,7 @@ def read_grids_in_process(
             if not check_grid_caps(meta.name, cells, log, limits):
                 return None
             merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
+            merged = merged or ods_merged.get(meta.name, [])
             sheets.append((meta.name, cells, merged))
         if unmapped_formulas:
             formula_cells = _formula_cells(content)
@@ -136,6 +138,55 @@ def read_grids_in_process(
         )
         grids.append((name, cells, merged, missing))
     return grids
+
+
+# ---------------------------------------------------------------- merged cells of .ods
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_CELLS = (f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell")
+
+
+def _ods_count(element: Any, name: str) -> int:
+    """A repeat or span count of an OpenDocument cell or row (1 when absent or unreadable)."""
+    value = element.get(f"{_ODS_TABLE}{name}")
+    return int(value) if value and value.isdigit() and 0 < int(value) < 2**31 else 1
+
+
+def _ods_merged_ranges(content: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
+    """The merged ranges of each sheet of an .ods file (python-calamine reads them only for
+    .xlsx and .xls): a cell's `number-columns-spanned` and `number-rows-spanned`, placed by
+    counting rows and cells with their repeats. content.xml is streamed, never held whole,
+    and parsed by defusedxml (its size and DTD were checked by `verify_zip_streams`)."""
+    merged: dict[str, list[tuple[int, int, int, int]]] = {}
+    with zipfile.ZipFile(io.BytesIO(content)) as zf, zf.open("content.xml") as xml:
+        sheet: list[tuple[int, int, int, int]] | None = None
+        depth = row = col = 0  # depth of nested tables: only the sheet's own cells count
+        for event, element in SafeET.iterparse(xml, ("start", "end"), forbid_dtd=True):
+            tag = element.tag
+            if tag == f"{_ODS_TABLE}table":
+                if event == "start":
+                    depth += 1
+                    if depth == 1:
+                        name = element.get(f"{_ODS_TABLE}name") or ""
+                        sheet = merged.setdefault(name, [])
+                        row = 0
+                else:
+                    depth -= 1
+            elif depth != 1:
+                pass
+            elif tag == f"{_ODS_TABLE}table-row":
+                if event == "start":
+                    col = 0
+                else:
+                    row += _ods_count(element, "number-rows-repeated")
+                    element.clear()
+            elif tag in _ODS_CELLS and event == "start":
+                rows = _ods_count(element, "number-rows-spanned")
+                cols = _ods_count(element, "number-columns-spanned")
+                if sheet is not None and (rows > 1 or cols > 1):
+                    sheet.append((row, col, row + rows - 1, col + cols - 1))
+                col += _ods_count(element, "number-columns-repeated")
+    return merged
 
 
 # ---------------------------------------------------------------- sheet extents, from the XML

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from etl.core.forms import AGENCY_KIND_CHOICES, AUTONOMY_CHOICES, Column, Form
@@ -18,10 +19,9 @@ from etl.core.normalize import (
     text_key,
 )
 from etl.core.problems import ProblemLog
-from etl.core.values import cell_ref, is_empty, parse_count
+from etl.core.values import MAX_COUNT, cell_ref, is_empty, parse_count
 from etl.core.vocabulary import UnitKind
 from etl.reading.cells import (
-    EXACT_INT,
     JOB_CHOICES,
     SECTORS,
     agency_kind_of,
@@ -37,10 +37,13 @@ from etl.reading.cells import (
 from etl.reading.layout import (
     ColumnMap,
     Group,
+    Numbering,
     group_attrs,
-    group_level,
+    is_city_council,
     is_grand_total,
     is_total,
+    names_a_group,
+    numbering,
     table_rows,
 )
 from etl.reading.records import Cell, SheetResult, UnitRow
@@ -86,78 +89,210 @@ def _autonomy_of(key: str) -> str | None:
     return AUTONOMY_CHOICES[number - 1]
 
 
-def read_unit_rows(
-    form: Form, grid: Grid, cmap: ColumnMap, log: ProblemLog, result: SheetResult
-) -> None:
-    """The unit rows of a Biểu 01/02 sheet into `result.units`; group rows give their context,
-    subtotal and total rows are checked. Problems go to `log`."""
+@dataclass
+class _Line:
+    """A non-empty row of the table, as the structure pass sees it."""
+
+    r: int
+    name: str
+    numbering: Numbering
+    stt: str  # the STT as text (empty for a number), for `Cộng I` → group `I`
+    figures: bool
+    other_data: bool
+    total: str | None  # the label of a total or subtotal row
+
+
+def _table_lines(
+    form: Form, grid: Grid, cmap: ColumnMap, log: ProblemLog, count_cols: list[int]
+) -> list[_Line]:
+    """Every non-empty row under the header (a row whose name may not be stored is logged
+    and left out)."""
     name_col = cmap.col_of("name")
     stt_col = cmap.col_of("stt")
-    count_cols = _count_cols(form, cmap)
-    groups: list[Group] = []
-    closed: list[Group] = []
-    subtotals: list[tuple[int, str, list[int]]] = []  # (row, kind, member rows)
-    data_rows: list[int] = []
-    since_subtotal: list[int] = []
-    seen_names: dict[tuple[str, str, str], str] = {}
-    plan = _unit_row_plan(form, cmap)
     other_cols = [
         c
         for c, (f, _y) in cmap.by_col.items()
         if f not in ("stt", "name", "note") and form_column(form, f).kind != "count"
     ]
-    counted: dict[int, dict[int, int | None]] = {}  # data row → count column → value
     name_label = form_column(form, "name").label
+    lines = []
     for r in table_rows(grid, cmap):
-        row = grid.cells[r]
-        if all(is_empty(v) for v in row):
+        if all(is_empty(v) for v in grid.cells[r]):
             continue
         name = cell_text(grid.value(r, name_col))
         if name and unsafe_cell(grid, r, name_col, log, name_label):
             continue
         raw_stt = grid.value(r, stt_col) if stt_col is not None else None
         stt = "" if isinstance(raw_stt, (int, float)) else clean_text(raw_stt)
-        figures = _has_figures(grid, r, count_cols)
+        total = None
         if is_total(name) or (not name and is_total(stt)) or is_total(stt):
-            label = name if is_total(name) else stt
+            total = name if is_total(name) else stt
+        lines.append(
+            _Line(
+                r,
+                name,
+                numbering(raw_stt),
+                stt,
+                _has_figures(grid, r, count_cols),
+                any(not is_empty(grid.value(r, c)) for c in other_cols),
+                total,
+            )
+        )
+    return lines
+
+
+def _next_row(lines: list[_Line], i: int) -> _Line | None:
+    """The named row after line `i`, unless a total or subtotal row comes first."""
+    for j in range(i + 1, len(lines)):
+        line = lines[j]
+        if line.total is not None:
+            return None
+        if line.name:
+            return line
+    return None
+
+
+def _is_group(form: Form, lines: list[_Line], i: int) -> bool:
+    """Whether line `i` is a group row, by the table's structure (docs/forms.md, tolerance 5):
+    a row with a name and nothing in the other columns that names a district, a kind of
+    agency or a sector and has no figures, whatever its number; or one whose next row sits
+    under it (`_under`). A row with figures is a group row only when it has rows under it
+    (numbered ones, if it is not) and is numbered as one (`A`, `I`, `1.`, `1.1`) or names a
+    district, a kind of agency or a sector (`1 | UBND quận Ninh Kiều | 22`)."""
+    line = lines[i]
+    if not line.name or line.other_data:
+        return False
+    if not line.figures and names_a_group(form.code, line.name):
+        return True
+    after = _next_row(lines, i)
+    if after is None or not _under(form, lines, i, after):
+        return False
+    if not line.figures:
+        return True
+    # with figures (asked last: most rows have figures, and few have a row under them)
+    if line.numbering.style == after.numbering.style == "none":
+        return False  # a list of unnumbered units, not a total over its rows
+    if not (line.numbering.is_marker or names_a_group(form.code, line.name)):
+        return False
+    return after.figures or not names_a_group(form.code, after.name)  # not the next district
+
+
+def _under(form: Form, lines: list[_Line], i: int, after: _Line) -> bool:
+    """Whether `after`, the named row after line `i`, sits under it. A numbered line: `after`
+    is numbered more deeply, or its numbers start again (`Numbering.encloses`); a group row of
+    its own (`UBND huyện …`) sits only under a block numbered `A`, `I` or `1.`. An unnumbered
+    line: any numbered row, unless the numbers run on around it (`1`, then it, then `2`); an
+    unnumbered row or a group row (the next district), unless the row above it is an
+    unnumbered unit with figures, beside which it is one more unit."""
+    numbering_i = lines[i].numbering
+    if numbering_i.style != "none":
+        if not numbering_i.encloses(after.numbering):
+            return False
+        if after.figures or not names_a_group(form.code, after.name):
+            return True
+        # the next row is a group row of its own (a district): under a block (`A`, `I`, `1.`)
+        # numbered above it, never under a numbered unit (`2 | Phòng Tư pháp`, `* Phòng …`)
+        return numbering_i.depth <= _BLOCK_DEPTH and after.numbering.depth > numbering_i.depth
+    before = None
+    for j in range(i - 1, -1, -1):
+        if lines[j].total is not None:
+            break
+        if lines[j].name:
+            before = lines[j]
+            break
+    if after.numbering.style == "none" or (
+        not after.figures and names_a_group(form.code, after.name)
+    ):
+        return not (before is not None and before.numbering.style == "none" and before.figures)
+    if before is None or before.numbering.style != after.numbering.style:
+        return True
+    if before.numbering.number is None or after.numbering.number is None:
+        return True
+    return after.numbering.number != before.numbering.number + 1
+
+
+def _open_group(groups: list[Group], closed: list[Group], group: Group) -> None:
+    """Close what `group` ends (an open group numbered the same way or saying the same kind of
+    thing, e.g. the previous district, with everything under it; or any group whose numbering
+    sits as deep or deeper) and open it."""
+    keys = set(group.attrs)
+    for k, g in enumerate(groups):
+        same = g.numbering.style == group.numbering.style or (keys and keys == set(g.attrs))
+        if same or g.numbering.depth >= group.numbering.depth:
+            closed.extend(reversed(groups[k:]))
+            del groups[k:]
+            break
+    groups.append(group)
+
+
+def _close_group(groups: list[Group], closed: list[Group], target: Group | None) -> None:
+    """A `Cộng` row ends the group it closes, and every group under it."""
+    k = next((k for k, g in enumerate(groups) if g is target), None)
+    if k is not None:
+        closed.extend(reversed(groups[k:]))
+        del groups[k:]
+
+
+def read_unit_rows(
+    form: Form, grid: Grid, cmap: ColumnMap, log: ProblemLog, result: SheetResult
+) -> None:
+    """The unit rows of a Biểu 01/02 sheet into `result.units`; group rows give their context,
+    subtotal and total rows are checked. Problems go to `log`."""
+    name_col = cmap.col_of("name")
+    count_cols = _count_cols(form, cmap)
+    groups: list[Group] = []
+    closed: list[Group] = []
+    subtotals: list[tuple[int, str, list[int]]] = []  # (row, kind, member rows)
+    data_rows: list[int] = []
+    since_subtotal: list[int] = []
+    # a unit's listing: its name cell and the group rows it is under; by its key
+    seen_names: dict[tuple[str, str, str], _Listing] = {}
+    duplicates: list[tuple[_Listing, _Listing]] = []  # (first listing, a later one)
+    bare_rows: list[int] = []  # rows read as units with neither figures nor other data
+    plan = _unit_row_plan(form, cmap)
+    counted: dict[int, dict[int, int | None]] = {}  # data row → count column → value
+    lines = _table_lines(form, grid, cmap, log, count_cols)
+    for i, line in enumerate(lines):
+        r, name = line.r, line.name
+        if line.total is not None:
+            label = line.total
             if is_grand_total(label):
                 subtotals.append((r, "total", []))
             else:
                 target = _subtotal_target(label, groups, closed)
                 members = list(target.members) if target else list(since_subtotal)
                 subtotals.append((r, "subtotal", members))
+                _close_group(groups, closed, target)
             since_subtotal = []
             continue
-        level = None if isinstance(raw_stt, (int, float)) else group_level(stt)
-        other_data = any(not is_empty(grid.value(r, c)) for c in other_cols)
-        if name and level is not None and not other_data and (not figures or level < 3):
-            if not figures or stt:
-                while groups and groups[-1].level >= level:
-                    closed.append(groups.pop())
-                groups.append(Group(level, r, name, text_key(stt), group_attrs(form.code, name)))
-                groups[-1].has_figures = figures
-                continue
+        if _is_group(form, lines, i):
+            attrs = group_attrs(form.code, name)
+            if "district" in attrs and is_city_council(name):
+                after = _next_row(lines, i)
+                if after is not None and name_key(after.name).startswith(_SO_KEY):
+                    attrs = {}  # the province's own city over its sở, not a district
+            group = Group(line.numbering, r, name, text_key(line.stt), attrs)
+            group.has_figures = line.figures
+            _open_group(groups, closed, group)
+            continue
         if not name:
-            if figures:
+            if line.figures:
                 log.report("missing-name", sheet=grid.name, cell=cell_ref(r, name_col), row=r + 1)
             continue
         unit = _parse_unit_row(form, grid, plan, log, r, name_col, groups, counted)
+        if not line.figures and not line.other_data:
+            bare_rows.append(r)
         key = (name_key(unit.name.value), name_key(unit.attrs.get("district") or ""), "")
+        listing = (unit.name, tuple(g.row for g in groups))
         if key in seen_names:
-            log.report(
-                "duplicate-row",
-                sheet=grid.name,
-                cell=unit.name.ref,
-                value=unit.name.value,
-                name=unit.name.value,
-                first=seen_names[key],
-            )
-        seen_names[key] = unit.name.ref
+            duplicates.append((seen_names[key], listing))
+        seen_names[key] = listing
         result.units.append(unit)
         data_rows.append(r)
         since_subtotal.append(r)
         for g in groups:
             g.members.append(r)
+    _report_duplicates(grid, log, duplicates, bare_rows, name_col)
     closed.extend(groups)
     for g in closed:
         if g.has_figures:
@@ -165,6 +300,60 @@ def read_unit_rows(
     for r, kind, members in subtotals:
         covered = data_rows if kind == "total" else members
         _check_subtotal(form, grid, cmap, log, r, covered, count_cols, counted)
+
+
+_SO_KEY = name_key("Sở") + " "
+_BLOCK_DEPTH = numbering("1.").depth  # `A`, `I`, `1.`: the numbers of blocks over groups
+
+
+_Listing = tuple[Cell, tuple[int, ...]]
+
+
+def _report_duplicates(
+    grid: Grid,
+    log: ProblemLog,
+    duplicates: list[tuple[_Listing, _Listing]],
+    bare_rows: list[int],
+    name_col: int,
+) -> None:
+    """`duplicate-row` for each unit listed twice, except where the grouping may tell the two
+    listings apart: rows without figures stand between them (they may be groups), or they sit
+    under different group rows that say nothing the reader knows (`1 | Ninh Kiều`). Then the
+    grouping is unclear, said once with every row concerned (`group-rows-unclear`)."""
+    unclear: list[tuple[Cell, Cell]] = []
+    concerned: set[int] = set()
+    for (first, first_groups), (later, later_groups) in duplicates:
+        lo, hi = _row_of(first.ref), _row_of(later.ref)
+        between = {b for b in bare_rows if lo < b < hi}
+        apart = set(first_groups) ^ set(later_groups)
+        if between or apart:
+            unclear.append((first, later))
+            concerned |= between | apart
+        else:
+            log.report(
+                "duplicate-row",
+                sheet=grid.name,
+                cell=later.ref,
+                value=later.value,
+                name=later.value,
+                first=first.ref,
+            )
+    if not unclear:
+        return
+    rows = sorted(concerned)
+    cells = sorted({c.ref for pair in unclear for c in pair}, key=_row_of)
+    log.report(
+        "group-rows-unclear",
+        sheet=grid.name,
+        cell=cell_ref(rows[0], name_col),
+        rows=", ".join(str(b + 1) for b in rows),
+        cells=", ".join(cells),
+    )
+
+
+def _row_of(ref: str) -> int:
+    """The 0-based row of a cell reference (`B9` → 8)."""
+    return int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) - 1
 
 
 def _subtotal_target(label: str, groups: list[Group], closed: list[Group]) -> Group | None:
@@ -262,9 +451,9 @@ def _parse_unit_row(
             if raw is None and not (formulas and (r, c) in formulas):
                 values[c] = None
                 continue
-            if kind is int and 0 <= raw < EXACT_INT:
+            if kind is int and 0 <= raw <= MAX_COUNT:
                 cell = Cell(raw, col_letters(c) + row_number)
-            elif kind is float and raw >= 0.0 and raw.is_integer():
+            elif kind is float and 0.0 <= raw <= MAX_COUNT and raw.is_integer():
                 cell = Cell(int(raw), col_letters(c) + row_number)
             else:
                 cell = read_count(grid, r, c, log, label)

@@ -25,7 +25,11 @@ from xlsxwriter.worksheet import Worksheet
 
 from etl.core.forms import (
     FORMS,
+    GUIDE_SHEET,
+    GUIDE_TITLE,
     HEADER_LINES,
+    LISTS_HEAD,
+    LISTS_SHEET,
     SIGNATURE_WORDS,
     TOTAL_WORDS,
     Column,
@@ -52,8 +56,6 @@ from etl.writers.layout import (
 )
 
 INPUT_ROWS = 200
-GUIDE_SHEET = "Hướng dẫn"
-LISTS_SHEET = "Danh mục"
 PLACEHOLDER = "…" * 24
 FIXED_CREATED = dt.datetime(2024, 1, 1, 0, 0, 0)
 _MAX_PROMPT_TITLE = 32
@@ -376,7 +378,7 @@ def _write_lists_sheet(
     refs: dict[str, str] = {}
     enums = [leaf.column for leaf in leaves_of(blocks) if leaf.column.kind == "enum"]
     for col, column in enumerate(enums):
-        sheet.write_string(0, col, f"Danh mục: {column.label}", formats["list_head"])
+        sheet.write_string(0, col, f"{LISTS_HEAD} {column.label}", formats["list_head"])
         for row, choice in enumerate(column.choices, start=1):
             sheet.write_string(row, col, choice)
         first = xl_rowcol_to_cell(1, col, row_abs=True, col_abs=True)
@@ -498,7 +500,7 @@ def _write_guide(
     sheet = workbook.add_worksheet(GUIDE_SHEET)
     sheet.set_column(0, 0, 6)
     sheet.set_column(1, 1, 100)
-    sheet.merge_range(0, 0, 0, 1, f"HƯỚNG DẪN ĐIỀN BIỂU SỐ {form.code}", formats["guide_title"])
+    sheet.merge_range(0, 0, 0, 1, f"{GUIDE_TITLE} SỐ {form.code}", formats["guide_title"])
     sheet.merge_range(1, 0, 1, 1, form.title, formats["guide_title"])
     sections = [
         (f"Mục đích: {_PURPOSES.get(form.code, form.title)}", []),
