@@ -77,11 +77,14 @@ test-fast: install-dev ## ruff check and the layer contracts, then the tests tha
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q -m "not slow"
 
+# the national set's provinces (34: the goals' size; e.g. `make bench BENCH_PROVINCES=4` for a quick look)
+BENCH_PROVINCES ?= 34
+
 bench: install-dev ## run the benchmarks (city and national scale; PostgreSQL too with TEST_DATABASE_URL), write bench/results.json
 	$(PY) bench/bench_readers.py
 	$(PY) bench/bench_callbacks.py
 	$(PY) bench/bench_exports.py
-	$(PY) bench/bench_scale.py $${TEST_DATABASE_URL:+--postgres}
+	$(PY) bench/bench_scale.py --provinces $(BENCH_PROVINCES) $${TEST_DATABASE_URL:+--postgres}
 
 clean: ## remove the virtual environment, caches and the local database
 	rm -rf $(VENV) .pytest_cache .ruff_cache data/tgbc.sqlite3* data/uploads

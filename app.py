@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,24 @@ def create_server() -> Flask:
     server = create_app(load_settings()).server
     _freeze()
     return server
+
+
+def warm(server: Flask) -> None:
+    """What the first visitor would otherwise wait for, done before the process serves: Dash's
+    set-up of the process (one request: it registers the page callbacks and the page router on
+    its first request), the dataset of the approved figures and the overview of the default
+    view (its summary and charts, kept with the dataset). `python app.py` calls it before
+    serving, gunicorn in each worker before it takes requests (gunicorn.conf.py). A failure
+    only delays the work to the first request."""
+    server.test_client().get("/login")
+    try:
+        # the module Dash's set-up above imported (it does not set it on the package)
+        overview = importlib.import_module("pages.overview")
+        with server.test_request_context("/"):
+            overview.overview_of("")
+    except Exception as exc:  # never keep the server from starting
+        print(f"Chưa dựng sẵn được trang Tổng quan ({type(exc).__name__}); "
+              "trang sẽ được dựng ở lượt xem đầu tiên.", flush=True)  # fmt: skip
 
 
 def _freeze() -> None:
@@ -282,6 +301,7 @@ def main() -> None:
     settings = load_settings()
     bootstrap(settings)
     app = create_app(settings)
+    warm(app.server)
     _freeze()
     print(f"Ứng dụng chạy tại http://{settings.host}:{settings.port}")
     app.run(host=settings.host, port=settings.port, debug=False)

@@ -49,9 +49,14 @@ def on_starting(server: object) -> None:
 
 
 def post_worker_init(worker: object) -> None:
-    """In each worker, before it takes requests: one request through the app. Dash sets a
-    process up on its first request (registers the component scripts it may serve, the page
-    callbacks, the page router) and marks that done before doing it, so requests running
-    beside the first one — a browser's script and callback requests to a fresh worker — found
-    nothing registered and answered 500 or lacked the page router."""
-    worker.wsgi.test_client().get("/login")  # the Flask server `app:create_server()` built
+    """In each worker (and each one started again), before it takes requests: `app.warm`.
+    Its request through the app sets Dash up: Dash does that on a process's first request
+    (registers the component scripts it may serve, the page callbacks, the page router) and
+    marks it done before doing it, so requests running beside the first one — a browser's
+    script and callback requests to a fresh worker — found nothing registered and answered 500
+    or lacked the page router. Then the dataset and the overview's default view are built, so
+    the first visitor does not wait for them."""
+    from app import _freeze, warm
+
+    warm(worker.wsgi)  # the Flask server `app:create_server()` built
+    _freeze()

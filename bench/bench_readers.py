@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 import openpyxl  # noqa: E402
 import pandas as pd  # noqa: E402
-from bench_scale import bare_read  # noqa: E402  (the reference: calamine values only)
+from bench_scale import bare_read, open_periods  # noqa: E402  (bare_read: the reference)
 
 from etl import service  # noqa: E402
 from etl.ingest.load import ingest_bytes  # noqa: E402
@@ -49,9 +49,12 @@ def ingest_all(blobs: list[tuple[str, bytes]]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         service.migrate(f"sqlite:///{tmp}/bench.sqlite3")
         engine = service.open_engine(f"sqlite:///{tmp}/bench.sqlite3")
+        open_periods(engine, blobs)  # the periods of the files' cut-off dates, open
         facts = 0
         for name, blob in blobs:
             result = ingest_bytes(engine, blob, name, uploads_dir=Path(tmp) / "uploads")
+            if result.status != "accepted":
+                raise SystemExit(f"{name}: {result.status} {result.errors[:2]}")
             facts += result.counts.get("facts", 0)
         engine.dispose()
         return facts

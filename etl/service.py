@@ -13,7 +13,7 @@ from etl.core.clock import vn_today
 from etl.core.settings import Settings, load_settings
 from etl.core.vocabulary import IngestStatus, ReviewStatus
 from etl.ingest import load
-from etl.ingest.load import IngestResult, ingest_bytes, ingest_many
+from etl.ingest.load import CheckedRead, IngestResult, ingest_bytes, ingest_many
 from etl.measures import metrics, query
 from etl.measures.cache import load_dataset
 from etl.measures.dataset import Dataset
@@ -107,6 +107,7 @@ def ingest_as(
     dry_run: bool = False,
     approve: bool = False,
     mapping: Mapping | None = None,
+    checked: CheckedRead | None = None,
 ) -> IngestResult:
     """An upload by a signed-in account (or the CLI when None): scoped to the account's units,
     and written to the audit log (accepted, refused, duplicate, with supersessions). It waits
@@ -114,7 +115,8 @@ def ingest_as(
     page's check) stores nothing and writes the audit entry of a refused or duplicate file
     (`check: true`), so a refusal in the browser is audited like one through the API; a file
     it passes is audited when it is stored. `mapping`: the clerk's mapping of header cells
-    (the upload page's mapping step), kept when the file is stored."""
+    (the upload page's mapping step), kept when the file is stored. `checked`: the read of
+    the dry run of the same file (`IngestResult.checked`), so it is not read again."""
     settings = settings or load_settings()
     actor = account.username if account else "cli"
     result = ingest_bytes(
@@ -131,6 +133,7 @@ def ingest_as(
         approve=approve,
         as_of_grace_days=settings.as_of_grace_days,
         mapping=mapping,
+        checked=checked,
     )
     if result.status != IngestStatus.CHECKED:  # a dry run that passes is audited when stored
         _audit_not_stored(engine, actor, result, check=dry_run)

@@ -60,6 +60,12 @@ def layout(**_query: str) -> html.Div:
 def render_overview(search: str | None) -> list[Any]:
     if not policy.may(policy.READ_ALL):
         return context.forbidden()
+    return overview_of(search)
+
+
+def overview_of(search: str | None) -> list[Any]:
+    """The overview of the URL's view (whoever may see it: `render_overview` checks); also
+    what a start builds before serving (app.warm), so the first visitor finds it made."""
     summary, view = context.view_summary(search)
     return make_overview(
         context.dataset(search),
@@ -75,10 +81,9 @@ def owing_of_view(search: str | None, view: ResolvedView) -> tuple[Period, int] 
     """The period of the view's cut-off and how many units of the view's filter still owe it
     their return: the length of the tracker's list at `?ky=ID&trang_thai=owing` (the same
     function, on the approved figures, like the tracker)."""
-    found = tracking.owing_for_cut_off(
+    return tracking.owing_count_for_cut_off(
         context.engine(), context.dataset(View()), view.as_of, view.filter
     )
-    return None if found is None else (found[0], len(found[1]))
 
 
 def build_file(

@@ -22,6 +22,7 @@ from components.tracker_view import (
 from components.widgets import dropdown
 from etl.core.clock import vn_today
 from etl.measures import metrics, tracking
+from etl.measures.cache import remembered_for_frame
 from etl.measures.query import View
 from etl.notify import mail
 from etl.storage import accounts as accounts_store
@@ -129,19 +130,23 @@ def render_tracker(search: str | None, chosen: int | None) -> list[Any]:
     if period is None:
         return [html.P("Chưa có kỳ báo cáo nào.")]
     ds = context.dataset(View())
-    table = period_table(search, period, own)
-    label = context.resolved_view(search, ds).label
-    return make_period_tracker(
+    table = period_table(search, period, own)  # kept per data version and view
+    options = {
+        "search": search,
+        "owing_only": _param(search, "trang_thai") == "owing",
+        "may_remind": policy.may(policy.REVIEW),
+        "may_mail": policy.may(policy.REVIEW) and bool(context.settings().smtp_url),
+        "uploader": None if own is None else acc.username,
+        "unit_ids": own,
+        "label": context.resolved_view(search, ds).label,
+    }
+    # the page of that table, kept with it: the same view asked again is not rebuilt
+    return remembered_for_frame(
         ds,
-        period,
+        "tracker_view",
         table,
-        search=search,
-        owing_only=_param(search, "trang_thai") == "owing",
-        may_remind=policy.may(policy.REVIEW),
-        may_mail=policy.may(policy.REVIEW) and bool(context.settings().smtp_url),
-        uploader=None if own is None else acc.username,
-        unit_ids=own,
-        label=label,
+        tuple(options.items()),
+        lambda: make_period_tracker(ds, period, table, **options),
     )
 
 

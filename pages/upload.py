@@ -3,8 +3,13 @@
 returned with a comment), so a clerk can submit a corrected file.
 
 Dropping files stages them (decoded, content-addressed under DATA_DIR/staging) in the request;
-reading and checking them is a background job (web/background.py) with a progress bar
-("Đang kiểm tra tệp 2/5: …") and a cancel button, so a large workbook ties up no web worker.
+one small file is checked there too (answered at once); several files or a large one are read
+and checked as a background job (web/background.py) with a progress bar ("Đang kiểm tra tệp
+2/5: …") and a cancel button, so a large workbook ties up no web worker.
+The check keeps what it read of each file beside it (`<sha256>.<key>.checked`, keyed by the
+account and the mapping), so «Lưu» stores the file without reading it again: the read is used
+only for a file of the same sha256 and mapping, and everything that depends on the database
+is checked again when it is stored.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import base64
 import binascii
 import dataclasses
 import hashlib
+import json
+import pickle
 import re
 import secrets
 from collections.abc import Callable
@@ -37,7 +44,7 @@ from etl.core.formatting import fmt_number
 from etl.core.normalize import clean_text, name_key
 from etl.core.settings import Settings
 from etl.core.vocabulary import IngestStatus
-from etl.ingest.load import IngestResult
+from etl.ingest.load import CheckedRead, IngestResult
 from etl.storage import accounts, reviews
 from etl.writers.annotate import annotate
 from web import background, context, policy
@@ -61,6 +68,9 @@ policy.protect_outputs(
 )
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
+# one dropped file up to this size is checked in the staging request itself (no job, no
+# polling): a typical return is 20-60 KB and checks in tens of milliseconds
+INLINE_CHECK_BYTES = 256_000
 Progress = Callable[[int, int, str], None]
 
 
@@ -143,6 +153,43 @@ def _staged(sha256: Any, settings: Settings | None = None) -> Path:
     return _staging_dir(settings) / sha256
 
 
+def _checked_path(
+    sha256: str, account: accounts.Account | None, mapping: Any, settings: Settings | None = None
+) -> Path:
+    """Where the check keeps its read of the staged file `sha256` for `account` and `mapping`
+    (None: none given)."""
+    who = account.username if account is not None else ""
+    key = json.dumps([who, mapping or None], sort_keys=True, ensure_ascii=False, default=str)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return _staged(sha256, settings).with_name(f"{sha256}.{digest}.checked")
+
+
+def _keep_checked(
+    result: IngestResult, account: accounts.Account | None, settings: Settings | None = None
+) -> None:
+    """Keep the read of a dry run (`result.checked`) for «Lưu»."""
+    checked = result.checked
+    if checked is None:
+        return
+    path = _checked_path(checked.sha256, account, checked.mapping, settings)
+    tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp.write_bytes(pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(path)
+
+
+def _kept_checked(
+    sha256: str, account: accounts.Account | None, mapping: Any, settings: Settings | None = None
+) -> CheckedRead | None:
+    """The read the check kept of this file for this account and mapping, if any (anything
+    unreadable there: none, the file is read again)."""
+    try:
+        # written by _keep_checked under DATA_DIR, which only the server writes
+        kept = pickle.loads(_checked_path(sha256, account, mapping, settings).read_bytes())
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        return None
+    return kept if isinstance(kept, CheckedRead) and kept.sha256 == sha256 else None
+
+
 def _as_item(
     result: IngestResult, sha256: str, kept: dict[str, dict[str, str]] | None = None
 ) -> dict[str, Any]:
@@ -218,6 +265,7 @@ def check_staged(
             progress(n - 1, len(queue), f"Đang kiểm tra tệp {n}/{len(queue)}: {entry['name']}")
         blob = _staged(entry["sha256"], settings).read_bytes()
         result = service.ingest_as(engine, blob, entry["name"], account, settings, dry_run=True)
+        _keep_checked(result, account, settings)
         kept = service.kept_choices(engine, result.layouts, account)
         items.append(_as_item(result, entry["sha256"], kept))
     return items
@@ -247,13 +295,21 @@ def on_upload(contents: list[str] | None, names: list[str] | None) -> tuple[Any,
     prevent_initial_call=True,
 )
 def on_files(contents: list[str] | None, names: list[str] | None) -> tuple[Any, Any, Any]:
-    """Keep the dropped files (fast: decode, hash, write) and clear the last results; putting
-    the list into the queue store starts the background check below. web/policy.py
-    refuses both callbacks to accounts that may not upload (their outputs are protected
-    above)."""
+    """Keep the dropped files (fast: decode, hash, write). One small file (INLINE_CHECK_BYTES,
+    a typical return: tens of milliseconds to check) is checked here and its result shown at
+    once; otherwise the last results are cleared and putting the list into the queue store
+    starts the background check below, with its progress. web/policy.py refuses both
+    callbacks to accounts that may not upload (their outputs are protected above)."""
     if not _files(contents, names):
         return no_update, no_update, no_update
-    set_props(UP_QUEUE, {"data": stage_files(contents, names)})
+    settings = context.settings()
+    queue = stage_files(contents, names, settings)
+    if len(queue) == 1 and _staged(queue[0]["sha256"], settings).stat().st_size <= (
+        INLINE_CHECK_BYTES
+    ):
+        items = check_staged(queue, context.engine(), context.account(), settings)
+        return make_results(items), items, None
+    set_props(UP_QUEUE, {"data": queue})
     return [], None, None
 
 
@@ -304,7 +360,7 @@ def on_confirm(n_clicks: int | None, items: list[dict[str, Any]] | None) -> tupl
     items = _staged_items(items)
     if not n_clicks or not items:
         return no_update, no_update, no_update
-    settings = context.settings()
+    settings, account = context.settings(), context.account()
     stored = []
     for item in items:
         if item["status"] != IngestStatus.CHECKED or not SHA256.fullmatch(item["sha256"]):
@@ -314,9 +370,14 @@ def on_confirm(n_clicks: int | None, items: list[dict[str, Any]] | None) -> tupl
             continue
         blob = path.read_bytes()
         given = item.get("mapping") if item.get("mapping_source") == "given" else None
+        # the check's read, used only if the file hashes to the same sha256 (ingest_bytes)
+        checked = _kept_checked(item["sha256"], account, given, settings)
         result = service.ingest_as(
-            context.engine(), blob, item["file_name"], context.account(), settings, mapping=given
-        )
+            context.engine(), blob, item["file_name"], account, settings, mapping=given,
+            checked=checked,
+        )  # fmt: skip
+        if result.status == IngestStatus.ACCEPTED:
+            _checked_path(item["sha256"], account, given, settings).unlink(missing_ok=True)
         stored.append(_as_item(result, item["sha256"]))
     saved = sum(1 for s in stored if s["status"] in (IngestStatus.ACCEPTED, IngestStatus.DUPLICATE))
     message = html.Div(
@@ -401,6 +462,7 @@ def on_map_preview(
     result = service.ingest_as(
         engine, blob, name, account, settings, dry_run=True, mapping=mapping or None
     )
+    _keep_checked(result, account, settings)
     kept = service.kept_choices(engine, result.layouts, account)
     items = [*items[:index], _as_item(result, item["sha256"], kept), *items[index + 1 :]]
     return make_results(items), items, None

@@ -100,6 +100,39 @@ def test_units_view_serves_its_grid_a_page_at_a_time(request_ctx):
     assert sum(r["units"] for r in subtotals.rowData) == 527
 
 
+def test_warm_builds_the_dataset_and_the_default_overview_before_any_visitor(isolated_app):
+    """What `python app.py` and each gunicorn worker do before serving: afterwards the first
+    overview of the default view is answered from what was kept."""
+    from app import warm
+    from etl.measures import cache
+    from web import context
+
+    server = isolated_app.server
+    fresh = server.extensions[context.CACHE_KEY] = cache.DatasetCache()
+    warm(server)
+    ds = fresh.get(server.extensions[context.ENGINE_KEY])
+    built = {key[1]: len(value) for key, value in ds.memo.items() if key[0] == "lru"}
+    assert built.get("summary") and built.get("chart") and built.get("owing")
+    kept = {family: dict(ds.memo[("lru", family)]) for family in ("summary", "chart")}
+    with as_admin(isolated_app):
+        from pages.overview import render_overview
+
+        assert text_of(render_overview(""))  # the first visitor's overview
+    for family, entries in kept.items():
+        assert dict(ds.memo[("lru", family)]) == entries, family  # nothing more was built
+
+
+def test_units_view_of_a_filter_that_leaves_no_unit(request_ctx):
+    """A combination that leaves no unit (education and chi cục) answers «0 đơn vị» and empty
+    subtotals, not an error (found by the benchmark's random filter combinations)."""
+    from pages.units import render_units
+
+    search = AS_OF + "&sector=Giáo+dục+và+Đào+tạo&kind=chi_cuc&pending=0"
+    children = render_units(search, "nguoi_lam_viec", "district")
+    assert "0 đơn vị" in text_of(children[0])
+    assert children[1].children[1].children[0].rowData == []
+
+
 def _page(measure: str, request: dict) -> dict:
     import datetime as dt
 
@@ -279,6 +312,32 @@ def _check_good_upload(render_overview, on_confirm, on_upload):
     _approve_waiting()
     after = text_of(render_overview(AS_OF))
     assert after != before and "1.841" not in after
+
+
+def test_upload_reads_the_file_once_and_stores_it_on_confirm(isolated_app, monkeypatch):
+    """«Lưu» stores what the check read (kept under DATA_DIR by sha256, account and mapping):
+    the file is read once; a staged file whose bytes changed since is read again."""
+    from etl.ingest import load
+    from pages import upload
+
+    reads = []
+    real = load._read_upload
+    monkeypatch.setattr(load, "_read_upload", lambda *a, **k: reads.append(1) or real(*a, **k))
+    good = workbook_bytes(form01([[1, "Sở Nội vụ", None, None, None, 31]], title=[["Biểu số 01"]]))
+    other = workbook_bytes(form01([[1, "Sở Nội vụ", None, None, None, 32]], title=[["Biểu số 01"]]))
+    with as_admin(isolated_app):
+        _, staged, _ = upload.on_upload([_upload(good)], ["mot_lan.xlsx"])
+        assert staged[0]["status"] == "checked" and len(reads) == 1
+        message, _, _ = upload.on_confirm(1, staged)
+        assert "Đã nhận 1 tệp" in text_of(message) and len(reads) == 1  # not read again
+        _, staged, _ = upload.on_upload([_upload(other)], ["khac.xlsx"])
+        assert len(reads) == 2
+        upload._staged(staged[0]["sha256"]).write_bytes(  # its bytes changed since the check
+            workbook_bytes(form01([[1, "Sở Nội vụ", None, None, None, 33]]))
+        )
+        message, _, _ = upload.on_confirm(1, staged)
+        assert len(reads) == 3  # another sha256: the check's read is not used
+        assert "Đã nhận 1 tệp" in text_of(message)
 
 
 def _approve_waiting() -> None:

@@ -315,6 +315,23 @@ def test_upload_check_in_background_returns_the_in_request_result(app, manager):
     assert items == json.loads(json.dumps(in_request, default=str))
 
 
+def test_one_small_file_is_checked_in_the_staging_request(app, manager):
+    """One typical return: its check answers with the staging request (no job to poll), the
+    same result as the check in a request."""
+    browser = browser_for(app)
+    browser.open("/nop-bao-cao")
+    ((name, content),) = _returns(1)
+    stage = browser.body(browser.key("..upload-results."), [[_data_url(content)], [name]])
+    got = browser.post(stage)
+    assert got.status_code == 200, got.get_data(as_text=True)[:300]
+    answer = got.get_json()
+    assert "upload-queue" not in answer.get("sideUpdate", {})  # no background job started
+    items = answer["response"]["upload-staged"]["data"]
+    assert [i["status"] for i in items] == ["checked"]
+    shown = json.dumps(answer["response"]["upload-results"]["children"], ensure_ascii=False)
+    assert "Sẽ lưu" in shown
+
+
 def test_upload_check_reports_progress_per_file(app, manager):
     browser = browser_for(app)
     files = _returns(60)

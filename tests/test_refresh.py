@@ -114,7 +114,13 @@ def test_refresh_after_each_upload_equals_a_full_load(
             metrics.summary(previous, AS_OF)  # the previous Dataset has memoised results
             refreshed = load_dataset(engine, previous=previous)
             assert len(refreshes) == step  # derived, not loaded
-            assert refreshed.memo == {} and refreshed.memo is not previous.memo
+            assert refreshed.memo is not previous.memo
+            # only what depends on the units and events alone is kept, and only when the
+            # upload changed neither (figures only: 02b adds a unit, 00b only targets)
+            kept = {k if k[0] != "lru" else k[:2] for k in refreshed.memo}
+            families = {("lru", f) for f in cache.UNIT_FAMILIES} | set(cache.UNIT_MEMO)
+            assert kept <= families
+            assert bool(kept) == (name == "00b.xlsx"), (name, kept)
             assert_same(refreshed, full)
             previous = refreshed
         else:
@@ -122,6 +128,26 @@ def test_refresh_after_each_upload_equals_a_full_load(
     assert len(previous.fact_history) > len(previous.facts)  # something was superseded
     assert previous.units["valid_to"].notna().sum() == 3  # A, B (merged) and D (dissolved)
     assert len(previous.events) == 3 and "QĐ 1a" in set(previous.events["doc_ref"])
+
+
+def test_a_figures_only_return_keeps_existence_scopes_and_lineage(
+    engine: Engine, ingest: Callable[..., Any]
+) -> None:
+    """A return that changes figures of known units only: the refreshed Dataset keeps the
+    units frame and what was derived from units and events (homes, scopes), and its figures
+    equal a full load's."""
+    for name, content in _uploads()[:3]:
+        assert ingest(content, name).status == "accepted"
+    previous = load_dataset(engine)
+    before = metrics.summary(previous, AS_OF)
+    homes = home_units(previous, AS_OF)
+    again = [_school("Trường C", 40, 40, 83, 78, 1, "Đã phê duyệt")]
+    assert ingest(units_return(again), "02c.xlsx").status == "accepted"
+    refreshed = load_dataset(engine, previous=previous)
+    assert refreshed.units is previous.units
+    assert home_units(refreshed, AS_OF) is homes  # kept, not rebuilt
+    assert_same(refreshed, load_dataset(engine))
+    assert metrics.summary(refreshed, AS_OF) != before  # the figures did move
 
 
 def test_refresh_over_several_uploads_at_once(

@@ -148,6 +148,36 @@ def test_overview_notice_counts_the_owing_list_and_links_to_it(ingest, engine: E
     assert href == f"/theo-doi?district=X&ky={later.id}&trang_thai=owing"
 
 
+def test_owing_count_is_the_length_of_the_owing_list_for_any_filter(ingest, engine: Engine) -> None:
+    """What the overview's notice counts (one mask per period and data version) is the
+    length of the tracker's owing list, for every period and filter, before and after a
+    return changes the states."""
+    ds, _period, _ids = _setup(ingest, engine)
+    with engine.begin() as conn:
+        periods.add(conn, name="Năm 2024", as_of=dt.date(2024, 12, 31),
+                    deadline=dt.date(2025, 1, 15), actor="t")  # fmt: skip
+    district = ds.units.set_index("name").loc["Trường D", "district"]
+    filters = [None, Filter(district=district), Filter(kind="don_vi_su_nghiep"),
+               Filter(sector="Giáo dục và Đào tạo"), Filter(district="Không có")]  # fmt: skip
+
+    def check(ds) -> list[int]:
+        counts = []
+        for as_of in (AS_OF, dt.date(2024, 12, 31)):
+            for flt in filters:
+                counted = tracking.owing_count_for_cut_off(engine, ds, as_of, flt)
+                period, listed = tracking.owing_for_cut_off(engine, ds, as_of, flt)
+                assert counted == (period, len(listed)), (as_of, flt)
+                counts.append(counted[1])
+        return counts
+
+    before = check(ds)
+    assert before[:5] == [0, 0, 0, 0, 0] and before[5] == 4
+    returned = ingest(units_return(ROWS[3:]), "02d.xlsx", approve=False)
+    set_status(engine, returned.submission_id, "tra_lai", comment="Thiếu số liệu")
+    assert check(load_dataset(engine)) == before  # the approved return still decides
+    assert tracking.owing_count_for_cut_off(engine, ds, dt.date(2023, 1, 1)) is None
+
+
 def test_reminder_workbook_has_the_owing_units_and_e_mails(ingest, engine: Engine) -> None:
     ds, period, ids = _setup(ingest, engine)
     accounts.create_account(

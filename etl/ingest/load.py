@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import pickle
 import re
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -74,6 +75,8 @@ class IngestResult:
     layouts: list[SheetLayout] = field(default_factory=list)
     mapping: Mapping = field(default_factory=dict)
     mapping_source: str | None = None
+    # a dry run's read of the file, to store it later without reading it again
+    checked: CheckedRead | None = field(default=None, repr=False)
 
     @property
     def accepted(self) -> bool:
@@ -128,6 +131,27 @@ def _limits(limits: Limits | None) -> Limits:
 
 
 Read = tuple[list[Problem], list[SheetResult] | None, list[SheetLayout]]
+
+
+@dataclass(frozen=True)
+class CheckedRead:
+    """The read of a file as a dry run made it (with the mapping it was given, before any
+    kept mapping), so that storing the same file later does not read it again: `sha256` of
+    the file, `mapping` it was read with (None: none), `payload` the read pickled when it was
+    made. `ingest_bytes(checked=…)` uses it only for a file of the same sha256 and mapping;
+    everything that depends on the database (periods, duplicates, unit matching, scope) is
+    checked again when the file is stored. The upload page keeps it under DATA_DIR between
+    the check and «Lưu» (pages/upload.py): a pickle, so it is read only from there."""
+
+    sha256: str
+    mapping: Mapping | None
+    payload: bytes
+
+    def fits(self, sha256: str, mapping: Mapping | None) -> bool:
+        return self.sha256 == sha256 and self.mapping == (mapping or None)
+
+    def read(self) -> Read:
+        return pickle.loads(self.payload)  # our own pickle (see the class)
 
 
 def _read_upload(
@@ -237,6 +261,7 @@ def ingest_bytes(
     approve: bool = False,
     as_of_grace_days: int | None = None,
     mapping: Mapping | None = None,
+    checked: CheckedRead | None = None,
 ) -> IngestResult:
     """Read, check and (unless refused or `dry_run`) store one file, all or nothing.
 
@@ -251,6 +276,8 @@ def ingest_bytes(
     target, etl/reading/mapping.py) says how to read header cells the reader cannot place; it
     is kept for the file's reporting unit when the file is stored. Without it, a sheet that
     needs the mapping step is read with the unit's kept mapping when that covers it.
+    `checked`: the read a dry run of this file made (`IngestResult.checked`), used instead of
+    reading the file again when its sha256 and mapping are those of `content` and `mapping`.
     """
     return _ingest(
         engine,
@@ -268,6 +295,7 @@ def ingest_bytes(
         approve=approve,
         as_of_grace_days=as_of_grace_days,
         mapping=mapping,
+        checked=checked,
     )
 
 
@@ -293,6 +321,7 @@ def _ingest(
     approve: bool = False,
     as_of_grace_days: int | None = None,
     mapping: Mapping | None = None,
+    checked: CheckedRead | None = None,
 ) -> IngestResult:
     """`ingest_bytes`; the reading may already be under way (`read_ahead`, from
     `_read_upload`), and is used only where `ingest_bytes` would have read the file.
@@ -323,8 +352,13 @@ def _ingest(
     mapping = clean_workbook_mapping(mapping)
     if read_ahead is not None:
         problems, sheets, layouts = read_ahead.result()
+    elif checked is not None and checked.fits(sha256, mapping):
+        problems, sheets, layouts = checked.read()
     else:
         problems, sheets, layouts = _read_upload(content, display_name, _limits(limits), mapping)
+    if dry_run:
+        read = pickle.dumps((problems, sheets, layouts), protocol=pickle.HIGHEST_PROTOCOL)
+        result.checked = CheckedRead(sha256, mapping or None, read)
     result.mapping_source = "given" if mapping else None
     if not mapping and (kept := kept_mapping(engine, layouts, uploader)):
         problems, sheets, layouts = _read_upload(content, display_name, _limits(limits), kept)

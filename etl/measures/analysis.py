@@ -264,8 +264,9 @@ def _unit_target(
 
 def subtotals(table: pd.DataFrame, by: str) -> pd.DataFrame:
     """Sums of a unit table grouped by `district`, `sector` or `kind_label`, per measure."""
-    if table.empty:
-        return pd.DataFrame(columns=[by, "measure", "units", "baseline", "current", "reduced"])
+    if table.empty:  # the same columns, no row (a filter that leaves no unit)
+        columns = ["units", "baseline", "current", "pending", "reduced", "target"]
+        return pd.DataFrame(columns=[by, "measure", *columns, "reduced_pct", "pct_of_target"])
     blank = "Cấp thành phố" if by == "district" else "(không ghi)"
     grouped = (
         table.fillna({by: blank})

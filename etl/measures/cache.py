@@ -9,6 +9,7 @@ summaries) is kept in `Dataset.memo`: the cache is keyed by the data version by 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -51,6 +52,9 @@ LRU_SIZES = {
     "chart": 96,
     "unit_grid": 6,
     "unit_grid_folded": 24,
+    "owing": 8,
+    "tracker": 4,  # a national tracker table and its rendered page are a few MB each
+    "tracker_view": 4,
 }
 
 
@@ -105,7 +109,8 @@ def load_dataset(
     the same (a new waiting upload, a return, for "approved"), `previous` itself is kept
     (restamped with the new version: its frames and memo too) unless the units it holds were
     updated; anything else (an older submission approved, a deletion, an edit, a migration)
-    loads everything."""
+    loads everything. A derived Dataset keeps what `previous` derived from its units and
+    events alone when the new rows changed neither (`carry_unit_results`)."""
     review_reads.check_figures(figures)
     if previous is not None and (previous.figures != figures or previous.shown is None):
         previous = None
@@ -121,8 +126,48 @@ def load_dataset(
             return previous
         if not snapshot.added:
             return with_units_updated(previous, snapshot.frames["unit"], snapshot.version)
-        return refresh_dataset(previous, snapshot.frames, snapshot.version, shown=snapshot.shown)
+        refreshed = refresh_dataset(
+            previous, snapshot.frames, snapshot.version, shown=snapshot.shown
+        )
+        return carry_unit_results(previous, refreshed, snapshot.frames)
     return build_dataset(snapshot.frames, snapshot.version, shown=snapshot.shown, figures=figures)
+
+
+# what is derived from the units and the events alone (etl/measures/scoping.py: the unit
+# columns, existence per date, scope masks, lineage homes; metrics.py: the event rows and the
+# positions of the homes): still true after new returns that change neither
+UNIT_MEMO = (("unit_columns",), ("code_casefold",), ("event_rows",))
+UNIT_FAMILIES = ("exists", "scope", "homes", "homes_positions")
+
+
+def carry_unit_results(old: Dataset, new: Dataset, added: dict[str, Any]) -> Dataset:
+    """`new` (derived from `old` and the rows `added`) keeping what `old` derived from its
+    units and events alone, when the new rows changed neither (figures only, the usual
+    return): the next views need not rebuild existence, scopes and lineage. `new` itself
+    otherwise."""
+    if any(len(added.get(name, ())) for name in ("event", "event_unit")):
+        return new
+    same = (
+        new.units.equals(old.units)
+        and new.units.index.equals(old.units.index)
+        and (new.units.dtypes == old.units.dtypes).all()
+        and new.event_sets == old.event_sets
+    )
+    if not same:
+        return new
+    carried = dataclasses.replace(new, units=old.units, memo={})
+    for key in UNIT_MEMO:
+        if key in old.memo:
+            carried.memo[key] = old.memo[key]
+    for family in UNIT_FAMILIES:
+        entries = old.memo.get(("lru", family))
+        if entries is None:
+            continue
+        try:
+            carried.memo[("lru", family)] = OrderedDict(entries)
+        except RuntimeError:  # changed by another thread while copied: rebuilt when asked
+            continue
+    return carried
 
 
 class DatasetCache:

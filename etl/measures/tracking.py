@@ -13,18 +13,20 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
 from etl.core.clock import in_vietnam, vn_today
 from etl.core.vocabulary import KIND_LABELS, ReviewStatus, UnitKind
+from etl.measures.cache import remembered
 from etl.measures.dataset import Dataset
 from etl.measures.scoping import Filter, exists_mask, scope_mask
 from etl.storage import accounts as accounts_store
 from etl.storage import periods as periods_store
-from etl.storage.db import reading
+from etl.storage.db import data_version, reading
 from etl.storage.periods import Period
-from etl.storage.tracking_reads import Coverage, period_coverage
+from etl.storage.tracking_reads import Coverage, covered_units, period_coverage
 
 NOT_SENT = "chua_nop"
 STATES: tuple[str, ...] = (
@@ -47,6 +49,8 @@ _PRECEDENCE = (
     ReviewStatus.CHO_DUYET.value,
     ReviewStatus.TRA_LAI.value,
 )
+# the states of a covering return that mean the unit no longer owes (see OWING)
+_COVERING = (ReviewStatus.DA_DUYET.value, ReviewStatus.CHO_DUYET.value)
 NO_ACCOUNT = "chưa có tài khoản"
 
 COLUMNS = [
@@ -204,13 +208,56 @@ def load_tracker(
     with_accounts: bool = False,
 ) -> pd.DataFrame:
     """`tracker_by_period` with the period's returns (and, `with_accounts`, the accounts)
-    read from the store."""
+    read from the store. Kept with `ds` per data version of the database (which every stored
+    return and review moves), period, day, filter and the accounts as read now, so the same
+    view asked again reads only those; shared: callers must not change it."""
+    found = tuple(accounts_store.list_accounts(engine)) if with_accounts else ()
+    shown = tuple((a.username, a.active, a.email, a.unit_ids) for a in found)
+    today = today if today is not None else vn_today()
+
+    def build() -> pd.DataFrame:
+        with reading(engine) as conn:
+            coverage = period_coverage(conn, period.id)
+        return tracker_by_period(
+            ds, period, coverage, today=today, flt=flt, unit_ids=unit_ids, accounts=found
+        )
+
+    key = (data_version(engine), period, today, flt, unit_ids, shown)
+    return remembered(ds, "tracker", key, build)
+
+
+def owing_count_for_cut_off(
+    engine: Engine, ds: Dataset, as_of: dt.date, flt: Filter | None = None
+) -> tuple[Period, int] | None:
+    """The period whose cut-off is `as_of` and how many units within `flt` still owe it their
+    return: `len` of `owing_for_cut_off`'s list (None when no period has this cut-off), from
+    one mask of the owing units per period and data version, kept with `ds` (so any filter
+    answers by counting, and a view asked again reads only the data version)."""
     with reading(engine) as conn:
-        coverage = period_coverage(conn, period.id)
-    found = accounts_store.list_accounts(engine) if with_accounts else ()
-    return tracker_by_period(
-        ds, period, coverage, today=today, flt=flt, unit_ids=unit_ids, accounts=found
-    )
+        period = periods_store.find_for_as_of(conn, as_of)
+    if period is None:
+        return None
+    owes = _owing_mask(engine, ds, period)
+    if flt is not None:
+        owes = owes & np.asarray(scope_mask(ds, flt), dtype=bool)
+    return period, int(owes.sum())
+
+
+def _owing_mask(engine: Engine, ds: Dataset, period: Period) -> np.ndarray:
+    """Aligned with `ds.units`: the units `tracker_by_period` lists as owing `period`'s
+    return. Kept per data version of the database (which every stored return and review
+    moves, even when the approved Dataset itself is kept), so the returns' states are read
+    again after any."""
+
+    def build() -> np.ndarray:
+        # a unit owes unless a return of the period covering it is approved or waiting
+        # (`_decider`: those decide before a returned one; none at all: not sent)
+        with reading(engine) as conn:
+            covered = covered_units(conn, period.id, _COVERING)
+        owes = ~ds.units["id"].isin(covered).to_numpy()
+        return np.asarray(exists_mask(ds, period.as_of), dtype=bool) & owes
+
+    return remembered(ds, "owing", (data_version(engine), period.id, period.as_of), build)
 
 
 def owing_for_cut_off(

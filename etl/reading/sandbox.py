@@ -45,6 +45,12 @@ _logger = logging.getLogger(__name__)
 
 EXIT_MEMORY = 75  # the child caught MemoryError
 _LEN = struct.Struct("<Q")
+# parent → fork server: the job's length and its time limit, then the job (a pickle only the
+# child loads); fork server → parent: the child's exit code, whether it timed out, the length
+# of its stderr's tail and of its result, then both as they are (the child's pickle, loaded
+# once, by the parent)
+_JOB = struct.Struct("<Qd")
+_REPLY = struct.Struct("<q?QQ")
 DATE_CLASSES = frozenset(("datetime", n) for n in ("date", "datetime", "time", "timedelta"))
 
 
@@ -226,21 +232,20 @@ def _collect(spare: _Spare, timeout_s: float) -> tuple[bytes | None, bool]:
     return bytes(buf[_LEN.size :]), False
 
 
-def _hand_over(spare: _Spare, job: bytes) -> float:
-    """In the fork server: give one job to the waiting child; its time limit."""
-    timeout = float(pickle.loads(job)["limits"]["parse_timeout_s"])
+def _hand_over(spare: _Spare, job: bytes) -> None:
+    """In the fork server: give one job to the waiting child."""
     try:
         _write_fd(spare.job_fd, _LEN.pack(len(job)))
         _write_fd(spare.job_fd, job)
     except OSError:
         pass  # the child is gone: its exit status says why
     os.close(spare.job_fd)
-    return timeout
 
 
-def _finish(spare: _Spare, timeout: float) -> tuple[bytes, bool]:
-    """The reply for the parent once the child has answered, died or timed out, and whether
-    the child is still to be reaped (it sent a whole result and is exiting)."""
+def _finish(spare: _Spare, timeout: float) -> tuple[list[bytes], bool]:
+    """The reply for the parent once the child has answered, died or timed out (`_REPLY`
+    and what follows it), and whether the child is still to be reaped (it sent a whole
+    result and is exiting)."""
     payload, timed_out = _collect(spare, timeout)
     os.close(spare.result_fd)
     exitcode = 0
@@ -251,9 +256,9 @@ def _finish(spare: _Spare, timeout: float) -> tuple[bytes, bool]:
     os.lseek(spare.err_fd, max(0, size - 4096), os.SEEK_SET)
     stderr = os.read(spare.err_fd, 4096)
     os.close(spare.err_fd)
-    reply = {"payload": payload or b"", "exitcode": exitcode, "timed_out": timed_out}
-    reply["stderr"] = stderr
-    return pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL), payload is not None
+    payload = payload or b""
+    head = _REPLY.pack(exitcode, timed_out, len(stderr), len(payload))
+    return [head, stderr, payload], bool(payload)
 
 
 def zygote_main(config: str) -> None:
@@ -279,18 +284,19 @@ def zygote_main(config: str) -> None:
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     spare = _fork_spare(jobs, warm_up)
     while True:
-        header = inp.read(_LEN.size)
-        job = inp.read(_LEN.unpack(header)[0]) if len(header) == _LEN.size else b""
+        header = inp.read(_JOB.size)
+        size, timeout = _JOB.unpack(header) if len(header) == _JOB.size else (0, 0.0)
+        job = inp.read(size) if size else b""
         if not job:
             os.close(spare.job_fd)  # the waiting child reads end of file and exits
             os.waitpid(spare.pid, 0)
             return
         busy = spare
-        timeout = _hand_over(busy, job)
+        _hand_over(busy, job)
         del job
         reply, finished = _finish(busy, timeout)
-        out.write(_LEN.pack(len(reply)))
-        out.write(reply)
+        for part in reply:
+            out.write(part)
         out.flush()
         spare = _fork_spare(jobs, warm_up)  # while the parent goes on with the reply
         if finished:
@@ -303,6 +309,17 @@ class _ServerLost(Exception):
     def __init__(self, sent: bool = True) -> None:
         super().__init__("fork server lost")
         self.sent = sent
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the fork server says of one job: the child's exit code, whether it ran out of
+    time, the tail of its stderr and its result (the child's pickle, empty if none)."""
+
+    exitcode: int
+    timed_out: bool
+    stderr: bytes
+    payload: bytes
 
 
 class _Zygote:
@@ -321,19 +338,21 @@ class _Zygote:
             close_fds=True,
         )
 
-    def run(self, job: bytes, timeout_s: float) -> bytes:
-        """Send one job, wait for its reply; `_ServerLost` or `TimeoutError` otherwise."""
+    def run(self, job: bytes, child_timeout_s: float, timeout_s: float) -> Reply:
+        """Send one job (the child's own time limit `child_timeout_s`), wait for its reply;
+        `_ServerLost` or `TimeoutError` otherwise."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
         try:
-            self.proc.stdin.write(_LEN.pack(len(job)))
+            self.proc.stdin.write(_JOB.pack(len(job), child_timeout_s))
             self.proc.stdin.write(job)
             self.proc.stdin.flush()
         except OSError:
             raise _ServerLost(sent=False) from None
         deadline = time.monotonic() + timeout_s
         fd = self.proc.stdout.fileno()
-        header = self._read(fd, _LEN.size, deadline)
-        return self._read(fd, _LEN.unpack(header)[0], deadline)
+        exitcode, timed_out, n_err, n_payload = _REPLY.unpack(self._read(fd, _REPLY.size, deadline))
+        stderr = self._read(fd, n_err, deadline)
+        return Reply(exitcode, timed_out, stderr, self._read(fd, n_payload, deadline))
 
     @staticmethod
     def _read(fd: int, size: int, deadline: float) -> bytes:
@@ -384,14 +403,14 @@ class Pool:
         self.count = 0
         self.owner = os.getpid()
 
-    def run(self, job: bytes, limits: Limits) -> bytes:
+    def run(self, job: bytes, limits: Limits) -> Reply:
         """One job on a free fork server; a server found dead before it took the job is
         replaced once."""
         for attempt in (1, 2):
             zygote = self._acquire(limits.parse_workers)
             ok = False
             try:
-                reply = zygote.run(job, limits.parse_timeout_s + 30.0)
+                reply = zygote.run(job, limits.parse_timeout_s, limits.parse_timeout_s + 30.0)
                 ok = True
                 return reply
             except _ServerLost as lost:
@@ -500,29 +519,29 @@ class Sandbox:
             protocol=pickle.HIGHEST_PROTOCOL,
         )
         try:
-            reply = safe_loads(self.pool.run(payload, limits), self.reply_classes)
+            reply = self.pool.run(payload, limits)
         except TimeoutError:
             _parse_refusal(log, "timeout", limits, "")
             return None
         except (_ServerLost, OSError, pickle.UnpicklingError, EOFError):
             _parse_refusal(log, "crashed", limits, "fork server lost")
             return None
-        outcome = classify_exit(reply["exitcode"], reply["timed_out"], reply["stderr"])
+        outcome = classify_exit(reply.exitcode, reply.timed_out, reply.stderr)
         result = None
         if outcome is None:
             try:
-                result = safe_loads(reply["payload"], self.reply_classes)
+                result = safe_loads(reply.payload, self.reply_classes)
             except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
                 outcome = "crashed"
         if outcome is not None or result is None:
-            how = reply["exitcode"]
+            how = reply.exitcode
             detail = f"signal {signal.Signals(-how).name}" if how < 0 else f"exit code {how}"
             _logger.warning(
                 "reading %r in the child ended badly (%s, %s): %s",
                 log.file,
                 outcome or "crashed",
                 detail,
-                reply["stderr"][-1000:].decode("utf-8", "replace"),
+                reply.stderr[-1000:].decode("utf-8", "replace"),
             )
             _parse_refusal(log, outcome or "crashed", limits, detail)
             return None

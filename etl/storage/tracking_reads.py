@@ -69,3 +69,21 @@ def period_coverage(conn: Connection, period_id: int) -> list[Coverage]:
         )
         for row in conn.execute(query).all()
     ]
+
+
+def covered_units(conn: Connection, period_id: int, statuses: tuple[str, ...]) -> set[int]:
+    """The units a return of `period_id` whose latest review status is one of `statuses`
+    holds a fact row for (the unit ids alone: what counting the owing units needs)."""
+    s, f = schema.submission.c, schema.fact.c
+    latest, last = latest_reviews()
+    returns = (
+        select(s.id)
+        .select_from(
+            schema.submission.join(latest, latest.c.submission_id == s.id).join(
+                last, last.c.id == latest.c.review_id
+            )
+        )
+        .where(s.period_id == period_id, last.c.status.in_(statuses))
+    )
+    rows = conn.execute(select(f.unit_id).distinct().where(f.submission_id.in_(returns)))
+    return {int(unit_id) for (unit_id,) in rows}
