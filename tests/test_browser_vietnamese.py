@@ -160,6 +160,17 @@ def test_a_shared_link_keeps_every_filter_through_the_login(dash_duo, sample_app
     assert _severe(dash_duo.get_logs()) == []
 
 
+def _clicked(dash_duo, selector: str) -> bool:
+    """Click an element the app may be redrawing (False: it was replaced; try again)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        dash_duo.find_element(selector).click()
+    except StaleElementReferenceException:
+        return False
+    return True
+
+
 def test_a_click_on_a_year_opens_that_year_and_breadcrumbs_lead_back(dash_duo, sample_app):
     from selenium.webdriver.common.action_chains import ActionChains
 
@@ -171,7 +182,9 @@ def test_a_click_on_a_year_opens_that_year_and_breadcrumbs_lead_back(dash_duo, s
     ActionChains(dash_duo.driver).move_to_element(first).pause(0.3).click().perform()
     until(lambda: "as_of=2021-12-31" in dash_duo.driver.current_url, WAIT_S)
     assert "district=" in dash_duo.driver.current_url  # the rest of the view stays
-    dash_duo.find_element(f"#{ids.BREADCRUMBS} a").click()  # «Toàn thành phố»
+    crumb = f"#{ids.BREADCRUMBS} a[href*='as_of=2021-12-31']"  # redrawn for the new view
+    dash_duo.wait_for_element(crumb, WAIT_S)
+    until(lambda: _clicked(dash_duo, crumb), WAIT_S)  # «Toàn thành phố»
     until(lambda: "district=" not in dash_duo.driver.current_url, WAIT_S)
     assert "as_of=2021-12-31" in dash_duo.driver.current_url
     assert _severe(dash_duo.get_logs()) == []
