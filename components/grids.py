@@ -217,7 +217,8 @@ def table_file(meta: Any, columns: list[TableColumn], rows: list[dict[str, Any]]
 
 
 def register_export_callbacks(app: Any) -> None:
-    """The two steps of «Tải Excel» for every client-side grid of every page."""
+    """«Tải Excel» of every grid of every page: the browser collects, the server writes (a grid
+    served a page at a time is written by the page that serves it: pages/units.py)."""
     # the browser collects the grid's rows (or, served a page at a time, its filter and sort)
     for button, store in ((GRID_XLSX, GRID_XLSX_ROWS), (GRID_XLSX_SERVER, GRID_XLSX_QUERY)):
         app.clientside_callback(
