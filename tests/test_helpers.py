@@ -7,7 +7,14 @@ import unicodedata
 
 import pytest
 
-from etl.core.formatting import fmt_count_prose, fmt_date, fmt_moment, fmt_number, fmt_pct
+from etl.core.formatting import (
+    fmt_cell,
+    fmt_count_prose,
+    fmt_date,
+    fmt_moment,
+    fmt_number,
+    fmt_pct,
+)
 from etl.core.normalize import district_key, loose_key, name_key, text_key
 from etl.core.values import cell_ref, parse_count, parse_date, parse_percent
 
@@ -221,3 +228,13 @@ def test_fmt_moment_of_pandas_values():
 
     assert fmt_moment(pd.Timestamp("2026-12-06 05:22", tz="UTC")) == "06/12/2026 12:22"
     assert fmt_moment(pd.NaT) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(-3.0, "-3"), (12.5, "12,5"), (1234567, "1.234.567"), (0.1 + 0.2, "0,3"),
+     (dt.datetime(2024, 6, 30), "30/06/2024"), (dt.date(2024, 6, 30), "30/06/2024"),
+     ("1,5 người", "1,5 người"), (True, "True"), (None, "")],
+)  # fmt: skip
+def test_fmt_cell_quotes_a_value_the_vietnamese_way(value, shown):
+    assert fmt_cell(value) == shown

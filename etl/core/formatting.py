@@ -31,6 +31,27 @@ def fmt_number(value: float | int | None, decimals: int = 0) -> str:
     return text
 
 
+def fmt_cell(value: Any) -> str:
+    """A cell's value as a message quotes it, the Vietnamese way: `-3.0` → `-3`, `12.5` → `12,5`,
+    `1234567` → `1.234.567`, a date → `30/06/2024`; text as it is."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, int):
+        return fmt_number(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return str(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return fmt_number(int(value))
+        text = format(value, ",.15g")
+        return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+    return str(value)
+
+
 def fmt_pct(value: float | None, decimals: int = 2) -> str:
     """A percent value rounded to at most `decimals`, trailing zeros dropped: `81,7%`, `100%`."""
     if value is None:
