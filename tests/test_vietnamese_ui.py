@@ -77,3 +77,75 @@ def test_problems_are_shown_by_their_vietnamese_name():
 
     assert all(problem_name(code) == kind.name_vi for code, kind in CATALOGUE.items())
     assert problem_name("khong-co") == "khong-co"
+
+
+def _audit_detail_keys() -> set[str]:
+    """The keys of every detail the product writes: the dict literals passed to `audit` or
+    `audit_now`, or assigned to `detail`, and `detail["key"] = …`."""
+    import ast
+
+    def literal_keys(node: ast.AST | None) -> set[str]:
+        if not isinstance(node, ast.Dict):
+            return set()
+        return {k.value for k in node.keys if isinstance(k, ast.Constant)}
+
+    keys: set[str] = set()
+    for folder in ("etl", "web", "reporting", "pages", "components"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and getattr(
+                    node.func, "attr", getattr(node.func, "id", "")
+                ) in ("audit", "audit_now"):
+                    for arg in [*node.args, *(k.value for k in node.keywords)]:
+                        keys |= literal_keys(arg)
+                elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    for target in targets:
+                        if isinstance(target, ast.Name) and target.id == "detail":
+                            keys |= literal_keys(node.value)
+                        if (
+                            isinstance(target, ast.Subscript)
+                            and isinstance(target.value, ast.Name)
+                            and target.value.id == "detail"
+                            and isinstance(target.slice, ast.Constant)
+                        ):
+                            keys.add(target.slice.value)
+    return keys
+
+
+def test_every_audit_detail_the_code_writes_is_shown_in_vietnamese():
+    """The audit log's «Chi tiết» column: no Python `None`/`True`/`['…']`, no English key, a
+    problem by its name."""
+    from components.admin_view import AUDIT_DETAIL_LABELS, audit_detail_text
+
+    keys = _audit_detail_keys()
+    assert {
+        "sha256",
+        "codes",
+        "file_name_sent",
+        "role",
+        "sent",
+        "title",
+        "header",
+    } <= keys  # the scan works
+    assert sorted(keys - set(AUDIT_DETAIL_LABELS)) == []
+    refused = {
+        "sha256": "ab12",
+        "submission_id": None,
+        "codes": ["negative-count", "not-a-number"],
+        "errors": ["Biểu 01!D14 not-a-number", "Biểu 01!G15 negative-count"],
+        "check": True,
+    }
+    text = audit_detail_text(refused)
+    assert text == (
+        "mã SHA-256: ab12; số báo cáo: —; lỗi: Số âm, Không phải số; "
+        "ô có lỗi: Biểu 01!D14 Không phải số, Biểu 01!G15 Số âm; chỉ kiểm tra (chưa lưu): có"
+    )
+    accepted = {"counts": {"facts": 1234}, "review_status": "cho_duyet", "approved": False}
+    assert audit_detail_text(accepted) == (
+        "số dòng: số liệu 1.234; trạng thái duyệt: Chờ duyệt; đã duyệt: không"
+    )
+    export = {"as_of": "2024-06-30", "pending": "0", "role": "viewer"}
+    assert audit_detail_text(export) == (
+        "ngày chốt số liệu: 30/06/2024; tính cả số chờ phê duyệt: không; vai trò: Lãnh đạo (xem)"
+    )
