@@ -149,3 +149,20 @@ def test_every_audit_detail_the_code_writes_is_shown_in_vietnamese():
     assert audit_detail_text(export) == (
         "ngày chốt số liệu: 30/06/2024; tính cả số chờ phê duyệt: không; vai trò: Lãnh đạo (xem)"
     )
+
+
+def test_the_overviews_stat_cards_write_a_count_one_way():
+    """«00 ĐVSNCL chưa đủ điều kiện» beside «0 Đơn vị kiện toàn bên trong» on one page: a card
+    shows a count as a number (`0`, `4`, `1.234`); the leading zero is for prose («02 khoa»)."""
+    from components.overview import make_job_panel
+    from etl.core.vocabulary import UnitGroup
+
+    group = {"approved": 3, "eligible": 4, "ineligible": 0}
+    for ineligible, shown in ((0, "0"), (4, "4"), (1234, "1.234")):
+        jp = {
+            UnitGroup.ADMINISTRATIVE: group,
+            UnitGroup.SERVICE: {**group, "ineligible": ineligible},
+        }
+        panel = make_job_panel(jp, [])
+        values = [stat.children[0].children for stat in panel.children[1].children if stat.children]
+        assert values == ["3/4", "3/4", shown]
