@@ -57,6 +57,11 @@ def test_the_date_picker_speaks_vietnamese(dash_duo, sample_app):
         w for w in ("January", "June", "July", "Monday", "Sunday", "Select") if w in calendar
     ]
     assert not english, english
+    labels = dash_duo.driver.execute_script(
+        "return Array.from(document.querySelectorAll('[aria-label]'), e => e.ariaLabel)"
+    )
+    assert "Xóa ngày" in labels and "Tháng sau" in labels, labels  # assets/library_words.js
+    assert not [w for w in labels if w in ("Clear date", "Next month", "Previous month")], labels
     assert _severe(dash_duo.get_logs()) == []
 
 

@@ -166,3 +166,21 @@ def test_the_overviews_stat_cards_write_a_count_one_way():
         panel = make_job_panel(jp, [])
         values = [stat.children[0].children for stat in panel.children[1].children if stat.children]
         assert values == ["3/4", "3/4", shown]
+
+
+def test_every_english_label_dash_draws_is_replaced_in_the_page():
+    """dcc's date picker and number input write English aria-labels («Clear date», «Next
+    month») with no property to change them; assets/library_words.js replaces each. Read them
+    from the installed Dash, so a word a new version adds shows up here."""
+    import dash
+
+    bundles = Path(dash.__file__).parent / "dcc"
+    drawn = set()
+    for name in ("async-datepicker.js", "dash_core_components.js"):
+        source = (bundles / name).read_text(encoding="utf-8")
+        drawn |= set(re.findall(r'"aria-label":"([^"]+)"', source))
+    assert {"Clear date", "Next month"} <= drawn  # the scan works
+    script = (ROOT / "assets" / "library_words.js").read_text(encoding="utf-8")
+    words = dict(re.findall(r'"([^"]+)": "([^"]+)"', script))
+    assert sorted(drawn - set(words)) == []
+    assert all(not vi.isascii() for vi in words.values()), words
