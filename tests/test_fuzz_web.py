@@ -395,6 +395,10 @@ def test_crafted_callback_requests(isolated_app, failures, body):
     ("search", "said"),
     [
         ("?as_of=1900-01-01", "Ngày chốt số liệu phải từ 01/01/2015 trở đi"),
+        (
+            "?as_of=2024-13-45",
+            "«2024-13-45» không hợp lệ (viết dạng năm-tháng-ngày, ví dụ 2024-06-30)",
+        ),
         ("?scope=%00", "Phạm vi chứa ký tự không hợp lệ"),
     ],
 )
