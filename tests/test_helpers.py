@@ -238,3 +238,18 @@ def test_fmt_moment_of_pandas_values():
 )  # fmt: skip
 def test_fmt_cell_quotes_a_value_the_vietnamese_way(value, shown):
     assert fmt_cell(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "shown"),
+    [(4.25, 1, "4,3"), (85 * 0.05, 1, "4,3"), (2.5, 0, "3"), (-2.5, 0, "-3"),
+     (2073.45, 1, "2.073,5"), (0.125, 2, "0,13")],
+)  # fmt: skip
+def test_fmt_number_rounds_a_half_up_as_the_grids_do(value, decimals, shown):
+    """A target of 85 × 5% is 4,25: the report wrote «4,2» (Python rounds the binary float
+    half to even) where the grid's Intl.NumberFormat writes «4,3»."""
+    assert fmt_number(value, decimals) == shown
+
+
+def test_fmt_pct_rounds_a_half_up():
+    assert fmt_pct(20.425) == "20,43%" and fmt_pct(0.125, 2) == "0,13%"
