@@ -166,14 +166,15 @@ def make_period_tracker(
         + f"; trễ hạn: {fmt_number(counts['late'])}; quá hạn: {fmt_number(counts['overdue'])}."
     )
     n_owing = counts[tracking.NOT_SENT] + counts["tra_lai"]
-    switch = (
-        dcc.Link("Xem tất cả đơn vị", href=tracker_href(search, period.id, False))
-        if owing_only
-        else dcc.Link(
+    if owing_only:
+        switch: Any = dcc.Link("Xem tất cả đơn vị", href=tracker_href(search, period.id, False))
+    elif n_owing:
+        switch = dcc.Link(
             f"Chỉ xem {fmt_number(n_owing)} đơn vị còn nợ báo cáo",
             href=tracker_href(search, period.id, True),
         )
-    )
+    else:  # not a link to an empty list
+        switch = html.Span("Không còn đơn vị nào nợ báo cáo.", **{"data-testid": "none-owing"})
     actions: list[Any] = [switch]
     if may_remind:
         actions += [
