@@ -198,3 +198,34 @@ def test_the_tracker_offers_no_link_to_an_empty_owing_list(ingest, engine: Engin
     shown = str(make_period_tracker(ds, period, table, search="?as_of=2024-06-30"))
     assert re.search(r"Chỉ xem [1-9][\d.]* đơn vị còn nợ báo cáo", shown), shown[:300]
     assert "Không còn đơn vị nào" not in shown
+
+
+def test_the_trackers_moments_are_shown_whole(ingest, engine: Engine) -> None:
+    """«06/12/2026 15:28» read «06/12/20…» in an office screen's window: the moment columns
+    are given the width of a whole `dd/mm/yyyy HH:MM` (16 characters of about 8 pixels, and
+    the cell's padding)."""
+    from dash.development.base_component import Component
+
+    from components.tracker_view import make_period_tracker
+
+    ds, period, _ids = _setup(ingest, engine)
+    table = tracking.load_tracker(engine, ds, period, today=DEADLINE)
+    grids = {}
+
+    def walk(node) -> None:
+        if isinstance(node, Component):
+            if getattr(node, "columnDefs", None) is not None:
+                grids[node.id] = node.columnDefs
+            walk(getattr(node, "children", None))
+        elif isinstance(node, (list, tuple)):
+            for child in node:
+                walk(child)
+
+    walk(make_period_tracker(ds, period, table, search=""))
+    widths = {
+        (grid, c["field"]): c.get("minWidth", 0)
+        for grid, columns in grids.items()
+        for c in columns
+        if c["headerName"] == "Thời điểm nộp"
+    }
+    assert len(widths) == 2 and all(w >= 16 * 8 + 20 for w in widths.values()), widths
