@@ -64,6 +64,15 @@ AUDIT_ACTIONS = {
     "mapping.deleted": "Xóa cách ghép cột",
 }
 AUDIT_PREFIXES = {"export.": "Tải xuống"}
+# what was downloaded (reporting/exports.py's actions), as the page's buttons name it
+EXPORT_LABELS = {
+    "chart": "biểu đồ",
+    "report.pdf": "báo cáo PDF",
+    "report.docx": "báo cáo Word",
+    "tonghop": "biểu tổng hợp (Excel)",
+    "data": "dữ liệu (Excel)",
+    "table": "bảng (Excel)",
+}
 
 
 def audit_action_label(code: str) -> str:
@@ -72,7 +81,8 @@ def audit_action_label(code: str) -> str:
         return AUDIT_ACTIONS[code]
     for prefix, label in AUDIT_PREFIXES.items():
         if code.startswith(prefix):
-            return f"{label} ({code.removeprefix(prefix)})"
+            what = code.removeprefix(prefix)
+            return f"{label}: {EXPORT_LABELS.get(what, what)}"
     return code
 
 
