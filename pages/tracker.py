@@ -29,6 +29,8 @@ from etl.storage.periods import Period
 from etl.writers.reminder_xlsx import owing_workbook
 from web import context, policy
 
+OWN_UNITS_LABEL = "Các đơn vị của tài khoản"
+
 dash.register_page(
     __name__,
     path="/theo-doi",
@@ -130,7 +132,8 @@ def render_tracker(search: str | None, chosen: int | None) -> list[Any]:
         return [html.P("Chưa có kỳ báo cáo nào.")]
     ds = context.dataset(View())
     table = period_table(search, period, own)
-    label = context.resolved_view(search, ds).label
+    # an uploader sees its own units only: not «Toàn thành phố»
+    label = context.resolved_view(search, ds).label if own is None else OWN_UNITS_LABEL
     return make_period_tracker(
         ds,
         period,
