@@ -3,10 +3,16 @@ to the review page."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from typing import Any
+
 from dash import dcc, html
 
-from etl.core.formatting import fmt_number
-from etl.core.vocabulary import ReviewStatus
+from etl.core.formatting import fmt_date, fmt_number
+from etl.core.problem_codes import problem_name
+from etl.core.vocabulary import REVIEW_STATUS_LABELS, ROLE_LABELS, ReviewStatus
+from etl.measures.query import PARAM_LABELS
 
 
 def make_queue_summary(counts: dict[str, int]) -> html.Div:
@@ -58,6 +64,15 @@ AUDIT_ACTIONS = {
     "mapping.deleted": "Xóa cách ghép cột",
 }
 AUDIT_PREFIXES = {"export.": "Tải xuống"}
+# what was downloaded (reporting/exports.py's actions), as the page's buttons name it
+EXPORT_LABELS = {
+    "chart": "biểu đồ",
+    "report.pdf": "báo cáo PDF",
+    "report.docx": "báo cáo Word",
+    "tonghop": "biểu tổng hợp (Excel)",
+    "data": "dữ liệu (Excel)",
+    "table": "bảng (Excel)",
+}
 
 
 def audit_action_label(code: str) -> str:
@@ -66,5 +81,93 @@ def audit_action_label(code: str) -> str:
         return AUDIT_ACTIONS[code]
     for prefix, label in AUDIT_PREFIXES.items():
         if code.startswith(prefix):
-            return f"{label} ({code.removeprefix(prefix)})"
+            what = code.removeprefix(prefix)
+            return f"{label}: {EXPORT_LABELS.get(what, what)}"
     return code
+
+
+# what each key of an audit entry's detail is called on the page (the JSON stays as stored)
+AUDIT_DETAIL_LABELS = {
+    "sha256": "mã SHA-256",
+    "submission_id": "số báo cáo",
+    "codes": "lỗi",
+    "errors": "ô có lỗi",
+    "file_name_sent": "tên tệp gửi lên",
+    "check": "chỉ kiểm tra (chưa lưu)",
+    "counts": "số dòng",
+    "superseded": "số liệu được thay thế",
+    "period": "kỳ báo cáo",
+    "review_status": "trạng thái duyệt",
+    "approved": "đã duyệt",
+    "email": "e-mail",
+    "file": "tệp",
+    "on_ingest": "duyệt ngay khi nộp",
+    "label": "tên mã API",
+    "name": "tên",
+    "deadline": "hạn nộp",
+    "role": "vai trò",
+    "units": "mã đơn vị",
+    "sessions": "số phiên kết thúc",
+    "sessions_ended": "số phiên kết thúc",
+    "comment": "nhận xét",
+    "form": "biểu",
+    "columns": "cột",
+    "header": "tiêu đề cột",
+    "target": "ghép vào",
+    "sent": "đã gửi",
+    "failed": "gửi không được",
+    "no_email": "không có e-mail",
+    "recipients": "người nhận",
+    "refused": "địa chỉ bị từ chối",
+    "error": "lỗi gửi thư",
+    "title": "tiêu đề",
+    "rows": "số dòng",
+    "units_new": "đơn vị mới",
+    "facts": "số liệu",
+    "job_positions": "vị trí việc làm",
+    "events": "sự kiện",
+    "targets": "chỉ tiêu",
+    **{key: label[:1].lower() + label[1:] for key, label in PARAM_LABELS.items()},
+}
+_SWITCHES = ("pending", "include_unreviewed")  # a view's check boxes: `0`/`1` in the query
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_WHERE_CODE = re.compile(r"^(?P<where>.*) (?P<code>[a-z0-9-]+)$")
+
+
+def _detail_value(key: str, value: Any) -> str:
+    if value is None or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    if isinstance(value, (int, float)):
+        return fmt_number(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{_detail_label(k)} {_detail_value(k, v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_detail_value(key, v) for v in value)
+    text = str(value)
+    if key in _SWITCHES and text in ("0", "1"):
+        return "có" if text == "1" else "không"
+    if key == "codes":
+        return problem_name(text)
+    if key == "errors" and (found := _WHERE_CODE.match(text)):
+        return f"{found['where']} {problem_name(found['code'])}"
+    if key == "role":
+        return ROLE_LABELS.get(text, text)
+    if key == "review_status":
+        return REVIEW_STATUS_LABELS.get(text, text)
+    if _ISO_DATE.match(text):
+        return fmt_date(text)
+    return text
+
+
+def _detail_label(key: str) -> str:
+    return AUDIT_DETAIL_LABELS.get(key, key)
+
+
+def audit_detail_text(detail: Mapping[str, Any] | None) -> str:
+    """An audit entry's detail as staff read it: Vietnamese names, `—` for nothing, `có`/`không`,
+    numbers and dates the Vietnamese way, problem codes by their names («Số âm»)."""
+    if not detail:
+        return ""
+    return "; ".join(f"{_detail_label(k)}: {_detail_value(k, v)}" for k, v in detail.items())

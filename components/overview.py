@@ -249,7 +249,7 @@ def make_job_panel(jp: dict[str, Any], ineligible: list[dict[str, Any]]) -> html
                         f"ĐVSNCL đủ điều kiện ({fmt_pct(sn_pct)})",
                         f"{fmt_number(sn['approved'])}/{fmt_number(sn['eligible'])}",
                     ),
-                    _stat("ĐVSNCL chưa đủ điều kiện", fmt_count_prose(sn["ineligible"])),
+                    _stat("ĐVSNCL chưa đủ điều kiện", fmt_number(sn["ineligible"])),
                 ],
                 className="stats",
             ),

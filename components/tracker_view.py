@@ -20,6 +20,9 @@ from etl.storage.periods import Period
 OWING_PARAM = ("trang_thai", "owing")
 MISSING_PARAM = ("trang_thai", "thieu_so_lieu")
 
+# wide enough for «06/12/2026 15:28» whole (it read «06/12/20…» in a 1.400-pixel window)
+MOMENT_WIDTH = 150
+
 
 def tracker_href(search: str | None, period_id: int, owing_only: bool) -> str:
     """`/theo-doi` with the URL's filters kept, `ky=period_id`, and `trang_thai=owing` when
@@ -121,7 +124,7 @@ def _files_panel(ds: Dataset, period: Period, uploader: str | None, unit_ids: An
                     column("file_name", "Tệp", minWidth=240),
                     column("reporting_unit", "Đơn vị báo cáo", minWidth=200),
                     column("forms", "Biểu"),
-                    column("uploaded", "Thời điểm nộp"),
+                    column("uploaded", "Thời điểm nộp", minWidth=MOMENT_WIDTH),
                     column("uploader", "Người nộp (tài khoản)"),
                     column("state", "Trạng thái"),
                 ],
@@ -166,14 +169,15 @@ def make_period_tracker(
         + f"; trễ hạn: {fmt_number(counts['late'])}; quá hạn: {fmt_number(counts['overdue'])}."
     )
     n_owing = counts[tracking.NOT_SENT] + counts["tra_lai"]
-    switch = (
-        dcc.Link("Xem tất cả đơn vị", href=tracker_href(search, period.id, False))
-        if owing_only
-        else dcc.Link(
+    if owing_only:
+        switch: Any = dcc.Link("Xem tất cả đơn vị", href=tracker_href(search, period.id, False))
+    elif n_owing:
+        switch = dcc.Link(
             f"Chỉ xem {fmt_number(n_owing)} đơn vị còn nợ báo cáo",
             href=tracker_href(search, period.id, True),
         )
-    )
+    else:  # not a link to an empty list
+        switch = html.Span("Không còn đơn vị nào nợ báo cáo.", **{"data-testid": "none-owing"})
     actions: list[Any] = [switch]
     if may_remind:
         actions += [
@@ -201,15 +205,15 @@ def make_period_tracker(
                     shown,
                     [
                         column("name", "Đơn vị", minWidth=260),
-                        column("district", "Quận, huyện"),
+                        column("district", "Quận, huyện", minWidth=150),
                         column("form", "Biểu"),
                         column("state_label", "Trạng thái"),
-                        column("submitted", "Thời điểm nộp"),
+                        column("submitted", "Thời điểm nộp", minWidth=MOMENT_WIDTH),
                         column("submitted_by", "Người nộp (tài khoản)"),
                         column("late_vi", "Trễ hạn"),
                         column("overdue_vi", "Quá hạn"),
                         column("comment", "Ý kiến khi trả lại", minWidth=200),
-                        column("accounts", "Tài khoản"),
+                        column("accounts", "Tài khoản", minWidth=160),
                     ],
                     height_px=420,
                     csv_name="theo_doi_ky.csv",

@@ -16,6 +16,7 @@ from etl.core.formatting import fmt_moment, fmt_number
 from etl.core.forms import FORMS
 from etl.core.problem_codes import problem_name
 from etl.core.vocabulary import IngestStatus, ReviewStatus
+from etl.reading.package import safe_to_reopen
 from etl.storage.reviews import SubmissionRow
 
 # the background check (pages/upload.py): the staged files, and web.background's
@@ -64,22 +65,30 @@ def make_file_result(item: dict[str, Any], index: int) -> html.Div:
             className="file-head",
         )
     ]
+    # a file that cannot be opened again (not a spreadsheet, damaged, hostile) has no cells to
+    # mark: no button that would do nothing
+    markable = safe_to_reopen(p.get("code", "") for p in problems)
     if errors:
         children.append(
             html.P(
                 f"{fmt_number(len(errors))} lỗi cần sửa"
                 + (f", {fmt_number(len(warnings))} lưu ý" if warnings else "")
-                + ". Sửa các ô dưới đây rồi nộp lại; có thể tải tệp đã được đánh dấu lỗi.",
+                + (
+                    ". Sửa các ô dưới đây rồi nộp lại; có thể tải tệp đã được đánh dấu lỗi."
+                    if markable
+                    else ". Sửa tệp theo hướng dẫn dưới đây rồi nộp lại."
+                ),
                 className="small",
             )
         )
-        children.append(
-            html.Button(
-                "Tải tệp đã đánh dấu lỗi",
-                id={"role": "annotate", "index": index},
-                className="button",
+        if markable:
+            children.append(
+                html.Button(
+                    "Tải tệp đã đánh dấu lỗi",
+                    id={"role": "annotate", "index": index},
+                    className="button",
+                )
             )
-        )
     stored_done = item["status"] in (IngestStatus.ACCEPTED, IngestStatus.DUPLICATE)
     children += make_mapping_panels(item, index, stored_done)
     if problems:

@@ -19,7 +19,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from components import ids
 from components.accounts_view import make_accounts_section
-from components.admin_view import audit_action_label, make_queue_summary
+from components.admin_view import audit_action_label, audit_detail_text, make_queue_summary
 from components.grids import column, make_grid
 from components.mappings_view import make_mappings_section
 from components.periods_view import (
@@ -238,7 +238,7 @@ def render_admin(_path: str | None, _done: Any = None, _accounts_done: Any = Non
     if len(log):
         log["at"] = [in_vietnam(m).strftime("%d/%m/%Y %H:%M:%S") for m in _moments(log["at"])]
         log["action"] = log["action"].map(audit_action_label)
-        log["detail"] = log["detail"].map(lambda d: ", ".join(f"{k}: {v}" for k, v in d.items()))
+        log["detail"] = log["detail"].map(audit_detail_text)
     return [
         html.H2("Nhật ký"),
         make_grid(

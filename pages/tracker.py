@@ -30,6 +30,8 @@ from etl.storage.periods import Period
 from etl.writers.reminder_xlsx import owing_workbook
 from web import context, policy
 
+OWN_UNITS_LABEL = "Các đơn vị của tài khoản"
+
 dash.register_page(
     __name__,
     path="/theo-doi",
@@ -138,7 +140,8 @@ def render_tracker(search: str | None, chosen: int | None) -> list[Any]:
         "may_mail": policy.may(policy.REVIEW) and bool(context.settings().smtp_url),
         "uploader": None if own is None else acc.username,
         "unit_ids": own,
-        "label": context.resolved_view(search, ds).label,
+        # an uploader sees its own units only: not «Toàn thành phố»
+        "label": context.resolved_view(search, ds).label if own is None else OWN_UNITS_LABEL,
     }
     # the page of that table, kept with it: the same view asked again is not rebuilt
     return remembered_for_frame(

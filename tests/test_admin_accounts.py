@@ -437,7 +437,10 @@ def test_account_reads(engine, ingest):
         ("user.add", "Thêm tài khoản"),
         ("user.disable", "Khóa tài khoản"),
         ("upload.refused", "Nộp báo cáo: bị từ chối"),
-        ("export.report.pdf", "Tải xuống (report.pdf)"),
+        ("export.report.pdf", "Tải xuống: báo cáo PDF"),
+        ("export.table", "Tải xuống: bảng (Excel)"),
+        ("export.chart", "Tải xuống: biểu đồ"),
+        ("export.other", "Tải xuống: other"),
         ("something.new", "something.new"),
     ],
 )
@@ -445,6 +448,18 @@ def test_audit_actions_read_in_vietnamese(code, label):
     from components.admin_view import audit_action_label
 
     assert audit_action_label(code) == label
+
+
+def test_every_download_the_exports_write_is_named_in_vietnamese():
+    from components.admin_view import EXPORT_LABELS
+    from reporting.exports import FORMATS
+
+    written = {"table"} | {
+        kind if kind != "report" else f"report.{fmt}"
+        for kind, fmts in FORMATS.items()
+        for fmt in fmts
+    }
+    assert sorted(written - set(EXPORT_LABELS)) == []
 
 
 def test_the_audit_log_shows_vietnam_time_and_vietnamese_actions(app):

@@ -57,6 +57,11 @@ def test_the_date_picker_speaks_vietnamese(dash_duo, sample_app):
         w for w in ("January", "June", "July", "Monday", "Sunday", "Select") if w in calendar
     ]
     assert not english, english
+    labels = dash_duo.driver.execute_script(
+        "return Array.from(document.querySelectorAll('[aria-label]'), e => e.ariaLabel)"
+    )
+    assert "Xóa ngày" in labels and "Tháng sau" in labels, labels  # assets/library_words.js
+    assert not [w for w in labels if w in ("Clear date", "Next month", "Previous month")], labels
     assert _severe(dash_duo.get_logs()) == []
 
 
@@ -230,3 +235,17 @@ def test_a_clerk_lands_on_the_upload_page_and_a_viewer_is_told_what_a_page_is_fo
     back = dash_duo.find_element("[data-testid=forbidden] a")
     assert back.text == "Về trang Tổng quan"
     assert _severe(dash_duo.get_logs()) == []
+
+
+def test_the_reset_button_reads_on_one_line(dash_duo, sample_app):
+    """«Đặt lại» beside the check boxes was squeezed to «Đặt / lại» (assets/style.css) in a
+    window as wide as an office screen's."""
+    _sign_in(dash_duo, sample_app, "/?as_of=2024-06-30")
+    dash_duo.driver.set_window_size(1400, 1800)
+    button = dash_duo.wait_for_element(f"#{ids.F_RESET}", WAIT_S)
+    lines = dash_duo.driver.execute_script(
+        "const r = document.createRange(); r.selectNodeContents(arguments[0]);"
+        "return new Set(Array.from(r.getClientRects(), c => Math.round(c.top))).size;",
+        button,
+    )
+    assert button.text == "Đặt lại" and lines == 1, lines

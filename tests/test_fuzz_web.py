@@ -395,22 +395,47 @@ def test_crafted_callback_requests(isolated_app, failures, body):
     ("search", "said"),
     [
         ("?as_of=1900-01-01", "Ngày chốt số liệu phải từ 01/01/2015 trở đi"),
+        (
+            "?as_of=2024-13-45",
+            "«2024-13-45» không hợp lệ (viết dạng năm-tháng-ngày, ví dụ 2024-06-30)",
+        ),
         ("?scope=%00", "Phạm vi chứa ký tự không hợp lệ"),
-        ("?scope=Kh%C3%B4ng+c%C3%B3", "Không có phạm vi «Không có» trong số liệu"),
     ],
 )
 def test_a_refused_view_is_explained_on_every_page(isolated_app, search, said):
     """The page shows the default view then, and the banner says why."""
     client = isolated_app.server.test_client()
     headers = {"X-CSRFToken": login(client)}
+    text = _notes(client, headers, "filter-unreviewed-note", search)
+    assert said in text and "view-problem" in text
+
+
+def _notes(client, headers, output: str, search: str) -> str:
     body = {
-        "output": "filter-unreviewed-note.children",
-        "outputs": {"id": "filter-unreviewed-note", "property": "children"},
+        "output": f"{output}.children",
+        "outputs": {"id": output, "property": "children"},
         "inputs": [{"id": "url", "property": "search", "value": search}],
         "state": [],
         "changedPropIds": ["url.search"],
     }
     got = client.post("/_dash-update-component", json=body, headers=headers)
     assert got.status_code == 200
-    text = json.dumps(got.get_json(), ensure_ascii=False)
-    assert said in text and "view-problem" in text
+    return json.dumps(got.get_json(), ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    ("search", "said"),
+    [
+        ("?scope=Kh%C3%B4ng+c%C3%B3", "Không có phạm vi «Không có» trong số liệu"),
+        ("?district=Khong+Co&sector=Y+t%E1%BA%BF",
+         "Không có quận, huyện «Khong Co» trong số liệu; đang hiển thị số liệu Y tế"),
+    ],
+)  # fmt: skip
+def test_a_filter_naming_nothing_is_said_once_and_as_the_page_shows_it(isolated_app, search, said):
+    """One notice, the filter note's, which names what is shown (the sector kept); no second
+    banner saying «toàn thành phố» over a page of the sector."""
+    client = isolated_app.server.test_client()
+    headers = {"X-CSRFToken": login(client)}
+    assert said in _notes(client, headers, "filter-note", search)
+    banner = _notes(client, headers, "filter-unreviewed-note", search)
+    assert "view-problem" not in banner and "toàn thành phố" not in banner

@@ -7,7 +7,14 @@ import unicodedata
 
 import pytest
 
-from etl.core.formatting import fmt_count_prose, fmt_date, fmt_moment, fmt_number, fmt_pct
+from etl.core.formatting import (
+    fmt_cell,
+    fmt_count_prose,
+    fmt_date,
+    fmt_moment,
+    fmt_number,
+    fmt_pct,
+)
 from etl.core.normalize import district_key, loose_key, name_key, text_key
 from etl.core.values import cell_ref, parse_count, parse_date, parse_percent
 
@@ -221,3 +228,28 @@ def test_fmt_moment_of_pandas_values():
 
     assert fmt_moment(pd.Timestamp("2026-12-06 05:22", tz="UTC")) == "06/12/2026 12:22"
     assert fmt_moment(pd.NaT) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(-3.0, "-3"), (12.5, "12,5"), (1234567, "1.234.567"), (0.1 + 0.2, "0,3"),
+     (dt.datetime(2024, 6, 30), "30/06/2024"), (dt.date(2024, 6, 30), "30/06/2024"),
+     ("1,5 người", "1,5 người"), (True, "True"), (None, "")],
+)  # fmt: skip
+def test_fmt_cell_quotes_a_value_the_vietnamese_way(value, shown):
+    assert fmt_cell(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "shown"),
+    [(4.25, 1, "4,3"), (85 * 0.05, 1, "4,3"), (2.5, 0, "3"), (-2.5, 0, "-3"),
+     (2073.45, 1, "2.073,5"), (0.125, 2, "0,13")],
+)  # fmt: skip
+def test_fmt_number_rounds_a_half_up_as_the_grids_do(value, decimals, shown):
+    """A target of 85 × 5% is 4,25: the report wrote «4,2» (Python rounds the binary float
+    half to even) where the grid's Intl.NumberFormat writes «4,3»."""
+    assert fmt_number(value, decimals) == shown
+
+
+def test_fmt_pct_rounds_a_half_up():
+    assert fmt_pct(20.425) == "20,43%" and fmt_pct(0.125, 2) == "0,13%"

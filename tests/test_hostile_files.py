@@ -959,3 +959,35 @@ def test_a_hostile_file_is_never_reopened_to_mark_its_cells():
 
     bomb = Problem("zip-bomb", "error", "…", "…", file="bom.xlsx")
     assert annotate(b"PK\x03\x04 not even read", [bomb], "bom.xlsx") is None
+
+
+def _upload_item(result) -> dict:
+    """A result as the upload page keeps it (pages/upload.py `_as_item`)."""
+    return {
+        "file_name": result.file_name,
+        "sha256": result.sha256,
+        "status": result.status,
+        "problems": [p.as_dict() for p in result.problems],
+        "preview": result.preview,
+        "layouts": [],
+        "mapping": None,
+        "mapping_source": None,
+        "kept": {},
+    }
+
+
+def test_the_upload_page_offers_a_marked_copy_only_of_a_file_it_can_mark(ingest):
+    """A text file named .xlsx has no cells to mark: no «Tải tệp đã đánh dấu lỗi» button that
+    would do nothing; a workbook with a bad cell has one."""
+    from components.upload_view import make_file_result
+    from tests.builders import b01
+
+    text_file = ingest(b"not an excel file at all", "rac.xlsx")
+    assert text_file.status == "refused"
+    shown = str(make_file_result(_upload_item(text_file), 0))
+    assert "Tải tệp đã đánh dấu lỗi" not in shown and "'role': 'annotate'" not in shown
+    assert "Sửa tệp theo hướng dẫn dưới đây rồi nộp lại." in shown
+    bad_cell = ingest(b01([2, "Sở Tư pháp", -3, 40, None]), "b01.xlsx")
+    assert bad_cell.status == "refused"
+    shown = str(make_file_result(_upload_item(bad_cell), 1))
+    assert "Tải tệp đã đánh dấu lỗi" in shown and "'role': 'annotate'" in shown

@@ -717,7 +717,7 @@ def test_report_takes_exactly_the_fields_of_the_templates():
         "Biểu 01!C6",
     )
     assert problem.message_vi.startswith("Ô C6 (BC): giá trị «12,5» không phải số nguyên;")
-    assert problem.value == "12.5"
+    assert problem.value == "12,5"  # shown the Vietnamese way, as in the message
     with pytest.raises(ProblemFieldError, match="missing fields \\['text'\\]"):
         log.report("not-integer", sheet="Biểu 01", cell="C6", label="BC")
     with pytest.raises(ProblemFieldError, match="unknown fields \\['colour'\\]"):

@@ -83,3 +83,17 @@ def test_the_bound_itself_is_stored(engine, ingest):
             )
         ).scalar_one()
     assert stored == MAX_COUNT
+
+
+@pytest.mark.parametrize(
+    ("raw", "code", "shown"),
+    [(-3.0, "negative-count", "-3"), (12.5, "not-integer", "12,5"),
+     (2_500_000, "count-too-large", "2.500.000")],
+)  # fmt: skip
+def test_a_refused_number_is_quoted_the_vietnamese_way(engine, ingest, raw, code, shown):
+    """Read back from the workbook, -3 is the float -3.0: the message and the «Giá trị» column
+    say «-3», not «-3.0»; 12.5 is «12,5»."""
+    result = ingest(b01([2, "Sở Tư pháp", raw, 40, None]))
+    [problem] = [p for p in result.errors if p.code == code]
+    assert f"«{shown}»" in problem.message_vi, problem.message_vi
+    assert problem.value == shown

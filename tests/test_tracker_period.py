@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import openpyxl
 from sqlalchemy import Engine
@@ -205,3 +206,56 @@ def test_reminder_workbook_has_the_owing_units_and_e_mails(ingest, engine: Engin
     assert set(body) == {"Trường A", "Trường B", "Trường C", "Trường D"}
     assert body["Trường D"][-2:] == ["truong_d", "d@example.vn"]
     assert body["Trường A"][-2] == "chưa có tài khoản"
+
+
+def test_the_tracker_offers_no_link_to_an_empty_owing_list(ingest, engine: Engine) -> None:
+    """Every unit approved: «Không còn đơn vị nào nợ báo cáo.», not a link «Chỉ xem 0 đơn vị
+    còn nợ báo cáo» to an empty list."""
+    from components.tracker_view import make_period_tracker
+
+    ds, period, _ids = _setup(ingest, engine)
+    table = tracking.load_tracker(engine, ds, period, today=DEADLINE)
+    assert tracking.owing(table).empty
+    shown = str(make_period_tracker(ds, period, table, search="?as_of=2024-06-30"))
+    assert "Không còn đơn vị nào nợ báo cáo." in shown and "Chỉ xem 0" not in shown
+    returned = ingest(units_return(ROWS[3:]), "02d.xlsx", approve=False)
+    set_status(engine, returned.submission_id, "tra_lai", comment="Thiếu số liệu")
+    with engine.connect() as conn:
+        from etl.storage.tracking_reads import period_coverage
+
+        coverage = [c for c in period_coverage(conn, period.id) if c.status == "tra_lai"]
+    table = tracking.tracker_by_period(ds, period, coverage, today=DEADLINE)
+    shown = str(make_period_tracker(ds, period, table, search="?as_of=2024-06-30"))
+    assert re.search(r"Chỉ xem [1-9][\d.]* đơn vị còn nợ báo cáo", shown), shown[:300]
+    assert "Không còn đơn vị nào" not in shown
+
+
+def test_the_trackers_moments_are_shown_whole(ingest, engine: Engine) -> None:
+    """«06/12/2026 15:28» read «06/12/20…» in an office screen's window: the moment columns
+    are given the width of a whole `dd/mm/yyyy HH:MM` (16 characters of about 8 pixels, and
+    the cell's padding)."""
+    from dash.development.base_component import Component
+
+    from components.tracker_view import make_period_tracker
+
+    ds, period, _ids = _setup(ingest, engine)
+    table = tracking.load_tracker(engine, ds, period, today=DEADLINE)
+    grids = {}
+
+    def walk(node) -> None:
+        if isinstance(node, Component):
+            if getattr(node, "columnDefs", None) is not None:
+                grids[node.id] = node.columnDefs
+            walk(getattr(node, "children", None))
+        elif isinstance(node, (list, tuple)):
+            for child in node:
+                walk(child)
+
+    walk(make_period_tracker(ds, period, table, search=""))
+    widths = {
+        (grid, c["field"]): c.get("minWidth", 0)
+        for grid, columns in grids.items()
+        for c in columns
+        if c["headerName"] == "Thời điểm nộp"
+    }
+    assert len(widths) == 2 and all(w >= 16 * 8 + 20 for w in widths.values()), widths

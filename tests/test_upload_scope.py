@@ -233,3 +233,23 @@ def test_refusals_on_the_upload_page_are_audited(isolated_app):
         upload.on_confirm(1, items)
     actions = [e["action"] for e in accounts.read_audit(engine) if e["id"] > last]
     assert sorted(actions) == ["upload.accepted", "upload.refused"]
+
+
+def test_an_uploaders_tracker_is_not_labelled_the_whole_city(isolated_app):
+    """An uploader's tracker lists its own units only: its line names them so, not «Toàn
+    thành phố — … 3 đơn vị phải báo cáo», which a reviewer's line says of the whole city."""
+    from flask_login import login_user
+
+    from pages.tracker import OWN_UNITS_LABEL, render_tracker
+    from tests.test_app import text_of
+    from web.auth import User
+
+    engine = make_accounts(isolated_app)
+    with isolated_app.server.test_request_context():
+        login_user(User(accounts.get_account(engine, username="donvi_a")))
+        line = text_of(render_tracker("?as_of=2024-06-30", None))
+    assert f"{OWN_UNITS_LABEL} — Kỳ «" in line and "Toàn thành phố" not in line, line[:300]
+    with isolated_app.server.test_request_context():
+        login_user(User(accounts.get_account(engine, username="admin")))
+        line = text_of(render_tracker("?as_of=2024-06-30", None))
+    assert "Toàn thành phố — Kỳ «" in line and OWN_UNITS_LABEL not in line

@@ -71,15 +71,13 @@ def view_of(search: str | Mapping[str, object] | None) -> View:
 
 def view_problem(search: str | Mapping[str, object] | None) -> str | None:
     """Why the URL's view is not what the page shows (Vietnamese), or None: a parameter is
-    refused (the default view is shown) or the scope names nothing (the whole city is)."""
+    refused (the default view is shown). A filter value that names nothing is the filter
+    note's (`ResolvedView.notices`), which says what is shown instead: the other filters are
+    kept, so «the whole city» would contradict the page."""
     try:
-        view = parse_view(search or "")
+        parse_view(search or "")
     except BadParameter as exc:
         return f"{_vietnamese(exc)}. Trang đang hiển thị số liệu mặc định."
-    try:
-        service.resolve_view(engine(), dataset(view), view)
-    except BadParameter as exc:
-        return f"{_vietnamese(exc)}. Trang đang hiển thị toàn thành phố."
     return None
 
 

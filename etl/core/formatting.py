@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import numbers
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from etl.core.clock import in_vietnam
@@ -20,22 +23,57 @@ BASES = tuple(b.value for b in DepartureBasis)
 PLOTLY_SEPARATORS = ",."  # decimal, thousands: plotly `layout.separators`
 
 
+def _half_up(value: float | int, decimals: int) -> Decimal | float | int:
+    """`value` rounded half away from zero at `decimals`, as written (4.25 → 4.3, where
+    Python's binary rounding gives 4.2): the grids' Intl.NumberFormat rounds so too, and a
+    figure reads the same on the page, in the report and in the table."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    number = float(value)
+    if not math.isfinite(number):
+        return number
+    return Decimal(repr(number)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
 def fmt_number(value: float | int | None, decimals: int = 0) -> str:
     """`20734` → `20.734`; `2073.4` with decimals=1 → `2.073,4`; None → `—`."""
     if value is None:
         return "—"
-    text = f"{value:,.{decimals}f}"
+    text = f"{_half_up(value, decimals):,.{decimals}f}"
     text = text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
     if decimals and "," in text:
         text = text.rstrip("0").rstrip(",")
     return text
 
 
+def fmt_cell(value: Any) -> str:
+    """A cell's value as a message quotes it, the Vietnamese way: `-3.0` → `-3`, `12.5` → `12,5`,
+    `1234567` → `1.234.567`, a date → `30/06/2024`; text as it is."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, int):
+        return fmt_number(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return str(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return fmt_number(int(value))
+        text = format(value, ",.15g")
+        return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+    return str(value)
+
+
 def fmt_pct(value: float | None, decimals: int = 2) -> str:
     """A percent value rounded to at most `decimals`, trailing zeros dropped: `81,7%`, `100%`."""
     if value is None:
         return "—"
-    text = f"{round(value, decimals):.{decimals}f}".rstrip("0").rstrip(".")
+    text = f"{_half_up(value, decimals):.{decimals}f}".rstrip("0").rstrip(".")
     whole, _, frac = text.partition(".")
     return (
         (fmt_number(int(whole)) if whole.lstrip("-").isdigit() else whole)

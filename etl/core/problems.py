@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from etl.core.formatting import fmt_cell
 from etl.core.problem_codes import ERROR, ProblemFieldError, problem_type
 
 
@@ -52,10 +53,11 @@ class Problem:
 
 
 def short_value(value: Any, limit: int = 80) -> str:
-    """A cell value as shown in a message: text, cut to `limit` characters."""
+    """A cell value as shown in a message: text (a number or a date written the Vietnamese way),
+    cut to `limit` characters."""
     if value is None:
         return ""
-    text = str(value)
+    text = fmt_cell(value)
     if not text.isprintable():
         text = "".join(ch if ch.isprintable() else " " for ch in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"

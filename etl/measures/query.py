@@ -114,7 +114,8 @@ def parse_view(params: Mapping[str, object] | str | None) -> View:
         as_of = dt.date.fromisoformat(as_of_text) if as_of_text else None
     except ValueError as exc:
         raise BadParameter(
-            f"Ngày chốt số liệu «{as_of_text}» không hợp lệ (YYYY-MM-DD) / invalid as_of"
+            f"Ngày chốt số liệu «{as_of_text}» không hợp lệ (viết dạng năm-tháng-ngày, ví dụ "
+            "2024-06-30) / invalid as_of (YYYY-MM-DD)"
         ) from exc
     if as_of is not None and as_of < EARLIEST_AS_OF:
         raise BadParameter(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from etl.core.formatting import fmt_cell
 from etl.core.forms import (
     EVENT_TYPE_CHOICES,
     JOB_POSITION_CHOICES,
@@ -114,7 +115,9 @@ def read_count(
     raw = grid.value(r, c)
     value, code = _parse_count(raw)
     if code:
-        log.report(code, sheet=grid.name, cell=ref, value=raw, label=label, text=clean_text(raw))
+        log.report(
+            code, sheet=grid.name, cell=ref, value=raw, label=label, text=clean_text(fmt_cell(raw))
+        )
         return None
     return None if value is None else Cell(value, ref)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from etl.core.formatting import fmt_cell
 from etl.core.forms import Form
 from etl.core.normalize import clean_text, strip_footnotes, text_key
 from etl.core.problems import ProblemLog
@@ -61,7 +62,7 @@ def read_event_rows(
                 sheet=grid.name,
                 cell=ref,
                 value=raw_date,
-                text=clean_text(raw_date),
+                text=clean_text(fmt_cell(raw_date)),
             )
         event_type = read_choice(grid, r, cols["event_type"], log, "Hình thức", EVENT_CHOICES)
         if event_type is None and is_empty(raw_type):

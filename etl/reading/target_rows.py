@@ -3,6 +3,7 @@ path year by year)."""
 
 from __future__ import annotations
 
+from etl.core.formatting import fmt_cell
 from etl.core.forms import CITY_SCOPES, Form
 from etl.core.normalize import clean_text, strip_footnotes, text_key
 from etl.core.problems import ProblemLog
@@ -48,7 +49,7 @@ def read_target_rows(
                     sheet=grid.name,
                     cell=ref,
                     value=grid.value(r, cols["pct"]),
-                    text=clean_text(grid.value(r, cols["pct"])),
+                    text=clean_text(fmt_cell(grid.value(r, cols["pct"]))),
                 )
                 pct = None
         count_cell = (
