@@ -204,3 +204,35 @@ def signed_in(sample_app):
         engine = sample_app.server.extensions["tgbc_engine"]
         login_user(User(accounts.get_account(engine, username="admin")))
         yield sample_app
+
+
+@pytest.fixture(scope="module")
+def client(sample_app):
+    """A test client of the sample app, signed in as the admin (one per test module)."""
+    client = sample_app.server.test_client()
+    login(client)
+    return client
+
+
+@pytest.fixture
+def no_browser(monkeypatch):
+    """No Chromium on this server: exports that need one say so (reporting/render.py)."""
+    from reporting import render
+
+    monkeypatch.setattr(render, "find_browser", lambda: None)
+
+
+@pytest.fixture
+def refreshes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many Datasets were derived incrementally (refresh_dataset calls of load_dataset)."""
+    from etl.measures import cache
+
+    calls: list[int] = []
+    original = cache.refresh_dataset
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(cache, "refresh_dataset", counted)
+    return calls

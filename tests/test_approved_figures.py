@@ -213,21 +213,6 @@ def test_closing_a_period_moves_the_default_cut_off(
 # ---------------------------------------------------------------- the cache and its refreshes
 
 
-@pytest.fixture
-def refreshes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    from etl.measures import cache
-
-    calls: list[int] = []
-    original = cache.refresh_dataset
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(cache, "refresh_dataset", counted)
-    return calls
-
-
 def _check(cache: DatasetCache, engine: Engine) -> dict[str, Any]:
     got = {f: cache.get(engine, figures=f) for f in ("approved", "all")}
     for figures, ds in got.items():

@@ -12,7 +12,6 @@ import pytest
 from PIL import Image
 
 from reporting import render
-from tests.conftest import login
 
 AS_OF = "?as_of=2024-06-30"
 HAS_BROWSER = render.find_browser() is not None
@@ -20,18 +19,6 @@ needs_browser = pytest.mark.skipif(
     not HAS_BROWSER,
     reason="không có Chromium / no Chromium: sudo apt-get install chromium (CI installs it)",
 )
-
-
-@pytest.fixture(scope="module")
-def client(sample_app):
-    client = sample_app.server.test_client()
-    login(client)
-    return client
-
-
-@pytest.fixture
-def no_browser(monkeypatch):
-    monkeypatch.setattr(render, "find_browser", lambda: None)
 
 
 def pdf_text(content: bytes) -> str:

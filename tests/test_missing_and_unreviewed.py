@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
-import subprocess
 
 import openpyxl
 import pytest
@@ -24,33 +22,13 @@ from etl.core.vocabulary import Measure, UnitKind
 from etl.measures import metrics
 from etl.measures.dataset import UNREVIEWED_STAMP
 from etl.measures.scoping import Filter
-from reporting import render
-from tests.conftest import login
 from tests.test_app import as_admin, text_of
+from tests.test_exports import pdf_text
 
 BEFORE = "?as_of=2019-01-01"
 EMPTY = "?as_of=2024-06-30&district=Huyện Cờ Đỏ&sector=Y tế&kind=don_vi_su_nghiep"
 UNREVIEWED = "?as_of=2024-06-30&include_unreviewed=1"
 INVENTED = ("2.000%", "100%", "1.860", "20.734")  # what a pre-baseline view used to show
-
-
-@pytest.fixture(scope="module")
-def client(sample_app):
-    client = sample_app.server.test_client()
-    login(client)
-    return client
-
-
-@pytest.fixture
-def no_browser(monkeypatch):
-    monkeypatch.setattr(render, "find_browser", lambda: None)
-
-
-def pdf_text(content: bytes) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) không có / not installed")
-    done = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True)
-    return done.stdout.decode()
 
 
 def docx_texts(content: bytes) -> tuple[str, str]:

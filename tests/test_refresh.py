@@ -51,20 +51,6 @@ def assert_same(refreshed: Dataset, full: Dataset) -> None:
         pd.testing.assert_frame_equal(home_units(refreshed, when), home_units(full, when))
 
 
-@pytest.fixture
-def refreshes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many Datasets were derived incrementally (refresh_dataset calls of load_dataset)."""
-    calls: list[int] = []
-    original = cache.refresh_dataset
-
-    def counted(*args: Any, **kwargs: Any) -> Dataset:
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(cache, "refresh_dataset", counted)
-    return calls
-
-
 def _school(name: str, *values: Any, owner: str = "UBND quận Ninh Kiều") -> list[Any]:
     return [name, EDU, owner, *values]
 

@@ -152,21 +152,6 @@ def test_unit_changes_are_shown_only_once_approved(
     assert review_diff(engine, moved).unit_changes == diff.unit_changes  # against the others
 
 
-@pytest.fixture
-def refreshes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    from etl.measures import cache
-
-    calls: list[int] = []
-    original = cache.refresh_dataset
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(cache, "refresh_dataset", counted)
-    return calls
-
-
 def test_an_event_sector_fills_only_an_empty_sector_in_order(
     engine: Engine, ingest: Callable[..., Any]
 ) -> None:
