@@ -70,11 +70,6 @@ FIELDS = (
 )
 
 
-def vietnamese(err: Exception) -> str:
-    """The Vietnamese part of an `AccountError` («tiếng Việt / English»)."""
-    return str(err).rsplit(" / ", 1)[0]
-
-
 @callback(
     Output(ids.AC_LIST, "children"),
     Output(ids.AC_PICK, "options"),
@@ -254,7 +249,7 @@ def account_action(action: str, fields: dict[str, Any]) -> tuple[str, bool, str 
             token = accounts.create_token(engine, username, label, me)
             return f"Đã tạo mã API «{label}» cho «{username}»:", True, token
     except accounts.AccountError as err:
-        return vietnamese(err), False, None
+        return context.vietnamese(err), False, None
     return "Không rõ việc cần làm.", False, None
 
 

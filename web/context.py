@@ -77,13 +77,14 @@ def view_problem(search: str | Mapping[str, object] | None) -> str | None:
     try:
         parse_view(search or "")
     except BadParameter as exc:
-        return f"{_vietnamese(exc)}. Trang đang hiển thị số liệu mặc định."
+        return f"{vietnamese(exc)}. Trang đang hiển thị số liệu mặc định."
     return None
 
 
-def _vietnamese(exc: BadParameter) -> str:
-    """The Vietnamese half of a `BadParameter` message (`vi / en`)."""
-    return str(exc).split(" / ", 1)[0]
+def vietnamese(exc: Exception) -> str:
+    """The Vietnamese half of a product message written `tiếng Việt / English` (a
+    `BadParameter`, an `AccountError`); the English half is the last one."""
+    return str(exc).rsplit(" / ", 1)[0]
 
 
 def resolved_view(
