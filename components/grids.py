@@ -244,9 +244,6 @@ def export_bar(
     )
 
 
-_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-
-
 def table_columns(columns: Any, meta: Any = None) -> list[TableColumn]:
     """The columns the browser sent (field, header), in the order shown, checked; anything else
     is dropped. Their kinds are those the page gave the grid (`meta["kinds"]`)."""
@@ -267,11 +264,7 @@ def table_file(meta: Any, columns: list[TableColumn], rows: list[dict[str, Any]]
     meta = meta if isinstance(meta, dict) else {}
     title = str(meta.get("title") or "Bảng số liệu")
     stem = re.sub(r"[^a-z0-9]+", "_", str(meta.get("stem") or "").lower()).strip("_") or "bang"
-    clean = [
-        {k: _MARKDOWN_LINK.sub(r"\1", v) if isinstance(v, str) else v for k, v in row.items()}
-        for row in rows
-        if isinstance(row, dict)
-    ]
+    clean = [row for row in rows if isinstance(row, dict)]
     acc = context.account()
     made = exports.export_table(
         title, columns, clean, stem, actor=acc.username if acc else "?", engine=context.engine()
