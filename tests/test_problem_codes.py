@@ -139,19 +139,21 @@ ERRORS = {
         "A2",
         names=("Hình thức",),
     ),
-    "missing-year-later": Case(
-        lambda: b01(header=[*B01_HEADER[:3], None, "Vị trí việc làm"]),
+    # any one year of a per-year required column will do (a return of 2025-2026 only is read):
+    # refused only when the column has no year at all, at its label or, without one, the header
+    "missing-year-label-without-year": Case(
+        lambda: b01(header=[*B01_HEADER[:2], "Biên chế công chức được giao", None, "Ghi chú"]),
         "missing-year",
         "Biểu 01",
-        "A3",
-        names=("Biên chế công chức được giao", "sau 2021"),
+        "C3",
+        names=("Biên chế công chức được giao", "chưa có cột năm nào"),
     ),
-    "missing-year-2021": Case(
-        lambda: b01(header=[*B01_HEADER[:2], "Biên chế giao năm 2022", *B01_HEADER[3:]]),
+    "missing-year-no-quota-at-all": Case(
+        lambda: b01(header=[*B01_HEADER[:2], None, None, "Vị trí việc làm"]),
         "missing-year",
         "Biểu 01",
         "A3",
-        names=("Biên chế công chức được giao", "2021"),
+        names=("Biên chế công chức được giao", "chưa có cột năm nào"),
     ),
     "duplicate-column": Case(
         lambda: b01(

@@ -521,6 +521,56 @@ def test_t3_year_group_left_of_the_name_column(engine, ingest):
     assert facts(engine) == SHUFFLED_FACTS
 
 
+def title_as_of(day: str, code: str = "01") -> list[list[Any]]:
+    """The short title block with the cut-off line `Số liệu tính đến ngày: {day}`."""
+    return [*short_title(code)[:-1], [f"Số liệu tính đến ngày: {day}"]]
+
+
+def test_t3_any_years_will_do_a_return_of_2025_and_2026_only(engine, ingest):
+    """A merged province's return gives the years since the merger only: it is read, and
+    which years a programme lacks is for the measures to show (docs/forms.md, tolerance 3)."""
+    columns = [
+        "STT",
+        "Tên cơ quan, tổ chức",
+        *per_year("Biên chế công chức được giao", (2025, 2026)),
+        "Vị trí việc làm",
+    ]
+    rows = [[1, "Sở Y tế", 98, 95, "Đã phê duyệt"], [2, "Sở Tư pháp", 40, 38, None]]
+    result = accepted(ingest(workbook_bytes(Table(columns, rows, title=title_as_of("30/06/2026")))))
+    assert "missing-year" not in codes(result)
+    assert facts(engine) == {
+        ("Sở Y tế", "assigned", 2025): 98,
+        ("Sở Y tế", "assigned", 2026): 95,
+        ("Sở Tư pháp", "assigned", 2025): 40,
+        ("Sở Tư pháp", "assigned", 2026): 38,
+    }
+
+
+def test_t3_any_years_will_do_biểu_02_with_one_year_cell(engine, ingest):
+    columns = ["STT", "Tên đơn vị sự nghiệp công lập", "Số lượng người làm việc được giao năm 2026"]
+    title = title_as_of("30/06/2026", "02")
+    table = Table(columns, [[1, "Trường THPT Vị Thanh", 61]], name="Biểu 02", title=title)
+    accepted(ingest(workbook_bytes(table)))
+    assert facts(engine) == {("Trường THPT Vị Thanh", "assigned", 2026): 61}
+
+
+@pytest.mark.parametrize("two_rows", [False, True])
+def test_t3_a_quota_column_without_any_year_is_refused_at_its_label(engine, ingest, two_rows):
+    quota = "Biên chế công chức được giao"
+    columns: list[Spec] = ["STT", "Tên cơ quan, tổ chức", quota, "Vị trí việc làm"]
+    if two_rows:  # a second header row (another field's years) under the yearless label
+        columns.append(("Công chức tinh giản theo chính sách", ["Năm 2025"]))
+    table = Table(columns, [[1, "Sở Y tế", 98, "Đã phê duyệt", *([2] if two_rows else [])]])
+    result = ingest(workbook_bytes(table))
+    assert result.status == "refused" and result.submission_id is None
+    [error] = result.errors
+    label_rows = {len(table.title) + 1, len(table.title) + (2 if two_rows else 1)}
+    assert (error.code, error.sheet) == ("missing-year", "Biểu 01")
+    assert error.cell in {f"C{r}" for r in label_rows}
+    assert error.message_vi.startswith(f"Cột «{quota}» chưa có cột năm nào")
+    assert facts(engine) == {}
+
+
 # ---------------------------------------------------------------- 4. header text variants
 
 

@@ -268,8 +268,11 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
     ),
     ProblemType(
         "missing-year", ERROR, "Thiếu năm",
-        vi="Cột «{label}» thiếu {year_vi}.",
-        en="Column «{label}» lacks {year_en}.",
+        # etl/reading/layout.py: a required per-year column with no year at all
+        vi="Cột «{label}» chưa có cột năm nào: cần ít nhất một cột năm («Năm …» dưới tiêu đề "
+        "này, hoặc «{label} năm …»).",
+        en="Column «{label}» has no year column: at least one year column is needed («Năm …» "
+        "under this heading, or «{label} năm …»).",
     ),
     ProblemType(
         "missing-column", ERROR, "Thiếu cột bắt buộc",
