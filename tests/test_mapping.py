@@ -5,6 +5,7 @@ with TEST_DATABASE_URL, PostgreSQL); `etl ingest --mapping FILE.json`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -20,11 +21,14 @@ from etl.reading.mapping import (
     SheetLayout,
     clean_workbook_mapping,
     header_key,
+    offered_years,
     suggest,
+    target_label,
+    target_options,
 )
 from etl.reading.reader import read_forms, read_grids, read_workbook_sheets
 from etl.storage import mappings
-from tests.builders import LABELS_01, SN, TITLE_01, form01, workbook_bytes
+from tests.builders import LABELS_01, SN, TITLE_01, Table, form01, workbook_bytes
 
 ROWS = [
     [1, "Sở Nội vụ", 43, 43, 42, 41, "Đã phê duyệt"],
@@ -109,8 +113,67 @@ def test_an_unknown_group_label_leaves_the_required_years_missing():
     log, _sheets, layouts = read(renamed_quota())
     assert "missing-year" in {p.code for p in log.items if p.is_error}
     (layout,) = layouts
-    assert layout.header_found and layout.missing == ["quota@2021", "quota@later"]
+    assert layout.header_found and layout.missing == ["quota@any"]  # no year at all
     assert cell(layout, f"{RENAMED_QUOTA} / Năm 2023").samples == ["42", "116"]
+
+
+def since_merger(rows: list[list] | None = None, group_label: str = RENAMED_QUOTA) -> bytes:
+    """A merged province's return: years 2025 and 2026 only, the quota label renamed."""
+    rows = rows or [[1, "Sở Nội vụ", 52, 50, "Đã phê duyệt"], [2, "Sở Y tế", 98, 95, None]]
+    return workbook_bytes(form01(rows, years=(2025, 2026), group_label=group_label))
+
+
+def test_a_return_of_2025_and_2026_only_is_offered_and_read_with_those_years():
+    log, sheets, (layout,) = read(since_merger())
+    assert sheets == [] and [p.code for p in log.items if p.is_error] == ["missing-year"]
+    assert layout.missing == ["quota@any"]
+    assert offered_years([layout], dt.date(2026, 12, 6)) == [2021, 2022, 2023, 2024, 2025, 2026]
+    mapping = {SHEET: {f"{RENAMED_QUOTA} / Năm {y}": f"quota@{y}" for y in (2025, 2026)}}
+    log, sheets, (mapped,) = read(since_merger(), clean_workbook_mapping(mapping))
+    assert not log.has_errors, [p.message_vi for p in log.items]
+    assert mapped.missing == [] and not mapped.needs_mapping
+    assert sorted(
+        (u.name.value, y, c.value) for u in sheets[0].units for (_, y), c in u.yearly.items()
+    ) == [
+        ("Sở Nội vụ", 2025, 52),
+        ("Sở Nội vụ", 2026, 50),
+        ("Sở Y tế", 2025, 98),
+        ("Sở Y tế", 2026, 95),
+    ]
+
+
+def test_the_years_offered_follow_the_header_and_today():
+    _, _, (layout,) = read(since_merger())
+    # this year and the five before, widened to any year the header names or reads
+    assert offered_years([layout], dt.date(2031, 3, 1)) == list(range(2025, 2032))
+    assert offered_years([layout], dt.date(2024, 1, 1)) == list(range(2019, 2027))
+    _, _, (older,) = read(renamed_quota())  # names 2021-2024
+    assert offered_years([older, layout], dt.date(2033, 1, 1)) == list(range(2021, 2034))
+    assert offered_years([], dt.date(2026, 1, 1)) == list(range(2021, 2027))
+    options = dict(target_options(FORM_01, offered_years([layout], dt.date(2026, 7, 1))))
+    assert options["quota@2026"] == "Biên chế công chức được giao năm 2026"
+    assert "quota@2020" not in options and "quota@2027" not in options
+    assert target_label(FORM_01, "quota@any") == "Biên chế công chức được giao (ít nhất một năm)"
+
+
+def test_a_quota_label_without_years_is_for_the_clerk_to_date():
+    """`Biên chế công chức được giao` over no year: refused (`missing-year` at its cell), shown
+    as placed nowhere, and read once the clerk gives it a year."""
+    rows = [[1, "Sở Nội vụ", 50, "Đã phê duyệt"]]
+    content = workbook_bytes(form01(rows, years=(2026,), one_row_header=True))
+    log, sheets, layouts = read(content)
+    assert not layouts and not log.has_errors  # `Biên chế … năm 2026`: a year, read as is
+    yearless = workbook_bytes(Table(["STT", LABELS_01["name"], LABELS_01["quota"]], [rows[0][:3]]))
+    log, sheets, (layout,) = read(yearless)
+    [error] = [p for p in log.items if p.is_error]
+    quota_cell = cell(layout, LABELS_01["quota"])
+    assert (error.code, error.cell) == ("missing-year", quota_cell.ref)
+    assert (quota_cell.found, quota_cell.target, layout.missing) == ("", "", ["quota@any"])
+    log, sheets, _ = read(yearless, {SHEET: {header_key(LABELS_01["quota"]): "quota@2026"}})
+    assert not log.has_errors, [p.message_vi for p in log.items]
+    assert [(u.name.value, dict(u.yearly)[("quota", 2026)].value) for u in sheets[0].units] == [
+        ("Sở Nội vụ", 50)
+    ]
 
 
 def test_a_tidy_form_needs_no_mapping():
@@ -335,7 +398,7 @@ def test_cli_ingest_takes_a_mapping_file_then_applies_the_kept_one(cli_env: Path
     hint = capsys.readouterr().out
     assert "Ghép cột: trang «Biểu 01» (Biểu 01), tiêu đề ở dòng 8, 9" in hint
     assert f"C9 «{RENAMED_QUOTA} / Năm 2021»: chưa nhận ra" in hint
-    assert "còn thiếu: quota@2021 (Biên chế công chức được giao năm 2021)" in hint
+    assert "còn thiếu: quota@any (Biên chế công chức được giao (ít nhất một năm))" in hint
     chosen = {f"{RENAMED_QUOTA} / Năm {y}": f"quota@{y}" for y in (2021, 2022, 2023, 2024)}
     spec = cli_env / "ghep_cot.json"
     spec.write_text(json.dumps({SHEET: {**chosen, "Số điện thoại": None}}), encoding="utf-8")

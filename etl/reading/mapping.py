@@ -7,17 +7,19 @@ form's required fields it could not place. It is made when a sheet needs the ste
 found, a column the form does not know, a required field missing or given twice) or when a
 mapping was applied to it. A `ColumnMapping` (normalised header text → target) is applied by
 `apply` to the reader's column map; a target is a field (`name`), a field and year
-(`quota@2021`) or `SKIP` (the column is not read). Nothing here touches the database: the
+(`quota@2024`) or `SKIP` (the column is not read). Nothing here touches the database: the
 mappings kept per reporting unit are looked up by etl/ingest and handed to the reader.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from etl.core.clock import vn_today
 from etl.core.forms import HEADER_LINES, Form
 from etl.core.normalize import clean_text, text_key
 from etl.core.problems import ProblemLog, short_value
@@ -39,8 +41,11 @@ from etl.reading.text import visible
 
 SKIP = "-"
 """The target of a column the clerk chose not to read («Bỏ qua»)."""
-LATER = "later"
-"""In `SheetLayout.missing`: a per-year field lacks every year after 2021."""
+ANY_YEAR = "any"
+"""In `SheetLayout.missing`, `quota@any`: a required per-year field has no year at all (any one
+year is enough; which years a programme needs is the measures' concern, docs/domain.md)."""
+YEARS_BACK = 5
+"""How many years before today's a dropdown offers when the header names no earlier year."""
 SAMPLE_VALUES = 3
 MAX_KEY_CHARS = 400  # a header text longer than this is cut (its key still tells columns apart)
 
@@ -76,7 +81,7 @@ class SheetLayout:
     header_rows: list[int]  # 1-based, as Excel numbers them
     reporting_unit: str  # `Đơn vị báo cáo:` (may be empty)
     cells: list[HeaderCell]
-    missing: list[str]  # required targets no column gives: `name`, `quota@2021`, `quota@later`
+    missing: list[str]  # required targets no column gives: `name`, `quota@any` (no year)
     header_found: bool  # False: no header row of the form was found, this one is a guess
     mapped: bool  # a mapping was applied to this sheet
 
@@ -130,9 +135,9 @@ def target_label(form: Form, target: str) -> str:
     column = next((c for c in form.columns if c.field == name), None)
     if column is None:
         return target
-    if year == LATER:
-        return f"{column.label} (ít nhất một năm sau 2021)"
-    return f"{column.label} năm {year}" if year else column.label
+    if year == ANY_YEAR:
+        return f"{column.label} (ít nhất một năm)"
+    return f"{column.label} năm {year}" if year.isdigit() else column.label
 
 
 def target_options(form: Form, years: list[int]) -> list[tuple[str, str]]:
@@ -147,13 +152,24 @@ def target_options(form: Form, years: list[int]) -> list[tuple[str, str]]:
     return options
 
 
-def offered_years(layouts: list[SheetLayout]) -> list[int]:
-    """The years a dropdown offers: 2021 to 2026 and any other year a header names."""
-    years = set(range(2021, 2027))
+def offered_years(layouts: list[SheetLayout], today: dt.date | None = None) -> list[int]:
+    """The years a dropdown offers: every year from the earliest the headers name (in their
+    text or a column's target), or `YEARS_BACK` years before today's if that is earlier, to
+    the latest they name or this year if that is later (Vietnam time, etl/core/clock.py).
+    So a return of 2025–2026 only is offered those years, and one from a programme that began
+    long ago its own first year; no programme's years are written here."""
+    this_year = (today or vn_today()).year
+    named = set()
     for layout in layouts:
         for cell in layout.cells:
-            years |= {int(y) for y in _YEAR_IN_TEXT.findall(cell.text)}
-    return sorted(y for y in years if FIRST_YEAR <= y <= LAST_YEAR)
+            named |= {int(y) for y in _YEAR_IN_TEXT.findall(cell.text)}
+            for target in (cell.found, cell.target):
+                if (year := target.partition("@")[2]).isdigit():
+                    named.add(int(year))
+    named = {y for y in named if FIRST_YEAR <= y <= LAST_YEAR}
+    first = max(FIRST_YEAR, min([this_year - YEARS_BACK, *named]))
+    last = min(LAST_YEAR, max([this_year, *named]))
+    return list(range(first, last + 1))
 
 
 MAX_SHEETS, MAX_COLUMNS = 100, 1000  # what a given mapping may name
@@ -286,18 +302,22 @@ def _samples(grid: Grid, cmap: ColumnMap, c: int) -> list[str]:
     return found
 
 
+def _with_year(form: Form, hit: tuple[str, int | None] | None) -> tuple[str, int | None] | None:
+    """`hit` when it is a target of `form` (a per-year field with its year); else None."""
+    if hit is None or parse_target(form, target_of(*hit)) is None:
+        return None
+    return hit
+
+
 def _missing(form: Form, targets: list[str]) -> list[str]:
-    placed = {parse_target(form, t) for t in targets}
+    placed = {hit for t in targets if (hit := parse_target(form, t)) is not None}
     missing = []
     for column in form.columns:
         if not column.required:
             continue
         if column.per_year:
-            years = {y for f, y in placed if f == column.field and y is not None}
-            if 2021 not in years:
-                missing.append(target_of(column.field, 2021))
-            if not any(y > 2021 for y in years):
-                missing.append(f"{column.field}@{LATER}")
+            if not any(f == column.field and y is not None for f, y in placed):
+                missing.append(f"{column.field}@{ANY_YEAR}")
         elif (column.field, None) not in placed:
             missing.append(column.field)
     return missing
@@ -314,10 +334,11 @@ def describe(
     mapped: bool,
 ) -> SheetLayout:
     """The header of `cmap` as `SheetLayout`; `found` is what the reader placed by itself,
-    `cmap.by_col` what is read now."""
+    `cmap.by_col` what is read now. A per-year field's label with no year under it
+    (`Biên chế công chức được giao` alone) is shown as placed nowhere: the clerk picks its year."""
     cells = []
     for c, text, key in _keyed(grid, cmap):
-        hit, now = found.get(c), cmap.by_col.get(c)
+        hit, now = _with_year(form, found.get(c)), _with_year(form, cmap.by_col.get(c))
         cells.append(
             HeaderCell(
                 col=c,
