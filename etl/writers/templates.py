@@ -293,9 +293,7 @@ def _hint(leaf: Leaf, first_year: int) -> str:
     parts = []
     if column.required:
         parts.append(
-            f"Bắt buộc (năm {first_year} và ít nhất một năm sau)."
-            if column.per_year
-            else "Bắt buộc."
+            "Bắt buộc (ít nhất một năm, năm nào cũng được)." if column.per_year else "Bắt buộc."
         )
     if column.note:
         parts.append(column.note)
@@ -419,7 +417,7 @@ def _required_text(column: Column, first_year: int) -> str:
     if not column.required:
         return "không bắt buộc"
     if column.per_year:
-        return f"bắt buộc: năm {first_year} và ít nhất một năm sau"
+        return "bắt buộc: ít nhất một năm (năm nào cũng được)"
     return "bắt buộc"
 
 
