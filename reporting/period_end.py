@@ -21,8 +21,10 @@ import pandas as pd
 from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
 from etl.core.vocabulary import NOT_BROKEN_DOWN_LABEL, DepartureBasis, Measure
 from etl.measures import analysis, metrics
+from etl.measures.dataset import Dataset
 from etl.measures.metrics import NO_DATA_LABEL, NOT_BROKEN_DOWN, no_data_text
 from etl.measures.narrative import Narrative, Paragraph, basis_sentence
+from etl.measures.query import ResolvedView
 from etl.measures.scoping import home_units
 from reporting.report_data import ROMAN, PeriodEnd, ReportSection, ReportTable
 
@@ -66,7 +68,9 @@ class PeriodProgramme:
 
 
 def period_end_context(
-    ds: Any = None, as_of: dt.date | None = None, summary: dict[str, Any] | None = None
+    ds: Dataset | None = None,
+    as_of: dt.date | None = None,
+    summary: dict[str, Any] | None = None,
 ) -> PeriodProgramme:
     """The programme a report at `as_of` sums up: the summary's `programme` when it carries
     one (docs/domain.md, programmes), else the one programme the product knows today
@@ -138,8 +142,8 @@ def missing_by_year(summary: dict[str, Any]) -> dict[str, dict[int, int]]:
 
 
 def gather_period_end(
-    ds: Any,
-    view: Any,
+    ds: Dataset,
+    view: ResolvedView,
     summary: dict[str, Any],
     unit_table: pd.DataFrame,
     programme: PeriodProgramme,
@@ -450,19 +454,31 @@ def _streamlined_paragraph(
     summary: dict[str, Any], programme: PeriodProgramme, as_of: dt.date, notes: _Notes
 ) -> Paragraph:
     """`Từ năm 2022 đến năm 2026, Sở Nội vụ đã tham mưu … 09 công chức¹ và 95 viên chức².`
-    with each year in a footnote, the years without figures named as such."""
+    with each year in a footnote, the years without figures named as such; a kind without
+    any figure is said to have none, never counted as 00."""
     sl = summary.get("streamlined", {})
     last = min(as_of.year, programme.end_year)
+    since = f"Từ năm {programme.first_year} đến năm {last}"
+    kinds = (("cong_chuc", "công chức"), ("vien_chuc", "viên chức"))
+    counts = {kind: {int(y): n for y, n in sl.get(kind, {}).items()} for kind, _ in kinds}
+    if not any(counts.values()):
+        return Paragraph(
+            parts=[f"{since}, số công chức, viên chức được phê duyệt tinh giản: {MISSING}."]
+        )
     parts: list[str | int] = [
-        f"Từ năm {programme.first_year} đến năm {last}, Sở Nội vụ đã tham mưu Ủy ban nhân dân "
-        "thành phố phê duyệt tinh giản đối với "
+        f"{since}, Sở Nội vụ đã tham mưu Ủy ban nhân dân thành phố phê duyệt tinh giản đối với "
     ]
-    for i, (kind, noun) in enumerate((("cong_chuc", "công chức"), ("vien_chuc", "viên chức"))):
-        counts = {int(y): n for y, n in sl.get(kind, {}).items()}
-        parts.append((" và " if i else "") + f"{fmt_count_prose(sum(counts.values()))} {noun}")
-        years = range(programme.first_year, last + 1)
-        given = [f"năm {y} là {fmt_count_prose(counts[y])} {noun}" for y in years if y in counts]
-        absent = [y for y in years if y not in counts]
+    years = range(programme.first_year, last + 1)
+    for i, (kind, noun) in enumerate(kinds):
+        mine = counts[kind]
+        if i:
+            parts.append(" và ")
+        if not mine:
+            parts.append(f"{noun} ({MISSING})")
+            continue
+        parts.append(f"{fmt_count_prose(sum(mine.values()))} {noun}")
+        given = [f"năm {y} là {fmt_count_prose(mine[y])} {noun}" for y in years if y in mine]
+        absent = [y for y in years if y not in mine]
         note = "Trong đó: " + ", ".join(given) if given else ""
         if absent:
             note += ("; " if note else "") + f"{_years_phrase(absent)} {MISSING}"

@@ -67,6 +67,7 @@ SIGNATURE_SPACE = Pt(80)  # left blank for the signature (and the seal), then th
 # the last column wide enough for "20,43%" on one line
 HEADLINE_WIDTHS = (Cm(3.7), Cm(1.9), Cm(1.9), Cm(2.3), Cm(1.8), Cm(2.0), Cm(2.4))
 MAX_PICTURE_HEIGHT = Mm(200)
+KEEP_TABLE_ROWS = 16  # a period-end table up to this many rows is kept on one page
 
 
 # ---------------------------------------------------------------- runs and paragraphs
@@ -406,6 +407,12 @@ def _table_block(doc: DocxDocument, table: ReportTable) -> None:
             align = WD_ALIGN_PARAGRAPH.LEFT if c == 0 and r else WD_ALIGN_PARAGRAPH.CENTER
             _cell_text(cell, value, bold=r == 0, align=align)
     grid.rows[0].repeat_table_header = True
+    for row in grid.rows:  # a row is never split; a short table is kept on one page
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        if len(grid.rows) <= KEEP_TABLE_ROWS and row is not grid.rows[-1]:
+            for cell in row.cells:
+                for par in cell.paragraphs:
+                    par.paragraph_format.keep_with_next = True
     text = "Ghi chú: " + " ".join(table.notes) if table.notes else ""
     par = _format(doc.add_paragraph(), indent=False, after=Pt(10))
     par.paragraph_format.space_before = Pt(4)
