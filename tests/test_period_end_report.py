@@ -313,3 +313,14 @@ def test_build_period_end_from_figures_alone() -> None:
     assert streamlined.rows[-1] == ["Cộng", MISSING, MISSING, MISSING]
     assert "số công chức, viên chức được phê duyệt tinh giản: chưa có số liệu." in words
     assert not re.search(r"\b00\b", words)
+
+
+def test_the_download_route_gives_the_summing_up(client, no_browser) -> None:
+    """What the report links and the overview's button produce (reporting/exports.py)."""
+    got = client.get("/export/report.docx?as_of=2026-12-31")
+    assert got.status_code == 200
+    paragraphs = [p.text for p in Document(io.BytesIO(got.data)).paragraphs]
+    assert SUBJECT in paragraphs and "II. KẾT QUẢ THỰC HIỆN TỪNG NĂM" in paragraphs
+    earlier = client.get("/export/report.docx?as_of=2024-06-30")
+    paragraphs = [p.text for p in Document(io.BytesIO(earlier.data)).paragraphs]
+    assert "I. SỐ LIỆU TỔNG HỢP" in paragraphs and SUBJECT not in paragraphs
