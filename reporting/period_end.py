@@ -11,6 +11,7 @@ those figures from a view. The PDF and Word builders lay the result out alike.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from etl import service
 from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
 from etl.core.vocabulary import NOT_BROKEN_DOWN_LABEL, DepartureBasis, Measure
 from etl.measures import analysis, metrics
@@ -26,6 +28,7 @@ from etl.measures.metrics import NO_DATA_LABEL, NOT_BROKEN_DOWN, no_data_text
 from etl.measures.narrative import Narrative, Paragraph, basis_sentence
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import home_units
+from reporting.charts import ChartContext
 from reporting.report_data import ROMAN, PeriodEnd, ReportSection, ReportTable
 
 MISSING = NO_DATA_LABEL.lower()  # a missing figure in a table cell or a sentence
@@ -95,6 +98,16 @@ def is_period_end(as_of: dt.date, programme: PeriodProgramme) -> bool:
 
 
 # ---------------------------------------------------------------- figures from a view
+
+
+def at_period_end(ctx: ChartContext, programme: PeriodProgramme) -> ChartContext:
+    """The view at the programme's last day (31/12 of its end year) when its cut-off is later:
+    the years after the end year belong to the next period; else `ctx` itself."""
+    end = dt.date(programme.end_year, 12, 31)
+    if ctx.view.as_of <= end:
+        return ctx
+    view = dataclasses.replace(ctx.view, as_of=end)
+    return ChartContext(ctx.ds, service.summary_of(ctx.ds, view), view)
 
 
 def breakdown_rows(

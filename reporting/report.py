@@ -14,6 +14,7 @@ from etl.writers.xlsx_export import write_consolidated, write_data
 from reporting.charts import CHARTS, REPORT_CHARTS, ChartContext, render_chart
 from reporting.period_end import (
     PeriodProgramme,
+    at_period_end,
     gather_period_end,
     is_period_end,
     period_end_context,
@@ -41,7 +42,12 @@ def gather_report(
     end year or after it (`programme`, default `period_end_context`), the report is the
     period's summing-up (docs/report.md); `former_provinces`: its rows by former province
     (label, figures by measure), default the summary's `predecessors`; fewer than two rows
-    leave that section out."""
+    leave that section out. After the end year, the summing-up counts the figures at 31/12 of
+    the end year."""
+    programme = programme or period_end_context(ctx.ds, ctx.view.as_of, ctx.summary)
+    ending = is_period_end(ctx.view.as_of, programme)
+    if ending:
+        ctx = at_period_end(ctx, programme)
     ds, as_of = ctx.ds, ctx.view.as_of
     narrative = build_narrative(
         ctx.summary,
@@ -61,8 +67,7 @@ def gather_report(
         except ExportUnavailable as exc:
             charts, notice = [], f"Báo cáo chưa kèm biểu đồ. {exc}"
     title, subject, period_end = REPORT_TITLE, REPORT_SUBJECT, None
-    programme = programme or period_end_context(ds, as_of, ctx.summary)
-    if is_period_end(as_of, programme):
+    if ending:
         subject = subject_of(programme)
         title = f"BÁO CÁO {subject.upper()}"
         if former_provinces is None:

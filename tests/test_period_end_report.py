@@ -228,6 +228,16 @@ def test_a_programme_with_its_legal_basis(sample_ds) -> None:
     assert later.period_end is None
 
 
+def test_after_the_end_year_the_period_is_summed_up_at_its_last_day(sample_ds) -> None:
+    """A 2027 return would belong to the next period: the summing-up stops at 31/12/2026."""
+    data = _gather(sample_ds, dt.date(2027, 6, 30))
+    assert data.subject == SUBJECT and data.as_of == END
+    assert data.summary["as_of"] == "2026-12-31"
+    assert "số liệu tính đến ngày 31/12/2026" in data.period_end.opening[0].text()
+    cc = _tables(data)["Biên chế công chức qua các năm"]
+    assert [row[0] for row in cc.rows] == [str(y) for y in range(2021, 2027)]
+
+
 @pytest.mark.parametrize("as_of", [dt.date(2024, 6, 30), dt.date(2025, 12, 31)])
 def test_an_earlier_cut_off_gives_the_ordinary_report(sample_ds, as_of: dt.date) -> None:
     data = _gather(sample_ds, as_of)
