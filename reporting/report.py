@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 from etl.core.clock import vn_now
 from etl.measures import analysis
@@ -11,6 +12,14 @@ from etl.measures.dataset import unreviewed_stamp
 from etl.measures.narrative import build_narrative
 from etl.writers.xlsx_export import write_consolidated, write_data
 from reporting.charts import CHARTS, REPORT_CHARTS, ChartContext, render_chart
+from reporting.period_end import (
+    PeriodProgramme,
+    at_period_end,
+    gather_period_end,
+    is_period_end,
+    period_end_context,
+    subject_of,
+)
 from reporting.render import ChartRenderer, ExportUnavailable
 from reporting.report_data import ChartImage, Letterhead, ReportData
 
@@ -24,10 +33,21 @@ def gather_report(
     *,
     generated_at: dt.datetime | None = None,
     letterhead: Letterhead | None = None,
+    programme: PeriodProgramme | None = None,
+    former_provinces: list[tuple[str, dict[str, Any]]] | None = None,
 ) -> ReportData:
     """Everything a report shows; without a browser the charts are left out with a notice.
     `generated_at`: default now, Vietnam time (the date line's date); `letterhead`: default
-    from the REPORT_* settings of the environment."""
+    from the REPORT_* settings of the environment. When the cut-off falls in the programme's
+    end year or after it (`programme`, default `period_end_context`), the report is the
+    period's summing-up (docs/report.md); `former_provinces`: its rows by former province
+    (label, figures by measure), default the summary's `predecessors`; fewer than two rows
+    leave that section out. After the end year, the summing-up counts the figures at 31/12 of
+    the end year."""
+    programme = programme or period_end_context(ctx.ds, ctx.view.as_of, ctx.summary)
+    ending = is_period_end(ctx.view.as_of, programme)
+    if ending:
+        ctx = at_period_end(ctx, programme)
     ds, as_of = ctx.ds, ctx.view.as_of
     narrative = build_narrative(
         ctx.summary,
@@ -46,9 +66,18 @@ def gather_report(
                 charts.append(ChartImage(chart_id, spec.title, png, spec.width_px, spec.height_px))
         except ExportUnavailable as exc:
             charts, notice = [], f"Báo cáo chưa kèm biểu đồ. {exc}"
+    title, subject, period_end = REPORT_TITLE, REPORT_SUBJECT, None
+    if ending:
+        subject = subject_of(programme)
+        title = f"BÁO CÁO {subject.upper()}"
+        if former_provinces is None:
+            former_provinces = predecessor_rows(ctx.summary)
+        period_end = gather_period_end(
+            ds, ctx.view, ctx.summary, ctx.unit_table, programme, narrative, former_provinces
+        )
     return ReportData(
-        title=REPORT_TITLE,
-        subject=REPORT_SUBJECT,
+        title=title,
+        subject=subject,
         letterhead=letterhead or Letterhead.from_settings(),
         scope=ctx.summary["scope"],
         as_of=as_of,
@@ -58,7 +87,14 @@ def gather_report(
         charts=charts,
         notice=notice,
         stamp=unreviewed_stamp(ds.figures),
+        period_end=period_end,
     )
+
+
+def predecessor_rows(summary: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The summary's `predecessors` (one per former province of the scope) as rows of the
+    summing-up: `Tỉnh Hậu Giang (cũ)` and its figures by measure."""
+    return [(f"{p['province']} (cũ)", p) for p in summary.get("predecessors") or []]
 
 
 def build_document(data: ReportData, fmt: str) -> bytes:

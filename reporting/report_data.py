@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from etl.core.settings import Settings, load_settings
-from etl.measures.narrative import Narrative
+from etl.measures.narrative import Narrative, Paragraph
 
 
 @dataclass
@@ -48,6 +48,42 @@ class Letterhead:
         )
 
 
+# the numbers of a report's sections (Nghị định 30/2020/NĐ-CP: parts numbered I, II, III…)
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+
+
+@dataclass
+class ReportTable:
+    """A bordered table of the period-end report: a caption above it, a bold heading row,
+    text cells (figures already written the Vietnamese way), notes in italics under it."""
+
+    caption: str  # e.g. "Bảng 1. Biên chế công chức qua các năm"
+    headings: list[str]
+    rows: list[list[str]]
+    widths_mm: tuple[float, ...]  # one per column, summing to the text width (160 mm)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReportSection:
+    """A numbered part of the period-end report (`II. KẾT QUẢ THỰC HIỆN TỪNG NĂM`): its
+    paragraphs (the narrative's, with footnote references) and tables, in order."""
+
+    heading: str
+    blocks: list[Paragraph | ReportTable]
+
+
+@dataclass
+class PeriodEnd:
+    """The body of the period's summing-up (báo cáo tổng kết giai đoạn, docs/report.md):
+    the opening (legal basis), then the sections; footnotes numbered across the whole."""
+
+    programme: str  # e.g. "2022 - 2026"
+    opening: list[Paragraph]
+    sections: list[ReportSection]
+    footnotes: list[str]
+
+
 @dataclass
 class ReportData:
     """Everything the PDF and Word reports show for one view."""
@@ -66,3 +102,6 @@ class ReportData:
     letterhead: Letterhead = field(default_factory=Letterhead.from_settings)
     # the figures include returns not yet approved: printed on every page (unreviewed_stamp)
     stamp: str | None = None
+    # set when the cut-off falls in the programme's end year or after it: the body is the
+    # period's summing-up instead of the ordinary headline table and narrative
+    period_end: PeriodEnd | None = None

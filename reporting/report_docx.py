@@ -33,7 +33,8 @@ from docx.text.run import Run
 from lxml import etree
 
 from etl.measures.narrative import Narrative
-from reporting.report_data import ChartImage, ReportData
+from etl.measures.narrative import Paragraph as NarrativeParagraph
+from reporting.report_data import ROMAN, ChartImage, PeriodEnd, ReportData, ReportTable
 from reporting.report_pdf import (
     DOC_TYPE,
     MOTTO,
@@ -66,6 +67,7 @@ SIGNATURE_SPACE = Pt(80)  # left blank for the signature (and the seal), then th
 # the last column wide enough for "20,43%" on one line
 HEADLINE_WIDTHS = (Cm(3.7), Cm(1.9), Cm(1.9), Cm(2.3), Cm(1.8), Cm(2.0), Cm(2.4))
 MAX_PICTURE_HEIGHT = Mm(200)
+KEEP_TABLE_ROWS = 16  # a period-end table up to this many rows is kept on one page
 
 
 # ---------------------------------------------------------------- runs and paragraphs
@@ -367,17 +369,71 @@ def _headline_block(doc: DocxDocument, summary: dict[str, Any]) -> None:
 def _narrative_block(doc: DocxDocument, narrative: Narrative) -> None:
     """Headings bold, paragraphs justified, footnote references as real Word footnotes."""
     for paragraph in narrative.paragraphs:
-        if paragraph.heading:
-            _heading(doc, paragraph.text())
-            continue
-        par = _format(doc.add_paragraph())
-        for part in paragraph.parts:
-            if isinstance(part, int):
-                _footnote_reference(par, part)
-            else:
-                _run(par, part)
+        _narrative_paragraph(doc, paragraph)
     if narrative.footnotes:
         _add_footnotes_part(doc, narrative.footnotes)
+
+
+def _narrative_paragraph(doc: DocxDocument, paragraph: NarrativeParagraph) -> None:
+    if paragraph.heading:
+        _heading(doc, paragraph.text())
+        return
+    par = _format(doc.add_paragraph())
+    for part in paragraph.parts:
+        if isinstance(part, int):
+            _footnote_reference(par, part)
+        else:
+            _run(par, part)
+
+
+def _table_block(doc: DocxDocument, table: ReportTable) -> None:
+    """A period-end table: the caption (bold, centred, kept with the table), the unit, the
+    bordered table (bold heading row repeated on a new page), the notes in italics."""
+    caption = _line(doc, table.caption, size=13, bold=True, after=Pt(2))
+    caption.paragraph_format.keep_with_next = True
+    unit = _line(doc, UNIT_NOTE, size=TABLE_PT, italic=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    unit.paragraph_format.keep_with_next = True
+    grid = doc.add_table(rows=1 + len(table.rows), cols=len(table.headings))
+    grid.style = doc.styles["Table Grid"]
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    widths = [Mm(w) for w in table.widths_mm]
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = width
+    for r, values in enumerate([table.headings, *table.rows]):
+        for c, value in enumerate(values):
+            cell = grid.cell(r, c)
+            cell.width = widths[c]
+            align = WD_ALIGN_PARAGRAPH.LEFT if c == 0 and r else WD_ALIGN_PARAGRAPH.CENTER
+            _cell_text(cell, value, bold=r == 0, align=align)
+    grid.rows[0].repeat_table_header = True
+    for row in grid.rows:  # a row is never split; a short table is kept on one page
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        if len(grid.rows) <= KEEP_TABLE_ROWS and row is not grid.rows[-1]:
+            for cell in row.cells:
+                for par in cell.paragraphs:
+                    par.paragraph_format.keep_with_next = True
+    text = "Ghi chú: " + " ".join(table.notes) if table.notes else ""
+    par = _format(doc.add_paragraph(), indent=False, after=Pt(10))
+    par.paragraph_format.space_before = Pt(4)
+    _run(par, text, size=NOTE_PT + 1, italic=True)
+
+
+def _period_end_body(doc: DocxDocument, body: PeriodEnd) -> int:
+    """The summing-up: the opening, each numbered section's paragraphs and tables, the
+    footnotes as real Word footnotes; returns how many sections there were."""
+    for paragraph in body.opening:
+        _narrative_paragraph(doc, paragraph)
+    for section in body.sections:
+        _heading(doc, section.heading)
+        for block in section.blocks:
+            if isinstance(block, ReportTable):
+                _table_block(doc, block)
+            else:
+                _narrative_paragraph(doc, block)
+    if body.footnotes:
+        _add_footnotes_part(doc, body.footnotes)
+    return len(body.sections)
 
 
 def _chart(doc: DocxDocument, number: int, chart: ChartImage) -> None:
@@ -486,11 +542,15 @@ def build_report_docx(report: ReportData) -> bytes:
     _stamp_pages(doc, report.stamp)
     _header_block(doc, report)
     _title_block(doc, report)
-    _heading(doc, "I. SỐ LIỆU TỔNG HỢP")
-    _headline_block(doc, report.summary)
-    _heading(doc, f"II. {report.narrative.title}")
-    _narrative_block(doc, report.narrative)
-    _charts_block(doc, report, "III. BIỂU ĐỒ")
+    if report.period_end is not None:
+        sections = _period_end_body(doc, report.period_end)
+        _charts_block(doc, report, f"{ROMAN[sections]}. BIỂU ĐỒ")
+    else:
+        _heading(doc, "I. SỐ LIỆU TỔNG HỢP")
+        _headline_block(doc, report.summary)
+        _heading(doc, f"II. {report.narrative.title}")
+        _narrative_block(doc, report.narrative)
+        _charts_block(doc, report, "III. BIỂU ĐỒ")
     _signature_block(doc, report)
     buffer = io.BytesIO()
     doc.save(buffer)

@@ -27,7 +27,7 @@ from etl.core.formatting import fmt_date, fmt_number, fmt_pct
 from etl.core.vocabulary import Measure
 from etl.measures.metrics import NO_DATA_LABEL
 from etl.measures.narrative import Narrative, Paragraph
-from reporting.report_data import ChartImage, ReportData
+from reporting.report_data import ROMAN, ChartImage, PeriodEnd, ReportData, ReportTable
 
 FONT_DIRS: tuple[Path, ...] = (
     Path("/usr/share/fonts/truetype/liberation2"),
@@ -513,6 +513,71 @@ def _charts_block(pdf: ReportPDF, report: ReportData, heading: str) -> None:
         _chart(pdf, number, chart)
 
 
+def _table_block(pdf: ReportPDF, table: ReportTable) -> None:
+    """A period-end table: its caption (bold, centred) kept with the first rows, the unit,
+    the bordered table (bold heading row, repeated on a new page), the notes in italics."""
+    caption = nfc(table.caption)
+    pdf.set_font("Serif", "B", BODY_PT - 1)
+    if pdf.will_page_break(6 * _line_count(pdf, caption, pdf.text_width) + 30):
+        pdf.add_page()
+    pdf.multi_cell(0, 6, caption, align=Align.C, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Serif", "I", TABLE_PT)
+    pdf.cell(0, 5, UNIT_NOTE, align=Align.R, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Serif", "", TABLE_PT)
+    with pdf.table(
+        col_widths=table.widths_mm,
+        width=sum(table.widths_mm),
+        align=Align.L,  # from the left margin (a centred table centres on the page)
+        text_align=("LEFT",) + ("CENTER",) * (len(table.headings) - 1),
+        line_height=TABLE_PT * 0.48,
+        padding=(1.2, 1.0),
+        headings_style=FontFace(emphasis="BOLD"),
+        v_align="MIDDLE",
+    ) as grid:
+        for values in [table.headings, *table.rows]:
+            row = grid.row()
+            for value in values:
+                row.cell(nfc(value))
+    pdf.ln(1.5)
+    if table.notes:
+        pdf.set_font("Serif", "I", NOTE_PT)
+        text = "Ghi chú: " + " ".join(nfc(n) for n in table.notes)
+        pdf.multi_cell(0, 4.8, text, align=Align.J, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+
+
+def _keep_with_table(pdf: ReportPDF, table: ReportTable, above_mm: float) -> None:
+    """A new page when a heading `above_mm` high and the start of `table` (its caption and
+    up to eight rows) would not fit on this one: no heading left alone at a page's foot."""
+    start = 20 + 8 * min(len(table.rows) + 1, 8)
+    if pdf.will_page_break(above_mm + start):
+        pdf.add_page()
+
+
+def _period_end_body(pdf: ReportPDF, body: PeriodEnd) -> int:
+    """The summing-up: the opening, each numbered section's paragraphs and tables, then the
+    footnotes; returns how many sections there were."""
+    for paragraph in body.opening:
+        _narrative_paragraph(pdf, paragraph)
+    for section in body.sections:
+        blocks = section.blocks
+        if blocks and isinstance(blocks[0], ReportTable):
+            _keep_with_table(pdf, blocks[0], 10)
+        elif len(blocks) > 1 and blocks[0].heading and isinstance(blocks[1], ReportTable):
+            _keep_with_table(pdf, blocks[1], 20)  # the heading, a sub-heading, the table
+        _section_heading(pdf, section.heading)
+        for block, after in zip(section.blocks, [*section.blocks[1:], None], strict=True):
+            if isinstance(block, ReportTable):
+                _table_block(pdf, block)
+                continue
+            if block.heading and isinstance(after, ReportTable):
+                _keep_with_table(pdf, after, 10)
+            _narrative_paragraph(pdf, block)
+    if body.footnotes:
+        _footnotes(pdf, body.footnotes)
+    return len(body.sections)
+
+
 def _signature_block(pdf: ReportPDF, report: ReportData) -> None:
     """Bottom left Nơi nhận (heading 12 pt bold italic, the list 11 pt); bottom right the
     signer's authority and title (bold caps), a blank for the signature, a blank line for the
@@ -558,10 +623,14 @@ def build_report_pdf(report: ReportData) -> bytes:
     pdf.add_page()
     _header_block(pdf, report)
     _title_block(pdf, report)
-    _section_heading(pdf, "I. SỐ LIỆU TỔNG HỢP")
-    _headline_block(pdf, report.summary)
-    _section_heading(pdf, f"II. {report.narrative.title}")
-    _narrative_block(pdf, report.narrative)
-    _charts_block(pdf, report, "III. BIỂU ĐỒ")
+    if report.period_end is not None:
+        sections = _period_end_body(pdf, report.period_end)
+        _charts_block(pdf, report, f"{ROMAN[sections]}. BIỂU ĐỒ")
+    else:
+        _section_heading(pdf, "I. SỐ LIỆU TỔNG HỢP")
+        _headline_block(pdf, report.summary)
+        _section_heading(pdf, f"II. {report.narrative.title}")
+        _narrative_block(pdf, report.narrative)
+        _charts_block(pdf, report, "III. BIỂU ĐỒ")
     _signature_block(pdf, report)
     return bytes(pdf.output())

@@ -1,0 +1,336 @@
+"""The period-end report (báo cáo tổng kết giai đoạn, docs/report.md): a cut-off in the
+programme's end year gives the summing-up, an earlier one the ordinary report.
+
+Figures are checked against the Department's own report on the first sample (1.860 → 1.841
+công chức, 19 = 1,02%; 1.320 người làm việc reduced and 374 pending; 09 công chức and 95 viên
+chức streamlined, 03/03/03 and 75/17/03 by year) and by hand from the plan (−5% of 1.860 = 93,
+−10% of 20.734 = 2.073,4, spread evenly over 2022–2026)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+
+import pytest
+from docx import Document
+
+from etl import service
+from etl.core.settings import load_settings
+from etl.measures.cache import load_dataset
+from etl.measures.narrative import Narrative
+from etl.measures.query import ResolvedView
+from reporting import report
+from reporting.charts import ChartContext
+from reporting.period_end import (
+    PeriodProgramme,
+    build_period_end,
+    is_period_end,
+    period_end_context,
+    yearly_table,
+)
+from reporting.report_data import Letterhead, ReportData, ReportTable
+from tests.test_exports import pdf_text
+
+END = dt.date(2026, 12, 31)
+MADE = dt.datetime(2027, 1, 5, 9, 0)
+SUBJECT = "Tổng kết thực hiện tinh giản biên chế giai đoạn 2022 - 2026"
+MISSING = "chưa có số liệu"
+
+
+@pytest.fixture(scope="module")
+def sample_ds(tmp_path_factory: pytest.TempPathFactory):
+    data_dir = tmp_path_factory.mktemp("periodend")
+    url = f"sqlite:///{data_dir / 'sample.sqlite3'}"
+    service.migrate(url)
+    engine = service.open_engine(url)
+    service.load_sample(engine, load_settings({"DATA_DIR": str(data_dir)}))
+    ds = load_dataset(engine)
+    engine.dispose()
+    return ds
+
+
+def _gather(ds, as_of: dt.date, **kwargs) -> ReportData:
+    view = ResolvedView(as_of)
+    ctx = ChartContext(ds, service.summary_of(ds, view), view)
+    letterhead = Letterhead.from_settings(load_settings({}))
+    return report.gather_report(ctx, None, generated_at=MADE, letterhead=letterhead, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def summing_up(sample_ds) -> ReportData:
+    return _gather(sample_ds, END)
+
+
+def _tables(data: ReportData) -> dict[str, ReportTable]:
+    assert data.period_end is not None
+    return {
+        block.caption.split(". ", 1)[1]: block
+        for section in data.period_end.sections
+        for block in section.blocks
+        if isinstance(block, ReportTable)
+    }
+
+
+def _row(table: ReportTable, first: str) -> list[str]:
+    return next(row for row in table.rows if row[0] == first)
+
+
+def test_the_programme_today_and_when_the_report_sums_it_up() -> None:
+    today = period_end_context(None, END, {})
+    assert today == PeriodProgramme("2022 - 2026", None, 2021, 2026)
+    assert is_period_end(dt.date(2026, 1, 1), today) and is_period_end(dt.date(2027, 3, 31), today)
+    assert not is_period_end(dt.date(2025, 12, 31), today)
+    given = {"name": "2026 - 2031", "basis": "Kết luận 40-KL/TW", "baseline_year": 2025,
+             "end_year": 2031}  # fmt: skip
+    assert period_end_context(None, END, {"programme": given}) == PeriodProgramme(
+        "2026 - 2031", "Kết luận 40-KL/TW", 2025, 2031
+    )
+
+
+def test_a_cut_off_in_the_end_year_gives_the_summing_up(summing_up: ReportData) -> None:
+    data = summing_up
+    assert data.subject == SUBJECT
+    assert data.title == "BÁO CÁO " + SUBJECT.upper()
+    assert data.period_end is not None
+    assert [s.heading for s in data.period_end.sections] == [
+        "I. KẾT QUẢ CHUNG GIAI ĐOẠN 2022 - 2026",
+        "II. KẾT QUẢ THỰC HIỆN TỪNG NĂM",
+        "III. KẾT QUẢ THEO LĨNH VỰC",
+        "IV. KẾT QUẢ THEO QUẬN, HUYỆN",
+        "V. TINH GIẢN BIÊN CHẾ THEO CHÍNH SÁCH",
+        "VI. SẮP XẾP TỔ CHỨC BỘ MÁY TRONG GIAI ĐOẠN",
+    ]  # one province: no section by former province
+    opening = data.period_end.opening[0].text()
+    assert opening.startswith("Thực hiện kế hoạch tinh giản biên chế giai đoạn 2022 - 2026, ")
+    assert opening.endswith("cụ thể như sau:")
+    # no legal basis written in the plan: said so in a footnote, not invented
+    assert "Văn bản căn cứ của giai đoạn: chưa có số liệu" in data.period_end.footnotes[0]
+
+
+def test_each_year_against_the_path_and_missing_years_never_zero(summing_up: ReportData) -> None:
+    tables = _tables(summing_up)
+    cc = tables["Biên chế công chức qua các năm"]
+    assert _row(cc, "2021") == ["2021", "1.860", "—", "—", "—", "—", "—"]
+    # 2024: 1.860 − 1.841 = 19 = 1,02%; path 93 × 3/5 = 55,8; 19 / 55,8 = 34,05%
+    assert _row(cc, "2024")[1:] == ["1.841", _row(cc, "2024")[2], "19", "1,02%", "55,8", "34,05%"]
+    # 2025 and 2026: no return yet: missing, the path still shown (93 × 4/5, 93)
+    assert _row(cc, "2025") == ["2025", MISSING, "—", "—", "—", "74,4", "—"]
+    assert _row(cc, "2026") == ["2026", MISSING, "—", "—", "—", "93", "—"]
+    nlv = tables["Người làm việc hưởng lương từ ngân sách nhà nước qua các năm"]
+    # 2024: 20.734 − 19.414 = 1.320 (6,37%); path 2.073,4 × 3/5 = 1.244,04; 1.320 / 1.244,04
+    assert _row(nlv, "2024")[1:] == ["19.414", _row(nlv, "2024")[2], "1.320", "6,37%", "1.244",
+                                     "106,11%"]  # fmt: skip
+    assert _row(nlv, "2026") == ["2026", MISSING, "—", "—", "—", "2.073,4", "—"]
+    # the in-year reductions add up to the cumulative one
+    for table, total in ((cc, 19), (nlv, 1320)):
+        in_year = [int(r[2].replace(".", "")) for r in table.rows if r[2] not in ("—", MISSING)]
+        assert sum(in_year) == total
+    for table in tables.values():
+        for row in table.rows:
+            if row[0] in ("2025", "2026", "Năm 2025", "Năm 2026"):
+                assert "0" not in row[1:4] and "0%" not in row
+
+
+def test_the_periods_result_in_words(summing_up: ReportData) -> None:
+    overall = summing_up.period_end.sections[0]
+    words = " ".join(b.text() for b in overall.blocks if not isinstance(b, ReportTable))
+    assert (
+        "Biên chế công chức: năm 2021 được giao 1.860 biên chế; năm 2024 là 1.841 biên chế, "
+        "giảm 19 biên chế, tương ứng giảm 1,02% so với năm 2021, đạt 20,43% chỉ tiêu giảm 93 "
+        "biên chế của giai đoạn 2022 - 2026. Năm 2025 và năm 2026 chưa có số liệu" in words
+    )
+    assert "giảm 1.694 người (trong đó đã thực hiện giảm 1.320 người và chờ phê duyệt " in words
+    assert "đạt 81,7% chỉ tiêu giảm 2.073,4 người" in words
+    assert "hoàn thành chỉ tiêu" not in words  # not judged without the end year's figures
+    table = overall.blocks[0]
+    assert _row(table, "Biên chế công chức") == [
+        "Biên chế công chức", "1.860", "1.841", "19", "1,02%", "93", "20,43%"
+    ]  # fmt: skip
+
+
+def test_streamlined_people_by_year(summing_up: ReportData) -> None:
+    table = _tables(summing_up)["Số người được phê duyệt tinh giản biên chế theo năm"]
+    assert _row(table, "Năm 2022") == ["Năm 2022", "3", "75", "78"]
+    assert _row(table, "Năm 2024") == ["Năm 2024", "3", "3", "6"]
+    assert _row(table, "Năm 2025") == ["Năm 2025", MISSING, MISSING, MISSING]
+    assert _row(table, "Cộng") == ["Cộng", "9", "95", "104"]
+    notes = summing_up.period_end.footnotes
+    assert (
+        "Trong đó: năm 2022 là 03 công chức, năm 2023 là 03 công chức, năm 2024 là 03 công chức; "
+        "năm 2025 và năm 2026 chưa có số liệu." in notes
+    )
+    section = summing_up.period_end.sections[4]
+    assert "phê duyệt tinh giản đối với 09 công chức" in section.blocks[0].text()
+    assert "và 95 viên chức" in section.blocks[0].text()
+
+
+def test_by_sector_and_by_district(summing_up: ReportData) -> None:
+    tables = _tables(summing_up)
+    sector = tables["Người làm việc hưởng lương từ ngân sách nhà nước theo lĩnh vực"]
+    # 20 of 151 = 13,25%, 20 of 15,1 = 132,45%
+    assert _row(sector, "Thông tin và Truyền thông")[1:] == [
+        "151", "131", "20", "13,25%", "15,1", "132,45%"
+    ]  # fmt: skip
+    assert _row(sector, "Khoa học và Công nghệ")[3] == "0"  # a real zero: nothing reduced
+    district = tables["Biên chế công chức theo quận, huyện"]
+    assert district.rows[0][0] == "Cấp thành phố"
+    assert _row(district, "Quận Thốt Nốt")[1:] == ["80", "78", "2", "2,5%", "4", "50%"]
+
+
+def test_former_provinces_are_a_section_only_with_two_or_more(summing_up, sample_ds) -> None:
+    def figures(baseline: int, current: int, target: float) -> dict:
+        reduced = baseline - current
+        return {
+            "baseline": baseline, "current": current, "reduced": reduced,
+            "reduced_pct": reduced / baseline * 100, "target": target,
+            "pct_of_target": reduced / target * 100,
+        }  # fmt: skip
+
+    rows = [
+        ("Thành phố Cần Thơ (cũ)", {"cong_chuc": figures(100, 90, 5.0),
+                                    "nguoi_lam_viec": figures(1000, 950, 100.0)}),
+        ("Tỉnh Hậu Giang (cũ)", {"cong_chuc": figures(60, 60, 3.0),
+                                 "nguoi_lam_viec": {"no_data": "no-figures", "baseline": 500}}),
+    ]  # fmt: skip
+    data = _gather(sample_ds, END, former_provinces=rows)
+    headings = [s.heading for s in data.period_end.sections]
+    assert "V. KẾT QUẢ THEO TỈNH, THÀNH PHỐ TRƯỚC SẮP XẾP" in headings
+    tables = _tables(data)
+    cc = tables["Biên chế công chức theo tỉnh, thành phố trước sắp xếp"]
+    # 10 of 100 = 10%, 10 of 5 = 200%; 0 of 60 reduced
+    assert cc.rows == [
+        ["Thành phố Cần Thơ (cũ)", "100", "90", "10", "10%", "5", "200%"],
+        ["Tỉnh Hậu Giang (cũ)", "60", "60", "0", "0%", "3", "0%"],
+    ]
+    nlv = tables[
+        "Người làm việc hưởng lương từ ngân sách nhà nước theo tỉnh, thành phố trước sắp xếp"
+    ]
+    assert nlv.rows[1] == ["Tỉnh Hậu Giang (cũ)", "500", MISSING, MISSING, "—", "—", "—"]
+    one = _gather(sample_ds, END, former_provinces=rows[:1])
+    assert not any("TRƯỚC SẮP XẾP" in s.heading for s in one.period_end.sections)
+
+
+def test_a_programme_with_its_legal_basis(sample_ds) -> None:
+    basis = "Kết luận số 40-KL/TW ngày 18 tháng 7 năm 2022 của Bộ Chính trị"
+    data = _gather(sample_ds, END, programme=PeriodProgramme("2022 - 2026", basis, 2021, 2026))
+    assert (
+        data.period_end.opening[0]
+        .text()
+        .startswith(
+            f"Thực hiện {basis} về tinh giản biên chế giai đoạn 2022 - 2026, Sở Nội vụ báo cáo"
+        )
+    )
+    assert not any("Văn bản căn cứ" in n for n in data.period_end.footnotes)
+    # a programme ending later: the same cut-off gives the ordinary report
+    later = _gather(sample_ds, END, programme=PeriodProgramme("2026 - 2031", None, 2025, 2031))
+    assert later.period_end is None
+
+
+def test_after_the_end_year_the_period_is_summed_up_at_its_last_day(sample_ds) -> None:
+    """A 2027 return would belong to the next period: the summing-up stops at 31/12/2026."""
+    data = _gather(sample_ds, dt.date(2027, 6, 30))
+    assert data.subject == SUBJECT and data.as_of == END
+    assert data.summary["as_of"] == "2026-12-31"
+    assert "số liệu tính đến ngày 31/12/2026" in data.period_end.opening[0].text()
+    cc = _tables(data)["Biên chế công chức qua các năm"]
+    assert [row[0] for row in cc.rows] == [str(y) for y in range(2021, 2027)]
+
+
+@pytest.mark.parametrize("as_of", [dt.date(2024, 6, 30), dt.date(2025, 12, 31)])
+def test_an_earlier_cut_off_gives_the_ordinary_report(sample_ds, as_of: dt.date) -> None:
+    data = _gather(sample_ds, as_of)
+    assert data.period_end is None
+    assert data.subject == report.REPORT_SUBJECT
+    doc = Document(io.BytesIO(report.build_document(data, "docx")))
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert "I. SỐ LIỆU TỔNG HỢP" in paragraphs
+    assert not any("Tổng kết" in p or "TỪNG NĂM" in p for p in paragraphs)
+
+
+def test_yearly_table_without_a_target_or_with_a_partial_year() -> None:
+    programme = PeriodProgramme("2022 - 2026", None, 2021, 2026)
+    quota = {2021: 200, 2022: 190, 2023: 150}
+    table, behind = yearly_table(1, "cong_chuc", quota, None, programme, {2023: 4}, END)
+    assert table.rows[1] == ["2022", "190", "10", "10", "5%", "chưa có chỉ tiêu", "—"]
+    assert table.rows[3][1] == MISSING and behind == []
+    assert "năm 2023: 04 đơn vị chưa có số liệu" in table.notes[-1]
+    # target 20 over 5 years: 4 a year; 2022: 2 of 4 = 50%, behind the path
+    table, behind = yearly_table(1, "cong_chuc", {2021: 200, 2022: 198}, 20.0, programme, {}, END)
+    assert table.rows[1][5:] == ["4", "50%"] and behind == [2022]
+
+
+def test_the_summing_up_as_pdf_and_word(summing_up: ReportData) -> None:
+    """Both files carry the same content: the letterhead and the signer of an administrative
+    report, the title, the sections, the figures, the footnotes."""
+    text = pdf_text(report.build_document(summing_up, "pdf"))
+    flat = re.sub(r"\s+", " ", text)
+    assert re.search(r"^ *Số:\s{4,}/BC-SNV ", text, re.M)
+    for expected in [
+        "UBND THÀNH PHỐ CẦN THƠ", "SỞ NỘI VỤ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc", "Cần Thơ, ngày 05 tháng 01 năm 2027", "BÁO CÁO",
+        SUBJECT, "Số liệu tính đến ngày 31/12/2026", "II. KẾT QUẢ THỰC HIỆN TỪNG NĂM",
+        "Bảng 2. Biên chế công chức qua các năm", "34,05%", "106,11%", "132,45%",
+        "Năm 2025 và năm 2026 chưa có số liệu", "Nơi nhận:", "- Lưu: VT, TCBC.",
+        "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Báo cáo không kèm biểu đồ.",
+    ]:  # fmt: skip
+        assert expected in flat, expected
+    docx_bytes = report.build_document(summing_up, "docx")
+    doc = Document(io.BytesIO(docx_bytes))
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert paragraphs[paragraphs.index("BÁO CÁO") + 1] == SUBJECT
+    for section in summing_up.period_end.sections:
+        assert section.heading in paragraphs
+    cells = [[c.text for c in row.cells] for t in doc.tables for row in t.rows]
+    assert ["2025", MISSING, "—", "—", "—", "74,4", "—"] in cells
+    assert ["Cộng", "9", "95", "104"] in cells
+    with zipfile.ZipFile(io.BytesIO(docx_bytes)) as package:
+        footnotes = package.read("word/footnotes.xml").decode()
+    assert "năm 2022 là 75 viên chức" in footnotes
+    assert footnotes.count("<w:footnoteRef/>") == len(summing_up.period_end.footnotes)
+
+
+def test_build_period_end_from_figures_alone() -> None:
+    """A scope where one measure has no figure at all: said, never a zero."""
+    none = {"baseline_year": 2021, "baseline": 40, "latest_year": None, "current": None,
+            "reduced": None, "reduced_pct": None, "target": 2.0, "pct_of_target": None,
+            "no_data": "no-figures"}  # fmt: skip
+    cc = {"baseline_year": 2021, "baseline": 50, "latest_year": 2026, "current": 45,
+          "reduced": 5, "reduced_pct": 10.0, "target": 2.5, "pct_of_target": 200.0,
+          "no_data": None}  # fmt: skip
+    summary = {"as_of": "2026-12-31", "scope": "Huyện Cờ Đỏ", "cong_chuc": cc,
+               "nguoi_lam_viec": none, "streamlined": {"cong_chuc": {}, "vien_chuc": {}},
+               "missing": []}  # fmt: skip
+    body = build_period_end(
+        summary,
+        PeriodProgramme("2022 - 2026", None, 2021, 2026),
+        quota={"cong_chuc": {2021: 50, 2026: 45}, "nguoi_lam_viec": {}},
+        by_sector={},
+        by_area={},
+        area_is_district=False,
+        former_provinces=[],
+        narrative=Narrative("", [], []),
+    )
+    words = " ".join(
+        b.text() for s in body.sections for b in s.blocks if not isinstance(b, ReportTable)
+    )
+    assert "Đến năm 2026, hoàn thành chỉ tiêu của giai đoạn." in words
+    assert ("Số lượng người làm việc hưởng lương từ ngân sách nhà nước: chưa có số liệu (chưa "
+            "đơn vị nào trong phạm vi này có số liệu đến ngày chốt).") in words  # fmt: skip
+    streamlined = next(b for s in body.sections for b in s.blocks if isinstance(b, ReportTable)
+                       and b.headings[1] == "Công chức")  # fmt: skip
+    assert streamlined.rows[-1] == ["Cộng", MISSING, MISSING, MISSING]
+    assert "số công chức, viên chức được phê duyệt tinh giản: chưa có số liệu." in words
+    assert not re.search(r"\b00\b", words)
+
+
+def test_the_download_route_gives_the_summing_up(client, no_browser) -> None:
+    """What the report links and the overview's button produce (reporting/exports.py)."""
+    got = client.get("/export/report.docx?as_of=2026-12-31")
+    assert got.status_code == 200
+    paragraphs = [p.text for p in Document(io.BytesIO(got.data)).paragraphs]
+    assert SUBJECT in paragraphs and "II. KẾT QUẢ THỰC HIỆN TỪNG NĂM" in paragraphs
+    earlier = client.get("/export/report.docx?as_of=2024-06-30")
+    paragraphs = [p.text for p in Document(io.BytesIO(earlier.data)).paragraphs]
+    assert "I. SỐ LIỆU TỔNG HỢP" in paragraphs and SUBJECT not in paragraphs
