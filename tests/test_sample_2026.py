@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from devdata.sample_2026 import write_sample_2026
+from devdata.sample_2026 import build_city, write_sample_2026
 from etl import service
 from etl.core.problems import ProblemLog
 from etl.core.settings import ROOT
 from etl.measures.cache import load_dataset
 from etl.measures.scoping import exists_at
 from etl.reading.reader import read_forms
-from etl.storage import periods
+from tests.conftest import BACKENDS, make_test_engine, open_period
 
 SAMPLE_DIR = ROOT / "data" / "sample_2026"
 AS_OF = dt.date(2026, 6, 30)
@@ -77,6 +77,30 @@ def test_every_file_reads_with_only_the_new_columns_and_choices():
     assert [problem for path in files for problem in _unexplained(path)] == []
 
 
+def test_the_generated_city_holds_the_table():
+    """The new city's 2025 and 2026 levels as the files write them (read through the product
+    in the tests below, once the new city's returns are read)."""
+    city = build_city()
+    agencies = city.after_so() + [b for bs in city.communes.values() for b in bs]
+    assert (len(city.after_so()), len(agencies)) == (8, 20)
+    assert [sum(b.quota[y] for b in agencies) for y in (2025, 2026)] == [1455, 1440]
+    units = [u for f in city.formers for u in f.units]
+    assert len(units) == 72
+
+    def level(year: int, sector: str) -> int:
+        return sum(u.quota[year] for u in units if u.sector == sector)
+
+    stable = ("Giáo dục và Đào tạo", "Y tế")
+    assert [sum(u.quota[y] for u in units) for y in (2021, 2024, 2025, 2026)] == [
+        5000,
+        4850,
+        4800,
+        4700,
+    ]
+    assert [level(y, s) for s in stable for y in (2021, 2026)] == [1750, 1700, 2630, 2500]
+    assert sum(u.quota[2026] for u in units if u.sector not in stable) == 500
+
+
 @pytest.mark.parametrize(
     ("tail", "districts", "figures"),
     [
@@ -85,14 +109,10 @@ def test_every_file_reads_with_only_the_new_columns_and_choices():
         ("hau_giang", ("huyen_phung_hiep", "huyen_long_my"), (400, 392, 1300, 1260)),
     ],
 )
-def test_each_former_province_alone(tmp_path, tail, districts, figures):
+def test_each_former_province_alone(engine, tail, districts, figures):
     """One former province's returns as at 31/12/2024, alone in a database: its 2021 and 2024
     levels (the table's first rows) through the ordinary path, province part or not."""
-    url = f"sqlite:///{tmp_path / 'one.sqlite3'}"
-    service.migrate(url)
-    engine = service.open_engine(url)
-    with engine.begin() as conn:
-        periods.add(conn, name="Năm 2024", as_of=BEFORE, deadline=BEFORE, actor="test")
+    open_period(engine, BEFORE)
     files = sorted(SAMPLE_DIR.glob(f"{BEFORE}_01_*_{tail}.xlsx"))
     files += [SAMPLE_DIR / f"{BEFORE}_01_ubnd_{d}.xlsx" for d in districts]
     assert len(files) == 12
@@ -101,21 +121,22 @@ def test_each_former_province_alone(tmp_path, tail, districts, figures):
     s = service.summary(engine, as_of=BEFORE)
     cc, nlv = s["cong_chuc"], s["nguoi_lam_viec"]
     assert (cc["baseline"], cc["current"], nlv["baseline"], nlv["current"]) == figures
-    engine.dispose()
+    assert s["streamlined"] == {
+        "cong_chuc": {"2022": 2, "2023": 2, "2024": 1},
+        "vien_chuc": {"2022": 10, "2023": 6, "2024": 4},
+    }
 
 
 # ---------------------------------------------------------------- the merged city (issue 16)
 
 
-@pytest.fixture(scope="module")
-def merged(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("sample_2026")
-    url = f"sqlite:///{tmp / 'sample_2026.sqlite3'}"
-    service.migrate(url)
-    engine = service.open_engine(url)
+@pytest.fixture(scope="module", params=BACKENDS)
+def merged(request, tmp_path_factory):
+    """The second sample loaded as `etl demo --set 2026` loads it, on every configured backend."""
+    engine, cleanup = make_test_engine(request.param, tmp_path_factory.mktemp("sample_2026"))
     results = service.load_sample(engine, sample_set="2026")
     yield engine, results
-    engine.dispose()
+    cleanup()
 
 
 def test_every_file_is_accepted(merged):
