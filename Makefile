@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev browser run serve worker migrate demo sample templates test test-fast lint format bench clean
+.PHONY: help install install-dev browser run serve worker migrate demo sample sample-2026 templates test test-fast lint format bench clean
 
 help: ## list every target
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ worker: migrate ## start a Celery worker for background jobs (needs REDIS_URL, s
 
 sample: install ## regenerate the sample returns in data/sample from devdata/sample.py
 	$(PY) -m etl sample --out data/sample
+
+sample-2026: install ## regenerate the second sample (the merged city, 2021-2026) in data/sample_2026
+	$(PY) -m etl sample --set 2026 --out data/sample_2026
 
 templates: install ## write the blank forms (Biểu 00-03) to data/templates
 	@mkdir -p data/templates

@@ -14,7 +14,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from sqlalchemy import Engine
 from sqlalchemy import exc as sa_exc
@@ -190,29 +190,35 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from devdata.sample import write_sample
+    """Regenerate a sample set's files (`--set 2026`: the merged city of devdata/sample_2026.py)."""
+    if args.set == "2026":
+        from devdata.sample_2026 import write_sample_2026 as write
+    else:
+        from devdata.sample import write_sample as write
 
-    out = Path(args.out)
+    out = Path(args.out or service.sample_dir(load_settings(), args.set))
     out.mkdir(parents=True, exist_ok=True)  # not a directory, not writable: OSError
     if not os.access(out, os.W_OK):
         raise PermissionError(13, "không có quyền ghi", str(out))
-    for path in write_sample(out):
+    for path in write(out):
         print(path)
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The sample city on a database that may be new: the schema is migrated first."""
+    """A sample set (the sample city, or `--set 2026`) on a database that may be new: the
+    schema is migrated first."""
     settings = load_settings()
     service.migrate(args.db, settings)
     engine = service.open_engine(args.db, settings)
     if args.if_empty and not db.is_empty(engine):
         print("Cơ sở dữ liệu đã có số liệu; không nạp lại dữ liệu mẫu.")
         return 0
-    if not any(settings.sample_dir.glob("*.xlsx")):
-        print(f"Không có tệp mẫu trong {settings.sample_dir}.", file=sys.stderr)
+    folder = service.sample_dir(settings, args.set)
+    if not any(folder.glob("*.xlsx")):
+        print(f"Không có tệp mẫu trong {folder}.", file=sys.stderr)
         return 2
-    return _print_results(service.load_sample(engine, settings, "demo"), brief=True)
+    return _print_results(service.load_sample(engine, settings, "demo", args.set), brief=True)
 
 
 EXPORT_FORMATS = {what: fmts for what, fmts in exports.FORMATS.items() if what != "chart"}
@@ -628,13 +634,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=path_arg)
     p.set_defaults(func=cmd_template)
 
+    sample_set: dict[str, Any] = {
+        "choices": sorted(service.SAMPLE_SETS),
+        "default": service.DEFAULT_SAMPLE_SET,
+        "help": "bộ dữ liệu mẫu: 2024 (thành phố mẫu, data/sample) hoặc 2026 (thành phố "
+        "hợp nhất từ ba tỉnh, data/sample_2026)",
+    }
     p = sub.add_parser("demo", help="nạp dữ liệu mẫu qua đường nạp thông thường")
     p.add_argument("--db", help=db_help)
     p.add_argument("--if-empty", action="store_true", help="chỉ nạp khi chưa có số liệu")
+    p.add_argument("--set", **sample_set)
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("sample", help="tạo lại các tệp mẫu trong data/sample")
-    p.add_argument("--out", type=path_arg, default=str(load_settings().sample_dir))
+    p = sub.add_parser("sample", help="tạo lại các tệp mẫu (data/sample, data/sample_2026)")
+    p.add_argument("--set", **sample_set)
+    p.add_argument("--out", type=path_arg, help="thư mục ghi (mặc định: thư mục của bộ mẫu)")
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("export", help="xuất báo cáo (pdf, docx), biểu tổng hợp, dữ liệu (xlsx)")

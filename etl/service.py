@@ -195,19 +195,42 @@ SAMPLE_PERIODS = (
     ("Năm 2023", dt.date(2023, 12, 31), dt.date(2024, 1, 15), True),
     ("6 tháng đầu năm 2024", dt.date(2024, 6, 30), dt.date(2024, 7, 15), False),
 )
+# The second sample's (`etl demo --set 2026`; docs/domain.md, "Second sample (2026)"): the
+# former provinces' last returns, the new city's first ones, its mid-year ones.
+SAMPLE_2026_PERIODS = (
+    ("Năm 2024", dt.date(2024, 12, 31), dt.date(2025, 1, 15), True),
+    ("Năm 2025", dt.date(2025, 12, 31), dt.date(2026, 1, 15), True),
+    ("6 tháng đầu năm 2026", dt.date(2026, 6, 30), dt.date(2026, 7, 15), False),
+)
+# The sample sets by name: the folder of data/ holding the files, and their periods.
+SAMPLE_SETS: dict[str, tuple[str, tuple[tuple[str, dt.date, dt.date, bool], ...]]] = {
+    "2024": ("sample", SAMPLE_PERIODS),
+    "2026": ("sample_2026", SAMPLE_2026_PERIODS),
+}
+DEFAULT_SAMPLE_SET = "2024"
+
+
+def sample_dir(settings: Settings, sample_set: str = DEFAULT_SAMPLE_SET) -> Path:
+    """The folder of a sample set's files (data/sample, data/sample_2026)."""
+    return settings.sample_dir.with_name(SAMPLE_SETS[sample_set][0])
 
 
 def load_sample(
-    engine: Engine, settings: Settings | None = None, actor: str = "demo"
+    engine: Engine,
+    settings: Settings | None = None,
+    actor: str = "demo",
+    sample_set: str = DEFAULT_SAMPLE_SET,
 ) -> list[IngestResult]:
-    """The sample city through the ordinary paths: its periods, its files ingested (each
-    waiting for review), each approved by `actor` through the review path, then the 2023
-    period closed. Periods that exist already are kept; files stored already are duplicates
-    (and are not reviewed again)."""
+    """A sample set (the sample city, or with `sample_set="2026"` the merged city) through
+    the ordinary paths: its periods, its files ingested (each waiting for review), each
+    approved by `actor` through the review path, then the periods before the last closed.
+    Periods that exist already are kept; files stored already are duplicates (and are not
+    reviewed again)."""
     settings = settings or load_settings()
-    files = sorted(settings.sample_dir.glob("*.xlsx"))
+    _folder, sample_periods = SAMPLE_SETS[sample_set]
+    files = sorted(sample_dir(settings, sample_set).glob("*.xlsx"))
     with engine.begin() as conn:
-        for name, as_of, deadline, _closed in SAMPLE_PERIODS:
+        for name, as_of, deadline, _closed in sample_periods:
             if periods.find_for_as_of(conn, as_of) is None:
                 periods.add(conn, name=name, as_of=as_of, deadline=deadline, actor=actor)
     results = ingest_files(engine, files, settings, actor)
@@ -216,7 +239,7 @@ def load_sample(
             if result.status == IngestStatus.ACCEPTED and result.submission_id is not None:
                 reviews.approve(conn, result.submission_id, actor)
                 result.review_status = ReviewStatus.DA_DUYET
-        for _name, as_of, _deadline, closed in SAMPLE_PERIODS:
+        for _name, as_of, _deadline, closed in sample_periods:
             period = periods.find_for_as_of(conn, as_of)
             if closed and period is not None and period.is_open:
                 periods.close(conn, period.id, actor)
