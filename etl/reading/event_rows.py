@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from etl.core.formatting import fmt_cell
-from etl.core.forms import Form
+from etl.core.forms import DISTRICT_END_KIND, Form
 from etl.core.normalize import clean_text, strip_footnotes, text_key
 from etl.core.problems import ProblemLog
 from etl.core.values import cell_ref, is_empty, parse_date
@@ -85,9 +85,14 @@ def read_event_rows(
         if "sector" in cols and not is_empty(grid.value(r, cols["sector"])):
             raw_sector = grid.value(r, cols["sector"])
             sector = SECTORS.get(text_key(raw_sector), clean_text(raw_sector))
-        if event_type and not _event_units_ok(event_type, before, after):
+        district_end = unit_kind == DISTRICT_END_KIND
+        if event_type and (
+            not _district_end_ok(before, after)
+            if district_end
+            else not _event_units_ok(event_type, before, after)
+        ):
             uref = cell_ref(r, cols.get("before", cols["event_type"]))
-            need = EVENT_NEEDS[event_type]
+            need = DISTRICT_END_NEEDS if district_end else EVENT_NEEDS[event_type]
             log.report(
                 "event-missing-units",
                 sheet=grid.name,
@@ -136,6 +141,19 @@ EVENT_NEEDS = {
     "Kiện toàn bên trong": ("cần ghi đơn vị được kiện toàn", "the restructured unit is required"),
     "Tạm dừng": ("cần ghi đơn vị liên quan", "the units concerned are required"),
 }
+
+
+# a row ending a district's level (docs/domain.md, "The end of the district level")
+DISTRICT_END_NEEDS = (
+    "cần ghi một quận, huyện (trước sắp xếp) và các xã, phường nhận (sau sắp xếp) hoặc "
+    "Toàn tỉnh/Toàn thành phố",
+    "one district (before) and the communes receiving its staff, or the province (after), "
+    "are required",
+)
+
+
+def _district_end_ok(before: list[Cell], after: list[Cell]) -> bool:
+    return len(before) == 1 and bool(after)
 
 
 def _event_units_ok(event_type: str, before: list[Cell], after: list[Cell]) -> bool:
