@@ -371,3 +371,23 @@ def test_a_council_established_in_bieu_03_is_of_its_commune(ingest, engine):
     )
     reorg = metrics.summary(ds, AFTER, Filter())["reorganization"]["co_quan_hanh_chinh"]
     assert (reorg["established"], reorg["reduced"]) == (1, 0)
+
+
+def test_refreshed_datasets_equal_full_loads(engine, ingest, refreshes):
+    """The derived before rows and dates are the same whether the Dataset is refreshed after
+    each upload (the district-end row before or after the returns it ends) or read at once."""
+    from etl.measures.cache import DatasetCache
+    from tests.test_approved_figures import _check
+
+    cache = DatasetCache()
+    _check(cache, engine)
+    for name, content in (
+        ("03.xlsx", district_end_return()),
+        ("huyen.xlsx", district_return()),
+        ("xa.xlsx", commune_return()),
+    ):
+        assert ingest(content, name).status == "accepted"
+        got = _check(cache, engine)
+    assert refreshes  # refreshed, not rebuilt
+    cc = _cc(got["approved"], AFTER)  # as in the other order: 44 → 41
+    assert (cc["baseline"], cc["current"]) == (44, 41)
