@@ -6,6 +6,7 @@ computed by hand below."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pandas as pd
 import pytest
@@ -238,11 +239,20 @@ def test_reorganisation_counts_each_ended_agency(city):
     assert service_units["reduced"] == 0
 
 
-def test_summary_by_commune_on_the_cli_and_service(city):
+def test_summary_by_commune_on_the_cli_and_service(city, capsys):
+    from etl.cli import main
+
     figures = service.summary(city, as_of=AFTER, commune="Thới Hưng")["cong_chuc"]
     assert (figures["baseline"], figures["current"]) == (9, 8)
     with pytest.raises(service.ScopeNotFound):
         service.summary(city, as_of=AFTER, commune="Không Có")
+    url = city.url.render_as_string(hide_password=False)
+    args = ["summary", "--db", url, "--as-of", "2025-12-31", "--json"]
+    assert main([*args, "--commune", "xa thoi hung"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["scope"] == THOI_HUNG and shown["cong_chuc"]["current"] == 8
+    assert main([*args, "--commune", "Xã Không Có"]) == 2
+    assert "Không có xã, phường «Xã Không Có» trong số liệu" in capsys.readouterr().err
 
 
 def test_a_district_end_row_needs_one_district(ingest):
@@ -286,6 +296,9 @@ def test_commune_kind_is_inferred_from_names(ingest, engine):
         UnitKind.CO_QUAN_CHUYEN_MON_HUYEN
     )
     assert units.loc["Ban Quản lý chợ", "kind"] == xa
+    # no event dates them: 1 January of their first figure's year
+    assert units.loc["Ủy ban nhân dân phường An Bình", "valid_from"] == dt.date(2025, 1, 1)
+    assert pd.isna(units.loc["Phòng Lao động - Thương binh và Xã hội", "valid_from"])
     # the council and the culture office are of one commune
     keys = units.loc[
         ["Ủy ban nhân dân phường An Bình", "Phòng Văn hóa - Xã hội phường An Bình"], "commune_key"

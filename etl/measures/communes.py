@@ -32,23 +32,43 @@ def district_ends(events: pd.DataFrame) -> pd.DataFrame:
 def end_district_levels(units: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """`units` (validity replayed from the ordinary events) with every agency of a district
     whose level ends (`district_ends` of `events`, every event row shown) ended on that
-    date when it exists then."""
-    ends = district_ends(events)
-    if not len(ends) or not len(units):
+    date when it exists then: applied in stored order that is the earliest such date (a
+    later row of an earlier date ends it earlier; one of a later date finds it ended)."""
+    pairs = _level_pairs(units, district_ends(events))
+    if not len(pairs):
         return units
-    valid_from = pd.to_datetime(units["valid_from"]).reset_index(drop=True)
-    valid_to = pd.to_datetime(units["valid_to"]).reset_index(drop=True)
+    alive = (pairs["valid_from"].isna() | (pairs["valid_from"] <= pairs["date"])) & (
+        pairs["valid_to"].isna() | (pairs["valid_to"] > pairs["date"])
+    )
+    ended = pairs[alive].groupby("position")["date"].min()
+    valid_to = pd.to_datetime(units["valid_to"]).to_numpy(copy=True)
+    valid_to[ended.index.to_numpy()] = ended.to_numpy(dtype=valid_to.dtype)
+    return units.assign(valid_to=valid_to)
+
+
+def _level_pairs(units: pd.DataFrame, ends: pd.DataFrame) -> pd.DataFrame:
+    """(position, unit id, valid_from, valid_to, event id, date) for each agency of a
+    district's level and each district-end row of its district."""
+    if not len(ends) or not len(units):
+        return pd.DataFrame()
     level = units["kind"].isin(_LEVEL_KINDS).to_numpy()
-    dkey = units["district_key"].fillna("").to_numpy(dtype=object)
-    for key, date in zip(ends["district_key"], pd.to_datetime(ends["effective_date"]), strict=True):
-        alive = (
-            level
-            & (dkey == key)
-            & (valid_from.isna() | (valid_from <= date)).to_numpy()
-            & (valid_to.isna() | (valid_to > date)).to_numpy()
-        )
-        valid_to[alive] = date
-    return units.assign(valid_to=valid_to.to_numpy())
+    frame = pd.DataFrame(
+        {
+            "position": np.flatnonzero(level),
+            "unit_id": units["id"].to_numpy()[level],
+            "district_key": units["district_key"].fillna("").to_numpy(dtype=object)[level],
+            "valid_from": pd.to_datetime(units["valid_from"]).to_numpy()[level],
+            "valid_to": pd.to_datetime(units["valid_to"]).to_numpy()[level],
+        }
+    )
+    rows = pd.DataFrame(
+        {
+            "event_id": ends["id"].to_numpy(),
+            "district_key": ends["district_key"].astype(str).to_numpy(dtype=object),
+            "date": pd.to_datetime(ends["effective_date"]).to_numpy(),
+        }
+    )
+    return frame.merge(rows, on="district_key")
 
 
 def commune_dates(units: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
@@ -69,35 +89,30 @@ def commune_dates(units: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     if len(facts):
         assigned = facts[facts["status"] == FactStatus.ASSIGNED.value]
         first_year = assigned.groupby("unit_id")["year"].min()
-    ids = units["id"].to_numpy()
-    for i in np.flatnonzero(undated):
-        if ckey[i] and ckey[i] in by_commune.index:
-            valid_from.iloc[i] = by_commune[ckey[i]]
-        elif ids[i] in first_year.index:
-            valid_from.iloc[i] = pd.Timestamp(int(first_year[ids[i]]), 1, 1)
-    return units.assign(valid_from=valid_from.to_numpy())
+    at = np.flatnonzero(undated)
+    from_commune = pd.to_datetime(pd.Series(ckey[at]).map(by_commune.to_dict()))
+    years = pd.Series(units["id"].to_numpy()[at]).map(first_year.to_dict())
+    january = pd.to_datetime(
+        {"year": years.fillna(1970), "month": 1, "day": 1}, errors="coerce"
+    ).where(years.notna())
+    found = from_commune.where(from_commune.notna(), january)
+    filled = valid_from.to_numpy(copy=True)
+    filled[at] = found.to_numpy(dtype="datetime64[ns]")
+    return units.assign(valid_from=filled)
 
 
 def derived_event_units(units: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """The before rows of the current district-end events (`events`): the district's agencies
     that end on its date (`units`' validity as `end_district_levels` made it). Their ids are
     negative, so they are never taken for stored rows."""
-    ends = district_ends(events)
-    columns = ["id", "event_id", "unit_id", "role"]
-    if not len(ends) or not len(units):
-        return pd.DataFrame({c: pd.Series(dtype="int64") for c in columns[:3]}).assign(
-            role=pd.Series(dtype=object)
-        )
-    level = units["kind"].isin(_LEVEL_KINDS).to_numpy()
-    dkey = units["district_key"].fillna("").to_numpy(dtype=object)
-    valid_to = pd.to_datetime(units["valid_to"]).to_numpy()
-    rows: list[tuple[int, int]] = []
-    for event_id, key, date in zip(
-        ends["id"], ends["district_key"], pd.to_datetime(ends["effective_date"]), strict=True
-    ):
-        ended = level & (dkey == key) & (valid_to == np.datetime64(date))
-        rows += [(int(event_id), int(u)) for u in units["id"].to_numpy()[ended]]
-    frame = pd.DataFrame(rows, columns=["event_id", "unit_id"], dtype="int64")
+    pairs = _level_pairs(units, district_ends(events))
+    if len(pairs):
+        pairs = pairs[pairs["valid_to"] == pairs["date"]]
+    if not len(pairs):
+        return pd.DataFrame(
+            {c: pd.Series(dtype="int64") for c in ("id", "event_id", "unit_id")}
+        ).assign(role=pd.Series(dtype=object))
+    frame = pairs[["event_id", "unit_id"]].astype("int64").reset_index(drop=True)
     frame.insert(0, "id", -np.arange(1, len(frame) + 1, dtype="int64"))
     frame["role"] = "before"
     return frame
