@@ -122,6 +122,15 @@ def commune_return(ubnd_thoi_hung: int = 6) -> bytes:
     return xlsx({FORM_01.sheet_name: b01})
 
 
+def test_the_upload_preview_names_the_district_and_where_it_went(ingest):
+    result = ingest(district_end_return(), "03.xlsx", dry_run=True)
+    units = [row["unit"] for row in result.preview]
+    assert units == [
+        "Giải thể 01/07/2025: Huyện Cờ Đỏ → UBND xã Cờ Đỏ; UBND xã Thới Hưng",
+        "Giải thể 01/07/2025: UBND huyện Phong Điền → Toàn thành phố",
+    ]
+
+
 @pytest.fixture
 def city(engine, ingest):
     for name, content in (
@@ -320,7 +329,11 @@ def test_the_filter_bar_follows_the_end_of_the_district_level(isolated_app, tmp_
     from components import ids
     from components.shell import FORMER_DISTRICT_LABEL, HIDDEN
     from etl.storage import accounts
+    from pages.analysis import render_analysis
     from pages.overview import render_overview
+    from pages.reorg import render_reorg
+    from pages.tracker import render_tracker
+    from pages.units import render_units
     from tests.conftest import ingest_with_period
     from tests.test_filters import _shell_callback
     from web import context
@@ -354,6 +367,11 @@ def test_the_filter_bar_follows_the_end_of_the_district_level(isolated_app, tmp_
             "?as_of=2025-12-31&commune=Khong+Co",
         ):
             assert render_overview(search), search
+            for measure in ("cong_chuc", "nguoi_lam_viec"):
+                assert render_units(search, measure, "district"), search
+                assert render_analysis(search, measure), search
+            assert render_reorg(search), search
+            assert render_tracker(search, None), search
         former = str(render_overview("?as_of=2025-12-31&district=Cờ+Đỏ"))
         assert "Huyện Cờ Đỏ (cũ)" in former
     client = isolated_app.server.test_client()

@@ -253,7 +253,7 @@ def preview_rows(staged: Staged, limit: int = PREVIEW_ROWS) -> list[dict[str, An
                 "unit": f"{ev.event_type} {ev.date:%d/%m/%Y}: "
                 + ("; ".join(u.name for u in before) or "; ".join(c.value for c in ev.before))
                 + " → "
-                + "; ".join(u.name for u in after),
+                + ("; ".join(u.name for u in after) or "; ".join(c.value for c in ev.after)),
                 "new_unit": any(u.is_new for u in before + after),
                 "figures": "",
             }
