@@ -209,6 +209,9 @@ def test_the_baseline_follows_the_district_agencies_to_the_communes(city):
     assert (thoi_hung["baseline"], thoi_hung["current"], thoi_hung["reduced"]) == (9, 8, 1)
     co_do_xa = _cc(ds, AFTER, Filter(commune=CO_DO))  # 9; 12 + 3 = 15
     assert (co_do_xa["baseline"], co_do_xa["current"]) == (9, 15)
+    # a commune is a scope too (`--scope "Xã Thới Hưng"`)
+    scoped = service.summary(city, as_of=AFTER, scope="Xã Thới Hưng")["cong_chuc"]
+    assert (scoped["baseline"], scoped["current"]) == (9, 8)
     # a commune is named as units write it, or without diacritics
     view = query.resolve_view(ds, query.View(commune="xa co do"), AFTER)
     assert view.filter.commune == CO_DO and view.label == CO_DO

@@ -380,7 +380,8 @@ def resolve_kind(text: str | None) -> str | None:
 
 
 def resolve_scope(ds: Dataset, text: str | None) -> Filter | None:
-    """`--scope NAME|CODE`: the city, a unit (code or name), a district, a sector or a kind."""
+    """`--scope NAME|CODE`: the city, a unit (code or name), a district, a commune, a sector
+    or a kind."""
     if not text or text_key(text) in (text_key("Toàn thành phố"), text_key("Toàn tỉnh")):
         return Filter(label=text or CITY_LABEL)
     if not text_key(text):  # nothing a name could match (only marks or invisible characters)
@@ -398,6 +399,9 @@ def resolve_scope(ds: Dataset, text: str | None) -> Filter | None:
     district = resolve_district(ds, text)
     if district is not None:
         return Filter(district=district, label=district)
+    commune = resolve_commune(ds, text)
+    if commune is not None:
+        return Filter(commune=commune, label=commune)
     sector = resolve_sector(ds, text)
     if sector is not None:
         return Filter(sector=sector, label=sector)
