@@ -275,6 +275,11 @@ def test_a_district_end_row_needs_one_district(ingest):
     assert result.status == "refused"
     assert [p.code for p in result.errors] == ["event-missing-units"]
     assert "cần ghi một quận, huyện" in result.errors[0].message_vi
+    # after it: communes written with their kind, or the province alone
+    for after in ("Thới Hưng", "UBND thành phố Cần Thơ", f"{CO_DO}; Toàn thành phố"):
+        row = [END, "NQ", "Giải thể", "Huyện Cờ Đỏ", after, DISTRICT_END_KIND, None]
+        result = ingest(events_return([row]), "03.xlsx")
+        assert [p.code for p in result.errors] == ["event-missing-units"], after
 
 
 def test_commune_kind_is_inferred_from_names(ingest, engine):

@@ -7,7 +7,7 @@ from typing import Any
 
 from etl.core.formatting import fmt_cell
 from etl.core.forms import DISTRICT_END_KIND, Form
-from etl.core.normalize import clean_text, strip_footnotes, text_key
+from etl.core.normalize import clean_text, commune_key, name_key, strip_footnotes, text_key
 from etl.core.problems import ProblemLog
 from etl.core.values import cell_ref, is_empty, parse_date
 from etl.reading.cells import (
@@ -21,6 +21,7 @@ from etl.reading.cells import (
 from etl.reading.layout import ColumnMap, table_rows
 from etl.reading.records import Cell, EventRow, SheetResult
 from etl.reading.sheets import Grid
+from etl.reading.target_rows import is_city_scope
 
 _UNIT_SPLIT = re.compile(r"\s*(?:;|\n|\r)\s*")
 _LIST_MARK = re.compile(r"^(?:[-+•*]\s*|\d{1,2}[.)]\s+)")
@@ -153,7 +154,20 @@ DISTRICT_END_NEEDS = (
 
 
 def _district_end_ok(before: list[Cell], after: list[Cell]) -> bool:
-    return len(before) == 1 and bool(after)
+    """One district before; after it the province alone, or communes each written with its
+    kind (`Xã Thới Hưng`, `Phường An Bình`, `UBND xã Cờ Đỏ`), never a bare or other name."""
+    if len(before) != 1 or not after:
+        return False
+    if len(after) == 1 and is_city_scope(after[0].value):
+        return True
+    return all(commune_key(_council_free(c.value)) != _council_free(c.value) for c in after)
+
+
+_COUNCIL_WORDS = name_key("UBND") + " "
+
+
+def _council_free(text: str) -> str:
+    return name_key(text).removeprefix(_COUNCIL_WORDS)
 
 
 def _event_units_ok(event_type: str, before: list[Cell], after: list[Cell]) -> bool:
