@@ -31,6 +31,7 @@ from flask import Flask
 
 from components import drill, grids, ids
 from components.shell import (
+    district_level_controls,
     filter_options,
     make_filter_notices,
     make_shell,
@@ -163,6 +164,10 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         Output(ids.F_DISTRICT, "options"),
         Output(ids.F_SECTOR, "options"),
         Output(ids.F_KIND, "options"),
+        Output(ids.F_COMMUNE, "value"),
+        Output(ids.F_COMMUNE, "options"),
+        Output(ids.F_DISTRICT_LABEL, "children"),
+        Output(ids.F_COMMUNE_BOX, "style"),
         Input(ids.URL, "search"),
         Input(ids.F_AS_OF, "date"),
         Input(ids.F_DISTRICT, "value"),
@@ -171,6 +176,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         Input(ids.F_PENDING, "value"),
         Input(ids.F_UNREVIEWED, "value"),
         Input(ids.F_RESET, "n_clicks"),
+        Input(ids.F_COMMUNE, "value"),
     )
     def sync_filters(
         search: str | None,
@@ -181,18 +187,34 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         pending: list[str] | None,
         unreviewed: list[str] | None,
         _reset: int | None,
+        commune: str | None = None,
     ) -> tuple[Any, ...]:
         """The URL holds the view: URL → controls on load, controls → URL on change. On load
         each filter value is shown as its option (`district=Cờ Đỏ` as «Huyện Cờ Đỏ»); a value
         that names nothing is offered as an option of its own, marked so, rather than dropped
-        by the dropdown (the shell's notice says what is shown instead)."""
+        by the dropdown (the shell's notice says what is shown instead). The district filter
+        is «Quận, huyện (cũ)» and the commune filter shown for cut-offs from the end of the
+        district level (`shell.district_level_controls`)."""
         trigger = ctx.triggered_id
         if trigger == ids.F_RESET:
-            return "", None, None, None, None, ["pending"], [], *[no_update] * 3
+            return (
+                "",
+                None,
+                None,
+                None,
+                None,
+                ["pending"],
+                [],
+                *[no_update] * 3,
+                None,
+                *[no_update] * 3,
+            )
         if trigger in (None, ids.URL):
             resolved = context.resolved_view(search)
             view = resolved.asked
-            options = filter_options(context.dataset(view), resolved)
+            ds = context.dataset(view)
+            options = filter_options(ds, resolved)
+            label, box = district_level_controls(ds, resolved)
             return (
                 no_update,
                 view.as_of.isoformat() if view.as_of else None,
@@ -204,6 +226,10 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
                 options["district"],
                 options["sector"],
                 options["kind"],
+                view.commune,
+                options["commune"],
+                label,
+                box,
             )
         current = context.view_of(search)
         view = View(
@@ -214,8 +240,9 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
             kind=_text_or_none(kind),
             include_pending=_checked(pending, "pending"),
             include_unreviewed=_checked(unreviewed, "unreviewed"),
+            commune=_text_or_none(commune),
         )
-        return (view.to_query(), *[no_update] * 9)
+        return (view.to_query(), *[no_update] * 13)
 
     @app.callback(Output(ids.F_UNREVIEWED_NOTE, "children"), Input(ids.URL, "search"))
     def unreviewed_note(search: str | None) -> list[Any]:

@@ -12,7 +12,12 @@ from components import ids
 from components.widgets import date_picker, dropdown
 from etl.measures.dataset import Dataset
 from etl.measures.query import EARLIEST_AS_OF, KIND_CHOICES, ResolvedView
-from etl.measures.scoping import district_choices, sector_choices
+from etl.measures.scoping import (
+    commune_choices,
+    district_choices,
+    district_level_end,
+    sector_choices,
+)
 from web import context, policy
 
 # the filter bar's toggle of returns not yet approved by the Department (`include_unreviewed=1`);
@@ -65,6 +70,7 @@ def filter_options(
         "district": [{"label": d, "value": d} for d in district_choices(ds).values()],
         "sector": [{"label": s, "value": s} for s in sector_choices(ds).values()],
         "kind": [{"label": label, "value": str(kind)} for kind, label in KIND_CHOICES.items()],
+        "commune": [{"label": c, "value": c} for c in commune_choices(ds).values()],
     }
     for missing in view.unmatched if view is not None else ():
         if missing.field in options:
@@ -73,10 +79,27 @@ def filter_options(
     return options
 
 
+DISTRICT_LABEL = "Quận, huyện"
+FORMER_DISTRICT_LABEL = "Quận, huyện (cũ)"
+COMMUNE_LABEL = "Xã, phường"
+HIDDEN = {"display": "none"}
+
+
+def district_level_controls(ds: Dataset, view: ResolvedView) -> tuple[str, dict[str, str]]:
+    """The district filter's label and the commune filter's style for a view: from the end of
+    the district level (its date from the stored district-end rows, docs/domain.md,
+    "Communes") «Quận, huyện (cũ)» and the «Xã, phường» filter shown; before it, or with no
+    such row, «Quận, huyện» and no commune filter (unless the view asks for a commune)."""
+    end = district_level_end(ds)
+    if end is not None and view.as_of >= end:
+        return FORMER_DISTRICT_LABEL, {}
+    return DISTRICT_LABEL, ({} if view.asked.commune else HIDDEN)
+
+
 def make_filter_notices(view: ResolvedView | None) -> list:
     """A notice per filter value of the view that names nothing, saying what is shown
     instead (empty otherwise)."""
-    if view is None or not view.unmatched:
+    if view is None or not view.notices:
         return []
     return [
         html.Div(
@@ -108,10 +131,19 @@ def make_filter_bar() -> html.Div:
             ),
             html.Div(
                 [
-                    html.Label("Quận, huyện", htmlFor=ids.F_DISTRICT),
+                    html.Label(DISTRICT_LABEL, htmlFor=ids.F_DISTRICT, id=ids.F_DISTRICT_LABEL),
                     dropdown(id=ids.F_DISTRICT, options=options["district"], placeholder="Tất cả"),
                 ],
                 className="filter",
+            ),
+            html.Div(
+                [
+                    html.Label(COMMUNE_LABEL, htmlFor=ids.F_COMMUNE),
+                    dropdown(id=ids.F_COMMUNE, options=options["commune"], placeholder="Tất cả"),
+                ],
+                id=ids.F_COMMUNE_BOX,
+                className="filter",
+                style=HIDDEN,
             ),
             html.Div(
                 [
@@ -190,6 +222,9 @@ def make_hidden_filters() -> list:
                 dropdown(id=ids.F_DISTRICT),
                 dropdown(id=ids.F_SECTOR),
                 dropdown(id=ids.F_KIND),
+                dropdown(id=ids.F_COMMUNE),
+                html.Label(id=ids.F_DISTRICT_LABEL),
+                html.Div(id=ids.F_COMMUNE_BOX),
                 dcc.Checklist(id=ids.F_PENDING, options=["pending"], value=["pending"]),
                 dcc.Checklist(id=ids.F_UNREVIEWED, options=["unreviewed"], value=[]),
                 html.Button(id=ids.F_RESET),

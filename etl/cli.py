@@ -161,8 +161,15 @@ def cmd_summary(args: argparse.Namespace) -> int:
             scope=args.scope,
             include_pending=not args.without_pending,
             include_unreviewed=args.include_unreviewed,
+            commune=args.commune,
         )
-    except service.ScopeNotFound:
+    except service.ScopeNotFound as exc:
+        if args.commune and "commune" in str(exc):
+            print(
+                f"Không có xã, phường «{visible(args.commune)}» trong số liệu (commune not found).",
+                file=sys.stderr,
+            )
+            return 2
         print(
             f"Không có phạm vi «{visible(args.scope)}» trong số liệu (scope not found).",
             file=sys.stderr,
@@ -241,6 +248,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         scope=args.scope,
         include_pending=not args.without_pending,
         include_unreviewed=args.include_unreviewed,
+        commune=args.commune,
     )
     renderer = ChartRenderer()
     try:
@@ -620,6 +628,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=db_help)
     p.add_argument("--as-of", type=cut_off_date, help="ngày chốt số liệu YYYY-MM-DD")
     p.add_argument("--scope", help="Toàn thành phố, tên/mã đơn vị, quận huyện, lĩnh vực")
+    p.add_argument("--commune", help="xã, phường (từ khi cấp huyện kết thúc)")
     p.add_argument("--without-pending", action="store_true", help="không tính số chờ phê duyệt")
     p.add_argument(
         "--include-unreviewed",
@@ -658,6 +667,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=db_help)
     p.add_argument("--as-of", type=cut_off_date, help="ngày chốt số liệu YYYY-MM-DD")
     p.add_argument("--scope", help="Toàn thành phố, tên/mã đơn vị, quận huyện, lĩnh vực")
+    p.add_argument("--commune", help="xã, phường (từ khi cấp huyện kết thúc)")
     p.add_argument("--without-pending", action="store_true", help="không tính số chờ phê duyệt")
     p.add_argument(
         "--include-unreviewed",

@@ -264,20 +264,24 @@ def summary(
     scope: str | None = None,
     include_pending: bool = True,
     include_unreviewed: bool = False,
+    commune: str | None = None,
 ) -> dict[str, Any]:
     """The summary JSON for a scope and cut-off (defaults: whole city, the default cut-off),
-    of approved returns only unless `include_unreviewed` (then waiting ones too)."""
+    of approved returns only unless `include_unreviewed` (then waiting ones too); `commune`
+    narrows it to one commune (docs/domain.md, "Communes"). ScopeNotFound (its message
+    Vietnamese first) when the scope or the commune names nothing."""
     view = query.View(
         as_of=as_of,
         scope=scope,
         include_pending=include_pending,
         include_unreviewed=include_unreviewed,
+        commune=commune,
     )
     ds = load_dataset(engine, figures=view.figures)
     try:
         resolved = resolve_view(engine, ds, view)
-    except query.BadParameter:
-        raise ScopeNotFound(scope) from None
+    except query.BadParameter as exc:
+        raise ScopeNotFound(str(exc)) from None
     return summary_of(ds, resolved)
 
 

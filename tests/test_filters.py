@@ -201,7 +201,7 @@ def test_the_filter_bar_shows_a_value_naming_nothing_and_keeps_it(signed_in):
     sync = _shell_callback(signed_in, f"{ids.F_DISTRICT}.options")
     context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "url.search"}]))
     out = sync("?district=Khong+Co&sector=giao+duc+va+dao+tao", None, *[None] * 5, None)
-    search, _as_of, district, sector, _kind, _p, _u, districts, _sectors, _kinds = out
+    search, _as_of, district, sector, _kind, _p, _u, districts, _sectors, _kinds, *_c = out
     assert district == "Khong Co" and sector == "Giáo dục và Đào tạo"
     assert {"label": "«Khong Co» (không có trong số liệu)", "value": "Khong Co"} in districts
     assert not isinstance(search, str)  # the URL is left as it is (no_update)

@@ -50,6 +50,7 @@ AGENCY_KIND_CHOICES = (
     "Chi cục",
     "Tổ chức hành chính khác",
     "Cơ quan chuyên môn cấp huyện",
+    "Cơ quan cấp xã",
 )
 AUTONOMY_CHOICES = ("Nhóm 1", "Nhóm 2", "Nhóm 3", "Nhóm 4")
 SECTOR_CHOICES = (
@@ -73,6 +74,10 @@ EVENT_TYPE_CHOICES = (
     "Tạm dừng",
 )
 UNIT_KIND_CHOICES = ("Cơ quan hành chính", "Đơn vị sự nghiệp công lập")
+# Biểu 03's `Loại đơn vị` for a row recording the end of a district's level (docs/domain.md,
+# "The end of the district level"): its before names the district, its after the communes
+# (or the province, CITY_SCOPES)
+DISTRICT_END_KIND = "Quận, huyện"
 MEASURE_CHOICES = ("Biên chế công chức", "Người làm việc")
 CITY_SCOPES = ("Toàn thành phố", "Toàn tỉnh")
 
@@ -86,6 +91,8 @@ _JOB = Column(
     choices=JOB_POSITION_CHOICES,
 )
 _NOTE = Column("note", "Ghi chú")
+# the commune of a commune-level body (docs/domain.md, "Communes"); optional
+_COMMUNE = Column("commune", "Xã, phường", ("Xã, phường, đặc khu", "Cấp xã", "Xã/phường"))
 _YEAR_WORDS = ("Năm",)
 
 # Departures by legal basis (docs/domain.md, "Legal bases of departures"): optional per-year
@@ -156,6 +163,7 @@ FORM_01 = Form(
             choices=AGENCY_KIND_CHOICES,
         ),
         Column("district", "Quận, huyện", ("Quận/huyện", "Địa bàn")),
+        _COMMUNE,
         Column(
             "quota",
             "Biên chế công chức được giao",
@@ -200,6 +208,7 @@ FORM_02 = Form(
             required=True,
         ),
         Column("parent", "Cơ quan chủ quản", ("Cơ quan quản lý", "Trực thuộc")),
+        _COMMUNE,
         Column("sector", "Lĩnh vực", ("Ngành, lĩnh vực",), kind="enum", choices=SECTOR_CHOICES),
         Column(
             "autonomy",
@@ -260,7 +269,13 @@ FORM_03 = Form(
         ),
         Column("before", "Đơn vị trước sắp xếp", ("Đơn vị bị sắp xếp",), kind="units"),
         Column("after", "Đơn vị sau sắp xếp", ("Đơn vị mới",), kind="units"),
-        Column("unit_kind", "Loại đơn vị", (), kind="enum", choices=UNIT_KIND_CHOICES),
+        Column(
+            "unit_kind",
+            "Loại đơn vị",
+            (),
+            kind="enum",
+            choices=(*UNIT_KIND_CHOICES, DISTRICT_END_KIND),
+        ),
         Column("sector", "Lĩnh vực", (), kind="enum", choices=SECTOR_CHOICES),
         Column("internal_phong", "Phòng", ("Số phòng giảm", "Phòng giảm"), kind="count"),
         Column("internal_khoa", "Khoa", ("Số khoa giảm", "Khoa giảm"), kind="count"),

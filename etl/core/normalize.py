@@ -154,6 +154,46 @@ def _looks_like_district_key(key: str) -> bool:
     return bool(_DISTRICT_ONLY.match(key))
 
 
+# Communes (docs/domain.md, "Communes"): `UBND xã Thới Hưng`, `Xã Thới Hưng`, `Thới Hưng` are
+# one commune; a commune-level body names its commune at the end of its name
+_COMMUNE_WORDS = "|".join(_key_words(w) for w in ("xã", "phường", "thị trấn", "đặc khu"))
+_COMMUNE_PREFIX = re.compile(rf"^({_key_words('ủy ban nhân dân')}\s+)?({_COMMUNE_WORDS})\s+")
+_COMMUNE_IN_NAME = re.compile(rf"(?:^|\s)({_COMMUNE_WORDS})\s+(\S.*)$")
+
+
+def commune_key(value: object) -> str:
+    """The commune itself, whether written `UBND xã Thới Hưng`, `Xã Thới Hưng` or `Thới Hưng`."""
+    return _COMMUNE_PREFIX.sub("", name_key(value)).strip()
+
+
+def commune_label(value: object) -> str:
+    """A display name for a commune: `Xã Thới Hưng` from `UBND xã Thới Hưng`."""
+    text = _COUNCIL_PREFIX.sub("", clean_text(value))
+    return text[:1].upper() + text[1:] if text else text
+
+
+def commune_in_name(name: object) -> str | None:
+    """The commune a commune-level body's name ends with (`Phòng Kinh tế xã Thới Hưng`,
+    `Văn phòng HĐND và UBND phường An Bình` → `xã Thới Hưng`, `phường An Bình`), as written:
+    the last `xã`/`phường`/`thị trấn`/`đặc khu` followed only by capitalised words or numbers
+    (so `Lao động - Thương binh và Xã hội` names none); None when the name names none."""
+    words = clean_text(name).split()
+    for i in range(len(words) - 1, -1, -1):
+        for size in (2, 1):
+            head = " ".join(words[i : i + size])
+            rest = words[i + size :]
+            if text_key(head) in _COMMUNE_HEADS and rest and all(_proper(w) for w in rest):
+                return " ".join(words[i:])
+    return None
+
+
+def _proper(word: str) -> bool:
+    return word[:1].isupper() or word[:1].isdigit()
+
+
+_COMMUNE_HEADS = frozenset(text_key(w) for w in ("xã", "phường", "thị trấn", "đặc khu"))
+
+
 def _has_district_word(label: str) -> bool:
     """True when a label carries the kind of its district (`Huyện Cờ Đỏ`, `Thành phố Vị
     Thanh`), False for the bare name (`Cờ Đỏ`)."""

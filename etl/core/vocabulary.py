@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from etl.core.forms import (
     AGENCY_KIND_CHOICES,
+    DISTRICT_END_KIND,
     FORM_01,
     FORM_02,
     JOB_POSITION_CHOICES,
@@ -89,13 +90,15 @@ class UnitGroup(StrEnum):
 
 
 class UnitKind(StrEnum):
-    """The stored kind of a unit: one of the four kinds of agency (Biểu 01's `Loại cơ quan`)
-    or a public service unit (Biểu 02)."""
+    """The stored kind of a unit: one of the kinds of agency (Biểu 01's `Loại cơ quan`: the
+    four of the three-level government, and the commune-level bodies) or a public service
+    unit (Biểu 02)."""
 
     CO_QUAN_CHUYEN_MON_TINH = "co_quan_chuyen_mon_tinh"
     CHI_CUC = "chi_cuc"
     TO_CHUC_HANH_CHINH_KHAC = "to_chuc_hanh_chinh_khac"
     CO_QUAN_CHUYEN_MON_HUYEN = "co_quan_chuyen_mon_huyen"
+    CO_QUAN_CAP_XA = "co_quan_cap_xa"  # UBND xã, phường and its offices (from 01/07/2025)
     DON_VI_SU_NGHIEP = "don_vi_su_nghiep"
 
     @property
@@ -184,9 +187,13 @@ BASIS_LABELS: dict[str, str] = {
 NOT_BROKEN_DOWN_LABEL = "Chưa phân theo căn cứ"
 GROUP_LABELS: dict[str, str] = dict(zip(UnitGroup, UNIT_KIND_CHOICES, strict=True))
 KIND_LABELS: dict[str, str] = {
-    **dict(zip(list(UnitKind)[:4], AGENCY_KIND_CHOICES, strict=True)),
+    **dict(zip(list(UnitKind)[:4], AGENCY_KIND_CHOICES[:4], strict=True)),
+    UnitKind.CO_QUAN_CAP_XA: "Cơ quan cấp xã (UBND xã, phường và các phòng)",
     UnitKind.DON_VI_SU_NGHIEP: GROUP_LABELS[UnitGroup.SERVICE],
 }
+# the agencies of a district's level, which end with it (docs/domain.md, "The end of the
+# district level")
+DISTRICT_LEVEL_KINDS = frozenset({UnitKind.CO_QUAN_CHUYEN_MON_HUYEN})
 ADMINISTRATIVE_KINDS = frozenset(k for k in UnitKind if k.group is UnitGroup.ADMINISTRATIVE)
 ROLE_LABELS: dict[str, str] = {
     Role.VIEWER: "Lãnh đạo (xem)",
@@ -218,4 +225,5 @@ STATUS_OF_FIELD = {  # a form's figure field → the status of the fact it is st
 UNIT_KIND_OF_EVENT = {  # Biểu 03's `Loại đơn vị` → the event's stored unit kind
     UnitGroup.SERVICE.label: UnitGroup.SERVICE,
     UnitGroup.ADMINISTRATIVE.label: UnitGroup.ADMINISTRATIVE,
+    DISTRICT_END_KIND: UnitGroup.ADMINISTRATIVE,  # the district's agencies end
 }

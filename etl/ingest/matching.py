@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, text
 
-from etl.core.normalize import district_key, loose_key, name_key
+from etl.core.normalize import commune_key, district_key, loose_key, name_key
 from etl.core.problems import ProblemLog
 from etl.reading.records import Cell
 from etl.storage import schema
@@ -32,6 +32,8 @@ class UnitRecord:
     code: str | None = None
     kind: str = ""
     district: str | None = None
+    commune: str | None = None
+    commune_key: str = ""
     attrs: dict[str, Any] = field(default_factory=dict)
     is_new: bool = False
     changed: bool = False
@@ -50,7 +52,7 @@ class UnitRegistry:
     def __init__(self, records: list[UnitRecord]) -> None:
         self.records: list[UnitRecord] = []
         self._by_code: dict[str, UnitRecord] = {}
-        self._by_key: dict[tuple[str, str], UnitRecord] = {}
+        self._by_key: dict[tuple[str, str, str], UnitRecord] = {}
         self._by_name: dict[str, list[UnitRecord]] = defaultdict(list)
         self._by_loose: dict[str, list[UnitRecord]] = defaultdict(list)
         for record in records:
@@ -60,7 +62,7 @@ class UnitRegistry:
         self.records.append(record)
         if record.code:
             self._by_code[record.code.casefold()] = record
-        self._by_key[(record.name_key, record.district_key)] = record
+        self._by_key[(record.name_key, record.district_key, record.commune_key)] = record
         self._by_name[record.name_key].append(record)
         self._by_loose[record.loose_key].append(record)
 
@@ -68,14 +70,36 @@ class UnitRegistry:
         record.code = code
         self._by_code[code.casefold()] = record
 
-    def find(self, name: str, *, code: str | None = None, district: str | None = None) -> Match:
-        """The unit a row names, or why it cannot be told (`name-near-match`, `name-ambiguous`)."""
+    def find(
+        self,
+        name: str,
+        *,
+        code: str | None = None,
+        district: str | None = None,
+        commune: str | None = None,
+    ) -> Match:
+        """The unit a row names, or why it cannot be told (`name-near-match`, `name-ambiguous`).
+        A row with a commune matches a unit of that commune, else the one unit of that name
+        with neither commune nor district; a row naming a district and no commune never
+        matches a unit of a commune (docs/domain.md, "Name matching")."""
         if code and code.casefold() in self._by_code:
             return Match(self._by_code[code.casefold()])
         nkey, dkey = name_key(name), district_key(district) if district else ""
-        if (nkey, dkey) in self._by_key:
-            return Match(self._by_key[(nkey, dkey)])
+        ckey = commune_key(commune) if commune else ""
+        if (nkey, dkey, ckey) in self._by_key:
+            return Match(self._by_key[(nkey, dkey, ckey)])
         same_name = self._by_name.get(nkey, [])
+        if ckey:
+            in_commune = [r for r in same_name if r.commune_key == ckey]
+            if len(in_commune) == 1:
+                return Match(in_commune[0])
+            if not in_commune:  # else several, of different districts: told by district
+                bare = [r for r in same_name if not r.commune_key and not r.district_key]
+                if len(bare) == 1:
+                    return Match(bare[0])
+            same_name = in_commune
+        elif dkey:
+            same_name = [r for r in same_name if not r.commune_key]
         if dkey:
             no_district = [r for r in same_name if not r.district_key]
             if len(no_district) == 1:
@@ -87,13 +111,23 @@ class UnitRegistry:
         near = [
             r
             for r in self._by_loose.get(loose_key(name), [])
-            if r.name_key != nkey and (not dkey or not r.district_key or r.district_key == dkey)
+            if r.name_key != nkey
+            and (not dkey or not r.district_key or r.district_key == dkey)
+            and (not ckey or not r.commune_key or r.commune_key == ckey)
         ]
         if near:
             return Match(None, "name-near-match", near)
         return Match(None)
 
-    def add(self, name: str, *, code: str | None, district: str | None, kind: str) -> UnitRecord:
+    def add(
+        self,
+        name: str,
+        *,
+        code: str | None,
+        district: str | None,
+        kind: str,
+        commune: str | None = None,
+    ) -> UnitRecord:
         record = UnitRecord(
             id=None,
             name=name,
@@ -103,6 +137,8 @@ class UnitRegistry:
             code=code,
             kind=kind,
             district=district,
+            commune=commune,
+            commune_key=commune_key(commune) if commune else "",
             is_new=True,
         )
         self._index(record)
@@ -111,7 +147,7 @@ class UnitRegistry:
 
 REGISTRY_COLUMNS = (
     "id", "name", "name_key", "loose_key", "district_key", "code", "kind", "district",
-    "parent", "sector", "autonomy",
+    "parent", "sector", "autonomy", "commune", "commune_key",
 )  # fmt: skip
 UPDATED_ATTRS = ("parent", "sector", "autonomy")  # what a later return may set on a unit
 IN_CHUNK = 400  # bound parameters per IN (...) list
@@ -186,6 +222,8 @@ class FileRegistry(UnitRegistry):
                     code=r.code,
                     kind=r.kind,
                     district=r.district,
+                    commune=r.commune,
+                    commune_key=r.commune_key or "",
                     attrs={k: getattr(r, k) for k in UPDATED_ATTRS},  # as stored
                 )
                 for r in rows
@@ -193,15 +231,30 @@ class FileRegistry(UnitRegistry):
         )
         self._primed = True
 
-    def find(self, name: str, *, code: str | None = None, district: str | None = None) -> Any:
+    def find(
+        self,
+        name: str,
+        *,
+        code: str | None = None,
+        district: str | None = None,
+        commune: str | None = None,
+    ) -> Any:
         if not self._primed:
             self._load_all()
-        return super().find(name, code=code, district=district)
+        return super().find(name, code=code, district=district, commune=commune)
 
-    def add(self, name: str, *, code: str | None, district: str | None, kind: str) -> UnitRecord:
+    def add(
+        self,
+        name: str,
+        *,
+        code: str | None,
+        district: str | None,
+        kind: str,
+        commune: str | None = None,
+    ) -> UnitRecord:
         if not self._primed:
             self._load_all()
-        return super().add(name, code=code, district=district, kind=kind)
+        return super().add(name, code=code, district=district, kind=kind, commune=commune)
 
 
 def select_units(conn: Connection, condition: str, params: list[str]) -> Any:
@@ -231,9 +284,10 @@ class Resolver:
         district: str | None = None,
         kind: str = "",
         create: bool = True,
+        commune: str | None = None,
     ) -> UnitRecord | None:
         name = cell.value
-        match = self.registry.find(name, code=code, district=district)
+        match = self.registry.find(name, code=code, district=district, commune=commune)
         where = {"sheet": sheet, "cell": cell.ref, "value": name}
         if match.unit is not None:
             unit = match.unit
@@ -246,11 +300,13 @@ class Resolver:
             self.log.report("name-near-match", name=name, known=names, **where)
             return None
         if match.code == "name-ambiguous":
-            places = "; ".join(sorted({c.district or "cấp thành phố" for c in match.candidates}))
+            places = "; ".join(
+                sorted({c.commune or c.district or "cấp thành phố" for c in match.candidates})
+            )
             self.log.report("name-ambiguous", name=name, places=places, **where)
             return None
         if not create:
             self.log.report("unknown-unit", name=name, **where)
             return None
         self.log.report("new-unit", name=name, **where)
-        return self.registry.add(name, code=code, district=district, kind=kind)
+        return self.registry.add(name, code=code, district=district, kind=kind, commune=commune)

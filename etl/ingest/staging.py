@@ -14,12 +14,22 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from etl.core.formatting import fmt_number
-from etl.core.normalize import district_key, looks_like_district, loose_key, name_key
+from etl.core.forms import DISTRICT_END_KIND
+from etl.core.normalize import (
+    commune_in_name,
+    commune_label,
+    district_key,
+    district_label,
+    looks_like_district,
+    loose_key,
+    name_key,
+)
 from etl.core.problems import ProblemLog
 from etl.core.vocabulary import MEASURE_OF_FORM, UNIT_KIND_OF_EVENT, UnitGroup, UnitKind
 from etl.ingest.matching import FileRegistry, Resolver, UnitRecord, UnitRegistry
-from etl.reading.records import EventRow, SheetResult, TargetRow, UnitRow
+from etl.reading.records import Cell, EventRow, SheetResult, TargetRow, UnitRow
 from etl.reading.target_rows import is_city_scope
+from etl.reading.unit_rows import is_commune_body
 
 
 class StagedUnit(NamedTuple):
@@ -66,6 +76,9 @@ def stage(results: list[SheetResult], registry: UnitRegistry, log: ProblemLog) -
                 names += [(row.name.value, row.attrs.get("district")) for row in result.units]
                 codes += [row.code for row in result.units if row.code]
             for ev in result.events:
+                if is_district_end(ev):
+                    names += [(name, None) for name, _commune in district_end_after(ev)]
+                    continue
                 names += [(c.value, None) for c in (*ev.before, *ev.after)]
             names += [
                 (t.scope.value, None) for t in result.targets if not is_city_scope(t.scope.value)
@@ -82,15 +95,26 @@ def stage(results: list[SheetResult], registry: UnitRegistry, log: ProblemLog) -
                     code=row.code,
                     district=row.attrs.get("district"),
                     kind=row.attrs.get("agency_kind", ""),
+                    commune=row.attrs.get("commune"),
                 )
                 if unit is not None:
                     staged.units.append(StagedUnit(result, row, unit))
     for result in results:
         for ev in result.events:
+            if is_district_end(ev):
+                after = [
+                    resolver.resolve(
+                        result.sheet, Cell(name, ev.after[0].ref), kind=_COMMUNE, commune=commune
+                    )
+                    for name, commune in district_end_after(ev)
+                ]
+                if all(u is not None for u in after):
+                    staged.events.append(StagedEvent(result, ev, [], after))
+                continue
             su_nghiep = UNIT_KIND_OF_EVENT.get(ev.unit_kind or "") == UnitGroup.SERVICE
             kind = UnitKind.DON_VI_SU_NGHIEP if su_nghiep else ""
-            before = [resolver.resolve(result.sheet, c, kind=kind) for c in ev.before]
-            after = [resolver.resolve(result.sheet, c, kind=kind) for c in ev.after]
+            before = [_resolve_event_unit(resolver, result.sheet, c, kind) for c in ev.before]
+            after = [_resolve_event_unit(resolver, result.sheet, c, kind) for c in ev.after]
             if all(u is not None for u in before + after):
                 staged.events.append(StagedEvent(result, ev, before, after))
         for target in result.targets:
@@ -101,6 +125,17 @@ def stage(results: list[SheetResult], registry: UnitRegistry, log: ProblemLog) -
                     continue
             staged.targets.append(StagedTarget(result, target, unit))
     return staged
+
+
+def _resolve_event_unit(resolver: Resolver, sheet: str, cell: Cell, kind: str) -> UnitRecord | None:
+    """A Biểu 03 unit: a commune-level body's name (`UBND xã Thới Hưng`) is of its commune
+    and, when new, of kind `co_quan_cap_xa`; any other name as `kind` says."""
+    if not kind and is_commune_body(cell.value):
+        commune = commune_in_name(cell.value)
+        return resolver.resolve(
+            sheet, cell, kind=_COMMUNE, commune=commune_label(commune) if commune else None
+        )
+    return resolver.resolve(sheet, cell, kind=kind)
 
 
 def check_allowed(staged: Staged, allowed: set[int], log: ProblemLog) -> None:
@@ -216,9 +251,9 @@ def preview_rows(staged: Staged, limit: int = PREVIEW_ROWS) -> list[dict[str, An
                 "cell": ev.ref,
                 "form": result.form,
                 "unit": f"{ev.event_type} {ev.date:%d/%m/%Y}: "
-                + "; ".join(u.name for u in before)
+                + ("; ".join(u.name for u in before) or "; ".join(c.value for c in ev.before))
                 + " → "
-                + "; ".join(u.name for u in after),
+                + ("; ".join(u.name for u in after) or "; ".join(c.value for c in ev.after)),
                 "new_unit": any(u.is_new for u in before + after),
                 "figures": "",
             }
@@ -248,7 +283,10 @@ def return_year(result: SheetResult, row: UnitRow) -> int | None:
 
 
 def unit_level(kind: str, district: str | None) -> str:
-    """A new unit's level: `huyen` for a district's agency or a unit with a district."""
+    """A new unit's level: `xa` for a commune-level body, `huyen` for a district's agency or
+    a unit with a district."""
+    if kind == UnitKind.CO_QUAN_CAP_XA:
+        return "xa"
     if kind == UnitKind.CO_QUAN_CHUYEN_MON_HUYEN or district:
         return "huyen"
     return "tinh"
@@ -278,3 +316,38 @@ def unit_kind_for_event(ev: EventRow, units: list[UnitRecord]) -> str:
     kinds = {u.kind for u in units if u.kind}
     service = UnitKind.DON_VI_SU_NGHIEP in kinds or not kinds
     return UnitGroup.SERVICE if service else UnitGroup.ADMINISTRATIVE
+
+
+# ---------------------------------------------------------------- the end of a district's level
+
+_COMMUNE = UnitKind.CO_QUAN_CAP_XA.value
+_COUNCIL = name_key("UBND") + " "
+
+
+def is_district_end(ev: EventRow) -> bool:
+    """A Biểu 03 row recording the end of a district's level (`Loại đơn vị` `Quận, huyện`,
+    docs/domain.md, "The end of the district level")."""
+    return ev.unit_kind == DISTRICT_END_KIND
+
+
+def district_end_district(ev: EventRow) -> tuple[str, str]:
+    """(label, key) of the district a district-end row ends (its one before cell)."""
+    written = ev.before[0].value if ev.before else ""
+    return district_label(written), district_key(written)
+
+
+def district_end_after(ev: EventRow) -> list[tuple[str, str]]:
+    """(UBND unit name, commune) of each commune a district-end row sends its staff to:
+    `Xã Thới Hưng` (or `UBND xã Thới Hưng`) → (`UBND xã Thới Hưng`, `Xã Thới Hưng`); none when
+    the after side is the province (`Toàn tỉnh`, `Toàn thành phố`)."""
+    out: list[tuple[str, str]] = []
+    for cell in ev.after:
+        if is_city_scope(cell.value):
+            continue
+        commune = commune_label(cell.value)
+        if name_key(cell.value).startswith(_COUNCIL):
+            name = cell.value
+        else:
+            name = f"UBND {commune[:1].lower()}{commune[1:]}"
+        out.append((name, commune))
+    return out

@@ -35,7 +35,15 @@ from etl.ingest.matching import (
     UnitRegistry,
     select_units,
 )
-from etl.ingest.staging import Staged, event_sets, return_year, unit_kind_for_event, unit_level
+from etl.ingest.staging import (
+    Staged,
+    district_end_district,
+    event_sets,
+    is_district_end,
+    return_year,
+    unit_kind_for_event,
+    unit_level,
+)
 from etl.reading.records import EventRow, Header, SheetResult, TargetRow
 from etl.storage import review_reads, schema
 
@@ -142,6 +150,8 @@ def write(
                         level=unit_level(kind, unit.district),
                         district=unit.district,
                         district_key=unit.district_key,
+                        commune=unit.commune,
+                        commune_key=unit.commune_key,
                         parent=None,  # from its revisions, once they are shown
                         sector=None,
                         autonomy=None,
@@ -282,20 +292,22 @@ def _approved_attributes(
 
 def _insert_units(conn: Connection, new_units: list[tuple[UnitRecord, dict[str, Any]]]) -> None:
     """Insert the new units in one executemany, then read their ids back by their unique
-    (name_key, district_key): SQLite's INSERT … RETURNING in parameter order runs one
-    statement per row."""
+    (name_key, district_key, commune_key): SQLite's INSERT … RETURNING in parameter order runs
+    one statement per row."""
     columns = tuple(new_units[0][1])
     insert_rows(conn, schema.unit, columns, [tuple(v.values()) for _unit, v in new_units])
-    by_key = {(unit.name_key, unit.district_key): unit for unit, _values in new_units}
+    by_key = {
+        (unit.name_key, unit.district_key, unit.commune_key): unit for unit, _values in new_units
+    }
     by_district: dict[str, list[str]] = {}
-    for name, district in sorted(by_key):
+    for name, district, _commune in sorted(by_key):
         by_district.setdefault(district, []).append(name)
     for district, names in by_district.items():  # seeks in the unique index, nothing more
         for i in range(0, len(names), IN_CHUNK):
             chunk = names[i : i + IN_CHUNK]
             condition = f"district_key = {{}} AND name_key IN ({', '.join(['{}'] * len(chunk))})"
             for r in select_units(conn, condition, [district, *chunk]):
-                unit = by_key.get((r.name_key, r.district_key))
+                unit = by_key.get((r.name_key, r.district_key, r.commune_key or ""))
                 if unit is not None:
                     unit.id = r.id
     if any(unit.id is None for unit, _values in new_units):
@@ -358,14 +370,17 @@ def _write_event(
     submission_id: int,
 ) -> int:
     before_set, after_set = event_sets(ev, before, after)
-    key_source = json.dumps(
-        [
-            ev.date.isoformat(),
-            ev.event_type,
-            sorted(u.id for u in before_set.values()),
-            sorted(u.id for u in after_set.values()),
-        ]
-    )
+    key_parts: list[Any] = [
+        ev.date.isoformat(),
+        ev.event_type,
+        sorted(u.id for u in before_set.values()),
+        sorted(u.id for u in after_set.values()),
+    ]
+    district = district_key = None
+    if is_district_end(ev):  # its before units are the district's, derived when read
+        district, district_key = district_end_district(ev)
+        key_parts.append(["district", district_key])
+    key_source = json.dumps(key_parts)
     natural_key = hashlib.sha256(key_source.encode()).hexdigest()
     event_id = conn.execute(
         insert(schema.event).values(
@@ -383,11 +398,14 @@ def _write_event(
             note=ev.note,
             sheet=result.sheet,
             cell=ev.ref,
+            district=district,
+            district_key=district_key,
         )
     ).inserted_primary_key[0]
     rows = [dict(event_id=event_id, unit_id=u.id, role="before") for u in before_set.values()]
     rows += [dict(event_id=event_id, unit_id=u.id, role="after") for u in after_set.values()]
-    conn.execute(insert(schema.event_unit), rows)
+    if rows:  # a district's level ended into the province names no unit (its before is derived)
+        conn.execute(insert(schema.event_unit), rows)
     ceased = [u for k, u in before_set.items() if k not in after_set]
     created = [u for k, u in after_set.items() if k not in before_set]
     if ceased and after_set:

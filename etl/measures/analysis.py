@@ -434,6 +434,8 @@ def reorg_timeline(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
         created, ceased = len(after - before), len(before - after)
         established = created if ev.event_type == "Thành lập mới" else 0
         reduced = 0 if ev.event_type == "Thành lập mới" else ceased - created
+        if isinstance(getattr(ev, "district_key", None), str) and ev.district_key:
+            established, reduced = 0, ceased  # as metrics.reorganization counts it
         rows.append((ev.effective_date.year, ev.event_type, ev.unit_kind, 1, reduced, established))
     frame = pd.DataFrame(rows, columns=columns)
     return frame.groupby(columns[:3], as_index=False)[columns[3:]].sum()

@@ -21,6 +21,7 @@ import pandas as pd
 
 from etl.core.normalize import canonical_district_labels
 from etl.core.vocabulary import FactStatus, Measure
+from etl.measures.communes import commune_dates, derived_event_units, end_district_levels
 
 # what every file made from the waiting returns' figures too carries, visibly (a title line,
 # a page header): a printed copy must not pass for the official, approved figures
@@ -306,6 +307,17 @@ def _event_units(event_units: pd.DataFrame, events: pd.DataFrame) -> pd.DataFram
     return event_units[event_units["event_id"].isin(events["id"])].reset_index(drop=True)
 
 
+def _with_derived(
+    event_units: pd.DataFrame, units: pd.DataFrame, events: pd.DataFrame
+) -> pd.DataFrame:
+    """The stored before/after rows of the current events, and the derived before rows of
+    those that end a district's level (`communes.derived_event_units`, negative ids)."""
+    derived = derived_event_units(units, events)
+    if not len(derived):
+        return event_units
+    return pd.concat([event_units, derived], ignore_index=True)
+
+
 def _event_sets(event_units: pd.DataFrame) -> dict[int, tuple[frozenset[int], frozenset[int]]]:
     sets: dict[int, tuple[set[int], set[int]]] = {}
     for event_id, role, unit_id in zip(
@@ -332,9 +344,11 @@ def build_dataset(
     event_history, event_unit_history = tables["event"], tables["event_unit"]
     revisions = tables.get("unit_revision", pd.DataFrame())
     units = overlay_revisions(tables["unit"], revisions)
-    units = _district_labels(_units(_validity(units, event_history, event_unit_history)))
+    units = _validity(units, event_history, event_unit_history)
+    units = commune_dates(end_district_levels(units, event_history), tables["fact"])
+    units = _district_labels(_units(units))
     events = _events(latest_by(event_history, ["natural_key"]))
-    event_units = _event_units(event_unit_history, events)
+    event_units = _with_derived(_event_units(event_unit_history, events), units, events)
     facts, keys = _latest_facts(tables["fact"])
     return Dataset(
         event_sets=_event_sets(event_units),
@@ -402,7 +416,10 @@ def refresh_dataset(
     touched = np.union1d(new_units["id"].to_numpy(), new_revisions["unit_id"].to_numpy())
     if len(touched) and len(revisions):
         units = overlay_revisions(units, revisions[revisions["unit_id"].isin(touched).to_numpy()])
-    units = _units(_validity(units, event_history, event_unit_history)).reset_index(drop=True)
+    fact_history = _append(old.fact_history, added["fact"])
+    units = _validity(units, event_history, event_unit_history)
+    units = commune_dates(end_district_levels(units, event_history), fact_history)
+    units = _units(units).reset_index(drop=True)
     units = _district_labels(units)
 
     new_facts = added["fact"]
@@ -421,12 +438,14 @@ def refresh_dataset(
     events = old.events
     if len(new_events):
         events = latest_by(pd.concat([old.events, new_events], ignore_index=True), ["natural_key"])
-    event_units = _event_units(_append(old.event_units, added["event_unit"]), events)
+    stored = old.event_units[old.event_units["id"] > 0] if len(old.event_units) else old.event_units
+    event_units = _event_units(_append(stored, added["event_unit"]), events)
+    event_units = _with_derived(event_units, units, events)
     return Dataset(
         event_sets=_event_sets(event_units),
         units=units.set_index("id", drop=False),
         facts=facts,
-        fact_history=_append(old.fact_history, new_facts),
+        fact_history=fact_history,
         job_positions=_latest_added(old.job_positions, added["job_position"], ["unit_id"]),
         events=events,
         event_units=event_units,

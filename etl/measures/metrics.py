@@ -423,13 +423,17 @@ def _empty_reorg() -> dict[str, Any]:
 
 
 def _event_rows(ds: Dataset) -> list[tuple[Any, ...]]:
-    """(id, date, type, unit kind, internal counts) of every event, in stored order."""
+    """(id, date, type, unit kind, whether it ends a district's level, internal counts) of
+    every event, in stored order."""
 
     def build() -> list[tuple[Any, ...]]:
         ev = ds.events
         if ev.empty:
             return []
-        columns = ["id", "effective_date", "event_type", "unit_kind"]
+        if "district_key" not in ev.columns:
+            ev = ev.assign(district_key=None)
+        ev = ev.assign(district_end=ev["district_key"].fillna("").astype(str) != "")
+        columns = ["id", "effective_date", "event_type", "unit_kind", "district_end"]
         columns += [f"internal_{k}" for k in ("phong", "khoa", "chi_nhanh", "khac")]
         return list(ev[columns].itertuples(index=False, name=None))
 
@@ -451,7 +455,7 @@ def reorganization(
     in_scope_homes = mask_at(scope_mask(ds, flt), positions["hpos"])
     scope_homes = set(positions["unit_id"][in_scope_homes].tolist())
     restructured: dict[str, set[int]] = defaultdict(set)
-    for event_id, date, event_type, unit_kind, *internal in _event_rows(ds):
+    for event_id, date, event_type, unit_kind, district_end, *internal in _event_rows(ds):
         if date > as_of or (since is not None and date < since):
             continue
         if event_id not in ds.event_sets:
@@ -461,7 +465,9 @@ def reorganization(
             continue
         bucket = out[_SERVICE if unit_kind == _SERVICE else _ADMINISTRATIVE]
         ceased, created = before - after, after - before
-        if event_type == "Thành lập mới":
+        if district_end:  # each agency ended counts; the communes' councils are not new here
+            bucket["reduced"] += len(ceased)
+        elif event_type == "Thành lập mới":
             bucket["established"] += len(created)
         else:
             bucket["reduced"] += len(ceased) - len(created)

@@ -20,6 +20,8 @@ from etl.measures.scoping import (
     CITY_LABEL,
     KIND_CHOICES,
     Filter,
+    district_level_end,
+    resolve_commune,
     resolve_district,
     resolve_kind,
     resolve_scope,
@@ -43,6 +45,7 @@ class View:
     include_pending: bool = True
     # the figures of returns still waiting for review too (never those returned)
     include_unreviewed: bool = False
+    commune: str | None = None  # docs/domain.md, "Communes"
 
     @property
     def figures(self) -> str:
@@ -56,6 +59,7 @@ class View:
             "district": self.district,
             "sector": self.sector,
             "kind": self.kind,
+            "commune": self.commune,
             "pending": None if self.include_pending else "0",
             "include_unreviewed": "1" if self.include_unreviewed else None,
         }
@@ -73,6 +77,7 @@ PARAM_LABELS = {  # a view's parameters as the filter bar names them, for messag
     "district": "Quận, huyện",
     "sector": "Lĩnh vực",
     "kind": "Loại đơn vị",
+    "commune": "Xã, phường",
     "pending": "Tính cả số chờ phê duyệt",
     "include_unreviewed": "Gồm báo cáo chưa duyệt",
 }
@@ -133,6 +138,7 @@ def parse_view(params: Mapping[str, object] | str | None) -> View:
         kind=kind,
         include_pending=pending,
         include_unreviewed=unreviewed,
+        commune=_first(params, "commune"),
     )
 
 
@@ -142,6 +148,7 @@ FIELD_LABELS = {
     "district": "quận, huyện",
     "sector": "lĩnh vực",
     "kind": "loại đơn vị",
+    "commune": "xã, phường",
 }
 
 
@@ -149,7 +156,7 @@ FIELD_LABELS = {
 class Unmatched:
     """A filter value of the view that names nothing in the stored data."""
 
-    field: str  # "scope", "district", "sector" or "kind"
+    field: str  # "scope", "district", "sector", "kind" or "commune"
     text: str
 
     @property
@@ -178,6 +185,13 @@ def resolve_filter(ds: Dataset, view: View) -> tuple[Filter, View, tuple[Unmatch
         else:
             changes["district"] = asked["district"] = district
             parts.append(district)
+    if view.commune:
+        commune = resolve_commune(ds, view.commune)
+        if commune is None:
+            unmatched.append(Unmatched("commune", view.commune))
+        else:
+            changes["commune"] = asked["commune"] = commune
+            parts.append(commune)
     if view.sector:
         sector = resolve_sector(ds, view.sector)
         if sector is None:
@@ -227,6 +241,8 @@ class ResolvedView:
     asked: View = View()
     # the view's filter values that name nothing (left out of `filter`), resolved leniently
     unmatched: tuple[Unmatched, ...] = ()
+    # other sentences the page shows beside the figures (a commune before communes existed)
+    notes: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[dt.date, Filter, bool]:
@@ -254,7 +270,8 @@ class ResolvedView:
         """One sentence per value that names nothing, saying what is shown instead:
         `Không có quận, huyện «Khong Co» trong số liệu; đang hiển thị số liệu Toàn thành
         phố.`"""
-        return [f"{u.message}; đang hiển thị số liệu {self.label}." for u in self.unmatched]
+        shown = [f"{u.message}; đang hiển thị số liệu {self.label}." for u in self.unmatched]
+        return shown + list(self.notes)
 
 
 def resolve_view(
@@ -277,4 +294,24 @@ def resolve_view(
         as_of = default_as_of()
     else:
         as_of = default_as_of
-    return ResolvedView(as_of, flt, view.include_pending, asked, unmatched)
+    flt, notes = _district_level(ds, flt, as_of)
+    return ResolvedView(as_of, flt, view.include_pending, asked, unmatched, notes)
+
+
+def _district_level(ds: Dataset, flt: Filter, as_of: dt.date) -> tuple[Filter, tuple[str, ...]]:
+    """The filter named for its cut-off, and what the page must say of it (docs/domain.md,
+    "Communes"): from the end of the district level (its date from the stored district-end
+    rows) a district is a former one, `Huyện Cờ Đỏ (cũ)`; a commune before that date has no
+    figures yet, which a notice says (its figures are shown as missing, never refused)."""
+    end = district_level_end(ds)
+    notes: list[str] = []
+    if flt.district and end is not None and as_of >= end:
+        label = flt.label.replace(flt.district, f"{flt.district} (cũ)", 1)
+        flt = dataclasses.replace(flt, label=label)
+    if flt.commune and (end is None or as_of < end):
+        since = f" từ ngày {end:%d/%m/%Y}" if end is not None else " sau khi cấp huyện kết thúc"
+        notes.append(
+            f"Xã, phường «{flt.commune}» chỉ có số liệu{since}; ngày chốt "
+            f"{as_of:%d/%m/%Y} chưa có số liệu của xã, phường này."
+        )
+    return flt, tuple(notes)

@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etl.core.normalize import district_key, loose_key, name_key, text_key
+from etl.core.normalize import commune_key, district_key, loose_key, name_key, text_key
 from etl.core.vocabulary import ADMINISTRATIVE_KINDS, KIND_LABELS, UnitGroup, UnitKind
 from etl.measures.cache import memoised, remembered
+from etl.measures.communes import district_ends
 from etl.measures.dataset import Dataset
 
 # a filter's `kind`: a unit kind, or every administrative agency
@@ -36,6 +37,7 @@ class Filter:
     kind: str | None = None
     unit_id: int | None = None
     label: str = CITY_LABEL
+    commune: str | None = None  # a commune's label (docs/domain.md, "Communes")
 
 
 # ---------------------------------------------------------------- unit masks, kept with the dataset
@@ -62,6 +64,7 @@ def unit_columns(ds: Dataset) -> dict[str, Any]:
             "valid_from": days["valid_from"],
             "valid_to": days["valid_to"],
             "district_key": units["district_key"].to_numpy(dtype=object),
+            "commune_key": _commune_keys(units),
             "sector_key": units["sector"].fillna("").map(text_key).to_numpy(dtype=object),
             "kind": units["kind"].to_numpy(dtype=object),
             "is_su_nghiep": (units["kind"] == UnitKind.DON_VI_SU_NGHIEP).to_numpy(dtype=bool),
@@ -92,7 +95,9 @@ def scope_mask(ds: Dataset, flt: Filter) -> np.ndarray:
         if flt.unit_id is not None:
             mask &= cols["ids"] == flt.unit_id
         if flt.district:
-            mask &= cols["district_key"] == district_key(flt.district)
+            mask &= _in_district(ds, cols, district_key(flt.district))
+        if flt.commune:
+            mask &= cols["commune_key"] == commune_key(flt.commune)
         if flt.sector:
             mask &= cols["sector_key"] == text_key(flt.sector)
         if flt.kind:
@@ -101,6 +106,79 @@ def scope_mask(ds: Dataset, flt: Filter) -> np.ndarray:
         return mask
 
     return remembered(ds, "scope", flt, build)
+
+
+def _commune_keys(units: pd.DataFrame) -> np.ndarray:
+    if "commune_key" not in units.columns:
+        return np.full(len(units), "", dtype=object)
+    return units["commune_key"].fillna("").to_numpy(dtype=object)
+
+
+def _in_district(ds: Dataset, cols: dict[str, Any], key: str) -> np.ndarray:
+    """The units of a district: those naming it, and after its level ended the units of the
+    communes that took its staff (its former units' homes by lineage; docs/domain.md, "The
+    end of the district level")."""
+    mask = cols["district_key"] == key
+    communes = former_district_communes(ds).get(key)
+    if communes:
+        mask = mask | pd.Series(cols["commune_key"]).isin(communes).to_numpy()
+    return mask
+
+
+def former_district_communes(ds: Dataset) -> dict[str, frozenset[str]]:
+    """District key → the keys of the communes its district-end rows send its staff to."""
+
+    def build() -> dict[str, frozenset[str]]:
+        found: dict[str, set[str]] = defaultdict(set)
+        ends = district_ends(ds.events)
+        communes = pd.Series(_commune_keys(ds.units), index=ds.units.index)
+        for event_id, key in zip(ends["id"], ends["district_key"], strict=True):
+            _before, after = ds.event_sets.get(event_id, (frozenset(), frozenset()))
+            found[key].update(c for c in communes.reindex(sorted(after)).dropna() if c)
+        return {k: frozenset(v) for k, v in found.items()}
+
+    return memoised(ds, ("former_district_communes",), build)
+
+
+def district_level_end(ds: Dataset) -> dt.date | None:
+    """The earliest date a stored district-end row ends a district's level, or None: from
+    it on the district filter is «Quận, huyện (cũ)» and the commune filter is offered."""
+
+    def build() -> dt.date | None:
+        ends = district_ends(ds.events)
+        if not len(ends):
+            return None
+        return min(pd.Timestamp(d).date() for d in ends["effective_date"])
+
+    return memoised(ds, ("district_level_end",), build)
+
+
+def commune_choices(ds: Dataset) -> dict[str, str]:
+    """Commune key → the commune's label (as its units write it, the most written), for
+    every commune a unit names, in the order of the labels."""
+
+    def build() -> dict[str, str]:
+        units = ds.units
+        if "commune_key" not in units.columns:
+            return {}
+        named = units[(units["commune_key"].fillna("") != "") & units["commune"].notna()]
+        counts = named.groupby(["commune_key", "commune"]).size().reset_index(name="n")
+        counts = counts.sort_values(["commune_key", "n", "commune"], ascending=[True, False, True])
+        best = counts.drop_duplicates("commune_key")
+        return dict(
+            sorted(
+                zip(best["commune_key"], best["commune"], strict=True),
+                key=lambda kv: (loose_key(kv[1]), kv[1]),
+            )
+        )
+
+    return memoised(ds, ("commune_choices",), build)
+
+
+def resolve_commune(ds: Dataset, text: str | None) -> str | None:
+    """The label of the commune `text` names (with or without `Xã`/`Phường`/`UBND`, any case
+    or tone placement, or without diacritics when that names one commune only)."""
+    return _match(commune_choices(ds), commune_key(text), _loose_commune)
 
 
 # ---------------------------------------------------------------- existence and lineage
@@ -204,6 +282,8 @@ def in_scope(units: pd.DataFrame, flt: Filter) -> pd.Series:
         mask &= units["id"] == flt.unit_id
     if flt.district:
         mask &= units["district_key"] == district_key(flt.district)
+    if flt.commune:
+        mask &= pd.Series(_commune_keys(units), index=units.index) == commune_key(flt.commune)
     if flt.sector:
         mask &= units["sector"].fillna("").map(text_key) == text_key(flt.sector)
     if flt.kind:
@@ -264,6 +344,14 @@ def _match(
     return found.pop() if len(found) == 1 else None
 
 
+# a commune's kind written without diacritics (`xa Thoi Hung`), which `commune_key` keeps
+_LOOSE_COMMUNE_WORD = re.compile(r"^(uy ban nhan dan\s+)?(xa|phuong|thi tran|dac khu)\s+")
+
+
+def _loose_commune(key: str) -> str:
+    return _LOOSE_COMMUNE_WORD.sub("", loose_key(key))
+
+
 def _loose_district(key: str) -> str:
     return _LOOSE_DISTRICT_WORD.sub("", loose_key(key))
 
@@ -292,7 +380,8 @@ def resolve_kind(text: str | None) -> str | None:
 
 
 def resolve_scope(ds: Dataset, text: str | None) -> Filter | None:
-    """`--scope NAME|CODE`: the city, a unit (code or name), a district, a sector or a kind."""
+    """`--scope NAME|CODE`: the city, a unit (code or name), a district, a commune, a sector
+    or a kind."""
     if not text or text_key(text) in (text_key("Toàn thành phố"), text_key("Toàn tỉnh")):
         return Filter(label=text or CITY_LABEL)
     if not text_key(text):  # nothing a name could match (only marks or invisible characters)
@@ -310,6 +399,9 @@ def resolve_scope(ds: Dataset, text: str | None) -> Filter | None:
     district = resolve_district(ds, text)
     if district is not None:
         return Filter(district=district, label=district)
+    commune = resolve_commune(ds, text)
+    if commune is not None:
+        return Filter(commune=commune, label=commune)
     sector = resolve_sector(ds, text)
     if sector is not None:
         return Filter(sector=sector, label=sector)

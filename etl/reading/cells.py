@@ -11,6 +11,7 @@ from typing import Any
 
 from etl.core.formatting import fmt_cell
 from etl.core.forms import (
+    DISTRICT_END_KIND,
     EVENT_TYPE_CHOICES,
     JOB_POSITION_CHOICES,
     MEASURE_CHOICES,
@@ -35,7 +36,7 @@ def choice_map(choices: tuple[str, ...]) -> dict[str, str]:
 
 JOB_CHOICES = choice_map(JOB_POSITION_CHOICES)
 EVENT_CHOICES = choice_map(EVENT_TYPE_CHOICES)
-UNIT_KINDS = choice_map(UNIT_KIND_CHOICES)
+UNIT_KINDS = choice_map((*UNIT_KIND_CHOICES, DISTRICT_END_KIND))
 SECTORS = choice_map(SECTOR_CHOICES)
 MEASURES = {
     **choice_map(MEASURE_CHOICES),
@@ -57,6 +58,8 @@ def agency_kind_of(text: str) -> str | None:
         return UnitKind.CHI_CUC.value
     if text_key("tổ chức hành chính khác") in key:
         return UnitKind.TO_CHUC_HANH_CHINH_KHAC.value
+    if text_key("cấp xã") in key:
+        return UnitKind.CO_QUAN_CAP_XA.value
     if text_key("cấp huyện") in key or text_key("quận, huyện") in key:
         return UnitKind.CO_QUAN_CHUYEN_MON_HUYEN.value
     if text_key("cơ quan chuyên môn") in key or text_key("cấp tỉnh") in key:

@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 from etl.core.formatting import fmt_cell
-from etl.core.forms import Form
-from etl.core.normalize import clean_text, strip_footnotes, text_key
+from etl.core.forms import DISTRICT_END_KIND, Form
+from etl.core.normalize import clean_text, commune_key, name_key, strip_footnotes, text_key
 from etl.core.problems import ProblemLog
 from etl.core.values import cell_ref, is_empty, parse_date
 from etl.reading.cells import (
@@ -21,6 +21,7 @@ from etl.reading.cells import (
 from etl.reading.layout import ColumnMap, table_rows
 from etl.reading.records import Cell, EventRow, SheetResult
 from etl.reading.sheets import Grid
+from etl.reading.target_rows import is_city_scope
 
 _UNIT_SPLIT = re.compile(r"\s*(?:;|\n|\r)\s*")
 _LIST_MARK = re.compile(r"^(?:[-+•*]\s*|\d{1,2}[.)]\s+)")
@@ -85,9 +86,14 @@ def read_event_rows(
         if "sector" in cols and not is_empty(grid.value(r, cols["sector"])):
             raw_sector = grid.value(r, cols["sector"])
             sector = SECTORS.get(text_key(raw_sector), clean_text(raw_sector))
-        if event_type and not _event_units_ok(event_type, before, after):
+        district_end = unit_kind == DISTRICT_END_KIND
+        if event_type and (
+            not _district_end_ok(before, after)
+            if district_end
+            else not _event_units_ok(event_type, before, after)
+        ):
             uref = cell_ref(r, cols.get("before", cols["event_type"]))
-            need = EVENT_NEEDS[event_type]
+            need = DISTRICT_END_NEEDS if district_end else EVENT_NEEDS[event_type]
             log.report(
                 "event-missing-units",
                 sheet=grid.name,
@@ -136,6 +142,32 @@ EVENT_NEEDS = {
     "Kiện toàn bên trong": ("cần ghi đơn vị được kiện toàn", "the restructured unit is required"),
     "Tạm dừng": ("cần ghi đơn vị liên quan", "the units concerned are required"),
 }
+
+
+# a row ending a district's level (docs/domain.md, "The end of the district level")
+DISTRICT_END_NEEDS = (
+    "cần ghi một quận, huyện (trước sắp xếp) và các xã, phường nhận (sau sắp xếp) hoặc "
+    "Toàn tỉnh/Toàn thành phố",
+    "one district (before) and the communes receiving its staff, or the province (after), "
+    "are required",
+)
+
+
+def _district_end_ok(before: list[Cell], after: list[Cell]) -> bool:
+    """One district before; after it the province alone, or communes each written with its
+    kind (`Xã Thới Hưng`, `Phường An Bình`, `UBND xã Cờ Đỏ`), never a bare or other name."""
+    if len(before) != 1 or not after:
+        return False
+    if len(after) == 1 and is_city_scope(after[0].value):
+        return True
+    return all(commune_key(_council_free(c.value)) != _council_free(c.value) for c in after)
+
+
+_COUNCIL_WORDS = name_key("UBND") + " "
+
+
+def _council_free(text: str) -> str:
+    return name_key(text).removeprefix(_COUNCIL_WORDS)
 
 
 def _event_units_ok(event_type: str, before: list[Cell], after: list[Cell]) -> bool:

@@ -12,6 +12,8 @@ from typing import Any
 from etl.core.forms import AGENCY_KIND_CHOICES, AUTONOMY_CHOICES, BASIS_FIELDS, Column, Form
 from etl.core.normalize import (
     clean_text,
+    commune_in_name,
+    commune_label,
     district_label,
     looks_like_district,
     name_key,
@@ -56,12 +58,31 @@ _CHI_CUC = UnitKind.CHI_CUC.value
 _DISTRICT_AGENCY = UnitKind.CO_QUAN_CHUYEN_MON_HUYEN.value
 _CITY_AGENCY = UnitKind.CO_QUAN_CHUYEN_MON_TINH.value
 _SERVICE_UNIT = UnitKind.DON_VI_SU_NGHIEP.value
+_COMMUNE_BODY = UnitKind.CO_QUAN_CAP_XA.value
+# the names of commune-level bodies (docs/domain.md, "Communes"): `UBND xã …`, `Ủy ban nhân
+# dân phường …`, `Văn phòng HĐND và UBND xã …`, `Phòng Kinh tế xã …`
+_COMMUNE_BODY_HEADS = tuple(
+    name_key(w) + " " for w in ("UBND", "Văn phòng HĐND và UBND", "Văn phòng UBND", "Phòng")
+)
 
 
-def _infer_agency_kind(name: str, district: str | None) -> str:
+def is_commune_body(name: str) -> bool:
+    """True for the name of a commune-level body: a council, its office or a phòng whose
+    name ends with its commune (`Phòng Văn hóa - Xã hội phường An Bình`)."""
+    key = name_key(name)
+    commune = commune_in_name(name)
+    if commune is None:
+        return False
+    rest = key[: len(key) - len(name_key(commune))].strip()
+    return any((rest + " ").startswith(head) or rest + " " == head for head in _COMMUNE_BODY_HEADS)
+
+
+def _infer_agency_kind(name: str, district: str | None, commune: str | None = None) -> str:
     key = name_key(name)
     if key.startswith(name_key("Chi cục")):
         return _CHI_CUC
+    if commune or is_commune_body(name):
+        return _COMMUNE_BODY
     if district:
         return _DISTRICT_AGENCY
     return _CITY_AGENCY
@@ -285,7 +306,11 @@ def read_unit_rows(
             _check_basis(form, grid, unit, log)
         if not line.figures and not line.other_data:
             bare_rows.append(r)
-        key = (name_key(unit.name.value), name_key(unit.attrs.get("district") or ""), "")
+        key = (
+            name_key(unit.name.value),
+            name_key(unit.attrs.get("district") or ""),
+            name_key(unit.attrs.get("commune") or ""),
+        )
         listing = (unit.name, tuple(g.row for g in groups))
         if key in seen_names:
             duplicates.append((seen_names[key], listing))
@@ -532,6 +557,8 @@ def _parse_unit_row(
             unit.attrs["sector"] = SECTORS.get(text_key(raw), clean_text(raw))
         elif field_name == "district":
             unit.attrs["district"] = district_label(raw)
+        elif field_name == "commune":
+            unit.attrs["commune"] = commune_label(raw)
         elif field_name == "parent":
             unit.attrs["parent"] = strip_footnotes(clean_text(raw))
         elif field_name == "note":
@@ -542,7 +569,13 @@ def _parse_unit_row(
     if "district" not in unit.attrs and looks_like_district(unit.attrs.get("parent", "")):
         unit.attrs["district"] = district_label(unit.attrs["parent"])
     if form.code == "01" and "agency_kind" not in unit.attrs:
-        unit.attrs["agency_kind"] = _infer_agency_kind(unit.name.value, unit.attrs.get("district"))
+        unit.attrs["agency_kind"] = _infer_agency_kind(
+            unit.name.value, unit.attrs.get("district"), unit.attrs.get("commune")
+        )
+    if unit.attrs.get("agency_kind") == _COMMUNE_BODY and "commune" not in unit.attrs:
+        commune = commune_in_name(unit.name.value)
+        if commune:  # `UBND xã Thới Hưng` is of Xã Thới Hưng
+            unit.attrs["commune"] = commune_label(commune)
     if form.code == "02":
         unit.attrs["agency_kind"] = _SERVICE_UNIT
     return unit

@@ -89,13 +89,16 @@ unit = Table(
     Column("level", String(10), nullable=False),
     Column("district", String(120)),
     Column("district_key", String(120), nullable=False, default=""),
+    # the commune of a commune-level body (docs/domain.md, "Communes"); "" for none
+    Column("commune", String(120)),
+    Column("commune_key", String(120), nullable=False, default="", server_default=""),
     Column("parent", String(255)),
     Column("sector", String(120)),
     Column("autonomy", String(20)),
     Column("valid_from", Date),
     Column("valid_to", Date),
     Column("created_by", Integer, ForeignKey("submission.id"), nullable=False),
-    UniqueConstraint("name_key", "district_key", name="uq_unit_name_district"),
+    UniqueConstraint("name_key", "district_key", "commune_key", name="uq_unit_identity"),
 )
 Index("ix_unit_loose_key", unit.c.loose_key)
 
@@ -168,6 +171,11 @@ event = Table(
     Column("note", Text),
     Column("sheet", String(120), nullable=False),
     Column("cell", String(20), nullable=False),
+    # a row recording the end of a district's level (Biểu 03 `Loại đơn vị` = `Quận, huyện`):
+    # the district as written and its key; its before units are derived when read
+    # (docs/domain.md, "The end of the district level")
+    Column("district", String(120)),
+    Column("district_key", String(120)),
 )
 Index("ix_event_natural_key", event.c.natural_key)
 

@@ -71,7 +71,7 @@ from etl.measures.metrics import (
     no_data_text,
 )
 from etl.measures.query import ResolvedView
-from etl.measures.scoping import CITY_LABEL, Filter, exists_at, in_scope
+from etl.measures.scoping import CITY_LABEL, Filter, exists_at, scope_mask
 from etl.writers.layout import (
     FONT_NAME,
     FONT_SIZE_PT,
@@ -289,9 +289,12 @@ def _write_form_sheet(
         for b in blocks
         if b.leaves[0].column.field not in BASIS_FIELDS or b.leaves[0].column.field in given
     ]
-    leaves = leaves_of(blocks)
     alive = exists_at(candidates, as_of)
     units = candidates[alive | candidates.index.isin(list(figures))]
+    # the commune column only when a unit shown has a commune (docs/domain.md, "Communes")
+    if "commune" not in units.columns or not units["commune"].notna().any():
+        blocks = [b for b in blocks if b.leaves[0].column.field != "commune"]
+    leaves = leaves_of(blocks)
     if form is FORM_02:
         groups = _sector_groups(units)
     else:
@@ -321,11 +324,17 @@ def _figure_years(figures: Figures) -> list[tuple[str, int]]:
     return [k for per_unit in figures.values() for k in per_unit if k[1] is not None]
 
 
+def _in_scope(ds: Dataset, flt: Filter) -> pd.Series:
+    """The units of `ds` a filter covers (`scoping.scope_mask`: a former district's
+    communes too), aligned with `ds.units`."""
+    return pd.Series(scope_mask(ds, flt), index=ds.units.index)
+
+
 def _candidate_units(ds: Dataset, as_of: dt.date, flt: Filter, su_nghiep: bool) -> pd.DataFrame:
     """Units of one form within the filter, established by the cut-off."""
     units = ds.units
     started = pd.to_datetime(units["valid_from"])
-    mask = in_scope(units, flt) & ((units["kind"] == UnitKind.DON_VI_SU_NGHIEP) == su_nghiep)
+    mask = _in_scope(ds, flt) & ((units["kind"] == UnitKind.DON_VI_SU_NGHIEP) == su_nghiep)
     mask &= started.isna() | (started <= pd.Timestamp(as_of))
     return units[mask]
 
@@ -513,6 +522,7 @@ def _unit_texts(ds: Dataset, units: pd.DataFrame, as_of: dt.date) -> dict[int, d
             "name": unit["name"],
             "agency_kind": KIND_LABELS.get(unit["kind"]),
             "district": unit["district"],
+            "commune": unit.get("commune"),
             "parent": unit["parent"],
             "sector": unit["sector"],
             "autonomy": unit["autonomy"],
@@ -950,7 +960,7 @@ def _facts_table(ds: Dataset, as_of: dt.date, flt: Filter) -> tuple[list[_Col], 
         _Col("Mã chỉ tiêu"),
         _Col("Mã loại số liệu"),
     ]
-    units = ds.units[in_scope(ds.units, flt)]
+    units = ds.units[_in_scope(ds, flt)]
     facts = ds.facts[ds.facts["unit_id"].isin(units.index) & (ds.facts["year"] <= as_of.year)]
     facts = facts.assign(
         unit_key=facts["unit_id"].map(units["loose_key"]),
@@ -1007,7 +1017,7 @@ def _events_table(ds: Dataset, as_of: dt.date, flt: Filter) -> tuple[list[_Col],
     ]
     if ds.events.empty:
         return columns, []
-    scope = set(ds.units.index[in_scope(ds.units, flt)])
+    scope = set(ds.units.index[_in_scope(ds, flt)])
     names = ds.units["name"]
     files = _file_names(ds)
     rows = []
