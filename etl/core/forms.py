@@ -73,6 +73,10 @@ EVENT_TYPE_CHOICES = (
     "Tạm dừng",
 )
 UNIT_KIND_CHOICES = ("Cơ quan hành chính", "Đơn vị sự nghiệp công lập")
+# Biểu 03's `Loại đơn vị`: a unit kind, or a province (a merger of provinces; docs/domain.md,
+# "Provinces and mergers")
+PROVINCE_KIND_CHOICE = "Tỉnh, thành phố"
+EVENT_UNIT_KIND_CHOICES = (*UNIT_KIND_CHOICES, PROVINCE_KIND_CHOICE)
 MEASURE_CHOICES = ("Biên chế công chức", "Người làm việc")
 CITY_SCOPES = ("Toàn thành phố", "Toàn tỉnh")
 
@@ -86,6 +90,10 @@ _JOB = Column(
     choices=JOB_POSITION_CHOICES,
 )
 _NOTE = Column("note", "Ghi chú")
+# the province of a unit row (Biểu 01/02): optional, for returns from several provinces
+_PROVINCE_COLUMN = Column(
+    "province", "Tỉnh, thành phố", ("Tỉnh/thành phố", "Tỉnh, thành phố (cũ)", "Tỉnh (cũ)")
+)
 _YEAR_WORDS = ("Năm",)
 
 # Departures by legal basis (docs/domain.md, "Legal bases of departures"): optional per-year
@@ -156,6 +164,7 @@ FORM_01 = Form(
             choices=AGENCY_KIND_CHOICES,
         ),
         Column("district", "Quận, huyện", ("Quận/huyện", "Địa bàn")),
+        _PROVINCE_COLUMN,
         Column(
             "quota",
             "Biên chế công chức được giao",
@@ -200,6 +209,7 @@ FORM_02 = Form(
             required=True,
         ),
         Column("parent", "Cơ quan chủ quản", ("Cơ quan quản lý", "Trực thuộc")),
+        _PROVINCE_COLUMN,
         Column("sector", "Lĩnh vực", ("Ngành, lĩnh vực",), kind="enum", choices=SECTOR_CHOICES),
         Column(
             "autonomy",
@@ -260,7 +270,7 @@ FORM_03 = Form(
         ),
         Column("before", "Đơn vị trước sắp xếp", ("Đơn vị bị sắp xếp",), kind="units"),
         Column("after", "Đơn vị sau sắp xếp", ("Đơn vị mới",), kind="units"),
-        Column("unit_kind", "Loại đơn vị", (), kind="enum", choices=UNIT_KIND_CHOICES),
+        Column("unit_kind", "Loại đơn vị", (), kind="enum", choices=EVENT_UNIT_KIND_CHOICES),
         Column("sector", "Lĩnh vực", (), kind="enum", choices=SECTOR_CHOICES),
         Column("internal_phong", "Phòng", ("Số phòng giảm", "Phòng giảm"), kind="count"),
         Column("internal_khoa", "Khoa", ("Số khoa giảm", "Khoa giảm"), kind="count"),

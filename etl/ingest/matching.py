@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select, text
 
 from etl.core.normalize import district_key, loose_key, name_key
 from etl.core.problems import ProblemLog
+from etl.core.provinces import own_key, province_label, split_province_suffix
 from etl.reading.records import Cell
 from etl.storage import schema
 
@@ -32,6 +33,8 @@ class UnitRecord:
     code: str | None = None
     kind: str = ""
     district: str | None = None
+    province: str | None = None  # display; "" key: the deployment's own (or none written)
+    province_key: str = ""
     attrs: dict[str, Any] = field(default_factory=dict)
     is_new: bool = False
     changed: bool = False
@@ -50,7 +53,10 @@ class UnitRegistry:
     def __init__(self, records: list[UnitRecord]) -> None:
         self.records: list[UnitRecord] = []
         self._by_code: dict[str, UnitRecord] = {}
-        self._by_key: dict[tuple[str, str], UnitRecord] = {}
+        self._by_key: dict[tuple[str, str, str], UnitRecord] = {}
+        # keys of the provinces merged into the deployment's own (`stage` sets them): a row
+        # naming no province, in a return naming none, may be one of their units
+        self.merged_provinces: frozenset[str] = frozenset()
         self._by_name: dict[str, list[UnitRecord]] = defaultdict(list)
         self._by_loose: dict[str, list[UnitRecord]] = defaultdict(list)
         for record in records:
@@ -60,22 +66,50 @@ class UnitRegistry:
         self.records.append(record)
         if record.code:
             self._by_code[record.code.casefold()] = record
-        self._by_key[(record.name_key, record.district_key)] = record
+        self._by_key[(record.name_key, record.district_key, record.province_key)] = record
         self._by_name[record.name_key].append(record)
         self._by_loose[record.loose_key].append(record)
+
+    def province_mergers(self) -> list[tuple[list[str], str]]:
+        """(keys before, key after) of the stored mergers of provinces: none in memory."""
+        return []
 
     def set_code(self, record: UnitRecord, code: str) -> None:
         record.code = code
         self._by_code[code.casefold()] = record
 
-    def find(self, name: str, *, code: str | None = None, district: str | None = None) -> Match:
-        """The unit a row names, or why it cannot be told (`name-near-match`, `name-ambiguous`)."""
+    def find(
+        self,
+        name: str,
+        *,
+        code: str | None = None,
+        district: str | None = None,
+        province_key: str = "",
+        province_given: bool = False,
+    ) -> Match:
+        """The unit a row names, or why it cannot be told (`name-near-match`, `name-ambiguous`,
+        `name-ambiguous-province`). Names are compared within the province `province_key`;
+        a row that gives none (`province_given` False, key "") may also be the one unit of
+        its name among the provinces merged into the deployment's (docs/domain.md, "Name
+        matching")."""
         if code and code.casefold() in self._by_code:
             return Match(self._by_code[code.casefold()])
         nkey, dkey = name_key(name), district_key(district) if district else ""
-        if (nkey, dkey) in self._by_key:
-            return Match(self._by_key[(nkey, dkey)])
-        same_name = self._by_name.get(nkey, [])
+        if (nkey, dkey, province_key) in self._by_key:
+            return Match(self._by_key[(nkey, dkey, province_key)])
+        every = self._by_name.get(nkey, [])
+        same_name = [r for r in every if r.province_key == province_key]
+        if not same_name and not province_key and not province_given and self.merged_provinces:
+            merged = [
+                r
+                for r in every
+                if r.province_key in self.merged_provinces
+                and (not dkey or not r.district_key or r.district_key == dkey)
+            ]
+            if len(merged) == 1:
+                return Match(merged[0])
+            if merged:
+                return Match(None, "name-ambiguous-province", merged)
         if dkey:
             no_district = [r for r in same_name if not r.district_key]
             if len(no_district) == 1:
@@ -87,13 +121,24 @@ class UnitRegistry:
         near = [
             r
             for r in self._by_loose.get(loose_key(name), [])
-            if r.name_key != nkey and (not dkey or not r.district_key or r.district_key == dkey)
+            if r.name_key != nkey
+            and r.province_key == province_key
+            and (not dkey or not r.district_key or r.district_key == dkey)
         ]
         if near:
             return Match(None, "name-near-match", near)
         return Match(None)
 
-    def add(self, name: str, *, code: str | None, district: str | None, kind: str) -> UnitRecord:
+    def add(
+        self,
+        name: str,
+        *,
+        code: str | None,
+        district: str | None,
+        kind: str,
+        province: str | None = None,
+        province_key: str = "",
+    ) -> UnitRecord:
         record = UnitRecord(
             id=None,
             name=name,
@@ -103,6 +148,8 @@ class UnitRegistry:
             code=code,
             kind=kind,
             district=district,
+            province=province if province_key else None,
+            province_key=province_key,
             is_new=True,
         )
         self._index(record)
@@ -111,7 +158,7 @@ class UnitRegistry:
 
 REGISTRY_COLUMNS = (
     "id", "name", "name_key", "loose_key", "district_key", "code", "kind", "district",
-    "parent", "sector", "autonomy",
+    "parent", "sector", "autonomy", "province", "province_key",
 )  # fmt: skip
 UPDATED_ATTRS = ("parent", "sector", "autonomy")  # what a later return may set on a unit
 IN_CHUNK = 400  # bound parameters per IN (...) list
@@ -137,6 +184,7 @@ class FileRegistry(UnitRegistry):
         super().__init__([])
         self._conn = conn
         self._primed = False
+        self._mergers: list[tuple[list[str], str]] | None = None
 
     def prime(self, names: list[tuple[str, str | None]], codes: list[str]) -> None:
         """Read the units that `names` ((name, district or None) pairs) and `codes` can
@@ -175,6 +223,7 @@ class FileRegistry(UnitRegistry):
         self._reset(self._conn.execute(select(*[u[c] for c in REGISTRY_COLUMNS])).all())
 
     def _reset(self, rows: Any) -> None:
+        merged = self.merged_provinces
         super().__init__(
             [
                 UnitRecord(
@@ -186,22 +235,41 @@ class FileRegistry(UnitRegistry):
                     code=r.code,
                     kind=r.kind,
                     district=r.district,
+                    province=r.province,
+                    province_key=r.province_key or "",
                     attrs={k: getattr(r, k) for k in UPDATED_ATTRS},  # as stored
                 )
                 for r in rows
             ]
         )
+        self.merged_provinces = merged
         self._primed = True
 
-    def find(self, name: str, *, code: str | None = None, district: str | None = None) -> Any:
+    def find(self, name: str, **kwargs: Any) -> Any:
         if not self._primed:
             self._load_all()
-        return super().find(name, code=code, district=district)
+        return super().find(name, **kwargs)
 
-    def add(self, name: str, *, code: str | None, district: str | None, kind: str) -> UnitRecord:
+    def add(self, name: str, **kwargs: Any) -> UnitRecord:
         if not self._primed:
             self._load_all()
-        return super().add(name, code=code, district=district, kind=kind)
+        return super().add(name, **kwargs)
+
+    def province_mergers(self) -> list[tuple[list[str], str]]:
+        if self._mergers is None:
+            self._mergers = stored_province_mergers(self._conn)
+        return self._mergers
+
+
+def stored_province_mergers(conn: Connection) -> list[tuple[list[str], str]]:
+    """(keys of the provinces before, key after) of every stored merger of provinces
+    (`event.provinces`), whatever its review status: matching needs them as identity."""
+    e = schema.event.c
+    out = []
+    for (provinces,) in conn.execute(select(e.provinces).where(e.provinces.is_not(None))):
+        if isinstance(provinces, dict) and provinces.get("after"):
+            out.append(([key for _name, key in provinces["before"]], provinces["after"][1]))
+    return out
 
 
 def select_units(conn: Connection, condition: str, params: list[str]) -> Any:
@@ -218,9 +286,12 @@ def select_units(conn: Connection, condition: str, params: list[str]) -> Any:
 class Resolver:
     """Turns the names of one file into unit records, logging matching problems."""
 
-    def __init__(self, registry: UnitRegistry, log: ProblemLog) -> None:
+    def __init__(
+        self, registry: UnitRegistry, log: ProblemLog, own: frozenset[str] = frozenset()
+    ) -> None:
         self.registry = registry
         self.log = log
+        self.own = own  # keys of the deployment's own province (stored as "")
 
     def resolve(
         self,
@@ -231,10 +302,21 @@ class Resolver:
         district: str | None = None,
         kind: str = "",
         create: bool = True,
+        province: str | None = None,
+        province_given: bool = False,
     ) -> UnitRecord | None:
+        """The unit a cell names, within `province` (the row's, else the return's letterhead;
+        `province_given`: the row itself names it) or the one its name's `… tỉnh X (cũ)`
+        names; None (a problem logged) when it cannot be told."""
         name = cell.value
-        match = self.registry.find(name, code=code, district=district)
         where = {"sheet": sheet, "cell": cell.ref, "value": name}
+        base, suffix = split_province_suffix(name)
+        if suffix is not None:
+            name, province, province_given = base, suffix, True
+        pkey = own_key(province, self.own)
+        match = self.registry.find(
+            name, code=code, district=district, province_key=pkey, province_given=province_given
+        )
         if match.unit is not None:
             unit = match.unit
             if code and not unit.code:
@@ -249,8 +331,15 @@ class Resolver:
             places = "; ".join(sorted({c.district or "cấp thành phố" for c in match.candidates}))
             self.log.report("name-ambiguous", name=name, places=places, **where)
             return None
+        if match.code == "name-ambiguous-province":
+            places = "; ".join(sorted({c.province or c.province_key for c in match.candidates}))
+            self.log.report("name-ambiguous-province", name=name, places=places, **where)
+            return None
         if not create:
             self.log.report("unknown-unit", name=name, **where)
             return None
         self.log.report("new-unit", name=name, **where)
-        return self.registry.add(name, code=code, district=district, kind=kind)
+        label = province_label(province) if pkey else None
+        return self.registry.add(
+            name, code=code, district=district, kind=kind, province=label, province_key=pkey
+        )

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from etl.core.formatting import fmt_cell
-from etl.core.forms import Form
+from etl.core.forms import PROVINCE_KIND_CHOICE, Form
 from etl.core.normalize import clean_text, strip_footnotes, text_key
 from etl.core.problems import ProblemLog
 from etl.core.values import cell_ref, is_empty, parse_date
@@ -85,7 +85,11 @@ def read_event_rows(
         if "sector" in cols and not is_empty(grid.value(r, cols["sector"])):
             raw_sector = grid.value(r, cols["sector"])
             sector = SECTORS.get(text_key(raw_sector), clean_text(raw_sector))
-        if event_type and not _event_units_ok(event_type, before, after):
+        if unit_kind == PROVINCE_KIND_CHOICE and event_type:
+            if event_type not in PROVINCE_EVENT_TYPES or not before or len(after) != 1:
+                uref = cell_ref(r, cols.get("unit_kind", cols["event_type"]))
+                log.report("province-event-invalid", sheet=grid.name, cell=uref, row=r + 1)
+        elif event_type and not _event_units_ok(event_type, before, after):
             uref = cell_ref(r, cols.get("before", cols["event_type"]))
             need = EVENT_NEEDS[event_type]
             log.report(
@@ -116,6 +120,9 @@ def read_event_rows(
             )
         )
 
+
+# a merger of provinces (`Loại đơn vị` = `Tỉnh, thành phố`): the provinces before, one after
+PROVINCE_EVENT_TYPES = ("Hợp nhất", "Sáp nhập")
 
 EVENT_NEEDS = {
     "Thành lập mới": ("cần ghi đơn vị sau sắp xếp", "the new unit (after) is required"),

@@ -318,7 +318,7 @@ def _well_formed(sheets: Any) -> bool:
     parent never trusts the child's bytes more than it trusted a grid."""
     if not isinstance(sheets, list):
         return False
-    unit_attrs = {"agency_kind", "autonomy", "sector", "district", "parent", "note"}
+    unit_attrs = {"agency_kind", "autonomy", "sector", "district", "parent", "note", "province"}
     for s in sheets:
         if type(s) is not SheetResult or s.form not in FORMS or not isinstance(s.sheet, str):
             return False

@@ -155,7 +155,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "id": "int", "code": "str", "name": "str", "name_key": "str", "loose_key": "str",
         "kind": "str", "level": "str", "district": "str", "district_key": "str",
         "parent": "str", "sector": "str", "autonomy": "str", "valid_from": "date",
-        "valid_to": "date", "created_by": "int",
+        "valid_to": "date", "created_by": "int", "province": "str", "province_key": "str",
     },
     "fact": {
         "id": "int", "submission_id": "int", "unit_id": "int", "measure": "str",
@@ -170,6 +170,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "event_type": "str", "doc_ref": "str", "unit_kind": "str", "sector": "str",
         "internal_phong": "int", "internal_khoa": "int", "internal_chi_nhanh": "int",
         "internal_khac": "int", "note": "str", "sheet": "str", "cell": "str",
+        "provinces": "value",
     },
     "event_unit": {"id": "int", "event_id": "int", "unit_id": "int", "role": "str"},
     # the unit attributes each return sets (overlaid on `unit` for the returns shown)
