@@ -161,8 +161,12 @@ def cmd_summary(args: argparse.Namespace) -> int:
             scope=args.scope,
             include_pending=not args.without_pending,
             include_unreviewed=args.include_unreviewed,
+            province=args.province,
         )
-    except service.ScopeNotFound:
+    except service.ScopeNotFound as exc:
+        if args.province and len(exc.args) > 1 and "province" in exc.args[1]:
+            print(f"{visible(exc.args[1])}.", file=sys.stderr)
+            return 2
         print(
             f"Không có phạm vi «{visible(args.scope)}» trong số liệu (scope not found).",
             file=sys.stderr,
@@ -233,6 +237,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     view = View(
         as_of=args.as_of,
         scope=args.scope,
+        province=args.province,
         include_pending=not args.without_pending,
         include_unreviewed=args.include_unreviewed,
     )
@@ -614,6 +619,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=db_help)
     p.add_argument("--as-of", type=cut_off_date, help="ngày chốt số liệu YYYY-MM-DD")
     p.add_argument("--scope", help="Toàn thành phố, tên/mã đơn vị, quận huyện, lĩnh vực")
+    p.add_argument("--province", help="tỉnh, thành phố (cũ), ví dụ «Tỉnh Hậu Giang (cũ)»")
     p.add_argument("--without-pending", action="store_true", help="không tính số chờ phê duyệt")
     p.add_argument(
         "--include-unreviewed",
@@ -644,6 +650,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=db_help)
     p.add_argument("--as-of", type=cut_off_date, help="ngày chốt số liệu YYYY-MM-DD")
     p.add_argument("--scope", help="Toàn thành phố, tên/mã đơn vị, quận huyện, lĩnh vực")
+    p.add_argument("--province", help="tỉnh, thành phố (cũ), ví dụ «Tỉnh Hậu Giang (cũ)»")
     p.add_argument("--without-pending", action="store_true", help="không tính số chờ phê duyệt")
     p.add_argument(
         "--include-unreviewed",

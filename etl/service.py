@@ -241,20 +241,23 @@ def summary(
     scope: str | None = None,
     include_pending: bool = True,
     include_unreviewed: bool = False,
+    province: str | None = None,
 ) -> dict[str, Any]:
     """The summary JSON for a scope and cut-off (defaults: whole city, the default cut-off),
-    of approved returns only unless `include_unreviewed` (then waiting ones too)."""
+    of approved returns only unless `include_unreviewed` (then waiting ones too); `province`:
+    a former province's share of it (docs/domain.md, "Provinces and mergers")."""
     view = query.View(
         as_of=as_of,
         scope=scope,
+        province=province,
         include_pending=include_pending,
         include_unreviewed=include_unreviewed,
     )
     ds = load_dataset(engine, figures=view.figures)
     try:
         resolved = resolve_view(engine, ds, view)
-    except query.BadParameter:
-        raise ScopeNotFound(scope) from None
+    except query.BadParameter as exc:
+        raise ScopeNotFound(scope, str(exc)) from None
     return summary_of(ds, resolved)
 
 

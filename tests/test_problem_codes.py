@@ -312,9 +312,17 @@ ERRORS = {
     ),
     "province-merger-dissolved": Case(
         lambda: b03(
-            [2, "01/07/2025", "NQ 202", "Giải thể", "Tỉnh Hậu Giang", "Thành phố Cần Thơ",
-             "Tỉnh, thành phố", None]
-        ),  # fmt: skip
+            [
+                2,
+                "01/07/2025",
+                "NQ 202",
+                "Giải thể",
+                "Tỉnh Hậu Giang",
+                "Thành phố Cần Thơ",
+                "Tỉnh, thành phố",
+                None,
+            ]
+        ),
         "province-event-invalid",
         "Biểu 03",
         "G5",
@@ -455,13 +463,22 @@ MATCHING = {
                     [3, "Sở Xây dựng tỉnh Sóc Trăng (cũ)", 30, 29, None],
                 ),
                 "Biểu 03": [
-                    ["Biểu số 03"], B03_HEADER, colnums(len(B03_HEADER)),
-                    [1, "01/07/2025", "Nghị quyết 202/2025/QH15", "Hợp nhất",
-                     "Thành phố Cần Thơ; Tỉnh Sóc Trăng; Tỉnh Hậu Giang", "Thành phố Cần Thơ",
-                     "Tỉnh, thành phố", None],
+                    ["Biểu số 03"],
+                    B03_HEADER,
+                    colnums(len(B03_HEADER)),
+                    [
+                        1,
+                        "01/07/2025",
+                        "Nghị quyết 202/2025/QH15",
+                        "Hợp nhất",
+                        "Thành phố Cần Thơ; Tỉnh Sóc Trăng; Tỉnh Hậu Giang",
+                        "Thành phố Cần Thơ",
+                        "Tỉnh, thành phố",
+                        None,
+                    ],
                 ],
             }
-        ),  # fmt: skip
+        ),
         Case(
             lambda: b01([1, "Sở Xây dựng", 12, 10, None], good=False),
             "name-ambiguous-province",

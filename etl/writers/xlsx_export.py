@@ -71,7 +71,7 @@ from etl.measures.metrics import (
     no_data_text,
 )
 from etl.measures.query import ResolvedView
-from etl.measures.scoping import CITY_LABEL, Filter, exists_at, in_scope
+from etl.measures.scoping import CITY_LABEL, Filter, exists_at, scope_mask
 from etl.writers.layout import (
     FONT_NAME,
     FONT_SIZE_PT,
@@ -325,7 +325,9 @@ def _candidate_units(ds: Dataset, as_of: dt.date, flt: Filter, su_nghiep: bool) 
     """Units of one form within the filter, established by the cut-off."""
     units = ds.units
     started = pd.to_datetime(units["valid_from"])
-    mask = in_scope(units, flt) & ((units["kind"] == UnitKind.DON_VI_SU_NGHIEP) == su_nghiep)
+    mask = pd.Series(scope_mask(ds, flt), index=units.index) & (
+        (units["kind"] == UnitKind.DON_VI_SU_NGHIEP) == su_nghiep
+    )
     mask &= started.isna() | (started <= pd.Timestamp(as_of))
     return units[mask]
 
@@ -950,7 +952,7 @@ def _facts_table(ds: Dataset, as_of: dt.date, flt: Filter) -> tuple[list[_Col], 
         _Col("Mã chỉ tiêu"),
         _Col("Mã loại số liệu"),
     ]
-    units = ds.units[in_scope(ds.units, flt)]
+    units = ds.units[scope_mask(ds, flt)]
     facts = ds.facts[ds.facts["unit_id"].isin(units.index) & (ds.facts["year"] <= as_of.year)]
     facts = facts.assign(
         unit_key=facts["unit_id"].map(units["loose_key"]),
@@ -1007,7 +1009,7 @@ def _events_table(ds: Dataset, as_of: dt.date, flt: Filter) -> tuple[list[_Col],
     ]
     if ds.events.empty:
         return columns, []
-    scope = set(ds.units.index[in_scope(ds.units, flt)])
+    scope = set(ds.units.index[scope_mask(ds, flt)])
     names = ds.units["name"]
     files = _file_names(ds)
     rows = []
