@@ -136,9 +136,11 @@ def province_share(ds: Dataset, homes: pd.DataFrame, measure: str, province: str
     of several provinces has its current figure split in proportion to their baselines; a
     unit without a baseline, or under `theo_don_vi_tiep_nhan`, belongs wholly to its own."""
 
+    rule = load_settings().merger_baseline_rule
+
     def build() -> np.ndarray:
         own = (unit_provinces(ds) == province).astype(float)
-        if load_settings().merger_baseline_rule == "theo_don_vi_tiep_nhan":
+        if rule == "theo_don_vi_tiep_nhan":
             return own
         rows = _merged(ds, homes, measure, FactStatus.ASSIGNED)
         base = rows["year"] == BASELINE_YEAR
@@ -151,7 +153,7 @@ def province_share(ds: Dataset, homes: pd.DataFrame, measure: str, province: str
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(total > 0, part / np.where(total > 0, total, 1), own)
 
-    return remembered_for_frame(ds, "province_share", homes, (measure, province), build)
+    return remembered_for_frame(ds, "province_share", homes, (measure, province, rule), build)
 
 
 def _province_rows(
