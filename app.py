@@ -158,16 +158,19 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         Output(ids.F_DISTRICT, "value"),
         Output(ids.F_SECTOR, "value"),
         Output(ids.F_KIND, "value"),
+        Output(ids.F_PROVINCE, "value"),
         Output(ids.F_PENDING, "value"),
         Output(ids.F_UNREVIEWED, "value"),
         Output(ids.F_DISTRICT, "options"),
         Output(ids.F_SECTOR, "options"),
         Output(ids.F_KIND, "options"),
+        Output(ids.F_PROVINCE, "options"),
         Input(ids.URL, "search"),
         Input(ids.F_AS_OF, "date"),
         Input(ids.F_DISTRICT, "value"),
         Input(ids.F_SECTOR, "value"),
         Input(ids.F_KIND, "value"),
+        Input(ids.F_PROVINCE, "value"),
         Input(ids.F_PENDING, "value"),
         Input(ids.F_UNREVIEWED, "value"),
         Input(ids.F_RESET, "n_clicks"),
@@ -178,6 +181,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         district: str | None,
         sector: str | None,
         kind: str | None,
+        province: str | None,
         pending: list[str] | None,
         unreviewed: list[str] | None,
         _reset: int | None,
@@ -188,7 +192,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         by the dropdown (the shell's notice says what is shown instead)."""
         trigger = ctx.triggered_id
         if trigger == ids.F_RESET:
-            return "", None, None, None, None, ["pending"], [], *[no_update] * 3
+            return "", None, None, None, None, None, ["pending"], [], *[no_update] * 4
         if trigger in (None, ids.URL):
             resolved = context.resolved_view(search)
             view = resolved.asked
@@ -199,11 +203,13 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
                 view.district,
                 view.sector,
                 view.kind,
+                view.province,
                 ["pending"] if view.include_pending else [],
                 ["unreviewed"] if view.include_unreviewed else [],
                 options["district"],
                 options["sector"],
                 options["kind"],
+                options["province"],
             )
         current = context.view_of(search)
         view = View(
@@ -212,10 +218,11 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
             district=_text_or_none(district),
             sector=_text_or_none(sector),
             kind=_text_or_none(kind),
+            province=_text_or_none(province),
             include_pending=_checked(pending, "pending"),
             include_unreviewed=_checked(unreviewed, "unreviewed"),
         )
-        return (view.to_query(), *[no_update] * 9)
+        return (view.to_query(), *[no_update] * 11)
 
     @app.callback(Output(ids.F_UNREVIEWED_NOTE, "children"), Input(ids.URL, "search"))
     def unreviewed_note(search: str | None) -> list[Any]:

@@ -299,3 +299,48 @@ def test_sqlite_unit_keeps_its_change_triggers(sqlite_engine):
             "data_change_unit_renumber",
             "data_change_unit_update",
         ]
+
+
+def _texts(node: Any) -> str:
+    """Every string under a Dash component, joined."""
+    if isinstance(node, str | int | float):
+        return str(node)
+    if isinstance(node, list | tuple):
+        return " ".join(_texts(n) for n in node)
+    children = getattr(node, "children", None)
+    return _texts(children) if children is not None else ""
+
+
+def test_pages_and_report_show_the_rule_and_the_former_provinces(engine, two):
+    from components.overview import make_merger_note, make_predecessors_panel
+    from components.shell import filter_options
+    from components.units import make_unit_page
+    from etl.measures.narrative import build_narrative
+
+    ds = service.load_dataset(engine)
+    view = service.resolve_view(engine, ds, View(as_of=AS_OF))
+    s = service.summary_of(ds, view)
+    note = _texts(make_merger_note(s["merger_rule"]))
+    assert "Nghị quyết 202/2025/QH15" in note and "01/07/2025" in note
+    panel = _texts(make_predecessors_panel(s["predecessors"]))
+    assert "Tỉnh Hậu Giang" in panel and "Thành phố Cần Thơ" in panel
+    assert "110" in panel  # Hậu Giang's baseline
+    assert [o["label"] for o in filter_options(ds)["province"]] == [
+        "Thành phố Cần Thơ (cũ)",
+        "Tỉnh Hậu Giang (cũ)",
+    ]
+    # the unit page of Cần Thơ's Sở Y tế follows Hậu Giang's across the merger
+    sy = ds.units[ds.units["name"] == "Sở Y tế"].index[0]
+    page = _texts(make_unit_page(ds, int(sy), view))
+    assert "Sở Y tế tỉnh Hậu Giang (cũ)" in page
+    assert "biên chế công chức năm 2021: 80" in page
+    assert "Quy ước" in page
+    text = build_narrative(s).plain_text()
+    assert "Theo tỉnh, thành phố trước hợp nhất:" in text and "Quy ước" in text
+
+
+def test_one_province_shows_no_province_filter(engine, ingest):
+    from components.shell import filter_options
+
+    accepted(ingest(b01("Sở Nội vụ", [["Sở Y tế", 100, 90]]), "ct.xlsx"))
+    assert filter_options(service.load_dataset(engine))["province"] == []
