@@ -11,8 +11,8 @@ district_key, province_key): `Sở Y tế` of two provinces are two units. `even
 vị` = `Tỉnh, thành phố`). Nothing stored changes meaning (docs/domain.md, "Provinces and
 mergers").
 
-On SQLite the unique key can only change by rebuilding `unit`, which drops its triggers: the
-data_change triggers of 0003 are created again, as they were.
+On SQLite the unique key can only change by rebuilding `unit` (`_sqlite_swap_key`), its
+indexes and the data_change triggers of 0003 created again as they were.
 """
 
 from __future__ import annotations
@@ -25,59 +25,61 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-LATEST = "(SELECT MAX(id) FROM submission)"  # as in 0003
+OLD_KEY = "CONSTRAINT uq_unit_name_district UNIQUE (name_key, district_key)"
+NEW_KEY = (
+    "CONSTRAINT uq_unit_name_district_province UNIQUE (name_key, district_key, province_key)"
+)
 
 
-def _sqlite_unit_triggers() -> None:
-    """The data_change triggers of `unit` (migration 0003), which a rebuild of the table drops."""
-
-    def log(operation: str, row: str) -> str:
-        return (
-            "INSERT INTO data_change (table_name, operation, row_id, latest_submission) "
-            f"VALUES ('unit', '{operation}', {row}, {LATEST});"
-        )
-
-    op.execute(
-        "CREATE TRIGGER IF NOT EXISTS data_change_unit_insert AFTER INSERT ON unit "
-        f"WHEN NEW.created_by IS NOT {LATEST} BEGIN {log('insert', 'NEW.id')} END"
-    )
-    op.execute(
-        "CREATE TRIGGER IF NOT EXISTS data_change_unit_update AFTER UPDATE ON unit "
-        f"WHEN NEW.id = OLD.id BEGIN {log('update', 'OLD.id')} END"
-    )
-    op.execute(
-        "CREATE TRIGGER IF NOT EXISTS data_change_unit_renumber AFTER UPDATE ON unit "
-        f"WHEN NEW.id IS NOT OLD.id BEGIN {log('renumber', 'OLD.id')} END"
-    )
-    op.execute(
-        "CREATE TRIGGER IF NOT EXISTS data_change_unit_delete AFTER DELETE ON unit "
-        f"BEGIN {log('delete', 'OLD.id')} END"
-    )
+def _sqlite_swap_key(old: str, new: str) -> None:
+    """SQLite cannot drop a table constraint: `unit` is rebuilt with `new` in place of `old`.
+    Other tables refer to it and foreign keys are on (a pragma a transaction cannot change),
+    so their checks are deferred to the commit: the old rows are copied aside, the table
+    dropped (its rows then count as missing parents), created again and refilled with the
+    same ids (the parents are back), its indexes and triggers created again as they were."""
+    conn = op.get_bind()
+    conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    create = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'unit'"
+    ).scalar_one()
+    if old not in create:
+        raise RuntimeError(f"unit has no {old!r}")
+    extras = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'unit' AND type IN ('index', 'trigger')"
+        " AND sql IS NOT NULL ORDER BY type"
+    ).scalars().all()
+    columns = ", ".join(r[1] for r in conn.exec_driver_sql("PRAGMA table_info(unit)"))
+    conn.exec_driver_sql("CREATE TABLE _unit_0008 AS SELECT * FROM unit")
+    conn.exec_driver_sql("DROP TABLE unit")
+    conn.exec_driver_sql(create.replace(old, new))
+    conn.exec_driver_sql(f"INSERT INTO unit ({columns}) SELECT {columns} FROM _unit_0008")
+    conn.exec_driver_sql("DROP TABLE _unit_0008")
+    for sql in extras:
+        conn.exec_driver_sql(sql)
 
 
 def upgrade() -> None:
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    with op.batch_alter_table("unit", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("province", sa.String(length=120), nullable=True))
-        batch_op.add_column(
-            sa.Column("province_key", sa.String(length=120), nullable=False, server_default="")
-        )
-        batch_op.drop_constraint("uq_unit_name_district", type_="unique")
-        batch_op.create_unique_constraint(
-            "uq_unit_name_district_province", ["name_key", "district_key", "province_key"]
+    op.add_column("unit", sa.Column("province", sa.String(length=120), nullable=True))
+    op.add_column(
+        "unit",
+        sa.Column("province_key", sa.String(length=120), nullable=False, server_default=""),
+    )
+    if op.get_bind().dialect.name == "sqlite":
+        _sqlite_swap_key(OLD_KEY, NEW_KEY)
+    else:
+        op.drop_constraint("uq_unit_name_district", "unit", type_="unique")
+        op.create_unique_constraint(
+            "uq_unit_name_district_province", "unit", ["name_key", "district_key", "province_key"]
         )
     op.add_column("event", sa.Column("provinces", sa.JSON(), nullable=True))
-    if sqlite:
-        _sqlite_unit_triggers()
 
 
 def downgrade() -> None:
-    sqlite = op.get_bind().dialect.name == "sqlite"
     op.drop_column("event", "provinces")
-    with op.batch_alter_table("unit", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_unit_name_district_province", type_="unique")
-        batch_op.create_unique_constraint("uq_unit_name_district", ["name_key", "district_key"])
-        batch_op.drop_column("province_key")
-        batch_op.drop_column("province")
-    if sqlite:
-        _sqlite_unit_triggers()
+    if op.get_bind().dialect.name == "sqlite":
+        _sqlite_swap_key(NEW_KEY, OLD_KEY)
+    else:
+        op.drop_constraint("uq_unit_name_district_province", "unit", type_="unique")
+        op.create_unique_constraint("uq_unit_name_district", "unit", ["name_key", "district_key"])
+    op.drop_column("unit", "province_key")
+    op.drop_column("unit", "province")
