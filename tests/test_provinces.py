@@ -344,3 +344,14 @@ def test_one_province_shows_no_province_filter(engine, ingest):
 
     accepted(ingest(b01("Sở Nội vụ", [["Sở Y tế", 100, 90]]), "ct.xlsx"))
     assert filter_options(service.load_dataset(engine))["province"] == []
+
+
+def test_province_in_the_address_round_trips(engine, two):
+    from etl.measures.query import parse_view
+
+    view = parse_view("?as_of=2025-12-31&province=hau+giang")
+    ds = service.load_dataset(engine)
+    resolved = service.resolve_view(engine, ds, view)
+    assert resolved.filter.province == "hau giang"
+    assert resolved.label == "Tỉnh Hậu Giang (cũ)"
+    assert parse_view(resolved.to_query()).province == "Tỉnh Hậu Giang (cũ)"
