@@ -60,10 +60,11 @@ def accepted(result: Any) -> Any:
 
 
 @pytest.fixture
-def two(ingest):
+def two(ingest, monkeypatch):
     """Cần Thơ 2021 → 2025: Sở Y tế 100 → 160 (with Hậu Giang's after the merger), Sở Tư pháp
     50 → 48, Sở LĐTBXH 40 (merged into Sở Nội vụ 01/03/2025), Sở Nội vụ 60 → 85. Hậu Giang:
     Sở Y tế 80 (merged into Cần Thơ's 01/07/2025), Sở Tư pháp 30 → 28 (continues)."""
+    monkeypatch.setenv("PROVINCE", "Thành phố Cần Thơ")
     accepted(ingest(plan_5pct(), "00.xlsx"))
     accepted(
         ingest(
@@ -199,7 +200,13 @@ def test_other_rule_counts_a_merged_unit_in_the_receiver(engine, two, monkeypatc
 
 
 def test_one_province_writes_nothing_new(engine, ingest):
+    """Without `PROVINCE` and without a merger, a letterhead naming the province is read as
+    it always was: the same Sở Y tế, no province stored."""
     accepted(ingest(b01("Sở Nội vụ", [["Sở Y tế", 100, 90]]), "ct.xlsx"))
+    again = accepted(ingest(b01("Sở Y tế thành phố Cần Thơ", [["Sở Y tế", 100, 91]]), "sy.xlsx"))
+    assert not [p for p in again.problems if p.code == "new-unit"]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT province_key FROM unit")).scalars().all() == [""]
     s = service.summary(engine, as_of=AS_OF)
     assert s["predecessors"] == [] and s["merger_rule"] is None
     with pytest.raises(service.ScopeNotFound):
@@ -207,10 +214,11 @@ def test_one_province_writes_nothing_new(engine, ingest):
 
 
 @pytest.fixture
-def three(ingest):
+def three(ingest, monkeypatch):
     """Cần Thơ: Sở Y tế 100 → 200 (with Sóc Trăng's and Hậu Giang's). Sóc Trăng (letterhead
     `UBND tỉnh Sóc Trăng`): Sở Y tế 70, Sở Xây dựng 20 → 18. Hậu Giang (column `Tỉnh, thành
     phố` in a return without letterhead): Sở Y tế 80."""
+    monkeypatch.setenv("PROVINCE", "TP. Cần Thơ")
     accepted(ingest(plan_5pct(), "00.xlsx"))
     accepted(ingest(b01("Sở Nội vụ", [["Sở Y tế", 100, 200]]), "ct.xlsx"))
     accepted(

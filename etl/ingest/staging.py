@@ -84,6 +84,14 @@ def _named(cell_text: str) -> tuple[str, str]:
     return province_label(cell_text), province_key(cell_text)
 
 
+def _letterhead(result: SheetResult, own: frozenset[str]) -> str | None:
+    """The province the return's letterhead names, once the deployment knows its own (the
+    `PROVINCE` setting or a merger of provinces): before that, a deployment for one province
+    reads its letterheads as it always did (`Sở Y tế thành phố Cần Thơ` is not a province
+    apart)."""
+    return letterhead_province(result.header.reporting_unit) if own else None
+
+
 def own_provinces(
     results: list[SheetResult], registry: UnitRegistry, province: str | None = None
 ) -> tuple[frozenset[str], frozenset[str]]:
@@ -138,7 +146,7 @@ def stage(
     resolver = Resolver(registry, log, own)
     staged = Staged()
     for result in results:
-        letterhead = letterhead_province(result.header.reporting_unit)
+        letterhead = _letterhead(result, own)
         if result.form in MEASURE_OF_FORM:
             for row in result.units:
                 unit = resolver.resolve(
@@ -153,7 +161,7 @@ def stage(
                 if unit is not None:
                     staged.units.append(StagedUnit(result, row, unit))
     for result in results:
-        letterhead = letterhead_province(result.header.reporting_unit)
+        letterhead = _letterhead(result, own)
         for ev in result.events:
             if is_province_event(ev):
                 before = [_named(c.value) for c in ev.before]
