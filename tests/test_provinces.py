@@ -363,3 +363,10 @@ def test_province_in_the_address_round_trips(engine, two):
     assert resolved.filter.province == "hau giang"
     assert resolved.label == "Tỉnh Hậu Giang (cũ)"
     assert parse_view(resolved.to_query()).province == "Tỉnh Hậu Giang (cũ)"
+
+
+def test_breadcrumbs_name_the_former_province():
+    from components.drill import breadcrumbs
+
+    crumbs = _texts(breadcrumbs("/", View(province="Tỉnh Hậu Giang (cũ)", sector="Y tế")))
+    assert "Toàn thành phố" in crumbs and "Tỉnh Hậu Giang (cũ)" in crumbs
