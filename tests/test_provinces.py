@@ -370,3 +370,15 @@ def test_breadcrumbs_name_the_former_province():
 
     crumbs = _texts(breadcrumbs("/", View(province="Tỉnh Hậu Giang (cũ)", sector="Y tế")))
     assert "Toàn thành phố" in crumbs and "Tỉnh Hậu Giang (cũ)" in crumbs
+
+
+def test_a_province_too_long_for_its_column_is_refused_naming_the_cell(engine, ingest):
+    long_name = "Tỉnh " + "Hậu Giang " * 14  # 145 characters: the column holds 120
+    result = ingest(b01(None, [["Sở Y tế", long_name, 80, 70]], province=True), "x.xlsx")
+    assert result.status == "refused"
+    problem = next(p for p in result.errors if p.code == "text-too-long")
+    assert problem.cell == "B5" and "Tỉnh, thành phố" in problem.message_vi
+    result = ingest(b03([[1, "01/03/2025", "QĐ", "Giải thể", f"Sở Y tế {long_name} (cũ)",
+                          None, "Cơ quan hành chính", None]]), "y.xlsx")  # fmt: skip
+    assert result.status == "refused"
+    assert "text-too-long" in {p.code for p in result.errors}
