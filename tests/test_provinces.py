@@ -382,3 +382,19 @@ def test_a_province_too_long_for_its_column_is_refused_naming_the_cell(engine, i
                           None, "Cơ quan hành chính", None]]), "y.xlsx")  # fmt: skip
     assert result.status == "refused"
     assert "text-too-long" in {p.code for p in result.errors}
+
+
+def test_the_merger_is_listed_but_counts_no_unit(engine, two):
+    from components.reorg_view import events_frame
+    from etl.measures import analysis
+
+    ds = service.load_dataset(engine)
+    listed = events_frame(ds, AS_OF)
+    merger = listed[listed["doc_ref"] == "Nghị quyết 202/2025/QH15"].iloc[0]
+    assert merger["before"] == "Thành phố Cần Thơ; Tỉnh Hậu Giang"
+    assert merger["after"] == "Thành phố Cần Thơ"
+    timeline = analysis.reorg_timeline(ds, AS_OF)
+    assert "tinh_thanh_pho" not in set(timeline["unit_kind"])
+    # the two sở mergers: LĐTBXH into Nội vụ, Y tế HG into Y tế: 1 + 1 administrative units
+    s = service.summary(engine, as_of=AS_OF)
+    assert s["reorganization"]["co_quan_hanh_chinh"]["reduced"] == 2
