@@ -398,3 +398,20 @@ def test_the_merger_is_listed_but_counts_no_unit(engine, two):
     # the two sở mergers: LĐTBXH into Nội vụ, Y tế HG into Y tế: 1 + 1 administrative units
     s = service.summary(engine, as_of=AS_OF)
     assert s["reorganization"]["co_quan_hanh_chinh"]["reduced"] == 2
+
+
+def test_biểu_03_province_column_names_its_units_province(engine, two):
+    """A Biểu 03 row whose `Tỉnh, thành phố` says Hậu Giang: its units are Hậu Giang's."""
+    from etl.core.forms import FORM_03
+
+    header = [*B03_HEADER, FORM_03.column("province").label]
+    row = [1, "01/08/2025", "QĐ 30", "Đổi tên", "Sở Tư pháp", "Sở Tư pháp và Pháp chế",
+           "Cơ quan hành chính", None, "Tỉnh Hậu Giang"]  # fmt: skip
+    accepted(two(xlsx({"Biểu 03": [["Biểu số 03"], header, colnums(len(header)), row]})))
+    with engine.connect() as conn:
+        renamed = conn.execute(
+            text("SELECT province_key FROM unit WHERE name = 'Sở Tư pháp và Pháp chế'")
+        ).scalar_one()
+    assert renamed == "hau giang"
+    s = service.summary(engine, as_of=AS_OF, province="Tỉnh Hậu Giang (cũ)")
+    assert s["cong_chuc"]["baseline"] == 110  # the renamed unit carries its 30

@@ -272,6 +272,7 @@ FORM_03 = Form(
         Column("after", "Đơn vị sau sắp xếp", ("Đơn vị mới",), kind="units"),
         Column("unit_kind", "Loại đơn vị", (), kind="enum", choices=EVENT_UNIT_KIND_CHOICES),
         Column("sector", "Lĩnh vực", (), kind="enum", choices=SECTOR_CHOICES),
+        _PROVINCE_COLUMN,  # the province of the row's units (a merger row: none)
         Column("internal_phong", "Phòng", ("Số phòng giảm", "Phòng giảm"), kind="count"),
         Column("internal_khoa", "Khoa", ("Số khoa giảm", "Khoa giảm"), kind="count"),
         Column(

@@ -185,6 +185,15 @@ def check_lengths(sheets: Sequence[SheetResult], log: ProblemLog) -> None:
                     what_en=f"Row {ev.row + 1}: the province of «{unit.value[:40]}…»",
                     province=True,
                 )
+            c.check(
+                ev.province,
+                PROVINCE_CHARS,
+                sheet=sheet,
+                cell=ev.ref,
+                what_vi=f"Dòng {ev.row + 1}: Tỉnh, thành phố",
+                what_en=f"Row {ev.row + 1}: the province",
+                province=True,
+            )
             for text, column, label in (
                 (ev.doc_ref, _e.doc_ref, "Văn bản"),
                 (ev.sector, _e.sector, "Lĩnh vực"),

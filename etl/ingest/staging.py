@@ -171,12 +171,9 @@ def stage(
                 continue
             su_nghiep = UNIT_KIND_OF_EVENT.get(ev.unit_kind or "") == UnitGroup.SERVICE
             kind = UnitKind.DON_VI_SU_NGHIEP if su_nghiep else ""
-            before = [
-                resolver.resolve(result.sheet, c, kind=kind, province=letterhead) for c in ev.before
-            ]
-            after = [
-                resolver.resolve(result.sheet, c, kind=kind, province=letterhead) for c in ev.after
-            ]
+            where = {"province": ev.province or letterhead, "province_given": bool(ev.province)}
+            before = [resolver.resolve(result.sheet, c, kind=kind, **where) for c in ev.before]
+            after = [resolver.resolve(result.sheet, c, kind=kind, **where) for c in ev.after]
             if all(u is not None for u in before + after):
                 staged.events.append(StagedEvent(result, ev, before, after))
         for target in result.targets:

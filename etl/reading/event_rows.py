@@ -9,6 +9,7 @@ from etl.core.formatting import fmt_cell
 from etl.core.forms import PROVINCE_KIND_CHOICE, Form
 from etl.core.normalize import clean_text, strip_footnotes, text_key
 from etl.core.problems import ProblemLog
+from etl.core.provinces import province_label
 from etl.core.values import cell_ref, is_empty, parse_date
 from etl.reading.cells import (
     EVENT_CHOICES,
@@ -81,6 +82,10 @@ def read_event_rows(
             if "unit_kind" in cols
             else None
         )
+        province = None
+        if "province" in cols and not is_empty(grid.value(r, cols["province"])):
+            unsafe_cell(grid, r, cols["province"], log, form.column("province").label)
+            province = province_label(grid.value(r, cols["province"]))
         sector = None
         if "sector" in cols and not is_empty(grid.value(r, cols["sector"])):
             raw_sector = grid.value(r, cols["sector"])
@@ -117,6 +122,7 @@ def read_event_rows(
                 internal=internal,
                 note=clean_text(grid.value(r, cols["note"])) if "note" in cols else "",
                 ref=cell_ref(r, cols["event_type"]),
+                province=province,
             )
         )
 

@@ -367,6 +367,8 @@ def _well_formed(sheets: Any) -> bool:
                 return False
             if not (_optional(e.unit_kind, str) and _optional(e.sector, str)):
                 return False
+            if not _optional(e.province, str):
+                return False
             if type(e.internal) is not dict:
                 return False
             for k, v in e.internal.items():
