@@ -415,3 +415,49 @@ def test_biểu_03_province_column_names_its_units_province(engine, two):
     assert renamed == "hau giang"
     s = service.summary(engine, as_of=AS_OF, province="Tỉnh Hậu Giang (cũ)")
     assert s["cong_chuc"]["baseline"] == 110  # the renamed unit carries its 30
+
+
+def test_refresh_over_the_merger_equals_a_full_load(engine, ingest, monkeypatch, refreshes):
+    """The app refreshes its Dataset after each upload: the names gain `(cũ)` and the former
+    provinces' figures are those of a full load."""
+    import pandas as pd
+
+    from etl.measures import metrics
+    from etl.measures.cache import load_dataset
+    from etl.measures.scoping import Filter
+
+    monkeypatch.setenv("PROVINCE", "Thành phố Cần Thơ")
+    uploads = [
+        b01("Sở Nội vụ", [["Sở Y tế", 100, 160], ["Sở Tư pháp", 50, 48]]),
+        b01("Sở Nội vụ tỉnh Hậu Giang", [["Sở Y tế", 80, None], ["Sở Tư pháp", 30, 28]]),
+        b03(
+            [
+                MERGER,
+                [
+                    2,
+                    "01/07/2025",
+                    "QĐ 20",
+                    "Sáp nhập",
+                    "Sở Y tế tỉnh Hậu Giang (cũ)",
+                    "Sở Y tế",
+                    "Cơ quan hành chính",
+                    None,
+                ],
+            ]
+        ),
+    ]
+    previous = None
+    for i, content in enumerate(uploads):
+        accepted(ingest(content, f"{i}.xlsx"))
+        full = load_dataset(engine)
+        if previous is not None:
+            refreshed = load_dataset(engine, previous=previous)
+            pd.testing.assert_frame_equal(refreshed.units, full.units, check_exact=True)
+            for part in (Filter(), Filter(province="hau giang", label="Tỉnh Hậu Giang (cũ)")):
+                got = metrics.summary(refreshed, AS_OF, part)
+                assert got == metrics.summary(full, AS_OF, part)
+            previous = refreshed
+        else:
+            previous = full
+    assert "Sở Y tế tỉnh Hậu Giang (cũ)" in set(previous.units["name"])
+    assert len(refreshes) == 2  # after each upload but the first: derived, not loaded
