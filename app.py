@@ -159,6 +159,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         Output(ids.F_DISTRICT, "value"),
         Output(ids.F_SECTOR, "value"),
         Output(ids.F_KIND, "value"),
+        Output(ids.F_PROVINCE, "value"),
         Output(ids.F_PENDING, "value"),
         Output(ids.F_UNREVIEWED, "value"),
         Output(ids.F_DISTRICT, "options"),
@@ -168,11 +169,13 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         Output(ids.F_COMMUNE, "options"),
         Output(ids.F_DISTRICT_LABEL, "children"),
         Output(ids.F_COMMUNE_BOX, "style"),
+        Output(ids.F_PROVINCE, "options"),
         Input(ids.URL, "search"),
         Input(ids.F_AS_OF, "date"),
         Input(ids.F_DISTRICT, "value"),
         Input(ids.F_SECTOR, "value"),
         Input(ids.F_KIND, "value"),
+        Input(ids.F_PROVINCE, "value"),
         Input(ids.F_PENDING, "value"),
         Input(ids.F_UNREVIEWED, "value"),
         Input(ids.F_RESET, "n_clicks"),
@@ -184,6 +187,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         district: str | None,
         sector: str | None,
         kind: str | None,
+        province: str | None,
         pending: list[str] | None,
         unreviewed: list[str] | None,
         _reset: int | None,
@@ -203,11 +207,12 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
                 None,
                 None,
                 None,
+                None,
                 ["pending"],
                 [],
                 *[no_update] * 3,
                 None,
-                *[no_update] * 3,
+                *[no_update] * 4,
             )
         if trigger in (None, ids.URL):
             resolved = context.resolved_view(search)
@@ -221,6 +226,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
                 view.district,
                 view.sector,
                 view.kind,
+                view.province,
                 ["pending"] if view.include_pending else [],
                 ["unreviewed"] if view.include_unreviewed else [],
                 options["district"],
@@ -230,6 +236,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
                 options["commune"],
                 label,
                 box,
+                options["province"],
             )
         current = context.view_of(search)
         view = View(
@@ -238,11 +245,12 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
             district=_text_or_none(district),
             sector=_text_or_none(sector),
             kind=_text_or_none(kind),
+            province=_text_or_none(province),
             include_pending=_checked(pending, "pending"),
             include_unreviewed=_checked(unreviewed, "unreviewed"),
             commune=_text_or_none(commune),
         )
-        return (view.to_query(), *[no_update] * 13)
+        return (view.to_query(), *[no_update] * 15)
 
     @app.callback(Output(ids.F_UNREVIEWED_NOTE, "children"), Input(ids.URL, "search"))
     def unreviewed_note(search: str | None) -> list[Any]:

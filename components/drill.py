@@ -81,8 +81,13 @@ def breadcrumbs(path: str, view: View) -> list[Any]:
     """The way back from a filtered view: the city, then each filter as it narrows the view,
     each a link dropping what comes after it. Empty for an unfiltered view."""
     steps: list[tuple[str, View]] = []
-    base = dataclasses.replace(view, district=None, sector=None, kind=None, scope=None)
+    base = dataclasses.replace(
+        view, district=None, sector=None, kind=None, scope=None, province=None
+    )
     steps.append((CITY_LABEL, base))
+    if view.province:  # a former province: the widest of the filters
+        base = dataclasses.replace(base, province=view.province)
+        steps.append((view.province, base))
     if view.district:
         base = dataclasses.replace(base, district=view.district)
         steps.append((view.district, base))

@@ -12,6 +12,8 @@ F_KIND = "filter-kind"
 F_COMMUNE = "filter-commune"  # from the end of the district level (`commune=`)
 F_COMMUNE_BOX = "filter-commune-box"  # shown only for cut-offs from that date
 F_DISTRICT_LABEL = "filter-district-label"  # «Quận, huyện (cũ)» from that date
+F_PROVINCE = "filter-province"  # a former province (`province=`), when the data holds several
+F_PROVINCE_BOX = "filter-province-box"
 F_PENDING = "filter-pending"  # HĐND's pending reductions (`pending=0`)
 F_UNREVIEWED = "filter-unreviewed"  # returns not approved yet (`include_unreviewed=1`)
 F_UNREVIEWED_NOTE = "filter-unreviewed-note"  # the banner shown while they count

@@ -210,6 +210,51 @@ def internal_sentence(internal: dict[str, int]) -> str:
     return f"Giảm {fmt_number(total)} tổ chức bên trong: {', '.join(parts)}."
 
 
+def make_merger_note(rule: str | None) -> list[Any]:
+    """The sentence saying how merged provinces' figures are counted (`MERGER_BASELINE_RULE`,
+    docs/domain.md, "Provinces and mergers"), on every page that uses it; none without a
+    merger of provinces."""
+    if not rule:
+        return []
+    return [html.P(rule, className="notice merger-rule", **{"data-testid": "merger-rule"})]
+
+
+def make_predecessors_panel(predecessors: list[dict[str, Any]]) -> list[Any]:
+    """Each former province's share of the scope's figures (the summary's `predecessors`):
+    baseline, current, reduced and its share of the baseline, per measure."""
+    if not predecessors:
+        return []
+    head = ["Tỉnh, thành phố (cũ)"]
+    for measure in Measure:
+        label = MEASURE_LABELS[measure]
+        head += [f"{label}: số gốc", "hiện nay", "đã giảm", "tỷ lệ giảm"]
+    rows = []
+    for part in predecessors:
+        cells = [part["province"]]
+        for measure in Measure:
+            figures = part[measure.value]
+            cells += [
+                fmt_number(figures["baseline"], 1),
+                fmt_number(figures["current"], 1),
+                fmt_number(figures["reduced"], 1),
+                fmt_pct(figures["reduced_pct"]),
+            ]
+        rows.append(html.Tr([html.Td(c) for c in cells]))
+    return [
+        html.Div(
+            [
+                html.H3("Theo tỉnh, thành phố trước hợp nhất"),
+                html.Table(
+                    [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
+                    className="table",
+                ),
+            ],
+            className="panel",
+            **{"data-testid": "predecessors"},
+        )
+    ]
+
+
 def make_reorg_panel(reorg: dict[str, Any]) -> html.Div:
     sn = reorg[UnitGroup.SERVICE]
     hc = reorg[UnitGroup.ADMINISTRATIVE]
@@ -301,6 +346,7 @@ def make_overview(
     downloads = export_search(search, view)
     blocks: list[Any] = [
         _scope_line(summary, view.asked.include_unreviewed),
+        *make_merger_note(summary.get("merger_rule")),
         make_report_links(export_search(search, view), export_problem),
     ]
     if owing is not None:
@@ -355,7 +401,11 @@ def make_overview(
         )
         chart_id = f"lo-trinh-{key}"
         charts.append(chart_block(build_chart(chart_id, ctx), chart_id, downloads, export_problem))
-    blocks += [html.Div(cards, className="cards"), html.Div(charts, className="grid-2")]
+    blocks += [
+        html.Div(cards, className="cards"),
+        *make_predecessors_panel(summary["predecessors"]),
+    ]
+    blocks.append(html.Div(charts, className="grid-2"))
     blocks.append(
         html.Div(
             [

@@ -26,13 +26,20 @@ def events_frame(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
     rows = []
     for ev in events.itertuples():
         before, after = ds.event_sets.get(ev.id, (frozenset(), frozenset()))
+        provinces = getattr(ev, "provinces", None)
+        if isinstance(provinces, dict):  # a merger of provinces: their names, no unit
+            before_text = "; ".join(n for n, _k in provinces.get("before", []))
+            after_text = (provinces.get("after") or [""])[0]
+        else:
+            before_text = "; ".join(names[u] for u in sorted(before - after))
+            after_text = "; ".join(names[u] for u in sorted(after))
         rows.append(
             {
                 "date": ev.effective_date.isoformat(),
                 "date_vi": fmt_date(ev.effective_date),
                 "event_type": ev.event_type,
-                "before": "; ".join(names[u] for u in sorted(before - after)),
-                "after": "; ".join(names[u] for u in sorted(after)),
+                "before": before_text,
+                "after": after_text,
                 "internal": int(
                     ev.internal_phong + ev.internal_khoa + ev.internal_chi_nhanh + ev.internal_khac
                 ),

@@ -11,6 +11,7 @@ from dash import dcc, html
 from components import ids
 from components.widgets import date_picker, dropdown
 from etl.measures.dataset import Dataset
+from etl.measures.provinces import province_choices
 from etl.measures.query import EARLIEST_AS_OF, KIND_CHOICES, ResolvedView
 from etl.measures.scoping import (
     commune_choices,
@@ -71,6 +72,7 @@ def filter_options(
         "sector": [{"label": s, "value": s} for s in sector_choices(ds).values()],
         "kind": [{"label": label, "value": str(kind)} for kind, label in KIND_CHOICES.items()],
         "commune": [{"label": c, "value": c} for c in commune_choices(ds).values()],
+        "province": [{"label": p, "value": p} for p in province_choices(ds).values()],
     }
     for missing in view.unmatched if view is not None else ():
         if missing.field in options:
@@ -159,6 +161,15 @@ def make_filter_bar() -> html.Div:
                 ],
                 className="filter",
             ),
+            html.Div(  # only when the data holds more than one (former) province
+                [
+                    html.Label("Tỉnh (cũ)", htmlFor=ids.F_PROVINCE),
+                    dropdown(id=ids.F_PROVINCE, options=options["province"], placeholder="Tất cả"),
+                ],
+                id=ids.F_PROVINCE_BOX,
+                className="filter",
+                style=None if options["province"] else {"display": "none"},
+            ),
             html.Div(
                 [
                     html.Div(
@@ -225,6 +236,7 @@ def make_hidden_filters() -> list:
                 dropdown(id=ids.F_COMMUNE),
                 html.Label(id=ids.F_DISTRICT_LABEL),
                 html.Div(id=ids.F_COMMUNE_BOX),
+                dropdown(id=ids.F_PROVINCE),
                 dcc.Checklist(id=ids.F_PENDING, options=["pending"], value=["pending"]),
                 dcc.Checklist(id=ids.F_UNREVIEWED, options=["unreviewed"], value=[]),
                 html.Button(id=ids.F_RESET),

@@ -18,13 +18,14 @@ from components.grids import (
     make_server_grid,
     serve_rows,
 )
-from components.overview import graph, unit_link
+from components.overview import graph, make_merger_note, unit_link
 from etl.core.formatting import fmt_date, fmt_number
 from etl.core.vocabulary import KIND_LABELS, MEASURE_LABELS, STATUS_LABELS, Measure
 from etl.measures import analysis
 from etl.measures.cache import remembered
 from etl.measures.dataset import Dataset
 from etl.measures.metrics import BASELINE_YEAR, no_data_text
+from etl.measures.provinces import merger_rule, province_choices, unit_provinces
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import Filter, home_units, predecessors_of
 from reporting.figures import make_unit_history_figure
@@ -186,6 +187,23 @@ def units_grid_page(
     return serve_rows(frame, request, folded, limit=limit)
 
 
+def _predecessor_item(ds: Dataset, unit_id: int, view: ResolvedView) -> html.Li:
+    """A predecessor, linked to its page, with its former province and its baseline figures
+    (followed across a merger of provinces: docs/domain.md, "Provinces and mergers")."""
+    facts = ds.facts
+    own = facts[
+        (facts["unit_id"] == unit_id)
+        & (facts["status"] == "assigned")
+        & (facts["year"] == BASELINE_YEAR)
+    ]
+    figures = [
+        f"{MEASURE_LABELS[m].lower()} năm {BASELINE_YEAR}: {fmt_number(v)}"
+        for m, v in zip(own["measure"], own["value"], strict=True)
+    ]
+    text = f" — {'; '.join(figures)}" if figures else ""
+    return html.Li([unit_link(unit_id, ds.units.loc[unit_id, "name"], view.to_query()), text])
+
+
 def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
     """A unit: who it is, its figures year by year with their source cells, its lineage (its
     predecessors at the view's cut-off)."""
@@ -199,6 +217,10 @@ def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
         ("Mã đơn vị", unit["code"]),
         ("Loại", KIND_LABELS.get(unit["kind"], unit["kind"])),
         ("Quận, huyện", unit["district"]),
+        (
+            "Tỉnh, thành phố (cũ)",
+            province_choices(ds).get(unit_provinces(ds)[ds.units.index.get_loc(unit_id)]),
+        ),
         ("Cơ quan chủ quản", unit["parent"]),
         ("Lĩnh vực", unit["sector"]),
         ("Mức tự chủ", unit["autonomy"]),
@@ -238,6 +260,9 @@ def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
         for e in events
     ]
     pred_names = [ds.units.loc[p, "name"] for p in preds]
+    pred_items = [_predecessor_item(ds, p, view) for p in preds]
+    spans = {unit_provinces(ds)[ds.units.index.get_loc(u)] for u in [unit_id, *preds]}
+    rule = merger_rule(ds) if len(spans) > 1 else None
     return [
         html.H2(unit["name"]),
         html.Div(
@@ -256,9 +281,8 @@ def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
                 html.Div(
                     [
                         html.H3("Tiền thân (số năm 2021 được tính vào đơn vị này)"),
-                        html.Ul([html.Li(n) for n in pred_names])
-                        if pred_names
-                        else html.P("Không có."),
+                        html.Ul(pred_items) if pred_items else html.P("Không có."),
+                        *make_merger_note(rule),
                         html.H3("Sắp xếp tổ chức liên quan"),
                         html.Ul(lineage_items) if lineage_items else html.P("Không có."),
                     ],

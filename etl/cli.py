@@ -162,13 +162,18 @@ def cmd_summary(args: argparse.Namespace) -> int:
             include_pending=not args.without_pending,
             include_unreviewed=args.include_unreviewed,
             commune=args.commune,
+            province=args.province,
         )
     except service.ScopeNotFound as exc:
-        if args.commune and "commune" in str(exc):
+        detail = exc.args[1] if len(exc.args) > 1 else ""
+        if args.commune and "commune" in detail:
             print(
                 f"Không có xã, phường «{visible(args.commune)}» trong số liệu (commune not found).",
                 file=sys.stderr,
             )
+            return 2
+        if args.province and "province" in detail:
+            print(f"{visible(detail)}.", file=sys.stderr)
             return 2
         print(
             f"Không có phạm vi «{visible(args.scope)}» trong số liệu (scope not found).",
@@ -246,6 +251,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     view = View(
         as_of=args.as_of,
         scope=args.scope,
+        province=args.province,
         include_pending=not args.without_pending,
         include_unreviewed=args.include_unreviewed,
         commune=args.commune,
@@ -629,6 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=cut_off_date, help="ngày chốt số liệu YYYY-MM-DD")
     p.add_argument("--scope", help="Toàn thành phố, tên/mã đơn vị, quận huyện, lĩnh vực")
     p.add_argument("--commune", help="xã, phường (từ khi cấp huyện kết thúc)")
+    p.add_argument("--province", help="tỉnh, thành phố (cũ), ví dụ «Tỉnh Hậu Giang (cũ)»")
     p.add_argument("--without-pending", action="store_true", help="không tính số chờ phê duyệt")
     p.add_argument(
         "--include-unreviewed",
@@ -668,6 +675,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=cut_off_date, help="ngày chốt số liệu YYYY-MM-DD")
     p.add_argument("--scope", help="Toàn thành phố, tên/mã đơn vị, quận huyện, lĩnh vực")
     p.add_argument("--commune", help="xã, phường (từ khi cấp huyện kết thúc)")
+    p.add_argument("--province", help="tỉnh, thành phố (cũ), ví dụ «Tỉnh Hậu Giang (cũ)»")
     p.add_argument("--without-pending", action="store_true", help="không tính số chờ phê duyệt")
     p.add_argument(
         "--include-unreviewed",

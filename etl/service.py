@@ -265,14 +265,18 @@ def summary(
     include_pending: bool = True,
     include_unreviewed: bool = False,
     commune: str | None = None,
+    province: str | None = None,
 ) -> dict[str, Any]:
     """The summary JSON for a scope and cut-off (defaults: whole city, the default cut-off),
     of approved returns only unless `include_unreviewed` (then waiting ones too); `commune`
-    narrows it to one commune (docs/domain.md, "Communes"). ScopeNotFound (its message
-    Vietnamese first) when the scope or the commune names nothing."""
+    narrows it to one commune (docs/domain.md, "Communes"), `province` to a former
+    province's share of it (docs/domain.md, "Provinces and mergers"). ScopeNotFound (args:
+    the scope, the message, Vietnamese first) when the scope, commune or province names
+    nothing."""
     view = query.View(
         as_of=as_of,
         scope=scope,
+        province=province,
         include_pending=include_pending,
         include_unreviewed=include_unreviewed,
         commune=commune,
@@ -281,7 +285,7 @@ def summary(
     try:
         resolved = resolve_view(engine, ds, view)
     except query.BadParameter as exc:
-        raise ScopeNotFound(str(exc)) from None
+        raise ScopeNotFound(scope, str(exc)) from None
     return summary_of(ds, resolved)
 
 

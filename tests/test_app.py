@@ -362,7 +362,15 @@ def test_api_summary_is_the_cli_json(app):
     assert list(got.get_json()) == list(expected)
 
 
-@pytest.mark.parametrize("query", ["?as_of=30-06-2024", "?scope=Kh%C3%B4ng+c%C3%B3", "?kind=abc"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?as_of=30-06-2024",
+        "?scope=Kh%C3%B4ng+c%C3%B3",
+        "?kind=abc",
+        "?province=T%E1%BB%89nh+H%E1%BA%ADu+Giang",  # the sample holds one province
+    ],
+)
 def test_api_rejects_bad_parameters(app, query):
     client = app.server.test_client()
     login(client)

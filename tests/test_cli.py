@@ -84,6 +84,14 @@ def test_unknown_scope_exits_2(env, capsys):
     assert main(["summary", "--json", "--scope", "Sở Không Có"]) == 2
 
 
+def test_unknown_former_province_exits_2_saying_so(env, capsys):
+    good = _write(env / "tot.xlsx", workbook_bytes(form01([[1, "Sở Nội vụ", 40, 40, 39, 38]])))
+    main(["ingest", "--approve", good])
+    capsys.readouterr()
+    assert main(["summary", "--json", "--province", "Tỉnh Hậu Giang (cũ)"]) == 2
+    assert "Không có tỉnh, thành phố (cũ) «Tỉnh Hậu Giang (cũ)»" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("code", ["00", "01", "02", "03"])
 def test_template_has_labels_dropdowns_and_instructions(env, code):
     out = env / f"bieu_{code}.xlsx"

@@ -200,12 +200,12 @@ def test_the_filter_bar_shows_a_value_naming_nothing_and_keeps_it(signed_in):
 
     sync = _shell_callback(signed_in, f"{ids.F_DISTRICT}.options")
     context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "url.search"}]))
-    out = sync("?district=Khong+Co&sector=giao+duc+va+dao+tao", None, *[None] * 5, None)
-    search, _as_of, district, sector, _kind, _p, _u, districts, _sectors, _kinds, *_c = out
+    out = sync("?district=Khong+Co&sector=giao+duc+va+dao+tao", None, *[None] * 6, None)
+    search, _as_of, district, sector, _kind, _prov, _p, _u, districts, *_others = out
     assert district == "Khong Co" and sector == "Giáo dục và Đào tạo"
     assert {"label": "«Khong Co» (không có trong số liệu)", "value": "Khong Co"} in districts
     assert not isinstance(search, str)  # the URL is left as it is (no_update)
-    out = sync("?district=C%E1%BB%9D+%C4%90%E1%BB%8F", None, *[None] * 5, None)
+    out = sync("?district=C%E1%BB%9D+%C4%90%E1%BB%8F", None, *[None] * 6, None)
     assert out[2] == "Huyện Cờ Đỏ"  # the option, whichever way the link writes it
     note = _shell_callback(signed_in, ids.F_FILTER_NOTE)("?district=Khong+Co")
     assert "Không có quận, huyện «Khong Co» trong số liệu; đang hiển thị số liệu " in text_of(note)

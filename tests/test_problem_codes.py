@@ -37,6 +37,7 @@ from tests.builders import (
     b02,
     b03,
     city_targets,
+    colnums,
     form01,
     ods,
     workbook_bytes,
@@ -311,6 +312,24 @@ ERRORS = {
         "E5",
         names=("Dòng 5", "Giải thể"),
     ),
+    "province-merger-dissolved": Case(
+        lambda: b03(
+            [
+                2,
+                "01/07/2025",
+                "NQ 202",
+                "Giải thể",
+                "Tỉnh Hậu Giang",
+                "Thành phố Cần Thơ",
+                "Tỉnh, thành phố",
+                None,
+            ]
+        ),
+        "province-event-invalid",
+        "Biểu 03",
+        "G5",
+        names=("Dòng 5", "Hợp nhất"),
+    ),
     "consolidation-of-one": Case(
         lambda: b03([2, "01/04/2023", "QĐ 2", "Hợp nhất", "Trường A", "Trường C", None, None]),
         "event-missing-units",
@@ -436,6 +455,38 @@ MATCHING = {
             "Biểu 01",
             "B5",
             names=("Sở Y tê", "Sở Y tế"),
+        ),
+    ),
+    "name-ambiguous-province": (
+        lambda: xlsx(
+            {
+                "Biểu 01": b01_rows(
+                    [2, "Sở Xây dựng tỉnh Hậu Giang (cũ)", 40, 38, None],
+                    [3, "Sở Xây dựng tỉnh Sóc Trăng (cũ)", 30, 29, None],
+                ),
+                "Biểu 03": [
+                    ["Biểu số 03"],
+                    B03_HEADER,
+                    colnums(len(B03_HEADER)),
+                    [
+                        1,
+                        "01/07/2025",
+                        "Nghị quyết 202/2025/QH15",
+                        "Hợp nhất",
+                        "Thành phố Cần Thơ; Tỉnh Sóc Trăng; Tỉnh Hậu Giang",
+                        "Thành phố Cần Thơ",
+                        "Tỉnh, thành phố",
+                        None,
+                    ],
+                ],
+            }
+        ),
+        Case(
+            lambda: b01([1, "Sở Xây dựng", 12, 10, None], good=False),
+            "name-ambiguous-province",
+            "Biểu 01",
+            "B5",
+            names=("Sở Xây dựng", "Tỉnh Hậu Giang", "Tỉnh Sóc Trăng"),
         ),
     ),
     "name-ambiguous": (

@@ -99,12 +99,20 @@ def test_every_field_names_its_variable_and_secrets_stay_out_of_reprs():
     env = {name: "1" for name in variables()}
     env |= {"DATA_DIR": "/tmp/d", "SECRET_KEY": "bi-mat", "ADMIN_PASSWORD": "mat-khau"}
     env["REDIS_URL"] = "redis://:mat-khau-redis@h/0"
+    env["MERGER_BASELINE_RULE"] = "theo_don_vi_tiep_nhan"  # one of its values, not a number
     settings = load_settings(env)
     assert isinstance(settings, Settings)
     assert settings.secret_key == "bi-mat" and settings.session_cookie_secure is True
     assert (settings.web_workers, settings.threads_per_worker) == (1, 1)
     shown = repr(settings)
     assert "bi-mat" not in shown and "mat-khau" not in shown
+
+
+def test_merger_baseline_rule_is_one_of_its_values():
+    assert load_settings({}).merger_baseline_rule == "tong_truoc_sap_nhap"
+    assert load_settings({}).province == ""
+    with pytest.raises(ValueError, match="MERGER_BASELINE_RULE"):
+        load_settings({"MERGER_BASELINE_RULE": "trung_binh"})
 
 
 def test_defaults():

@@ -78,6 +78,10 @@ UNIT_KIND_CHOICES = ("Cơ quan hành chính", "Đơn vị sự nghiệp công l�
 # "The end of the district level"): its before names the district, its after the communes
 # (or the province, CITY_SCOPES)
 DISTRICT_END_KIND = "Quận, huyện"
+# Biểu 03's `Loại đơn vị` for a merger of provinces (docs/domain.md, "Provinces and mergers")
+PROVINCE_KIND_CHOICE = "Tỉnh, thành phố"
+# Biểu 03's `Loại đơn vị`: a unit kind, the end of a district's level, or a province
+EVENT_UNIT_KIND_CHOICES = (*UNIT_KIND_CHOICES, DISTRICT_END_KIND, PROVINCE_KIND_CHOICE)
 MEASURE_CHOICES = ("Biên chế công chức", "Người làm việc")
 CITY_SCOPES = ("Toàn thành phố", "Toàn tỉnh")
 
@@ -93,6 +97,10 @@ _JOB = Column(
 _NOTE = Column("note", "Ghi chú")
 # the commune of a commune-level body (docs/domain.md, "Communes"); optional
 _COMMUNE = Column("commune", "Xã, phường", ("Xã, phường, đặc khu", "Cấp xã", "Xã/phường"))
+# the province of a unit row (Biểu 01/02): optional, for returns from several provinces
+_PROVINCE_COLUMN = Column(
+    "province", "Tỉnh, thành phố", ("Tỉnh/thành phố", "Tỉnh, thành phố (cũ)", "Tỉnh (cũ)")
+)
 _YEAR_WORDS = ("Năm",)
 
 # Departures by legal basis (docs/domain.md, "Legal bases of departures"): optional per-year
@@ -164,6 +172,7 @@ FORM_01 = Form(
         ),
         Column("district", "Quận, huyện", ("Quận/huyện", "Địa bàn")),
         _COMMUNE,
+        _PROVINCE_COLUMN,
         Column(
             "quota",
             "Biên chế công chức được giao",
@@ -209,6 +218,7 @@ FORM_02 = Form(
         ),
         Column("parent", "Cơ quan chủ quản", ("Cơ quan quản lý", "Trực thuộc")),
         _COMMUNE,
+        _PROVINCE_COLUMN,
         Column("sector", "Lĩnh vực", ("Ngành, lĩnh vực",), kind="enum", choices=SECTOR_CHOICES),
         Column(
             "autonomy",
@@ -269,14 +279,9 @@ FORM_03 = Form(
         ),
         Column("before", "Đơn vị trước sắp xếp", ("Đơn vị bị sắp xếp",), kind="units"),
         Column("after", "Đơn vị sau sắp xếp", ("Đơn vị mới",), kind="units"),
-        Column(
-            "unit_kind",
-            "Loại đơn vị",
-            (),
-            kind="enum",
-            choices=(*UNIT_KIND_CHOICES, DISTRICT_END_KIND),
-        ),
+        Column("unit_kind", "Loại đơn vị", (), kind="enum", choices=EVENT_UNIT_KIND_CHOICES),
         Column("sector", "Lĩnh vực", (), kind="enum", choices=SECTOR_CHOICES),
+        _PROVINCE_COLUMN,  # the province of the row's units (a merger row: none)
         Column("internal_phong", "Phòng", ("Số phòng giảm", "Phòng giảm"), kind="count"),
         Column("internal_khoa", "Khoa", ("Số khoa giảm", "Khoa giảm"), kind="count"),
         Column(

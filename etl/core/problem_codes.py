@@ -447,6 +447,20 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         en="Several units are named «{name}» ({places}); give the district or unit code.",
     ),
     ProblemType(
+        "name-ambiguous-province", ERROR, "Tên trùng đơn vị của nhiều tỉnh",
+        vi="Có nhiều đơn vị tên «{name}» ở các tỉnh, thành phố đã hợp nhất ({places}); hãy ghi "
+        "rõ tỉnh, thành phố (cột «Tỉnh, thành phố», hoặc tên kèm «tỉnh … (cũ)») hoặc mã đơn vị.",
+        en="Several units of merged provinces are named «{name}» ({places}); give the province "
+        "(column «Tỉnh, thành phố», or the name with «tỉnh … (cũ)») or the unit code.",
+    ),
+    ProblemType(
+        "province-event-invalid", ERROR, "Sắp xếp tỉnh, thành phố không hợp lệ",
+        vi="Dòng {row}: sắp xếp cấp tỉnh, thành phố chỉ nhận hình thức «Hợp nhất» hoặc «Sáp "
+        "nhập», với các tỉnh, thành phố trước sắp xếp và đúng một tỉnh, thành phố sau.",
+        en="Row {row}: a provincial reorganisation takes only «Hợp nhất» or «Sáp nhập», with "
+        "the provinces before and exactly one province after.",
+    ),
+    ProblemType(
         "unknown-unit", ERROR, "Không tìm thấy đơn vị",
         vi="Không tìm thấy đơn vị «{name}».",
         en="No unit named «{name}» is known.",

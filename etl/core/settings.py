@@ -89,6 +89,13 @@ class Settings:
     # Letterhead; Nghị định 30/2020/NĐ-CP, Phụ lục I): the governing body, the issuing body and
     # its short code in the document number (Số: …/BC-SNV), the place of the date line, the
     # recipients (separated by ";"), the signer's authority (empty when the head signs) and title
+    # the deployment's own province (docs/domain.md, "Provinces and mergers"): its units, and
+    # those of returns naming no province, are stored with province_key ""; empty: none named
+    province: str = field(default="", metadata=_variable("PROVINCE"))
+    # how a merged province's figures are made of its predecessors' (MERGER_BASELINE_RULES)
+    merger_baseline_rule: str = field(
+        default="tong_truoc_sap_nhap", metadata=_variable("MERGER_BASELINE_RULE")
+    )
     report_authority: str = field(
         default="UBND THÀNH PHỐ CẦN THƠ", metadata=_variable("REPORT_AUTHORITY")
     )
@@ -118,6 +125,22 @@ class Settings:
     def cache_dir(self) -> Path:
         """The background job cache (diskcache) when there is no Redis."""
         return self.data_dir / "cache"
+
+
+# MERGER_BASELINE_RULE's values (docs/domain.md, "Provinces and mergers"): the successor's
+# baseline is the sum of its predecessors' and a successor's figures are split between the
+# former provinces in proportion to their baselines; or each unit merged across provinces
+# counts wholly in the former province of the unit it merged into
+MERGER_BASELINE_RULES = ("tong_truoc_sap_nhap", "theo_don_vi_tiep_nhan")
+
+
+def _merger_rule(raw: str | None) -> str:
+    rule = (raw or "").strip() or MERGER_BASELINE_RULES[0]
+    if rule not in MERGER_BASELINE_RULES:
+        raise ValueError(
+            f"MERGER_BASELINE_RULE={rule!r} must be one of {', '.join(MERGER_BASELINE_RULES)}"
+        )
+    return rule
 
 
 def variables() -> dict[str, str]:
@@ -211,6 +234,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_url=(env.get("SMTP_URL") or "").strip() or None,
         mail_from=(env.get("MAIL_FROM") or "").strip() or "tgbc@localhost",
         trusted_proxies=_count("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES")),
+        province=(env.get("PROVINCE") or "").strip(),
+        merger_baseline_rule=_merger_rule(env.get("MERGER_BASELINE_RULE")),
         report_authority=_text("report_authority", env.get("REPORT_AUTHORITY")),
         report_issuer=_text("report_issuer", env.get("REPORT_ISSUER")),
         report_issuer_code=_text("report_issuer_code", env.get("REPORT_ISSUER_CODE")),

@@ -15,6 +15,7 @@ from etl.core.formatting import fmt_number
 from etl.core.forms import FORMS
 from etl.core.normalize import district_key, loose_key, name_key
 from etl.core.problems import ProblemLog
+from etl.core.provinces import letterhead_province, province_key, split_province_suffix
 from etl.reading.records import Cell, SheetResult
 from etl.storage import schema
 
@@ -30,14 +31,30 @@ SHEET_CHARS = min(_width(c) for c in (schema.fact.c.sheet, _e.sheet, _t.sheet))
 NAME_CHARS = min(_width(c) for c in (_u.name, _u.name_key, _u.loose_key))
 CODE_CHARS = _width(_u.code)
 # a unit's attributes as a return writes them (etl/ingest/writer.py): (attribute, its column)
-UNIT_ATTRS = {"district": _u.district, "parent": _u.parent, "sector": _u.sector}
-ATTR_LABELS = {"district": "Quận, huyện", "parent": "Cơ quan chủ quản", "sector": "Lĩnh vực"}
+UNIT_ATTRS = {
+    "district": _u.district,
+    "parent": _u.parent,
+    "sector": _u.sector,
+    "province": _u.province,
+}
+ATTR_LABELS = {
+    "district": "Quận, huyện",
+    "parent": "Cơ quan chủ quản",
+    "sector": "Lĩnh vực",
+    "province": "Tỉnh, thành phố",
+}
+PROVINCE_CHARS = min(_width(c) for c in (_u.province, _u.province_key))
 
 
-def _longest(text: str, *, unit_name: bool = False, district: bool = False) -> int:
+def _longest(
+    text: str, *, unit_name: bool = False, district: bool = False, province: bool = False
+) -> int:
     """The length the database must hold for `text`: a name is stored with its keys too,
-    which spell abbreviations out (`UBND` → `ủy ban nhân dân`), so they may be longer."""
+    which spell abbreviations out (`UBND` → `ủy ban nhân dân`), so they may be longer; a
+    province with its key."""
     lengths = [len(text)]
+    if province:
+        lengths.append(len(province_key(text)))
     if unit_name:
         lengths += [len(name_key(text)), len(loose_key(text))]
     if district:
@@ -60,10 +77,11 @@ class _Checker:
         what_en: str,
         unit_name: bool = False,
         district: bool = False,
+        province: bool = False,
     ) -> None:
         if not text:
             return
-        length = _longest(text, unit_name=unit_name, district=district)
+        length = _longest(text, unit_name=unit_name, district=district, province=province)
         if length <= limit:
             return
         self.log.report(
@@ -122,6 +140,15 @@ def check_lengths(sheets: Sequence[SheetResult], log: ProblemLog) -> None:
                 what_vi=f"Dòng «{line}» ở đầu trang {sheet}",
                 what_en=f"The line «{line}» at the top of sheet {sheet}",
             )
+        c.check(  # the province a letterhead names is stored on the units it creates
+            letterhead_province(result.header.reporting_unit),
+            PROVINCE_CHARS,
+            sheet=sheet,
+            cell=result.header.reporting_unit_cell,
+            what_vi=f"Tỉnh, thành phố ở dòng «Đơn vị báo cáo» trang {sheet}",
+            what_en=f"The province of the line «Đơn vị báo cáo» of sheet {sheet}",
+            province=True,
+        )
         form = FORMS[result.form]
         for row in result.units:
             c.name(sheet, row.name, form.column("name").label)
@@ -144,10 +171,29 @@ def check_lengths(sheets: Sequence[SheetResult], log: ProblemLog) -> None:
                     what_vi=f"Dòng {n}: {ATTR_LABELS[attr]}",
                     what_en=f"Row {n}: {ATTR_LABELS[attr]}",
                     district=attr == "district",
+                    province=attr == "province",
                 )
         for ev in result.events:
             for unit in (*ev.before, *ev.after):
                 c.name(sheet, unit, "Đơn vị")
+                c.check(  # `Sở Y tế tỉnh X (cũ)`: the province X is stored on its own
+                    split_province_suffix(unit.value)[1],
+                    PROVINCE_CHARS,
+                    sheet=sheet,
+                    cell=unit.ref,
+                    what_vi=f"Dòng {ev.row + 1}: Tỉnh, thành phố của «{unit.value[:40]}…»",
+                    what_en=f"Row {ev.row + 1}: the province of «{unit.value[:40]}…»",
+                    province=True,
+                )
+            c.check(
+                ev.province,
+                PROVINCE_CHARS,
+                sheet=sheet,
+                cell=ev.ref,
+                what_vi=f"Dòng {ev.row + 1}: Tỉnh, thành phố",
+                what_en=f"Row {ev.row + 1}: the province",
+                province=True,
+            )
             for text, column, label in (
                 (ev.doc_ref, _e.doc_ref, "Văn bản"),
                 (ev.sector, _e.sector, "Lĩnh vực"),

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select, text
 
 from etl.core.normalize import commune_key, district_key, loose_key, name_key
 from etl.core.problems import ProblemLog
+from etl.core.provinces import own_key, province_label, split_province_suffix
 from etl.reading.records import Cell
 from etl.storage import schema
 
@@ -34,6 +35,8 @@ class UnitRecord:
     district: str | None = None
     commune: str | None = None
     commune_key: str = ""
+    province: str | None = None  # display; "" key: the deployment's own (or none written)
+    province_key: str = ""
     attrs: dict[str, Any] = field(default_factory=dict)
     is_new: bool = False
     changed: bool = False
@@ -52,7 +55,10 @@ class UnitRegistry:
     def __init__(self, records: list[UnitRecord]) -> None:
         self.records: list[UnitRecord] = []
         self._by_code: dict[str, UnitRecord] = {}
-        self._by_key: dict[tuple[str, str, str], UnitRecord] = {}
+        self._by_key: dict[tuple[str, str, str, str], UnitRecord] = {}
+        # keys of the provinces merged into the deployment's own (`stage` sets them): a row
+        # naming no province, in a return naming none, may be one of their units
+        self.merged_provinces: frozenset[str] = frozenset()
         self._by_name: dict[str, list[UnitRecord]] = defaultdict(list)
         self._by_loose: dict[str, list[UnitRecord]] = defaultdict(list)
         for record in records:
@@ -62,9 +68,14 @@ class UnitRegistry:
         self.records.append(record)
         if record.code:
             self._by_code[record.code.casefold()] = record
-        self._by_key[(record.name_key, record.district_key, record.commune_key)] = record
+        key = (record.name_key, record.district_key, record.commune_key, record.province_key)
+        self._by_key[key] = record
         self._by_name[record.name_key].append(record)
         self._by_loose[record.loose_key].append(record)
+
+    def province_mergers(self) -> list[tuple[list[str], str]]:
+        """(keys before, key after) of the stored mergers of provinces: none in memory."""
+        return []
 
     def set_code(self, record: UnitRecord, code: str) -> None:
         record.code = code
@@ -77,18 +88,36 @@ class UnitRegistry:
         code: str | None = None,
         district: str | None = None,
         commune: str | None = None,
+        province_key: str = "",
+        province_given: bool = False,
     ) -> Match:
-        """The unit a row names, or why it cannot be told (`name-near-match`, `name-ambiguous`).
-        A row with a commune matches a unit of that commune, else the one unit of that name
-        with neither commune nor district; a row naming a district and no commune never
-        matches a unit of a commune (docs/domain.md, "Name matching")."""
+        """The unit a row names, or why it cannot be told (`name-near-match`, `name-ambiguous`,
+        `name-ambiguous-province`). Names are compared within the province `province_key`;
+        a row that gives none (`province_given` False, key "") may also be the one unit of
+        its name among the provinces merged into the deployment's. A row with a commune
+        matches a unit of that commune, else the one unit of that name with neither commune
+        nor district; a row naming a district and no commune never matches a unit of a
+        commune (docs/domain.md, "Name matching")."""
         if code and code.casefold() in self._by_code:
             return Match(self._by_code[code.casefold()])
         nkey, dkey = name_key(name), district_key(district) if district else ""
         ckey = commune_key(commune) if commune else ""
-        if (nkey, dkey, ckey) in self._by_key:
-            return Match(self._by_key[(nkey, dkey, ckey)])
-        same_name = self._by_name.get(nkey, [])
+        if (nkey, dkey, ckey, province_key) in self._by_key:
+            return Match(self._by_key[(nkey, dkey, ckey, province_key)])
+        every = self._by_name.get(nkey, [])
+        same_name = [r for r in every if r.province_key == province_key]
+        if not same_name and not province_key and not province_given and self.merged_provinces:
+            merged = [
+                r
+                for r in every
+                if r.province_key in self.merged_provinces
+                and (not dkey or not r.district_key or r.district_key == dkey)
+                and (not ckey or not r.commune_key or r.commune_key == ckey)
+            ]
+            if len(merged) == 1:
+                return Match(merged[0])
+            if merged:
+                return Match(None, "name-ambiguous-province", merged)
         if ckey:
             in_commune = [r for r in same_name if r.commune_key == ckey]
             if len(in_commune) == 1:
@@ -112,6 +141,7 @@ class UnitRegistry:
             r
             for r in self._by_loose.get(loose_key(name), [])
             if r.name_key != nkey
+            and r.province_key == province_key
             and (not dkey or not r.district_key or r.district_key == dkey)
             and (not ckey or not r.commune_key or r.commune_key == ckey)
         ]
@@ -127,6 +157,8 @@ class UnitRegistry:
         district: str | None,
         kind: str,
         commune: str | None = None,
+        province: str | None = None,
+        province_key: str = "",
     ) -> UnitRecord:
         record = UnitRecord(
             id=None,
@@ -139,6 +171,8 @@ class UnitRegistry:
             district=district,
             commune=commune,
             commune_key=commune_key(commune) if commune else "",
+            province=province if province_key else None,
+            province_key=province_key,
             is_new=True,
         )
         self._index(record)
@@ -147,7 +181,7 @@ class UnitRegistry:
 
 REGISTRY_COLUMNS = (
     "id", "name", "name_key", "loose_key", "district_key", "code", "kind", "district",
-    "parent", "sector", "autonomy", "commune", "commune_key",
+    "parent", "sector", "autonomy", "commune", "commune_key", "province", "province_key",
 )  # fmt: skip
 UPDATED_ATTRS = ("parent", "sector", "autonomy")  # what a later return may set on a unit
 IN_CHUNK = 400  # bound parameters per IN (...) list
@@ -173,6 +207,7 @@ class FileRegistry(UnitRegistry):
         super().__init__([])
         self._conn = conn
         self._primed = False
+        self._mergers: list[tuple[list[str], str]] | None = None
 
     def prime(self, names: list[tuple[str, str | None]], codes: list[str]) -> None:
         """Read the units that `names` ((name, district or None) pairs) and `codes` can
@@ -211,6 +246,7 @@ class FileRegistry(UnitRegistry):
         self._reset(self._conn.execute(select(*[u[c] for c in REGISTRY_COLUMNS])).all())
 
     def _reset(self, rows: Any) -> None:
+        merged = self.merged_provinces
         super().__init__(
             [
                 UnitRecord(
@@ -224,37 +260,41 @@ class FileRegistry(UnitRegistry):
                     district=r.district,
                     commune=r.commune,
                     commune_key=r.commune_key or "",
+                    province=r.province,
+                    province_key=r.province_key or "",
                     attrs={k: getattr(r, k) for k in UPDATED_ATTRS},  # as stored
                 )
                 for r in rows
             ]
         )
+        self.merged_provinces = merged
         self._primed = True
 
-    def find(
-        self,
-        name: str,
-        *,
-        code: str | None = None,
-        district: str | None = None,
-        commune: str | None = None,
-    ) -> Any:
+    def find(self, name: str, **kwargs: Any) -> Any:
         if not self._primed:
             self._load_all()
-        return super().find(name, code=code, district=district, commune=commune)
+        return super().find(name, **kwargs)
 
-    def add(
-        self,
-        name: str,
-        *,
-        code: str | None,
-        district: str | None,
-        kind: str,
-        commune: str | None = None,
-    ) -> UnitRecord:
+    def add(self, name: str, **kwargs: Any) -> UnitRecord:
         if not self._primed:
             self._load_all()
-        return super().add(name, code=code, district=district, kind=kind, commune=commune)
+        return super().add(name, **kwargs)
+
+    def province_mergers(self) -> list[tuple[list[str], str]]:
+        if self._mergers is None:
+            self._mergers = stored_province_mergers(self._conn)
+        return self._mergers
+
+
+def stored_province_mergers(conn: Connection) -> list[tuple[list[str], str]]:
+    """(keys of the provinces before, key after) of every stored merger of provinces
+    (`event.provinces`), whatever its review status: matching needs them as identity."""
+    e = schema.event.c
+    out = []
+    for (provinces,) in conn.execute(select(e.provinces).where(e.provinces.is_not(None))):
+        if isinstance(provinces, dict) and provinces.get("after"):
+            out.append(([key for _name, key in provinces["before"]], provinces["after"][1]))
+    return out
 
 
 def select_units(conn: Connection, condition: str, params: list[str]) -> Any:
@@ -271,9 +311,12 @@ def select_units(conn: Connection, condition: str, params: list[str]) -> Any:
 class Resolver:
     """Turns the names of one file into unit records, logging matching problems."""
 
-    def __init__(self, registry: UnitRegistry, log: ProblemLog) -> None:
+    def __init__(
+        self, registry: UnitRegistry, log: ProblemLog, own: frozenset[str] = frozenset()
+    ) -> None:
         self.registry = registry
         self.log = log
+        self.own = own  # keys of the deployment's own province (stored as "")
 
     def resolve(
         self,
@@ -285,10 +328,26 @@ class Resolver:
         kind: str = "",
         create: bool = True,
         commune: str | None = None,
+        province: str | None = None,
+        province_given: bool = False,
     ) -> UnitRecord | None:
+        """The unit a cell names, within `province` (the row's, else the return's letterhead;
+        `province_given`: the row itself names it) or the one its name's `… tỉnh X (cũ)`
+        names; None (a problem logged) when it cannot be told."""
         name = cell.value
-        match = self.registry.find(name, code=code, district=district, commune=commune)
         where = {"sheet": sheet, "cell": cell.ref, "value": name}
+        base, suffix = split_province_suffix(name)
+        if suffix is not None:
+            name, province, province_given = base, suffix, True
+        pkey = own_key(province, self.own)
+        match = self.registry.find(
+            name,
+            code=code,
+            district=district,
+            commune=commune,
+            province_key=pkey,
+            province_given=province_given,
+        )
         if match.unit is not None:
             unit = match.unit
             if code and not unit.code:
@@ -305,8 +364,21 @@ class Resolver:
             )
             self.log.report("name-ambiguous", name=name, places=places, **where)
             return None
+        if match.code == "name-ambiguous-province":
+            places = "; ".join(sorted({c.province or c.province_key for c in match.candidates}))
+            self.log.report("name-ambiguous-province", name=name, places=places, **where)
+            return None
         if not create:
             self.log.report("unknown-unit", name=name, **where)
             return None
         self.log.report("new-unit", name=name, **where)
-        return self.registry.add(name, code=code, district=district, kind=kind, commune=commune)
+        label = province_label(province) if pkey else None
+        return self.registry.add(
+            name,
+            code=code,
+            district=district,
+            kind=kind,
+            commune=commune,
+            province=label,
+            province_key=pkey,
+        )

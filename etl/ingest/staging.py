@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from etl.core.formatting import fmt_number
-from etl.core.forms import DISTRICT_END_KIND
+from etl.core.forms import DISTRICT_END_KIND, PROVINCE_KIND_CHOICE
 from etl.core.normalize import (
     commune_in_name,
     commune_label,
@@ -25,6 +25,13 @@ from etl.core.normalize import (
     name_key,
 )
 from etl.core.problems import ProblemLog
+from etl.core.provinces import (
+    letterhead_province,
+    province_key,
+    province_label,
+    split_province_suffix,
+)
+from etl.core.settings import load_settings
 from etl.core.vocabulary import MEASURE_OF_FORM, UNIT_KIND_OF_EVENT, UnitGroup, UnitKind
 from etl.ingest.matching import FileRegistry, Resolver, UnitRecord, UnitRegistry
 from etl.reading.records import Cell, EventRow, SheetResult, TargetRow, UnitRow
@@ -49,6 +56,16 @@ class StagedEvent(NamedTuple):
     after: list[UnitRecord]
 
 
+class StagedProvinces(NamedTuple):
+    """A merger of provinces of Biểu 03 (`Loại đơn vị` = `Tỉnh, thành phố`): the provinces
+    before and the one after, as (display name, key) pairs; no unit is matched."""
+
+    result: SheetResult
+    event: EventRow
+    before: list[tuple[str, str]]
+    after: tuple[str, str]
+
+
 class StagedTarget(NamedTuple):
     """A target of Biểu 00 and the unit it is set for (None: the whole city)."""
 
@@ -64,10 +81,61 @@ class Staged:
     units: list[StagedUnit] = field(default_factory=list)
     events: list[StagedEvent] = field(default_factory=list)
     targets: list[StagedTarget] = field(default_factory=list)
+    provinces: list[StagedProvinces] = field(default_factory=list)
 
 
-def stage(results: list[SheetResult], registry: UnitRegistry, log: ProblemLog) -> Staged:
-    """Match every name to a unit; returns the rows to insert (with unit records, not ids)."""
+def is_province_event(ev: EventRow) -> bool:
+    """A Biểu 03 row whose `Loại đơn vị` is a province: a merger of provinces."""
+    return ev.unit_kind == PROVINCE_KIND_CHOICE
+
+
+def _named(cell_text: str) -> tuple[str, str]:
+    return province_label(cell_text), province_key(cell_text)
+
+
+def _letterhead(result: SheetResult, own: frozenset[str]) -> str | None:
+    """The province the return's letterhead names, once the deployment knows its own (the
+    `PROVINCE` setting or a merger of provinces): before that, a deployment for one province
+    reads its letterheads as it always did (`Sở Y tế thành phố Cần Thơ` is not a province
+    apart)."""
+    return letterhead_province(result.header.reporting_unit) if own else None
+
+
+def own_provinces(
+    results: list[SheetResult], registry: UnitRegistry, province: str | None = None
+) -> tuple[frozenset[str], frozenset[str]]:
+    """(the keys of the deployment's own province, those of the provinces merged into it):
+    own is the `PROVINCE` setting and every merger's successor (a merger recorded in this
+    deployment's returns is into its own province), stored or in these returns; merged are
+    their predecessors (docs/domain.md, "Provinces and mergers")."""
+    if province is None:
+        province = load_settings().province
+    mergers = list(registry.province_mergers())
+    for result in results:
+        for ev in result.events:
+            if is_province_event(ev) and len(ev.after) == 1:
+                mergers.append(
+                    ([province_key(c.value) for c in ev.before], _named(ev.after[0].value)[1])
+                )
+    own = {province_key(province)} if province else set()
+    own |= {after for _before, after in mergers}
+    merged = {key for before, after in mergers if after in own for key in before} - own
+    return frozenset(own - {""}), frozenset(merged)
+
+
+def stage(
+    results: list[SheetResult],
+    registry: UnitRegistry,
+    log: ProblemLog,
+    *,
+    province: str | None = None,
+) -> Staged:
+    """Match every name to a unit; returns the rows to insert (with unit records, not ids).
+    A unit is looked up in its province: the row's (`Tỉnh, thành phố` column, group row,
+    `… tỉnh X (cũ)`), else the letterhead's (`Đơn vị báo cáo`), else the deployment's own
+    (`province`, default the `PROVINCE` setting)."""
+    own, merged = own_provinces(results, registry, province)
+    registry.merged_provinces = merged
     if isinstance(registry, FileRegistry):
         names: list[tuple[str, str | None]] = []
         codes: list[str] = []
@@ -79,14 +147,18 @@ def stage(results: list[SheetResult], registry: UnitRegistry, log: ProblemLog) -
                 if is_district_end(ev):
                     names += [(name, None) for name, _commune in district_end_after(ev)]
                     continue
-                names += [(c.value, None) for c in (*ev.before, *ev.after)]
+                if not is_province_event(ev):
+                    names += [
+                        (split_province_suffix(c.value)[0], None) for c in (*ev.before, *ev.after)
+                    ]
             names += [
                 (t.scope.value, None) for t in result.targets if not is_city_scope(t.scope.value)
             ]
         registry.prime(names, codes)
-    resolver = Resolver(registry, log)
+    resolver = Resolver(registry, log, own)
     staged = Staged()
     for result in results:
+        letterhead = _letterhead(result, own)
         if result.form in MEASURE_OF_FORM:
             for row in result.units:
                 unit = resolver.resolve(
@@ -96,15 +168,29 @@ def stage(results: list[SheetResult], registry: UnitRegistry, log: ProblemLog) -
                     district=row.attrs.get("district"),
                     kind=row.attrs.get("agency_kind", ""),
                     commune=row.attrs.get("commune"),
+                    province=row.attrs.get("province") or letterhead,
+                    province_given="province" in row.attrs,
                 )
                 if unit is not None:
                     staged.units.append(StagedUnit(result, row, unit))
     for result in results:
+        letterhead = _letterhead(result, own)
         for ev in result.events:
+            where = {"province": ev.province or letterhead, "province_given": bool(ev.province)}
+            if is_province_event(ev):
+                before = [_named(c.value) for c in ev.before]
+                staged.provinces.append(
+                    StagedProvinces(result, ev, before, _named(ev.after[0].value))
+                )
+                continue
             if is_district_end(ev):
                 after = [
                     resolver.resolve(
-                        result.sheet, Cell(name, ev.after[0].ref), kind=_COMMUNE, commune=commune
+                        result.sheet,
+                        Cell(name, ev.after[0].ref),
+                        kind=_COMMUNE,
+                        commune=commune,
+                        **where,
                     )
                     for name, commune in district_end_after(ev)
                 ]
@@ -113,29 +199,40 @@ def stage(results: list[SheetResult], registry: UnitRegistry, log: ProblemLog) -
                 continue
             su_nghiep = UNIT_KIND_OF_EVENT.get(ev.unit_kind or "") == UnitGroup.SERVICE
             kind = UnitKind.DON_VI_SU_NGHIEP if su_nghiep else ""
-            before = [_resolve_event_unit(resolver, result.sheet, c, kind) for c in ev.before]
-            after = [_resolve_event_unit(resolver, result.sheet, c, kind) for c in ev.after]
+            before = [
+                _resolve_event_unit(resolver, result.sheet, c, kind, where) for c in ev.before
+            ]
+            after = [_resolve_event_unit(resolver, result.sheet, c, kind, where) for c in ev.after]
             if all(u is not None for u in before + after):
                 staged.events.append(StagedEvent(result, ev, before, after))
         for target in result.targets:
             unit = None
             if not is_city_scope(target.scope.value):
-                unit = resolver.resolve(result.sheet, target.scope, create=False)
+                unit = resolver.resolve(
+                    result.sheet, target.scope, create=False, province=letterhead
+                )
                 if unit is None:
                     continue
             staged.targets.append(StagedTarget(result, target, unit))
     return staged
 
 
-def _resolve_event_unit(resolver: Resolver, sheet: str, cell: Cell, kind: str) -> UnitRecord | None:
-    """A Biểu 03 unit: a commune-level body's name (`UBND xã Thới Hưng`) is of its commune
-    and, when new, of kind `co_quan_cap_xa`; any other name as `kind` says."""
+def _resolve_event_unit(
+    resolver: Resolver, sheet: str, cell: Cell, kind: str, where: dict[str, Any]
+) -> UnitRecord | None:
+    """A Biểu 03 unit, in the province `where` gives: a commune-level body's name (`UBND xã
+    Thới Hưng`) is of its commune and, when new, of kind `co_quan_cap_xa`; any other name as
+    `kind` says."""
     if not kind and is_commune_body(cell.value):
         commune = commune_in_name(cell.value)
         return resolver.resolve(
-            sheet, cell, kind=_COMMUNE, commune=commune_label(commune) if commune else None
+            sheet,
+            cell,
+            kind=_COMMUNE,
+            commune=commune_label(commune) if commune else None,
+            **where,
         )
-    return resolver.resolve(sheet, cell, kind=kind)
+    return resolver.resolve(sheet, cell, kind=kind, **where)
 
 
 def check_allowed(staged: Staged, allowed: set[int], log: ProblemLog) -> None:
@@ -163,6 +260,15 @@ def check_allowed(staged: Staged, allowed: set[int], log: ProblemLog) -> None:
                 )
     for result, target, _unit in staged.targets:
         log.report("targets-admin-only", sheet=result.sheet, cell=target.scope.ref)
+    for result, ev, _before, after in staged.provinces:  # a province's merger: the Sở Nội vụ's
+        log.report(
+            "unit-not-allowed",
+            sheet=result.sheet,
+            cell=ev.ref,
+            value=after[0],
+            what_vi=f"báo cáo sắp xếp tỉnh, thành phố («{after[0]}»)",
+            what_en=f"report a merger of provinces («{after[0]}»)",
+        )
 
 
 class OwnUnit(NamedTuple):
@@ -255,6 +361,19 @@ def preview_rows(staged: Staged, limit: int = PREVIEW_ROWS) -> list[dict[str, An
                 + " → "
                 + ("; ".join(u.name for u in after) or "; ".join(c.value for c in ev.after)),
                 "new_unit": any(u.is_new for u in before + after),
+                "figures": "",
+            }
+        )
+    for result, ev, before, after in staged.provinces:
+        rows.append(
+            {
+                "sheet": result.sheet,
+                "cell": ev.ref,
+                "form": result.form,
+                "unit": f"{ev.event_type} {ev.date:%d/%m/%Y}: "
+                + "; ".join(name for name, _key in before)
+                + f" → {after[0]}",
+                "new_unit": False,
                 "figures": "",
             }
         )

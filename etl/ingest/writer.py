@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
 
 from etl.core.problems import Problem
+from etl.core.provinces import PROVINCE_EVENT_KIND
 from etl.core.vocabulary import (
     MEASURE_OF_FORM,
     MEASURE_OF_TARGET,
@@ -156,6 +157,8 @@ def write(
                         sector=None,
                         autonomy=None,
                         created_by=submission_id,
+                        province=unit.province,
+                        province_key=unit.province_key,
                     ),
                 )
             )
@@ -221,6 +224,8 @@ def write(
     counts["job_positions"] = len(job_rows)
     for result, ev, before, after in staged.events:
         counts["events"] += _write_event(conn, result, ev, before, after, submission_id)
+    for result, ev, before, after in staged.provinces:
+        counts["events"] += _write_province_event(conn, result, ev, before, after, submission_id)
     for result, target, unit in staged.targets:
         _write_target(conn, result, target, unit, submission_id)
         counts["targets"] += 1
@@ -292,22 +297,28 @@ def _approved_attributes(
 
 def _insert_units(conn: Connection, new_units: list[tuple[UnitRecord, dict[str, Any]]]) -> None:
     """Insert the new units in one executemany, then read their ids back by their unique
-    (name_key, district_key, commune_key): SQLite's INSERT … RETURNING in parameter order runs
-    one statement per row."""
+    (name_key, district_key, commune_key, province_key): SQLite's INSERT … RETURNING in
+    parameter order runs one statement per row."""
     columns = tuple(new_units[0][1])
     insert_rows(conn, schema.unit, columns, [tuple(v.values()) for _unit, v in new_units])
     by_key = {
-        (unit.name_key, unit.district_key, unit.commune_key): unit for unit, _values in new_units
+        (unit.name_key, unit.district_key, unit.commune_key, unit.province_key): unit
+        for unit, _values in new_units
     }
-    by_district: dict[str, list[str]] = {}
-    for name, district, _commune in sorted(by_key):
-        by_district.setdefault(district, []).append(name)
-    for district, names in by_district.items():  # seeks in the unique index, nothing more
+    by_place: dict[tuple[str, str], list[str]] = {}
+    for name, district, _commune, province in sorted(by_key):
+        by_place.setdefault((district, province), []).append(name)
+    for (district, province), names in by_place.items():  # seeks in the unique index
         for i in range(0, len(names), IN_CHUNK):
             chunk = names[i : i + IN_CHUNK]
-            condition = f"district_key = {{}} AND name_key IN ({', '.join(['{}'] * len(chunk))})"
-            for r in select_units(conn, condition, [district, *chunk]):
-                unit = by_key.get((r.name_key, r.district_key, r.commune_key or ""))
+            condition = (
+                "district_key = {} AND province_key = {} "
+                f"AND name_key IN ({', '.join(['{}'] * len(chunk))})"
+            )
+            for r in select_units(conn, condition, [district, province, *chunk]):
+                unit = by_key.get(
+                    (r.name_key, r.district_key, r.commune_key or "", r.province_key or "")
+                )
                 if unit is not None:
                     unit.id = r.id
     if any(unit.id is None for unit, _values in new_units):
@@ -426,6 +437,37 @@ def _write_event(
         schema.unit_revision,
         _REVISION_COLUMNS,
         [(submission_id, i, f, v, result.sheet, ev.ref) for i, f, v in revisions],
+    )
+    return 1
+
+
+def _write_province_event(
+    conn: Connection,
+    result: SheetResult,
+    ev: EventRow,
+    before: list[tuple[str, str]],
+    after: tuple[str, str],
+    submission_id: int,
+) -> int:
+    """A merger of provinces: an event of kind `tinh_thanh_pho` holding the provinces before
+    and after (`event.provinces`), with no unit rows (docs/domain.md, "Provinces and
+    mergers"); the same merger reported again supersedes it (its natural key)."""
+    key_source = json.dumps(
+        ["province", ev.date.isoformat(), ev.event_type, sorted(k for _n, k in before), after[1]]
+    )
+    conn.execute(
+        insert(schema.event).values(
+            submission_id=submission_id,
+            natural_key=hashlib.sha256(key_source.encode()).hexdigest(),
+            effective_date=ev.date,
+            event_type=ev.event_type,
+            doc_ref=ev.doc_ref,
+            unit_kind=PROVINCE_EVENT_KIND,
+            note=ev.note,
+            sheet=result.sheet,
+            cell=ev.ref,
+            provinces={"before": [list(p) for p in before], "after": list(after)},
+        )
     )
     return 1
 

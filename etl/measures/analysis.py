@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etl.core.provinces import PROVINCE_EVENT_KIND
 from etl.core.vocabulary import (
     KIND_LABELS,
     MEASURE_LABELS,
@@ -428,6 +429,7 @@ def reorg_timeline(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
     if ds.events.empty:
         return pd.DataFrame(columns=columns)
     events = ds.events[ds.events["effective_date"] <= as_of]
+    events = events[events["unit_kind"] != PROVINCE_EVENT_KIND]  # no unit: not counted
     rows = []
     for ev in events.itertuples():
         before, after = ds.event_sets.get(ev.id, (frozenset(), frozenset()))

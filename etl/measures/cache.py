@@ -44,6 +44,7 @@ LRU_SIZES = {
     "merged": 24,
     "homes_positions": 16,
     "baseline_by_home": 8,
+    "province_share": 48,
     "missing": 128,
     "summary": 256,
     "unit_table": 6,

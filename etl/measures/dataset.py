@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from etl.core.normalize import canonical_district_labels
+from etl.core.provinces import display_name
 from etl.core.vocabulary import FactStatus, Measure
 from etl.measures.communes import commune_dates, derived_event_units, end_district_levels
 
@@ -138,6 +139,42 @@ def _units(frame: pd.DataFrame) -> pd.DataFrame:
     units["district_key"] = units["district_key"].fillna("")
     if "district_written" not in units.columns:
         units["district_written"] = units["district"]
+    if "province_key" not in units.columns:  # frames made in code, without provinces
+        units["province_key"] = ""
+        units["province"] = None
+    units["province_key"] = units["province_key"].fillna("")
+    if "name_stored" not in units.columns:  # the name as stored; `name` is as shown
+        units["name_stored"] = units["name"]
+    return units
+
+
+def merged_province_keys(events: pd.DataFrame) -> set[str]:
+    """The keys of the provinces a stored merger of provinces ended (`event.provinces`)."""
+    if not len(events) or "provinces" not in events.columns:
+        return set()
+    keys: set[str] = set()
+    for provinces in events["provinces"].dropna():
+        if isinstance(provinces, dict):
+            after = (provinces.get("after") or [None, None])[1]
+            keys |= {key for _name, key in provinces.get("before", []) if key != after}
+    return keys
+
+
+def _province_names(units: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """`units` with the `name` of a unit of another province shown with it: `Sở Y tế tỉnh Hậu
+    Giang`, and `(cũ)` once that province merged (docs/domain.md, "Provinces and mergers");
+    the units of the deployment's own province keep their name."""
+    other = (units["province_key"] != "").to_numpy()
+    if not other.any():
+        return units
+    merged = merged_province_keys(events)
+    units = units.copy()
+    stored = units["name_stored"].to_numpy(dtype=object)
+    names = units["name"].to_numpy(dtype=object, copy=True)
+    for i in np.flatnonzero(other):
+        key = units["province_key"].iat[i]
+        names[i] = display_name(stored[i], units["province"].iat[i] or key, key in merged)
+    units["name"] = pd.array(names, dtype=units["name"].dtype)
     return units
 
 
@@ -348,6 +385,7 @@ def build_dataset(
     units = commune_dates(end_district_levels(units, event_history), tables["fact"])
     units = _district_labels(_units(units))
     events = _events(latest_by(event_history, ["natural_key"]))
+    units = _province_names(units, events)
     event_units = _with_derived(_event_units(event_unit_history, events), units, events)
     facts, keys = _latest_facts(tables["fact"])
     return Dataset(
@@ -440,6 +478,7 @@ def refresh_dataset(
         events = latest_by(pd.concat([old.events, new_events], ignore_index=True), ["natural_key"])
     stored = old.event_units[old.event_units["id"] > 0] if len(old.event_units) else old.event_units
     event_units = _event_units(_append(stored, added["event_unit"]), events)
+    units = _province_names(units, events)
     event_units = _with_derived(event_units, units, events)
     return Dataset(
         event_sets=_event_sets(event_units),

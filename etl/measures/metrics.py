@@ -10,6 +10,7 @@ order as a plain pandas computation would, so they are exactly the same.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etl.core.settings import load_settings
 from etl.core.vocabulary import (
     MEASURE_LABELS,
     DepartureBasis,
@@ -27,6 +29,7 @@ from etl.core.vocabulary import (
 )
 from etl.measures.cache import memoised, remembered, remembered_for_frame
 from etl.measures.dataset import Dataset
+from etl.measures.provinces import merger_rule, province_choices, unit_provinces
 from etl.measures.scoping import (
     Filter,
     exists_mask,
@@ -115,11 +118,97 @@ def _scoped(
 ) -> dict[str, Any]:
     """`_merged` restricted to the rows whose home is in scope (same rows, same order)."""
     merged = _merged(ds, homes, measure, status)
+    if flt.province is not None:
+        return _province_rows(ds, homes, flt, measure, status, merged)
     scope = scope_mask(ds, flt)
     if scope.all():
         return merged
     rows = mask_at(scope, merged["hpos"])
     return {k: v[rows] for k, v in merged.items()}
+
+
+def province_share(ds: Dataset, homes: pd.DataFrame, measure: str, province: str) -> np.ndarray:
+    """The share of each unit's quota figures (aligned with `ds.units`, as a home) that
+    belongs to the former province `province` (docs/domain.md, "Provinces and mergers"):
+    under `MERGER_BASELINE_RULE` `tong_truoc_sap_nhap`, the part of its baseline that came
+    from units of that province (its own and its predecessors', by lineage weight), so that
+    a former province's baseline is the sum of its units' and a successor formed from units
+    of several provinces has its current figure split in proportion to their baselines; a
+    unit without a baseline, or under `theo_don_vi_tiep_nhan`, belongs wholly to its own."""
+
+    rule = load_settings().merger_baseline_rule
+
+    def build() -> np.ndarray:
+        own = (unit_provinces(ds) == province).astype(float)
+        if rule == "theo_don_vi_tiep_nhan":
+            return own
+        rows = _merged(ds, homes, measure, FactStatus.ASSIGNED)
+        base = rows["year"] == BASELINE_YEAR
+        amount = rows["value"][base] * rows["weight"][base]
+        hpos, upos = rows["hpos"][base], rows["upos"][base]
+        n = len(ds.units)
+        total = np.bincount(hpos, weights=amount, minlength=n)
+        mine = unit_provinces(ds)[upos] == province
+        part = np.bincount(hpos[mine], weights=amount[mine], minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, part / np.where(total > 0, total, 1), own)
+
+    return remembered_for_frame(ds, "province_share", homes, (measure, province, rule), build)
+
+
+def _province_rows(
+    ds: Dataset,
+    homes: pd.DataFrame,
+    flt: Filter,
+    measure: str,
+    status: str,
+    merged: dict[str, Any],
+) -> dict[str, Any]:
+    """`_scoped` for a former province: quota figures (assigned, pending) of each home in the
+    rest of the scope times the province's share of it (`province_share`); the other figures
+    (individuals streamlined, norms…) by the province of their own unit."""
+    rest = scope_mask(ds, dataclasses.replace(flt, province=None))
+    rows = mask_at(rest, merged["hpos"])
+    if status in (FactStatus.ASSIGNED, FactStatus.PENDING):
+        factor = province_share(ds, homes, measure, flt.province or "")[merged["hpos"]]
+    else:
+        factor = (unit_provinces(ds)[merged["upos"]] == flt.province).astype(float)
+    rows &= factor > 0
+    out = {k: v[rows] for k, v in merged.items()}
+    out["value"] = out["value"] * factor[rows]
+    return out
+
+
+def predecessors(
+    ds: Dataset, homes: pd.DataFrame, flt: Filter, as_of: dt.date, *, include_pending: bool
+) -> list[dict[str, Any]]:
+    """The figures of each former province in the scope (`"predecessors"` of the summary),
+    when the units whose figures it holds were of more than one; else none."""
+    if flt.province is not None:
+        return []
+    choices = province_choices(ds)
+    if not choices:
+        return []
+    scope = scope_mask(ds, flt)
+    hpos = ds.units.index.get_indexer(homes["home_id"])
+    upos = ds.units.index.get_indexer(homes["unit_id"])
+    held = set(unit_provinces(ds)[upos[mask_at(scope, hpos)]])
+    if len(held) < 2:
+        return []
+    out = []
+    for key in sorted(held, key=lambda k: choices.get(k, k)):
+        part = dataclasses.replace(flt, province=key)
+        out.append(
+            {
+                "province": choices.get(key, key).removesuffix(" (cũ)"),
+                "key": key,
+                Measure.CONG_CHUC.value: quota_measure(ds, homes, part, Measure.CONG_CHUC, as_of),
+                Measure.NGUOI_LAM_VIEC.value: quota_measure(
+                    ds, homes, part, Measure.NGUOI_LAM_VIEC, as_of, include_pending=include_pending
+                ),
+            }
+        )
+    return out
 
 
 # ---------------------------------------------------------------- the measures
@@ -583,6 +672,8 @@ def _summary(
         "reorganization": reorganization(ds, homes, flt, as_of, since),
         "missing": missing_data(ds, flt, as_of),
         "job_positions_ineligible": ineligible_units,
+        "predecessors": predecessors(ds, homes, flt, as_of, include_pending=include_pending),
+        "merger_rule": merger_rule(ds),
         "warnings": [],
     }
     for measure in Measure:

@@ -246,7 +246,11 @@ def build_narrative(
             )
             + "."
         )
+    if summary.get("merger_rule"):  # how merged provinces are counted: shown wherever used
+        parts.append(notes.add(summary["merger_rule"]))
     paragraphs.append(Paragraph(parts=parts))
+    if summary.get("predecessors"):
+        paragraphs.append(Paragraph(parts=[_predecessors_phrase(summary["predecessors"])]))
 
     jp = summary["job_positions"]
     hc, sn = jp[UnitGroup.ADMINISTRATIVE], jp[UnitGroup.SERVICE]
@@ -278,6 +282,24 @@ def _agencies_reduced(reduced: int) -> str:
     if reduced > 0:
         return f"; giảm {fmt_count_prose(reduced)} cơ quan qua sắp xếp."
     return "; số cơ quan được giữ ổn định, không tăng đầu mối."
+
+
+def _predecessors_phrase(predecessors: list[dict[str, Any]]) -> str:
+    """Each former province's share: `Theo tỉnh, thành phố trước hợp nhất: Tỉnh Hậu Giang
+    giảm 10,9 biên chế công chức (9,9%) và … người làm việc (…); …`."""
+    parts = []
+    for part in predecessors:
+        cc, nlv = part[Measure.CONG_CHUC.value], part[Measure.NGUOI_LAM_VIEC.value]
+        figures = [
+            f"{fmt_number(f['reduced'], 1)} {what} ({fmt_pct(f['reduced_pct'])})"
+            for f, what in ((cc, "biên chế công chức"), (nlv, "người làm việc"))
+            if f["reduced"] is not None
+        ]
+        said = " và ".join(figures) if figures else "chưa có số liệu"
+        parts.append(
+            f"{part['province']} giảm {said}" if figures else f"{part['province']}: {said}"
+        )
+    return "Theo tỉnh, thành phố trước hợp nhất: " + "; ".join(parts) + "."
 
 
 def _established_phrase(by_sector: dict[str, int]) -> str:

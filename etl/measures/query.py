@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
 from etl.measures.dataset import Dataset
+from etl.measures.provinces import province_choices, resolve_province
 from etl.measures.scoping import (
     CITY_LABEL,
     KIND_CHOICES,
@@ -42,6 +43,8 @@ class View:
     district: str | None = None
     sector: str | None = None
     kind: str | None = None
+    # a former province (`Tỉnh Hậu Giang (cũ)`, its name or key): its units' figures
+    province: str | None = None
     include_pending: bool = True
     # the figures of returns still waiting for review too (never those returned)
     include_unreviewed: bool = False
@@ -60,6 +63,7 @@ class View:
             "sector": self.sector,
             "kind": self.kind,
             "commune": self.commune,
+            "province": self.province,
             "pending": None if self.include_pending else "0",
             "include_unreviewed": "1" if self.include_unreviewed else None,
         }
@@ -78,6 +82,7 @@ PARAM_LABELS = {  # a view's parameters as the filter bar names them, for messag
     "sector": "Lĩnh vực",
     "kind": "Loại đơn vị",
     "commune": "Xã, phường",
+    "province": "Tỉnh (cũ)",
     "pending": "Tính cả số chờ phê duyệt",
     "include_unreviewed": "Gồm báo cáo chưa duyệt",
 }
@@ -136,6 +141,7 @@ def parse_view(params: Mapping[str, object] | str | None) -> View:
         district=_first(params, "district"),
         sector=_first(params, "sector"),
         kind=kind,
+        province=_first(params, "province"),
         include_pending=pending,
         include_unreviewed=unreviewed,
         commune=_first(params, "commune"),
@@ -149,6 +155,7 @@ FIELD_LABELS = {
     "sector": "lĩnh vực",
     "kind": "loại đơn vị",
     "commune": "xã, phường",
+    "province": "tỉnh, thành phố (cũ)",
 }
 
 
@@ -156,7 +163,7 @@ FIELD_LABELS = {
 class Unmatched:
     """A filter value of the view that names nothing in the stored data."""
 
-    field: str  # "scope", "district", "sector", "kind" or "commune"
+    field: str  # "scope", "district", "sector", "kind", "commune" or "province"
     text: str
 
     @property
@@ -206,6 +213,14 @@ def resolve_filter(ds: Dataset, view: View) -> tuple[Filter, View, tuple[Unmatch
         else:
             changes["kind"] = asked["kind"] = kind
             parts.append(KIND_CHOICES[kind])
+    if view.province:
+        province = resolve_province(ds, view.province)
+        if province is None:
+            unmatched.append(Unmatched("province", view.province))
+        else:
+            changes["province"] = province
+            asked["province"] = province_choices(ds)[province]
+            parts.append(province_choices(ds)[province])
     label = " · ".join(parts) if parts else CITY_LABEL
     flt = dataclasses.replace(base, label=label, **changes)
     return flt, dataclasses.replace(view, **asked), tuple(unmatched)

@@ -22,6 +22,7 @@ from etl.core.vocabulary import ADMINISTRATIVE_KINDS, KIND_LABELS, UnitGroup, Un
 from etl.measures.cache import memoised, remembered
 from etl.measures.communes import district_ends
 from etl.measures.dataset import Dataset
+from etl.measures.provinces import province_choices, resolve_province, unit_provinces
 
 # a filter's `kind`: a unit kind, or every administrative agency
 KIND_CHOICES = {**KIND_LABELS, UnitGroup.ADMINISTRATIVE: UnitGroup.ADMINISTRATIVE.label}
@@ -38,6 +39,8 @@ class Filter:
     unit_id: int | None = None
     label: str = CITY_LABEL
     commune: str | None = None  # a commune's label (docs/domain.md, "Communes")
+    # a former province's key (`provinces.province_choices`): the units that were its own
+    province: str | None = None
 
 
 # ---------------------------------------------------------------- unit masks, kept with the dataset
@@ -103,6 +106,8 @@ def scope_mask(ds: Dataset, flt: Filter) -> np.ndarray:
         if flt.kind:
             kinds = _kinds_of(flt.kind)
             mask &= pd.Series(cols["kind"]).isin(kinds).to_numpy()
+        if flt.province is not None:
+            mask &= unit_provinces(ds) == flt.province
         return mask
 
     return remembered(ds, "scope", flt, build)
@@ -275,8 +280,9 @@ def _kinds_of(kind: str) -> set[str]:
     return set(ADMINISTRATIVE_KINDS) if kind == UnitGroup.ADMINISTRATIVE else {kind}
 
 
-def in_scope(units: pd.DataFrame, flt: Filter) -> pd.Series:
-    """Units (by their own attributes) that a filter covers."""
+def in_scope(units: pd.DataFrame, flt: Filter, own: str = "") -> pd.Series:
+    """Units (by their own attributes) that a filter covers (`own`: the key a unit of no
+    province is of, `provinces.own_province`)."""
     mask = pd.Series(True, index=units.index)
     if flt.unit_id is not None:
         mask &= units["id"] == flt.unit_id
@@ -289,6 +295,8 @@ def in_scope(units: pd.DataFrame, flt: Filter) -> pd.Series:
     if flt.kind:
         kinds = _kinds_of(flt.kind)
         mask &= units["kind"].isin(kinds)
+    if flt.province is not None:
+        mask &= units["province_key"].map(lambda k: k or own) == flt.province
     return mask
 
 
@@ -408,4 +416,7 @@ def resolve_scope(ds: Dataset, text: str | None) -> Filter | None:
     kind = resolve_kind(text)
     if kind is not None:
         return Filter(kind=kind, label=KIND_CHOICES[kind])
+    province = resolve_province(ds, text)
+    if province is not None:
+        return Filter(province=province, label=province_choices(ds)[province])
     return None

@@ -11,12 +11,11 @@ from typing import Any
 
 from etl.core.formatting import fmt_cell
 from etl.core.forms import (
-    DISTRICT_END_KIND,
     EVENT_TYPE_CHOICES,
+    EVENT_UNIT_KIND_CHOICES,
     JOB_POSITION_CHOICES,
     MEASURE_CHOICES,
     SECTOR_CHOICES,
-    UNIT_KIND_CHOICES,
     Column,
     Form,
 )
@@ -36,7 +35,7 @@ def choice_map(choices: tuple[str, ...]) -> dict[str, str]:
 
 JOB_CHOICES = choice_map(JOB_POSITION_CHOICES)
 EVENT_CHOICES = choice_map(EVENT_TYPE_CHOICES)
-UNIT_KINDS = choice_map((*UNIT_KIND_CHOICES, DISTRICT_END_KIND))
+UNIT_KINDS = choice_map(EVENT_UNIT_KIND_CHOICES)
 SECTORS = choice_map(SECTOR_CHOICES)
 MEASURES = {
     **choice_map(MEASURE_CHOICES),

@@ -6,9 +6,10 @@ import re
 from typing import Any
 
 from etl.core.formatting import fmt_cell
-from etl.core.forms import DISTRICT_END_KIND, Form
+from etl.core.forms import DISTRICT_END_KIND, PROVINCE_KIND_CHOICE, Form
 from etl.core.normalize import clean_text, commune_key, name_key, strip_footnotes, text_key
 from etl.core.problems import ProblemLog
+from etl.core.provinces import province_label
 from etl.core.values import cell_ref, is_empty, parse_date
 from etl.reading.cells import (
     EVENT_CHOICES,
@@ -82,12 +83,20 @@ def read_event_rows(
             if "unit_kind" in cols
             else None
         )
+        province = None
+        if "province" in cols and not is_empty(grid.value(r, cols["province"])):
+            unsafe_cell(grid, r, cols["province"], log, form.column("province").label)
+            province = province_label(grid.value(r, cols["province"]))
         sector = None
         if "sector" in cols and not is_empty(grid.value(r, cols["sector"])):
             raw_sector = grid.value(r, cols["sector"])
             sector = SECTORS.get(text_key(raw_sector), clean_text(raw_sector))
         district_end = unit_kind == DISTRICT_END_KIND
-        if event_type and (
+        if unit_kind == PROVINCE_KIND_CHOICE and event_type:
+            if event_type not in PROVINCE_EVENT_TYPES or not before or len(after) != 1:
+                uref = cell_ref(r, cols.get("unit_kind", cols["event_type"]))
+                log.report("province-event-invalid", sheet=grid.name, cell=uref, row=r + 1)
+        elif event_type and (
             not _district_end_ok(before, after)
             if district_end
             else not _event_units_ok(event_type, before, after)
@@ -119,9 +128,13 @@ def read_event_rows(
                 internal=internal,
                 note=clean_text(grid.value(r, cols["note"])) if "note" in cols else "",
                 ref=cell_ref(r, cols["event_type"]),
+                province=province,
             )
         )
 
+
+# a merger of provinces (`Loại đơn vị` = `Tỉnh, thành phố`): the provinces before, one after
+PROVINCE_EVENT_TYPES = ("Hợp nhất", "Sáp nhập")
 
 EVENT_NEEDS = {
     "Thành lập mới": ("cần ghi đơn vị sau sắp xếp", "the new unit (after) is required"),

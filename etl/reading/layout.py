@@ -22,6 +22,7 @@ from etl.core.normalize import (
     text_key,
 )
 from etl.core.problems import ProblemLog, short_value
+from etl.core.provinces import group_province
 from etl.core.values import cell_ref, is_empty, parse_date
 from etl.reading.cells import SECTORS, agency_kind_of, cell_text, form_column, unsafe_cell
 from etl.reading.records import Header
@@ -583,6 +584,8 @@ def group_attrs(form_code: str, label: str) -> dict[str, Any]:
     """What a group row says of the rows under it: their district, agency kind, sector or
     parent unit."""
     attrs: dict[str, Any] = {}
+    if province := group_province(label):
+        return {"province": province}
     if looks_like_district(label) or is_city_council(label):
         attrs["district"] = district_label(label)
         return attrs
@@ -619,7 +622,7 @@ def names_a_group(form_code: str, label: str) -> bool:
     `Lĩnh vực Giáo dục`, `Y tế`): a row with it and no figures is a group row whatever its
     number. `Chi cục Thú y` is a unit; `Chi cục` or `Các chi cục thuộc Sở` a group. On Biểu 02,
     which lists public-service units, a `Sở …` or `UBND …` row names their parent."""
-    if looks_like_district(label) or is_city_council(label):
+    if looks_like_district(label) or is_city_council(label) or group_province(label):
         return True
     if form_code == "02" and name_key(label).startswith(_PARENT_KEYS):
         return True

@@ -318,7 +318,16 @@ def _well_formed(sheets: Any) -> bool:
     parent never trusts the child's bytes more than it trusted a grid."""
     if not isinstance(sheets, list):
         return False
-    unit_attrs = {"agency_kind", "autonomy", "sector", "district", "commune", "parent", "note"}
+    unit_attrs = {
+        "agency_kind",
+        "autonomy",
+        "sector",
+        "district",
+        "commune",
+        "parent",
+        "note",
+        "province",
+    }
     for s in sheets:
         if type(s) is not SheetResult or s.form not in FORMS or not isinstance(s.sheet, str):
             return False
@@ -366,6 +375,8 @@ def _well_formed(sheets: Any) -> bool:
             if not all(isinstance(t, str) for t in texts):
                 return False
             if not (_optional(e.unit_kind, str) and _optional(e.sector, str)):
+                return False
+            if not _optional(e.province, str):
                 return False
             if type(e.internal) is not dict:
                 return False

@@ -63,6 +63,7 @@ class EventRow:
     internal: dict[str, int] = field(default_factory=dict)
     note: str = ""
     ref: str = ""
+    province: str | None = None  # the `Tỉnh, thành phố` of the row's units
 
 
 @dataclass

@@ -21,6 +21,7 @@ from etl.core.normalize import (
     text_key,
 )
 from etl.core.problems import ProblemLog
+from etl.core.provinces import province_key, province_label, split_province_suffix
 from etl.core.values import MAX_COUNT, cell_ref, is_empty, parse_count
 from etl.core.vocabulary import UnitKind
 from etl.reading.cells import (
@@ -310,6 +311,7 @@ def read_unit_rows(
             name_key(unit.name.value),
             name_key(unit.attrs.get("district") or ""),
             name_key(unit.attrs.get("commune") or ""),
+            province_key(unit.attrs.get("province")),
         )
         listing = (unit.name, tuple(g.row for g in groups))
         if key in seen_names:
@@ -559,11 +561,17 @@ def _parse_unit_row(
             unit.attrs["district"] = district_label(raw)
         elif field_name == "commune":
             unit.attrs["commune"] = commune_label(raw)
+        elif field_name == "province":
+            unit.attrs["province"] = province_label(raw)
         elif field_name == "parent":
             unit.attrs["parent"] = strip_footnotes(clean_text(raw))
         elif field_name == "note":
             unit.attrs["note"] = clean_text(raw)
-    for key in ("district", "sector", "parent", "agency_kind"):
+    base, suffix = split_province_suffix(unit.name.value)
+    if suffix is not None:  # `Sở Y tế tỉnh Hậu Giang (cũ)`: the name, and its province
+        unit.name = Cell(base, unit.name.ref)
+        unit.attrs.setdefault("province", suffix)
+    for key in ("district", "sector", "parent", "agency_kind", "province"):
         if key not in unit.attrs and key in context:
             unit.attrs[key] = context[key]
     if "district" not in unit.attrs and looks_like_district(unit.attrs.get("parent", "")):

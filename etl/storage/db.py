@@ -156,6 +156,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "kind": "str", "level": "str", "district": "str", "district_key": "str",
         "parent": "str", "sector": "str", "autonomy": "str", "valid_from": "date",
         "valid_to": "date", "created_by": "int", "commune": "str", "commune_key": "str",
+        "province": "str", "province_key": "str",
     },
     "fact": {
         "id": "int", "submission_id": "int", "unit_id": "int", "measure": "str",
@@ -171,6 +172,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "internal_phong": "int", "internal_khoa": "int", "internal_chi_nhanh": "int",
         "internal_khac": "int", "note": "str", "sheet": "str", "cell": "str",
         "district": "str", "district_key": "str",
+        "provinces": "value",
     },
     "event_unit": {"id": "int", "event_id": "int", "unit_id": "int", "role": "str"},
     # the unit attributes each return sets (overlaid on `unit` for the returns shown)

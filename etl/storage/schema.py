@@ -98,7 +98,13 @@ unit = Table(
     Column("valid_from", Date),
     Column("valid_to", Date),
     Column("created_by", Integer, ForeignKey("submission.id"), nullable=False),
-    UniqueConstraint("name_key", "district_key", "commune_key", name="uq_unit_identity"),
+    # the province the unit was of (docs/domain.md, "Provinces and mergers"): its display name,
+    # and its key ("": the deployment's own province, or none written); part of its identity
+    Column("province", String(120)),
+    Column("province_key", String(120), nullable=False, server_default=""),
+    UniqueConstraint(
+        "name_key", "district_key", "commune_key", "province_key", name="uq_unit_identity"
+    ),
 )
 Index("ix_unit_loose_key", unit.c.loose_key)
 
@@ -176,6 +182,9 @@ event = Table(
     # (docs/domain.md, "The end of the district level")
     Column("district", String(120)),
     Column("district_key", String(120)),
+    # a merger of provinces (unit_kind `tinh_thanh_pho`, no event_unit rows): {"before":
+    # [[name, key], …], "after": [name, key]}; NULL for every other event
+    Column("provinces", JSON),
 )
 Index("ix_event_natural_key", event.c.natural_key)
 

@@ -70,6 +70,7 @@ from etl.measures.metrics import (
     no_data_reason,
     no_data_text,
 )
+from etl.measures.provinces import province_choices
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import CITY_LABEL, Filter, exists_at, scope_mask
 from etl.writers.layout import (
@@ -289,6 +290,8 @@ def _write_form_sheet(
         for b in blocks
         if b.leaves[0].column.field not in BASIS_FIELDS or b.leaves[0].column.field in given
     ]
+    if not province_choices(ds):  # the province column only when the data holds several
+        blocks = [b for b in blocks if b.leaves[0].column.field != "province"]
     alive = exists_at(candidates, as_of)
     units = candidates[alive | candidates.index.isin(list(figures))]
     # the commune column only when a unit shown has a commune (docs/domain.md, "Communes")
@@ -523,6 +526,7 @@ def _unit_texts(ds: Dataset, units: pd.DataFrame, as_of: dt.date) -> dict[int, d
             "agency_kind": KIND_LABELS.get(unit["kind"]),
             "district": unit["district"],
             "commune": unit.get("commune"),
+            "province": unit.get("province"),
             "parent": unit["parent"],
             "sector": unit["sector"],
             "autonomy": unit["autonomy"],
