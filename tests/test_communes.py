@@ -355,15 +355,15 @@ def test_the_filter_bar_follows_the_end_of_the_district_level(isolated_app, tmp_
         login_user(User(accounts.get_account(engine, username="admin")))
         sync = _shell_callback(isolated_app, f"{ids.F_DISTRICT}.options")
         context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "url.search"}]))
-        out = sync("?as_of=2025-12-31&commune=Thoi+Hung", *[None] * 7)
-        commune, communes, label, box = out[-4:]
+        out = sync("?as_of=2025-12-31&commune=Thoi+Hung", *[None] * 8)
+        commune, communes, label, box = out[-5:-1]
         assert (commune, label, box) == (THOI_HUNG, FORMER_DISTRICT_LABEL, {})
         assert {"label": CO_DO, "value": CO_DO} in communes
-        out = sync("?as_of=2024-06-30", *[None] * 7)
-        assert out[-2:] == ("Quận, huyện", HIDDEN)
+        out = sync("?as_of=2024-06-30", *[None] * 8)
+        assert out[-3:-1] == ("Quận, huyện", HIDDEN)
         # a commune before communes existed: shown, with a notice; no error anywhere
-        out = sync("?as_of=2024-06-30&commune=Thới+Hưng", *[None] * 7)
-        assert out[-4] == THOI_HUNG and out[-1] == {}
+        out = sync("?as_of=2024-06-30&commune=Thới+Hưng", *[None] * 8)
+        assert out[-5] == THOI_HUNG and out[-2] == {}
         notes = _shell_callback(isolated_app, ids.F_FILTER_NOTE)
         note = notes("?as_of=2024-06-30&commune=Xã+Thới+Hưng")
         assert "chỉ có số liệu từ ngày 01/07/2025" in str(note)
