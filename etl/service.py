@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -90,6 +91,7 @@ def ingest_files(
         approve=approve,
         as_of_grace_days=settings.as_of_grace_days,
         mapping=mapping,
+        province=settings.province,
     ):
         if audited:
             _audit_not_stored(engine, uploader, result)
@@ -207,6 +209,10 @@ SAMPLE_SETS: dict[str, tuple[str, tuple[tuple[str, dt.date, dt.date, bool], ...]
     "2024": ("sample", SAMPLE_PERIODS),
     "2026": ("sample_2026", SAMPLE_2026_PERIODS),
 }
+# The province each sample set is of, used as `PROVINCE` when the setting names none: the
+# merged city's returns before the merger name their former province on the letterhead, read
+# only once the deployment knows its own (docs/domain.md, "Provinces and mergers").
+SAMPLE_PROVINCES = {"2024": "", "2026": "Thành phố Cần Thơ"}
 DEFAULT_SAMPLE_SET = "2024"
 
 
@@ -227,6 +233,8 @@ def load_sample(
     Periods that exist already are kept; files stored already are duplicates (and are not
     reviewed again)."""
     settings = settings or load_settings()
+    if not settings.province and SAMPLE_PROVINCES[sample_set]:
+        settings = dataclasses.replace(settings, province=SAMPLE_PROVINCES[sample_set])
     _folder, sample_periods = SAMPLE_SETS[sample_set]
     files = sorted(sample_dir(settings, sample_set).glob("*.xlsx"))
     with engine.begin() as conn:

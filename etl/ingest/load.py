@@ -262,6 +262,7 @@ def ingest_bytes(
     as_of_grace_days: int | None = None,
     mapping: Mapping | None = None,
     checked: CheckedRead | None = None,
+    province: str | None = None,
 ) -> IngestResult:
     """Read, check and (unless refused or `dry_run`) store one file, all or nothing.
 
@@ -278,6 +279,8 @@ def ingest_bytes(
     needs the mapping step is read with the unit's kept mapping when that covers it.
     `checked`: the read a dry run of this file made (`IngestResult.checked`), used instead of
     reading the file again when its sha256 and mapping are those of `content` and `mapping`.
+    `province`: the deployment's own province (default: the `PROVINCE` setting; docs/domain.md,
+    "Provinces and mergers").
     """
     return _ingest(
         engine,
@@ -296,6 +299,7 @@ def ingest_bytes(
         as_of_grace_days=as_of_grace_days,
         mapping=mapping,
         checked=checked,
+        province=province,
     )
 
 
@@ -322,6 +326,7 @@ def _ingest(
     as_of_grace_days: int | None = None,
     mapping: Mapping | None = None,
     checked: CheckedRead | None = None,
+    province: str | None = None,
 ) -> IngestResult:
     """`ingest_bytes`; the reading may already be under way (`read_ahead`, from
     `_read_upload`), and is used only where `ingest_bytes` would have read the file.
@@ -382,7 +387,7 @@ def _ingest(
         """The unit matching and, for a scoped uploader, its units and the reporting unit its
         header names (None for another uploader): problems to `log`."""
         registry = load_registry(conn)
-        staged = stage(sheets, registry, log)
+        staged = stage(sheets, registry, log, province=province)
         reporting_unit = None
         if allowed_units is not None:
             check_allowed(staged, set(allowed_units), log)
@@ -487,6 +492,7 @@ def ingest_many(
     approve: bool = False,
     as_of_grace_days: int | None = None,
     mapping: Mapping | None = None,
+    province: str | None = None,
 ) -> Iterator[IngestResult]:
     """`ingest_bytes` on each (name, content) in order, with the same results, one
     transaction each: while one file is matched and stored, the next `read_ahead` files
@@ -495,8 +501,8 @@ def ingest_many(
     Content may be a function that returns the bytes (read when the file is first needed).
     Results are yielded in order, as each file is stored; their `preview` (the upload page's
     table) is left empty. `on_store` runs in each accepted file's transaction; `approve`
-    and `as_of_grace_days` as for `ingest_bytes`; `mapping`, as for `ingest_bytes`, is given
-    to every file."""
+    and `as_of_grace_days` as for `ingest_bytes`; `mapping` and `province`, as for
+    `ingest_bytes`, are given to every file."""
     limits = _limits(limits)
     mapping = clean_workbook_mapping(mapping)
     if as_of_grace_days is None:
@@ -540,6 +546,7 @@ def ingest_many(
                     approve=approve,
                     as_of_grace_days=as_of_grace_days,
                     mapping=mapping,
+                    province=province,
                 )
         finally:  # stopped early (an error, or the caller stopped): no more reading
             for _sent, _name, _content, waiting in pending:
