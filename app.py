@@ -17,6 +17,7 @@ several worker processes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import gc
@@ -32,6 +33,7 @@ from flask import Flask
 from components import drill, grids, ids
 from components.shell import (
     filter_options,
+    programme_options,
     make_filter_notices,
     make_shell,
     make_unreviewed_note,
@@ -214,8 +216,37 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
             kind=_text_or_none(kind),
             include_pending=_checked(pending, "pending"),
             include_unreviewed=_checked(unreviewed, "unreviewed"),
+            programme=current.programme,
         )
         return (view.to_query(), *[no_update] * 9)
+
+    @app.callback(
+        Output(ids.F_PROGRAMME, "value"),
+        Output(ids.F_PROGRAMME, "options"),
+        Input(ids.URL, "search"),
+    )
+    def show_programme(search: str | None) -> tuple[Any, ...]:
+        """URL → the «Giai đoạn» dropdown: the programme asked for, among the stored ones
+        (one that names nothing is offered, marked so; the notice says what is shown)."""
+        if context.account() is None:
+            return None, []
+        resolved = context.resolved_view(search)
+        options = programme_options(context.dataset(resolved.asked), resolved)
+        return resolved.asked.programme, options
+
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.F_PROGRAMME, "value"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def pick_programme(programme: str | None, search: str | None) -> Any:
+        """«Giai đoạn» → the URL (the other filters kept)."""
+        current = context.view_of(search)
+        chosen = _text_or_none(programme)
+        if chosen == current.programme:
+            return no_update
+        return dataclasses.replace(current, programme=chosen).to_query()
 
     @app.callback(Output(ids.F_UNREVIEWED_NOTE, "children"), Input(ids.URL, "search"))
     def unreviewed_note(search: str | None) -> list[Any]:

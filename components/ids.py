@@ -9,6 +9,7 @@ BREADCRUMBS = "breadcrumbs"  # the way back from a filtered view (components/dri
 F_DISTRICT = "filter-district"
 F_SECTOR = "filter-sector"
 F_KIND = "filter-kind"
+F_PROGRAMME = "filter-programme"  # «Giai đoạn»: the programme the targets are of
 F_PENDING = "filter-pending"  # HĐND's pending reductions (`pending=0`)
 F_UNREVIEWED = "filter-unreviewed"  # returns not approved yet (`include_unreviewed=1`)
 F_UNREVIEWED_NOTE = "filter-unreviewed-note"  # the banner shown while they count

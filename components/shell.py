@@ -12,6 +12,7 @@ from components import ids
 from components.widgets import date_picker, dropdown
 from etl.measures.dataset import Dataset
 from etl.measures.query import EARLIEST_AS_OF, KIND_CHOICES, ResolvedView
+from etl.measures.programmes import programmes
 from etl.measures.scoping import district_choices, sector_choices
 from web import context, policy
 
@@ -73,6 +74,20 @@ def filter_options(
     return options
 
 
+def programme_options(
+    ds: Dataset | None = None, view: ResolvedView | None = None
+) -> list[dict[str, str]]:
+    """The «Giai đoạn» choices: every programme shown, by start year (`2022 - 2026`); an asked
+    one that names nothing is offered too, marked so (as the other filters do)."""
+    ds = ds if ds is not None else context.dataset()
+    options = [{"label": p.name, "value": p.name} for p in programmes(ds)]
+    for missing in view.unmatched if view is not None else ():
+        if missing.field == "programme":
+            label = f"«{missing.text}» (không có trong số liệu)"
+            options.append({"label": label, "value": missing.text})
+    return options
+
+
 def make_filter_notices(view: ResolvedView | None) -> list:
     """A notice per filter value of the view that names nothing, saying what is shown
     instead (empty otherwise)."""
@@ -102,6 +117,17 @@ def make_filter_bar() -> html.Div:
                         clearable=True,
                         min_date_allowed=EARLIEST_AS_OF,  # an earlier one is refused
                         first_day_of_week=1,
+                    ),
+                ],
+                className="filter",
+            ),
+            html.Div(
+                [
+                    html.Label("Giai đoạn", htmlFor=ids.F_PROGRAMME),
+                    dropdown(
+                        id=ids.F_PROGRAMME,
+                        options=programme_options(),
+                        placeholder="Đang thực hiện",
                     ),
                 ],
                 className="filter",
@@ -190,6 +216,7 @@ def make_hidden_filters() -> list:
                 dropdown(id=ids.F_DISTRICT),
                 dropdown(id=ids.F_SECTOR),
                 dropdown(id=ids.F_KIND),
+                dropdown(id=ids.F_PROGRAMME),
                 dcc.Checklist(id=ids.F_PENDING, options=["pending"], value=["pending"]),
                 dcc.Checklist(id=ids.F_UNREVIEWED, options=["unreviewed"], value=[]),
                 html.Button(id=ids.F_RESET),

@@ -24,7 +24,8 @@ from etl.core.vocabulary import KIND_LABELS, MEASURE_LABELS, STATUS_LABELS, Meas
 from etl.measures import analysis
 from etl.measures.cache import remembered
 from etl.measures.dataset import Dataset
-from etl.measures.metrics import BASELINE_YEAR, no_data_text
+from etl.measures.metrics import no_data_text
+from etl.measures.programmes import baseline_year, programme_for
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import Filter, home_units, predecessors_of
 from reporting.figures import make_unit_history_figure
@@ -147,7 +148,8 @@ def empty_view_notice(
             f"tại ngày {fmt_date(view.as_of)}."
         )
     else:
-        said = f"{no_data_text(reason)} tại ngày {fmt_date(view.as_of)}."
+        year0 = (summary.get(measure) or {}).get("baseline_year")
+        said = f"{no_data_text(reason, year0)} tại ngày {fmt_date(view.as_of)}."
     return html.Div(
         [html.Strong(said), " Hãy đổi ngày chốt số liệu hoặc bỏ bớt bộ lọc."],
         className="notice",
@@ -291,7 +293,8 @@ def unit_figures(ds: Dataset, unit_id: int, view: ResolvedView) -> dict[str, Any
         v = row[name]
         return None if not _present(v) else (v.item() if hasattr(v, "item") else v)
 
-    out: dict[str, Any] = {"measure": measure, "baseline_year": BASELINE_YEAR}
+    year0 = baseline_year(ds, programme_for(ds, view.as_of, view.programme))
+    out: dict[str, Any] = {"measure": measure, "baseline_year": year0}
     names = ["latest_year", "baseline", "current", "reduced", "reduced_pct", "target", "gap"]
     names += ["pct_of_target", "missing_years"]
     if measure == Measure.NGUOI_LAM_VIEC:
@@ -313,7 +316,9 @@ def make_unit_card(
     are none at the view's cut-off."""
     figures = unit_figures(ds, unit_id, view)
     as_of = fmt_date(view.as_of)
-    if figures is not None and view.as_of.year < BASELINE_YEAR:
+    programme = programme_for(ds, view.as_of, view.programme)
+    BASELINE_YEAR = baseline_year(ds, programme)  # noqa: N806
+    if figures is not None and BASELINE_YEAR is not None and view.as_of.year < BASELINE_YEAR:
         # nothing to compare before the baseline: no figure of 2021 yet, none reduced
         return html.Div(
             [
@@ -367,7 +372,12 @@ def make_unit_card(
     if has_predecessors:
         notes.append(f"Số năm {BASELINE_YEAR} gồm cả số của các đơn vị tiền thân.")
     began = ds.units.loc[unit_id, "valid_from"]
-    if figures["baseline"] is None and _present(began) and began.year > BASELINE_YEAR:
+    if (
+        figures["baseline"] is None
+        and _present(began)
+        and BASELINE_YEAR is not None
+        and began.year > BASELINE_YEAR
+    ):
         notes.append(
             f"Đơn vị thành lập ngày {fmt_date(began)}, sau năm gốc {BASELINE_YEAR}: không có "
             f"số năm {BASELINE_YEAR} để tính mức giảm."
@@ -380,7 +390,8 @@ def make_unit_card(
         "unit",
         " ".join(notes),
         include_pending=view.include_pending,
-        target_label="Phần chỉ tiêu của đơn vị (2022 - 2026)",
+        target_label="Phần chỉ tiêu của đơn vị"
+        + (f" (giai đoạn {programme.name})" if programme is not None else ""),
     )
     return card
 

@@ -142,7 +142,11 @@ def _stamped(fig: go.Figure, ctx: ChartContext) -> go.Figure:
         reasons = {ctx.summary[m].get("no_data") for m in Measure if m in ctx.summary}
         reasons.discard(None)
         fig.add_annotation(
-            text=no_data_text(reasons.pop()) if len(reasons) == 1 else NO_DATA_LABEL,
+            text=(
+                no_data_text(reasons.pop(), ctx.summary[Measure.CONG_CHUC].get("baseline_year"))
+                if len(reasons) == 1
+                else NO_DATA_LABEL
+            ),
             xref="paper",
             yref="paper",
             x=0.5,

@@ -8,14 +8,13 @@ import io
 from etl.core.clock import vn_now
 from etl.measures import analysis
 from etl.measures.dataset import unreviewed_stamp
-from etl.measures.narrative import build_narrative
+from etl.measures.narrative import build_narrative, period_of
 from etl.writers.xlsx_export import write_consolidated, write_data
 from reporting.charts import CHARTS, REPORT_CHARTS, ChartContext, render_chart
 from reporting.render import ChartRenderer, ExportUnavailable
 from reporting.report_data import ChartImage, Letterhead, ReportData
 
-REPORT_SUBJECT = "Kết quả tinh giản biên chế giai đoạn 2022 - 2026"
-REPORT_TITLE = f"BÁO CÁO {REPORT_SUBJECT.upper()}"
+REPORT_SUBJECT = "Kết quả tinh giản biên chế"  # then the programme: «giai đoạn 2022 - 2026»
 
 
 def gather_report(
@@ -29,6 +28,9 @@ def gather_report(
     `generated_at`: default now, Vietnam time (the date line's date); `letterhead`: default
     from the REPORT_* settings of the environment."""
     ds, as_of = ctx.ds, ctx.view.as_of
+    subject = f"{REPORT_SUBJECT} {period_of(ctx.summary)}"
+    if (programme := ctx.summary.get("programme")) and programme.get("basis"):
+        subject += f" (căn cứ {programme['basis']})"
     narrative = build_narrative(
         ctx.summary,
         agency_counts=analysis.agency_counts(ds, ctx.view),
@@ -47,8 +49,8 @@ def gather_report(
         except ExportUnavailable as exc:
             charts, notice = [], f"Báo cáo chưa kèm biểu đồ. {exc}"
     return ReportData(
-        title=REPORT_TITLE,
-        subject=REPORT_SUBJECT,
+        title=f"BÁO CÁO {subject.upper()}",
+        subject=subject,
         letterhead=letterhead or Letterhead.from_settings(),
         scope=ctx.summary["scope"],
         as_of=as_of,

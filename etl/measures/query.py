@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
 from etl.measures.dataset import Dataset
+from etl.measures.programmes import find as find_programme
 from etl.measures.scoping import (
     CITY_LABEL,
     KIND_CHOICES,
@@ -30,6 +31,8 @@ from etl.measures.scoping import (
 class BadParameter(ValueError):
     """A parameter that cannot be understood; the message is Vietnamese first."""
 
+    field: str | None = None  # the view's value that names nothing, when that is the cause
+
 
 @dataclass(frozen=True)
 class View:
@@ -43,6 +46,8 @@ class View:
     include_pending: bool = True
     # the figures of returns still waiting for review too (never those returned)
     include_unreviewed: bool = False
+    # the programme (giai đoạn) asked for, e.g. `2026 - 2031`; None: the one at the cut-off
+    programme: str | None = None
 
     @property
     def figures(self) -> str:
@@ -58,6 +63,7 @@ class View:
             "kind": self.kind,
             "pending": None if self.include_pending else "0",
             "include_unreviewed": "1" if self.include_unreviewed else None,
+            "programme": self.programme,
         }
         query = urlencode({k: v for k, v in params.items() if v})
         return f"?{query}" if query else ""
@@ -133,6 +139,7 @@ def parse_view(params: Mapping[str, object] | str | None) -> View:
         kind=kind,
         include_pending=pending,
         include_unreviewed=unreviewed,
+        programme=_first(params, "programme"),
     )
 
 
@@ -142,6 +149,7 @@ FIELD_LABELS = {
     "district": "quận, huyện",
     "sector": "lĩnh vực",
     "kind": "loại đơn vị",
+    "programme": "giai đoạn",
 }
 
 
@@ -149,7 +157,7 @@ FIELD_LABELS = {
 class Unmatched:
     """A filter value of the view that names nothing in the stored data."""
 
-    field: str  # "scope", "district", "sector" or "kind"
+    field: str  # "scope", "district", "sector", "kind" or "programme"
     text: str
 
     @property
@@ -192,6 +200,12 @@ def resolve_filter(ds: Dataset, view: View) -> tuple[Filter, View, tuple[Unmatch
         else:
             changes["kind"] = asked["kind"] = kind
             parts.append(KIND_CHOICES[kind])
+    if view.programme:
+        found = find_programme(ds, view.programme)
+        if found is None:
+            unmatched.append(Unmatched("programme", view.programme))
+        else:
+            asked["programme"] = found.name
     label = " · ".join(parts) if parts else CITY_LABEL
     flt = dataclasses.replace(base, label=label, **changes)
     return flt, dataclasses.replace(view, **asked), tuple(unmatched)
@@ -209,7 +223,9 @@ def _refuse(unmatched: tuple[Unmatched, ...]) -> None:
     """BadParameter naming the first value that names nothing, if any."""
     if unmatched:
         first = unmatched[0]
-        raise BadParameter(f"{first.message} / {first.field} not found")
+        refused = BadParameter(f"{first.message} / {first.field} not found")
+        refused.field = first.field  # which value: the CLI says so in its own words
+        raise refused
 
 
 @dataclass(frozen=True)
@@ -227,10 +243,14 @@ class ResolvedView:
     asked: View = View()
     # the view's filter values that name nothing (left out of `filter`), resolved leniently
     unmatched: tuple[Unmatched, ...] = ()
+    # the programme asked for, as stored (`2026 - 2031`); None: the one at the cut-off
+    programme: str | None = None
 
     @property
-    def key(self) -> tuple[dt.date, Filter, bool]:
-        """(cut-off, filter, include_pending): the key of what is kept per view."""
+    def key(self) -> tuple[dt.date, Filter, bool] | tuple[dt.date, Filter, bool, str]:
+        """(cut-off, filter, include_pending[, programme]): the key of what is kept per view."""
+        if self.programme:
+            return (self.as_of, self.filter, self.include_pending, self.programme)
         return (self.as_of, self.filter, self.include_pending)
 
     @property
@@ -254,7 +274,12 @@ class ResolvedView:
         """One sentence per value that names nothing, saying what is shown instead:
         `Không có quận, huyện «Khong Co» trong số liệu; đang hiển thị số liệu Toàn thành
         phố.`"""
-        return [f"{u.message}; đang hiển thị số liệu {self.label}." for u in self.unmatched]
+        return [
+            f"{u.message}; đang hiển thị giai đoạn đang thực hiện tại ngày chốt."
+            if u.field == "programme"
+            else f"{u.message}; đang hiển thị số liệu {self.label}."
+            for u in self.unmatched
+        ]
 
 
 def resolve_view(
@@ -277,4 +302,5 @@ def resolve_view(
         as_of = default_as_of()
     else:
         as_of = default_as_of
-    return ResolvedView(as_of, flt, view.include_pending, asked, unmatched)
+    programme = asked.programme if not any(u.field == "programme" for u in unmatched) else None
+    return ResolvedView(as_of, flt, view.include_pending, asked, unmatched, programme)

@@ -64,12 +64,12 @@ from etl.core.vocabulary import (
 from etl.measures.analysis import unit_table
 from etl.measures.dataset import Dataset, unreviewed_stamp
 from etl.measures.metrics import (
-    BASELINE_YEAR,
     NO_DATA_LABEL,
     NOT_BROKEN_DOWN,
     no_data_reason,
     no_data_text,
 )
+from etl.measures.programmes import baseline_year, programme_for
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import CITY_LABEL, Filter, exists_at, in_scope
 from etl.writers.layout import (
@@ -276,12 +276,14 @@ def _write_form_sheet(
     """One consolidated form: title block, header, total/group/unit/subtotal rows, signature."""
     measure = MEASURE_OF_FORM[form.code]
     candidates = _candidate_units(ds, as_of, flt, form is FORM_02)
-    last_year = _last_year(ds, candidates, measure, as_of)
-    blocks = header_blocks(form, BASELINE_YEAR, last_year)
+    programme = programme_for(ds, as_of)
+    year0 = baseline_year(ds, programme) or as_of.year
+    last_year = _last_year(ds, candidates, measure, as_of, year0)
+    blocks = header_blocks(form, year0, last_year)
     keys = {
         (leaf.column.field, leaf.year) for leaf in leaves_of(blocks) if leaf.column.kind == "count"
     }
-    figures = _unit_figures(ds, candidates, measure, as_of, last_year, keys)
+    figures = _unit_figures(ds, candidates, measure, as_of, last_year, keys, year0)
     # the columns by legal basis only when some unit gave one (absent: not broken down)
     given = {key[0] for unit_figures in figures.values() for key in unit_figures}
     blocks = [
@@ -304,9 +306,9 @@ def _write_form_sheet(
     stamp = unreviewed_stamp(ds.figures)
     if stamp:
         notes.append(stamp.upper())
-    reason = no_data_reason(as_of, max((y for _, y in _figure_years(figures)), default=None))
+    reason = no_data_reason(as_of, max((y for _, y in _figure_years(figures)), default=None), year0)
     if reason:
-        notes.append(f"{no_data_text(reason)}.")
+        notes.append(f"{no_data_text(reason, year0)}.")
     rows = _write_title(sheet, formats, form, as_of, flt, len(leaves), sides, tuple(notes))
     write_table_header(sheet, formats, blocks, rows.header_top)
     lines = _lay_out(groups, rows.first_line)
@@ -330,8 +332,9 @@ def _candidate_units(ds: Dataset, as_of: dt.date, flt: Filter, su_nghiep: bool) 
     return units[mask]
 
 
-def _last_year(ds: Dataset, units: pd.DataFrame, measure: str, as_of: dt.date) -> int:
-    """The latest year with a figure up to the cut-off (at least one year after 2021)."""
+def _last_year(ds: Dataset, units: pd.DataFrame, measure: str, as_of: dt.date, year0: int) -> int:
+    """The latest year with a figure up to the cut-off (at least one year after the
+    baseline year `year0`)."""
     facts = ds.facts
     years = facts.loc[
         (facts["measure"] == measure)
@@ -340,7 +343,7 @@ def _last_year(ds: Dataset, units: pd.DataFrame, measure: str, as_of: dt.date) -
         "year",
     ]
     latest = int(years.max()) if len(years) else as_of.year
-    return max(latest, BASELINE_YEAR + 1)
+    return max(latest, year0 + 1)
 
 
 def _unit_figures(
@@ -350,6 +353,7 @@ def _unit_figures(
     as_of: dt.date,
     last_year: int,
     keys: set[Key],
+    year0: int,
 ) -> Figures:
     """Each unit's figures by column, counted as the measures count them: a quota of a year
     after 2021 only when the unit existed at that year's end; pending, norm and present (one
@@ -358,16 +362,16 @@ def _unit_figures(
     facts = facts[
         (facts["measure"] == measure)
         & facts["unit_id"].isin(units.index)
-        & facts["year"].between(BASELINE_YEAR, min(last_year, as_of.year))
+        & facts["year"].between(year0, min(last_year, as_of.year))
     ]
-    alive = {y: exists_at(units, _year_end(y, as_of)) for y in range(BASELINE_YEAR, last_year + 1)}
+    alive = {y: exists_at(units, _year_end(y, as_of)) for y in range(year0, last_year + 1)}
     existing = exists_at(units, as_of)
     out: Figures = defaultdict(dict)
     rows = facts[["unit_id", "status", "year", "value"]].itertuples(index=False)
     for unit_id, status, year, value in rows:
         field_name = _FIELD_OF_STATUS.get(status, "")
         if (field_name, year) in keys:
-            if status == _ASSIGNED and year != BASELINE_YEAR and not alive[year][unit_id]:
+            if status == _ASSIGNED and year != year0 and not alive[year][unit_id]:
                 continue
             out[int(unit_id)][(field_name, int(year))] = int(value)
         elif (field_name, None) in keys and year == last_year and existing[unit_id]:
@@ -706,6 +710,16 @@ _SUMMARY_WORDS: dict[str, str] = {
     "target": "Chỉ tiêu giảm (người)",
     "pct_of_target": "Tỷ lệ đạt so với chỉ tiêu (%)",
     "no_data": "Tình trạng số liệu",
+    "programme": FORM_00.column("programme").label,
+    "name": "Tên giai đoạn",
+    "basis": FORM_00.column("basis").label,
+    "end_year": "Năm kết thúc",
+    "target_rule": "Cách tính chỉ tiêu",
+    "pct": "Tỷ lệ giảm (%)",
+    "count": "Số lượng giảm",
+    "exclude_sectors": FORM_00.column("exclude_sectors").label,
+    "excluded_baseline": "Số năm gốc của lĩnh vực giữ ổn định",
+    "stable": "Chỉ gồm lĩnh vực giữ ổn định",
     "approved": JobPositionStatus.APPROVED.label,
     "eligible": "Đủ điều kiện phê duyệt",
     "ineligible": JobPositionStatus.INELIGIBLE.label,
@@ -899,7 +913,7 @@ def _summary_table(summary: dict[str, Any], as_of: dt.date) -> tuple[list[_Col],
                 leaf = _Typed("year", int(leaf))
             missing = isinstance(value, dict) and value.get("no_data")
             if missing and path[-1] == "no_data":
-                leaf = no_data_text(missing)
+                leaf = no_data_text(missing, value.get("baseline_year"))
             elif missing and leaf is None:
                 leaf = NO_DATA_LABEL
             rows.append([group, label, leaf, ".".join(path)])
