@@ -33,10 +33,10 @@ from flask import Flask
 from components import drill, grids, ids
 from components.shell import (
     filter_options,
-    programme_options,
     make_filter_notices,
     make_shell,
     make_unreviewed_note,
+    programme_options,
 )
 from etl import service
 from etl.core.clock import vn_today

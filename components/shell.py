@@ -11,8 +11,8 @@ from dash import dcc, html
 from components import ids
 from components.widgets import date_picker, dropdown
 from etl.measures.dataset import Dataset
-from etl.measures.query import EARLIEST_AS_OF, KIND_CHOICES, ResolvedView
 from etl.measures.programmes import programmes
+from etl.measures.query import EARLIEST_AS_OF, KIND_CHOICES, ResolvedView
 from etl.measures.scoping import district_choices, sector_choices
 from web import context, policy
 

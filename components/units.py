@@ -317,7 +317,7 @@ def make_unit_card(
     figures = unit_figures(ds, unit_id, view)
     as_of = fmt_date(view.as_of)
     programme = programme_for(ds, view.as_of, view.programme)
-    BASELINE_YEAR = baseline_year(ds, programme)  # noqa: N806
+    BASELINE_YEAR = baseline_year(ds, programme)
     if figures is not None and BASELINE_YEAR is not None and view.as_of.year < BASELINE_YEAR:
         # nothing to compare before the baseline: no figure of 2021 yet, none reduced
         return html.Div(

@@ -27,7 +27,6 @@ from etl.core.vocabulary import (
     IngestStatus,
     UnitKind,
 )
-from etl.ingest.programmes import programme_id
 from etl.ingest.matching import (
     IN_CHUNK,
     PARAM_MARK,
@@ -36,6 +35,7 @@ from etl.ingest.matching import (
     UnitRegistry,
     select_units,
 )
+from etl.ingest.programmes import programme_id
 from etl.ingest.staging import Staged, event_sets, return_year, unit_kind_for_event, unit_level
 from etl.reading.records import EventRow, Header, SheetResult, TargetRow
 from etl.storage import review_reads, schema

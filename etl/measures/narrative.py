@@ -152,7 +152,7 @@ def build_narrative(
     notes = _Notes()
     cc, nlv = summary[Measure.CONG_CHUC], summary[Measure.NGUOI_LAM_VIEC]
     sl = summary["streamlined"]
-    PERIOD = period_of(summary)  # noqa: N806
+    PERIOD = period_of(summary)
     first_year = _first_year(summary)
     n_cc = sum(sl["cong_chuc"].values())
     n_vc = sum(sl["vien_chuc"].values())

@@ -7,8 +7,8 @@ from __future__ import annotations
 from etl.core.formatting import fmt_cell
 from etl.core.forms import CITY_SCOPES, Form
 from etl.core.normalize import clean_text, strip_footnotes, text_key
-from etl.core.programme_names import find_programme, normal_name, programme_name
 from etl.core.problems import ProblemLog
+from etl.core.programme_names import find_programme, normal_name, programme_name
 from etl.core.values import cell_ref, is_empty, parse_percent
 from etl.reading.cells import MEASURES, SECTORS, read_choice, read_count, unsafe_cell
 from etl.reading.layout import ColumnMap, table_rows

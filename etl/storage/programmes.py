@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from etl.storage.accounts import now as _now
 from etl.storage import schema
+from etl.storage.accounts import now as _now
 
 
 def all_rows(conn: Connection) -> list[dict[str, Any]]:
