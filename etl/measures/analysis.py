@@ -246,8 +246,8 @@ def _stable_units(
         if not sectors:
             continue
         mine = (units["measure"] == measure) & units["sector"].isin(sectors)
-        mine &= [(uid, measure) not in own for uid in units["id"]]
-        out |= mine.to_numpy()
+        mine = mine.to_numpy() & np.array([(uid, measure) not in own for uid in units["id"]])
+        out |= mine
     return out
 
 
