@@ -276,3 +276,70 @@ def test_a_waiting_plan_changes_nothing_until_approved(engine, ingest, city):
     ds = service.load_dataset(engine)
     s = metrics.summary(ds, AS_OF)
     assert s["cong_chuc"]["target"] == pytest.approx(8.0) and s["programme"]["basis"] == KL40
+
+
+def _migrate(engine, target: str) -> None:
+    from alembic import command
+
+    from etl.storage import db
+
+    with engine.begin() as conn:
+        cfg = db.alembic_config(engine.url.render_as_string(hide_password=False))
+        cfg.attributes["connection"] = conn
+        if target == "head":
+            command.upgrade(cfg, "head")
+        else:
+            command.downgrade(cfg, target)
+
+
+def test_the_migration_makes_programmes_from_the_stored_plan_rows(engine, ingest):
+    """A database from before programmes: its plan rows get a programme made from their own
+    years (baseline year 2021 → starts 2022; the path's last year ends it)."""
+    path_plan = xlsx(
+        {
+            "Biểu 00": [
+                ["Biểu số 00"],
+                [
+                    "STT",
+                    "Phạm vi",
+                    "Chỉ tiêu",
+                    "Năm gốc",
+                    "Tỷ lệ giảm (%)",
+                    "Văn bản",
+                    "Giảm năm 2022",
+                    "Giảm năm 2026",
+                ],  # fmt: skip
+                [1, "Toàn thành phố", CC, 2021, "5%", "KH 1", 2, 6],
+            ]
+        }
+    )
+    assert ingest(agencies(), "b01.xlsx").status == "accepted"
+    assert ingest(path_plan, "kh.xlsx").status == "accepted"
+    _migrate(engine, "-1")  # back to before programmes: the programme and its column go
+    _migrate(engine, "head")
+    ds = service.load_dataset(engine)
+    (only,) = programmes.programmes(ds)
+    assert (only.name, only.baseline_year, only.start_year, only.end_year) == (
+        "2022 - 2026", 2021, 2022, 2026,
+    )  # fmt: skip
+    assert ds.targets["programme_id"].tolist() == [only.id]
+    s = metrics.summary(ds, AS_OF)
+    assert s["programme"]["name"] == "2022 - 2026" and s["cong_chuc"]["target"] == pytest.approx(8)
+    # the yearly path follows «Lộ trình»: 160 − 2 by 2022, − 6 more by 2026
+    view = resolve_view(ds, View(), AS_OF)
+    path = analysis.yearly_path(ds, view, "cong_chuc", s["cong_chuc"])
+    assert path.planned[2021] == 160 and path.planned[2022] == 158 and path.planned[2026] == 152
+
+
+def test_the_blank_plan_template_has_the_programme_columns():
+    import io
+
+    import openpyxl
+
+    from etl.writers.templates import write_template
+
+    buffer = io.BytesIO()
+    write_template("00", buffer)
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["Biểu 00"]
+    texts = {c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)}
+    assert {"Giai đoạn", "Căn cứ", "Lĩnh vực giữ ổn định"} <= texts
