@@ -25,12 +25,12 @@ from etl.core.problem_codes import CATALOGUE, ProblemFieldError, template_fields
 from etl.core.problems import Problem, ProblemLog
 from etl.reading import package
 from tests.builders import (
+    B00_HEADER,
     B01_GOOD,
     B01_HEADER,
     B03_GOOD,
     B03_HEADER,
     OLE_MAGIC,
-    B00_HEADER,
     b00,
     b01,
     b01_as_of,

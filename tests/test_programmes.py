@@ -308,7 +308,7 @@ def test_the_migration_makes_programmes_from_the_stored_plan_rows(engine, ingest
                     "Văn bản",
                     "Giảm năm 2022",
                     "Giảm năm 2026",
-                ],  # fmt: skip
+                ],
                 [1, "Toàn thành phố", CC, 2021, "5%", "KH 1", 2, 6],
             ]
         }

@@ -3,9 +3,9 @@
 A programme row is created by the first Biểu 00 that names it (`ensure`), or by migration
 0008 from the plan rows stored before; afterwards only an administrator changes it (`edit`),
 and every such change is a submission of its own, made by the administrator and approved at
-once, so that the history is kept as for any return. Target rules an administrator adds are
-target rows of such a submission (`add_rule`): nothing is updated in place but the
-programme's own row, whose `submission_id` says which return last changed it."""
+once, so that the history is kept as for any return (and audited). Target rules an
+administrator adds are target rows of such a submission (`add_rule`): nothing is updated in
+place but the programme's own row, whose `submission_id` says which return last changed it."""
 
 from __future__ import annotations
 
@@ -14,8 +14,16 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from etl.core.forms import SECTOR_CHOICES
+from etl.core.programme_names import EARLIEST, LATEST
+from etl.core.vocabulary import Measure
 from etl.storage import schema
+from etl.storage.accounts import audit
 from etl.storage.accounts import now as _now
+
+
+class ProgrammeError(ValueError):
+    """An administrator's change that cannot be stored; the message is «tiếng Việt / English»."""
 
 
 def all_rows(conn: Connection) -> list[dict[str, Any]]:
@@ -28,6 +36,14 @@ def by_name(conn: Connection, name: str) -> dict[str, Any] | None:
     row = conn.execute(select(schema.programme).where(schema.programme.c.name == name))
     found = row.mappings().first()
     return dict(found) if found else None
+
+
+def _programme(conn: Connection, programme_id: int) -> Any:
+    row = conn.execute(select(schema.programme).where(schema.programme.c.id == programme_id))
+    found = row.mappings().first()
+    if found is None:
+        raise ProgrammeError("Không có giai đoạn này / no such programme")
+    return found
 
 
 def ensure(
@@ -78,7 +94,7 @@ def admin_submission(conn: Connection, actor: str, what: str) -> int:
                 uploader=actor,
                 uploaded_at=now,
                 status="accepted",
-                reporting_unit="",
+                reporting_unit=None,
                 period=None,
                 as_of=None,
                 forms="00",
@@ -91,33 +107,51 @@ def admin_submission(conn: Connection, actor: str, what: str) -> int:
     return submission_id
 
 
+def year_ok(value: Any) -> bool:
+    """A year an administrator may type: four digits in the range programme names take."""
+    return isinstance(value, int) and not isinstance(value, bool) and EARLIEST <= value <= LATEST
+
+
 def edit(
     conn: Connection,
     programme_id: int,
     *,
     actor: str,
     basis: str | None,
-    baseline_year: int,
-    end_year: int | None,
+    baseline_year: Any,
+    end_year: Any,
 ) -> int:
-    """An administrator's change of a programme's legal basis, baseline year or end year;
-    returns the id of the submission that records it."""
-    row = (
-        conn.execute(select(schema.programme).where(schema.programme.c.id == programme_id))
-        .mappings()
-        .one()
-    )
+    """An administrator's change of a programme's legal basis, baseline year or end year
+    (None: not stated); returns the id of the submission that records it."""
+    row = _programme(conn, programme_id)
+    if not year_ok(baseline_year):
+        raise ProgrammeError(
+            f"Năm gốc phải là năm từ {EARLIEST} đến {LATEST} / the baseline year is not a year"
+        )
+    if end_year is not None and not (year_ok(end_year) and end_year >= row["start_year"]):
+        raise ProgrammeError(
+            f"Năm kết thúc phải là năm từ năm bắt đầu {row['start_year']} trở đi / the end "
+            "year must not be before the start year"
+        )
+    basis = (basis or "").strip()[:255] or None
     submission_id = admin_submission(conn, actor, f"sửa giai đoạn {row['name']}")
     conn.execute(
         update(schema.programme)
         .where(schema.programme.c.id == programme_id)
         .values(
-            basis=basis or None,
+            basis=basis,
             baseline_year=baseline_year,
             end_year=end_year,
             submission_id=submission_id,
         )
     )
+    detail = {
+        "submission": submission_id,
+        "basis": basis,
+        "baseline_year": baseline_year,
+        "end_year": end_year,
+    }
+    audit(conn, actor, "programme.edit", row["name"], detail)
     return submission_id
 
 
@@ -131,15 +165,23 @@ def add_rule(
     pct: float | None,
     count: int | None,
     exclude_sectors: list[str],
-    path: dict[int, int] | None = None,
 ) -> int:
     """An administrator's target rule for a programme: a target row of a submission of its
     own (it supersedes the programme's earlier row for the same scope and measure)."""
-    row = (
-        conn.execute(select(schema.programme).where(schema.programme.c.id == programme_id))
-        .mappings()
-        .one()
-    )
+    row = _programme(conn, programme_id)
+    if measure not in set(Measure):
+        raise ProgrammeError("Cần chọn chỉ tiêu / a measure is needed")
+    if (pct is None) == (count is None):
+        raise ProgrammeError(
+            "Ghi tỷ lệ giảm hoặc số lượng giảm (một trong hai) / give a percentage or a count"
+        )
+    if pct is not None and not 0 <= pct <= 100:
+        raise ProgrammeError("Tỷ lệ giảm phải từ 0 đến 100 / the percentage is out of range")
+    if count is not None and count < 0:
+        raise ProgrammeError("Số lượng giảm không được âm / the count is negative")
+    unknown = [s for s in exclude_sectors if s not in SECTOR_CHOICES]
+    if unknown:
+        raise ProgrammeError(f"Không có lĩnh vực «{unknown[0]}» / unknown sector")
     submission_id = admin_submission(conn, actor, f"chỉ tiêu giai đoạn {row['name']}")
     conn.execute(
         insert(schema.target).values(
@@ -149,8 +191,8 @@ def add_rule(
             base_year=row["baseline_year"],
             pct=pct,
             count=count,
-            path={str(k): v for k, v in (path or {}).items()},
-            doc_ref="",
+            path={},
+            doc_ref=None,
             sheet="",
             cell="",
             programme_id=programme_id,
@@ -158,14 +200,13 @@ def add_rule(
             exclude_sectors="; ".join(exclude_sectors) or None,
         )
     )
+    detail = {
+        "submission": submission_id,
+        "scope": scope_unit_id,
+        "measure": measure,
+        "pct": pct,
+        "count": count,
+        "exclude_sectors": list(exclude_sectors),
+    }
+    audit(conn, actor, "programme.rule", row["name"], detail)
     return submission_id
-
-
-def year_ok(value: Any) -> bool:
-    """A year an administrator may type: four digits in the range programme names take."""
-    from etl.core.programme_names import EARLIEST, LATEST
-
-    return isinstance(value, int) and not isinstance(value, bool) and EARLIEST <= value <= LATEST
-
-
-__all__ = ["add_rule", "admin_submission", "all_rows", "by_name", "edit", "ensure", "year_ok"]
