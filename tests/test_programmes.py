@@ -343,3 +343,116 @@ def test_the_blank_plan_template_has_the_programme_columns():
     sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["Biểu 00"]
     texts = {c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)}
     assert {"Giai đoạn", "Căn cứ", "Lĩnh vực giữ ổn định"} <= texts
+
+
+# ---------------------------------------------------------------- an administrator's changes
+
+
+def _ids(ds) -> dict[str, int]:
+    return {p.name: p.id for p in programmes.programmes(ds)}
+
+
+def _count(engine, table: str) -> int:
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
+
+
+def test_an_admin_edit_is_an_approved_audited_return_and_changes_the_figures(engine, city):
+    from etl.storage import plan_reads
+    from etl.storage import programmes as stored
+
+    later = _ids(city)["2026 - 2031"]
+    with engine.begin() as conn:
+        sid = stored.edit(
+            conn, later, actor="qt", basis="Nghị quyết mới", baseline_year=2021, end_year=2030
+        )
+    ds = service.load_dataset(engine)
+    s = metrics.summary(ds, AS_OF, programme="2026 - 2031")
+    assert s["programme"] == {
+        "name": "2026 - 2031",
+        "basis": "Nghị quyết mới",
+        "baseline_year": 2021,
+        "end_year": 2030,
+        "start_year": 2026,
+    }
+    # against 2021 now: 20% × 160 = 32, reduced 160 − 145 = 15
+    assert s["cong_chuc"]["target"] == pytest.approx(32.0) and s["cong_chuc"]["reduced"] == 15
+    # a rule added: −15% công chức, superseding the plan's −20% (both kept in the history)
+    with engine.begin() as conn:
+        stored.add_rule(
+            conn, later, actor="qt", scope_unit_id=None, measure="cong_chuc", pct=15.0,
+            count=None, exclude_sectors=[],
+        )  # fmt: skip
+    ds = service.load_dataset(engine)
+    cc = metrics.summary(ds, AS_OF, programme="2026 - 2031")["cong_chuc"]
+    assert cc["target"] == pytest.approx(24.0)  # 15% × 160
+    with engine.connect() as conn:
+        history = plan_reads.target_history(conn)
+    mine = [(r.pct, r.uploader) for r in history if r.programme == "2026 - 2031" and not r.count]
+    assert (15.0, "qt") in mine and (20.0, "admin") in [(p, "admin") for p, _ in mine]
+    in_force = plan_reads.in_force(history)
+    assert {(r.programme, r.measure, r.pct) for r in in_force if r.scope_unit_id is None} == {
+        ("2022 - 2026", "cong_chuc", 5.0),
+        ("2022 - 2026", "nguoi_lam_viec", 10.0),
+        ("2026 - 2031", "cong_chuc", 15.0),
+        ("2026 - 2031", "nguoi_lam_viec", 10.0),
+    }
+    from etl.storage import accounts
+
+    actions = [(e["action"], e["actor"]) for e in accounts.read_audit(engine)]
+    assert ("programme.edit", "qt") in actions and ("programme.rule", "qt") in actions
+    assert ("review.approve", "qt") in actions and sid > 0
+    # the other programme is untouched
+    assert metrics.summary(ds, AS_OF)["cong_chuc"]["target"] == pytest.approx(8.0)
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"baseline_year": 20, "end_year": 2031}, "Năm gốc phải là năm"),
+        ({"baseline_year": 2026, "end_year": 2020}, "Năm kết thúc phải là năm từ năm bắt đầu"),
+    ],
+)
+def test_an_admin_edit_that_cannot_be_stored_changes_nothing(engine, city, change, said):
+    from etl.storage import programmes as stored
+
+    before = (_count(engine, "submission"), _count(engine, "audit_log"))
+    with pytest.raises(stored.ProgrammeError, match=said), engine.begin() as conn:
+        stored.edit(conn, _ids(city)["2026 - 2031"], actor="qt", basis=None, **change)
+    with pytest.raises(stored.ProgrammeError, match="một trong hai"), engine.begin() as conn:
+        stored.add_rule(
+            conn, _ids(city)["2026 - 2031"], actor="qt", scope_unit_id=None,
+            measure="cong_chuc", pct=5.0, count=3, exclude_sectors=[],
+        )  # fmt: skip
+    assert (_count(engine, "submission"), _count(engine, "audit_log")) == before
+
+
+# ---------------------------------------------------------------- the sample city's app
+
+
+def test_the_api_takes_programme_and_refuses_an_unknown_one(client):
+    ok = client.get("/api/v1/summary?as_of=2024-06-30&programme=2022-2026")
+    assert ok.status_code == 200
+    body = ok.get_json()
+    assert body["programme"]["name"] == "2022 - 2026"
+    assert body["programme"]["baseline_year"] == 2021 and body["programme"]["end_year"] == 2026
+    assert round(body["cong_chuc"]["pct_of_target"], 2) == 20.43  # the first sample, unchanged
+    assert client.get("/api/v1/summary?as_of=2024-06-30").get_json() == body  # the default
+    refused = client.get("/api/v1/summary?as_of=2024-06-30&programme=2026+-+2031")
+    assert refused.status_code == 400
+    assert refused.get_json()["error"].startswith("Không có giai đoạn «2026 - 2031» trong số liệu")
+
+
+def test_the_dashboard_offers_the_programmes_and_says_which_one_it_shows(signed_in):
+    from components.shell import programme_options
+    from pages.overview import render_overview
+    from tests.test_filters import text_of
+
+    assert programme_options() == [{"label": "2022 - 2026", "value": "2022 - 2026"}]
+    shown = text_of(render_overview("?as_of=2024-06-30&programme=2022+-+2026"))
+    assert "Giai đoạn 2022 - 2026" in shown and "so với số giao năm 2021" in shown
+    assert "20,43%" in shown
+    unknown = text_of(render_overview("?as_of=2024-06-30&programme=2040+-+2045"))
+    assert "20,43%" in unknown  # the programme at the cut-off, with a notice (the shell's)
