@@ -133,7 +133,7 @@ AUDIT_DETAIL_LABELS = {
     "basis": "căn cứ",
     "baseline_year": "năm gốc",
     "end_year": "năm kết thúc",
-    "scope": "phạm vi (mã đơn vị; trống: toàn thành phố)",
+    "scope_unit": "phạm vi (số đơn vị; trống: toàn thành phố)",
     "measure": "chỉ tiêu",
     "pct": "tỷ lệ giảm (%)",
     "count": "số lượng giảm",

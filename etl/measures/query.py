@@ -81,6 +81,7 @@ PARAM_LABELS = {  # a view's parameters as the filter bar names them, for messag
     "kind": "Loại đơn vị",
     "pending": "Tính cả số chờ phê duyệt",
     "include_unreviewed": "Gồm báo cáo chưa duyệt",
+    "programme": "Giai đoạn",
 }
 
 

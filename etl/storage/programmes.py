@@ -202,7 +202,7 @@ def add_rule(
     )
     detail = {
         "submission": submission_id,
-        "scope": scope_unit_id,
+        "scope_unit": scope_unit_id,
         "measure": measure,
         "pct": pct,
         "count": count,
