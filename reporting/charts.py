@@ -64,7 +64,12 @@ def _path(measure: str) -> Callable[[ChartContext], go.Figure]:
 def _spread(measure: str) -> Callable[[ChartContext], go.Figure]:
     def build(ctx: ChartContext) -> go.Figure:
         stats = analysis.spread(ctx.unit_table, measure)
-        return make_spread_figure(stats.get("values", []), stats.get("median_pct"), measure)
+        return make_spread_figure(
+            stats.get("values", []),
+            stats.get("median_pct"),
+            measure,
+            ctx.summary[measure].get("baseline_year"),
+        )
 
     return build
 

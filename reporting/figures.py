@@ -192,7 +192,9 @@ def _streamlined_by_basis_figure(
     return style(fig, "Tinh giản biên chế theo chính sách", height=380)
 
 
-def make_spread_figure(values: Sequence[float], median: float | None, measure: str) -> go.Figure:
+def make_spread_figure(
+    values: Sequence[float], median: float | None, measure: str, baseline_year: int | None = None
+) -> go.Figure:
     """Per-unit reduction rates in bins of one percentage point: a spike at one value means
     equal cuts ('cào bằng'). Counted here, so the page carries one bar per bin rather than the
     rate of every unit (45 000 of them at national scale)."""
@@ -219,7 +221,8 @@ def make_spread_figure(values: Sequence[float], median: float | None, measure: s
             annotation_text="trung vị",
             annotation_position="top right",
         )
-    fig.update_xaxes(title="Tỷ lệ giảm so với năm 2021 (%)", ticksuffix="%")
+    since = f"năm {baseline_year}" if baseline_year else "năm gốc"
+    fig.update_xaxes(title=f"Tỷ lệ giảm so với {since} (%)", ticksuffix="%")
     fig.update_yaxes(title="Số đơn vị")
     return style(fig, f"Mức giảm của từng đơn vị — {MEASURE_LABELS[measure].lower()}")
 

@@ -69,7 +69,7 @@ from etl.measures.metrics import (
     no_data_reason,
     no_data_text,
 )
-from etl.measures.programmes import baseline_year, programme_for
+from etl.measures.programmes import baseline_year, programme_for, programmes
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import CITY_LABEL, Filter, exists_at, in_scope
 from etl.writers.layout import (
@@ -1065,19 +1065,23 @@ def _target_path(raw: Any) -> dict[int, Any]:
 
 
 def _targets_table(ds: Dataset) -> tuple[list[_Col], list[list[Any]]]:
-    """The reduction targets: scope, measure, base year, percentage or count, yearly path."""
+    """The reduction targets: programme, scope, measure, base year, percentage or count, yearly
+    path, the sectors kept stable."""
     form = FORM_00
     targets = ds.targets
+    programme_names = {p.id: p.name for p in programmes(ds)}
     paths = [_target_path(p) for p in targets["path"]] if len(targets) else []
     years = sorted({y for p in paths for y in p})
     path_label = form.column("path").label
     columns = [
+        _Col(form.column("programme").label),
         _Col(form.column("scope").label),
         _Col(form.column("measure").label),
         _Col(form.column("base_year").label, "year"),
         _Col(form.column("pct").label, "number"),
         _Col(form.column("count").label, "number"),
         *(_Col(f"{path_label} {YEAR_WORDS[0]} {y}", "number") for y in years),
+        _Col(form.column("exclude_sectors").label),
         _Col(form.column("doc_ref").label),
         *_SOURCE_COLUMNS,
     ]
@@ -1087,14 +1091,18 @@ def _targets_table(ds: Dataset) -> tuple[list[_Col], list[list[Any]]]:
     for target, path in zip(targets.itertuples(index=False), paths, strict=True):
         unit = target.scope_unit_id
         scope = CITY_LABEL if _blank(unit) else names.get(int(unit))
+        programme_id = getattr(target, "programme_id", None)
+        excluded = getattr(target, "exclude_sectors", None)
         rows.append(
             [
+                None if _blank(programme_id) else programme_names.get(int(programme_id)),
                 scope,
                 MEASURE_LABELS.get(target.measure, target.measure),
                 target.base_year,
                 target.pct,
                 target.count,
                 *(path.get(y) for y in years),
+                excluded if isinstance(excluded, str) else None,
                 target.doc_ref,
                 files.get(int(target.submission_id)),
                 target.sheet,
