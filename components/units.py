@@ -33,13 +33,15 @@ from reporting.figures import make_unit_history_figure
 GROUP_LABELS = {"district": "Quận, huyện", "sector": "Lĩnh vực", "kind_label": "Loại đơn vị"}
 
 
-def unit_columns(latest_year: int | None) -> list[dict[str, Any]]:
+def unit_columns(latest_year: int | None, baseline_year: int | None = None) -> list[dict[str, Any]]:
+    """The units grid's columns (`baseline_year`: the programme's, else «Năm gốc»)."""
+    base = f"Năm {baseline_year}" if baseline_year else "Năm gốc"
     return [
         column("name", "Đơn vị", cellRenderer="UnitLink", minWidth=260, pinned="left"),
         column("kind_label", "Loại"),
         column("district", "Quận, huyện"),
         column("sector", "Lĩnh vực"),
-        column("baseline", "Năm 2021", "number"),
+        column("baseline", base, "number"),
         column("current", f"Năm {latest_year or ''}", "number"),
         column("reduced", "Đã giảm", "number"),
         column("reduced_pct", "Tỷ lệ giảm", "percent"),
@@ -62,12 +64,17 @@ def units_grid_id(measure: str, search: str | None) -> dict[str, str]:
     return {"type": ids.UNITS_GRID, "measure": measure, "search": search or ""}
 
 
-def make_subtotals(table: pd.DataFrame, group_by: str, title: str = "Cộng theo nhóm") -> Any:
+def make_subtotals(
+    table: pd.DataFrame,
+    group_by: str,
+    title: str = "Cộng theo nhóm",
+    baseline_year: int | None = None,
+) -> Any:
     sub = analysis.subtotals(table, group_by).sort_values("baseline", ascending=False)
     columns = [
         column(group_by, GROUP_LABELS[group_by], minWidth=200, pinned="left"),
         column("units", "Số đơn vị", "number"),
-        column("baseline", "Năm 2021", "number"),
+        column("baseline", f"Năm {baseline_year}" if baseline_year else "Năm gốc", "number"),
         column("current", "Hiện nay", "number"),
         column("reduced", "Đã giảm", "number"),
         column("reduced_pct", "Tỷ lệ", "percent"),
@@ -117,6 +124,7 @@ def make_units_view(
                     group_by,
                     f"{MEASURE_LABELS[measure]}: cộng theo {GROUP_LABELS[group_by].lower()} — "
                     f"{summary['scope']} — số liệu tính đến ngày {fmt_date(view.as_of)}",
+                    summary[measure].get("baseline_year"),
                 ),
             ],
             open=True,
@@ -125,7 +133,7 @@ def make_units_view(
         html.Div(
             make_server_grid(
                 units_grid_id(measure, search),
-                unit_columns(latest),
+                unit_columns(latest, summary[measure].get("baseline_year")),
                 title=f"{MEASURE_LABELS[measure]} theo đơn vị — {summary['scope']} — "
                 f"số liệu tính đến ngày {fmt_date(view.as_of)}",
                 stem="don_vi",
