@@ -456,3 +456,23 @@ def test_the_dashboard_offers_the_programmes_and_says_which_one_it_shows(signed_
     assert "20,43%" in shown
     unknown = text_of(render_overview("?as_of=2024-06-30&programme=2040+-+2045"))
     assert "20,43%" in unknown  # the programme at the cut-off, with a notice (the shell's)
+    from components import ids
+    from tests.test_filters import _shell_callback
+
+    note = text_of(_shell_callback(signed_in, ids.F_FILTER_NOTE)("?programme=2040+-+2045"))
+    assert (
+        "Không có giai đoạn «2040 - 2045» trong số liệu; đang hiển thị giai đoạn đang thực hiện "
+        "tại ngày chốt." in note
+    )
+    show = _shell_callback(signed_in, f"{ids.F_PROGRAMME}.options")
+    value, options = show("?programme=2022-2026")
+    assert value == "2022 - 2026" and options == [{"label": "2022 - 2026", "value": "2022 - 2026"}]
+    value, options = show("?programme=2040+-+2045")
+    assert value == "2040 - 2045"
+    assert {"label": "«2040 - 2045» (không có trong số liệu)", "value": "2040 - 2045"} in options
+    pick = _shell_callback(signed_in, f"{ids.URL}.search@")  # «Giai đoạn» → the URL
+    moved = pick("2022 - 2026", "?as_of=2024-06-30&district=C%E1%BB%9D+%C4%90%E1%BB%8F")
+    assert parse_view(moved) == View(
+        as_of=dt.date(2024, 6, 30), district="Cờ Đỏ", programme="2022 - 2026"
+    )
+    assert "programme" not in pick(None, "?as_of=2024-06-30&programme=2022-2026")

@@ -635,15 +635,18 @@ def summary(
     *,
     include_pending: bool = True,
     since: dt.date | None = None,
-    programme: str | None = None,
+    programme: str | Programme | None = None,
 ) -> dict[str, Any]:
     """Every headline figure for one scope at one cut-off date (the JSON of `etl summary`),
-    against the programme `programme` names (default: `programmes.programme_for` at the
-    cut-off; an unknown name raises `programmes.UnknownProgramme`).
+    against `programme` (a `Programme`, or its name; default: `programmes.programme_for` at
+    the cut-off; an unknown name raises `programmes.UnknownProgramme`).
 
     Computed once per dataset (so per data version) and view; each caller gets its own copy."""
     flt = flt or Filter()
-    chosen = programme_for(ds, as_of, programme)
+    if isinstance(programme, Programme):
+        chosen: Programme | None = programme
+    else:
+        chosen = programme_for(ds, as_of, programme)
     found = remembered(
         ds,
         "summary",
