@@ -476,3 +476,46 @@ def test_the_dashboard_offers_the_programmes_and_says_which_one_it_shows(signed_
         as_of=dt.date(2024, 6, 30), district="Cờ Đỏ", programme="2022 - 2026"
     )
     assert "programme" not in pick(None, "?as_of=2024-06-30&programme=2022-2026")
+
+
+def test_a_card_of_a_stable_scope_reads_giu_on_dinh(city):
+    from components.cards import measure_card_lines, programme_line
+    from tests.test_filters import text_of
+
+    health = Filter(label="Y tế", sector="Y tế")
+    s = metrics.summary(city, AS_OF, health, programme="2026 - 2031")
+    lines = text_of(
+        measure_card_lines(s["nguoi_lam_viec"], "nlv", programme=s["programme"]["name"])
+    )
+    assert "Chỉ tiêu giảm giai đoạn 2026 - 2031" in lines
+    assert "Giữ ổn định (Giáo dục và Đào tạo; Y tế)" in lines
+    assert lines.count("Giữ ổn định") == 2  # the target and «Đạt kế hoạch», never 0%
+    assert programme_line(s) == (
+        f"Giai đoạn 2026 - 2031 · căn cứ {CV} · so với số giao năm 2026 · kết thúc năm 2031"
+    )
+
+
+def test_the_admin_forms_refuse_what_cannot_be_stored_and_change_nothing(signed_in):
+    from pages.admin_programmes import programme_action, shown_programmes
+    from tests.test_filters import text_of
+
+    engine = signed_in.server.extensions["tgbc_engine"]
+    before = (_count(engine, "submission"), _count(engine, "audit_log"))
+    (sample,) = shown_programmes()
+    cases = [
+        (("edit", 10_000), {"baseline_year": 2021}, "Cần chọn giai đoạn"),
+        (("edit", sample["id"]), {"baseline_year": "2021"}, "Năm gốc phải là năm"),
+        (("edit", sample["id"]), {"baseline_year": 2021, "end_year": 2026.5}, "số năm"),
+        (("rule", sample["id"]), {"scope": "Huyện Cờ Đỏ", "measure": "cong_chuc", "pct": 5},
+         "phải là Toàn thành phố"),
+        (("rule", sample["id"]), {"scope": "Toàn thành phố", "measure": "x", "pct": 5},
+         "Cần chọn chỉ tiêu"),
+        (("rule", sample["id"]), {"scope": "Toàn thành phố", "measure": "cong_chuc"},
+         "một trong hai"),
+        (("rule", sample["id"]), {"scope": "Toàn thành phố", "measure": "cong_chuc", "pct": 5,
+         "exclude": ["Thủy sản"]}, "Không có lĩnh vực «Thủy sản»"),
+    ]  # fmt: skip
+    for (action, programme_id), values, said in cases:
+        message, ok = programme_action(action, programme_id, **values)
+        assert not ok and said in text_of(message), (values, text_of(message))
+    assert (_count(engine, "submission"), _count(engine, "audit_log")) == before
