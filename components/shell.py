@@ -236,7 +236,7 @@ def make_shell() -> html.Div:
                     html.Div(
                         [
                             html.Div("SỞ NỘI VỤ", className="org"),
-                            html.H1("Theo dõi tinh giản biên chế giai đoạn 2022 - 2026"),
+                            html.H1("Theo dõi tinh giản biên chế"),
                         ]
                     ),
                     html.Nav(

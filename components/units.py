@@ -265,7 +265,7 @@ def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
                 html.Div([info], className="panel"),
                 html.Div(
                     [
-                        html.H3("Tiền thân (số năm 2021 được tính vào đơn vị này)"),
+                        html.H3("Tiền thân (số năm gốc được tính vào đơn vị này)"),
                         html.Ul([html.Li(n) for n in pred_names])
                         if pred_names
                         else html.P("Không có."),
