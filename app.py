@@ -17,6 +17,7 @@ several worker processes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import gc
@@ -36,6 +37,7 @@ from components.shell import (
     make_filter_notices,
     make_shell,
     make_unreviewed_note,
+    programme_options,
 )
 from etl import service
 from etl.core.clock import vn_today
@@ -249,8 +251,37 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
             include_pending=_checked(pending, "pending"),
             include_unreviewed=_checked(unreviewed, "unreviewed"),
             commune=_text_or_none(commune),
+            programme=current.programme,
         )
         return (view.to_query(), *[no_update] * 15)
+
+    @app.callback(
+        Output(ids.F_PROGRAMME, "value"),
+        Output(ids.F_PROGRAMME, "options"),
+        Input(ids.URL, "search"),
+    )
+    def show_programme(search: str | None) -> tuple[Any, ...]:
+        """URL → the «Giai đoạn» dropdown: the programme asked for, among the stored ones
+        (one that names nothing is offered, marked so; the notice says what is shown)."""
+        if context.account() is None:
+            return None, []
+        resolved = context.resolved_view(search)
+        options = programme_options(context.dataset(resolved.asked), resolved)
+        return resolved.asked.programme, options
+
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.F_PROGRAMME, "value"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def pick_programme(programme: str | None, search: str | None) -> Any:
+        """«Giai đoạn» → the URL (the other filters kept)."""
+        current = context.view_of(search)
+        chosen = _text_or_none(programme)
+        if chosen == current.programme:
+            return no_update
+        return dataclasses.replace(current, programme=chosen).to_query()
 
     @app.callback(Output(ids.F_UNREVIEWED_NOTE, "children"), Input(ids.URL, "search"))
     def unreviewed_note(search: str | None) -> list[Any]:

@@ -14,10 +14,15 @@ from etl.measures.query import ResolvedView
 from reporting.charts import ChartContext, build_chart
 
 
-def spread_sentence(stats: dict[str, Any]) -> str:
-    """A plain reading of the spread of per-unit reduction rates."""
+def _baseline_year(summary: dict[str, Any]) -> int | None:
+    return (summary.get("programme") or {}).get("baseline_year")
+
+
+def spread_sentence(stats: dict[str, Any], baseline_year: int | None = None) -> str:
+    """A plain reading of the spread of per-unit reduction rates (against `baseline_year`)."""
     if not stats.get("units"):
-        return "Chưa có đơn vị nào có số liệu năm 2021 để so sánh."
+        year = f" năm {baseline_year}" if baseline_year else " năm gốc"
+        return f"Chưa có đơn vị nào có số liệu{year} để so sánh."
     zero = stats["zero_share_pct"]
     near = stats["near_median_share_pct"]
     if near >= 60 and stats["median_pct"] > 0:
@@ -77,7 +82,7 @@ def make_analysis(
                             export_problem,
                         ),
                         html.P(
-                            spread_sentence(stats),
+                            spread_sentence(stats, _baseline_year(summary)),
                             className="verdict",
                             **{"data-testid": "spread-sentence"},
                         ),

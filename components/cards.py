@@ -107,10 +107,15 @@ def measure_card_lines(
     key: str,
     *,
     include_pending: bool = True,
-    target_label: str = "Chỉ tiêu giảm giai đoạn 2022 - 2026",
+    target_label: str | None = None,
+    programme: str | None = None,
 ) -> list[Any]:
     """The lines of a measure card (`figures`: a measure of `etl.measures.metrics.summary`,
-    or a unit's row of `etl.measures.analysis.unit_rows`; None or NaN where missing)."""
+    or a unit's row of `etl.measures.analysis.unit_rows`; None or NaN where missing), for
+    the programme named `programme` (the summary's `programme.name`)."""
+    period = f" giai đoạn {programme}" if programme else ""
+    target_label = target_label or f"Chỉ tiêu giảm{period}"
+    rule = figures.get("target_rule") or {}
     base_year = figures["baseline_year"]
     latest_year = figures.get("latest_year")
     baseline, current = figures.get("baseline"), figures.get("current")
@@ -146,6 +151,8 @@ def measure_card_lines(
     )
     # the target and how far from it: a target needs the year-2021 figure (a share of it)
     target_missing = no_base if not _present(baseline) else NO_TARGET
+    if rule.get("stable"):  # only sectors the plan keeps stable: nothing to cut, not 0%
+        target_missing = f"Giữ ổn định ({'; '.join(rule.get('exclude_sectors') or [])})"
     lines.append(_line(target_label, shown(target), f"{key}-target", target_missing))
     if _present(target) and _present(reduced):
         gap = figures.get("gap")
@@ -157,7 +164,7 @@ def measure_card_lines(
     pct_missing = missing if _present(target) else target_missing
     lines.append(
         _line(
-            "Đạt kế hoạch giai đoạn 2022 - 2026",
+            f"Đạt kế hoạch{period}",
             shown(figures.get("pct_of_target"), fmt_pct),
             f"{key}-pct-of-target",
             pct_missing,
@@ -173,13 +180,18 @@ def make_measure_card(
     sentence: str | None = None,
     *,
     include_pending: bool = True,
-    target_label: str = "Chỉ tiêu giảm giai đoạn 2022 - 2026",
+    target_label: str | None = None,
+    programme: str | None = None,
 ) -> html.Div:
     """A card: baseline 2021, current, reduced (= done + pending, each shown), % of baseline,
     the target, what is left of it and % of target; a measure without figures at the cut-off
     (`no_data`) says why instead of a forecast."""
     lines = measure_card_lines(
-        figures, key, include_pending=include_pending, target_label=target_label
+        figures,
+        key,
+        include_pending=include_pending,
+        target_label=target_label,
+        programme=programme,
     )
     if figures.get("no_data"):
         return html.Div(
@@ -187,7 +199,7 @@ def make_measure_card(
                 html.H2(title),
                 *lines,
                 html.P(
-                    f"{no_data_text(figures['no_data'])}.",
+                    f"{no_data_text(figures['no_data'], figures.get('baseline_year'))}.",
                     className="verdict",
                     **{"data-testid": f"{key}-no-data"},
                 ),
@@ -203,6 +215,21 @@ def make_measure_card(
     )
 
 
+def _programme_name(summary: dict[str, Any]) -> str | None:
+    return (summary.get("programme") or {}).get("name")
+
+
+def programme_line(summary: dict[str, Any]) -> str | None:
+    """`Giai đoạn 2022 - 2026 · căn cứ Kết luận 40-KL/TW … · so với số giao năm 2021`: which
+    programme the figures are measured against, and its legal basis."""
+    p = summary.get("programme")
+    if not p:
+        return None
+    basis = f" · căn cứ {p['basis']}" if p.get("basis") else " · chưa ghi căn cứ"
+    end = f" · kết thúc năm {p['end_year']}" if p.get("end_year") else " · chưa có năm kết thúc"
+    return f"Giai đoạn {p['name']}{basis} · so với số giao năm {p['baseline_year']}{end}"
+
+
 def make_summary_cards(summary: dict[str, Any], include_pending: bool = True) -> html.Div:
     return html.Div(
         [
@@ -211,12 +238,14 @@ def make_summary_cards(summary: dict[str, Any], include_pending: bool = True) ->
                 summary[Measure.CONG_CHUC],
                 "cong-chuc",
                 include_pending=include_pending,
+                programme=_programme_name(summary),
             ),
             make_measure_card(
                 "Số lượng người làm việc hưởng lương từ NSNN",
                 summary[Measure.NGUOI_LAM_VIEC],
                 "nguoi-lam-viec",
                 include_pending=include_pending,
+                programme=_programme_name(summary),
             ),
         ],
         className="cards",

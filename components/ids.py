@@ -14,6 +14,7 @@ F_COMMUNE_BOX = "filter-commune-box"  # shown only for cut-offs from that date
 F_DISTRICT_LABEL = "filter-district-label"  # «Quận, huyện (cũ)» from that date
 F_PROVINCE = "filter-province"  # a former province (`province=`), when the data holds several
 F_PROVINCE_BOX = "filter-province-box"
+F_PROGRAMME = "filter-programme"  # «Giai đoạn»: the programme the targets are of
 F_PENDING = "filter-pending"  # HĐND's pending reductions (`pending=0`)
 F_UNREVIEWED = "filter-unreviewed"  # returns not approved yet (`include_unreviewed=1`)
 F_UNREVIEWED_NOTE = "filter-unreviewed-note"  # the banner shown while they count
@@ -119,6 +120,20 @@ AC_TOKEN = "account-token"
 # plans on the administration page (Kế hoạch, Biểu 00)
 PL_CONTENT = "plans-content"  # the targets in force and their history
 PL_UPLOAD_LINK = "plan-upload"  # the link to the upload page, where a plan is submitted
+# an administrator's edit of a programme (giai đoạn) and of its target rules
+PL_PROGRAMME = "plan-programme"  # which programme the two forms below change
+PL_BASIS = "plan-basis"
+PL_BASELINE = "plan-baseline-year"
+PL_END = "plan-end-year"
+PL_SAVE = "plan-save"
+PL_SCOPE = "plan-rule-scope"
+PL_MEASURE = "plan-rule-measure"
+PL_PCT = "plan-rule-pct"
+PL_COUNT = "plan-rule-count"
+PL_EXCLUDE = "plan-rule-exclude"
+PL_ADD_RULE = "plan-rule-add"
+PL_OUTCOME = "plan-outcome"
+PL_DONE = "plan-done"  # bumped after a change: the plans and the audit log refresh
 
 # the review queue's summary on the administration page
 ADMIN_QUEUE = "admin-queue"

@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from components import drill
 from components.basis import make_basis_table
-from components.cards import make_measure_card
+from components.cards import make_measure_card, programme_line
 from components.tracker_view import missing_href, tracker_href
 from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
 from etl.core.vocabulary import MEASURE_LABELS, Measure, UnitGroup
@@ -179,6 +179,9 @@ def _scope_line(summary: dict[str, Any], include_unreviewed: bool = False) -> ht
         html.Strong(summary["scope"]),
         f" — số liệu tính đến ngày {fmt_date(summary['as_of'])}",
     ]
+    said = programme_line(summary)
+    if said:
+        children += [" · ", html.Span(said, **{"data-testid": "programme-line"})]
     if include_unreviewed:
         children += [
             " · ",
@@ -397,6 +400,7 @@ def make_overview(
                 key,
                 path.sentence_vi,
                 include_pending=view.include_pending,
+                programme=(summary.get("programme") or {}).get("name"),
             )
         )
         chart_id = f"lo-trinh-{key}"

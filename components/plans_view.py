@@ -1,6 +1,8 @@
 """Kế hoạch (Biểu 00) on the administration page: how a plan is submitted (the upload page, then
-review), the targets in force for each scope and measure, and every target row ever stored with
-the return that set it and its review."""
+review), each programme (giai đoạn) with its legal basis, baseline and end year and the targets
+in force for each scope and measure, the forms with which an administrator changes a programme
+or adds a target rule (each change stored as an approved return of its own), and every target
+row ever stored with the return that set it and its review."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ from typing import Any
 from dash import dcc, html
 
 from components import ids
+from components.widgets import dropdown
 from etl.core.formatting import fmt_moment, fmt_number, fmt_pct
-from etl.core.forms import CITY_SCOPES, FORM_00
-from etl.core.vocabulary import MEASURE_LABELS, ReviewStatus
+from etl.core.forms import CITY_SCOPES, FORM_00, SECTOR_CHOICES
+from etl.core.vocabulary import MEASURE_LABELS, Measure, ReviewStatus
 from etl.storage.plan_reads import TargetRecord
 
 IN_FORCE = "Đang áp dụng"
@@ -46,10 +49,86 @@ def make_plans_section() -> html.Div:
                 className="small",
             ),
             html.Div(id=ids.PL_CONTENT),
+            make_programme_forms(),
         ],
         className="panel",
         style={"marginBottom": "16px"},
     )
+
+
+def _field(label: str, control: Any) -> html.Div:
+    return html.Div([html.Label(label, htmlFor=control.id), control], className="filter")
+
+
+def make_programme_forms() -> html.Div:
+    """An administrator's two forms: a programme's legal basis, baseline year and end year;
+    and a target rule of a programme (scope, measure, percentage or count, sectors kept
+    stable). Each change is stored as a return of its own, approved at once and audited."""
+    return html.Div(
+        [
+            html.H3("Sửa giai đoạn, thêm chỉ tiêu"),
+            html.P(
+                "Mỗi thay đổi được lưu như một báo cáo của quản trị viên, duyệt ngay và ghi nhật "
+                "ký; chỉ tiêu mới thay chỉ tiêu cũ cùng giai đoạn, phạm vi và chỉ tiêu (lịch sử "
+                "vẫn giữ).",
+                className="small",
+            ),
+            html.Div(
+                [
+                    _field("Giai đoạn", dropdown(id=ids.PL_PROGRAMME, options=[])),
+                    _field("Căn cứ", dcc.Input(id=ids.PL_BASIS, type="text", maxLength=255)),
+                    _field("Năm gốc", dcc.Input(id=ids.PL_BASELINE, type="number", step=1)),
+                    _field("Năm kết thúc", dcc.Input(id=ids.PL_END, type="number", step=1)),
+                    html.Button("Lưu giai đoạn", id=ids.PL_SAVE),
+                ],
+                className="filters",
+            ),
+            html.Div(
+                [
+                    _field(
+                        "Phạm vi",
+                        dcc.Input(id=ids.PL_SCOPE, type="text", value=CITY_SCOPES[0]),
+                    ),
+                    _field(
+                        "Chỉ tiêu",
+                        dropdown(
+                            id=ids.PL_MEASURE,
+                            options=[
+                                {"label": MEASURE_LABELS[m], "value": str(m)} for m in Measure
+                            ],
+                        ),
+                    ),
+                    _field("Tỷ lệ giảm (%)", dcc.Input(id=ids.PL_PCT, type="number", min=0)),
+                    _field("Số lượng giảm", dcc.Input(id=ids.PL_COUNT, type="number", min=0)),
+                    _field(
+                        "Lĩnh vực giữ ổn định",
+                        dropdown(
+                            id=ids.PL_EXCLUDE,
+                            multi=True,
+                            options=[{"label": c, "value": c} for c in SECTOR_CHOICES],
+                            placeholder="Không có",
+                        ),
+                    ),
+                    html.Button("Thêm chỉ tiêu", id=ids.PL_ADD_RULE),
+                ],
+                className="filters",
+            ),
+            html.Div(id=ids.PL_OUTCOME, role="status"),
+            dcc.Store(id=ids.PL_DONE, data=0),
+        ],
+        **{"data-testid": "programme-forms"},
+    )
+
+
+def programme_heading(p: dict[str, Any]) -> str:
+    """`Giai đoạn 2026 - 2031 · căn cứ … · so với số giao năm 2026 · kết thúc năm 2031`."""
+    basis = f"căn cứ {p['basis']}" if p.get("basis") else "chưa ghi căn cứ"
+    end = f"kết thúc năm {p['end_year']}" if p.get("end_year") else "chưa có năm kết thúc"
+    return f"Giai đoạn {p['name']} · {basis} · so với số giao năm {p['baseline_year']} · {end}"
+
+
+def _excluded(row: TargetRecord) -> str:
+    return "; ".join(row.exclude_sectors) or "—"
 
 
 def _scope(row: TargetRecord) -> str:
@@ -80,9 +159,11 @@ def _figure(row: TargetRecord) -> str:
 def _change(row: TargetRecord, current: TargetRecord | None) -> str:
     """What approving a waiting row would change: its scope and measure, old → new."""
     what = f"{_scope(row)} · {MEASURE_LABELS.get(row.measure, row.measure)}: "
+    source = f"báo cáo số {row.submission_id}"
+    source += f", giai đoạn {row.programme}" if row.programme else ""
     if current is None:
-        return what + f"chưa có chỉ tiêu → {_figure(row)} (báo cáo số {row.submission_id})"
-    return what + f"{_figure(current)} → {_figure(row)} (báo cáo số {row.submission_id})"
+        return what + f"chưa có chỉ tiêu → {_figure(row)} ({source})"
+    return what + f"{_figure(current)} → {_figure(row)} ({source})"
 
 
 def state_of(row: TargetRecord, in_force: set[int]) -> str:
@@ -102,8 +183,10 @@ FIGURE_COLUMNS: list[tuple[str, str | None, Cell]] = [
     ("Tỷ lệ giảm", "num", lambda r: fmt_pct(r.pct)),
     ("Số lượng giảm", "num", lambda r: fmt_number(r.count)),
     ("Lộ trình giảm", None, _path),
+    ("Lĩnh vực giữ ổn định", None, _excluded),
     ("Văn bản", None, lambda r: r.doc_ref or "—"),
 ]
+PROGRAMME_COLUMN: tuple[str, str | None, Cell] = ("Giai đoạn", None, lambda r: r.programme or "—")
 SOURCE_COLUMNS: list[tuple[str, str | None, Cell]] = [
     ("Tệp nộp", None, _source),
     ("Người nộp", None, lambda r: r.uploader),
@@ -135,20 +218,37 @@ def _table(
     )
 
 
-def make_plans(history: list[TargetRecord], in_force: list[TargetRecord]) -> list[Any]:
-    """The targets in force, the plans waiting for review, and the history of every row."""
+def make_plans(
+    history: list[TargetRecord],
+    in_force: list[TargetRecord],
+    programmes: list[dict[str, Any]] | None = None,
+) -> list[Any]:
+    """Each programme with its rules in force, the plans waiting for review, and the history
+    of every row (`programmes`: the programmes as the figures read them, `Programme.as_json`
+    with their `id`)."""
     force_ids = {r.id for r in in_force}
     waiting = [r for r in history if r.review_status == ReviewStatus.CHO_DUYET]
     children: list[Any] = [html.H3("Chỉ tiêu đang áp dụng")]
-    if in_force:
+    shown: set[int] = set()
+    for p in programmes or []:
+        rows = [r for r in in_force if r.programme_id == p["id"]]
+        shown |= {r.id for r in rows}
+        children.append(html.H4(programme_heading(p), **{"data-testid": f"programme-{p['id']}"}))
+        if rows:
+            columns = FIGURE_COLUMNS + SOURCE_COLUMNS + REVIEW_COLUMNS
+            children.append(_table(rows, columns, "targets-in-force"))
+        else:
+            children.append(html.P("Giai đoạn này chưa có chỉ tiêu đã duyệt.", className="small"))
+    rest = [r for r in in_force if r.id not in shown]
+    if rest:
         children.append(
             _table(
-                in_force,
-                FIGURE_COLUMNS + SOURCE_COLUMNS + REVIEW_COLUMNS,
+                rest,
+                [PROGRAMME_COLUMN, *FIGURE_COLUMNS, *SOURCE_COLUMNS, *REVIEW_COLUMNS],
                 "targets-in-force",
             )
         )
-    else:
+    elif not in_force:
         children.append(
             html.P(
                 f"Chưa có chỉ tiêu nào được duyệt: chưa so được số đã giảm với kế hoạch. "
@@ -181,7 +281,13 @@ def make_plans(history: list[TargetRecord], in_force: list[TargetRecord]) -> lis
     children.append(
         _table(
             history,
-            [*FIGURE_COLUMNS, ("Tình trạng", None, state), *SOURCE_COLUMNS, *REVIEW_COLUMNS],
+            [
+                PROGRAMME_COLUMN,
+                *FIGURE_COLUMNS,
+                ("Tình trạng", None, state),
+                *SOURCE_COLUMNS,
+                *REVIEW_COLUMNS,
+            ],
             "targets-history",
             lambda r: None if r.id in force_ids else "row-muted",
         )

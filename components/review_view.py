@@ -12,7 +12,6 @@ from dash import html
 
 from etl.core.formatting import fmt_date, fmt_moment, fmt_number
 from etl.core.vocabulary import FactStatus, Measure, PeriodState, ReviewStatus
-from etl.measures.metrics import BASELINE_YEAR
 from etl.measures.review_diff import UNIT_FIELD_LABELS, DiffRow, ReviewDiff, unit_value_text
 from etl.storage.periods import Period
 from etl.storage.reviews import SubmissionRow
@@ -165,7 +164,7 @@ def _label(value: str, labels: type[Measure] | type[FactStatus]) -> str:
 
 def _mark(row: DiffRow) -> str:
     if row.baseline:
-        return f"Năm gốc {BASELINE_YEAR}"
+        return f"Năm gốc {row.year}"
     if row.past_year:
         return "Năm trước"
     return ""
@@ -181,11 +180,12 @@ def make_diff(diff: ReviewDiff) -> html.Div:
     every unit attribute it changes (unit, attribute, old → new, sheet!cell)."""
     children: list[Any] = [html.H3("Số liệu thay đổi nếu duyệt")]
     baseline = len(diff.baseline_rows)
+    years = ", ".join(str(y) for y in sorted({r.year for r in diff.baseline_rows}))
     if baseline:
         children.append(
             html.Div(
                 [
-                    html.Strong(f"Sửa số năm gốc {BASELINE_YEAR}: {fmt_number(baseline)} số. "),
+                    html.Strong(f"Sửa số năm gốc {years}: {fmt_number(baseline)} số. "),
                     "Số năm gốc là mốc tính tỷ lệ tinh giản: kiểm tra kỹ trước khi duyệt.",
                 ],
                 className="review-alarm",

@@ -24,7 +24,8 @@ from etl.core.vocabulary import KIND_LABELS, MEASURE_LABELS, STATUS_LABELS, Meas
 from etl.measures import analysis
 from etl.measures.cache import remembered
 from etl.measures.dataset import Dataset
-from etl.measures.metrics import BASELINE_YEAR, no_data_text
+from etl.measures.metrics import no_data_text
+from etl.measures.programmes import baseline_year, programme_for
 from etl.measures.provinces import merger_rule, province_choices, unit_provinces
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import Filter, home_units, predecessors_of
@@ -33,13 +34,15 @@ from reporting.figures import make_unit_history_figure
 GROUP_LABELS = {"district": "Quận, huyện", "sector": "Lĩnh vực", "kind_label": "Loại đơn vị"}
 
 
-def unit_columns(latest_year: int | None) -> list[dict[str, Any]]:
+def unit_columns(latest_year: int | None, baseline_year: int | None = None) -> list[dict[str, Any]]:
+    """The units grid's columns (`baseline_year`: the programme's, else «Năm gốc»)."""
+    base = f"Năm {baseline_year}" if baseline_year else "Năm gốc"
     return [
         column("name", "Đơn vị", cellRenderer="UnitLink", minWidth=260, pinned="left"),
         column("kind_label", "Loại"),
         column("district", "Quận, huyện"),
         column("sector", "Lĩnh vực"),
-        column("baseline", "Năm 2021", "number"),
+        column("baseline", base, "number"),
         column("current", f"Năm {latest_year or ''}", "number"),
         column("reduced", "Đã giảm", "number"),
         column("reduced_pct", "Tỷ lệ giảm", "percent"),
@@ -62,12 +65,17 @@ def units_grid_id(measure: str, search: str | None) -> dict[str, str]:
     return {"type": ids.UNITS_GRID, "measure": measure, "search": search or ""}
 
 
-def make_subtotals(table: pd.DataFrame, group_by: str, title: str = "Cộng theo nhóm") -> Any:
+def make_subtotals(
+    table: pd.DataFrame,
+    group_by: str,
+    title: str = "Cộng theo nhóm",
+    baseline_year: int | None = None,
+) -> Any:
     sub = analysis.subtotals(table, group_by).sort_values("baseline", ascending=False)
     columns = [
         column(group_by, GROUP_LABELS[group_by], minWidth=200, pinned="left"),
         column("units", "Số đơn vị", "number"),
-        column("baseline", "Năm 2021", "number"),
+        column("baseline", f"Năm {baseline_year}" if baseline_year else "Năm gốc", "number"),
         column("current", "Hiện nay", "number"),
         column("reduced", "Đã giảm", "number"),
         column("reduced_pct", "Tỷ lệ", "percent"),
@@ -117,6 +125,7 @@ def make_units_view(
                     group_by,
                     f"{MEASURE_LABELS[measure]}: cộng theo {GROUP_LABELS[group_by].lower()} — "
                     f"{summary['scope']} — số liệu tính đến ngày {fmt_date(view.as_of)}",
+                    summary[measure].get("baseline_year"),
                 ),
             ],
             open=True,
@@ -125,7 +134,7 @@ def make_units_view(
         html.Div(
             make_server_grid(
                 units_grid_id(measure, search),
-                unit_columns(latest),
+                unit_columns(latest, summary[measure].get("baseline_year")),
                 title=f"{MEASURE_LABELS[measure]} theo đơn vị — {summary['scope']} — "
                 f"số liệu tính đến ngày {fmt_date(view.as_of)}",
                 stem="don_vi",
@@ -148,7 +157,8 @@ def empty_view_notice(
             f"tại ngày {fmt_date(view.as_of)}."
         )
     else:
-        said = f"{no_data_text(reason)} tại ngày {fmt_date(view.as_of)}."
+        year0 = (summary.get(measure) or {}).get("baseline_year")
+        said = f"{no_data_text(reason, year0)} tại ngày {fmt_date(view.as_of)}."
     return html.Div(
         [html.Strong(said), " Hãy đổi ngày chốt số liệu hoặc bỏ bớt bộ lọc."],
         className="notice",
@@ -190,14 +200,13 @@ def units_grid_page(
 def _predecessor_item(ds: Dataset, unit_id: int, view: ResolvedView) -> html.Li:
     """A predecessor, linked to its page, with its former province and its baseline figures
     (followed across a merger of provinces: docs/domain.md, "Provinces and mergers")."""
+    year = baseline_year(ds, programme_for(ds, view.as_of, view.programme))
     facts = ds.facts
     own = facts[
-        (facts["unit_id"] == unit_id)
-        & (facts["status"] == "assigned")
-        & (facts["year"] == BASELINE_YEAR)
+        (facts["unit_id"] == unit_id) & (facts["status"] == "assigned") & (facts["year"] == year)
     ]
     figures = [
-        f"{MEASURE_LABELS[m].lower()} năm {BASELINE_YEAR}: {fmt_number(v)}"
+        f"{MEASURE_LABELS[m].lower()} năm {year}: {fmt_number(v)}"
         for m, v in zip(own["measure"], own["value"], strict=True)
     ]
     text = f" — {'; '.join(figures)}" if figures else ""
@@ -280,7 +289,7 @@ def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
                 html.Div([info], className="panel"),
                 html.Div(
                     [
-                        html.H3("Tiền thân (số năm 2021 được tính vào đơn vị này)"),
+                        html.H3("Tiền thân (số năm gốc được tính vào đơn vị này)"),
                         html.Ul(pred_items) if pred_items else html.P("Không có."),
                         *make_merger_note(rule),
                         html.H3("Sắp xếp tổ chức liên quan"),
@@ -315,7 +324,8 @@ def unit_figures(ds: Dataset, unit_id: int, view: ResolvedView) -> dict[str, Any
         v = row[name]
         return None if not _present(v) else (v.item() if hasattr(v, "item") else v)
 
-    out: dict[str, Any] = {"measure": measure, "baseline_year": BASELINE_YEAR}
+    year0 = baseline_year(ds, programme_for(ds, view.as_of, view.programme))
+    out: dict[str, Any] = {"measure": measure, "baseline_year": year0}
     names = ["latest_year", "baseline", "current", "reduced", "reduced_pct", "target", "gap"]
     names += ["pct_of_target", "missing_years"]
     if measure == Measure.NGUOI_LAM_VIEC:
@@ -337,7 +347,9 @@ def make_unit_card(
     are none at the view's cut-off."""
     figures = unit_figures(ds, unit_id, view)
     as_of = fmt_date(view.as_of)
-    if figures is not None and view.as_of.year < BASELINE_YEAR:
+    programme = programme_for(ds, view.as_of, view.programme)
+    BASELINE_YEAR = baseline_year(ds, programme)
+    if figures is not None and BASELINE_YEAR is not None and view.as_of.year < BASELINE_YEAR:
         # nothing to compare before the baseline: no figure of 2021 yet, none reduced
         return html.Div(
             [
@@ -391,7 +403,12 @@ def make_unit_card(
     if has_predecessors:
         notes.append(f"Số năm {BASELINE_YEAR} gồm cả số của các đơn vị tiền thân.")
     began = ds.units.loc[unit_id, "valid_from"]
-    if figures["baseline"] is None and _present(began) and began.year > BASELINE_YEAR:
+    if (
+        figures["baseline"] is None
+        and _present(began)
+        and BASELINE_YEAR is not None
+        and began.year > BASELINE_YEAR
+    ):
         notes.append(
             f"Đơn vị thành lập ngày {fmt_date(began)}, sau năm gốc {BASELINE_YEAR}: không có "
             f"số năm {BASELINE_YEAR} để tính mức giảm."
@@ -404,7 +421,8 @@ def make_unit_card(
         "unit",
         " ".join(notes),
         include_pending=view.include_pending,
-        target_label="Phần chỉ tiêu của đơn vị (2022 - 2026)",
+        target_label="Phần chỉ tiêu của đơn vị"
+        + (f" (giai đoạn {programme.name})" if programme is not None else ""),
     )
     return card
 

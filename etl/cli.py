@@ -163,7 +163,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
             include_unreviewed=args.include_unreviewed,
             commune=args.commune,
             province=args.province,
+            programme=args.programme,
         )
+    except service.ProgrammeNotFound:
+        print(
+            f"Không có giai đoạn «{visible(args.programme)}» trong số liệu (programme not found).",
+            file=sys.stderr,
+        )
+        return 2
     except service.ScopeNotFound as exc:
         detail = exc.args[1] if len(exc.args) > 1 else ""
         if args.commune and "commune" in detail:
@@ -475,19 +482,15 @@ def _review_show(engine: Engine, submission_id: int) -> int:
         comment = f" — «{h['comment']}»" if h["comment"] else ""
         label = ReviewStatus(h["status"]).label
         print(f"  {fmt_moment(h['at'])}  {label}  ({h['actor']}){comment}")
-    from etl.measures.metrics import BASELINE_YEAR
     from etl.measures.review_diff import UNIT_FIELD_LABELS, review_diff, unit_value_text
 
     diff = review_diff(engine, submission_id)
     print(f"Số liệu thay đổi so với số đã duyệt: {len(diff.rows)} (không đổi: {diff.unchanged})")
     if diff.baseline_rows:
-        print(f"!! SỬA SỐ NĂM GỐC {BASELINE_YEAR}: {len(diff.baseline_rows)} số")
+        years = ", ".join(str(y) for y in sorted({r.year for r in diff.baseline_rows}))
+        print(f"!! SỬA SỐ NĂM GỐC {years}: {len(diff.baseline_rows)} số")
     for d in diff.rows:
-        mark = (
-            f"!! NĂM GỐC {BASELINE_YEAR} "
-            if d.baseline
-            else ("! năm trước " if d.past_year else "")
-        )
+        mark = f"!! NĂM GỐC {d.year} " if d.baseline else ("! năm trước " if d.past_year else "")
         old = "—" if d.old is None else fmt_number(d.old)
         what = (
             f"{MEASURE_LABELS.get(d.measure, d.measure)} ({STATUS_LABELS.get(d.status, d.status)})"
@@ -641,6 +644,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--include-unreviewed",
         action="store_true",
         help="gồm cả báo cáo chưa được Sở Nội vụ duyệt (mặc định: chỉ số liệu đã duyệt)",
+    )
+    p.add_argument(
+        "--programme",
+        help="giai đoạn, ví dụ «2026 - 2031» (mặc định: giai đoạn đang thực hiện tại ngày chốt)",
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_summary)

@@ -27,6 +27,10 @@ class ScopeNotFound(ValueError):
     """The scope text names no unit, district, sector or kind."""
 
 
+class ProgrammeNotFound(ValueError):
+    """The programme text names no stored programme (giai đoạn)."""
+
+
 class SchemaNotCurrent(RuntimeError):
     """The database has no schema yet, or an older one: migrating is a step of its own."""
 
@@ -274,13 +278,15 @@ def summary(
     include_unreviewed: bool = False,
     commune: str | None = None,
     province: str | None = None,
+    programme: str | None = None,
 ) -> dict[str, Any]:
     """The summary JSON for a scope and cut-off (defaults: whole city, the default cut-off),
-    of approved returns only unless `include_unreviewed` (then waiting ones too); `commune`
-    narrows it to one commune (docs/domain.md, "Communes"), `province` to a former
+    of approved returns only unless `include_unreviewed` (then waiting ones too), against
+    `programme` (default: the one at the cut-off, docs/domain.md "Programme targets");
+    `commune` narrows it to one commune (docs/domain.md, "Communes"), `province` to a former
     province's share of it (docs/domain.md, "Provinces and mergers"). ScopeNotFound (args:
     the scope, the message, Vietnamese first) when the scope, commune or province names
-    nothing."""
+    nothing; ProgrammeNotFound when the programme names none."""
     view = query.View(
         as_of=as_of,
         scope=scope,
@@ -288,11 +294,14 @@ def summary(
         include_pending=include_pending,
         include_unreviewed=include_unreviewed,
         commune=commune,
+        programme=programme,
     )
     ds = load_dataset(engine, figures=view.figures)
     try:
         resolved = resolve_view(engine, ds, view)
     except query.BadParameter as exc:
+        if getattr(exc, "field", None) == "programme":
+            raise ProgrammeNotFound(programme) from None
         raise ScopeNotFound(scope, str(exc)) from None
     return summary_of(ds, resolved)
 
@@ -309,7 +318,13 @@ def resolve_view(
 def summary_of(ds: Dataset, view: query.ResolvedView) -> dict[str, Any]:
     """The summary JSON of a resolved view, saying which figures it counts (`figures`:
     "approved", or "all" with the returns waiting for review)."""
-    summary = metrics.summary(ds, view.as_of, view.filter, include_pending=view.include_pending)
+    summary = metrics.summary(
+        ds,
+        view.as_of,
+        view.filter,
+        include_pending=view.include_pending,
+        programme=view.programme,
+    )
     return {**summary, "figures": ds.figures}
 
 

@@ -36,6 +36,7 @@ from etl.core.formatting import fmt_date
 from etl.storage import accounts, periods, plan_reads, review_reads
 from pages import (
     admin_accounts,  # noqa: F401  (the callbacks of «Tài khoản»)
+    admin_programmes,  # the callbacks of «Kế hoạch» that change programmes
     admin_sessions,  # noqa: F401  (the callbacks of «Phiên đăng nhập»)
     mappings_admin,  # noqa: F401  (the callbacks of «Cách ghép cột đã lưu»)
 )
@@ -209,14 +210,19 @@ def render_queue_summary(_path: str | None, _done: Any = None) -> Any:
         return make_queue_summary(review_reads.review_status_counts(conn))
 
 
-@callback(Output(ids.PL_CONTENT, "children"), Input(ids.ADMIN_URL, "pathname"))
-def render_plans(_path: str | None) -> Any:
-    """The targets in force for each scope and measure, and the history of every target."""
+@callback(
+    Output(ids.PL_CONTENT, "children"),
+    Input(ids.ADMIN_URL, "pathname"),
+    Input(ids.PL_DONE, "data"),
+)
+def render_plans(_path: str | None, _done: Any = None) -> Any:
+    """Each programme with its targets in force, and the history of every target."""
     if not policy.may(policy.ADMIN):
         return context.forbidden(REFUSED)
     with context.engine().connect() as conn:
         history = plan_reads.target_history(conn)
-    return make_plans(history, plan_reads.in_force(history))
+    shown = admin_programmes.shown_programmes()
+    return make_plans(history, plan_reads.in_force(history), shown)
 
 
 def _moments(values: pd.Series) -> list[dt.datetime]:
@@ -229,8 +235,11 @@ def _moments(values: pd.Series) -> list[dt.datetime]:
     Input(ids.ADMIN_URL, "pathname"),
     Input(ids.PD_DONE, "data"),
     Input(ids.AC_DONE, "data"),
+    Input(ids.PL_DONE, "data"),
 )
-def render_admin(_path: str | None, _done: Any = None, _accounts_done: Any = None) -> list[Any]:
+def render_admin(
+    _path: str | None, _done: Any = None, _accounts_done: Any = None, _plans_done: Any = None
+) -> list[Any]:
     """The audit log, newest first (refreshed after a change to a period or an account)."""
     if not policy.may(policy.ADMIN):
         return context.forbidden(REFUSED)

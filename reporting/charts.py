@@ -64,7 +64,12 @@ def _path(measure: str) -> Callable[[ChartContext], go.Figure]:
 def _spread(measure: str) -> Callable[[ChartContext], go.Figure]:
     def build(ctx: ChartContext) -> go.Figure:
         stats = analysis.spread(ctx.unit_table, measure)
-        return make_spread_figure(stats.get("values", []), stats.get("median_pct"), measure)
+        return make_spread_figure(
+            stats.get("values", []),
+            stats.get("median_pct"),
+            measure,
+            ctx.summary[measure].get("baseline_year"),
+        )
 
     return build
 
@@ -142,7 +147,11 @@ def _stamped(fig: go.Figure, ctx: ChartContext) -> go.Figure:
         reasons = {ctx.summary[m].get("no_data") for m in Measure if m in ctx.summary}
         reasons.discard(None)
         fig.add_annotation(
-            text=no_data_text(reasons.pop()) if len(reasons) == 1 else NO_DATA_LABEL,
+            text=(
+                no_data_text(reasons.pop(), ctx.summary[Measure.CONG_CHUC].get("baseline_year"))
+                if len(reasons) == 1
+                else NO_DATA_LABEL
+            ),
             xref="paper",
             yref="paper",
             x=0.5,

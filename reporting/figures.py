@@ -17,7 +17,7 @@ from etl.core.vocabulary import (
     DepartureBasis,
     FactStatus,
 )
-from etl.measures.analysis import TARGET_YEAR, Path
+from etl.measures.analysis import Path
 from etl.measures.metrics import NOT_BROKEN_DOWN
 
 FONT_FAMILY = "Noto Sans, DejaVu Sans, Arial, sans-serif"
@@ -81,15 +81,15 @@ def make_path_figure(path: Path, measure: str) -> go.Figure:
         fig.add_scatter(
             x=years,
             y=[path.planned[y] for y in years],
-            name="Lộ trình đến chỉ tiêu 2026",
+            name=f"Lộ trình đến chỉ tiêu {path.target_year}",
             mode="lines+markers",
             line={"color": COLORS["plan"], "dash": "dash"},
             hovertemplate="Năm %{x}: %{y:,.1f}<extra>lộ trình</extra>",
         )
-    if path.projected_2026 is not None and path.years:
+    if path.projected_2026 is not None and path.years and path.target_year:
         last = path.years[-1]
         fig.add_scatter(
-            x=[last, TARGET_YEAR],
+            x=[last, path.target_year],
             y=[path.actual[-1], path.projected_2026],
             name="Dự báo theo tốc độ hiện nay",
             mode="lines+markers",
@@ -103,7 +103,9 @@ def make_path_figure(path: Path, measure: str) -> go.Figure:
         low, high = min(values), max(values)
         pad = max((high - low) * 0.25, high * 0.01, 1)
         fig.update_yaxes(range=[max(0, low - pad), high + pad])
-    fig.update_xaxes(dtick=1, range=[2020.4, TARGET_YEAR + 0.6])
+    last_year = max([*path.years, *path.planned, path.target_year or 0])
+    first_year = min([*path.years, *path.planned], default=last_year)
+    fig.update_xaxes(dtick=1, range=[first_year - 0.6, last_year + 0.6])
     return style(fig, f"{MEASURE_LABELS[measure]} qua các năm")
 
 
@@ -190,7 +192,9 @@ def _streamlined_by_basis_figure(
     return style(fig, "Tinh giản biên chế theo chính sách", height=380)
 
 
-def make_spread_figure(values: Sequence[float], median: float | None, measure: str) -> go.Figure:
+def make_spread_figure(
+    values: Sequence[float], median: float | None, measure: str, baseline_year: int | None = None
+) -> go.Figure:
     """Per-unit reduction rates in bins of one percentage point: a spike at one value means
     equal cuts ('cào bằng'). Counted here, so the page carries one bar per bin rather than the
     rate of every unit (45 000 of them at national scale)."""
@@ -217,7 +221,8 @@ def make_spread_figure(values: Sequence[float], median: float | None, measure: s
             annotation_text="trung vị",
             annotation_position="top right",
         )
-    fig.update_xaxes(title="Tỷ lệ giảm so với năm 2021 (%)", ticksuffix="%")
+    since = f"năm {baseline_year}" if baseline_year else "năm gốc"
+    fig.update_xaxes(title=f"Tỷ lệ giảm so với {since} (%)", ticksuffix="%")
     fig.update_yaxes(title="Số đơn vị")
     return style(fig, f"Mức giảm của từng đơn vị — {MEASURE_LABELS[measure].lower()}")
 

@@ -22,7 +22,7 @@ import pandas as pd
 from etl import service
 from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
 from etl.core.vocabulary import NOT_BROKEN_DOWN_LABEL, DepartureBasis, Measure
-from etl.measures import analysis, metrics
+from etl.measures import metrics
 from etl.measures.dataset import Dataset
 from etl.measures.metrics import NO_DATA_LABEL, NOT_BROKEN_DOWN, no_data_text
 from etl.measures.narrative import Narrative, Paragraph, basis_sentence
@@ -74,27 +74,25 @@ def period_end_context(
     ds: Dataset | None = None,
     as_of: dt.date | None = None,
     summary: dict[str, Any] | None = None,
-) -> PeriodProgramme:
-    """The programme a report at `as_of` sums up: the summary's `programme` when it carries
-    one (docs/domain.md, programmes), else the one programme the product knows today
-    (`metrics.BASELINE_YEAR` to `analysis.TARGET_YEAR`, no legal basis written). The one place
-    to switch to `programmes.programme_for(ds, as_of)`."""
+) -> PeriodProgramme | None:
+    """The programme a report at `as_of` sums up: the summary's `programme`
+    (`programmes.programme_for`, docs/domain.md "Programme targets"); None when the summary
+    has none or it states no end year (nothing to sum up)."""
     given = (summary or {}).get("programme")
-    if given:
-        return PeriodProgramme(
-            name=str(given["name"]),
-            basis=given.get("basis") or None,
-            baseline_year=int(given["baseline_year"]),
-            end_year=int(given["end_year"]),
-        )
-    baseline, end = metrics.BASELINE_YEAR, analysis.TARGET_YEAR
-    return PeriodProgramme(f"{baseline + 1} - {end}", None, baseline, end)
+    if not given or given.get("end_year") is None or given.get("baseline_year") is None:
+        return None
+    return PeriodProgramme(
+        name=str(given["name"]),
+        basis=given.get("basis") or None,
+        baseline_year=int(given["baseline_year"]),
+        end_year=int(given["end_year"]),
+    )
 
 
-def is_period_end(as_of: dt.date, programme: PeriodProgramme) -> bool:
+def is_period_end(as_of: dt.date, programme: PeriodProgramme | None) -> bool:
     """Whether a report at `as_of` is the period's summing-up: its cut-off falls in the
-    programme's end year or after it."""
-    return as_of.year >= programme.end_year
+    programme's end year or after it (never without a programme)."""
+    return programme is not None and as_of.year >= programme.end_year
 
 
 # ---------------------------------------------------------------- figures from a view

@@ -9,7 +9,7 @@ from typing import Any
 from etl.core.clock import vn_now
 from etl.measures import analysis
 from etl.measures.dataset import unreviewed_stamp
-from etl.measures.narrative import build_narrative
+from etl.measures.narrative import build_narrative, period_of
 from etl.writers.xlsx_export import write_consolidated, write_data
 from reporting.charts import CHARTS, REPORT_CHARTS, ChartContext, render_chart
 from reporting.period_end import (
@@ -23,8 +23,7 @@ from reporting.period_end import (
 from reporting.render import ChartRenderer, ExportUnavailable
 from reporting.report_data import ChartImage, Letterhead, ReportData
 
-REPORT_SUBJECT = "Kết quả tinh giản biên chế giai đoạn 2022 - 2026"
-REPORT_TITLE = f"BÁO CÁO {REPORT_SUBJECT.upper()}"
+REPORT_SUBJECT = "Kết quả tinh giản biên chế"  # then the programme: «giai đoạn 2022 - 2026»
 
 
 def gather_report(
@@ -49,6 +48,10 @@ def gather_report(
     if ending:
         ctx = at_period_end(ctx, programme)
     ds, as_of = ctx.ds, ctx.view.as_of
+    subject = f"{REPORT_SUBJECT} {period_of(ctx.summary)}"
+    stated = ctx.summary.get("programme") or {}
+    if stated.get("basis"):
+        subject += f" (căn cứ {stated['basis']})"
     narrative = build_narrative(
         ctx.summary,
         agency_counts=analysis.agency_counts(ds, ctx.view),
@@ -66,7 +69,7 @@ def gather_report(
                 charts.append(ChartImage(chart_id, spec.title, png, spec.width_px, spec.height_px))
         except ExportUnavailable as exc:
             charts, notice = [], f"Báo cáo chưa kèm biểu đồ. {exc}"
-    title, subject, period_end = REPORT_TITLE, REPORT_SUBJECT, None
+    title, period_end = f"BÁO CÁO {subject.upper()}", None
     if ending:
         subject = subject_of(programme)
         title = f"BÁO CÁO {subject.upper()}"

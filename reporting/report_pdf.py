@@ -160,14 +160,15 @@ def headline_table(summary: dict[str, Any]) -> tuple[list[str], list[list[str]]]
     cc, nlv = summary[Measure.CONG_CHUC], summary[Measure.NGUOI_LAM_VIEC]
     as_of_year = dt.date.fromisoformat(summary["as_of"]).year
     latest = cc.get("latest_year") or nlv.get("latest_year") or as_of_year
-    base_year = cc.get("baseline_year") or 2021
+    base_year = cc.get("baseline_year")
+    end_year = (summary.get("programme") or {}).get("end_year")
     headings = [
         "Nội dung",
         f"Năm {base_year}",
         f"Năm {latest}",
         "Đã giảm",
         "Tỷ lệ giảm",
-        "Chỉ tiêu 2026",
+        f"Chỉ tiêu {end_year}" if end_year else "Chỉ tiêu",
         "Đạt % kế hoạch",
     ]
     rows = [

@@ -25,6 +25,7 @@ ADMIN = dash_request(
         ("admin-url", "pathname", "/quan-tri"),
         ("period-done", "data", 0),
         ("account-done", "data", 0),
+        ("plan-done", "data", 0),
     ],
 )
 UPLOAD = {

@@ -73,3 +73,16 @@ def test_the_missing_data_link_lands_on_the_list_it_counts(dash_duo, sample_app)
     )
     assert "Quận Ô Môn" in _text(dash_duo, "[data-testid=tracker-line]")
     assert _severe(dash_duo.get_logs()) == []
+
+
+def test_the_programme_dropdown_puts_the_programme_in_the_address(dash_duo, sample_app):
+    """«Giai đoạn» (docs/domain.md, "Programme targets"): chosen, it joins the address with
+    the other filters kept; the page names the programme it measures against."""
+    _sign_in(dash_duo, sample_app, "/?as_of=2024-06-30&district=" + quote("Cờ Đỏ"))
+    dash_duo.wait_for_element("[data-testid=cong-chuc-pct-of-target]", WAIT_S)
+    dash_duo.select_dcc_dropdown(f"#{ids.F_PROGRAMME}", index=0)
+    until(lambda: "programme=2022+-+2026" in dash_duo.driver.current_url, WAIT_S)
+    assert "district=" in dash_duo.driver.current_url
+    dash_duo.wait_for_contains_text("[data-testid=programme-line]", "Giai đoạn 2022 - 2026", WAIT_S)
+    dash_duo.wait_for_contains_text(f"#{ids.F_PROGRAMME}", "2022 - 2026", WAIT_S)
+    assert _severe(dash_duo.get_logs()) == []

@@ -25,6 +25,7 @@ from etl.core.problem_codes import CATALOGUE, ProblemFieldError, template_fields
 from etl.core.problems import Problem, ProblemLog
 from etl.reading import package
 from tests.builders import (
+    B00_HEADER,
     B01_GOOD,
     B01_HEADER,
     B03_GOOD,
@@ -355,6 +356,24 @@ ERRORS = {
         "Biểu 00",
         "E4",
         names=("Dòng 4",),
+    ),
+    "programme-unreadable": Case(
+        lambda: _plan_with_programme(
+            [2, "Toàn thành phố", "Người làm việc", 2021, "10%", None, "KH", "2026 đến 2031"]
+        ),
+        "bad-programme",
+        "Biểu 00",
+        "H4",
+        names=("H4", "«2026 đến 2031»"),
+    ),
+    "programme-without-baseline": Case(
+        lambda: _plan_with_programme(
+            [2, "Toàn thành phố", "Người làm việc", None, "10%", None, "KH", "2031 - 2036"]
+        ),
+        "programme-baseline-missing",
+        "Biểu 00",
+        "B4",
+        names=("B4", "«2031 - 2036»"),
     ),
     "target-without-measure": Case(
         lambda: b00([2, "Toàn thành phố", None, 2021, "10%", None, "KH"]),
@@ -699,6 +718,21 @@ def in_closed_period(engine: Any, ingest: Any, monkeypatch: pytest.MonkeyPatch) 
     return ingest(good_workbook(), auto_period=False).problems
 
 
+def _plan_with_programme(row: list[Any]) -> bytes:
+    """Biểu 00 with a `Giai đoạn` column: a good target on row 3 (2022 - 2026), `row` on 4."""
+    from tests.builders import B00_GOOD, LABELS_00, xlsx
+
+    header = [*B00_HEADER, LABELS_00["programme"]]
+    return xlsx({"Biểu 00": [["Biểu số 00"], header, [*B00_GOOD, "2022 - 2026"], row]})
+
+
+def with_two_programmes(engine: Any, ingest: Any, monkeypatch: pytest.MonkeyPatch) -> list[Problem]:
+    """A plan naming no `Giai đoạn` when two programmes are stored: `programme-ambiguous`."""
+    row = [2, "Toàn thành phố", "Người làm việc", 2026, "10%", None, "KH", "2026 - 2031"]
+    assert ingest(_plan_with_programme(row)).status == "accepted"
+    return ingest(_city_targets(), "kh.xlsx").problems
+
+
 def _city_targets() -> bytes:
     from tests.builders import city_targets
 
@@ -723,6 +757,7 @@ def catalogue_cases() -> dict[str, Produce]:
     )
     cases.setdefault("unit-not-allowed", by_scoped_uploader(mixed_units))
     cases.setdefault("targets-admin-only", by_scoped_uploader(_city_targets))
+    cases.setdefault("programme-ambiguous", with_two_programmes)
     cases.setdefault("reporting-unit-not-allowed", by_scoped_uploader(spoofed_header))
     cases.setdefault("parse-crashed", with_malformed_reply)
     cases.setdefault("period-not-found", in_no_period)

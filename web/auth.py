@@ -161,7 +161,7 @@ LOGIN_PAGE = """<!doctype html>
 <link rel="stylesheet" href="/assets/style.css"></head>
 <body><main class="login">
 <div class="org">SỞ NỘI VỤ</div>
-<h1>Theo dõi tinh giản biên chế giai đoạn 2022 - 2026</h1>
+<h1>Theo dõi tinh giản biên chế</h1>
 <form method="post" action="/login">
 <input type="hidden" name="csrf_token" value="{csrf}">
 <input type="hidden" name="next" value="{next}">

@@ -141,12 +141,20 @@ def _basis_lines(by_basis: dict[str, dict[str, dict[str, int | None]]]) -> list[
     return lines
 
 
+def programme_text(p: dict[str, Any]) -> str:
+    """`Giai đoạn 2026 - 2031 (căn cứ Kết luận …), so với số giao năm 2026`: which programme
+    a summary's figures are measured against (its JSON `programme`)."""
+    basis = f" (căn cứ {p['basis']})" if p.get("basis") else ""
+    return f"Giai đoạn {p['name']}{basis}, so với số giao năm {p['baseline_year']}"
+
+
 def summary_text(s: dict[str, Any]) -> str:
     """A plain-text rendering of the summary JSON, for the terminal."""
     cc, nlv = s[Measure.CONG_CHUC], s[Measure.NGUOI_LAM_VIEC]
     sl = s["streamlined"]
     lines = [
         f"{s['scope']} — số liệu tính đến ngày {fmt_date(s['as_of'])}",
+        *([programme_text(s["programme"])] if s.get("programme") else []),
         "",
         _measure_line(
             "Biên chế công chức",

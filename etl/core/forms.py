@@ -319,6 +319,24 @@ FORM_00 = Form(
             kind="count",
         ),
         Column("doc_ref", "Văn bản", ("Số, ký hiệu văn bản", "Văn bản giao")),
+        Column(
+            "programme",
+            "Giai đoạn",
+            ("Giai đoạn thực hiện", "Giai đoạn kế hoạch"),
+            note="Ví dụ 2022 - 2026; để trống: giai đoạn duy nhất đã có",
+        ),
+        Column(
+            "basis",
+            "Căn cứ",
+            ("Căn cứ pháp lý", "Văn bản căn cứ"),
+            note="Số, ngày văn bản đặt ra giai đoạn, ví dụ Kết luận 40-KL/TW ngày 18/07/2022",
+        ),
+        Column(
+            "exclude_sectors",
+            "Lĩnh vực giữ ổn định",
+            ("Lĩnh vực không giảm", "Giữ ổn định"),
+            note="Các lĩnh vực không tính vào số phải giảm, cách nhau bởi dấu ;",
+        ),
         _NOTE,
     ),
 )

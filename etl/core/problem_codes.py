@@ -395,6 +395,27 @@ CATALOGUE: Mapping[str, ProblemType] = _catalogue(
         en="Cell {cell}: «{text}» is not a valid percentage (e.g. 5% or 0.05).",
     ),
     ProblemType(
+        "bad-programme", ERROR, "Giai đoạn không hợp lệ",
+        vi="Ô {cell} (Giai đoạn): «{text}» không phải giai đoạn hợp lệ; ghi năm đầu và năm cuối, "
+        "ví dụ «2026 - 2031».",
+        en="Cell {cell} (Giai đoạn): «{text}» is not a programme period; write its first and "
+        "last year, e.g. «2026 - 2031».",
+    ),
+    ProblemType(
+        "programme-ambiguous", ERROR, "Chưa ghi giai đoạn",
+        vi="Ô {cell}: đã có nhiều giai đoạn ({names}); ghi cột «Giai đoạn» để chỉ rõ chỉ tiêu "
+        "thuộc giai đoạn nào.",
+        en="Cell {cell}: several programmes exist ({names}); fill in the «Giai đoạn» column to "
+        "say which one this target belongs to.",
+    ),
+    ProblemType(
+        "programme-baseline-missing", ERROR, "Thiếu năm gốc của giai đoạn mới",
+        vi="Ô {cell}: giai đoạn «{name}» chưa có; ghi «Năm gốc» (năm lấy số giao làm gốc) để "
+        "tạo giai đoạn này.",
+        en="Cell {cell}: programme «{name}» does not exist yet; fill in «Năm gốc» (the year "
+        "whose assigned level is the baseline) to create it.",
+    ),
+    ProblemType(
         "target-missing-value", ERROR, "Thiếu mức giảm",
         vi="Dòng {row}: cần ghi tỷ lệ giảm (%) hoặc số lượng giảm.",
         en="Row {row}: a reduction percentage or count is required.",

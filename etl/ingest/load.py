@@ -35,6 +35,7 @@ from etl.ingest import writer
 from etl.ingest.lengths import check_lengths
 from etl.ingest.matching import UnitRegistry, load_registry
 from etl.ingest.periods import check_dates, check_period
+from etl.ingest.programmes import check_programmes
 from etl.ingest.staging import (
     OwnUnit,
     Staged,
@@ -388,6 +389,7 @@ def _ingest(
         header names (None for another uploader): problems to `log`."""
         registry = load_registry(conn)
         staged = stage(sheets, registry, log, province=province)
+        check_programmes(conn, staged, log)
         reporting_unit = None
         if allowed_units is not None:
             check_allowed(staged, set(allowed_units), log)

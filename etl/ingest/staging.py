@@ -386,7 +386,14 @@ def preview_rows(staged: Staged, limit: int = PREVIEW_ROWS) -> list[dict[str, An
                 "form": result.form,
                 "unit": f"{target.scope.value}: {target.measure}",
                 "new_unit": False,
-                "figures": f"giảm {value} so với năm {target.base_year}",
+                "figures": f"giảm {value}"
+                + (f" so với năm {target.base_year}" if target.base_year else "")
+                + (f", giai đoạn {target.programme}" if target.programme else "")
+                + (
+                    f", giữ ổn định {'; '.join(target.exclude_sectors)}"
+                    if target.exclude_sectors
+                    else ""
+                ),
             }
         )
     return rows

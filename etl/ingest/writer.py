@@ -36,6 +36,7 @@ from etl.ingest.matching import (
     UnitRegistry,
     select_units,
 )
+from etl.ingest.programmes import programme_id
 from etl.ingest.staging import (
     Staged,
     district_end_district,
@@ -226,8 +227,9 @@ def write(
         counts["events"] += _write_event(conn, result, ev, before, after, submission_id)
     for result, ev, before, after in staged.provinces:
         counts["events"] += _write_province_event(conn, result, ev, before, after, submission_id)
+    made: dict[str, int] = {}  # the programmes this file creates, by name
     for result, target, unit in staged.targets:
-        _write_target(conn, result, target, unit, submission_id)
+        _write_target(conn, result, target, unit, submission_id, made)
         counts["targets"] += 1
     return counts
 
@@ -478,13 +480,18 @@ def _write_target(
     target: TargetRow,
     unit: UnitRecord | None,
     submission_id: int,
+    made: dict[str, int],
 ) -> None:
+    programme, base_year = programme_id(conn, target, submission_id, made)
     conn.execute(
         insert(schema.target).values(
             submission_id=submission_id,
             scope_unit_id=unit.id if unit else None,
             measure=MEASURE_OF_TARGET[target.measure],
-            base_year=target.base_year,
+            base_year=base_year,
+            programme_id=programme,
+            basis=target.basis or None,
+            exclude_sectors="; ".join(target.exclude_sectors) or None,
             pct=target.pct,
             count=target.count,
             path={str(k): v for k, v in target.path.items()},

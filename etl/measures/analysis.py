@@ -24,12 +24,18 @@ from etl.core.vocabulary import (
 from etl.measures.cache import memoised, remembered, remembered_for_frame
 from etl.measures.dataset import Dataset
 from etl.measures.metrics import (
-    BASELINE_YEAR,
     facts_by_status,
     facts_of,
     missing_data,
     quota_by_year,
     target_for,
+)
+from etl.measures.programmes import (
+    Programme,
+    baseline_year,
+    excluded_sectors,
+    programme_for,
+    targets_of,
 )
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import (
@@ -40,7 +46,6 @@ from etl.measures.scoping import (
     scope_mask,
 )
 
-TARGET_YEAR = 2026
 # members used row by row, hoisted (an enum's attribute costs more than a module global)
 _SERVICE_UNIT = UnitKind.DON_VI_SU_NGHIEP
 _SERVICE_MEASURE, _AGENCY_MEASURE = Measure.NGUOI_LAM_VIEC, Measure.CONG_CHUC
@@ -60,7 +65,13 @@ def unit_table(ds: Dataset, view: ResolvedView, *, copy: bool = True) -> pd.Data
         ds,
         "unit_table",
         view.key,
-        lambda: _unit_table(ds, view.as_of, view.filter, view.include_pending),
+        lambda: _unit_table(
+            ds,
+            view.as_of,
+            view.filter,
+            view.include_pending,
+            programme_for(ds, view.as_of, view.programme),
+        ),
     )
     return table.copy() if copy else table
 
@@ -100,18 +111,25 @@ def _by_unit_and_year(
     return lookups
 
 
-def _baseline_by_home(ds: Dataset, homes: pd.DataFrame) -> pd.Series:
-    """2021 quota of every unit's home (predecessors included), for one homes frame."""
+def _baseline_by_home(ds: Dataset, homes: pd.DataFrame, year0: int | None) -> pd.Series:
+    """The baseline year's quota of every unit's home (predecessors included), for one
+    homes frame."""
 
     def build() -> pd.Series:
         assigned = facts_by_status(ds, FactStatus.ASSIGNED)
-        base = assigned[assigned["year"] == BASELINE_YEAR].merge(homes, on="unit_id")
+        base = assigned[assigned["year"] == year0].merge(homes, on="unit_id")
         return (base["value"] * base["weight"]).groupby(base["home_id"]).sum()
 
-    return remembered_for_frame(ds, "baseline_by_home", homes, (), build)
+    return remembered_for_frame(ds, "baseline_by_home", homes, (year0,), build)
 
 
-def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool) -> pd.DataFrame:
+def _unit_table(
+    ds: Dataset,
+    as_of: dt.date,
+    flt: Filter,
+    include_pending: bool,
+    programme: Programme | None = None,
+) -> pd.DataFrame:
     units = ds.units[exists_mask(ds, as_of) & scope_mask(ds, flt)].copy()
     columns = [
         "unit_id", "code", "name", "kind", "kind_label", "district", "sector", "parent",
@@ -121,7 +139,8 @@ def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool)
     if units.empty:
         return pd.DataFrame(columns=columns)
     homes = home_units(ds, as_of)
-    base = _baseline_by_home(ds, homes)
+    year0 = baseline_year(ds, programme)
+    base = _baseline_by_home(ds, homes, year0)
     units["measure"] = units["kind"].map(measure_of_kind)
     latest_years = {}
     in_table = np.zeros(len(ds.units), dtype=bool)
@@ -170,13 +189,16 @@ def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool)
     units["done"] = units["baseline"] - units["current"].astype(float)
     units["reduced"] = units["done"] + (units["pending"] if include_pending else 0)
     units["reduced_pct"] = units["reduced"] / units["baseline"].where(units["baseline"] > 0) * 100
-    pct_by_measure = {m: _city_pct(ds, m) for m in Measure}
-    own = _own_targets(ds)
+    pct_by_measure = {m: _city_pct(ds, m, programme) for m in Measure}
+    own = _own_targets(ds, programme)
     units["target"] = _unit_targets(units, own, pct_by_measure)
+    stable = _stable_units(ds, units, own, programme)
+    units.loc[stable, "target"] = None
     units["pct_of_target"] = units["reduced"] / units["target"].where(units["target"] > 0) * 100
     units["gap"] = units["target"] - units["reduced"]
     missing = {
-        m["unit_id"]: ", ".join(str(y) for y in m["years"]) for m in missing_data(ds, flt, as_of)
+        m["unit_id"]: ", ".join(str(y) for y in m["years"])
+        for m in missing_data(ds, flt, as_of, programme)
     }
     units["missing_years"] = [missing.get(uid, "") for uid in units["id"]]
     jp = memoised(
@@ -191,23 +213,50 @@ def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool)
     units["job_position"] = [jp.get(uid) for uid in units["id"]] if jp else None
     units["kind_label"] = units["kind"].map(KIND_LABELS)
     units["unit_id"] = units["id"]
-    if as_of.year < BASELINE_YEAR:  # no figure exists yet: none shown (metrics.no_data_reason)
+    if (
+        year0 is not None and as_of.year < year0
+    ):  # no figure exists yet: none shown (metrics.no_data_reason)
         figures = ["baseline", "current", "done", "pending", "reduced", "reduced_pct"]
         units[[*figures, "target", "pct_of_target", "gap"]] = np.nan
     return units[columns].reset_index(drop=True)
 
 
-def _city_pct(ds: Dataset, measure: str) -> float | None:
-    t = ds.targets
+def _city_pct(ds: Dataset, measure: str, programme: Programme | None) -> float | None:
+    t = targets_of(ds, programme)
     if t.empty:
         return None
     rows = t[(t["measure"] == measure) & t["scope_unit_id"].isna() & t["pct"].notna()]
     return float(rows.iloc[-1]["pct"]) if len(rows) else None
 
 
-def _own_targets(ds: Dataset) -> dict[tuple[int, str], tuple[Any, Any]]:
-    """(unit, measure) → (count, pct) of the plan rows that name one unit."""
-    t = ds.targets
+def _stable_units(
+    ds: Dataset,
+    units: pd.DataFrame,
+    own: dict[tuple[int, str], tuple[Any, Any]],
+    programme: Programme | None,
+) -> np.ndarray:
+    """Units without their own plan row whose sector the city row of their measure keeps
+    stable: no target (the summary's «giữ ổn định»), not a share of the city's."""
+    t = targets_of(ds, programme)
+    out = np.zeros(len(units), dtype=bool)
+    if t.empty or "exclude_sectors" not in t.columns:
+        return out
+    for measure in Measure:
+        rows = t[(t["measure"] == measure) & t["scope_unit_id"].isna()]
+        sectors = excluded_sectors(rows.iloc[-1]) if len(rows) else ()
+        if not sectors:
+            continue
+        mine = (units["measure"] == measure) & units["sector"].isin(sectors)
+        mine = mine.to_numpy() & np.array([(uid, measure) not in own for uid in units["id"]])
+        out |= mine
+    return out
+
+
+def _own_targets(
+    ds: Dataset, programme: Programme | None
+) -> dict[tuple[int, str], tuple[Any, Any]]:
+    """(unit, measure) → (count, pct) of the programme's plan rows that name one unit."""
+    t = targets_of(ds, programme)
     if t.empty:
         return {}
     rows = t[t["scope_unit_id"].notna()]
@@ -293,7 +342,9 @@ def subtotals(table: pd.DataFrame, by: str) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Path:
-    """A measure year by year, the straight path to the 2026 target and the projection."""
+    """A measure year by year, the planned path to the programme's end-year target and the
+    projection to that year (`projected_2026`/`target_2026`: of the end year, named after the
+    first programme's)."""
 
     years: list[int]
     actual: list[float]
@@ -302,38 +353,53 @@ class Path:
     target_2026: float | None
     on_track: bool | None
     sentence_vi: str
+    target_year: int | None = None  # the programme's end year (None: not stated)
 
 
 def yearly_path(
     ds: Dataset, view: ResolvedView, measure: str, summary_figures: dict[str, Any]
 ) -> Path:
-    """Quota per year against the straight line from 2021 to the 2026 target, with the 2026
-    figure projected at the pace so far (reduction per year since 2021); `summary_figures`:
-    the measure's part of the view's summary."""
+    """Quota per year against the planned path from the baseline year to the programme's
+    end-year target, with the end-year figure projected at the pace so far; `summary_figures`:
+    the measure's part of the view's summary. The planned path follows the plan row's «Lộ
+    trình» when the scope is that row's own (the city, or the unit of its own row): the
+    baseline less the reductions planned up to each year; else a straight line (docs/domain.md,
+    "Measures")."""
+    programme = programme_for(ds, view.as_of, view.programme)
+    year0 = summary_figures.get("baseline_year") or baseline_year(ds, programme)
+    end = programme.end_year if programme is not None else None
     homes = home_units(ds, view.as_of)
-    by_year = quota_by_year(ds, homes, view.filter, measure, view.as_of)
+    by_year = quota_by_year(ds, homes, view.filter, measure, view.as_of, year0)
     baseline = summary_figures["baseline"]
     target = summary_figures["target"]
     reduced = summary_figures["reduced"]
     latest = summary_figures["latest_year"]
-    planned = {}
-    if target is not None and baseline:
-        for year in range(BASELINE_YEAR, TARGET_YEAR + 1):
-            share = (year - BASELINE_YEAR) / (TARGET_YEAR - BASELINE_YEAR)
-            planned[year] = baseline - target * share
+    planned: dict[int, float] = {}
+    steps = _planned_steps(ds, view, measure, programme)
+    if target is not None and baseline and year0 is not None and end is not None and end > year0:
+        if steps:
+            done = 0.0
+            for year in range(year0, end + 1):
+                done += steps.get(year, 0)
+                planned[year] = baseline - done
+        else:
+            for year in range(year0, end + 1):
+                planned[year] = baseline - target * (year - year0) / (end - year0)
     projected = on_track = None
     label = MEASURE_LABELS[measure].lower()
     from etl.core.formatting import fmt_number, fmt_pct
 
-    if latest and latest > BASELINE_YEAR and baseline:
-        pace = reduced / (latest - BASELINE_YEAR)
-        projected_reduced = pace * (TARGET_YEAR - BASELINE_YEAR)
+    if end is None or year0 is None:
+        sentence = f"Giai đoạn chưa có năm kết thúc: chưa dự báo được {label}."
+    elif latest and latest > year0 and baseline:
+        pace = reduced / (latest - year0)
+        projected_reduced = pace * (end - year0)
         projected = baseline - projected_reduced
         if target:
             on_track = projected_reduced >= target - 1e-9
             verdict = "đạt kế hoạch" if on_track else "chưa đạt kế hoạch"
             sentence = (
-                f"Với tốc độ hiện nay ({fmt_number(pace, 1)} mỗi năm), đến năm {TARGET_YEAR} "
+                f"Với tốc độ hiện nay ({fmt_number(pace, 1)} mỗi năm), đến năm {end} "
                 f"dự kiến giảm {fmt_number(projected_reduced, 0)} {label}, bằng "
                 f"{fmt_pct(projected_reduced / target * 100, 1)} chỉ tiêu: {verdict}."
             )
@@ -349,7 +415,29 @@ def yearly_path(
         target_2026=(baseline - target) if target is not None and baseline else None,
         on_track=on_track,
         sentence_vi=sentence,
+        target_year=end,
     )
+
+
+def _planned_steps(
+    ds: Dataset, view: ResolvedView, measure: str, programme: Programme | None
+) -> dict[int, int]:
+    """The «Lộ trình» of the plan row that is the scope's own (the city's row for the whole
+    city, a unit's row for that unit): reductions planned per year; {} otherwise."""
+    t = targets_of(ds, programme)
+    if t.empty:
+        return {}
+    t = t[t["measure"] == measure]
+    flt = view.filter
+    if flt.unit_id is not None:
+        rows = t[t["scope_unit_id"] == flt.unit_id]
+    elif flt == Filter(label=flt.label):
+        rows = t[t["scope_unit_id"].isna()]
+    else:
+        return {}
+    if rows.empty or not isinstance(rows.iloc[-1]["path"], dict):
+        return {}
+    return {int(y): int(v) for y, v in rows.iloc[-1]["path"].items()}
 
 
 def spread(table: pd.DataFrame, measure: str) -> dict[str, Any]:
@@ -569,6 +657,8 @@ def established_by_sector(ds: Dataset, as_of: dt.date) -> dict[str, int]:
     return out
 
 
-def target_for_scope(ds: Dataset, flt: Filter, measure: str, baseline: float) -> float | None:
+def target_for_scope(
+    ds: Dataset, flt: Filter, measure: str, baseline: float, programme: Programme | None = None
+) -> float | None:
     """The target count for a scope (re-exported for the pages)."""
-    return target_for(ds, flt, measure, baseline)[0]
+    return target_for(ds, flt, measure, baseline, programme)[0]

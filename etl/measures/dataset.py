@@ -44,7 +44,7 @@ class Dataset:
     job_positions: pd.DataFrame  # latest per unit
     events: pd.DataFrame  # latest per natural key
     event_units: pd.DataFrame
-    targets: pd.DataFrame  # latest per (scope, measure)
+    targets: pd.DataFrame  # latest per (programme, scope, measure)
     submissions: pd.DataFrame = field(default_factory=pd.DataFrame)
     # event id → (units before, units after), built once
     event_sets: dict[int, tuple[frozenset[int], frozenset[int]]] = field(default_factory=dict)
@@ -59,6 +59,8 @@ class Dataset:
     figures: str = "approved"
     # the ids of the submissions whose rows these are; None: every row given
     shown: frozenset[int] | None = None
+    # the stored programmes (etl.measures.programmes reads them with their targets)
+    programmes: pd.DataFrame = field(default_factory=pd.DataFrame)
     # every event row shown and their before/after rows: unit validity is replayed from them
     event_history: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     event_unit_history: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
@@ -75,6 +77,16 @@ def latest_by(frame: pd.DataFrame, keys: list[str], order: str = "submission_id"
 
 
 FACT_KEY = ["unit_id", "measure", "status", "year"]
+# a plan row supersedes the earlier one of its programme, scope and measure (docs/domain.md,
+# "Programme targets"); rows stored before programmes existed have none (NaN): one programme
+TARGET_KEY = ["programme_id", "scope_unit_id", "measure"]
+
+
+def target_key(frame: pd.DataFrame) -> list[str]:
+    """TARGET_KEY, without `programme_id` for frames made without it (before programmes)."""
+    return [k for k in TARGET_KEY if k in frame.columns or k != "programme_id"]
+
+
 # (measure, status) of the facts: their codes in the integer key (the domain has ten pairs)
 FACT_PAIRS = tuple((m, s) for m in Measure for s in FactStatus)
 _YEAR0, _YEAR_BITS, _PAIR_BITS = 1900, 16, 8
@@ -396,7 +408,8 @@ def build_dataset(
         job_positions=latest_by(tables["job_position"], ["unit_id"]),
         events=events,
         event_units=event_units,
-        targets=latest_by(tables["target"], ["scope_unit_id", "measure"]),
+        targets=latest_by(tables["target"], target_key(tables["target"])),
+        programmes=tables.get("programme", pd.DataFrame()),
         submissions=tables.get("submission", pd.DataFrame()),
         version=version,
         fact_keys=keys,
@@ -488,7 +501,8 @@ def refresh_dataset(
         job_positions=_latest_added(old.job_positions, added["job_position"], ["unit_id"]),
         events=events,
         event_units=event_units,
-        targets=_latest_added(old.targets, added["target"], ["scope_unit_id", "measure"]),
+        targets=_latest_added(old.targets, added["target"], target_key(old.targets)),
+        programmes=added["programme"] if "programme" in added else old.programmes,
         submissions=_append(old.submissions, added["submission"]),
         version=version,
         fact_keys=keys,

@@ -29,6 +29,14 @@ from etl.core.vocabulary import (
 )
 from etl.measures.cache import memoised, remembered, remembered_for_frame
 from etl.measures.dataset import Dataset
+from etl.measures.programmes import (
+    Programme,
+    baseline_year,
+    excluded_sectors,
+    first_assigned_year,
+    programme_for,
+    targets_of,
+)
 from etl.measures.provinces import merger_rule, province_choices, unit_provinces
 from etl.measures.scoping import (
     Filter,
@@ -39,7 +47,6 @@ from etl.measures.scoping import (
     unit_columns,
 )
 
-BASELINE_YEAR = 2021
 # members used row by row, hoisted (an enum's attribute costs more than a module global)
 _SERVICE, _ADMINISTRATIVE = UnitGroup.SERVICE, UnitGroup.ADMINISTRATIVE
 _SERVICE_MEASURE, _AGENCY_MEASURE = Measure.NGUOI_LAM_VIEC, Measure.CONG_CHUC
@@ -114,12 +121,18 @@ def _merged(ds: Dataset, homes: pd.DataFrame, measure: str, status: str) -> dict
 
 
 def _scoped(
-    ds: Dataset, homes: pd.DataFrame, flt: Filter, measure: str, status: str
+    ds: Dataset,
+    homes: pd.DataFrame,
+    flt: Filter,
+    measure: str,
+    status: str,
+    year0: int | None = None,
 ) -> dict[str, Any]:
-    """`_merged` restricted to the rows whose home is in scope (same rows, same order)."""
+    """`_merged` restricted to the rows whose home is in scope (same rows, same order);
+    `year0`: the baseline year a former province's share is taken from."""
     merged = _merged(ds, homes, measure, status)
     if flt.province is not None:
-        return _province_rows(ds, homes, flt, measure, status, merged)
+        return _province_rows(ds, homes, flt, measure, status, merged, year0)
     scope = scope_mask(ds, flt)
     if scope.all():
         return merged
@@ -127,11 +140,14 @@ def _scoped(
     return {k: v[rows] for k, v in merged.items()}
 
 
-def province_share(ds: Dataset, homes: pd.DataFrame, measure: str, province: str) -> np.ndarray:
+def province_share(
+    ds: Dataset, homes: pd.DataFrame, measure: str, province: str, year0: int | None
+) -> np.ndarray:
     """The share of each unit's quota figures (aligned with `ds.units`, as a home) that
     belongs to the former province `province` (docs/domain.md, "Provinces and mergers"):
     under `MERGER_BASELINE_RULE` `tong_truoc_sap_nhap`, the part of its baseline that came
-    from units of that province (its own and its predecessors', by lineage weight), so that
+    from units of that province (its own and its predecessors', by lineage weight; the
+    baseline of the year `year0`, the programme's), so that
     a former province's baseline is the sum of its units' and a successor formed from units
     of several provinces has its current figure split in proportion to their baselines; a
     unit without a baseline, or under `theo_don_vi_tiep_nhan`, belongs wholly to its own."""
@@ -143,7 +159,7 @@ def province_share(ds: Dataset, homes: pd.DataFrame, measure: str, province: str
         if rule == "theo_don_vi_tiep_nhan":
             return own
         rows = _merged(ds, homes, measure, FactStatus.ASSIGNED)
-        base = rows["year"] == BASELINE_YEAR
+        base = rows["year"] == year0
         amount = rows["value"][base] * rows["weight"][base]
         hpos, upos = rows["hpos"][base], rows["upos"][base]
         n = len(ds.units)
@@ -153,7 +169,9 @@ def province_share(ds: Dataset, homes: pd.DataFrame, measure: str, province: str
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(total > 0, part / np.where(total > 0, total, 1), own)
 
-    return remembered_for_frame(ds, "province_share", homes, (measure, province, rule), build)
+    return remembered_for_frame(
+        ds, "province_share", homes, (measure, province, rule, year0), build
+    )
 
 
 def _province_rows(
@@ -163,6 +181,7 @@ def _province_rows(
     measure: str,
     status: str,
     merged: dict[str, Any],
+    year0: int | None,
 ) -> dict[str, Any]:
     """`_scoped` for a former province: quota figures (assigned, pending) of each home in the
     rest of the scope times the province's share of it (`province_share`); the other figures
@@ -170,7 +189,7 @@ def _province_rows(
     rest = scope_mask(ds, dataclasses.replace(flt, province=None))
     rows = mask_at(rest, merged["hpos"])
     if status in (FactStatus.ASSIGNED, FactStatus.PENDING):
-        factor = province_share(ds, homes, measure, flt.province or "")[merged["hpos"]]
+        factor = province_share(ds, homes, measure, flt.province or "", year0)[merged["hpos"]]
     else:
         factor = (unit_provinces(ds)[merged["upos"]] == flt.province).astype(float)
     rows &= factor > 0
@@ -180,7 +199,13 @@ def _province_rows(
 
 
 def predecessors(
-    ds: Dataset, homes: pd.DataFrame, flt: Filter, as_of: dt.date, *, include_pending: bool
+    ds: Dataset,
+    homes: pd.DataFrame,
+    flt: Filter,
+    as_of: dt.date,
+    *,
+    include_pending: bool,
+    programme: Programme | None = None,
 ) -> list[dict[str, Any]]:
     """The figures of each former province in the scope (`"predecessors"` of the summary),
     when the units whose figures it holds were of more than one; else none."""
@@ -202,9 +227,17 @@ def predecessors(
             {
                 "province": choices.get(key, key).removesuffix(" (cũ)"),
                 "key": key,
-                Measure.CONG_CHUC.value: quota_measure(ds, homes, part, Measure.CONG_CHUC, as_of),
+                Measure.CONG_CHUC.value: quota_measure(
+                    ds, homes, part, Measure.CONG_CHUC, as_of, programme=programme
+                ),
                 Measure.NGUOI_LAM_VIEC.value: quota_measure(
-                    ds, homes, part, Measure.NGUOI_LAM_VIEC, as_of, include_pending=include_pending
+                    ds,
+                    homes,
+                    part,
+                    Measure.NGUOI_LAM_VIEC,
+                    as_of,
+                    include_pending=include_pending,
+                    programme=programme,
                 ),
             }
         )
@@ -227,23 +260,58 @@ def _year_end(year: int, as_of: dt.date) -> dt.date:
 
 
 def target_for(
-    ds: Dataset, flt: Filter, measure: str, baseline: float
+    ds: Dataset,
+    flt: Filter,
+    measure: str,
+    baseline: float,
+    programme: Programme | None = None,
+    kept_stable: float = 0.0,
 ) -> tuple[float | None, str | None]:
-    """The target count for a scope: its own plan row, else the city's percentage."""
-    targets = ds.targets[ds.targets["measure"] == measure] if len(ds.targets) else ds.targets
-    if targets.empty:
+    """The target count for a scope (docs/domain.md, "Target of a scope"): its own plan row
+    of the programme, else the city's row: a count (the unit's own, or the whole city's), or
+    the percentage × the part of the scope's baseline not in a sector the row keeps stable
+    (`kept_stable`: that part's baseline, from `stable_baseline`). The reason when there is
+    none: `no-target`, `target-not-applicable`, or `target-stable` (only sectors kept stable)."""
+    row, own = _target_row(ds, flt, measure, programme)
+    if row is None:
         return None, "no-target"
+    is_city = flt == Filter(label=flt.label)
+    if pd.notna(row["count"]) and (is_city or own):
+        return float(row["count"]), None
+    if pd.notna(row["pct"]):
+        base = baseline - kept_stable
+        if base <= 0 and kept_stable > 0:
+            return None, "target-stable"
+        return float(row["pct"]) / 100 * base, None
+    return None, "target-not-applicable"
+
+
+def _target_row(
+    ds: Dataset, flt: Filter, measure: str, programme: Programme | None
+) -> tuple[pd.Series | None, bool]:
+    """The plan row that applies to a scope (the unit's own, else the city's) and whether it
+    is the unit's own; (None, False) when there is none."""
+    targets = targets_of(ds, programme)
+    targets = targets[targets["measure"] == measure] if len(targets) else targets
+    if targets.empty:
+        return None, False
     own = targets[targets["scope_unit_id"] == flt.unit_id] if flt.unit_id is not None else None
     rows = own if own is not None and len(own) else targets[targets["scope_unit_id"].isna()]
     if rows.empty:
-        return None, "no-target"
-    row = rows.iloc[-1]
-    is_city = flt == Filter(label=flt.label)
-    if pd.notna(row["count"]) and (is_city or (own is not None and len(own))):
-        return float(row["count"]), None
-    if pd.notna(row["pct"]):
-        return float(row["pct"]) / 100 * baseline, None
-    return None, "target-not-applicable"
+        return None, False
+    return rows.iloc[-1], own is not None and len(own) > 0
+
+
+def stable_baseline(
+    ds: Dataset, assigned: dict[str, Any], rows: np.ndarray, sectors: tuple[str, ...]
+) -> float:
+    """The part of a baseline (`assigned` facts, `rows` of its year) whose home unit is in
+    one of `sectors` (kept stable by the plan row)."""
+    if not sectors:
+        return 0.0
+    unit_sectors = ds.units["sector"].to_numpy(dtype=object)
+    in_sector = np.isin(unit_sectors[assigned["hpos"]], list(sectors)) & rows
+    return float(np.sum(assigned["value"][in_sector] * assigned["weight"][in_sector]))
 
 
 def quota_measure(
@@ -254,12 +322,18 @@ def quota_measure(
     as_of: dt.date,
     *,
     include_pending: bool = True,
+    programme: Programme | None = None,
 ) -> dict[str, Any]:
-    """Baseline, current, done, pending, reduced and their percentages for one measure;
+    """Baseline, current, done, pending, reduced and their percentages for one measure,
+    against `programme` (its baseline year and plan rows; docs/domain.md, "Measures");
     `no_data` says why there are none at the cut-off (`no_data_reason`), else None."""
-    assigned = _scoped(ds, homes, flt, measure, FactStatus.ASSIGNED)
-    base_rows = assigned["year"] == BASELINE_YEAR
+    year0 = baseline_year(ds, programme)
+    assigned = _scoped(ds, homes, flt, measure, FactStatus.ASSIGNED, year0)
+    base_rows = assigned["year"] == year0
     baseline = float(np.sum(assigned["value"][base_rows] * assigned["weight"][base_rows]))
+    row, _own = _target_row(ds, flt, measure, programme)
+    sectors = excluded_sectors(row) if row is not None else ()
+    kept = stable_baseline(ds, assigned, base_rows, sectors)
     existing = exists_mask(ds, as_of)
     live = mask_at(existing, assigned["upos"])
     years = assigned["year"][live]
@@ -270,19 +344,19 @@ def quota_measure(
         if latest_year
         else 0.0
     )
-    reason = no_data_reason(as_of, latest_year)
+    reason = no_data_reason(as_of, latest_year, year0)
     if reason is not None:
-        return _no_data(ds, flt, measure, baseline, reason)
+        return _no_data(ds, flt, measure, baseline, reason, programme, kept, year0)
     done = baseline - current
     out: dict[str, Any] = {
-        "baseline_year": BASELINE_YEAR,
+        "baseline_year": year0,
         "baseline": _number(baseline),
         "latest_year": latest_year,
         "current": _number(current),
     }
     reduced = done
     if measure == Measure.NGUOI_LAM_VIEC:
-        pending_facts = _scoped(ds, homes, flt, measure, FactStatus.PENDING)
+        pending_facts = _scoped(ds, homes, flt, measure, FactStatus.PENDING, year0)
         pending_live = mask_at(existing, pending_facts["upos"])
         pending_rows = pending_live & (pending_facts["year"] == latest_year)
         pending = float(pending_facts["value"][pending_rows].sum())
@@ -290,22 +364,37 @@ def quota_measure(
         out["pending"] = _number(pending)
         if include_pending:
             reduced = done + pending
-    target, _ = target_for(ds, flt, measure, baseline)
+    target, why = target_for(ds, flt, measure, baseline, programme, kept)
     out["reduced"] = _number(reduced)
     out["reduced_pct"] = _pct(reduced, baseline)
     out["target"] = target
     out["pct_of_target"] = _pct(reduced, target) if target else None
     out["no_data"] = None
+    out["target_rule"] = _rule(row, sectors, kept, why)
     return out
+
+
+def _rule(
+    row: pd.Series | None, sectors: tuple[str, ...], kept: float, why: str | None
+) -> dict[str, Any] | None:
+    """How the target was set: the plan row's percentage or count, the sectors it keeps
+    stable and their baseline (left out of the base), and `stable` when only such sectors
+    are in scope (the target reads «giữ ổn định», not 0)."""
+    if row is None:
+        return None
+    return {
+        "pct": None if pd.isna(row["pct"]) else float(row["pct"]),
+        "count": None if pd.isna(row["count"]) else int(row["count"]),
+        "exclude_sectors": list(sectors),
+        "excluded_baseline": _number(kept),
+        "stable": why == "target-stable",
+    }
 
 
 NO_DATA_LABEL = "Chưa có số liệu"  # what a missing figure reads as, on pages and in files
 # why a measure has no figures at a cut-off (`quota_measure`'s `no_data`), with what is said
 NO_DATA = {
-    "before-baseline": (
-        f"ngày chốt trước năm gốc {BASELINE_YEAR}",
-        f"the cut-off is before the {BASELINE_YEAR} baseline",
-    ),
+    "before-baseline": ("ngày chốt trước năm gốc", "the cut-off is before the baseline year"),
     "no-figures": (
         "chưa đơn vị nào trong phạm vi này có số liệu đến ngày chốt",
         "no unit in this scope has reported figures up to the cut-off",
@@ -313,16 +402,21 @@ NO_DATA = {
 }
 
 
-def no_data_text(reason: str) -> str:
+def no_data_text(reason: str, baseline_year: int | None = None) -> str:
     """`Chưa có số liệu (ngày chốt trước năm gốc 2021)`: what a page or a file says of a
-    measure without figures (`reason`: a key of NO_DATA)."""
-    return f"{NO_DATA_LABEL} ({NO_DATA[reason][0]})"
+    measure without figures (`reason`: a key of NO_DATA; the year when known)."""
+    said = NO_DATA[reason][0]
+    if reason == "before-baseline" and baseline_year is not None:
+        said = f"{said} {baseline_year}"
+    return f"{NO_DATA_LABEL} ({said})"
 
 
-def no_data_reason(as_of: dt.date, latest_year: int | None) -> str | None:
+def no_data_reason(
+    as_of: dt.date, latest_year: int | None, baseline_year: int | None = None
+) -> str | None:
     """Why a measure has no figures at `as_of` (a key of NO_DATA), or None when it has: the
     cut-off precedes the baseline year, or no unit in scope reported a figure up to it."""
-    if as_of.year < BASELINE_YEAR:
+    if baseline_year is not None and as_of.year < baseline_year:
         return "before-baseline"
     if latest_year is None:
         return "no-figures"
@@ -330,12 +424,19 @@ def no_data_reason(as_of: dt.date, latest_year: int | None) -> str | None:
 
 
 def _no_data(
-    ds: Dataset, flt: Filter, measure: str, baseline: float, reason: str
+    ds: Dataset,
+    flt: Filter,
+    measure: str,
+    baseline: float,
+    reason: str,
+    programme: Programme | None,
+    kept: float,
+    year0: int | None,
 ) -> dict[str, Any]:
     """A measure without figures: every count and percentage missing (None), never a zero
     that would read as «reduced by the whole baseline»; `no_data` says why."""
     out: dict[str, Any] = {
-        "baseline_year": BASELINE_YEAR,
+        "baseline_year": year0,
         # the baseline is a figure of its year: not yet there before it
         "baseline": None if reason == "before-baseline" else _number(baseline),
         "latest_year": None,
@@ -344,24 +445,32 @@ def _no_data(
     if measure == Measure.NGUOI_LAM_VIEC:
         out["done"] = None
         out["pending"] = None
-    target, _ = target_for(ds, flt, measure, baseline)
+    target, why = target_for(ds, flt, measure, baseline, programme, kept)
+    row, _own = _target_row(ds, flt, measure, programme)
     out["reduced"] = None
     out["reduced_pct"] = None
     out["target"] = target if reason != "before-baseline" else None
     out["pct_of_target"] = None
     out["no_data"] = reason
+    out["target_rule"] = _rule(row, excluded_sectors(row) if row is not None else (), kept, why)
     return out
 
 
 def quota_by_year(
-    ds: Dataset, homes: pd.DataFrame, flt: Filter, measure: str, as_of: dt.date
+    ds: Dataset,
+    homes: pd.DataFrame,
+    flt: Filter,
+    measure: str,
+    as_of: dt.date,
+    year0: int | None = None,
 ) -> dict[int, int]:
-    """Assigned quota per year of the units existing at each year's end (or the cut-off)."""
-    assigned = _scoped(ds, homes, flt, measure, FactStatus.ASSIGNED)
+    """Assigned quota per year of the units existing at each year's end (or the cut-off);
+    the baseline year `year0` counts every unit (ended ones included)."""
+    assigned = _scoped(ds, homes, flt, measure, FactStatus.ASSIGNED, year0)
     out = {}
     for year in sorted(y for y in np.unique(assigned["year"]) if y <= as_of.year):
         rows = assigned["year"] == year
-        if year != BASELINE_YEAR:
+        if year != year0:
             rows &= mask_at(exists_mask(ds, _year_end(int(year), as_of)), assigned["upos"])
         out[int(year)] = _number(float(assigned["value"][rows].sum()))
     return out
@@ -570,37 +679,50 @@ def reorganization(
 
 
 def _reported(ds: Dataset) -> tuple[np.ndarray, int]:
-    """(units × years from BASELINE_YEAR) matrix: a quota fact exists for the unit and year."""
+    """(units × years from the first assigned year) matrix: a quota fact exists for the unit
+    and year; the last year."""
 
     def build() -> tuple[np.ndarray, int]:
+        first = first_assigned_year(ds) or 0
         assigned = facts_by_status(ds, FactStatus.ASSIGNED)
         years = assigned["year"].to_numpy() if len(assigned) else np.array([], dtype=np.int64)
         pos = ds.units.index.get_indexer(assigned["unit_id"]) if len(assigned) else years
-        keep = (pos >= 0) & (years >= BASELINE_YEAR)
-        last = int(years[keep].max()) if keep.any() else BASELINE_YEAR
-        matrix = np.zeros((len(ds.units), last - BASELINE_YEAR + 1), dtype=bool)
-        matrix[pos[keep], years[keep] - BASELINE_YEAR] = True
+        keep = (pos >= 0) & (years >= first)
+        last = int(years[keep].max()) if keep.any() else first
+        matrix = np.zeros((len(ds.units), last - first + 1), dtype=bool)
+        matrix[pos[keep], years[keep] - first] = True
         return matrix, last
 
     return memoised(ds, ("reported",), build)
 
 
-def missing_data(ds: Dataset, flt: Filter, as_of: dt.date) -> list[dict[str, Any]]:
-    """Units in scope that existed at a year's end but reported no quota for that year."""
-    found = remembered(ds, "missing", (flt, as_of), lambda: _missing_data(ds, flt, as_of))
+def missing_data(
+    ds: Dataset, flt: Filter, as_of: dt.date, programme: Programme | None = None
+) -> list[dict[str, Any]]:
+    """Units in scope that existed at a year's end, from the baseline year of `programme`
+    (default: the programme at the cut-off) to the cut-off's, but reported no quota for it."""
+    if programme is None:
+        programme = programme_for(ds, as_of)
+    year0 = baseline_year(ds, programme)
+    found = remembered(
+        ds, "missing", (flt, as_of, year0), lambda: _missing_data(ds, flt, as_of, year0)
+    )
     return [{**m, "years": list(m["years"])} for m in found]
 
 
-def _missing_data(ds: Dataset, flt: Filter, as_of: dt.date) -> list[dict[str, Any]]:
+def _missing_data(
+    ds: Dataset, flt: Filter, as_of: dt.date, year0: int | None
+) -> list[dict[str, Any]]:
     scope = scope_mask(ds, flt)
     reported, last = _reported(ds)
-    years = list(range(BASELINE_YEAR, as_of.year + 1))
+    first = first_assigned_year(ds) or 0
+    years = list(range(year0, as_of.year + 1)) if year0 is not None else []
     if not years:
         return []
     missing = np.zeros((len(ds.units), len(years)), dtype=bool)
     for j, year in enumerate(years):
         alive = scope & exists_mask(ds, _year_end(year, as_of))
-        seen = reported[:, year - BASELINE_YEAR] if year <= last else False
+        seen = reported[:, year - first] if first <= year <= last else False
         missing[:, j] = alive & ~seen
     rows = np.flatnonzero(missing.any(axis=1))
     if not len(rows):
@@ -634,16 +756,25 @@ def summary(
     *,
     include_pending: bool = True,
     since: dt.date | None = None,
+    programme: str | Programme | None = None,
 ) -> dict[str, Any]:
-    """Every headline figure for one scope at one cut-off date (the JSON of `etl summary`).
+    """Every headline figure for one scope at one cut-off date (the JSON of `etl summary`),
+    against `programme` (a `Programme`, or its name; default: `programmes.programme_for` at
+    the cut-off; an unknown name raises `programmes.UnknownProgramme`).
 
     Computed once per dataset (so per data version) and view; each caller gets its own copy."""
     flt = flt or Filter()
+    if isinstance(programme, Programme):
+        chosen: Programme | None = programme
+    else:
+        chosen = programme_for(ds, as_of, programme)
     found = remembered(
         ds,
         "summary",
-        (as_of, flt, include_pending, since),
-        lambda: _summary(ds, as_of, flt, include_pending=include_pending, since=since),
+        (as_of, flt, include_pending, since, chosen),
+        lambda: _summary(
+            ds, as_of, flt, include_pending=include_pending, since=since, programme=chosen
+        ),
     )
     return copy.deepcopy(found)
 
@@ -655,6 +786,7 @@ def _summary(
     *,
     include_pending: bool,
     since: dt.date | None,
+    programme: Programme | None,
 ) -> dict[str, Any]:
     homes = home_units(ds, as_of)
     jp = job_positions(ds, flt, as_of)
@@ -662,29 +794,53 @@ def _summary(
     out: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "scope": flt.label,
-        Measure.CONG_CHUC: quota_measure(ds, homes, flt, Measure.CONG_CHUC, as_of),
+        "programme": programme.as_json() if programme is not None else None,
+        Measure.CONG_CHUC: quota_measure(
+            ds, homes, flt, Measure.CONG_CHUC, as_of, programme=programme
+        ),
         Measure.NGUOI_LAM_VIEC: quota_measure(
-            ds, homes, flt, Measure.NGUOI_LAM_VIEC, as_of, include_pending=include_pending
+            ds,
+            homes,
+            flt,
+            Measure.NGUOI_LAM_VIEC,
+            as_of,
+            include_pending=include_pending,
+            programme=programme,
         ),
         "streamlined": streamlined(ds, homes, flt, as_of),
         "streamlined_by_basis": streamlined_by_basis(ds, homes, flt, as_of),
         "job_positions": jp,
         "reorganization": reorganization(ds, homes, flt, as_of, since),
-        "missing": missing_data(ds, flt, as_of),
+        "missing": missing_data(ds, flt, as_of, programme),
         "job_positions_ineligible": ineligible_units,
-        "predecessors": predecessors(ds, homes, flt, as_of, include_pending=include_pending),
+        "predecessors": predecessors(
+            ds, homes, flt, as_of, include_pending=include_pending, programme=programme
+        ),
         "merger_rule": merger_rule(ds),
         "warnings": [],
     }
     for measure in Measure:
         reason = out[measure]["no_data"]
+        year0 = out[measure]["baseline_year"]
+        rule = out[measure]["target_rule"]
         if reason is not None:
+            said = no_data_text(reason, year0).lower()
             out["warnings"].append(
                 {
                     "code": f"no-data-{reason}",
                     "measure": str(measure),
-                    "message_vi": f"{MEASURE_LABELS[measure]}: {no_data_text(reason).lower()}.",
+                    "message_vi": f"{MEASURE_LABELS[measure]}: {said}.",
                     "message_en": f"{measure}: no figures ({NO_DATA[reason][1]}).",
+                }
+            )
+        elif rule is not None and rule["stable"]:
+            out["warnings"].append(
+                {
+                    "code": "target-stable",
+                    "measure": str(measure),
+                    "message_vi": f"{MEASURE_LABELS[measure]}: phạm vi này chỉ gồm lĩnh vực "
+                    f"giữ ổn định ({'; '.join(rule['exclude_sectors'])}), không phải giảm.",
+                    "message_en": f"{measure}: this scope holds only sectors kept stable.",
                 }
             )
         elif out[measure]["target"] is None:

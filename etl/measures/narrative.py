@@ -15,7 +15,21 @@ from etl.core.formatting import fmt_count_prose, fmt_number, fmt_pct
 from etl.core.vocabulary import DepartureBasis, Measure, UnitGroup, UnitKind
 from etl.measures.metrics import no_data_text
 
-PERIOD = "giai đoạn 2022 - 2026"
+
+def period_of(summary: dict[str, Any]) -> str:
+    """`giai đoạn 2022 - 2026`: the summary's programme (`giai đoạn` alone without one)."""
+    programme = summary.get("programme") or {}
+    return f"giai đoạn {programme['name']}" if programme.get("name") else "giai đoạn"
+
+
+def _first_year(summary: dict[str, Any]) -> int:
+    """The first year of the programme's reductions (the year after its baseline year)."""
+    programme = summary.get("programme") or {}
+    start = programme.get("start_year")
+    if start:
+        return int(start)
+    base = summary[Measure.CONG_CHUC].get("baseline_year")
+    return int(base) + 1 if base else dt.date.fromisoformat(summary["as_of"]).year
 
 
 @dataclass
@@ -52,7 +66,7 @@ class _Notes:
 
 def _no_data_phrase(figures: dict[str, Any]) -> str:
     """`chưa có số liệu (ngày chốt trước năm gốc 2021)`: a measure without figures."""
-    return no_data_text(figures["no_data"]).lower()
+    return no_data_text(figures["no_data"], figures.get("baseline_year")).lower()
 
 
 def until_phrase(as_of: dt.date) -> str:
@@ -138,6 +152,8 @@ def build_narrative(
     notes = _Notes()
     cc, nlv = summary[Measure.CONG_CHUC], summary[Measure.NGUOI_LAM_VIEC]
     sl = summary["streamlined"]
+    PERIOD = period_of(summary)
+    first_year = _first_year(summary)
     n_cc = sum(sl["cong_chuc"].values())
     n_vc = sum(sl["vien_chuc"].values())
     paragraphs: list[Paragraph] = []
@@ -196,7 +212,7 @@ def build_narrative(
     paragraphs.append(Paragraph(parts=established))
 
     paragraphs.append(Paragraph(heading=True, parts=["Về quản lý biên chế và tinh giản biên chế"]))
-    since = f"Từ năm 2022 đến {until_phrase(as_of)}"
+    since = f"Từ năm {first_year} đến {until_phrase(as_of)}"
     parts: list[str | int] = [
         f"Kết quả thực hiện tinh giản biên chế {PERIOD}: {since}, {authority} phê duyệt tinh "
         f"giản đối với {fmt_count_prose(n_cc)} công chức"
@@ -235,7 +251,8 @@ def build_narrative(
                 f"{fmt_number(nlv['pending'])} người làm việc)"
             )
         parts.append(
-            "đối với số lượng người làm việc hưởng lương từ ngân sách nhà nước (từ năm 2022 đến "
+            "đối với số lượng người làm việc hưởng lương từ ngân sách nhà nước (từ năm "
+            f"{first_year} đến "
             f"năm {nlv['latest_year'] or as_of.year}) thực hiện giảm "
             f"{fmt_number(nlv['reduced'])} người làm việc{pending_phrase}, tương ứng tỷ lệ là "
             f"{fmt_pct(nlv['reduced_pct'])}"

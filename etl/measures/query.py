@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
 from etl.measures.dataset import Dataset
+from etl.measures.programmes import find as find_programme
 from etl.measures.provinces import province_choices, resolve_province
 from etl.measures.scoping import (
     CITY_LABEL,
@@ -33,6 +34,8 @@ from etl.measures.scoping import (
 class BadParameter(ValueError):
     """A parameter that cannot be understood; the message is Vietnamese first."""
 
+    field: str | None = None  # the view's value that names nothing, when that is the cause
+
 
 @dataclass(frozen=True)
 class View:
@@ -49,6 +52,8 @@ class View:
     # the figures of returns still waiting for review too (never those returned)
     include_unreviewed: bool = False
     commune: str | None = None  # docs/domain.md, "Communes"
+    # the programme (giai đoạn) asked for, e.g. `2026 - 2031`; None: the one at the cut-off
+    programme: str | None = None
 
     @property
     def figures(self) -> str:
@@ -66,6 +71,7 @@ class View:
             "province": self.province,
             "pending": None if self.include_pending else "0",
             "include_unreviewed": "1" if self.include_unreviewed else None,
+            "programme": self.programme,
         }
         query = urlencode({k: v for k, v in params.items() if v})
         return f"?{query}" if query else ""
@@ -85,6 +91,7 @@ PARAM_LABELS = {  # a view's parameters as the filter bar names them, for messag
     "province": "Tỉnh (cũ)",
     "pending": "Tính cả số chờ phê duyệt",
     "include_unreviewed": "Gồm báo cáo chưa duyệt",
+    "programme": "Giai đoạn",
 }
 
 
@@ -145,6 +152,7 @@ def parse_view(params: Mapping[str, object] | str | None) -> View:
         include_pending=pending,
         include_unreviewed=unreviewed,
         commune=_first(params, "commune"),
+        programme=_first(params, "programme"),
     )
 
 
@@ -156,6 +164,7 @@ FIELD_LABELS = {
     "kind": "loại đơn vị",
     "commune": "xã, phường",
     "province": "tỉnh, thành phố (cũ)",
+    "programme": "giai đoạn",
 }
 
 
@@ -163,7 +172,7 @@ FIELD_LABELS = {
 class Unmatched:
     """A filter value of the view that names nothing in the stored data."""
 
-    field: str  # "scope", "district", "sector", "kind", "commune" or "province"
+    field: str  # "scope", "district", "sector", "kind", "commune", "province" or "programme"
     text: str
 
     @property
@@ -221,6 +230,12 @@ def resolve_filter(ds: Dataset, view: View) -> tuple[Filter, View, tuple[Unmatch
             changes["province"] = province
             asked["province"] = province_choices(ds)[province]
             parts.append(province_choices(ds)[province])
+    if view.programme:
+        found = find_programme(ds, view.programme)
+        if found is None:
+            unmatched.append(Unmatched("programme", view.programme))
+        else:
+            asked["programme"] = found.name
     label = " · ".join(parts) if parts else CITY_LABEL
     flt = dataclasses.replace(base, label=label, **changes)
     return flt, dataclasses.replace(view, **asked), tuple(unmatched)
@@ -238,7 +253,9 @@ def _refuse(unmatched: tuple[Unmatched, ...]) -> None:
     """BadParameter naming the first value that names nothing, if any."""
     if unmatched:
         first = unmatched[0]
-        raise BadParameter(f"{first.message} / {first.field} not found")
+        refused = BadParameter(f"{first.message} / {first.field} not found")
+        refused.field = first.field  # which value: the CLI says so in its own words
+        raise refused
 
 
 @dataclass(frozen=True)
@@ -258,10 +275,14 @@ class ResolvedView:
     unmatched: tuple[Unmatched, ...] = ()
     # other sentences the page shows beside the figures (a commune before communes existed)
     notes: tuple[str, ...] = ()
+    # the programme asked for, as stored (`2026 - 2031`); None: the one at the cut-off
+    programme: str | None = None
 
     @property
-    def key(self) -> tuple[dt.date, Filter, bool]:
-        """(cut-off, filter, include_pending): the key of what is kept per view."""
+    def key(self) -> tuple[dt.date, Filter, bool] | tuple[dt.date, Filter, bool, str]:
+        """(cut-off, filter, include_pending[, programme]): the key of what is kept per view."""
+        if self.programme:
+            return (self.as_of, self.filter, self.include_pending, self.programme)
         return (self.as_of, self.filter, self.include_pending)
 
     @property
@@ -285,7 +306,12 @@ class ResolvedView:
         """One sentence per value that names nothing, saying what is shown instead:
         `Không có quận, huyện «Khong Co» trong số liệu; đang hiển thị số liệu Toàn thành
         phố.`"""
-        shown = [f"{u.message}; đang hiển thị số liệu {self.label}." for u in self.unmatched]
+        shown = [
+            f"{u.message}; đang hiển thị giai đoạn đang thực hiện tại ngày chốt."
+            if u.field == "programme"
+            else f"{u.message}; đang hiển thị số liệu {self.label}."
+            for u in self.unmatched
+        ]
         return shown + list(self.notes)
 
 
@@ -310,7 +336,10 @@ def resolve_view(
     else:
         as_of = default_as_of
     flt, notes = _district_level(ds, flt, as_of)
-    return ResolvedView(as_of, flt, view.include_pending, asked, unmatched, notes)
+    programme = asked.programme if not any(u.field == "programme" for u in unmatched) else None
+    return ResolvedView(
+        as_of, flt, view.include_pending, asked, unmatched, notes=notes, programme=programme
+    )
 
 
 def _district_level(ds: Dataset, flt: Filter, as_of: dt.date) -> tuple[Filter, tuple[str, ...]]:

@@ -20,8 +20,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
 from etl.core.formatting import fmt_date
+from etl.core.vocabulary import FactStatus
 from etl.measures.dataset import FACT_KEY, SECTOR_IF_EMPTY, latest_by, overlay_revisions
-from etl.measures.metrics import BASELINE_YEAR
 from etl.storage import db, review_reads
 
 
@@ -38,7 +38,7 @@ class DiffRow:
     new: int
     sheet: str
     cell: str
-    baseline: bool  # the year is the baseline year (2021)
+    baseline: bool  # the year is a programme's baseline year
     past_year: bool  # the year is before the return's cut-off year
 
 
@@ -107,13 +107,20 @@ def diff_figures(
     unit_names: dict[int, str],
     as_of: dt.date | None,
     submission_id: int | None = None,
+    baseline_years: frozenset[int] | None = None,
 ) -> ReviewDiff:
     """The figures of `new_facts` (one return's fact rows; the latest row of a key counts)
     that differ from the current value of their key among `approved_facts` (fact rows of the
     approved submissions: the latest submission's row of a key is current). `as_of`: the
-    return's cut-off, whose year and later are not past years (None: none is)."""
+    return's cut-off, whose year and later are not past years (None: none is);
+    `baseline_years`: the programmes' baseline years (docs/domain.md, "Programme targets");
+    None or none: the earliest assigned year of the figures (no programme stored)."""
     if not len(new_facts):
         return ReviewDiff(submission_id, (), 0)
+    if not baseline_years:
+        assigned = pd.concat([new_facts, approved_facts], ignore_index=True)
+        assigned = assigned.loc[assigned["status"] == FactStatus.ASSIGNED, "year"]
+        baseline_years = frozenset([int(assigned.min())] if len(assigned) else [])
     new = latest_by(new_facts, FACT_KEY)
     old = latest_by(approved_facts, FACT_KEY) if len(approved_facts) else None
     if old is not None and len(old):
@@ -134,7 +141,7 @@ def diff_figures(
             new=int(r["value"]),
             sheet=str(r["sheet"]),
             cell=str(r["cell"]),
-            baseline=int(r["year"]) == BASELINE_YEAR,
+            baseline=int(r["year"]) in baseline_years,
             past_year=as_of is not None and int(r["year"]) < as_of.year,
         )
         for r in merged[changed.to_numpy()].to_dict("records")
@@ -254,7 +261,11 @@ def review_diff(engine_or_conn: Engine | Connection, submission_id: int) -> Revi
     ).scalar()
     if isinstance(as_of, str):
         as_of = dt.date.fromisoformat(as_of[:10])
-    figures = diff_figures(new, approved, names, as_of, submission_id)
+    # the programmes' baseline years (none stored: `diff_figures` takes the earliest year)
+    years = frozenset(
+        int(y) for (y,) in conn.execute(text("SELECT DISTINCT baseline_year FROM programme"))
+    )
+    figures = diff_figures(new, approved, names, as_of, submission_id, years)
     return dataclasses.replace(figures, unit_changes=_unit_changes(conn, submission_id))
 
 

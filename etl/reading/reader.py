@@ -386,7 +386,11 @@ def _well_formed(sheets: Any) -> bool:
         for t in s.targets:
             if type(t) is not TargetRow or type(t.row) is not int or not _is_cell(t.scope):
                 return False
-            if t.measure not in MEASURE_CHOICES or type(t.base_year) is not int:
+            if t.measure not in MEASURE_CHOICES or not _optional(t.base_year, int):
+                return False
+            if not (isinstance(t.programme, str) and isinstance(t.basis, str)):
+                return False
+            if not _strings(t.exclude_sectors):
                 return False
             if not (_optional(t.pct, (int, float)) and _optional(t.count, int)):
                 return False

@@ -71,11 +71,16 @@ class TargetRow:
     row: int
     scope: Cell
     measure: str
-    base_year: int
+    base_year: int | None  # None: the programme's baseline year
     pct: float | None
     count: int | None
     path: dict[int, int] = field(default_factory=dict)
     doc_ref: str = ""
+    # the programme (`2022 - 2026`, normalised; "" when the row names none), its legal basis
+    # and the sectors kept stable (forms.SECTOR_CHOICES); docs/domain.md, "Programme targets"
+    programme: str = ""
+    basis: str = ""
+    exclude_sectors: list[str] = field(default_factory=list)
 
 
 @dataclass

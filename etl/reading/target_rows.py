@@ -1,5 +1,6 @@
 """Biểu 00: one row per reduction target (a scope, a measure, a percentage or a count, and the
-path year by year)."""
+path year by year), with its programme (`Giai đoạn`), legal basis (`Căn cứ`) and the sectors
+kept stable (`Lĩnh vực giữ ổn định`): docs/domain.md, "Programme targets"."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from etl.core.formatting import fmt_cell
 from etl.core.forms import CITY_SCOPES, Form
 from etl.core.normalize import clean_text, strip_footnotes, text_key
 from etl.core.problems import ProblemLog
+from etl.core.programme_names import find_programme, normal_name, programme_name
 from etl.core.values import cell_ref, is_empty, parse_percent
-from etl.reading.cells import MEASURES, read_choice, read_count, unsafe_cell
+from etl.reading.cells import MEASURES, SECTORS, read_choice, read_count, unsafe_cell
 from etl.reading.layout import ColumnMap, table_rows
 from etl.reading.records import Cell, SheetResult, TargetRow
 from etl.reading.sheets import Grid
@@ -28,17 +30,19 @@ def read_target_rows(
         if is_empty(raw_scope):
             continue
         errors_before = len(log.items)
-        for f in ("scope", "doc_ref"):
+        for f in ("scope", "doc_ref", "programme", "basis", "exclude_sectors"):
             if f in cols:
                 unsafe_cell(grid, r, cols[f], log, form.column(f).label)
         measure = read_choice(grid, r, cols["measure"], log, "Chỉ tiêu", MEASURES)
         if measure is None and is_empty(grid.value(r, cols["measure"])):
             ref = cell_ref(r, cols["measure"])
             log.report("missing-measure", sheet=grid.name, cell=ref)
-        base_year = 2021
+        base_year = None  # not written: the programme's baseline year
         if "base_year" in cols:
             cell = read_count(grid, r, cols["base_year"], log, "Năm gốc")
-            base_year = cell.value if cell else 2021
+            base_year = cell.value if cell else None
+        programme = _programme(grid, r, cols, log)
+        exclude = _sectors(grid, r, cols, log)
         pct = None
         if "pct" in cols:
             ref = cell_ref(r, cols["pct"])
@@ -75,9 +79,68 @@ def read_target_rows(
                 pct=pct,
                 count=count_cell.value if count_cell else None,
                 path=path,
-                doc_ref=clean_text(grid.value(r, cols["doc_ref"])) if "doc_ref" in cols else "",
+                doc_ref=_text(grid, r, cols, "doc_ref"),
+                programme=programme,
+                basis=_text(grid, r, cols, "basis"),
+                exclude_sectors=exclude,
             )
         )
+
+
+def _text(grid: Grid, r: int, cols: dict[str, int], name: str) -> str:
+    return clean_text(grid.value(r, cols[name])) if name in cols else ""
+
+
+def _programme(grid: Grid, r: int, cols: dict[str, int], log: ProblemLog) -> str:
+    """The row's programme, normalised (`2022 - 2026`): its `Giai đoạn` cell, else a phrase
+    `giai đoạn 2022 - 2026` in its document or note; "" when it names none."""
+    if "programme" in cols and not is_empty(raw := grid.value(r, cols["programme"])):
+        name = normal_name(cell_text_of(raw))
+        if name is None:
+            log.report(
+                "bad-programme",
+                sheet=grid.name,
+                cell=cell_ref(r, cols["programme"]),
+                value=raw,
+                text=clean_text(fmt_cell(raw)),
+            )
+            return ""
+        return name
+    for other in ("doc_ref", "note", "basis"):
+        years = find_programme(_text(grid, r, cols, other)) if other in cols else None
+        if years is not None:
+            return programme_name(*years)
+    return ""
+
+
+def cell_text_of(raw: object) -> str:
+    return raw if isinstance(raw, str) else clean_text(fmt_cell(raw))
+
+
+def _sectors(grid: Grid, r: int, cols: dict[str, int], log: ProblemLog) -> list[str]:
+    """The sectors kept stable, `;`-separated, each one of forms.SECTOR_CHOICES (a part that
+    is none: `bad-choice`, and the row is left out)."""
+    if "exclude_sectors" not in cols or is_empty(raw := grid.value(r, cols["exclude_sectors"])):
+        return []
+    out: list[str] = []
+    for part in clean_text(cell_text_of(raw)).replace("\n", ";").split(";"):
+        if not part.strip():
+            continue
+        key = text_key(part)
+        if key not in SECTORS:
+            log.report(
+                "bad-choice",
+                sheet=grid.name,
+                cell=cell_ref(r, cols["exclude_sectors"]),
+                value=raw,
+                label="Lĩnh vực giữ ổn định",
+                text=part.strip(),
+                allowed="; ".join(dict.fromkeys(SECTORS.values())),
+            )
+            continue
+        if SECTORS[key] not in out:
+            out.append(SECTORS[key])
+    return out
 
 
 def is_city_scope(text: str) -> bool:

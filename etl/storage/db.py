@@ -183,7 +183,14 @@ COLUMNS: dict[str, dict[str, str]] = {
     "target": {
         "id": "int", "submission_id": "int", "scope_unit_id": "float", "measure": "str",
         "base_year": "int", "pct": "float", "count": "float", "path": "value",
-        "doc_ref": "str", "sheet": "str", "cell": "str",
+        "doc_ref": "str", "sheet": "str", "cell": "str", "programme_id": "float",
+        "basis": "str", "exclude_sectors": "str",
+    },
+    # the programmes (a handful): read whole each time
+    "programme": {
+        "id": "int", "name": "str", "basis": "str", "baseline_year": "int",
+        "start_year": "int", "end_year": "float", "submission_id": "float",
+        "created_at": "timestamp",
     },
     "submission": {
         "id": "int", "file_name": "str", "uploaded_at": "timestamp", "uploader": "str",
@@ -266,6 +273,7 @@ def _read_added(conn: Connection, since: DataVersion, added: frozenset[int]) -> 
     where["submission"] = f"id IN ({ids})"
     where["review"] = f"id > {int(since.review or 0)}"  # every review row since: a handful
     where["period"] = None  # every period: a handful, and they may change
+    where["programme"] = None  # every programme: a handful, and an administrator edits them
     where["event_unit"] = f"event_id IN (SELECT id FROM event WHERE {of_added})"
     where["unit"] = " OR ".join(
         [

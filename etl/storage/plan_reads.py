@@ -2,9 +2,9 @@
 time) and that return's review (status, reviewer, time), and which of them are in force.
 
 A target is in force the way the figures read it (`etl.measures.dataset.latest_by` on the
-approved submissions): for each scope and measure, the row of the latest approved submission
-(by submission id, then row id). A waiting row will supersede it once approved; a returned
-row never counts."""
+approved submissions): for each programme, scope and measure, the row of the latest approved
+submission (by submission id, then row id). A waiting row will supersede it once approved; a
+returned row never counts."""
 
 from __future__ import annotations
 
@@ -41,10 +41,14 @@ class TargetRecord:
     review_status: str | None  # a ReviewStatus (None: no review row)
     reviewed_by: str | None  # who approved or returned it (None while it waits)
     reviewed_at: dt.datetime | None  # when
+    programme_id: int | None = None
+    programme: str | None = None  # the programme's name (`2022 - 2026`)
+    basis: str | None = None  # the row's `Căn cứ`
+    exclude_sectors: tuple[str, ...] = ()  # the sectors the row keeps stable
 
     @property
-    def key(self) -> tuple[int | None, str]:
-        return (self.scope_unit_id, self.measure)
+    def key(self) -> tuple[int | None, int | None, str]:
+        return (self.programme_id, self.scope_unit_id, self.measure)
 
     @property
     def order(self) -> tuple[int, int]:
@@ -66,7 +70,7 @@ def _path(value: Any) -> dict[int, int]:
 
 def target_history(conn: Connection) -> list[TargetRecord]:
     """Every stored target row: the latest return first, each return's rows in sheet order."""
-    t, s, u = schema.target.c, schema.submission.c, schema.unit.c
+    t, s, u, p = schema.target.c, schema.submission.c, schema.unit.c, schema.programme.c
     latest, last = latest_reviews()
     query = (
         select(
@@ -88,10 +92,15 @@ def target_history(conn: Connection) -> list[TargetRecord]:
             last.c.status.label("review_status"),
             last.c.actor.label("reviewed_by"),
             last.c.at.label("reviewed_at"),
+            t.programme_id,
+            p.name.label("programme"),
+            t.basis,
+            t.exclude_sectors,
         )
         .select_from(
             schema.target.join(schema.submission, s.id == t.submission_id)
             .outerjoin(schema.unit, u.id == t.scope_unit_id)
+            .outerjoin(schema.programme, p.id == t.programme_id)
             .outerjoin(latest, latest.c.submission_id == s.id)
             .outerjoin(last, last.c.id == latest.c.review_id)
         )
@@ -117,15 +126,21 @@ def target_history(conn: Connection) -> list[TargetRecord]:
             review_status=r.review_status,
             reviewed_by=None if r.review_status == ReviewStatus.CHO_DUYET else r.reviewed_by,
             reviewed_at=None if r.review_status == ReviewStatus.CHO_DUYET else r.reviewed_at,
+            programme_id=None if r.programme_id is None else int(r.programme_id),
+            programme=r.programme,
+            basis=r.basis,
+            exclude_sectors=tuple(
+                x.strip() for x in (r.exclude_sectors or "").split(";") if x.strip()
+            ),
         )
         for r in conn.execute(query).all()
     ]
 
 
 def in_force(history: list[TargetRecord]) -> list[TargetRecord]:
-    """The target of each scope and measure that the figures use: the latest approved row
-    (city first, then by scope name and measure)."""
-    current: dict[tuple[int | None, str], TargetRecord] = {}
+    """The target of each programme, scope and measure that the figures use: the latest
+    approved row (by programme, then the city first, then by scope name and measure)."""
+    current: dict[tuple[int | None, int | None, str], TargetRecord] = {}
     for row in history:
         if row.review_status != ReviewStatus.DA_DUYET:
             continue
@@ -134,5 +149,10 @@ def in_force(history: list[TargetRecord]) -> list[TargetRecord]:
             current[row.key] = row
     return sorted(
         current.values(),
-        key=lambda r: (r.scope_unit_id is not None, r.scope_name or "", r.measure),
+        key=lambda r: (
+            r.programme_id or 0,
+            r.scope_unit_id is not None,
+            r.scope_name or "",
+            r.measure,
+        ),
     )

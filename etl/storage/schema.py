@@ -207,6 +207,23 @@ lineage = Table(
     Column("successor_id", Integer, ForeignKey("unit.id"), nullable=False),
 )
 
+# A programme (giai đoạn) of targets: docs/domain.md, "Programme targets". Created by the
+# first Biểu 00 that names it (or by the migration from the plan rows stored before), changed
+# only by an administrator's edit (etl/storage/programmes.py), which is an approved submission
+# of its own: `submission_id` is the return that created or last changed it.
+programme = Table(
+    "programme",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(40), nullable=False, unique=True),
+    Column("basis", String(255)),
+    Column("baseline_year", Integer, nullable=False),
+    Column("start_year", Integer, nullable=False),
+    Column("end_year", Integer),  # NULL: not stated yet
+    Column("submission_id", Integer, ForeignKey("submission.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 target = Table(
     "target",
     metadata,
@@ -221,6 +238,9 @@ target = Table(
     Column("doc_ref", String(255)),
     Column("sheet", String(120), nullable=False),
     Column("cell", String(20), nullable=False),
+    Column("programme_id", Integer, ForeignKey("programme.id")),
+    Column("basis", String(255)),  # the row's `Căn cứ`, when written
+    Column("exclude_sectors", String(500)),  # `Lĩnh vực giữ ổn định`, joined by "; "
 )
 
 # ---------------------------------------------------------------- accounts and audit

@@ -484,6 +484,16 @@ def _rule_lines(form: Form) -> list[str]:
             "pháp lý: khi ghi cả hai, tổng phải bằng số tinh giản; khi chỉ ghi một, không được "
             "lớn hơn số tinh giản. Không phân theo căn cứ thì để trống (không ghi 0)."
         )
+    if any(c.field == "programme" for c in form.columns):
+        lines.append(
+            "Cột «Giai đoạn» ghi năm đầu và năm cuối, ví dụ 2026 - 2031 (để trống khi chỉ có một "
+            "giai đoạn); giai đoạn mới cần cột «Năm gốc»: số giao của năm đó là mốc tính giảm. "
+            "Chỉ tiêu nộp sau của cùng giai đoạn, phạm vi và chỉ tiêu thay thế chỉ tiêu trước."
+        )
+        lines.append(
+            "Cột «Lĩnh vực giữ ổn định»: các lĩnh vực không phải giảm, cách nhau bởi dấu chấm "
+            'phẩy ";"; tỷ lệ giảm tính trên số giao năm gốc của các lĩnh vực còn lại.'
+        )
     if any(c.kind == "units" for c in form.columns):
         lines.append(
             'Nhiều đơn vị trong cùng một ô ghi cách nhau bằng dấu chấm phẩy ";" '

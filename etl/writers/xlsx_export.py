@@ -64,12 +64,12 @@ from etl.core.vocabulary import (
 from etl.measures.analysis import unit_table
 from etl.measures.dataset import Dataset, unreviewed_stamp
 from etl.measures.metrics import (
-    BASELINE_YEAR,
     NO_DATA_LABEL,
     NOT_BROKEN_DOWN,
     no_data_reason,
     no_data_text,
 )
+from etl.measures.programmes import baseline_year, programme_for, programmes
 from etl.measures.provinces import province_choices
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import CITY_LABEL, Filter, exists_at, scope_mask
@@ -277,12 +277,14 @@ def _write_form_sheet(
     """One consolidated form: title block, header, total/group/unit/subtotal rows, signature."""
     measure = MEASURE_OF_FORM[form.code]
     candidates = _candidate_units(ds, as_of, flt, form is FORM_02)
-    last_year = _last_year(ds, candidates, measure, as_of)
-    blocks = header_blocks(form, BASELINE_YEAR, last_year)
+    programme = programme_for(ds, as_of)
+    year0 = baseline_year(ds, programme) or as_of.year
+    last_year = _last_year(ds, candidates, measure, as_of, year0)
+    blocks = header_blocks(form, year0, last_year)
     keys = {
         (leaf.column.field, leaf.year) for leaf in leaves_of(blocks) if leaf.column.kind == "count"
     }
-    figures = _unit_figures(ds, candidates, measure, as_of, last_year, keys)
+    figures = _unit_figures(ds, candidates, measure, as_of, last_year, keys, year0)
     # the columns by legal basis only when some unit gave one (absent: not broken down)
     given = {key[0] for unit_figures in figures.values() for key in unit_figures}
     blocks = [
@@ -310,9 +312,9 @@ def _write_form_sheet(
     stamp = unreviewed_stamp(ds.figures)
     if stamp:
         notes.append(stamp.upper())
-    reason = no_data_reason(as_of, max((y for _, y in _figure_years(figures)), default=None))
+    reason = no_data_reason(as_of, max((y for _, y in _figure_years(figures)), default=None), year0)
     if reason:
-        notes.append(f"{no_data_text(reason)}.")
+        notes.append(f"{no_data_text(reason, year0)}.")
     rows = _write_title(sheet, formats, form, as_of, flt, len(leaves), sides, tuple(notes))
     write_table_header(sheet, formats, blocks, rows.header_top)
     lines = _lay_out(groups, rows.first_line)
@@ -342,8 +344,9 @@ def _candidate_units(ds: Dataset, as_of: dt.date, flt: Filter, su_nghiep: bool) 
     return units[mask]
 
 
-def _last_year(ds: Dataset, units: pd.DataFrame, measure: str, as_of: dt.date) -> int:
-    """The latest year with a figure up to the cut-off (at least one year after 2021)."""
+def _last_year(ds: Dataset, units: pd.DataFrame, measure: str, as_of: dt.date, year0: int) -> int:
+    """The latest year with a figure up to the cut-off (at least one year after the
+    baseline year `year0`)."""
     facts = ds.facts
     years = facts.loc[
         (facts["measure"] == measure)
@@ -352,7 +355,7 @@ def _last_year(ds: Dataset, units: pd.DataFrame, measure: str, as_of: dt.date) -
         "year",
     ]
     latest = int(years.max()) if len(years) else as_of.year
-    return max(latest, BASELINE_YEAR + 1)
+    return max(latest, year0 + 1)
 
 
 def _unit_figures(
@@ -362,6 +365,7 @@ def _unit_figures(
     as_of: dt.date,
     last_year: int,
     keys: set[Key],
+    year0: int,
 ) -> Figures:
     """Each unit's figures by column, counted as the measures count them: a quota of a year
     after 2021 only when the unit existed at that year's end; pending, norm and present (one
@@ -370,16 +374,16 @@ def _unit_figures(
     facts = facts[
         (facts["measure"] == measure)
         & facts["unit_id"].isin(units.index)
-        & facts["year"].between(BASELINE_YEAR, min(last_year, as_of.year))
+        & facts["year"].between(year0, min(last_year, as_of.year))
     ]
-    alive = {y: exists_at(units, _year_end(y, as_of)) for y in range(BASELINE_YEAR, last_year + 1)}
+    alive = {y: exists_at(units, _year_end(y, as_of)) for y in range(year0, last_year + 1)}
     existing = exists_at(units, as_of)
     out: Figures = defaultdict(dict)
     rows = facts[["unit_id", "status", "year", "value"]].itertuples(index=False)
     for unit_id, status, year, value in rows:
         field_name = _FIELD_OF_STATUS.get(status, "")
         if (field_name, year) in keys:
-            if status == _ASSIGNED and year != BASELINE_YEAR and not alive[year][unit_id]:
+            if status == _ASSIGNED and year != year0 and not alive[year][unit_id]:
                 continue
             out[int(unit_id)][(field_name, int(year))] = int(value)
         elif (field_name, None) in keys and year == last_year and existing[unit_id]:
@@ -720,6 +724,16 @@ _SUMMARY_WORDS: dict[str, str] = {
     "target": "Chỉ tiêu giảm (người)",
     "pct_of_target": "Tỷ lệ đạt so với chỉ tiêu (%)",
     "no_data": "Tình trạng số liệu",
+    "programme": FORM_00.column("programme").label,
+    "name": "Tên giai đoạn",
+    "basis": FORM_00.column("basis").label,
+    "end_year": "Năm kết thúc",
+    "target_rule": "Cách tính chỉ tiêu",
+    "pct": "Tỷ lệ giảm (%)",
+    "count": "Số lượng giảm",
+    "exclude_sectors": FORM_00.column("exclude_sectors").label,
+    "excluded_baseline": "Số năm gốc của lĩnh vực giữ ổn định",
+    "stable": "Chỉ gồm lĩnh vực giữ ổn định",
     "approved": JobPositionStatus.APPROVED.label,
     "eligible": "Đủ điều kiện phê duyệt",
     "ineligible": JobPositionStatus.INELIGIBLE.label,
@@ -913,7 +927,7 @@ def _summary_table(summary: dict[str, Any], as_of: dt.date) -> tuple[list[_Col],
                 leaf = _Typed("year", int(leaf))
             missing = isinstance(value, dict) and value.get("no_data")
             if missing and path[-1] == "no_data":
-                leaf = no_data_text(missing)
+                leaf = no_data_text(missing, value.get("baseline_year"))
             elif missing and leaf is None:
                 leaf = NO_DATA_LABEL
             rows.append([group, label, leaf, ".".join(path)])
@@ -1065,19 +1079,23 @@ def _target_path(raw: Any) -> dict[int, Any]:
 
 
 def _targets_table(ds: Dataset) -> tuple[list[_Col], list[list[Any]]]:
-    """The reduction targets: scope, measure, base year, percentage or count, yearly path."""
+    """The reduction targets: programme, scope, measure, base year, percentage or count, yearly
+    path, the sectors kept stable."""
     form = FORM_00
     targets = ds.targets
+    programme_names = {p.id: p.name for p in programmes(ds)}
     paths = [_target_path(p) for p in targets["path"]] if len(targets) else []
     years = sorted({y for p in paths for y in p})
     path_label = form.column("path").label
     columns = [
+        _Col(form.column("programme").label),
         _Col(form.column("scope").label),
         _Col(form.column("measure").label),
         _Col(form.column("base_year").label, "year"),
         _Col(form.column("pct").label, "number"),
         _Col(form.column("count").label, "number"),
         *(_Col(f"{path_label} {YEAR_WORDS[0]} {y}", "number") for y in years),
+        _Col(form.column("exclude_sectors").label),
         _Col(form.column("doc_ref").label),
         *_SOURCE_COLUMNS,
     ]
@@ -1087,14 +1105,18 @@ def _targets_table(ds: Dataset) -> tuple[list[_Col], list[list[Any]]]:
     for target, path in zip(targets.itertuples(index=False), paths, strict=True):
         unit = target.scope_unit_id
         scope = CITY_LABEL if _blank(unit) else names.get(int(unit))
+        programme_id = getattr(target, "programme_id", None)
+        excluded = getattr(target, "exclude_sectors", None)
         rows.append(
             [
+                None if _blank(programme_id) else programme_names.get(int(programme_id)),
                 scope,
                 MEASURE_LABELS.get(target.measure, target.measure),
                 target.base_year,
                 target.pct,
                 target.count,
                 *(path.get(y) for y in years),
+                excluded if isinstance(excluded, str) else None,
                 target.doc_ref,
                 files.get(int(target.submission_id)),
                 target.sheet,
