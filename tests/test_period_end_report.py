@@ -243,7 +243,8 @@ def test_after_the_end_year_the_period_is_summed_up_at_its_last_day(sample_ds) -
 def test_an_earlier_cut_off_gives_the_ordinary_report(sample_ds, as_of: dt.date) -> None:
     data = _gather(sample_ds, as_of)
     assert data.period_end is None
-    assert data.subject == report.REPORT_SUBJECT
+    # the ordinary subject, naming the programme the sample's plan is of
+    assert data.subject == f"{report.REPORT_SUBJECT} giai đoạn 2022 - 2026"
     doc = Document(io.BytesIO(report.build_document(data, "docx")))
     paragraphs = [p.text for p in doc.paragraphs]
     assert "I. SỐ LIỆU TỔNG HỢP" in paragraphs

@@ -155,6 +155,7 @@ def _summary(merged, programme: str | None = None, as_of: dt.date = AS_OF) -> di
 def test_2022_2026_closed_across_the_merger(merged):
     s = _summary(merged, "2022 - 2026")
     assert s["programme"] == {
+        "start_year": 2022,
         "name": "2022 - 2026",
         "basis": "Kết luận 40-KL/TW ngày 18/07/2022",
         "baseline_year": 2021,
@@ -188,6 +189,7 @@ def test_each_former_province_share(merged):
 def test_2026_2031_opened_with_its_own_targets(merged):
     s = _summary(merged, "2026 - 2031")
     assert s["programme"] == {
+        "start_year": 2026,
         "name": "2026 - 2031",
         "basis": "Công văn 10989/BNV-TCBC",
         "baseline_year": 2026,

@@ -184,13 +184,16 @@ def stage(
                 )
                 continue
             if is_district_end(ev):
+                # the communes are of the province the return is of (the letterhead's, else
+                # the deployment's), not of the former district's province the row may name:
+                # they began with the two-level government, inside the merged province
                 after = [
                     resolver.resolve(
                         result.sheet,
                         Cell(name, ev.after[0].ref),
                         kind=_COMMUNE,
                         commune=commune,
-                        **where,
+                        province=letterhead,
                     )
                     for name, commune in district_end_after(ev)
                 ]
