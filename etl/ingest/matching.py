@@ -121,17 +121,18 @@ PARAM_MARK = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # DBAPI paramstyl
 def load_registry(conn: Connection) -> UnitRegistry:
     """The known units for matching. Only the units a file can match are read: `stage`
     (etl/ingest/staging.py) primes the registry with the file's names and codes (same name
-    key, same key without diacritics, or any code), so a national database of 50.000 units
-    costs a few indexed lookups per file instead of a full read; used without priming, it
-    reads every unit."""
+    key, same key without diacritics, same code but for case), so a national database of
+    50.000 units costs a few indexed lookups per file instead of a full read; used without
+    priming, it reads every unit."""
     return FileRegistry(conn)
 
 
 class FileRegistry(UnitRegistry):
     """A `UnitRegistry` holding only the known units the names and codes of one file can
     match, which give exactly the answers of the full registry: `find` compares a code with
-    every code; a name without a district with every unit of the same `name_key` or
-    `loose_key`; a name with a district only with those of that district or of none."""
+    the codes equal to it but for case (looked up by `unit.code_key`); a name without a
+    district with every unit of the same `name_key` or `loose_key`; a name with a district
+    only with those of that district or of none."""
 
     def __init__(self, conn: Connection) -> None:
         super().__init__([])
@@ -154,8 +155,15 @@ class FileRegistry(UnitRegistry):
             for where in [None] if "" in dkeys else sorted(dkeys):
                 groups.setdefault((column, where), []).append(key)
         # (SQL condition, its parameters): plain SQL, since building a Core IN list of
-        # hundreds of names cost more than the indexed lookup itself
-        conditions: list[tuple[str, list[str]]] = [("code IS NOT NULL", [])] if codes else []
+        # hundreds of names cost more than the indexed lookup itself; codes by their stored
+        # case-folded form (`unit.code_key`), only those the file names
+        wanted_codes = sorted({code.casefold() for code in codes})
+        conditions: list[tuple[str, list[str]]] = [
+            (f"code_key IN ({', '.join(['{}'] * len(chunk))})", chunk)
+            for chunk in (
+                wanted_codes[i : i + IN_CHUNK] for i in range(0, len(wanted_codes), IN_CHUNK)
+            )
+        ]
         for (column, where), wanted in groups.items():
             for i in range(0, len(wanted), IN_CHUNK):
                 chunk = wanted[i : i + IN_CHUNK]

@@ -135,6 +135,7 @@ def write(
                     unit,
                     dict(
                         code=unit.code,
+                        code_key=unit.code.casefold() if unit.code else None,
                         name=unit.name,
                         name_key=unit.name_key,
                         loose_key=unit.loose_key,
@@ -151,13 +152,13 @@ def write(
             )
             counts["units_new"] += 1
         elif unit.changed:  # a code learned: identity (matching needs it), not a figure
-            codes.append({"_id": unit.id, "_code": unit.code})
+            codes.append({"_id": unit.id, "_code": unit.code, "_key": unit.code.casefold()})
     if new_units:
         _insert_units(conn, new_units)
     if codes:
         u = schema.unit.c
         statement = update(schema.unit).where(u.id == bindparam("_id"))
-        conn.execute(statement.values(code=bindparam("_code")), codes)
+        conn.execute(statement.values(code=bindparam("_code"), code_key=bindparam("_key")), codes)
     _write_attribute_revisions(conn, registry, attrs_by_unit, submission_id)
     fact_rows: list[tuple[Any, ...]] = []  # in the order of _FACT_COLUMNS
     job_rows: list[tuple[Any, ...]] = []  # in the order of _JOB_COLUMNS
