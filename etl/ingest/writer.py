@@ -251,7 +251,8 @@ def _approved_attributes(
 ) -> tuple[dict[tuple[int, str], Any], set[tuple[int, str]]]:
     """For the known `units`: (unit, field) → the approved value where approved revisions set
     it (their row overlaid with them, as `etl.measures.dataset.overlay_revisions` does), and
-    the (unit, field) pairs that a submission not approved revised. A few indexed reads."""
+    the (unit, field) pairs that a submission not approved revised. A few indexed reads (and
+    one seek in the reviews per revision read, not a pass over every submission's)."""
     approved: dict[tuple[int, str], Any] = {}
     unsettled: set[tuple[int, str]] = set()
     ids = sorted(units)
@@ -263,7 +264,7 @@ def _approved_attributes(
                 r.unit_id,
                 r.field,
                 r.value,
-                r.submission_id.in_(review_reads.approved_ids_select()).label("approved"),
+                review_reads.approved_flag(r.submission_id).label("approved"),
             )
             .where(r.unit_id.in_(chunk))
             .order_by(r.submission_id, r.id)
