@@ -150,28 +150,37 @@ class FileRegistry(UnitRegistry):
             dkey = district_key(district) if district else ""
             keys.setdefault(("name_key", name_key(name)), set()).add(dkey)
             keys.setdefault(("loose_key", loose_key(name)), set()).add(dkey)
-        groups: dict[tuple[str, str | None], list[str]] = {}  # (column, district) → keys
+        # district (None: anywhere) → column → the keys looked up there; codes by their
+        # stored case-folded form (`unit.code_key`), only those the file names
+        groups: dict[str | None, dict[str, list[str]]] = {}
         for (column, key), dkeys in sorted(keys.items()):
             for where in [None] if "" in dkeys else sorted(dkeys):
-                groups.setdefault((column, where), []).append(key)
+                groups.setdefault(where, {}).setdefault(column, []).append(key)
+        if codes:
+            groups.setdefault(None, {})["code_key"] = sorted({code.casefold() for code in codes})
         # (SQL condition, its parameters): plain SQL, since building a Core IN list of
-        # hundreds of names cost more than the indexed lookup itself; codes by their stored
-        # case-folded form (`unit.code_key`), only those the file names
-        wanted_codes = sorted({code.casefold() for code in codes})
-        conditions: list[tuple[str, list[str]]] = [
-            (f"code_key IN ({', '.join(['{}'] * len(chunk))})", chunk)
-            for chunk in (
-                wanted_codes[i : i + IN_CHUNK] for i in range(0, len(wanted_codes), IN_CHUNK)
-            )
-        ]
-        for (column, where), wanted in groups.items():
-            for i in range(0, len(wanted), IN_CHUNK):
-                chunk = wanted[i : i + IN_CHUNK]
-                condition = f"{column} IN ({', '.join(['{}'] * len(chunk))})"
+        # hundreds of names cost more than the indexed lookup itself; the lists of one
+        # district OR-ed in one statement (each column has its index), so a unit found by
+        # its name and by its key without diacritics is read once
+        conditions: list[tuple[str, list[str]]] = []
+        for where, columns in groups.items():
+            chunks = [
+                (column, wanted[i : i + IN_CHUNK])
+                for column, wanted in columns.items()
+                for i in range(0, len(wanted), IN_CHUNK)
+            ]
+            while chunks:
+                taken = [chunks.pop(0)]
+                while chunks and sum(len(c) for _, c in taken) + len(chunks[0][1]) <= 3 * IN_CHUNK:
+                    taken.append(chunks.pop(0))
+                condition = " OR ".join(
+                    f"{column} IN ({', '.join(['{}'] * len(chunk))})" for column, chunk in taken
+                )
+                params = [key for _, chunk in taken for key in chunk]
                 if where is not None:  # that district's units and those of none
-                    condition += " AND district_key IN ({}, {})"
-                    chunk = [*chunk, "", where]
-                conditions.append((condition, chunk))
+                    condition = f"({condition}) AND district_key IN ({{}}, {{}})"
+                    params += ["", where]
+                conditions.append((condition, params))
         rows: dict[int, Any] = {}
         for condition, params in conditions:
             for r in select_units(self._conn, condition, params):
