@@ -7,7 +7,7 @@ no database refuses a value at the end of an upload (PostgreSQL does; SQLite wou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Column
 
@@ -32,6 +32,7 @@ CODE_CHARS = _width(_u.code)
 # a unit's attributes as a return writes them (etl/ingest/writer.py): (attribute, its column)
 UNIT_ATTRS = {"district": _u.district, "parent": _u.parent, "sector": _u.sector}
 ATTR_LABELS = {"district": "Quận, huyện", "parent": "Cơ quan chủ quản", "sector": "Lĩnh vực"}
+ATTR_WIDTHS = {attr: _width(column) for attr, column in UNIT_ATTRS.items()}
 
 
 def _longest(text: str, *, unit_name: bool = False, district: bool = False) -> int:
@@ -39,10 +40,14 @@ def _longest(text: str, *, unit_name: bool = False, district: bool = False) -> i
     which spell abbreviations out (`UBND` → `ủy ban nhân dân`), so they may be longer."""
     lengths = [len(text)]
     if unit_name:
-        lengths += [len(name_key(text)), len(loose_key(text))]
+        key = name_key(text)
+        lengths += [len(key), len(loose_key(key))]  # a name key is its own name key
     if district:
         lengths.append(len(district_key(text)))
     return max(lengths)
+
+
+What = Callable[[], tuple[str, str]]  # what is too long, in Vietnamese and English
 
 
 class _Checker:
@@ -56,16 +61,18 @@ class _Checker:
         *,
         sheet: str,
         cell: str,
-        what_vi: str,
-        what_en: str,
+        what: What,
         unit_name: bool = False,
         district: bool = False,
     ) -> None:
+        """`text-too-long` when `text` (or its keys) is longer than `limit`; `what` is
+        asked only then."""
         if not text:
             return
         length = _longest(text, unit_name=unit_name, district=district)
         if length <= limit:
             return
+        what_vi, what_en = what()
         self.log.report(
             "text-too-long",
             sheet=sheet,
@@ -84,8 +91,7 @@ class _Checker:
             NAME_CHARS,
             sheet=sheet,
             cell=cell.ref,
-            what_vi=f"Ô {cell.ref} ({label})",
-            what_en=f"Cell {cell.ref} ({label})",
+            what=lambda: (f"Ô {cell.ref} ({label})", f"Cell {cell.ref} ({label})"),
             unit_name=True,
         )
 
@@ -102,8 +108,10 @@ def check_lengths(sheets: Sequence[SheetResult], log: ProblemLog) -> None:
             SHEET_CHARS,
             sheet=sheet,
             cell="",
-            what_vi=f"Tên trang «{sheet[:40]}…»",
-            what_en=f"The sheet name «{sheet[:40]}…»",
+            what=lambda sheet=sheet: (
+                f"Tên trang «{sheet[:40]}…»",
+                f"The sheet name «{sheet[:40]}…»",
+            ),
         )
         for text, column, line, cell in (
             (
@@ -119,30 +127,35 @@ def check_lengths(sheets: Sequence[SheetResult], log: ProblemLog) -> None:
                 _width(column),
                 sheet=sheet,
                 cell=cell,
-                what_vi=f"Dòng «{line}» ở đầu trang {sheet}",
-                what_en=f"The line «{line}» at the top of sheet {sheet}",
+                what=lambda line=line, sheet=sheet: (
+                    f"Dòng «{line}» ở đầu trang {sheet}",
+                    f"The line «{line}» at the top of sheet {sheet}",
+                ),
             )
-        form = FORMS[result.form]
+        name_label = FORMS[result.form].column("name").label if result.units else ""
         for row in result.units:
-            c.name(sheet, row.name, form.column("name").label)
+            c.name(sheet, row.name, name_label)
             n = row.row + 1
             c.check(
                 row.code,
                 CODE_CHARS,
                 sheet=sheet,
                 cell=row.name.ref,
-                what_vi=f"Dòng {n}: Mã đơn vị",
-                what_en=f"Row {n}: the unit code",
+                what=lambda n=n: (f"Dòng {n}: Mã đơn vị", f"Row {n}: the unit code"),
             )
-            for attr, column in UNIT_ATTRS.items():
+            for attr, width in ATTR_WIDTHS.items():
                 value = row.attrs.get(attr)
+                if not isinstance(value, str) or not value:
+                    continue
                 c.check(
-                    value if isinstance(value, str) else None,
-                    _width(column),
+                    value,
+                    width,
                     sheet=sheet,
                     cell=row.name.ref,
-                    what_vi=f"Dòng {n}: {ATTR_LABELS[attr]}",
-                    what_en=f"Row {n}: {ATTR_LABELS[attr]}",
+                    what=lambda n=n, attr=attr: (
+                        f"Dòng {n}: {ATTR_LABELS[attr]}",
+                        f"Row {n}: {ATTR_LABELS[attr]}",
+                    ),
                     district=attr == "district",
                 )
         for ev in result.events:
@@ -157,8 +170,10 @@ def check_lengths(sheets: Sequence[SheetResult], log: ProblemLog) -> None:
                     _width(column),
                     sheet=sheet,
                     cell=ev.ref,
-                    what_vi=f"Dòng {ev.row + 1}: {label}",
-                    what_en=f"Row {ev.row + 1}: {label}",
+                    what=lambda ev=ev, label=label: (
+                        f"Dòng {ev.row + 1}: {label}",
+                        f"Row {ev.row + 1}: {label}",
+                    ),
                 )
         for target in result.targets:
             c.check(
@@ -166,6 +181,8 @@ def check_lengths(sheets: Sequence[SheetResult], log: ProblemLog) -> None:
                 _width(_t.doc_ref),
                 sheet=sheet,
                 cell=target.scope.ref,
-                what_vi=f"Dòng {target.row + 1}: Văn bản",
-                what_en=f"Row {target.row + 1}: the document",
+                what=lambda target=target: (
+                    f"Dòng {target.row + 1}: Văn bản",
+                    f"Row {target.row + 1}: the document",
+                ),
             )
