@@ -840,6 +840,30 @@ def test_a_crashing_reader_is_parse_crashed():
     good_grids(limits)
 
 
+def test_the_warm_up_workbook_is_read_as_the_four_forms_without_a_problem():
+    """What a waiting reading child reads (etl/reading/warm.py) goes where a real return goes:
+    Biểu 01 and 02 with their units, years, codes and a district, Biểu 03 with its events,
+    Biểu 00 with its targets, and nothing to report (a problem would mean a label or shape
+    drifted from etl.core.forms, and the warm-up no longer warms the reading of returns)."""
+    from etl.reading.reader import read_forms_in_process
+    from etl.reading.warm import warm_up_workbook
+
+    log = ProblemLog("")
+    sheets, layouts = read_forms_in_process(warm_up_workbook(), "xlsx", {}, log, Limits())
+    assert log.items == [] and layouts == []
+    by_form = {s.form: s for s in sheets}
+    assert sorted(by_form) == ["00", "01", "02", "03"]
+    units_01 = by_form["01"].units
+    assert [u.name.value for u in units_01] == [
+        "Phòng Khởi động", "Sở Khởi động", "Chi cục Khởi động"
+    ]  # fmt: skip
+    assert units_01[0].attrs["district"] == "Huyện Khởi Động" and units_01[0].code == "KD.01"
+    assert units_01[1].yearly[("quota", 2024)].value == 39  # typed as text
+    assert by_form["01"].header.as_of == dt.date(2024, 6, 30)
+    assert len(by_form["02"].units) == 2 and len(by_form["03"].events) == 2
+    assert len(by_form["00"].targets) == 2
+
+
 def test_exit_statuses_are_classified():
     assert sandbox.classify_exit(0, False, b"") is None
     assert sandbox.classify_exit(-signal.SIGKILL, True, b"") == "timeout"

@@ -195,3 +195,36 @@ def test_opening_never_migrates_and_names_a_missing_or_older_schema(tmp_path):
     service.migrate(url)
     assert db.schema_is_current(bare)
     bare.dispose()
+
+
+def test_the_code_key_migration_folds_the_stored_codes(tmp_path):
+    """0011 adds `unit.code_key` and fills it with each stored code, case-folded by Python
+    (not SQL `lower`, which leaves Đ and ß as they are in SQLite); a unit without a code
+    keeps none."""
+    from alembic import command
+
+    from etl.storage import db
+
+    url = f"sqlite:///{tmp_path / 'ma.sqlite3'}"
+    bare = db.make_engine(url)
+    with bare.begin() as conn:
+        cfg = db.alembic_config(url)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0007")
+        conn.execute(text(
+            "INSERT INTO submission (id, file_name, sha256, stored_path, uploader, uploaded_at,"
+            " status, problems) VALUES (1, 'a.xlsx', 'x', 'a', 't', '2024-07-01 00:00:00',"
+            " 'accepted', '[]')"
+        ))  # fmt: skip
+        for i, code in enumerate(["ĐV-Straße", "abc", None], start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO unit (id, code, name, name_key, loose_key, kind, level,"
+                    " district_key, created_by) VALUES (:i, :code, :n, :n, :n, 'k', 'l', '', 1)"
+                ),
+                {"i": i, "code": code, "n": f"u{i}"},
+            )
+        command.upgrade(cfg, "head")
+        rows = conn.execute(text("SELECT id, code_key FROM unit ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [(1, "đv-strasse"), (2, "abc"), (3, None)]
+    bare.dispose()

@@ -1203,6 +1203,27 @@ def test_unit_code_wins_over_the_name(engine, ingest):
     assert facts(engine)[("Sở Nội vụ", "assigned", 2024)] == 90
 
 
+def test_a_code_matches_whatever_its_case_also_one_learned_by_name(engine, ingest):
+    """Codes compare case-insensitively (docs/domain.md, Name matching), looked up by their
+    stored case-folded form: a code written in other letters later, a code a known unit
+    (matched by its name) is given by a later return, and one with a letter that folds to
+    two (ß → ss) all find their unit, in files naming no other unit."""
+    accepted(ingest(one_unit_b01("Sở Nội vụ", 95, code="000.00.01.H13")))
+    accepted(ingest(one_unit_b01("Sở Y tế", 80)))
+    accepted(ingest(one_unit_b01("Sở Y tế", 81, code="syt-Straße")))  # learned by name
+    result = accepted(ingest(one_unit_b01("Sở Nội vụ mới", 90, code="000.00.01.h13")))
+    assert "new-unit" not in codes(result)
+    result = accepted(ingest(one_unit_b01("Sở Y tế thành phố", 79, code="SYT-STRASSE")))
+    assert "new-unit" not in codes(result)
+    assert unit_names(engine) == {"Sở Nội vụ", "Sở Y tế"}
+    assert facts(engine)[("Sở Nội vụ", "assigned", 2024)] == 90
+    assert facts(engine)[("Sở Y tế", "assigned", 2024)] == 79
+    u = schema.unit.c
+    with engine.connect() as conn:
+        keys = dict(conn.execute(select(u.name, u.code_key)).all())
+    assert keys == {"Sở Nội vụ": "000.00.01.h13", "Sở Y tế": "syt-strasse"}
+
+
 def test_unit_code_wins_over_another_units_name(engine, ingest):
     columns = ["STT", "Mã đơn vị", "Tên cơ quan, tổ chức", *per_year("Biên chế giao", (2021, 2024))]
     first = [[1, "SNV", "Sở Nội vụ", 60, 58], [2, "STP", "Sở Tư pháp", 45, 44]]

@@ -355,19 +355,24 @@ def _ingest(
     if not scoped and (known := _stored_as(engine, sha256)) is not None:
         result.status, result.submission_id = IngestStatus.DUPLICATE, known
         return result
+    if limits is None or as_of_grace_days is None:  # the settings as they are now, read once
+        settings = load_settings()
+        limits = Limits.from_settings(settings) if limits is None else limits
+        if as_of_grace_days is None:
+            as_of_grace_days = settings.as_of_grace_days
     mapping = clean_workbook_mapping(mapping)
     if read_ahead is not None:
         problems, sheets, layouts = read_ahead.result()
     elif checked is not None and checked.fits(sha256, mapping):
         problems, sheets, layouts = checked.read()
     else:
-        problems, sheets, layouts = _read_upload(content, display_name, _limits(limits), mapping)
+        problems, sheets, layouts = _read_upload(content, display_name, limits, mapping)
     if dry_run:
         read = pickle.dumps((problems, sheets, layouts), protocol=pickle.HIGHEST_PROTOCOL)
         result.checked = CheckedRead(sha256, mapping or None, read)
     result.mapping_source = "given" if mapping else None
     if not mapping and (kept := kept_mapping(engine, layouts, uploader)):
-        problems, sheets, layouts = _read_upload(content, display_name, _limits(limits), kept)
+        problems, sheets, layouts = _read_upload(content, display_name, limits, kept)
         mapping, result.mapping_source = kept, "stored"
     result.layouts, result.mapping = layouts, mapping
     log.items.extend(problems)
@@ -376,8 +381,6 @@ def _ingest(
     result.forms = sorted({s.form for s in sheets})
     as_of_dates = [s.header.as_of for s in sheets if s.header.as_of]
     result.as_of = max(as_of_dates) if as_of_dates else None
-    if as_of_grace_days is None:
-        as_of_grace_days = load_settings().as_of_grace_days
     dates_ok = check_dates(sheets, log, today=clock.vn_today(), grace_days=as_of_grace_days)
     check_lengths(sheets, log)
     # every stage runs even when an earlier one found errors (a file's problems are reported

@@ -191,17 +191,18 @@ PARAM_MARK = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # DBAPI paramstyl
 def load_registry(conn: Connection) -> UnitRegistry:
     """The known units for matching. Only the units a file can match are read: `stage`
     (etl/ingest/staging.py) primes the registry with the file's names and codes (same name
-    key, same key without diacritics, or any code), so a national database of 50.000 units
-    costs a few indexed lookups per file instead of a full read; used without priming, it
-    reads every unit."""
+    key, same key without diacritics, same code but for case), so a national database of
+    50.000 units costs a few indexed lookups per file instead of a full read; used without
+    priming, it reads every unit."""
     return FileRegistry(conn)
 
 
 class FileRegistry(UnitRegistry):
     """A `UnitRegistry` holding only the known units the names and codes of one file can
     match, which give exactly the answers of the full registry: `find` compares a code with
-    every code; a name without a district with every unit of the same `name_key` or
-    `loose_key`; a name with a district only with those of that district or of none."""
+    the codes equal to it but for case (looked up by `unit.code_key`); a name without a
+    district with every unit of the same `name_key` or `loose_key`; a name with a district
+    only with those of that district or of none."""
 
     def __init__(self, conn: Connection) -> None:
         super().__init__([])
@@ -220,21 +221,37 @@ class FileRegistry(UnitRegistry):
             dkey = district_key(district) if district else ""
             keys.setdefault(("name_key", name_key(name)), set()).add(dkey)
             keys.setdefault(("loose_key", loose_key(name)), set()).add(dkey)
-        groups: dict[tuple[str, str | None], list[str]] = {}  # (column, district) → keys
+        # district (None: anywhere) → column → the keys looked up there; codes by their
+        # stored case-folded form (`unit.code_key`), only those the file names
+        groups: dict[str | None, dict[str, list[str]]] = {}
         for (column, key), dkeys in sorted(keys.items()):
             for where in [None] if "" in dkeys else sorted(dkeys):
-                groups.setdefault((column, where), []).append(key)
+                groups.setdefault(where, {}).setdefault(column, []).append(key)
+        if codes:
+            groups.setdefault(None, {})["code_key"] = sorted({code.casefold() for code in codes})
         # (SQL condition, its parameters): plain SQL, since building a Core IN list of
-        # hundreds of names cost more than the indexed lookup itself
-        conditions: list[tuple[str, list[str]]] = [("code IS NOT NULL", [])] if codes else []
-        for (column, where), wanted in groups.items():
-            for i in range(0, len(wanted), IN_CHUNK):
-                chunk = wanted[i : i + IN_CHUNK]
-                condition = f"{column} IN ({', '.join(['{}'] * len(chunk))})"
+        # hundreds of names cost more than the indexed lookup itself; the lists of one
+        # district OR-ed in one statement (each column has its index), so a unit found by
+        # its name and by its key without diacritics is read once
+        conditions: list[tuple[str, list[str]]] = []
+        for where, columns in groups.items():
+            chunks = [
+                (column, wanted[i : i + IN_CHUNK])
+                for column, wanted in columns.items()
+                for i in range(0, len(wanted), IN_CHUNK)
+            ]
+            while chunks:
+                taken = [chunks.pop(0)]
+                while chunks and sum(len(c) for _, c in taken) + len(chunks[0][1]) <= 3 * IN_CHUNK:
+                    taken.append(chunks.pop(0))
+                condition = " OR ".join(
+                    f"{column} IN ({', '.join(['{}'] * len(chunk))})" for column, chunk in taken
+                )
+                params = [key for _, chunk in taken for key in chunk]
                 if where is not None:  # that district's units and those of none
-                    condition += " AND district_key IN ({}, {})"
-                    chunk = [*chunk, "", where]
-                conditions.append((condition, chunk))
+                    condition = f"({condition}) AND district_key IN ({{}}, {{}})"
+                    params += ["", where]
+                conditions.append((condition, params))
         rows: dict[int, Any] = {}
         for condition, params in conditions:
             for r in select_units(self._conn, condition, params):

@@ -145,6 +145,7 @@ def write(
                     unit,
                     dict(
                         code=unit.code,
+                        code_key=unit.code.casefold() if unit.code else None,
                         name=unit.name,
                         name_key=unit.name_key,
                         loose_key=unit.loose_key,
@@ -165,13 +166,13 @@ def write(
             )
             counts["units_new"] += 1
         elif unit.changed:  # a code learned: identity (matching needs it), not a figure
-            codes.append({"_id": unit.id, "_code": unit.code})
+            codes.append({"_id": unit.id, "_code": unit.code, "_key": unit.code.casefold()})
     if new_units:
         _insert_units(conn, new_units)
     if codes:
         u = schema.unit.c
         statement = update(schema.unit).where(u.id == bindparam("_id"))
-        conn.execute(statement.values(code=bindparam("_code")), codes)
+        conn.execute(statement.values(code=bindparam("_code"), code_key=bindparam("_key")), codes)
     _write_attribute_revisions(conn, registry, attrs_by_unit, submission_id)
     fact_rows: list[tuple[Any, ...]] = []  # in the order of _FACT_COLUMNS
     job_rows: list[tuple[Any, ...]] = []  # in the order of _JOB_COLUMNS
@@ -267,7 +268,8 @@ def _approved_attributes(
 ) -> tuple[dict[tuple[int, str], Any], set[tuple[int, str]]]:
     """For the known `units`: (unit, field) → the approved value where approved revisions set
     it (their row overlaid with them, as `etl.measures.dataset.overlay_revisions` does), and
-    the (unit, field) pairs that a submission not approved revised. A few indexed reads."""
+    the (unit, field) pairs that a submission not approved revised. A few indexed reads (and
+    one seek in the reviews per revision read, not a pass over every submission's)."""
     approved: dict[tuple[int, str], Any] = {}
     unsettled: set[tuple[int, str]] = set()
     ids = sorted(units)
@@ -279,7 +281,7 @@ def _approved_attributes(
                 r.unit_id,
                 r.field,
                 r.value,
-                r.submission_id.in_(review_reads.approved_ids_select()).label("approved"),
+                review_reads.approved_flag(r.submission_id).label("approved"),
             )
             .where(r.unit_id.in_(chunk))
             .order_by(r.submission_id, r.id)

@@ -16,7 +16,7 @@ import itertools
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from defusedxml import DefusedXmlException
@@ -442,14 +442,25 @@ def _inflate(data: memoryview, method: int, stop_after: int) -> Iterator[bytes]:
                 return
 
 
-def verify_zip_streams(content: bytes, log: ProblemLog, limits: Limits) -> bool:
+Sink = Callable[[bytes | None], None]
+
+
+def verify_zip_streams(
+    content: bytes,
+    log: ProblemLog,
+    limits: Limits,
+    sinks: Callable[[str], Sink | None] | None = None,
+) -> bool:
     """Every entry decompressed (never held whole): its real size must be the declared one, and
-    no XML part may carry a DTD. False with the refusal logged otherwise."""
+    no XML part may carry a DTD. False with the refusal logged otherwise. `sinks`, when given,
+    is asked for each entry's name for a function to hand its decompressed bytes to, chunk by
+    chunk as they are checked, then None once the whole entry is (etl/reading/sheets.py counts
+    the worksheets' cells so, in the same pass: the file is decompressed once)."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as zf:
             view = memoryview(content)
             for info in zf.infolist():
-                _verify_entry(view, content, info, log)
+                _verify_entry(view, content, info, log, sinks(info.filename) if sinks else None)
     except _Refusal:
         return False
     except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError):
@@ -458,7 +469,9 @@ def verify_zip_streams(content: bytes, log: ProblemLog, limits: Limits) -> bool:
     return True
 
 
-def _verify_entry(view: memoryview, content: bytes, info: zipfile.ZipInfo, log: ProblemLog) -> None:
+def _verify_entry(
+    view: memoryview, content: bytes, info: zipfile.ZipInfo, log: ProblemLog, sink: Sink | None
+) -> None:
     span = data_span(content, info)
     if span is None:
         raise _damaged(log)
@@ -480,5 +493,9 @@ def _verify_entry(view: memoryview, content: bytes, info: zipfile.ZipInfo, log: 
             if any(mark in window for mark in _DTD_MARKS):
                 raise _xml_unsafe(log, info.filename)
             tail = window[-24:]
+        if sink is not None:
+            sink(chunk)
     if actual != info.file_size or crc != info.CRC:
         raise _damaged(log, f" (mục «{info.filename}» hỏng)", f" (entry «{info.filename}»)")
+    if sink is not None:
+        sink(None)

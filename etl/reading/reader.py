@@ -14,10 +14,7 @@ sheet and the cell; nothing here touches the database.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import io
 import pickle
-import zipfile
 from typing import Any
 
 from etl.core.forms import (
@@ -42,13 +39,14 @@ from etl.reading.layout import (
 )
 from etl.reading.limits import Limits
 from etl.reading.mapping import HeaderCell, Mapping, SheetLayout, map_columns
-from etl.reading.package import SHEET_MAIN_TYPES, check_package
+from etl.reading.package import check_package
 from etl.reading.records import Cell, EventRow, Header, SheetResult, TargetRow, UnitRow
 from etl.reading.sandbox import DATE_CLASSES, Sandbox, refuse_bad_reply
 from etl.reading.sheets import Grid, read_grids_in_process
 from etl.reading.target_rows import read_target_rows
 from etl.reading.text import unsafe_text, visible
 from etl.reading.unit_rows import read_unit_rows
+from etl.reading.warm import warm_up_workbook
 
 _GUIDE_NAME, _GUIDE_TITLE = text_key(GUIDE_SHEET), text_key(GUIDE_TITLE)
 _LISTS_NAME, _LISTS_HEAD = text_key(LISTS_SHEET), text_key(LISTS_HEAD)
@@ -71,7 +69,7 @@ READING = Sandbox(
     },
     preload=("python_calamine", "etl.reading.reader", "etl.reading.sheets"),
     blocked=("numpy",),
-    prepare="etl.reading.reader:warm_up_workbook",
+    prepare="etl.reading.reader:prepare_fork_server",
     warm_up="etl.reading.reader:warm_up",
     env={
         "RUST_BACKTRACE": "0",  # a panic's message, not a page of backtrace
@@ -80,43 +78,18 @@ READING = Sandbox(
 )
 
 
-@functools.cache
-def warm_up_workbook() -> bytes:
-    """A tiny workbook (text, a number, a formula) for `warm_up`, built once per fork server."""
-    sheet = (
-        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats'
-        '.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a'
-        '</t></is></c><c r="B1"><v>1</v></c><c r="C1"><f>B1+1</f><v>2</v></c></row>'
-        "</sheetData></worksheet>"
-    )
-    rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    parts = {
-        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://'
-        'schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" '
-        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default '
-        'Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
-        f'ContentType="{next(iter(sorted(SHEET_MAIN_TYPES)))}"/></Types>',
-        "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-        f'relationships"><Relationship Id="r1" Type="{rels}/officeDocument" '
-        'Target="xl/workbook.xml"/></Relationships>',
-        "xl/workbook.xml": '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
-        f'2006/main" xmlns:r="{rels}"><sheets><sheet name="S" sheetId="1" r:id="r1"/></sheets>'
-        "</workbook>",
-        "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/'
-        f'package/2006/relationships"><Relationship Id="r1" Type="{rels}/worksheet" '
-        'Target="worksheets/sheet1.xml"/></Relationships>',
-        "xl/worksheets/sheet1.xml": sheet,
-    }
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, xml in parts.items():
-            zf.writestr(name, xml)
-    return buf.getvalue()
+def prepare_fork_server() -> None:
+    """In each fork server, once: build the warm-up workbook and read it, so that what a read
+    builds on first use (compiled patterns, the normalisation caches) is built there, before
+    any child is forked, and shared by all of them instead of built again in each (about 4 ms
+    of every child's CPU). The fork server stays single-threaded: the read starts no thread."""
+    warm_up()
 
 
 def warm_up() -> None:
-    """Read a tiny built-in workbook while waiting for a job: the pages a read touches are
-    copied from the fork server now, not while the upload waits."""
+    """Read the built-in workbook of the four forms (etl/reading/warm.py) while waiting for a
+    job: the pages a read touches are copied from the fork server now, not while the upload
+    waits."""
     log = ProblemLog("")
     sheets = read_forms_in_process(warm_up_workbook(), "xlsx", {}, log, Limits())
     pickle.dumps({"problems": log.items, "grids": sheets}, protocol=pickle.HIGHEST_PROTOCOL)

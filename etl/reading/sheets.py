@@ -92,12 +92,12 @@ def read_grids_in_process(
 ):
     """The reading itself, run inside the limited child process: grids as plain tuples
     (name, cells, merged, formula cells without value), or None with problems logged."""
-    if kind in ("xlsx", "ods") and not verify_zip_streams(content, log, limits):
+    if kind == "ods" and not verify_zip_streams(content, log, limits):
         return None
     formula_cells: dict[str, set[tuple[int, int]]] = {}
     unmapped_formulas = False
     if kind == "xlsx":
-        scan = scan_sheets(content, log, limits)
+        scan = verify_and_scan(content, log, limits)
         if scan is None:
             return None
         if scan.mapped:
@@ -192,8 +192,15 @@ def _ods_merged_ranges(content: bytes) -> dict[str, list[tuple[int, int, int, in
 # ---------------------------------------------------------------- sheet extents, from the XML
 
 _NAME = rb"(?:[A-Za-z_][\w.-]*:)?"
-_TAG = re.compile(rb"<" + _NAME + rb"(row|c|f)(?=[\s/>])([^<>]*)>(\s*</" + _NAME + rb"c\s*>)?")
-_REF = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]*)(\d*)\s*["']""")
+# a row, cell or formula tag: its name, the letters and digits of its first `r` attribute
+# (when it has one), the rest of its attributes, and a `</c>` right after it (a cell with no
+# value); one regular expression, so that the scan costs one match per tag (the prefix
+# `_NAME`, matched without backtracking: a prefix is letters and a colon, nothing less)
+_TAG = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*+:)?+(row|c|f)(?=[\s/>])"  # possessive: no backtracking
+    rb"""(?:[^<>]*?\sr\s*=\s*["']\s*([A-Za-z]*)(\d*)\s*["'])?([^<>]*)>"""
+    rb"(\s*</" + _NAME + rb"c\s*>)?"
+)
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
@@ -215,45 +222,43 @@ class _Extent:
         self.past: tuple[str, int, int] | None = None  # (code, 1-based row, 1-based column)
 
     def feed(self, xml: bytes) -> bool:
-        """Count the tags in `xml`; False once a cell past a cap is found."""
+        """Count the tags in `xml`; False once a cell past a cap is found. A row or cell
+        without a reference follows the one before it; a cell's formula is where the last
+        cell tag was; a cell that is self-closed or closed at once holds no value."""
         lim = self.limits
         max_rows, max_cols, max_cells = lim.max_rows, lim.max_cols, lim.max_cells
         row, col, max_row, max_col = self.row, self.col, self.max_row, self.max_col
-        formulas, find_ref, columns = self.formulas, _REF.search, _COLUMN_NUMBERS
+        formulas, columns = self.formulas, _COLUMN_NUMBERS
         try:
-            for m in _TAG.finditer(xml):
-                tag, attrs, closed = m.groups()
-                if tag == b"f":
-                    formulas.add((row - 1, col - 1))
-                    continue
-                ref = find_ref(attrs)
-                if tag == b"row":
-                    row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+            for tag, letters, digits, rest, closed in _TAG.findall(xml):
+                if tag == b"c":
+                    if letters:
+                        col = columns.get(letters) or column_number(letters)
+                        if len(columns) < 1024:
+                            columns[letters] = col
+                        if digits:
+                            row = int(digits)
+                    else:
+                        col += 1
+                    if closed or rest.endswith(b"/"):
+                        continue  # a styled cell with no value: not part of the grid
+                    if row <= max_row and col <= max_col:
+                        continue  # inside what is counted already
+                    if row > max_rows:
+                        self.past = ("too-many-rows", row, col)
+                    elif col > max_cols:
+                        self.past = ("too-many-columns", row, col)
+                    else:
+                        max_row, max_col = max(row, max_row), max(col, max_col)
+                        if max_row * max_col > max_cells:
+                            self.past = ("too-many-cells", row, col)
+                    if self.past:
+                        return False
+                elif tag == b"row":
+                    row = int(digits) if digits else row + 1
                     col = 0
-                    continue
-                if ref and ref.group(1):
-                    letters, digits = ref.groups()
-                    col = columns.get(letters) or column_number(letters)
-                    if len(columns) < 1024:
-                        columns[letters] = col
-                    row = int(digits) if digits else row
                 else:
-                    col += 1
-                if attrs.endswith(b"/") or closed:
-                    continue  # a styled cell with no value: not part of the grid
-                if row > max_rows:
-                    self.past = ("too-many-rows", row, col)
-                elif col > max_cols:
-                    self.past = ("too-many-columns", row, col)
-                else:
-                    if row > max_row:
-                        max_row = row
-                    if col > max_col:
-                        max_col = col
-                    if max_row * max_col > max_cells:
-                        self.past = ("too-many-cells", row, col)
-                if self.past:
-                    return False
+                    formulas.add((row - 1, col - 1))
             return True
         finally:
             self.row, self.col, self.max_row, self.max_col = row, col, max_row, max_col
@@ -290,9 +295,35 @@ class SheetScan:
     mapped: bool  # False: the sheet names could not be read, the keys are part names
 
 
-def scan_sheets(content: bytes, log: ProblemLog, limits: Limits) -> SheetScan | None:
+WORKSHEETS = "xl/worksheets/"  # where a workbook's sheet parts are, in every usual package
+
+
+def verify_and_scan(content: bytes, log: ProblemLog, limits: Limits) -> SheetScan | None:
+    """`verify_zip_streams` and `scan_sheets` of an .xlsx package in one pass: the parts
+    under xl/worksheets/ are counted as they are decompressed and checked, so the file is
+    decompressed once before python-calamine reads it; None with the refusal logged (the
+    checks of every entry come first, as when they ran one after the other)."""
+    scanned: dict[str, _PartScan] = {}
+
+    def sink(name: str) -> _PartScan | None:
+        if not name.startswith(WORKSHEETS):
+            return None
+        scanned[name] = _PartScan(_Extent(limits))
+        return scanned[name]
+
+    if not verify_zip_streams(content, log, limits, sink):
+        return None
+    done = {name: part.extent for name, part in scanned.items() if part.finished}
+    return scan_sheets(content, log, limits, done)
+
+
+def scan_sheets(
+    content: bytes, log: ProblemLog, limits: Limits, scanned: dict[str, _Extent] | None = None
+) -> SheetScan | None:
     """Rows, columns and cells of every worksheet counted from its XML, before any reader
-    allocates a grid, and where its formulas are; None with `too-many-…` logged."""
+    allocates a grid, and where its formulas are; None with `too-many-…` logged. `scanned`:
+    the parts counted already (`verify_and_scan`), by name."""
+    scanned = scanned or {}
     with zipfile.ZipFile(io.BytesIO(content)) as zf:
         names = set(zf.namelist())
         parts = _sheet_parts(zf, names)
@@ -301,8 +332,10 @@ def scan_sheets(content: bytes, log: ProblemLog, limits: Limits) -> SheetScan | 
             parts = [(n, n) for n in sorted(names) if n.startswith("xl/worksheets/")]
         formulas: dict[str, set[tuple[int, int]]] = {}
         for sheet, part in parts:
-            extent = _Extent(limits)
-            _scan_part(zf, part, extent)
+            extent = scanned.get(part)
+            if extent is None:
+                extent = _Extent(limits)
+                _scan_part(zf, part, extent)
             if extent.past is not None:
                 _log_cap(log, sheet, *extent.past, limits)
                 return None
@@ -311,18 +344,42 @@ def scan_sheets(content: bytes, log: ProblemLog, limits: Limits) -> SheetScan | 
 
 
 def _scan_part(zf: zipfile.ZipFile, part: str, extent: _Extent) -> None:
-    carry = b""
+    scan = _PartScan(extent)
     with zf.open(part) as fh:
         while chunk := fh.read(MiB):
-            buf = carry + chunk
-            cut = buf.rfind(b"<")
-            if cut <= 0:
-                carry = buf
-                continue
-            if not extent.feed(buf[:cut]):
-                return
-            carry = buf[cut:]
-    extent.feed(carry)
+            scan(chunk)
+    scan(None)
+
+
+class _PartScan:
+    """One part's XML handed to an `_Extent` in chunks, each cut before its last tag (which
+    the next chunk completes; before the one ahead of it when the last closes it, so that a
+    `<c …></c>` split by a chunk's end is still a cell without a value), then None at its
+    end."""
+
+    def __init__(self, extent: _Extent) -> None:
+        self.extent = extent
+        self.carry = b""
+        self.stopped = False  # past a cap, or at the end
+        self.finished = False  # the whole part was counted
+
+    def __call__(self, chunk: bytes | None) -> None:
+        if self.stopped:
+            return
+        if chunk is None:
+            self.extent.feed(self.carry)
+            self.stopped = self.finished = True
+            return
+        buf = self.carry + chunk
+        cut = buf.rfind(b"<")
+        if buf[cut + 1 : cut + 2] in (b"/", b""):  # a closing tag: it may close an empty cell
+            cut = buf.rfind(b"<", 0, cut)
+        if cut <= 0:
+            self.carry = buf
+            return
+        self.carry = buf[cut:]
+        if not self.extent.feed(buf[:cut]):
+            self.stopped = self.finished = True
 
 
 def _log_cap(log: ProblemLog, sheet: str, code: str, row: int, col: int, limits: Limits) -> None:

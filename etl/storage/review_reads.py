@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from sqlalchemy import Alias, Connection, Select, Subquery, func, select, text
+from sqlalchemy import Alias, ColumnElement, Connection, Select, Subquery, func, select, text
 
 from etl.core.vocabulary import IngestStatus, ReviewStatus
 from etl.storage import schema
@@ -33,6 +33,22 @@ def approved_ids_sql() -> str:
 def approved_ids_select() -> Select[Any]:
     """`approved_ids_sql` as a SQLAlchemy Core select, for `column.in_(…)`."""
     return select(text("submission_id")).select_from(text(f"({approved_ids_sql()}) approved"))
+
+
+def approved_flag(submission_id: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Whether the submission `submission_id` (a column of the query it is used in) is
+    approved: its latest review row says `da_duyet` (NULL, not true, when it has none). One
+    seek in `ix_review_submission_id` per row, for queries that read a few rows, where
+    `approved_ids_select` reads the latest row of every submission's reviews."""
+    v = schema.review.c
+    latest = (
+        select(v.status)
+        .where(v.submission_id == submission_id)
+        .order_by(v.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return latest == ReviewStatus.DA_DUYET.value
 
 
 Figures = Literal["approved", "all"]

@@ -82,6 +82,10 @@ unit = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("code", String(40), unique=True),
+    # `code` case-folded (str.casefold, which can lengthen a letter up to three times), so
+    # that matching looks a file's codes up in an index (etl/ingest/matching.py); NULL when
+    # the unit has no code
+    Column("code_key", String(120)),
     Column("name", String(255), nullable=False),
     Column("name_key", String(255), nullable=False),
     Column("loose_key", String(255), nullable=False),
@@ -107,6 +111,7 @@ unit = Table(
     ),
 )
 Index("ix_unit_loose_key", unit.c.loose_key)
+Index("ix_unit_code_key", unit.c.code_key)
 
 # A unit attribute a return sets (append-only): ingest writes these rows instead of updating
 # `unit`, so that a return waiting for review changes no unit a viewer sees. A unit's
