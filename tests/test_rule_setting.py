@@ -23,6 +23,7 @@ from etl.measures import provinces
 from etl.measures.cache import DatasetCache, load_dataset
 from etl.storage import accounts, db
 from etl.storage import rules as stored
+from tests.test_cli import new_env  # noqa: F401  (the fixture)
 from tests.test_provinces import two  # noqa: F401  (the fixture)
 from tests.test_review_page import PASSWORD
 
@@ -241,3 +242,24 @@ def test_pages_and_report_say_the_rule_in_force(engine, two):  # noqa: F811
         make_merger_note(s["merger_rule"])
     )
     assert "tính trọn cho tỉnh (cũ) của đơn vị tiếp nhận" in build_narrative(s).plain_text()
+
+
+def test_the_command_line_shows_and_sets_the_rule(new_env, capsys):  # noqa: F811
+    from etl.cli import main
+
+    assert main(["migrate"]) == 0
+    capsys.readouterr()
+    assert main(["rule", "show"]) == 0
+    out = capsys.readouterr().out
+    assert f"đang áp dụng: {SPLIT}" in out and "mặc định theo cấu hình" in out
+    assert main(["rule", "set", WHOLE]) == 0
+    out = capsys.readouterr().out
+    assert f"đang áp dụng: {WHOLE}" in out and "do cli chọn lúc" in out and "trước đó" not in out
+    assert main(["rule", "set", WHOLE]) == 2  # already in force: said, nothing stored
+    assert "đang được áp dụng" in capsys.readouterr().err
+    assert main(["rule", "set"]) == 2
+    assert "Cần chọn một trong các quy tắc" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # not a rule: argparse's usage error
+        main(["rule", "set", "trung_binh"])
+    assert main(["rule", "set", SPLIT]) == 0
+    assert "trước đó:" in capsys.readouterr().out
