@@ -12,6 +12,7 @@ from dash import dcc, html
 from etl.core.formatting import fmt_date, fmt_number
 from etl.core.problem_codes import problem_name
 from etl.core.vocabulary import REVIEW_STATUS_LABELS, ROLE_LABELS, ReviewStatus
+from etl.measures.provinces import MERGER_RULE_LABELS
 from etl.measures.query import PARAM_LABELS
 
 
@@ -53,6 +54,7 @@ AUDIT_ACTIONS = {
     "period.add": "Thêm kỳ báo cáo",
     "programme.edit": "Sửa giai đoạn (căn cứ, năm gốc, năm kết thúc)",
     "programme.rule": "Thêm, sửa chỉ tiêu của giai đoạn",
+    "rule.set": "Đổi quy tắc sáp nhập tỉnh, thành phố",
     "period.close": "Đóng kỳ báo cáo",
     "period.open": "Mở lại kỳ báo cáo",
     "review.approve": "Duyệt báo cáo",
@@ -138,6 +140,8 @@ AUDIT_DETAIL_LABELS = {
     "pct": "tỷ lệ giảm (%)",
     "count": "số lượng giảm",
     "exclude_sectors": "lĩnh vực giữ ổn định",
+    "previous": "trước đây",
+    "value": "nay",
     **{key: label[:1].lower() + label[1:] for key, label in PARAM_LABELS.items()},
 }
 _SWITCHES = ("pending", "include_unreviewed")  # a view's check boxes: `0`/`1` in the query
@@ -167,6 +171,8 @@ def _detail_value(key: str, value: Any) -> str:
         return ROLE_LABELS.get(text, text)
     if key == "review_status":
         return REVIEW_STATUS_LABELS.get(text, text)
+    if key in ("previous", "value") and text in MERGER_RULE_LABELS:
+        return MERGER_RULE_LABELS[text]
     if _ISO_DATE.match(text):
         return fmt_date(text)
     return text

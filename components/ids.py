@@ -135,5 +135,12 @@ PL_ADD_RULE = "plan-rule-add"
 PL_OUTCOME = "plan-outcome"
 PL_DONE = "plan-done"  # bumped after a change: the plans and the audit log refresh
 
+# the merged-province baseline rule on the administration page (Quy tắc sáp nhập)
+RU_CONTENT = "rule-content"  # the rule in force, who chose it and when, the earlier choices
+RU_CHOICE = "rule-choice"  # the rule to put in force
+RU_SAVE = "rule-save"
+RU_OUTCOME = "rule-outcome"
+RU_DONE = "rule-done"  # bumped after a change: the section and the audit log refresh
+
 # the review queue's summary on the administration page
 ADMIN_QUEUE = "admin-queue"

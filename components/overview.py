@@ -214,7 +214,7 @@ def internal_sentence(internal: dict[str, int]) -> str:
 
 
 def make_merger_note(rule: str | None) -> list[Any]:
-    """The sentence saying how merged provinces' figures are counted (`MERGER_BASELINE_RULE`,
+    """The sentence saying how merged provinces' figures are counted (the rule in force:
     docs/domain.md, "Provinces and mergers"), on every page that uses it; none without a
     merger of provinces."""
     if not rule:

@@ -22,12 +22,15 @@ from sqlalchemy import exc as sa_exc
 from etl import service
 from etl.core.formatting import fmt_date, fmt_moment, fmt_number
 from etl.core.forms import FORMS
+from etl.core.rules import MERGER_RULE, RULE_VARIABLES, value_in_force
 from etl.core.settings import load_settings
 from etl.core.vocabulary import MEASURE_LABELS, STATUS_LABELS, IngestStatus, ReviewStatus, Role
 from etl.ingest.load import IngestResult
+from etl.measures.provinces import MERGER_RULE_LABELS
 from etl.reading.mapping import clean_workbook_mapping, target_label
 from etl.reading.text import visible
 from etl.storage import db, periods, reviews
+from etl.storage import rules as stored_rules
 from reporting import exports
 
 if TYPE_CHECKING:
@@ -390,6 +393,32 @@ def _period_line(p: periods.Period) -> str:
     )
 
 
+def cmd_rule(args: argparse.Namespace) -> int:
+    """The merged-province baseline rule (docs/domain.md, "Provinces and mergers"): `show`
+    the rule in force and the earlier choices; `set` a value, as the page `/quan-tri` does
+    (stored, audited with the actor `cli`)."""
+    engine = service.open_engine(args.db)
+    if args.action == "set":
+        try:
+            with engine.begin() as conn:
+                stored_rules.set_rule(conn, MERGER_RULE, args.value, actor="cli")
+        except stored_rules.RuleError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+    with db.reading(engine) as conn:
+        choices = stored_rules.history(conn, MERGER_RULE)
+    value = value_in_force({MERGER_RULE: choices[0]} if choices else {}, MERGER_RULE)
+    source = (
+        f"do {choices[0].set_by} chọn lúc {fmt_moment(choices[0].set_at, '—')}"
+        if choices
+        else f"mặc định theo cấu hình ({RULE_VARIABLES[MERGER_RULE]})"
+    )
+    print(f"Quy tắc sáp nhập đang áp dụng: {value} · {MERGER_RULE_LABELS[value]} ({source})")
+    for choice in choices[1:]:
+        print(f"  trước đó: {fmt_moment(choice.set_at, '—')}\t{choice.value}\t{choice.set_by}")
+    return 0
+
+
 def cmd_period(args: argparse.Namespace) -> int:
     """Reporting periods: add, list, close, open."""
     engine = service.open_engine(args.db)
@@ -729,6 +758,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--deadline", help="hạn nộp YYYY-MM-DD")
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_period)
+
+    p = sub.add_parser("rule", help="quy tắc sáp nhập tỉnh, thành phố: show, set")
+    p.add_argument("action", choices=["show", "set"])
+    p.add_argument("value", nargs="?", choices=list(MERGER_RULE_LABELS), help="quy tắc (set)")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_rule)
 
     p = sub.add_parser("review", help="duyệt báo cáo: list, show, approve, return")
     p.add_argument("action", choices=["list", "show", "approve", "return"])

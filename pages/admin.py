@@ -1,5 +1,6 @@
 """Quản trị (admins only): the review queue's summary, accounts, reporting periods, plans
-(Biểu 00) and the audit log. The same can be done with `python -m etl user|period …`.
+(Biểu 00), the merged-province baseline rule (pages/admin_rules.py) and the audit log. The
+same can be done with `python -m etl user|period …`.
 
 Periods are added, closed and reopened here: each action goes through etl.storage.periods in
 one transaction (the change and its audit entry), with the signed-in admin as the actor.
@@ -30,6 +31,7 @@ from components.periods_view import (
     make_periods_section,
 )
 from components.plans_view import make_plans, make_plans_section
+from components.rules_view import make_rules_section
 from components.sessions_view import make_sessions_section
 from etl.core.clock import in_vietnam
 from etl.core.formatting import fmt_date
@@ -37,6 +39,7 @@ from etl.storage import accounts, periods, plan_reads, review_reads
 from pages import (
     admin_accounts,  # noqa: F401  (the callbacks of «Tài khoản»)
     admin_programmes,  # the callbacks of «Kế hoạch» that change programmes
+    admin_rules,  # noqa: F401  (the callbacks of «Quy tắc sáp nhập»)
     admin_sessions,  # noqa: F401  (the callbacks of «Phiên đăng nhập»)
     mappings_admin,  # noqa: F401  (the callbacks of «Cách ghép cột đã lưu»)
 )
@@ -73,6 +76,7 @@ def layout(**_query: str) -> html.Div:
             make_periods_section(),
             make_sessions_section(),
             make_plans_section(),
+            make_rules_section(),
             make_mappings_section(),
             dcc.Loading(html.Div(id=ids.ADMIN_CONTENT), type="dot"),
         ]
@@ -236,9 +240,14 @@ def _moments(values: pd.Series) -> list[dt.datetime]:
     Input(ids.PD_DONE, "data"),
     Input(ids.AC_DONE, "data"),
     Input(ids.PL_DONE, "data"),
+    Input(ids.RU_DONE, "data"),
 )
 def render_admin(
-    _path: str | None, _done: Any = None, _accounts_done: Any = None, _plans_done: Any = None
+    _path: str | None,
+    _done: Any = None,
+    _accounts_done: Any = None,
+    _plans_done: Any = None,
+    _rules_done: Any = None,
 ) -> list[Any]:
     """The audit log, newest first (refreshed after a change to a period or an account)."""
     if not policy.may(policy.ADMIN):

@@ -92,7 +92,8 @@ class Settings:
     # the deployment's own province (docs/domain.md, "Provinces and mergers"): its units, and
     # those of returns naming no province, are stored with province_key ""; empty: none named
     province: str = field(default="", metadata=_variable("PROVINCE"))
-    # how a merged province's figures are made of its predecessors' (MERGER_BASELINE_RULES)
+    # how a merged province's figures are made of its predecessors' (MERGER_BASELINE_RULES):
+    # the default only, until an administrator stores a choice (etl.core.rules)
     merger_baseline_rule: str = field(
         default="tong_truoc_sap_nhap", metadata=_variable("MERGER_BASELINE_RULE")
     )

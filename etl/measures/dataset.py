@@ -21,6 +21,7 @@ import pandas as pd
 
 from etl.core.normalize import canonical_district_labels
 from etl.core.provinces import display_name
+from etl.core.rules import RuleChoice, latest_choices
 from etl.core.vocabulary import FactStatus, Measure
 from etl.measures.communes import commune_dates, derived_event_units, end_district_levels
 
@@ -66,6 +67,9 @@ class Dataset:
     event_unit_history: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     # every unit_revision row shown: unit attributes are their rows overlaid with these
     unit_revisions: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    # the latest stored choice of each rule an administrator chooses (etl.core.rules; none
+    # stored: the setting's default rules); part of the data version, like every row here
+    rules: dict[str, RuleChoice] = field(default_factory=dict)
 
 
 def latest_by(frame: pd.DataFrame, keys: list[str], order: str = "submission_id") -> pd.DataFrame:
@@ -380,6 +384,13 @@ def _event_sets(event_units: pd.DataFrame) -> dict[int, tuple[frozenset[int], fr
     return {k: (frozenset(b), frozenset(a)) for k, (b, a) in sets.items()}
 
 
+def rule_choices(frame: pd.DataFrame | None) -> dict[str, RuleChoice]:
+    """The latest choice of each rule from the `rule_setting` rows (`latest_choices`)."""
+    if frame is None or not len(frame):
+        return {}
+    return latest_choices(frame.sort_values("id", kind="stable").to_dict("records"))
+
+
 def build_dataset(
     tables: dict[str, pd.DataFrame],
     version: tuple[Any, ...] | None = None,
@@ -418,6 +429,7 @@ def build_dataset(
         event_history=event_history,
         event_unit_history=event_unit_history,
         unit_revisions=revisions,
+        rules=rule_choices(tables.get("rule_setting")),
     )
 
 
@@ -511,6 +523,7 @@ def refresh_dataset(
         event_history=event_history,
         event_unit_history=event_unit_history,
         unit_revisions=revisions,
+        rules=rule_choices(added["rule_setting"]) if "rule_setting" in added else old.rules,
     )
 
 

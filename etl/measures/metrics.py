@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etl.core.settings import load_settings
 from etl.core.vocabulary import (
     MEASURE_LABELS,
     DepartureBasis,
@@ -37,7 +36,12 @@ from etl.measures.programmes import (
     programme_for,
     targets_of,
 )
-from etl.measures.provinces import merger_rule, province_choices, unit_provinces
+from etl.measures.provinces import (
+    baseline_rule,
+    merger_rule,
+    province_choices,
+    unit_provinces,
+)
 from etl.measures.scoping import (
     Filter,
     exists_mask,
@@ -145,14 +149,15 @@ def province_share(
 ) -> np.ndarray:
     """The share of each unit's quota figures (aligned with `ds.units`, as a home) that
     belongs to the former province `province` (docs/domain.md, "Provinces and mergers"):
-    under `MERGER_BASELINE_RULE` `tong_truoc_sap_nhap`, the part of its baseline that came
+    under the baseline rule `tong_truoc_sap_nhap` (`provinces.baseline_rule`: the
+    administrator's choice, else `MERGER_BASELINE_RULE`), the part of its baseline that came
     from units of that province (its own and its predecessors', by lineage weight; the
     baseline of the year `year0`, the programme's), so that
     a former province's baseline is the sum of its units' and a successor formed from units
     of several provinces has its current figure split in proportion to their baselines; a
     unit without a baseline, or under `theo_don_vi_tiep_nhan`, belongs wholly to its own."""
 
-    rule = load_settings().merger_baseline_rule
+    rule = baseline_rule(ds)
 
     def build() -> np.ndarray:
         own = (unit_provinces(ds) == province).astype(float)

@@ -17,11 +17,30 @@ import numpy as np
 
 from etl.core.formatting import fmt_date
 from etl.core.provinces import PROVINCE_EVENT_KIND, province_key, province_label
-from etl.core.settings import load_settings
+from etl.core.rules import MERGER_RULE, value_in_force
+from etl.core.settings import MERGER_BASELINE_RULES, load_settings
 from etl.measures.cache import memoised
 from etl.measures.dataset import Dataset
 
 NO_PROVINCE = "Không ghi tỉnh, thành phố"  # units naming none, where no province is known
+
+# the merged-province baseline rule's values (etl.core.rules.MERGER_RULE): what each is called
+# on the administration page and what it says, in the sentence of every page that uses it
+_SUM = (
+    "số gốc của tỉnh, thành phố sau hợp nhất là tổng số gốc của các tỉnh, thành phố "
+    "trước hợp nhất; "
+)
+MERGER_RULE_LABELS = {
+    "tong_truoc_sap_nhap": "Chia theo tỷ lệ số gốc của các tỉnh (cũ)",
+    "theo_don_vi_tiep_nhan": "Tính trọn cho tỉnh (cũ) của đơn vị tiếp nhận",
+}
+MERGER_RULE_TEXTS = {
+    "tong_truoc_sap_nhap": _SUM + "số liệu của đơn vị hình thành từ đơn vị của nhiều tỉnh được "
+    "chia cho từng tỉnh (cũ) theo tỷ lệ số gốc của các đơn vị trước sắp xếp",
+    "theo_don_vi_tiep_nhan": _SUM + "số liệu của đơn vị sáp nhập sang tỉnh khác được tính trọn "
+    "cho tỉnh (cũ) của đơn vị tiếp nhận",
+}
+assert set(MERGER_RULE_LABELS) == set(MERGER_RULE_TEXTS) == set(MERGER_BASELINE_RULES)
 
 
 @dataclass(frozen=True)
@@ -120,8 +139,15 @@ def resolve_province(ds: Dataset, text: str | None) -> str | None:
     return key if key in province_choices(ds) else None
 
 
+def baseline_rule(ds: Dataset) -> str:
+    """The merged-province baseline rule in force for `ds` (docs/domain.md, "Provinces and
+    mergers"): the administrator's latest choice the Dataset carries, else the setting
+    `MERGER_BASELINE_RULE`."""
+    return value_in_force(ds.rules, MERGER_RULE)
+
+
 def merger_rule(ds: Dataset) -> str | None:
-    """The sentence that says how merged provinces' figures are counted (`MERGER_BASELINE_RULE`),
+    """The sentence that says how merged provinces' figures are counted (`baseline_rule`),
     for every page and report that uses it; None when the data holds no merger of provinces."""
     mergers = province_mergers(ds)
     if not mergers:
@@ -130,16 +156,5 @@ def merger_rule(ds: Dataset) -> str | None:
     names = ", ".join(n for n, _k in last.before)
     where = f"{last.after[0]} (hợp nhất từ {names} ngày {fmt_date(last.date)}"
     where += f", {last.doc_ref})" if last.doc_ref else ")"
-    if load_settings().merger_baseline_rule == "theo_don_vi_tiep_nhan":
-        rule = (
-            "số gốc của tỉnh, thành phố sau hợp nhất là tổng số gốc của các tỉnh, thành phố "
-            "trước hợp nhất; số liệu của đơn vị sáp nhập sang tỉnh khác được tính trọn cho "
-            "tỉnh (cũ) của đơn vị tiếp nhận"
-        )
-    else:
-        rule = (
-            "số gốc của tỉnh, thành phố sau hợp nhất là tổng số gốc của các tỉnh, thành phố "
-            "trước hợp nhất; số liệu của đơn vị hình thành từ đơn vị của nhiều tỉnh được chia "
-            "cho từng tỉnh (cũ) theo tỷ lệ số gốc của các đơn vị trước sắp xếp"
-        )
+    rule = MERGER_RULE_TEXTS[baseline_rule(ds)]
     return f"Quy ước (giả định, chưa có văn bản quy định): {where}: {rule}."

@@ -120,8 +120,9 @@ def is_empty(engine: Engine) -> bool:
 class DataVersion(NamedTuple):
     """What the stored figures are at: the latest submission, the latest entry of
     `data_change` (every change but a new submission's own rows, logged by triggers: see
-    migration 0003), the schema's revision and the latest review row (an approval or a return
-    changes which figures are shown). Equal versions mean equal figures."""
+    migration 0003; an administrator's choice of a rule too, 0011), the schema's revision and
+    the latest review row (an approval or a return changes which figures are shown). Equal
+    versions mean equal figures."""
 
     submission: int | None
     change: int | None
@@ -205,6 +206,10 @@ COLUMNS: dict[str, dict[str, str]] = {
         "id": "int", "name": "str", "as_of": "date", "deadline": "date", "state": "str",
         "created_at": "timestamp", "created_by": "str", "closed_at": "timestamp",
     },
+    # the rules an administrator chose (etl.core.rules): a handful, read whole each time
+    "rule_setting": {
+        "id": "int", "name": "str", "value": "str", "set_by": "str", "set_at": "timestamp",
+    },
 }  # fmt: skip
 TABLES = tuple(COLUMNS)
 # the tables whose rows belong to a submission (by submission_id)
@@ -274,6 +279,7 @@ def _read_added(conn: Connection, since: DataVersion, added: frozenset[int]) -> 
     where["review"] = f"id > {int(since.review or 0)}"  # every review row since: a handful
     where["period"] = None  # every period: a handful, and they may change
     where["programme"] = None  # every programme: a handful, and an administrator edits them
+    where["rule_setting"] = None  # every choice of a rule: a handful
     where["event_unit"] = f"event_id IN (SELECT id FROM event WHERE {of_added})"
     where["unit"] = " OR ".join(
         [

@@ -342,6 +342,21 @@ data_change = Table(
     Column("latest_submission", Integer),
 )
 
+# The rules an administrator chooses (etl.core.rules, docs/domain.md "Provinces and mergers"):
+# append-only, one row per choice; a rule's value in force is its latest row, else the
+# setting's default. Every row is logged in data_change (migration 0011): a new choice is a
+# new data version, so the figures made under the old rule are not served again.
+rule_setting = Table(
+    "rule_setting",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(60), nullable=False),
+    Column("value", String(60), nullable=False),
+    Column("set_by", String(80), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_rule_setting_name", rule_setting.c.name)
+
 # The mapping step (etl/reading/mapping.py): how a reporting unit's header cells are read,
 # one row per unit, form and normalised header text; offered again and applied when the same
 # headers come back. `owner_key`: the unit's `name_key`, or `@username` for a return that
