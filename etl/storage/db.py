@@ -120,7 +120,7 @@ def is_empty(engine: Engine) -> bool:
 class DataVersion(NamedTuple):
     """What the stored figures are at: the latest submission, the latest entry of
     `data_change` (every change but a new submission's own rows, logged by triggers: see
-    migration 0003; an administrator's choice of a rule too, 0011), the schema's revision and
+    migration 0003; an administrator's choice of a rule too, 0012), the schema's revision and
     the latest review row (an approval or a return changes which figures are shown). Equal
     versions mean equal figures."""
 

@@ -1,7 +1,7 @@
 """The rules an administrator chooses (etl.core.rules; docs/domain.md, "Provinces and
 mergers"): each choice a row of `rule_setting`, appended with its audit entry in the caller's
 transaction; nothing is ever updated, so the history of choices is the table itself. A new
-row is logged in `data_change` by the database (migration 0011): the figures are read again."""
+row is logged in `data_change` by the database (migration 0012): the figures are read again."""
 
 from __future__ import annotations
 

@@ -344,7 +344,7 @@ data_change = Table(
 
 # The rules an administrator chooses (etl.core.rules, docs/domain.md "Provinces and mergers"):
 # append-only, one row per choice; a rule's value in force is its latest row, else the
-# setting's default. Every row is logged in data_change (migration 0011): a new choice is a
+# setting's default. Every row is logged in data_change (migration 0012): a new choice is a
 # new data version, so the figures made under the old rule are not served again.
 rule_setting = Table(
     "rule_setting",

@@ -1,7 +1,7 @@
 """rule settings: the rules an administrator chooses, append-only and in the data version
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06 11:00:00
 
 A new table `rule_setting` (docs/domain.md, "Provinces and mergers"): one row per choice an
@@ -20,8 +20,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
