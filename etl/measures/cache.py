@@ -55,6 +55,8 @@ LRU_SIZES = {
     "owing": 8,
     "tracker": 4,  # a national tracker table and its rendered page are a few MB each
     "tracker_view": 4,
+    "tracker_rows": 4,  # the tracker's units grid: its rows and their folded texts
+    "tracker_folded": 24,
 }
 
 
