@@ -141,29 +141,29 @@ def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool)
     current = _by_unit_and_year(ds, FactStatus.ASSIGNED, wanted)
     pending_facts = _by_unit_and_year(ds, FactStatus.PENDING, wanted)
     no_year: dict[int, Any] = {}
+    # plain lists: iterating pandas columns element by element costs a national table seconds
+    uids = units["id"].tolist()
+    unit_years = units["latest_year"].tolist()
+    unit_measures = units["measure"].tolist()
     if isinstance(current, dict):
         units["current"] = [
             current.get(year, no_year).get(uid) if year else None
-            for uid, year in zip(units["id"], units["latest_year"], strict=True)
+            for uid, year in zip(uids, unit_years, strict=True)
         ]
     else:
         units["current"] = [
             current.get((uid, year)) if year else None
-            for uid, year in zip(units["id"], units["latest_year"], strict=True)
+            for uid, year in zip(uids, unit_years, strict=True)
         ]
     if isinstance(pending_facts, dict):
         units["pending"] = [
             pending_facts.get(year, no_year).get(uid, 0) if year and m == _SERVICE_MEASURE else 0
-            for uid, year, m in zip(
-                units["id"], units["latest_year"], units["measure"], strict=True
-            )
+            for uid, year, m in zip(uids, unit_years, unit_measures, strict=True)
         ]
     else:
         units["pending"] = [
             pending_facts.get((uid, year), 0) if year and m == _SERVICE_MEASURE else 0
-            for uid, year, m in zip(
-                units["id"], units["latest_year"], units["measure"], strict=True
-            )
+            for uid, year, m in zip(uids, unit_years, unit_measures, strict=True)
         ]
     units["baseline"] = units["id"].map(base).astype(float)
     units["done"] = units["baseline"] - units["current"].astype(float)
@@ -177,7 +177,7 @@ def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool)
     missing = {
         m["unit_id"]: ", ".join(str(y) for y in m["years"]) for m in missing_data(ds, flt, as_of)
     }
-    units["missing_years"] = [missing.get(uid, "") for uid in units["id"]]
+    units["missing_years"] = [missing.get(uid, "") for uid in uids]
     jp = memoised(
         ds,
         ("job_position_by_unit",),
@@ -187,7 +187,7 @@ def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool)
             else {}
         ),
     )
-    units["job_position"] = [jp.get(uid) for uid in units["id"]] if jp else None
+    units["job_position"] = [jp.get(uid) for uid in uids] if jp else None
     units["kind_label"] = units["kind"].map(KIND_LABELS)
     units["unit_id"] = units["id"]
     if as_of.year < BASELINE_YEAR:  # no figure exists yet: none shown (metrics.no_data_reason)
@@ -236,12 +236,12 @@ def _unit_targets(
         else:
             out[rows] = city_pct / 100 * baseline[rows]
     values: list[float | None] = [
-        None if n or np.isnan(v) else float(v) for v, n in zip(out.tolist(), none, strict=True)
+        None if n or np.isnan(v) else float(v)
+        for v, n in zip(out.tolist(), none.tolist(), strict=True)
     ]
     if own:
-        for i, (uid, m, b) in enumerate(
-            zip(units["id"], units["measure"], units["baseline"], strict=True)
-        ):
+        columns = (units["id"].tolist(), units["measure"].tolist(), units["baseline"].tolist())
+        for i, (uid, m, b) in enumerate(zip(*columns, strict=True)):
             if (uid, m) in own or m not in pct_by_measure:
                 values[i] = _unit_target(own.get((uid, m)), b, pct_by_measure.get(m))
     return values
