@@ -150,11 +150,13 @@ def carry_unit_results(old: Dataset, new: Dataset, added: dict[str, Any]) -> Dat
     if any(len(added.get(name, ())) for name in ("event", "event_unit")):
         return new
     same = (
-        new.units.equals(old.units)
-        and new.units.index.equals(old.units.index)
-        and (new.units.dtypes == old.units.dtypes).all()
-        and new.event_sets == old.event_sets
-    )
+        new.units is old.units  # kept as they were by refresh_dataset (compared there)
+        or (
+            new.units.equals(old.units)
+            and new.units.index.equals(old.units.index)
+            and (new.units.dtypes == old.units.dtypes).all()
+        )
+    ) and new.event_sets == old.event_sets
     if not same:
         return new
     carried = dataclasses.replace(new, units=old.units, memo={})
