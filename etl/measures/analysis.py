@@ -121,7 +121,8 @@ def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool)
         return pd.DataFrame(columns=columns)
     homes = home_units(ds, as_of)
     base = _baseline_by_home(ds, homes)
-    units["measure"] = units["kind"].map(measure_of_kind)
+    # by the few distinct kinds, not a call per unit
+    units["measure"] = units["kind"].map({k: measure_of_kind(k) for k in units["kind"].unique()})
     latest_years = {}
     in_table = np.zeros(len(ds.units), dtype=bool)
     for measure in Measure:
@@ -182,7 +183,13 @@ def _unit_table(ds: Dataset, as_of: dt.date, flt: Filter, include_pending: bool)
         ds,
         ("job_position_by_unit",),
         lambda: (
-            dict(zip(ds.job_positions["unit_id"].tolist(), ds.job_positions["status"], strict=True))
+            dict(
+                zip(
+                    ds.job_positions["unit_id"].tolist(),
+                    ds.job_positions["status"].tolist(),
+                    strict=True,
+                )
+            )
             if len(ds.job_positions)
             else {}
         ),
