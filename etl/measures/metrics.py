@@ -359,22 +359,34 @@ def streamlined_by_basis(
         if table.empty:
             out[kind] = {}
             continue
-        table = table.merge(homes, on="unit_id")
+        # the units with a home in scope, each (unit, year) once however many homes it has
+        # (arrays, not a merge with the homes and a group per year: this is redone after
+        # every upload)
+        units_in = homes["unit_id"].to_numpy()
         if not scope.all():
-            table = table[mask_at(scope, ds.units.index.get_indexer(table["home_id"]))]
-        # one row per (unit, year): a unit split between homes is counted once
-        table = table.drop_duplicates(["unit_id", "year"])
-        given = table[[b.value for b in _BASES]]
-        rest = (table["total"] - given.fillna(0).sum(axis=1)).where(table["total"].notna(), 0)
+            units_in = units_in[mask_at(scope, _homes_positions(ds, homes)["hpos"])]
+        table = table[np.isin(table["unit_id"].to_numpy(), units_in)]
+        years, at = np.unique(table["year"].to_numpy(), return_inverse=True)
+        at = at.reshape(-1)
+        given = {b.value: table[b.value].to_numpy(dtype=float) for b in _BASES}
+        total = table["total"].to_numpy(dtype=float)
+        accounted = sum((np.nan_to_num(v) for v in given.values()), np.zeros(len(table)))
+        rest = np.where(np.isnan(total), 0.0, total - accounted)
+        sums = {
+            name: np.bincount(at, weights=np.nan_to_num(values), minlength=len(years))
+            for name, values in given.items()
+        }
+        seen = {
+            name: np.bincount(at, weights=~np.isnan(values), minlength=len(years)) > 0
+            for name, values in given.items()
+        }
+        rests = np.bincount(at, weights=rest, minlength=len(years))
         by_year: dict[str, dict[str, int | None]] = {}
-        for year, rows in table.groupby("year").groups.items():
+        for i, year in enumerate(years.tolist()):
             entry: dict[str, int | None] = {
-                b.value: int(given.loc[rows, b.value].sum())
-                if given.loc[rows, b.value].notna().any()
-                else None
-                for b in _BASES
+                b.value: int(sums[b.value][i]) if seen[b.value][i] else None for b in _BASES
             }
-            entry[NOT_BROKEN_DOWN] = int(rest.loc[rows].sum())
+            entry[NOT_BROKEN_DOWN] = int(rests[i])
             by_year[str(int(year))] = entry
         out[kind] = by_year
     return out
