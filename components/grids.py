@@ -12,6 +12,7 @@ from typing import Any
 
 import dash
 import dash_ag_grid as dag
+import numpy as np
 import pandas as pd
 from dash import MATCH, ClientsideFunction, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
@@ -363,6 +364,16 @@ def folded_text(values: pd.Series) -> pd.Series:
     return mapped.astype("string")
 
 
+def folded_ranks(folded: pd.Series) -> pd.Series:
+    """The place of each folded text in their order (equal texts, the same place; missing:
+    NaN), aligned with `folded`: sorting a page's rows by it sorts them as by the texts, by
+    numbers instead of comparing tens of thousands of strings on every request."""
+    codes, _ = pd.factorize(folded, sort=True)
+    ranks = codes.astype(float)
+    ranks[codes < 0] = np.nan
+    return pd.Series(ranks, index=folded.index)
+
+
 def _text_condition(values: pd.Series, folded: pd.Series, cond: dict[str, Any]) -> pd.Series:
     kind = cond.get("type", "contains")
     if kind in ("blank", "notBlank"):
@@ -428,6 +439,7 @@ def serve_rows(
     folded: Callable[[str], pd.Series] | None = None,
     *,
     limit: int | None = 10 * PAGE_SIZE,
+    ranked: Callable[[str], pd.Series] | None = None,
 ) -> dict[str, Any]:
     """The `getRowsResponse` for an infinite-row-model `getRowsRequest`: the rows from
     `startRow` to `endRow` of `frame` after the request's filters and sort, and the row count.
@@ -435,8 +447,10 @@ def serve_rows(
     Text is matched and ordered without case and diacritics (`folded(column)` gives a text
     column of `frame` folded, for a caller that keeps them; by default they are folded here);
     blanks sort last either way. `frame` is not changed. An unknown column or filter raises
-    ValueError. `limit`: the most rows answered (None: every row, for an export)."""
+    ValueError. `limit`: the most rows answered (None: every row, for an export). `ranked`:
+    `folded_ranks` of a text column, for a caller that keeps them (by default made here)."""
     folded = folded or (lambda column: folded_text(frame[column]))
+    ranked = ranked or (lambda column: folded_ranks(folded(column)))
     request = request or {}
     start = max(0, int(request.get("startRow") or 0))
     end = max(start, int(request.get("endRow") or start + PAGE_SIZE))
@@ -453,7 +467,7 @@ def serve_rows(
                 raise ValueError(f"unknown column {s.get('colId')!r}")
             col = rows[s["colId"]]
             numeric = pd.api.types.is_numeric_dtype(col)
-            keys.append(col if numeric else folded(s["colId"]).reindex(rows.index))
+            keys.append(col if numeric else ranked(s["colId"]).reindex(rows.index))
         order = pd.DataFrame({i: k.to_numpy() for i, k in enumerate(keys)}, index=rows.index)
         order = order.sort_values(
             list(range(len(keys))),

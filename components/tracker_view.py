@@ -10,7 +10,14 @@ import pandas as pd
 from dash import dcc, html
 
 from components import ids
-from components.grids import column, folded_text, make_grid, make_server_grid, serve_rows
+from components.grids import (
+    column,
+    folded_ranks,
+    folded_text,
+    make_grid,
+    make_server_grid,
+    serve_rows,
+)
 from etl.core.formatting import fmt_date, fmt_moment, fmt_number
 from etl.core.vocabulary import Measure
 from etl.measures import analysis, tracking
@@ -155,7 +162,13 @@ def tracker_page(
             ds, "tracker_folded", table, (owing_only, name), lambda: folded_text(frame[name])
         )
 
-    return serve_rows(frame, request, folded, limit=limit)
+    def ranked(name: str) -> pd.Series:
+        return remembered_for_frame(
+            ds, "tracker_folded", table, (owing_only, name, "rank"),
+            lambda: folded_ranks(folded(name)),
+        )  # fmt: skip
+
+    return serve_rows(frame, request, folded, limit=limit, ranked=ranked)
 
 
 def period_options(periods: list[Period]) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from components.cards import make_measure_card
 from components.grids import (
     PAGE_SIZE,
     column,
+    folded_ranks,
     folded_text,
     make_grid,
     make_server_grid,
@@ -183,7 +184,12 @@ def units_grid_page(
             ds, "unit_grid_folded", (*key, column), lambda: folded_text(frame[column])
         )
 
-    return serve_rows(frame, request, folded, limit=limit)
+    def ranked(column: str) -> pd.Series:
+        return remembered(
+            ds, "unit_grid_folded", (*key, column, "rank"), lambda: folded_ranks(folded(column))
+        )
+
+    return serve_rows(frame, request, folded, limit=limit, ranked=ranked)
 
 
 def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:

@@ -51,12 +51,12 @@ LRU_SIZES = {
     "shortages": 32,
     "chart": 96,
     "unit_grid": 6,
-    "unit_grid_folded": 24,
+    "unit_grid_folded": 48,  # folded texts and their ranks
     "owing": 8,
     "tracker": 4,  # a national tracker table and its rendered page are a few MB each
     "tracker_view": 4,
     "tracker_rows": 4,  # the tracker's units grid: its rows and their folded texts
-    "tracker_folded": 24,
+    "tracker_folded": 48,
 }
 
 
