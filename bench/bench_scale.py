@@ -401,6 +401,37 @@ def completed(dash_app: Any, body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "inputs": fill(spec["inputs"]), "state": fill(spec["state"])}
 
 
+def tracker_rows_requests(dash_app: Any, view: str, as_of: str) -> dict[str, Any]:
+    """Pages of the tracker's units grid (served a page at a time) for the period of the
+    view's cut-off, as the browser asks for them: the first page, and a later page of a
+    filtered view sorted by name. None when the app has no such grid or no such period."""
+    from etl.measures import tracking
+    from tests.builders import grid_rows_request
+
+    if not any(k.startswith('{"period"') and "tracker-units" in k for k in dash_app.callback_map):
+        return {}
+    engine = dash_app.server.extensions["tgbc_engine"]
+    period = tracking.choose_period(
+        tracking.list_periods(engine), None, dt.date.fromisoformat(as_of)
+    )
+    if period is None:
+        return {}
+    grid = {"type": "tracker-units", "search": view, "period": period.id}
+    filtered = {"name": {"filterType": "text", "type": "contains", "filter": "truong"}}
+    return {
+        "tracker rows (first page)": grid_rows_request(grid, {"startRow": 0, "endRow": 100}),
+        "tracker rows (filtered, by name, page 3)": grid_rows_request(
+            grid,
+            {
+                "startRow": 200,
+                "endRow": 300,
+                "filterModel": filtered,
+                "sortModel": [{"colId": "name", "sort": "asc"}],
+            },
+        ),
+    }
+
+
 def app_worker(args: dict[str, Any]) -> None:
     """Runs as the app's process: callbacks, the report, peak RSS; writes args['out']."""
     os.environ["DATA_DIR"] = args["data_dir"]
@@ -432,6 +463,7 @@ def app_worker(args: dict[str, Any]) -> None:
             args["year"],
         ),
     }  # fmt: skip
+    bodies.update(tracker_rows_requests(dash_app, args["view"], args["as_of"]))
     bodies = {name: completed(dash_app, body) for name, body in bodies.items()}
     for name, body in bodies.items():
         times = []

@@ -10,7 +10,9 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+import dash
 import dash_ag_grid as dag
+import numpy as np
 import pandas as pd
 from dash import MATCH, ClientsideFunction, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
@@ -212,35 +214,76 @@ def grid_key(grid_id: str | dict) -> str:
     return grid_id if isinstance(grid_id, str) else json.dumps(grid_id, sort_keys=True)
 
 
+def export_ids(grid_id: str | dict, *, server: bool, table: str | None = None) -> dict[str, dict]:
+    """The ids of a grid's «Tải Excel» parts (button, store, meta, download). A grid served a
+    page at a time by a page of its own (`table`, e.g. "tracker") has them with a `table` key
+    too: that page answers their pattern, not the units page's."""
+    key = grid_key(grid_id)
+    extra = {"table": table} if table else {}
+    return {
+        "button": {"type": GRID_XLSX_SERVER if server else GRID_XLSX, "grid": key, **extra},
+        "store": {"type": GRID_XLSX_QUERY if server else GRID_XLSX_ROWS, "grid": key, **extra},
+        "meta": {"type": GRID_XLSX_META, "grid": key, **extra},
+        "download": {
+            "type": GRID_XLSX_SERVER_FILE if server else GRID_XLSX_FILE,
+            "grid": key,
+            **extra,
+        },
+    }
+
+
 def export_bar(
-    grid_id: str | dict, title: str, stem: str, columns: list[dict[str, Any]], *, server: bool
+    grid_id: str | dict,
+    title: str,
+    stem: str,
+    columns: list[dict[str, Any]],
+    *,
+    server: bool,
+    table: str | None = None,
 ) -> html.Div:
     """«Tải Excel»: the browser collects the grid's shown rows (or, for a grid served a page at
     a time, its filter and sort) and the server writes the file."""
-    key = grid_key(grid_id)
-    button = GRID_XLSX_SERVER if server else GRID_XLSX
-    store = GRID_XLSX_QUERY if server else GRID_XLSX_ROWS
-    download = GRID_XLSX_SERVER_FILE if server else GRID_XLSX_FILE
+    parts = export_ids(grid_id, server=server, table=table)
     return html.Div(
         [
             html.Button(
                 "Tải Excel",
-                id={"type": button, "grid": key},
+                id=parts["button"],
                 className="link-button",
                 title="Tải bảng đang xem (đã lọc và sắp xếp) thành tệp Excel",
             ),
-            dcc.Store(id={"type": store, "grid": key}),
+            dcc.Store(id=parts["store"]),
             dcc.Store(
-                id={"type": GRID_XLSX_META, "grid": key},
+                id=parts["meta"],
                 data={
                     "title": title,
                     "stem": stem,
                     "kinds": {c["field"]: column_kind(c) for c in columns if "field" in c},
                 },
             ),
-            dcc.Download(id={"type": download, "grid": key}),
+            dcc.Download(id=parts["download"]),
         ],
         className="grid-export",
+    )
+
+
+def register_server_export(table: str) -> tuple[Output, Input, State]:
+    """For the grids served a page at a time by the page of `table` (their export ids carry
+    `table`, `export_ids`): the browser's collecting of their filter and sort, registered here;
+    returned, the (Output, Input, State) of the callback that page gives to write the file
+    from every row its filter keeps."""
+    match = {"grid": MATCH, "table": table}
+    dash.clientside_callback(
+        ClientsideFunction(namespace="grids", function_name="collect"),
+        Output({"type": GRID_XLSX_QUERY, **match}, "data"),
+        Input({"type": GRID_XLSX_SERVER, **match}, "n_clicks"),
+        State({"type": GRID_XLSX_SERVER, **match}, "id"),
+        prevent_initial_call=True,
+    )
+    return (
+        Output({"type": GRID_XLSX_SERVER_FILE, **match}, "data"),
+        Input({"type": GRID_XLSX_QUERY, **match}, "data"),
+        State({"type": GRID_XLSX_META, **match}, "data"),
     )
 
 
@@ -321,6 +364,16 @@ def folded_text(values: pd.Series) -> pd.Series:
     return mapped.astype("string")
 
 
+def folded_ranks(folded: pd.Series) -> pd.Series:
+    """The place of each folded text in their order (equal texts, the same place; missing:
+    NaN), aligned with `folded`: sorting a page's rows by it sorts them as by the texts, by
+    numbers instead of comparing tens of thousands of strings on every request."""
+    codes, _ = pd.factorize(folded, sort=True)
+    ranks = codes.astype(float)
+    ranks[codes < 0] = np.nan
+    return pd.Series(ranks, index=folded.index)
+
+
 def _text_condition(values: pd.Series, folded: pd.Series, cond: dict[str, Any]) -> pd.Series:
     kind = cond.get("type", "contains")
     if kind in ("blank", "notBlank"):
@@ -386,6 +439,7 @@ def serve_rows(
     folded: Callable[[str], pd.Series] | None = None,
     *,
     limit: int | None = 10 * PAGE_SIZE,
+    ranked: Callable[[str], pd.Series] | None = None,
 ) -> dict[str, Any]:
     """The `getRowsResponse` for an infinite-row-model `getRowsRequest`: the rows from
     `startRow` to `endRow` of `frame` after the request's filters and sort, and the row count.
@@ -393,8 +447,10 @@ def serve_rows(
     Text is matched and ordered without case and diacritics (`folded(column)` gives a text
     column of `frame` folded, for a caller that keeps them; by default they are folded here);
     blanks sort last either way. `frame` is not changed. An unknown column or filter raises
-    ValueError. `limit`: the most rows answered (None: every row, for an export)."""
+    ValueError. `limit`: the most rows answered (None: every row, for an export). `ranked`:
+    `folded_ranks` of a text column, for a caller that keeps them (by default made here)."""
     folded = folded or (lambda column: folded_text(frame[column]))
+    ranked = ranked or (lambda column: folded_ranks(folded(column)))
     request = request or {}
     start = max(0, int(request.get("startRow") or 0))
     end = max(start, int(request.get("endRow") or start + PAGE_SIZE))
@@ -411,7 +467,7 @@ def serve_rows(
                 raise ValueError(f"unknown column {s.get('colId')!r}")
             col = rows[s["colId"]]
             numeric = pd.api.types.is_numeric_dtype(col)
-            keys.append(col if numeric else folded(s["colId"]).reindex(rows.index))
+            keys.append(col if numeric else ranked(s["colId"]).reindex(rows.index))
         order = pd.DataFrame({i: k.to_numpy() for i, k in enumerate(keys)}, index=rows.index)
         order = order.sort_values(
             list(range(len(keys))),
@@ -430,6 +486,7 @@ def make_server_grid(
     height_px: int = 560,
     title: str = "Bảng số liệu",
     stem: str = "bang",
+    table: str | None = None,
 ) -> html.Div:
     """A grid whose rows come from the server a page at a time (answer its `getRowsRequest`
     with `serve_rows`); sorting and filtering happen on the server, over every row. Its
@@ -457,5 +514,5 @@ def make_server_grid(
         },
         style={"height": f"{height_px}px", "width": "100%"},
     )
-    bar = export_bar(grid_id, title, stem, columns, server=True)
+    bar = export_bar(grid_id, title, stem, columns, server=True, table=table)
     return html.Div([grid, bar], className="grid-block")

@@ -58,6 +58,7 @@ TR_DOWNLOAD = "tracker-download"
 TR_MAIL = "tracker-mail"  # «Gửi nhắc nhở qua e-mail» (only with SMTP_URL)
 TR_MAIL_RESULT = "tracker-mail-result"
 TR_CONTENT = "tracker-content"
+TR_GRID = "tracker-units"  # its rows served a page at a time (pages/tracker.py)
 
 # administration
 ADMIN_URL = "admin-url"

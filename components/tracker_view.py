@@ -10,10 +10,18 @@ import pandas as pd
 from dash import dcc, html
 
 from components import ids
-from components.grids import column, make_grid
+from components.grids import (
+    column,
+    folded_ranks,
+    folded_text,
+    make_grid,
+    make_server_grid,
+    serve_rows,
+)
 from etl.core.formatting import fmt_date, fmt_moment, fmt_number
 from etl.core.vocabulary import Measure
 from etl.measures import analysis, tracking
+from etl.measures.cache import remembered_for_frame
 from etl.measures.dataset import Dataset
 from etl.storage.periods import Period
 
@@ -95,6 +103,74 @@ def make_missing_list(missing: list[dict[str, Any]], label: str, as_of: Any) -> 
     ]
 
 
+TRACKER_TABLE = "tracker"  # the `table` of the units grid's export ids (grids.export_ids)
+TRACKER_COLUMNS = [
+    column("name", "Đơn vị", minWidth=260),
+    column("district", "Quận, huyện", minWidth=150),
+    column("form", "Biểu"),
+    column("state_label", "Trạng thái"),
+    column("submitted", "Thời điểm nộp", minWidth=MOMENT_WIDTH),
+    column("submitted_by", "Người nộp (tài khoản)"),
+    column("late_vi", "Trễ hạn"),
+    column("overdue_vi", "Quá hạn"),
+    column("comment", "Ý kiến khi trả lại", minWidth=200),
+    column("accounts", "Tài khoản", minWidth=160),
+]
+TRACKER_FIELDS = [c["field"] for c in TRACKER_COLUMNS]
+
+
+def tracker_grid_id(search: str | None, period_id: int) -> dict[str, Any]:
+    """The units grid's id carries its view (the URL's filters, `trang_thai` among them, and
+    the period), so a new view mounts a new grid and the rows it asks for are that view's."""
+    return {"type": ids.TR_GRID, "search": search or "", "period": period_id}
+
+
+def tracker_rows(ds: Dataset, table: pd.DataFrame, owing_only: bool) -> pd.DataFrame:
+    """The rows of the units grid (`TRACKER_FIELDS`): the units of `table` (only those still
+    owing with `owing_only`), moments and flags written out. Kept with `table` (itself kept
+    per data version and view), so paging, sorting and filtering do not redo them."""
+
+    def build() -> pd.DataFrame:
+        shown = tracking.owing(table) if owing_only else table
+        rows = shown[["name", "district", "form", "state_label", "submitted_by", "comment"]]
+        rows = rows.assign(
+            submitted=shown["submitted_at"].map(fmt_moment),
+            late_vi=shown["late"].map({True: "Trễ hạn", False: ""}),
+            overdue_vi=shown["overdue"].map({True: "Quá hạn", False: ""}),
+            accounts=shown["accounts"],
+        )
+        return rows[TRACKER_FIELDS].reset_index(drop=True)
+
+    return remembered_for_frame(ds, "tracker_rows", table, (owing_only,), build)
+
+
+def tracker_page(
+    ds: Dataset,
+    table: pd.DataFrame,
+    owing_only: bool,
+    request: dict[str, Any] | None,
+    *,
+    limit: int | None = 1000,
+) -> dict[str, Any]:
+    """One page of the units grid for its `getRowsRequest` (`grids.serve_rows`: sorted and
+    filtered over every unit of the view); `limit=None`: every row, for «Tải Excel». An
+    unknown column or filter raises ValueError."""
+    frame = tracker_rows(ds, table, owing_only)
+
+    def folded(name: str) -> pd.Series:
+        return remembered_for_frame(
+            ds, "tracker_folded", table, (owing_only, name), lambda: folded_text(frame[name])
+        )
+
+    def ranked(name: str) -> pd.Series:
+        return remembered_for_frame(
+            ds, "tracker_folded", table, (owing_only, name, "rank"),
+            lambda: folded_ranks(folded(name)),
+        )  # fmt: skip
+
+    return serve_rows(frame, request, folded, limit=limit, ranked=ranked)
+
+
 def period_options(periods: list[Period]) -> list[dict[str, Any]]:
     return [{"label": f"{p.name} (hạn nộp {fmt_date(p.deadline)})", "value": p.id} for p in periods]
 
@@ -156,11 +232,8 @@ def make_period_tracker(
     if period is None:
         return [html.P("Chưa có kỳ báo cáo nào.")]
     counts = tracking.state_counts(table)
-    shown = tracking.owing(table) if owing_only else table
-    shown = shown.copy()
-    shown["submitted"] = shown["submitted_at"].map(fmt_moment)
-    shown["late_vi"] = shown["late"].map({True: "Trễ hạn", False: ""})
-    shown["overdue_vi"] = shown["overdue"].map({True: "Quá hạn", False: ""})
+    n_owing = counts[tracking.NOT_SENT] + counts["tra_lai"]
+    n_shown = len(tracking.owing(table)) if owing_only else len(table)
     line = (
         (f"{label} — " if label else "")
         + f"Kỳ «{period.name}» (số liệu đến {fmt_date(period.as_of)}, hạn nộp "
@@ -168,7 +241,6 @@ def make_period_tracker(
         + "; ".join(f"{tracking.STATE_LABELS[s]}: {fmt_number(counts[s])}" for s in tracking.STATES)
         + f"; trễ hạn: {fmt_number(counts['late'])}; quá hạn: {fmt_number(counts['overdue'])}."
     )
-    n_owing = counts[tracking.NOT_SENT] + counts["tra_lai"]
     if owing_only:
         switch: Any = dcc.Link("Xem tất cả đơn vị", href=tracker_href(search, period.id, False))
     elif n_owing:
@@ -199,24 +271,16 @@ def make_period_tracker(
         html.Div(actions, className="toolbar"),
         html.Div(
             [
-                html.H3(f"{title} ({fmt_number(len(shown))})"),
-                make_grid(
-                    "tracker-units",
-                    shown,
-                    [
-                        column("name", "Đơn vị", minWidth=260),
-                        column("district", "Quận, huyện", minWidth=150),
-                        column("form", "Biểu"),
-                        column("state_label", "Trạng thái"),
-                        column("submitted", "Thời điểm nộp", minWidth=MOMENT_WIDTH),
-                        column("submitted_by", "Người nộp (tài khoản)"),
-                        column("late_vi", "Trễ hạn"),
-                        column("overdue_vi", "Quá hạn"),
-                        column("comment", "Ý kiến khi trả lại", minWidth=200),
-                        column("accounts", "Tài khoản", minWidth=160),
-                    ],
+                html.H3(f"{title} ({fmt_number(n_shown)})"),
+                # served a page at a time (pages/tracker.py): a national period has 50.000
+                # units, tens of MB sent whole
+                make_server_grid(
+                    tracker_grid_id(search, period.id),
+                    TRACKER_COLUMNS,
                     height_px=420,
-                    csv_name="theo_doi_ky.csv",
+                    title=f"{title} — {label + ' — ' if label else ''}Kỳ «{period.name}»",
+                    stem="theo_doi_ky",
+                    table=TRACKER_TABLE,
                 ),
             ],
             className="panel",

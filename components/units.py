@@ -13,6 +13,7 @@ from components.cards import make_measure_card
 from components.grids import (
     PAGE_SIZE,
     column,
+    folded_ranks,
     folded_text,
     make_grid,
     make_server_grid,
@@ -194,7 +195,12 @@ def units_grid_page(
             ds, "unit_grid_folded", (*key, column), lambda: folded_text(frame[column])
         )
 
-    return serve_rows(frame, request, folded, limit=limit)
+    def ranked(column: str) -> pd.Series:
+        return remembered(
+            ds, "unit_grid_folded", (*key, column, "rank"), lambda: folded_ranks(folded(column))
+        )
+
+    return serve_rows(frame, request, folded, limit=limit, ranked=ranked)
 
 
 def _predecessor_item(ds: Dataset, unit_id: int, view: ResolvedView) -> html.Li:

@@ -6,18 +6,23 @@ overview's missing-data notice)."""
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 from typing import Any
 
 import dash
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import MATCH, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
-from components import ids
+from components import grids, ids
 from components.tracker_view import (
     MISSING_PARAM,
+    OWING_PARAM,
+    TRACKER_TABLE,
     make_missing_list,
     make_period_tracker,
     period_options,
+    tracker_page,
 )
 from components.widgets import dropdown
 from etl.core.clock import vn_today
@@ -151,6 +156,67 @@ def render_tracker(search: str | None, chosen: int | None) -> list[Any]:
         tuple(options.items()),
         lambda: make_period_tracker(ds, period, table, **options),
     )
+
+
+def _own_units() -> frozenset[int] | bool | None:
+    """The units the account may see in the tracker: None, every unit; False, signed out."""
+    acc = context.account()
+    if acc is None:
+        return False
+    return None if policy.may(policy.READ_ALL) else acc.unit_ids
+
+
+def _grid_rows(grid: Any, request: dict[str, Any], limit: int | None) -> dict[str, Any]:
+    """The units grid's rows of the view its id names (the URL's query string and the
+    period), for the account asking: an uploader's own units only, whatever the id says."""
+    own = _own_units()
+    if own is False or not isinstance(grid, dict):
+        raise PreventUpdate
+    search, period_id = grid.get("search"), grid.get("period")
+    if not isinstance(search, str) or not isinstance(period_id, int):
+        raise PreventUpdate
+    period = next((p for p in tracking.list_periods(context.engine()) if p.id == period_id), None)
+    if period is None:
+        return {"rowData": [], "rowCount": 0}
+    table = period_table(search, period, own)
+    owing_only = _param(search, OWING_PARAM[0]) == OWING_PARAM[1]
+    return tracker_page(context.dataset(View()), table, owing_only, request, limit=limit)
+
+
+TR_GRID = {"type": ids.TR_GRID, "search": MATCH, "period": MATCH}
+
+
+@callback(
+    Output(TR_GRID, "getRowsResponse"), Input(TR_GRID, "getRowsRequest"), prevent_initial_call=True
+)
+def tracker_rows(request: dict[str, Any] | None) -> dict[str, Any]:
+    """A page of the tracker's units grid, sorted and filtered on the server over every unit
+    of the view (a national period: 50.000 units, tens of MB if sent whole)."""
+    if not isinstance(request, dict):
+        raise PreventUpdate
+    try:
+        return _grid_rows(ctx.triggered_id, request, limit=10 * grids.PAGE_SIZE)
+    except (ValueError, TypeError, AttributeError):  # a filter or column the grid lacks
+        return {"rowData": [], "rowCount": 0}
+
+
+@callback(*grids.register_server_export(TRACKER_TABLE), prevent_initial_call=True)
+def tracker_to_xlsx(query: Any, meta: Any) -> dict:
+    """«Tải Excel» of the units grid: every unit its filter keeps, in its order (not the page
+    shown)."""
+    if not isinstance(query, dict):
+        raise PreventUpdate
+    try:
+        grid = json.loads((ctx.triggered_id or {}).get("grid") or "{}")
+        request = {
+            "startRow": 0,
+            "filterModel": query.get("filterModel"),
+            "sortModel": query.get("sortModel"),
+        }
+        rows = _grid_rows(grid, request, limit=None)["rowData"]
+    except (ValueError, TypeError, AttributeError):  # a filter this grid does not have
+        raise PreventUpdate from None
+    return grids.table_file(meta, grids.table_columns(query.get("columns"), meta), rows)
 
 
 @callback(

@@ -141,7 +141,8 @@ def _unit_table(
     homes = home_units(ds, as_of)
     year0 = baseline_year(ds, programme)
     base = _baseline_by_home(ds, homes, year0)
-    units["measure"] = units["kind"].map(measure_of_kind)
+    # by the few distinct kinds, not a call per unit
+    units["measure"] = units["kind"].map({k: measure_of_kind(k) for k in units["kind"].unique()})
     latest_years = {}
     in_table = np.zeros(len(ds.units), dtype=bool)
     for measure in Measure:
@@ -161,29 +162,29 @@ def _unit_table(
     current = _by_unit_and_year(ds, FactStatus.ASSIGNED, wanted)
     pending_facts = _by_unit_and_year(ds, FactStatus.PENDING, wanted)
     no_year: dict[int, Any] = {}
+    # plain lists: iterating pandas columns element by element costs a national table seconds
+    uids = units["id"].tolist()
+    unit_years = units["latest_year"].tolist()
+    unit_measures = units["measure"].tolist()
     if isinstance(current, dict):
         units["current"] = [
             current.get(year, no_year).get(uid) if year else None
-            for uid, year in zip(units["id"], units["latest_year"], strict=True)
+            for uid, year in zip(uids, unit_years, strict=True)
         ]
     else:
         units["current"] = [
             current.get((uid, year)) if year else None
-            for uid, year in zip(units["id"], units["latest_year"], strict=True)
+            for uid, year in zip(uids, unit_years, strict=True)
         ]
     if isinstance(pending_facts, dict):
         units["pending"] = [
             pending_facts.get(year, no_year).get(uid, 0) if year and m == _SERVICE_MEASURE else 0
-            for uid, year, m in zip(
-                units["id"], units["latest_year"], units["measure"], strict=True
-            )
+            for uid, year, m in zip(uids, unit_years, unit_measures, strict=True)
         ]
     else:
         units["pending"] = [
             pending_facts.get((uid, year), 0) if year and m == _SERVICE_MEASURE else 0
-            for uid, year, m in zip(
-                units["id"], units["latest_year"], units["measure"], strict=True
-            )
+            for uid, year, m in zip(uids, unit_years, unit_measures, strict=True)
         ]
     units["baseline"] = units["id"].map(base).astype(float)
     units["done"] = units["baseline"] - units["current"].astype(float)
@@ -200,17 +201,23 @@ def _unit_table(
         m["unit_id"]: ", ".join(str(y) for y in m["years"])
         for m in missing_data(ds, flt, as_of, programme)
     }
-    units["missing_years"] = [missing.get(uid, "") for uid in units["id"]]
+    units["missing_years"] = [missing.get(uid, "") for uid in uids]
     jp = memoised(
         ds,
         ("job_position_by_unit",),
         lambda: (
-            dict(zip(ds.job_positions["unit_id"].tolist(), ds.job_positions["status"], strict=True))
+            dict(
+                zip(
+                    ds.job_positions["unit_id"].tolist(),
+                    ds.job_positions["status"].tolist(),
+                    strict=True,
+                )
+            )
             if len(ds.job_positions)
             else {}
         ),
     )
-    units["job_position"] = [jp.get(uid) for uid in units["id"]] if jp else None
+    units["job_position"] = [jp.get(uid) for uid in uids] if jp else None
     units["kind_label"] = units["kind"].map(KIND_LABELS)
     units["unit_id"] = units["id"]
     if (
@@ -286,12 +293,12 @@ def _unit_targets(
         else:
             out[rows] = city_pct / 100 * baseline[rows]
     values: list[float | None] = [
-        None if n or np.isnan(v) else float(v) for v, n in zip(out.tolist(), none, strict=True)
+        None if n or np.isnan(v) else float(v)
+        for v, n in zip(out.tolist(), none.tolist(), strict=True)
     ]
     if own:
-        for i, (uid, m, b) in enumerate(
-            zip(units["id"], units["measure"], units["baseline"], strict=True)
-        ):
+        columns = (units["id"].tolist(), units["measure"].tolist(), units["baseline"].tolist())
+        for i, (uid, m, b) in enumerate(zip(*columns, strict=True)):
             if (uid, m) in own or m not in pct_by_measure:
                 values[i] = _unit_target(own.get((uid, m)), b, pct_by_measure.get(m))
     return values

@@ -52,10 +52,12 @@ LRU_SIZES = {
     "shortages": 32,
     "chart": 96,
     "unit_grid": 6,
-    "unit_grid_folded": 24,
+    "unit_grid_folded": 48,  # folded texts and their ranks
     "owing": 8,
     "tracker": 4,  # a national tracker table and its rendered page are a few MB each
     "tracker_view": 4,
+    "tracker_rows": 4,  # the tracker's units grid: its rows and their folded texts
+    "tracker_folded": 48,
 }
 
 
@@ -149,11 +151,13 @@ def carry_unit_results(old: Dataset, new: Dataset, added: dict[str, Any]) -> Dat
     if any(len(added.get(name, ())) for name in ("event", "event_unit")):
         return new
     same = (
-        new.units.equals(old.units)
-        and new.units.index.equals(old.units.index)
-        and (new.units.dtypes == old.units.dtypes).all()
-        and new.event_sets == old.event_sets
-    )
+        new.units is old.units  # kept as they were by refresh_dataset (compared there)
+        or (
+            new.units.equals(old.units)
+            and new.units.index.equals(old.units.index)
+            and (new.units.dtypes == old.units.dtypes).all()
+        )
+    ) and new.event_sets == old.event_sets
     if not same:
         return new
     carried = dataclasses.replace(new, units=old.units, memo={})

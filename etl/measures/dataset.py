@@ -124,6 +124,66 @@ def _fact_keys(facts: pd.DataFrame) -> np.ndarray | None:
     return (unit_id << (_YEAR_BITS + _PAIR_BITS)) | (year << _PAIR_BITS) | pair_code
 
 
+def fact_pair_mask(ds: Dataset, measure: str | None, statuses: list[str]) -> np.ndarray | None:
+    """Which rows of `ds.facts` are of `measure` (any: None) and one of `statuses`, from the
+    facts' integer keys (`Dataset.fact_keys`, the (measure, status) pair's code in the low
+    bits), not by comparing 600.000 strings; None when the keys are not there."""
+    keys = ds.fact_keys
+    if keys is None or len(keys) != len(ds.facts):
+        return None
+    wanted = [
+        i
+        for i, (m, s) in enumerate(FACT_PAIRS)
+        if (measure is None or m == measure) and s in statuses
+    ]
+    return np.isin(keys & ((1 << _PAIR_BITS) - 1), wanted)
+
+
+def fact_cells(
+    ds: Dataset, measure: str, statuses: list[str]
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The current facts of `measure` and one of `statuses`, laid out by (unit, year): `at`
+    (each fact's row among the `n` pairs of unit and year that have any, in the order of unit
+    then year), the pairs' `unit_id` and `year`, and of each fact which status (`of`, its
+    place in `statuses`), its value and its submission (as floats). From the facts' integer
+    keys (`Dataset.fact_keys`) when they are there, not by comparing 600.000 strings."""
+    facts, keys = ds.facts, ds.fact_keys
+    if keys is not None and len(keys) == len(facts):
+        pair = keys & ((1 << _PAIR_BITS) - 1)
+        code_of = np.full(1 << _PAIR_BITS, -1, dtype=np.int64)
+        for i, (m, s) in enumerate(FACT_PAIRS):
+            if m == measure and s in statuses:
+                code_of[i] = statuses.index(s)
+        of = code_of[pair]
+    else:
+        place = {s: i for i, s in enumerate(statuses)}
+        of = facts["status"].map(place).fillna(-1).to_numpy(dtype=np.int64)
+        of[(facts["measure"] != measure).to_numpy()] = -1
+    rows = np.flatnonzero(of >= 0)
+    of = of[rows]
+    units = facts["unit_id"].to_numpy()[rows]
+    years = facts["year"].to_numpy()[rows]
+    value = facts["value"].to_numpy(dtype=float)[rows]
+    sub = facts["submission_id"].to_numpy(dtype=float)[rows]
+    if len(rows) and years.min() >= 0 and years.max() < 1 << 16 and units.min() >= 0:
+        pairs, at = np.unique((units.astype(np.int64) << 16) | years, return_inverse=True)
+        unit_id, year = pairs >> 16, pairs & 0xFFFF
+    else:
+        index = pd.MultiIndex.from_arrays([units, years])
+        pairs = index.unique().sort_values()
+        at = pairs.get_indexer(index)
+        unit_id, year = pairs.get_level_values(0).to_numpy(), pairs.get_level_values(1).to_numpy()
+    return (
+        at.reshape(-1),
+        len(unit_id),
+        unit_id.astype(units.dtype),
+        year.astype(years.dtype),
+        of,
+        value,
+        sub,
+    )
+
+
 def _in_order(frame: pd.DataFrame, order: str = "submission_id") -> pd.DataFrame:
     """`frame` sorted by (order, id) as `latest_by` sorts it; as read (by id) it usually is."""
     first, ids = frame[order].to_numpy(), frame["id"].to_numpy()
@@ -469,21 +529,21 @@ def refresh_dataset(
             | new_units["id"].isin(list(_referenced(added)))
         )
         new_units = new_units[visible.to_numpy()]
-    kept_units = old.units.reset_index(drop=True)
-    kept_units = kept_units[~kept_units["id"].isin(new_units["id"])]
-    units = _append(kept_units, _units(new_units)) if len(new_units) else kept_units
-    # the units read (their rows as stored) and those newly revised get every revision of
-    # theirs overlaid; the others are as overlaid before (overlaying again changes nothing)
     new_revisions = added.get("unit_revision", old.unit_revisions.iloc[:0])
     revisions = _append(old.unit_revisions, new_revisions)
-    touched = np.union1d(new_units["id"].to_numpy(), new_revisions["unit_id"].to_numpy())
-    if len(touched) and len(revisions):
-        units = overlay_revisions(units, revisions[revisions["unit_id"].isin(touched).to_numpy()])
     fact_history = _append(old.fact_history, added["fact"])
-    units = _validity(units, event_history, event_unit_history)
-    units = commune_dates(end_district_levels(units, event_history), fact_history)
-    units = _units(units).reset_index(drop=True)
-    units = _district_labels(units)
+    if _units_unchanged(old, new_units, added, new_revisions, fact_history):
+        units = old.units  # the usual return: figures only, of units as they were
+    else:
+        units = _refreshed_units(
+            old,
+            new_units,
+            new_revisions,
+            revisions,
+            event_history,
+            event_unit_history,
+            fact_history,
+        ).set_index("id", drop=False)
 
     new_facts = added["fact"]
     if old.fact_keys is None:
@@ -507,7 +567,7 @@ def refresh_dataset(
     event_units = _with_derived(event_units, units, events)
     return Dataset(
         event_sets=_event_sets(event_units),
-        units=units.set_index("id", drop=False),
+        units=units,
         facts=facts,
         fact_history=fact_history,
         job_positions=_latest_added(old.job_positions, added["job_position"], ["unit_id"]),
@@ -525,6 +585,69 @@ def refresh_dataset(
         unit_revisions=revisions,
         rules=rule_choices(added["rule_setting"]) if "rule_setting" in added else old.rules,
     )
+
+
+def _refreshed_units(
+    old: Dataset,
+    new_units: pd.DataFrame,
+    new_revisions: pd.DataFrame,
+    revisions: pd.DataFrame,
+    event_history: pd.DataFrame,
+    event_unit_history: pd.DataFrame,
+    fact_history: pd.DataFrame,
+) -> pd.DataFrame:
+    """The units of `refresh_dataset` (not indexed): `old`'s with the rows read replaced."""
+    kept_units = old.units.reset_index(drop=True)
+    kept_units = kept_units[~kept_units["id"].isin(new_units["id"])]
+    units = _append(kept_units, _units(new_units)) if len(new_units) else kept_units
+    # the units read (their rows as stored) and those newly revised get every revision of
+    # theirs overlaid; the others are as overlaid before (overlaying again changes nothing)
+    touched = np.union1d(new_units["id"].to_numpy(), new_revisions["unit_id"].to_numpy())
+    if len(touched) and len(revisions):
+        units = overlay_revisions(units, revisions[revisions["unit_id"].isin(touched).to_numpy()])
+    units = _validity(units, event_history, event_unit_history)
+    units = commune_dates(end_district_levels(units, event_history), fact_history)
+    units = _units(units).reset_index(drop=True)
+    return _district_labels(units)
+
+
+def _units_unchanged(
+    old: Dataset,
+    new_units: pd.DataFrame,
+    added: dict[str, pd.DataFrame],
+    revisions: pd.DataFrame,
+    fact_history: pd.DataFrame,
+) -> bool:
+    """True when the units of `refresh_dataset` are `old.units` as they are: no new event
+    and no new revision (so validity and attributes of the units kept do not move), and
+    the rows read (the units the new rows refer to, as stored) made into Dataset rows alone
+    — their revisions overlaid, validity replayed from the events, `_units` — equal the rows
+    `old` holds for them, column by column and dtype by dtype (`district` aside: the same
+    key and written form give the same label, the counts over every unit being unchanged).
+    The usual return reports figures of known units: rebuilding every unit to find them as
+    they were costs a national dataset more than the rest of the refresh. The rows read
+    alone cannot see what other units tell of them (a commune body dated by its commune's
+    council): such a row differs, and the units are rebuilt; `name` is left aside, the
+    stored name being compared (`_province_names` is applied to every unit afterwards)."""
+    if len(added["event"]) or len(added["event_unit"]) or len(revisions):
+        return False
+    if not len(new_units):
+        return True
+    ids = new_units["id"].to_numpy()
+    if not old.units.index.is_unique or not pd.Index(ids).isin(old.units.index).all():
+        return False
+    own = old.unit_revisions
+    if len(own):
+        own = own[own["unit_id"].isin(ids).to_numpy()]
+    rows = overlay_revisions(new_units.reset_index(drop=True), own)
+    rows = _validity(rows, old.event_history, old.event_unit_history)
+    rows = _units(commune_dates(end_district_levels(rows, old.event_history), fact_history))
+    before = old.units.loc[ids].reset_index(drop=True)
+    columns = [c for c in before.columns if c not in ("district", "name")]
+    if sorted(rows.columns) != sorted(before.columns):
+        return False
+    rows, before = rows[columns], before[columns]
+    return bool((rows.dtypes == before.dtypes).all()) and rows.equals(before)
 
 
 def with_units_updated(

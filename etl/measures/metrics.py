@@ -27,7 +27,7 @@ from etl.core.vocabulary import (
     UnitGroup,
 )
 from etl.measures.cache import memoised, remembered, remembered_for_frame
-from etl.measures.dataset import Dataset
+from etl.measures.dataset import Dataset, fact_cells, fact_pair_mask
 from etl.measures.programmes import (
     Programme,
     baseline_year,
@@ -69,6 +69,15 @@ def facts_by_status(ds: Dataset, status: str) -> pd.DataFrame:
         columns = facts[["measure", "unit_id", "year", "value"]]
         return {key: frame for key, frame in columns.groupby(facts["status"], sort=False)}
 
+    if ds.fact_keys is not None and len(ds.fact_keys) == len(ds.facts):
+        # the rows of its group, in the same order, without grouping 600.000 texts
+        return memoised(
+            ds,
+            ("facts_by_status", status),
+            lambda: ds.facts.loc[
+                fact_pair_mask(ds, None, [status]), ["measure", "unit_id", "year", "value"]
+            ],
+        )
     groups = memoised(ds, ("facts_by_status",), build)
     if status in groups:
         return groups[status]
@@ -83,6 +92,9 @@ def facts_of(ds: Dataset, measure: str, status: str) -> pd.DataFrame:
     """Current facts of one measure and status (unit_id, year, value), in stored order."""
 
     def build() -> pd.DataFrame:
+        rows = fact_pair_mask(ds, measure, [status])
+        if rows is not None:  # the same rows, in the same order, without the groupby
+            return ds.facts.loc[rows, ["unit_id", "year", "value"]]
         frame = facts_by_status(ds, status)
         if frame.empty:
             return frame.drop(columns=["measure"], errors="ignore")
@@ -513,21 +525,25 @@ def _basis_table(ds: Dataset, measure: str) -> pd.DataFrame:
         columns = ["unit_id", "year", "total", *_BASES]
         if facts.empty:
             return pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
-        mine = facts[facts["measure"] == measure]
-        keep = ["unit_id", "year", "value", "submission_id"]
-        frame = mine.loc[mine["status"] == FactStatus.STREAMLINED, keep].rename(
-            columns={"value": "total", "submission_id": "total_sub"}
-        )
+        # one pass over the facts, not an outer merge per basis (half a second at national
+        # size, redone after every upload): the rows are the (unit, year) pairs with a
+        # figure of any of these statuses, in the order of the pairs, as the merges gave them
+        statuses = [FactStatus.STREAMLINED.value, *(b.status.value for b in _BASES)]
+        at, n, unit_id, year, of, value, sub = fact_cells(ds, measure, statuses)
+        out: dict[str, Any] = {"unit_id": unit_id, "year": year}
+        subs: dict[str, np.ndarray] = {}
+        for i, name in enumerate(["total", *(b.value for b in _BASES)]):
+            this = of == i
+            out[name] = np.full(n, np.nan)
+            out[name][at[this]] = value[this]
+            subs[name] = np.full(n, np.nan)
+            subs[name][at[this]] = sub[this]
         for basis in _BASES:
-            part = mine.loc[mine["status"] == basis.status, keep].rename(
-                columns={"value": basis.value, "submission_id": f"{basis}_sub"}
-            )
-            frame = frame.merge(part, on=["unit_id", "year"], how="outer")
-        for basis in _BASES:
-            other = frame[f"{basis}_sub"].notna() & frame["total_sub"].notna()
-            other &= frame[f"{basis}_sub"] != frame["total_sub"]
-            frame.loc[other, basis.value] = np.nan
-        return frame[columns].astype({c: float for c in ("total", *_BASES)})
+            # a basis figure from another return than the count's: superseded with it
+            other = ~np.isnan(subs[basis.value]) & ~np.isnan(subs["total"])
+            other &= subs[basis.value] != subs["total"]
+            out[basis.value][other] = np.nan
+        return pd.DataFrame(out)[columns]
 
     return memoised(ds, ("basis_table", measure), build)
 
@@ -546,22 +562,34 @@ def streamlined_by_basis(
         if table.empty:
             out[kind] = {}
             continue
-        table = table.merge(homes, on="unit_id")
+        # the units with a home in scope, each (unit, year) once however many homes it has
+        # (arrays, not a merge with the homes and a group per year: this is redone after
+        # every upload)
+        units_in = homes["unit_id"].to_numpy()
         if not scope.all():
-            table = table[mask_at(scope, ds.units.index.get_indexer(table["home_id"]))]
-        # one row per (unit, year): a unit split between homes is counted once
-        table = table.drop_duplicates(["unit_id", "year"])
-        given = table[[b.value for b in _BASES]]
-        rest = (table["total"] - given.fillna(0).sum(axis=1)).where(table["total"].notna(), 0)
+            units_in = units_in[mask_at(scope, _homes_positions(ds, homes)["hpos"])]
+        table = table[np.isin(table["unit_id"].to_numpy(), units_in)]
+        years, at = np.unique(table["year"].to_numpy(), return_inverse=True)
+        at = at.reshape(-1)
+        given = {b.value: table[b.value].to_numpy(dtype=float) for b in _BASES}
+        total = table["total"].to_numpy(dtype=float)
+        accounted = sum((np.nan_to_num(v) for v in given.values()), np.zeros(len(table)))
+        rest = np.where(np.isnan(total), 0.0, total - accounted)
+        sums = {
+            name: np.bincount(at, weights=np.nan_to_num(values), minlength=len(years))
+            for name, values in given.items()
+        }
+        seen = {
+            name: np.bincount(at, weights=~np.isnan(values), minlength=len(years)) > 0
+            for name, values in given.items()
+        }
+        rests = np.bincount(at, weights=rest, minlength=len(years))
         by_year: dict[str, dict[str, int | None]] = {}
-        for year, rows in table.groupby("year").groups.items():
+        for i, year in enumerate(years.tolist()):
             entry: dict[str, int | None] = {
-                b.value: int(given.loc[rows, b.value].sum())
-                if given.loc[rows, b.value].notna().any()
-                else None
-                for b in _BASES
+                b.value: int(sums[b.value][i]) if seen[b.value][i] else None for b in _BASES
             }
-            entry[NOT_BROKEN_DOWN] = int(rest.loc[rows].sum())
+            entry[NOT_BROKEN_DOWN] = int(rests[i])
             by_year[str(int(year))] = entry
         out[kind] = by_year
     return out

@@ -71,9 +71,13 @@ def period_coverage(conn: Connection, period_id: int) -> list[Coverage]:
     ]
 
 
-def covered_units(conn: Connection, period_id: int, statuses: tuple[str, ...]) -> set[int]:
+def covered_units(
+    conn: Connection, period_id: int, statuses: tuple[str, ...], known: frozenset[int] = frozenset()
+) -> tuple[set[int], frozenset[int]]:
     """The units a return of `period_id` whose latest review status is one of `statuses`
-    holds a fact row for (the unit ids alone: what counting the owing units needs)."""
+    holds a fact row for (the unit ids alone: what counting the owing units needs), but for
+    the returns in `known` (whose fact rows the caller holds), and those returns of `known`
+    that are such returns: (units, returns the caller is to add the units of)."""
     s, f = schema.submission.c, schema.fact.c
     latest, last = latest_reviews()
     returns = (
@@ -85,5 +89,11 @@ def covered_units(conn: Connection, period_id: int, statuses: tuple[str, ...]) -
         )
         .where(s.period_id == period_id, last.c.status.in_(statuses))
     )
-    rows = conn.execute(select(f.unit_id).distinct().where(f.submission_id.in_(returns)))
-    return {int(unit_id) for (unit_id,) in rows}
+    ids = {int(i) for (i,) in conn.execute(returns)}
+    rest = sorted(ids - known)
+    units: set[int] = set()
+    for start in range(0, len(rest), 500):  # a bounded list of literals per statement
+        chunk = rest[start : start + 500]
+        rows = conn.execute(select(f.unit_id).distinct().where(f.submission_id.in_(chunk)))
+        units.update(int(unit_id) for (unit_id,) in rows)
+    return units, frozenset(ids & known)
