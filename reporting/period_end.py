@@ -147,8 +147,7 @@ def gather_period_end(
     homes = home_units(ds, view.as_of)
     year0 = programme.baseline_year
     quota = {
-        str(m): metrics.quota_by_year(ds, homes, view.filter, m, view.as_of, year0)
-        for m in Measure
+        str(m): metrics.quota_by_year(ds, homes, view.filter, m, view.as_of, year0) for m in Measure
     }
     stated = programme_for(ds, view.as_of, view.programme)
     steps = {str(m): analysis.planned_steps(ds, view, m, stated) for m in Measure}
@@ -395,16 +394,21 @@ ADDED_UP = ("baseline", "current", "reduced")
 
 
 def breakdown_notes(
-    rows: Sequence[tuple[str, dict[str, Any]]], total: dict[str, Any], word: str
+    rows: Sequence[tuple[str, dict[str, Any]]],
+    total: dict[str, Any],
+    word: str,
+    how: str | None = None,
 ) -> list[str]:
     """The note under a breakdown table: each row is the figures of its scope (a dissolved
     or merged unit in its successor's row, a unit established after the baseline year in its
     own), and whether the rows add up to the total (`total`: the measure's figures of the
     whole scope): when the baseline, the current figure or the reduction does not, the sums
-    and why where it can be told (a row whose latest figures are of another year)."""
+    and why where it can be told (a row whose latest figures are of another year). `how`:
+    the first sentence instead of the lineage rule (the former provinces' merger rule)."""
     notes = [
-        f"Mỗi dòng là số liệu của các cơ quan, đơn vị thuộc {word} đó: đơn vị đã giải thể, sáp "
-        "nhập tính vào đơn vị tiếp nhận, đơn vị thành lập mới tính ở dòng của đơn vị đó."
+        how
+        or f"Mỗi dòng là số liệu của các cơ quan, đơn vị thuộc {word} đó: đơn vị đã giải thể, "
+        "sáp nhập tính vào đơn vị tiếp nhận, đơn vị thành lập mới tính ở dòng của đơn vị đó."
     ]
     if total.get("no_data"):
         return notes
@@ -711,7 +715,9 @@ def build_period_end(
                 breakdown_table(
                     f"Bảng {next_table()}. {caption} theo tỉnh, thành phố trước sắp xếp",
                     "Tỉnh, thành phố (cũ)", rows, base_year,
-                    breakdown_notes(rows, summary[m], "tỉnh, thành phố (cũ)"),
+                    breakdown_notes(
+                        rows, summary[m], "tỉnh, thành phố (cũ)", summary.get("merger_rule")
+                    ),
                 )
             )  # fmt: skip
             if sentence := breakdown_sentence(rows):
