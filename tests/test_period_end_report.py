@@ -364,6 +364,17 @@ def test_the_rows_of_a_breakdown_add_up_to_the_total(sample_ds, by: str) -> None
         assert blank["nguoi_lam_viec"]["no_data"] == "no-figures"
     if by == "district":
         assert labels[0] == analysis.NO_DISTRICT_LABEL
+    # a row is the summary of its scope, as the dashboard's filter would give it
+    from etl.measures import metrics
+    from etl.measures.scoping import Filter
+
+    label, figures = rows[1]
+    value = {"sector": label, "district": label}.get(by, "don_vi_su_nghiep")
+    if by == "kind":
+        label, figures = next(r for r in rows if r[0] == "Đơn vị sự nghiệp công lập")
+    own = metrics.summary(sample_ds, dt.date(2024, 6, 30), Filter(**{by: value}))
+    for m in ("cong_chuc", "nguoi_lam_viec"):
+        assert figures[m] == own[m]
 
 
 def test_the_summing_ups_tables_say_their_rows_add_up(summing_up: ReportData) -> None:
@@ -470,3 +481,21 @@ def test_the_next_programme_on_the_merged_city_is_the_ordinary_report(merged_ds)
     )
     assert data.period_end is None
     assert data.subject.startswith(f"{report.REPORT_SUBJECT} giai đoạn 2026 - 2031")
+
+
+def test_a_former_provinces_rows_add_up_to_its_share(merged_ds) -> None:
+    """Tỉnh Hậu Giang (cũ): 400 công chức and 1.300 người làm việc in 2021 (docs/domain.md);
+    its figures held by the new city's sở (shares by baseline) are in the rows too."""
+    from etl.measures import analysis, metrics
+    from etl.measures.query import View, resolve_view
+
+    asked = View(as_of=dt.date(2026, 6, 30), province="Tỉnh Hậu Giang (cũ)")
+    view = resolve_view(merged_ds, asked, lambda: None)
+    whole = metrics.summary(merged_ds, view.as_of, view.filter)
+    assert (whole["cong_chuc"]["baseline"], whole["nguoi_lam_viec"]["baseline"]) == (400, 1300)
+    for by in analysis.BREAKDOWNS:
+        rows = analysis.scope_breakdown(merged_ds, view, by)
+        for m in ("cong_chuc", "nguoi_lam_viec"):
+            for k in ("baseline", "current", "reduced"):
+                given = [f[m][k] for _, f in rows if f[m][k] is not None]
+                assert sum(given) == pytest.approx(whole[m][k]), (by, m, k)

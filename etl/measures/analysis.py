@@ -4,6 +4,7 @@ submission tracker. Pure functions over a `Dataset`, like the measures themselve
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
@@ -28,8 +29,9 @@ from etl.measures.metrics import (
     facts_by_status,
     facts_of,
     missing_data,
+    province_share,
     quota_by_year,
-    summary,
+    quota_measure,
     target_for,
 )
 from etl.measures.programmes import (
@@ -370,9 +372,10 @@ def _area_keys(ds: Dataset) -> np.ndarray:
 
 def scope_breakdown(ds: Dataset, view: ResolvedView, by: str) -> list[tuple[str, dict[str, Any]]]:
     """The view's figures split by `by` (`sector`, `district` or `kind`): one row (label, the
-    summary) per value among the units whose figures the scope holds at its cut-off (their
-    homes by lineage), each the summary of the view's filter narrowed to that value
-    (`metrics.summary`, the same programme and pending rule), so a dissolved or merged unit
+    figures of each measure) per value among the units whose figures the scope holds at its
+    cut-off (their homes by lineage), each the summary's figures of the view's filter
+    narrowed to that value (`metrics.quota_measure`, as `metrics.summary` computes them: the
+    same programme and pending rule; kept per dataset and view), so a dissolved or merged unit
     counts in its home's row and a unit established after the baseline year in its own.
     The units without a sector (a district) form one row, `NO_SECTOR_LABEL`
     (`NO_DISTRICT_LABEL`); after the district level ended a commune counts in the former
@@ -381,10 +384,25 @@ def scope_breakdown(ds: Dataset, view: ResolvedView, by: str) -> list[tuple[str,
     period-end report"). Rows in the order of their labels, the row without a value first."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}")
+    found = remembered(ds, "scope_breakdown", (*view.key, by), lambda: _breakdown(ds, view, by))
+    return copy.deepcopy(found)
+
+
+def _breakdown(ds: Dataset, view: ResolvedView, by: str) -> list[tuple[str, dict[str, Any]]]:
     homes = home_units(ds, view.as_of)
+    programme = programme_for(ds, view.as_of, view.programme)
     hpos = ds.units.index.get_indexer(homes["home_id"])
     held = np.zeros(len(ds.units), dtype=bool)
-    held[hpos[mask_at(scope_mask(ds, view.filter), hpos)]] = True
+    flt = view.filter
+    if flt.province is None:
+        held[hpos[mask_at(scope_mask(ds, flt), hpos)]] = True
+    else:  # a former province's figures are shares of homes that may be of another
+        year0 = baseline_year(ds, programme)
+        shared = np.zeros(len(ds.units), dtype=bool)
+        for m in Measure:
+            shared |= province_share(ds, homes, m, flt.province, year0) > 0
+        rest = scope_mask(ds, dataclasses.replace(flt, province=None)) & shared
+        held[hpos[mask_at(rest, hpos)]] = True
     if by == "sector":
         choices = sector_choices(ds)
         keys = ds.units["sector"].fillna("").map(text_key).to_numpy(dtype=object)
@@ -405,18 +423,19 @@ def scope_breakdown(ds: Dataset, view: ResolvedView, by: str) -> list[tuple[str,
         value = "" if not key else (key if by == "kind" else choices.get(key, key))
         label = blank if not key else choices.get(key, key)
         flt = dataclasses.replace(view.filter, **{by: value}, label=label)
-        rows.append(
-            (
-                label,
-                summary(
-                    ds,
-                    view.as_of,
-                    flt,
-                    include_pending=view.include_pending,
-                    programme=view.programme,
-                ),
+        figures = {
+            str(m): quota_measure(
+                ds,
+                homes,
+                flt,
+                m,
+                view.as_of,
+                include_pending=view.include_pending,
+                programme=programme,
             )
-        )
+            for m in Measure
+        }
+        rows.append((label, figures))
     return rows
 
 
