@@ -499,3 +499,24 @@ def test_a_former_provinces_rows_add_up_to_its_share(merged_ds) -> None:
             for k in ("baseline", "current", "reduced"):
                 given = [f[m][k] for _, f in rows if f[m][k] is not None]
                 assert sum(given) == pytest.approx(whole[m][k]), (by, m, k)
+
+
+def test_the_summing_up_follows_the_plans_yearly_path(engine, ingest) -> None:
+    """Sở Alpha 100 → 90 and Sở Beta 60 → 55 (2021 → 2026): 15 of 160 reduced. The plan: −5%
+    = 8 công chức over 2022–2026, «Giảm năm» 1, 1, 2, 2, 2: the path reads 1, 2, 4, 6, 8
+    (a straight line would read 1,6, 3,2, …); 15 of 8 = 187,5% in 2026."""
+    from tests.builders import xlsx
+    from tests.test_programmes import CC, LABELS_00, agencies
+
+    fields = ("stt", "scope", "measure", "base_year", "pct", "doc_ref", "programme")
+    header = [LABELS_00[f] for f in fields] + [f"Giảm năm {y}" for y in range(2022, 2027)]
+    row = [1, "Toàn thành phố", CC, 2021, "5%", "KH 1", "2022 - 2026", 1, 1, 2, 2, 2]
+    plan = xlsx({"Biểu 00": [["Biểu số 00"], header, row]})
+    for content, name in ((agencies(), "b01.xlsx"), (plan, "kh.xlsx")):
+        assert ingest(content, name).status == "accepted"
+    ds = load_dataset(engine)
+    data = _gather(ds, dt.date(2026, 6, 30))
+    table = _tables(data)["Biên chế công chức qua các năm"]
+    assert [r[5] for r in table.rows] == ["—", "1", "2", "4", "6", "8"]
+    assert _row(table, "2026") == ["2026", "145", MISSING, "15", "9,38%", "8", "187,5%"]
+    assert "theo lộ trình giảm từng năm của kế hoạch (Biểu 00)" in table.notes[0]
