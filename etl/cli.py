@@ -265,6 +265,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         include_pending=not args.without_pending,
         include_unreviewed=args.include_unreviewed,
         commune=args.commune,
+        programme=args.programme,
     )
     renderer = ChartRenderer()
     try:
@@ -717,6 +718,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--include-unreviewed",
         action="store_true",
         help="gồm cả báo cáo chưa được Sở Nội vụ duyệt (mặc định: chỉ số liệu đã duyệt)",
+    )
+    p.add_argument(
+        "--programme",
+        help="giai đoạn, ví dụ «2026 - 2031» (mặc định: giai đoạn đang thực hiện tại ngày chốt)",
     )
     p.set_defaults(func=cmd_export)
 

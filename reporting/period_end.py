@@ -17,17 +17,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 from etl import service
 from etl.core.formatting import fmt_count_prose, fmt_date, fmt_number, fmt_pct
 from etl.core.vocabulary import NOT_BROKEN_DOWN_LABEL, DepartureBasis, Measure
-from etl.measures import metrics
+from etl.measures import analysis, metrics
 from etl.measures.dataset import Dataset
 from etl.measures.metrics import NO_DATA_LABEL, NOT_BROKEN_DOWN, no_data_text
 from etl.measures.narrative import Narrative, Paragraph, basis_sentence
+from etl.measures.programmes import programme_for
 from etl.measures.query import ResolvedView
-from etl.measures.scoping import home_units
+from etl.measures.scoping import district_level_end, home_units
 from reporting.charts import ChartContext
 from reporting.report_data import ROMAN, PeriodEnd, ReportSection, ReportTable
 
@@ -108,38 +107,18 @@ def at_period_end(ctx: ChartContext, programme: PeriodProgramme) -> ChartContext
     return ChartContext(ctx.ds, service.summary_of(ctx.ds, view), view)
 
 
-def breakdown_rows(
-    table: pd.DataFrame, by: str, measure: str, blank: str
-) -> list[tuple[str, dict[str, Any]]]:
-    """Rows (label, figures) of a unit table grouped by `by` (`sector`, `district`,
-    `kind_label`) for one measure; `blank` names the units without a value. A sum over no
-    figure is None (missing), never 0."""
-    rows = table[table["measure"] == measure]
-    if rows.empty:
-        return []
-    labels = rows[by].where(rows[by].notna() & (rows[by].astype(str).str.strip() != ""), blank)
-    out = []
-    for label, group in rows.groupby(labels, sort=True):
-        figures = {c: _sum(group[c]) for c in ("baseline", "current", "pending", "reduced")}
-        figures["target"] = _sum(group["target"])
-        figures.update(_ratios(figures))
-        figures["units"] = len(group)
-        out.append((str(label), figures))
-    # the units without a value first (e.g. «Cấp thành phố» before the districts)
-    return sorted(out, key=lambda row: row[0] != blank)
+def _given(figures: dict[str, Any]) -> bool:
+    """Whether a breakdown's row has anything of a measure to show: figures, or a baseline."""
+    return not figures.get("no_data") or bool(figures.get("baseline"))
 
 
-def _sum(values: pd.Series) -> float | None:
-    numbers = pd.to_numeric(values, errors="coerce")
-    return float(numbers.sum()) if numbers.notna().any() else None
-
-
-def _ratios(figures: dict[str, Any]) -> dict[str, float | None]:
-    reduced, baseline, target = figures["reduced"], figures["baseline"], figures["target"]
-    return {
-        "reduced_pct": reduced / baseline * 100 if reduced is not None and baseline else None,
-        "pct_of_target": reduced / target * 100 if reduced is not None and target else None,
-    }
+def by_measure(
+    rows: Sequence[tuple[str, dict[str, Any]]],
+) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """Rows (label, summary) of `analysis.scope_breakdown` as rows (label, figures) of each
+    measure, leaving out a row without any figure of that measure (a sector of no agency has
+    no row of công chức)."""
+    return {str(m): [(label, s[m]) for label, s in rows if _given(s[m])] for m in Measure}
 
 
 def missing_by_year(summary: dict[str, Any]) -> dict[str, dict[int, int]]:
@@ -156,34 +135,38 @@ def gather_period_end(
     ds: Dataset,
     view: ResolvedView,
     summary: dict[str, Any],
-    unit_table: pd.DataFrame,
     programme: PeriodProgramme,
     narrative: Narrative,
     former_provinces: Sequence[tuple[str, dict[str, Any]]] | None = None,
 ) -> PeriodEnd:
-    """The summing-up of a view: the quota of every year of each measure, the unit table's
-    rows by sector and by district (or by kind of unit when the scope has one district),
-    `former_provinces` (label, summary-like figures) as given, then `build_period_end`."""
+    """The summing-up of a view: the quota of every year of each measure and the plan's
+    yearly path where its row gives one, the rows by sector and by district (by kind of unit
+    when the scope holds one district), each the summary of its scope
+    (`analysis.scope_breakdown`, so they add up to the view's), `former_provinces` (label,
+    summary-like figures) as given, then `build_period_end`."""
     homes = home_units(ds, view.as_of)
-    quota = {str(m): metrics.quota_by_year(ds, homes, view.filter, m, view.as_of) for m in Measure}
-    by_sector = {str(m): breakdown_rows(unit_table, "sector", m, "") for m in Measure}
-    by_sector = {m: [r for r in rows if r[0]] for m, rows in by_sector.items()}
-    districts = unit_table["district"].fillna("").astype(str).str.strip()
-    if districts.nunique() > 1:
-        by_area = "district"
-        area = {str(m): breakdown_rows(unit_table, "district", m, "Cấp thành phố") for m in Measure}
-    else:
-        by_area = "kind_label"
-        area = {str(m): breakdown_rows(unit_table, "kind_label", m, "(không ghi)") for m in Measure}
+    year0 = programme.baseline_year
+    quota = {
+        str(m): metrics.quota_by_year(ds, homes, view.filter, m, view.as_of, year0) for m in Measure
+    }
+    stated = programme_for(ds, view.as_of, view.programme)
+    steps = {str(m): analysis.planned_steps(ds, view, m, stated) for m in Measure}
+    by_sector = by_measure(analysis.scope_breakdown(ds, view, "sector"))
+    districts = analysis.scope_breakdown(ds, view, "district")
+    area_is_district = len(districts) > 1
+    area = by_measure(districts if area_is_district else analysis.scope_breakdown(ds, view, "kind"))
+    ended = district_level_end(ds)
     return build_period_end(
         summary,
         programme,
         quota=quota,
         by_sector=by_sector,
         by_area=area,
-        area_is_district=by_area == "district",
+        area_is_district=area_is_district,
         former_provinces=list(former_provinces or []),
         narrative=narrative,
+        paths=steps,
+        districts_ended=ended if area_is_district and ended and ended <= view.as_of else None,
     )
 
 
@@ -283,11 +266,14 @@ def yearly_table(
     programme: PeriodProgramme,
     missing: dict[int, int],
     as_of: dt.date,
+    steps: dict[int, int] | None = None,
 ) -> tuple[ReportTable, list[int]]:
     """Bảng: each year of the programme: the assigned quota, the reduction in the year and
-    since the baseline year, against the straight yearly path to the target (the target's
-    share of the years gone); a year without figures reads «chưa có số liệu». Also returns
-    the years with figures that fell short of the path."""
+    since the baseline year, against the path to the target: the plan row's «Lộ trình»
+    (`steps`, the reduction planned in each year, summed up to the year) where it gives one,
+    else the straight line (the target's share of the years gone), the same path the chart
+    draws (`analysis.yearly_path`); the note says which. A year without figures reads «chưa
+    có số liệu». Also returns the years with figures that fell short of the path."""
     _, caption, _ = MEASURE_WORDS[Measure(measure)]
     base_year, end = programme.baseline_year, programme.end_year
     base = quota.get(base_year)
@@ -296,7 +282,12 @@ def yearly_table(
         q = quota.get(year) if year <= as_of.year else None
         previous = quota.get(year - 1)
         cumulative = base - q if base is not None and q is not None else None
-        planned = target * (year - base_year) / (end - base_year) if target is not None else None
+        if target is None:
+            planned = None
+        elif steps:
+            planned = float(sum(n for y, n in steps.items() if base_year <= y <= year))
+        else:
+            planned = target * (year - base_year) / (end - base_year)
         if year == base_year or q is None:  # the baseline, or a year without figures
             rows.append([str(year), _count(q), "—", "—", "—", "—", "—"])
             if year != base_year and planned is not None:
@@ -317,10 +308,19 @@ def yearly_table(
                 "—" if planned is None else _pct(share),
             ]
         )
+    if steps:
+        path = (
+            "theo lộ trình giảm từng năm của kế hoạch (Biểu 00), cộng dồn đến từng năm"
+            f" ({', '.join(f'năm {y}: {fmt_number(n)}' for y, n in sorted(steps.items()))})"
+        )
+    else:
+        path = (
+            f"kế hoạch không ghi lộ trình từng năm, nên chỉ tiêu giảm của giai đoạn được chia "
+            f"đều cho các năm từ {programme.first_year} đến {end}"
+        )
     notes = [
         f"Số được giao là tổng số giao trong năm của các cơ quan, đơn vị có tại cuối năm; giảm "
-        f"lũy kế so với năm {base_year}. Lộ trình: chỉ tiêu giảm của giai đoạn chia đều cho các "
-        f"năm từ {programme.first_year} đến {end}."
+        f"lũy kế so với năm {base_year}. Lộ trình: {path}."
     ]
     partial = [
         f"năm {y}: {fmt_count_prose(n)} đơn vị chưa có số liệu"
@@ -388,6 +388,63 @@ def breakdown_table(
         widths_mm=BREAKDOWN_WIDTHS,
         notes=list(notes),
     )
+
+
+ADDED_UP = ("baseline", "current", "reduced")
+
+
+def breakdown_notes(
+    rows: Sequence[tuple[str, dict[str, Any]]],
+    total: dict[str, Any],
+    word: str,
+    how: str | None = None,
+) -> list[str]:
+    """The note under a breakdown table: each row is the figures of its scope (a dissolved
+    or merged unit in its successor's row, a unit established after the baseline year in its
+    own), and whether the rows add up to the total (`total`: the measure's figures of the
+    whole scope): when the baseline, the current figure or the reduction does not, the sums
+    and why where it can be told (a row whose latest figures are of another year). `how`:
+    the first sentence instead of the lineage rule (the former provinces' merger rule)."""
+    notes = [
+        how
+        or f"Mỗi dòng là số liệu của các cơ quan, đơn vị thuộc {word} đó: đơn vị đã giải thể, "
+        "sáp nhập tính vào đơn vị tiếp nhận, đơn vị thành lập mới tính ở dòng của đơn vị đó."
+    ]
+    if total.get("no_data"):
+        return notes
+    sums = {k: _given_sum(f.get(k) for _, f in rows) for k in ADDED_UP}
+    if all(sums[k] is not None and abs(sums[k] - (total.get(k) or 0)) < 1e-6 for k in ADDED_UP):
+        notes.append("Cộng các dòng bằng số liệu chung (năm gốc, hiện có, đã giảm).")
+        targets = _given_sum(f.get("target") for _, f in rows)
+        if total.get("target") is not None and (
+            targets is None or abs(targets - total["target"]) > 0.05
+        ):
+            notes.append(
+                "Chỉ tiêu giảm của từng dòng tính theo tỷ lệ của kế hoạch trên số năm gốc của "
+                "dòng, nên cộng các dòng có thể khác chỉ tiêu chung."
+            )
+        return notes
+    words = {"baseline": "năm gốc", "current": "hiện có", "reduced": "đã giảm"}
+    differ = "; ".join(
+        f"{words[k]} {_count(sums[k])} so với {_count(total.get(k))}"
+        for k in ADDED_UP
+        if sums[k] is None or abs(sums[k] - (total.get(k) or 0)) >= 1e-6
+    )
+    latest = total.get("latest_year")
+    behind = [
+        f"{label} có số liệu đến năm {f['latest_year']}"
+        if f.get("latest_year")
+        else f"{label} {MISSING}"
+        for label, f in rows
+        if f.get("latest_year") != latest
+    ]
+    why = (
+        "; ".join(behind)
+        if behind
+        else "có cơ quan, đơn vị thuộc nhiều dòng hoặc không thuộc dòng nào"
+    )
+    notes.append(f"Cộng các dòng khác số liệu chung ({differ}) vì {why}.")
+    return notes
 
 
 def breakdown_sentence(rows: Sequence[tuple[str, dict[str, Any]]]) -> str:
@@ -534,6 +591,8 @@ def build_period_end(
     former_provinces: Sequence[tuple[str, dict[str, Any]]],
     narrative: Narrative,
     department: str = "Sở Nội vụ",
+    paths: dict[str, dict[int, int]] | None = None,
+    districts_ended: dt.date | None = None,
 ) -> PeriodEnd:
     """The summing-up's body from figures: the opening (legal basis), the period's result,
     each year against the path, per sector, per district (or kind of unit), per former
@@ -589,7 +648,7 @@ def build_period_end(
         yearly.append(Paragraph(heading=True, parts=[f"{i}. {caption}"]))
         table, behind = yearly_table(
             next_table(), m, quota.get(m, {}), summary[m].get("target"), programme,
-            missing.get(m, {}), as_of,
+            missing.get(m, {}), as_of, (paths or {}).get(m),
         )  # fmt: skip
         yearly.append(table)
         if summary[m].get("target") is None:
@@ -598,21 +657,23 @@ def build_period_end(
             yearly.append(Paragraph(parts=[f"Chưa đạt lộ trình: {_years_phrase(behind)}."]))
     section("KẾT QUẢ THỰC HIỆN TỪNG NĂM", yearly)
 
-    unit_note = (
-        f"Tính trên các cơ quan, đơn vị có tại ngày chốt; đơn vị thành lập mới sau năm "
-        f"{base_year} không có số giao năm {base_year} nên không tính vào số đã giảm, đơn vị đã "
-        "giải thể không có trong bảng: cộng các dòng có thể khác số liệu chung."
-    )
     sector_blocks: list[Paragraph | ReportTable] = []
+    blank = analysis.NO_SECTOR_LABEL
     for m in measures:
-        rows = sorted(by_sector.get(m, []), key=lambda r: -(r[1].get("baseline") or 0))
-        if not rows:
-            continue
+        rows = sorted(
+            by_sector.get(m, []),
+            key=lambda r: (r[0] == blank, -(r[1].get("baseline") or 0)),
+        )
+        if not any(label != blank for label, _ in rows):
+            continue  # no unit of this measure names a sector: nothing to break down
         _, caption, _ = MEASURE_WORDS[Measure(m)]
+        remarks = breakdown_notes(rows, summary[m], "lĩnh vực")
+        if any(label == blank for label, _ in rows):
+            remarks.append(f"Cơ quan, đơn vị không ghi lĩnh vực tính ở dòng «{blank}».")
         sector_blocks.append(
             breakdown_table(
                 f"Bảng {next_table()}. {caption} theo lĩnh vực", "Lĩnh vực", rows, base_year,
-                [unit_note],
+                remarks,
             )
         )  # fmt: skip
         if sentence := breakdown_sentence(rows):
@@ -621,21 +682,28 @@ def build_period_end(
         section("KẾT QUẢ THEO LĨNH VỰC", sector_blocks)
 
     area_blocks: list[Paragraph | ReportTable] = []
-    first = "Quận, huyện" if area_is_district else "Loại cơ quan, đơn vị"
+    former = " (cũ)" if districts_ended is not None else ""
+    first = f"Quận, huyện{former}" if area_is_district else "Loại cơ quan, đơn vị"
+    word = f"quận, huyện{former}" if area_is_district else "loại cơ quan, đơn vị"
     for m in measures:
         rows = by_area.get(m, [])
-        if not rows:
-            continue
+        if len(rows) < 2:
+            continue  # one row is the total again
         _, caption, _ = MEASURE_WORDS[Measure(m)]
-        word = "quận, huyện" if area_is_district else "loại cơ quan, đơn vị"
+        remarks = breakdown_notes(rows, summary[m], word)
+        if area_is_district and districts_ended is not None:
+            remarks.append(
+                f"Từ ngày {fmt_date(districts_ended)} cấp huyện kết thúc: số liệu của xã, phường "
+                "tính vào quận, huyện (cũ) đã chuyển biên chế cho xã, phường đó."
+            )
         area_blocks.append(
             breakdown_table(f"Bảng {next_table()}. {caption} theo {word}", first, rows, base_year,
-                            [unit_note])
+                            remarks)
         )  # fmt: skip
         if sentence := breakdown_sentence(rows):
             area_blocks.append(Paragraph(parts=[sentence]))
     if area_blocks:
-        title = "QUẬN, HUYỆN" if area_is_district else "LOẠI CƠ QUAN, ĐƠN VỊ"
+        title = first.upper()
         section(f"KẾT QUẢ THEO {title}", area_blocks)
 
     if len(former_provinces) > 1:
@@ -647,6 +715,9 @@ def build_period_end(
                 breakdown_table(
                     f"Bảng {next_table()}. {caption} theo tỉnh, thành phố trước sắp xếp",
                     "Tỉnh, thành phố (cũ)", rows, base_year,
+                    breakdown_notes(
+                        rows, summary[m], "tỉnh, thành phố (cũ)", summary.get("merger_rule")
+                    ),
                 )
             )  # fmt: skip
             if sentence := breakdown_sentence(rows):

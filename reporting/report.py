@@ -76,7 +76,7 @@ def gather_report(
         if former_provinces is None:
             former_provinces = predecessor_rows(ctx.summary)
         period_end = gather_period_end(
-            ds, ctx.view, ctx.summary, ctx.unit_table, programme, narrative, former_provinces
+            ds, ctx.view, ctx.summary, programme, narrative, former_provinces
         )
     return ReportData(
         title=title,

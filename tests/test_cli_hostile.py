@@ -106,6 +106,10 @@ HOSTILE = {
     ),
     "export-out-directory": (["export", "data", "--out", "thu_muc"], "đây là một thư mục"),
     "export-no-out": (["export", "data"], "thiếu tham số bắt buộc"),
+    "export-no-programme": (
+        ["export", "report", "--programme", "2099 - 2104", "--out", "x"],
+        "Không có giai đoạn",
+    ),
     # user
     "user-no-name": (["user", "add"], "Cần tên đăng nhập"),
     "user-short-password": (["user", "add", "canbo", "--password", "x"], "ít nhất"),

@@ -336,3 +336,187 @@ def test_the_download_route_gives_the_summing_up(client, no_browser) -> None:
     earlier = client.get("/export/report.docx?as_of=2024-06-30")
     paragraphs = [p.text for p in Document(io.BytesIO(earlier.data)).paragraphs]
     assert "I. SỐ LIỆU TỔNG HỢP" in paragraphs and SUBJECT not in paragraphs
+
+
+# --- rows that add up (each row the summary of its scope) and the plan's yearly path ----------
+
+
+def _sums(rows, measure: str) -> tuple:
+    figures = [s[measure] for _, s in rows if not s[measure]["no_data"]]
+    return tuple(sum(f[k] for f in figures) for k in ("baseline", "current", "reduced"))
+
+
+@pytest.mark.parametrize("by", ["sector", "district", "kind"])
+def test_the_rows_of_a_breakdown_add_up_to_the_total(sample_ds, by: str) -> None:
+    """The Department's figures at 30/06/2024: 1.860 → 1.841 công chức (19), 20.734 →
+    19.414 người làm việc (1.694 with 374 pending); the rows of every breakdown add up to
+    them (a unit table's rows summed to 1.772 reduced: new units and dissolved ones)."""
+    from etl.measures import analysis
+
+    rows = analysis.scope_breakdown(sample_ds, ResolvedView(dt.date(2024, 6, 30)), by)
+    assert _sums(rows, "cong_chuc") == (1860, 1841, 19)
+    assert _sums(rows, "nguoi_lam_viec") == (20734, 19414, 1694)
+    labels = [label for label, _ in rows]
+    assert len(labels) == len(set(labels)) > 1
+    if by == "sector":  # the agencies name no sector: one row of their own, all 1.860
+        blank = dict(rows)[analysis.NO_SECTOR_LABEL]
+        assert blank["cong_chuc"]["baseline"] == 1860
+        assert blank["nguoi_lam_viec"]["no_data"] == "no-figures"
+    if by == "district":
+        assert labels[0] == analysis.NO_DISTRICT_LABEL
+    # a row is the summary of its scope, as the dashboard's filter would give it
+    from etl.measures import metrics
+    from etl.measures.scoping import Filter
+
+    label, figures = rows[1]
+    value = {"sector": label, "district": label}.get(by, "don_vi_su_nghiep")
+    if by == "kind":
+        label, figures = next(r for r in rows if r[0] == "Đơn vị sự nghiệp công lập")
+    own = metrics.summary(sample_ds, dt.date(2024, 6, 30), Filter(**{by: value}))
+    for m in ("cong_chuc", "nguoi_lam_viec"):
+        assert figures[m] == own[m]
+
+
+def test_the_summing_ups_tables_say_their_rows_add_up(summing_up: ReportData) -> None:
+    tables = _tables(summing_up)
+    sector = tables["Người làm việc hưởng lương từ ngân sách nhà nước theo lĩnh vực"]
+    figures = [[int(c.replace(".", "")) for c in row[1:4]] for row in sector.rows]
+    assert [sum(col) for col in zip(*figures, strict=True)] == [20734, 19414, 1694]
+    assert "Cộng các dòng bằng số liệu chung (năm gốc, hiện có, đã giảm)." in sector.notes
+    # công chức: no agency names a sector, so no table of a lone «Chưa ghi lĩnh vực» row
+    assert "Biên chế công chức theo lĩnh vực" not in tables
+    district = tables["Biên chế công chức theo quận, huyện"]
+    assert sum(int(r[3]) for r in district.rows) == 19
+
+
+def test_a_breakdown_whose_rows_cannot_add_up_says_why() -> None:
+    from reporting.period_end import breakdown_notes
+
+    total = {"baseline": 100, "current": 90, "reduced": 10, "latest_year": 2026, "target": 5.0}
+    rows = [
+        ("Y tế", {"baseline": 60, "current": 55, "reduced": 5, "latest_year": 2026}),
+        ("Khác", {"baseline": 40, "current": 38, "reduced": 2, "latest_year": 2025}),
+    ]
+    notes = breakdown_notes(rows, total, "lĩnh vực")
+    # 55 + 38 = 93 against 90; 5 + 2 = 7 against 10
+    assert notes[-1] == (
+        "Cộng các dòng khác số liệu chung (hiện có 93 so với 90; đã giảm 7 so với 10) vì Khác "
+        "có số liệu đến năm 2025."
+    )
+
+
+def test_the_yearly_path_of_the_plan_where_it_gives_one() -> None:
+    programme = PeriodProgramme("2022 - 2026", None, 2021, 2026)
+    steps = {2022: 2, 2023: 8, 2024: 4, 2025: 3, 2026: 3}  # 20 in all
+    quota = {2021: 200, 2022: 198, 2023: 195}
+    table, behind = yearly_table(1, "cong_chuc", quota, 20.0, programme, {}, END, steps)
+    # 2022: 2 of 2 planned = 100%; 2023: 5 of 2 + 8 = 10 = 50%, behind the plan's path
+    assert table.rows[1][5:] == ["2", "100%"] and table.rows[2][5:] == ["10", "50%"]
+    assert table.rows[5] == ["2026", MISSING, "—", "—", "—", "20", "—"]
+    assert behind == [2023]
+    assert "theo lộ trình giảm từng năm của kế hoạch (Biểu 00)" in table.notes[0]
+    straight, _ = yearly_table(1, "cong_chuc", quota, 20.0, programme, {}, END)
+    assert straight.rows[2][5] == "8" and "chia đều" in straight.notes[0]  # 20 × 2/5
+
+
+@pytest.fixture(scope="module")
+def merged_ds(tmp_path_factory: pytest.TempPathFactory):
+    data_dir = tmp_path_factory.mktemp("periodend2026")
+    url = f"sqlite:///{data_dir / 'sample.sqlite3'}"
+    service.migrate(url)
+    engine = service.open_engine(url)
+    service.load_sample(engine, load_settings({"DATA_DIR": str(data_dir)}), sample_set="2026")
+    ds = load_dataset(engine)
+    engine.dispose()
+    return ds
+
+
+def test_the_merged_citys_summing_up(merged_ds) -> None:
+    """docs/domain.md "Second sample (2026)": 2022–2026 closed at 30/06/2026 across the
+    merger: 1.500 → 1.440 công chức (target 5% = 75), 5.000 → 4.700 người làm việc (10% =
+    500); the former provinces' baselines 600 + 500 + 400 and 2.000 + 1.700 + 1.300."""
+    data = _gather(merged_ds, dt.date(2026, 6, 30))
+    assert data.subject == SUBJECT
+    headings = [s.heading for s in data.period_end.sections]
+    assert "IV. KẾT QUẢ THEO QUẬN, HUYỆN (CŨ)" in headings
+    assert "V. KẾT QUẢ THEO TỈNH, THÀNH PHỐ TRƯỚC SẮP XẾP" in headings
+    tables = _tables(data)
+    cc = tables["Biên chế công chức theo tỉnh, thành phố trước sắp xếp"]
+    assert [r[0] for r in cc.rows] == [
+        "Thành phố Cần Thơ (cũ)", "Tỉnh Hậu Giang (cũ)", "Tỉnh Sóc Trăng (cũ)"
+    ]  # fmt: skip
+    assert [(r[1], r[5]) for r in cc.rows] == [("600", "30"), ("400", "20"), ("500", "25")]
+    nlv = tables[
+        "Người làm việc hưởng lương từ ngân sách nhà nước theo tỉnh, thành phố trước sắp xếp"
+    ]
+    assert [r[1] for r in nlv.rows] == ["2.000", "1.300", "1.700"]
+    for table, total in ((cc, [1500, 1440, 60]), (nlv, [5000, 4700, 300])):
+        figures = [[int(c.replace(".", "")) for c in row[1:4]] for row in table.rows]
+        assert [sum(col) for col in zip(*figures, strict=True)] == total
+        assert "Cộng các dòng bằng số liệu chung (năm gốc, hiện có, đã giảm)." in table.notes
+        assert table.notes[0].startswith("Quy ước (giả định, chưa có văn bản quy định)")
+    # người làm việc by sector: Giáo dục 1.750 → 1.700, Y tế 2.630 → 2.500, the rest 620 → 500
+    sector = tables["Người làm việc hưởng lương từ ngân sách nhà nước theo lĩnh vực"]
+    assert _row(sector, "Giáo dục và Đào tạo")[1:3] == ["1.750", "1.700"]
+    assert _row(sector, "Y tế")[1:3] == ["2.630", "2.500"]
+    rest = [r for r in sector.rows if r[0] not in ("Giáo dục và Đào tạo", "Y tế")]
+    assert sum(int(r[1].replace(".", "")) for r in rest) == 620
+    assert sum(int(r[2].replace(".", "")) for r in rest) == 500
+    # each year of công chức: 1.500 (2021, the predecessors' sum), 1.470 (2024), 1.455, 1.440;
+    # the phòng whose staff went to two communes count once, not once per commune
+    years = tables["Biên chế công chức qua các năm"]
+    assert [_row(years, str(y))[1] for y in (2021, 2024, 2025, 2026)] == [
+        "1.500", "1.470", "1.455", "1.440"
+    ]  # fmt: skip
+    district = tables["Biên chế công chức theo quận, huyện (cũ)"]
+    assert sum(int(r[3]) for r in district.rows) == 60
+    assert any("cấp huyện kết thúc" in n for n in district.notes)
+
+
+def test_the_next_programme_on_the_merged_city_is_the_ordinary_report(merged_ds) -> None:
+    view = ResolvedView(dt.date(2026, 6, 30), programme="2026 - 2031")
+    ctx = ChartContext(merged_ds, service.summary_of(merged_ds, view), view)
+    data = report.gather_report(
+        ctx, None, generated_at=MADE, letterhead=Letterhead.from_settings(load_settings({}))
+    )
+    assert data.period_end is None
+    assert data.subject.startswith(f"{report.REPORT_SUBJECT} giai đoạn 2026 - 2031")
+
+
+def test_a_former_provinces_rows_add_up_to_its_share(merged_ds) -> None:
+    """Tỉnh Hậu Giang (cũ): 400 công chức and 1.300 người làm việc in 2021 (docs/domain.md);
+    its figures held by the new city's sở (shares by baseline) are in the rows too."""
+    from etl.measures import analysis, metrics
+    from etl.measures.query import View, resolve_view
+
+    asked = View(as_of=dt.date(2026, 6, 30), province="Tỉnh Hậu Giang (cũ)")
+    view = resolve_view(merged_ds, asked, lambda: None)
+    whole = metrics.summary(merged_ds, view.as_of, view.filter)
+    assert (whole["cong_chuc"]["baseline"], whole["nguoi_lam_viec"]["baseline"]) == (400, 1300)
+    for by in analysis.BREAKDOWNS:
+        rows = analysis.scope_breakdown(merged_ds, view, by)
+        for m in ("cong_chuc", "nguoi_lam_viec"):
+            for k in ("baseline", "current", "reduced"):
+                given = [f[m][k] for _, f in rows if f[m][k] is not None]
+                assert sum(given) == pytest.approx(whole[m][k]), (by, m, k)
+
+
+def test_the_summing_up_follows_the_plans_yearly_path(engine, ingest) -> None:
+    """Sở Alpha 100 → 90 and Sở Beta 60 → 55 (2021 → 2026): 15 of 160 reduced. The plan: −5%
+    = 8 công chức over 2022–2026, «Giảm năm» 1, 1, 2, 2, 2: the path reads 1, 2, 4, 6, 8
+    (a straight line would read 1,6, 3,2, …); 15 of 8 = 187,5% in 2026."""
+    from tests.builders import xlsx
+    from tests.test_programmes import CC, LABELS_00, agencies
+
+    fields = ("stt", "scope", "measure", "base_year", "pct", "doc_ref", "programme")
+    header = [LABELS_00[f] for f in fields] + [f"Giảm năm {y}" for y in range(2022, 2027)]
+    row = [1, "Toàn thành phố", CC, 2021, "5%", "KH 1", "2022 - 2026", 1, 1, 2, 2, 2]
+    plan = xlsx({"Biểu 00": [["Biểu số 00"], header, row]})
+    for content, name in ((agencies(), "b01.xlsx"), (plan, "kh.xlsx")):
+        assert ingest(content, name).status == "accepted"
+    ds = load_dataset(engine)
+    data = _gather(ds, dt.date(2026, 6, 30))
+    table = _tables(data)["Biên chế công chức qua các năm"]
+    assert [r[5] for r in table.rows] == ["—", "1", "2", "4", "6", "8"]
+    assert _row(table, "2026") == ["2026", "145", MISSING, "15", "9,38%", "8", "187,5%"]
+    assert "theo lộ trình giảm từng năm của kế hoạch (Biểu 00)" in table.notes[0]

@@ -4,6 +4,7 @@ submission tracker. Pure functions over a `Dataset`, like the measures themselve
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etl.core.normalize import text_key
 from etl.core.provinces import PROVINCE_EVENT_KIND
 from etl.core.vocabulary import (
     KIND_LABELS,
@@ -27,7 +29,9 @@ from etl.measures.metrics import (
     facts_by_status,
     facts_of,
     missing_data,
+    province_share,
     quota_by_year,
+    quota_measure,
     target_for,
 )
 from etl.measures.programmes import (
@@ -40,10 +44,13 @@ from etl.measures.programmes import (
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import (
     Filter,
+    district_choices,
     exists_mask,
+    former_district_communes,
     home_units,
     mask_at,
     scope_mask,
+    sector_choices,
 )
 
 # members used row by row, hoisted (an enum's attribute costs more than a module global)
@@ -347,6 +354,98 @@ def subtotals(table: pd.DataFrame, by: str) -> pd.DataFrame:
     return grouped
 
 
+# what a breakdown's row of the units without a value reads (`scope_breakdown`)
+NO_SECTOR_LABEL = "Chưa ghi lĩnh vực"
+NO_DISTRICT_LABEL = "Cấp thành phố"
+BREAKDOWNS = ("sector", "district", "kind")
+
+
+def _area_keys(ds: Dataset) -> np.ndarray:
+    """Each unit's district key (aligned with `ds.units`): its own, else that of the former
+    district whose staff its commune took (docs/domain.md, "The end of the district level"),
+    else ""."""
+
+    def build() -> np.ndarray:
+        keys = ds.units["district_key"].fillna("").to_numpy(dtype=object).copy()
+        if "commune_key" not in ds.units.columns:
+            return keys
+        communes = ds.units["commune_key"].fillna("").to_numpy(dtype=object)
+        for district, taken in sorted(former_district_communes(ds).items()):
+            keys[(keys == "") & np.isin(communes, list(taken))] = district
+        return keys
+
+    return memoised(ds, ("area_keys",), build)
+
+
+def scope_breakdown(ds: Dataset, view: ResolvedView, by: str) -> list[tuple[str, dict[str, Any]]]:
+    """The view's figures split by `by` (`sector`, `district` or `kind`): one row (label, the
+    figures of each measure) per value among the units whose figures the scope holds at its
+    cut-off (their homes by lineage), each the summary's figures of the view's filter
+    narrowed to that value (`metrics.quota_measure`, as `metrics.summary` computes them: the
+    same programme and pending rule; kept per dataset and view), so a dissolved or merged unit
+    counts in its home's row and a unit established after the baseline year in its own.
+    The units without a sector (a district) form one row, `NO_SECTOR_LABEL`
+    (`NO_DISTRICT_LABEL`); after the district level ended a commune counts in the former
+    district whose staff it took. The rows' baselines, current figures and reductions add up
+    to the view's when every row has figures of the same latest year (docs/report.md, "The
+    period-end report"). Rows in the order of their labels, the row without a value first."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {by!r}")
+    found = remembered(ds, "scope_breakdown", (*view.key, by), lambda: _breakdown(ds, view, by))
+    return copy.deepcopy(found)
+
+
+def _breakdown(ds: Dataset, view: ResolvedView, by: str) -> list[tuple[str, dict[str, Any]]]:
+    homes = home_units(ds, view.as_of)
+    programme = programme_for(ds, view.as_of, view.programme)
+    hpos = ds.units.index.get_indexer(homes["home_id"])
+    held = np.zeros(len(ds.units), dtype=bool)
+    flt = view.filter
+    if flt.province is None:
+        held[hpos[mask_at(scope_mask(ds, flt), hpos)]] = True
+    else:  # a former province's figures are shares of homes that may be of another
+        year0 = baseline_year(ds, programme)
+        shared = np.zeros(len(ds.units), dtype=bool)
+        for m in Measure:
+            shared |= province_share(ds, homes, m, flt.province, year0) > 0
+        rest = scope_mask(ds, dataclasses.replace(flt, province=None)) & shared
+        held[hpos[mask_at(rest, hpos)]] = True
+    if by == "sector":
+        choices = sector_choices(ds)
+        keys = ds.units["sector"].fillna("").map(text_key).to_numpy(dtype=object)
+        blank = NO_SECTOR_LABEL
+    elif by == "district":
+        choices = district_choices(ds)
+        keys = _area_keys(ds)
+        blank = NO_DISTRICT_LABEL
+    else:
+        choices = {str(k): str(v) for k, v in KIND_LABELS.items()}
+        keys = ds.units["kind"].fillna("").to_numpy(dtype=object)
+        blank = "(không ghi)"
+    found = sorted({str(k) for k in keys[held]}, key=lambda k: (k != "", choices.get(k, k)))
+    rows = []
+    for key in found:
+        if by == "kind" and not key:  # every unit has a kind; "" would be no filter at all
+            continue
+        value = "" if not key else (key if by == "kind" else choices.get(key, key))
+        label = blank if not key else choices.get(key, key)
+        flt = dataclasses.replace(view.filter, **{by: value}, label=label)
+        figures = {
+            str(m): quota_measure(
+                ds,
+                homes,
+                flt,
+                m,
+                view.as_of,
+                include_pending=view.include_pending,
+                programme=programme,
+            )
+            for m in Measure
+        }
+        rows.append((label, figures))
+    return rows
+
+
 @dataclass(frozen=True)
 class Path:
     """A measure year by year, the planned path to the programme's end-year target and the
@@ -382,7 +481,7 @@ def yearly_path(
     reduced = summary_figures["reduced"]
     latest = summary_figures["latest_year"]
     planned: dict[int, float] = {}
-    steps = _planned_steps(ds, view, measure, programme)
+    steps = planned_steps(ds, view, measure, programme)
     if target is not None and baseline and year0 is not None and end is not None and end > year0:
         if steps:
             done = 0.0
@@ -426,7 +525,7 @@ def yearly_path(
     )
 
 
-def _planned_steps(
+def planned_steps(
     ds: Dataset, view: ResolvedView, measure: str, programme: Programme | None
 ) -> dict[int, int]:
     """The «Lộ trình» of the plan row that is the scope's own (the city's row for the whole

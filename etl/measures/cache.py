@@ -49,6 +49,7 @@ LRU_SIZES = {
     "summary": 256,
     "unit_table": 6,
     "unit_rows": 6,
+    "scope_breakdown": 12,  # a view × sector, district or kind (the period-end report)
     "shortages": 32,
     "chart": 96,
     "unit_grid": 6,

@@ -482,14 +482,17 @@ def quota_by_year(
     year0: int | None = None,
 ) -> dict[int, int]:
     """Assigned quota per year of the units existing at each year's end (or the cut-off);
-    the baseline year `year0` counts every unit (ended ones included)."""
+    the baseline year `year0` counts every unit (ended ones included). A unit whose staff
+    went to several successors counts once, in shares by lineage weight (as the baseline
+    does), not once per successor."""
     assigned = _scoped(ds, homes, flt, measure, FactStatus.ASSIGNED, year0)
     out = {}
     for year in sorted(y for y in np.unique(assigned["year"]) if y <= as_of.year):
         rows = assigned["year"] == year
         if year != year0:
             rows &= mask_at(exists_mask(ds, _year_end(int(year), as_of)), assigned["upos"])
-        out[int(year)] = _number(float(assigned["value"][rows].sum()))
+        weighted = assigned["value"][rows] * assigned["weight"][rows]
+        out[int(year)] = _number(float(np.sum(weighted)))
     return out
 
 

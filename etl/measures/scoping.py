@@ -33,6 +33,8 @@ CITY_LABEL = "Toàn thành phố"
 class Filter:
     """Which units a figure covers; None everywhere means the whole city."""
 
+    # "" (never from a user's filter: from a breakdown's row): the units without one, for a
+    # district also not in a commune that took a former district's staff
     district: str | None = None
     sector: str | None = None
     kind: str | None = None
@@ -97,11 +99,11 @@ def scope_mask(ds: Dataset, flt: Filter) -> np.ndarray:
         mask = np.ones(len(ds.units), dtype=bool)
         if flt.unit_id is not None:
             mask &= cols["ids"] == flt.unit_id
-        if flt.district:
+        if flt.district is not None:
             mask &= _in_district(ds, cols, district_key(flt.district))
         if flt.commune:
             mask &= cols["commune_key"] == commune_key(flt.commune)
-        if flt.sector:
+        if flt.sector is not None:
             mask &= cols["sector_key"] == text_key(flt.sector)
         if flt.kind:
             kinds = _kinds_of(flt.kind)
@@ -124,6 +126,9 @@ def _in_district(ds: Dataset, cols: dict[str, Any], key: str) -> np.ndarray:
     communes that took its staff (its former units' homes by lineage; docs/domain.md, "The
     end of the district level")."""
     mask = cols["district_key"] == key
+    if not key:  # no district, not even a former one's commune
+        taken = set().union(*former_district_communes(ds).values())
+        return mask & ~pd.Series(cols["commune_key"]).isin(taken).to_numpy()
     communes = former_district_communes(ds).get(key)
     if communes:
         mask = mask | pd.Series(cols["commune_key"]).isin(communes).to_numpy()
@@ -286,11 +291,11 @@ def in_scope(units: pd.DataFrame, flt: Filter, own: str = "") -> pd.Series:
     mask = pd.Series(True, index=units.index)
     if flt.unit_id is not None:
         mask &= units["id"] == flt.unit_id
-    if flt.district:
+    if flt.district is not None:
         mask &= units["district_key"] == district_key(flt.district)
     if flt.commune:
         mask &= pd.Series(_commune_keys(units), index=units.index) == commune_key(flt.commune)
-    if flt.sector:
+    if flt.sector is not None:
         mask &= units["sector"].fillna("").map(text_key) == text_key(flt.sector)
     if flt.kind:
         kinds = _kinds_of(flt.kind)
