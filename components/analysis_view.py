@@ -92,7 +92,11 @@ def make_analysis(
                 html.Div(
                     [
                         html.H3("5 đơn vị còn xa chỉ tiêu nhất"),
-                        make_behind_table(analysis.furthest_behind(table, measure), search),
+                        make_behind_table(
+                            analysis.furthest_behind(table, measure),
+                            search,
+                            _baseline_year(summary),
+                        ),
                     ],
                     className="panel",
                 ),

@@ -14,6 +14,7 @@ import hashlib
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from devdata.sample_2026 import build_city, write_sample_2026
@@ -229,3 +230,76 @@ def test_units_after_the_merger(merged):
         "co_quan_cap_xa": 12,
         "co_quan_chuyen_mon_tinh": 8,
     }
+
+
+def test_the_yearly_path_counts_a_district_s_phong_once(merged):
+    """The chart by year at 30/06/2026: the phòng split between two communes' UBND on
+    01/07/2025 count once in the years before (each home takes its half), so 2021 is the
+    baseline 1.500 (600 + 500 + 400), not 1.500 plus the phòng once more; 2024 is the table's
+    588 + 490 + 392."""
+    from etl.core.vocabulary import Measure
+    from etl.measures.metrics import quota_by_year
+    from etl.measures.scoping import Filter, home_units
+
+    ds = load_dataset(merged[0])
+    homes = home_units(ds, AS_OF)
+    cc = quota_by_year(ds, homes, Filter(), Measure.CONG_CHUC, AS_OF, 2021)
+    assert {y: cc[y] for y in (2021, 2024, 2025, 2026)} == {
+        2021: 1500,
+        2024: 1470,
+        2025: 1455,
+        2026: 1440,
+    }
+    nlv = quota_by_year(ds, homes, Filter(), Measure.NGUOI_LAM_VIEC, AS_OF, 2021)
+    assert {y: nlv[y] for y in (2021, 2024, 2025, 2026)} == {
+        2021: 5000,
+        2024: 4850,
+        2025: 4800,
+        2026: 4700,
+    }
+
+
+def _texts(node) -> str:
+    """Every string under a Dash component, joined."""
+    if isinstance(node, str | int | float):
+        return str(node)
+    if isinstance(node, list | tuple):
+        return " | ".join(_texts(n) for n in node)
+    children = getattr(node, "children", None)
+    return _texts(children) if children is not None else ""
+
+
+def test_the_overview_s_tables_for_each_programme(merged):
+    """What a leader reads on the overview, by hand from the table: the former provinces named
+    «(cũ)»; in 2026–2031 no unit of Sóc Trăng or Hậu Giang holds công chức (their sở merged
+    into Cần Thơ's on 01/07/2025), so their công chức read «—», not a baseline of 0; the units
+    furthest behind head their baseline column with the programme's baseline year; the card
+    tells the 2026 baseline from the 2026 current figure."""
+    from components.cards import make_measure_card
+    from components.overview import make_behind_table, make_predecessors_panel
+    from etl.measures import analysis
+
+    old = _texts(make_predecessors_panel(_summary(merged, "2022 - 2026")["predecessors"]))
+    for name, cc in (
+        ("Thành phố Cần Thơ (cũ)", "600"),
+        ("Tỉnh Hậu Giang (cũ)", "400"),
+        ("Tỉnh Sóc Trăng (cũ)", "500"),
+    ):
+        assert f"{name} | {cc} |" in old
+    new = _summary(merged, "2026 - 2031")
+    panel = _texts(make_predecessors_panel(new["predecessors"]))
+    assert "Tỉnh Hậu Giang (cũ) | — | — | — | — |" in panel
+    assert "Tỉnh Sóc Trăng (cũ) | — | — | — | — |" in panel
+    assert "Thành phố Cần Thơ (cũ) | 1.440 | 1.440 | 0 | 0% |" in panel
+    table = pd.DataFrame(
+        {"measure": ["cong_chuc"], "gap": [1.0], "name": ["Sở Y tế"], "unit_id": [1]}
+        | {c: [1.0] for c in ("baseline", "reduced", "target", "pct_of_target")}
+    )
+    head = _texts(make_behind_table(analysis.furthest_behind(table, "cong_chuc"), "", 2026))
+    assert head.startswith("Đơn vị | Năm 2026 |")
+    empty = table.iloc[0:0]
+    assert "Không có đơn vị nào" in _texts(make_behind_table(empty, "", 2026))
+    card = _texts(make_measure_card("Biên chế công chức", new["cong_chuc"], "cc"))
+    assert "Năm 2026 (năm gốc) | 1.440" in card and "Năm 2026 (hiện nay) | 1.440" in card
+    old_card = _texts(make_measure_card("Biên chế công chức", _summary(merged)["cong_chuc"], "cc"))
+    assert "Năm 2021 | 1.500" in old_card and "Năm 2026 | 1.440" in old_card
