@@ -465,18 +465,17 @@ def quota_by_year(
     year0: int | None = None,
 ) -> dict[int, int]:
     """Assigned quota per year of the units existing at each year's end (or the cut-off);
-    the baseline year `year0` counts every unit (ended ones included). Each unit's figure is
-    weighted by its lineage weight, as in the baseline: a unit split between several homes
-    (a district's phòng whose staff went to two communes) counts once, not once per home, so
-    the baseline year's figure is the summary's `baseline` (docs/domain.md, "Measures")."""
+    the baseline year `year0` counts every unit (ended ones included). A unit whose staff
+    went to several successors counts once, in shares by lineage weight (as the baseline
+    does), not once per successor."""
     assigned = _scoped(ds, homes, flt, measure, FactStatus.ASSIGNED, year0)
     out = {}
     for year in sorted(y for y in np.unique(assigned["year"]) if y <= as_of.year):
         rows = assigned["year"] == year
         if year != year0:
             rows &= mask_at(exists_mask(ds, _year_end(int(year), as_of)), assigned["upos"])
-        total = float(np.sum(assigned["value"][rows] * assigned["weight"][rows]))
-        out[int(year)] = _number(total)
+        weighted = assigned["value"][rows] * assigned["weight"][rows]
+        out[int(year)] = _number(float(np.sum(weighted)))
     return out
 
 
