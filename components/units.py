@@ -35,15 +35,19 @@ GROUP_LABELS = {"district": "Quận, huyện", "sector": "Lĩnh vực", "kind_la
 
 
 def unit_columns(latest_year: int | None, baseline_year: int | None = None) -> list[dict[str, Any]]:
-    """The units grid's columns (`baseline_year`: the programme's, else «Năm gốc»)."""
+    """The units grid's columns (`baseline_year`: the programme's, else «Năm gốc»); when the
+    latest year is the baseline year (2026–2031 in 2026) the two columns say which is which."""
     base = f"Năm {baseline_year}" if baseline_year else "Năm gốc"
+    current = f"Năm {latest_year or ''}"
+    if latest_year is not None and latest_year == baseline_year:
+        base, current = f"{base} (năm gốc)", f"{current} (hiện nay)"
     return [
         column("name", "Đơn vị", cellRenderer="UnitLink", minWidth=260, pinned="left"),
         column("kind_label", "Loại"),
         column("district", "Quận, huyện"),
         column("sector", "Lĩnh vực"),
         column("baseline", base, "number"),
-        column("current", f"Năm {latest_year or ''}", "number"),
+        column("current", current, "number"),
         column("reduced", "Đã giảm", "number"),
         column("reduced_pct", "Tỷ lệ giảm", "percent"),
         column("pending", "Chờ phê duyệt", "number"),

@@ -303,3 +303,20 @@ def test_the_overview_s_tables_for_each_programme(merged):
     assert "Năm 2026 (năm gốc) | 1.440" in card and "Năm 2026 (hiện nay) | 1.440" in card
     old_card = _texts(make_measure_card("Biên chế công chức", _summary(merged)["cong_chuc"], "cc"))
     assert "Năm 2021 | 1.500" in old_card and "Năm 2026 | 1.440" in old_card
+
+
+def test_2026_2031_in_its_first_year_reads_plainly():
+    """In 2026, the baseline year of 2026–2031, no unit has reduced yet: the spread says so
+    (not «việc giảm tập trung vào một số đơn vị»), and the units grid tells its two «Năm 2026»
+    columns apart; 2022–2026's columns stay «Năm 2021», «Năm 2026»."""
+    from components.analysis_view import spread_sentence
+    from components.units import unit_columns
+
+    stats = {"units": 72, "median_pct": 0.0, "std_pct": 0.0}
+    stats |= {"zero_share_pct": 100.0, "near_median_share_pct": 100.0}
+    said = spread_sentence(stats, 2026)
+    assert said.endswith("chưa đơn vị nào giảm so với năm gốc.") and "tập trung" not in said
+    names = {c["field"]: c["headerName"] for c in unit_columns(2026, 2026)}
+    assert (names["baseline"], names["current"]) == ("Năm 2026 (năm gốc)", "Năm 2026 (hiện nay)")
+    names = {c["field"]: c["headerName"] for c in unit_columns(2026, 2021)}
+    assert (names["baseline"], names["current"]) == ("Năm 2021", "Năm 2026")
