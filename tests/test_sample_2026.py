@@ -320,3 +320,16 @@ def test_2026_2031_in_its_first_year_reads_plainly():
     assert (names["baseline"], names["current"]) == ("Năm 2026 (năm gốc)", "Năm 2026 (hiện nay)")
     names = {c["field"]: c["headerName"] for c in unit_columns(2026, 2021)}
     assert (names["baseline"], names["current"]) == ("Năm 2021", "Năm 2026")
+
+
+def test_a_former_province_without_cong_chuc_in_2026_has_no_baseline_not_0(merged):
+    """Sóc Trăng's ten sở all merged into Cần Thơ's on 01/07/2025 and its districts' phòng
+    into the communes' UBND (of the new city): in 2026–2031 (baseline 2026) no unit of Sóc
+    Trăng (cũ) holds công chức, so its baseline and target are missing, not 0; its người làm
+    việc (its 24 units) have a baseline, nothing cut from it yet."""
+    engine = merged[0]
+    s = service.summary(engine, as_of=AS_OF, programme="2026 - 2031", province="soc trang")
+    cc = s["cong_chuc"]
+    assert cc["no_data"] == "no-figures"
+    assert (cc["baseline"], cc["current"], cc["target"]) == (None, None, None)
+    assert s["nguoi_lam_viec"]["baseline"] == s["nguoi_lam_viec"]["current"]

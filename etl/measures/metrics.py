@@ -346,7 +346,9 @@ def quota_measure(
     )
     reason = no_data_reason(as_of, latest_year, year0)
     if reason is not None:
-        return _no_data(ds, flt, measure, baseline, reason, programme, kept, year0)
+        # no unit of the scope has a baseline figure: the baseline is missing, not 0
+        base = baseline if base_rows.any() else None
+        return _no_data(ds, flt, measure, base, reason, programme, kept, year0)
     done = baseline - current
     out: dict[str, Any] = {
         "baseline_year": year0,
@@ -427,29 +429,32 @@ def _no_data(
     ds: Dataset,
     flt: Filter,
     measure: str,
-    baseline: float,
+    baseline: float | None,
     reason: str,
     programme: Programme | None,
     kept: float,
     year0: int | None,
 ) -> dict[str, Any]:
     """A measure without figures: every count and percentage missing (None), never a zero
-    that would read as «reduced by the whole baseline»; `no_data` says why."""
+    that would read as «reduced by the whole baseline»; `no_data` says why. `baseline` None:
+    no unit of the scope has a baseline figure (a former province whose units all merged
+    before the programme's baseline year), so the baseline and the target are missing too."""
+    missing = reason == "before-baseline" or baseline is None
     out: dict[str, Any] = {
         "baseline_year": year0,
         # the baseline is a figure of its year: not yet there before it
-        "baseline": None if reason == "before-baseline" else _number(baseline),
+        "baseline": None if missing else _number(baseline or 0.0),
         "latest_year": None,
         "current": None,
     }
     if measure == Measure.NGUOI_LAM_VIEC:
         out["done"] = None
         out["pending"] = None
-    target, why = target_for(ds, flt, measure, baseline, programme, kept)
+    target, why = target_for(ds, flt, measure, baseline or 0.0, programme, kept)
     row, _own = _target_row(ds, flt, measure, programme)
     out["reduced"] = None
     out["reduced_pct"] = None
-    out["target"] = target if reason != "before-baseline" else None
+    out["target"] = None if missing else target
     out["pct_of_target"] = None
     out["no_data"] = reason
     out["target_rule"] = _rule(row, excluded_sectors(row) if row is not None else (), kept, why)
