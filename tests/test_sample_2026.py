@@ -333,3 +333,22 @@ def test_a_former_province_without_cong_chuc_in_2026_has_no_baseline_not_0(merge
     assert cc["no_data"] == "no-figures"
     assert (cc["baseline"], cc["current"], cc["target"]) == (None, None, None)
     assert s["nguoi_lam_viec"]["baseline"] == s["nguoi_lam_viec"]["current"]
+
+
+def test_the_reorganisation_list_names_the_district_of_each_district_end(merged):
+    """The four districts' ends list phòng of the same names (`Phòng Nội vụ tỉnh Sóc Trăng
+    (cũ)` in Mỹ Tú and in Kế Sách): each row is led by its district; a sở merger is not."""
+    from components.reorg_view import events_frame
+
+    listed = events_frame(load_dataset(merged[0]), AS_OF)
+    ends = sorted(b.split(":")[0] for b in listed.loc[listed["event_type"] == "Giải thể", "before"])
+    assert ends == [
+        "Huyện Cờ Đỏ",
+        "Huyện Kế Sách",
+        "Huyện Long Mỹ",
+        "Huyện Mỹ Tú",
+        "Huyện Phụng Hiệp",
+        "Quận Ninh Kiều",
+    ]
+    merged_sy = listed[listed["after"] == "Sở Y tế"]["before"].iloc[0]
+    assert merged_sy == "Sở Y tế tỉnh Hậu Giang (cũ); Sở Y tế tỉnh Sóc Trăng (cũ)"
