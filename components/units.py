@@ -24,7 +24,7 @@ from etl.core.vocabulary import KIND_LABELS, MEASURE_LABELS, STATUS_LABELS, Meas
 from etl.measures import analysis
 from etl.measures.cache import remembered
 from etl.measures.dataset import Dataset
-from etl.measures.metrics import no_data_text
+from etl.measures.metrics import no_data_text, quota_by_year
 from etl.measures.programmes import baseline_year, programme_for
 from etl.measures.provinces import merger_rule, province_choices, unit_provinces
 from etl.measures.query import ResolvedView
@@ -282,7 +282,13 @@ def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
             [
                 make_unit_card(ds, unit_id, view, bool(pred_names)),
                 html.Div(
-                    graph(make_unit_history_figure(history, unit["name"]), "unit-chart", "don_vi"),
+                    graph(
+                        make_unit_history_figure(
+                            history, unit["name"], _with_predecessors(ds, unit_id, view, preds)
+                        ),
+                        "unit-chart",
+                        "don_vi",
+                    ),
                     className="panel",
                 ),
             ],
@@ -306,6 +312,20 @@ def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
         ),
         html.Div([html.H3("Số liệu đã nộp, kể cả số đã được thay thế"), grid], className="panel"),
     ]
+
+
+def _with_predecessors(
+    ds: Dataset, unit_id: int, view: ResolvedView, preds: list[int]
+) -> dict[int, float] | None:
+    """The unit's quota per year with its predecessors' (`metrics.quota_by_year` of its
+    scope: the figures whose home it is, lineage-weighted), or None without predecessors."""
+    if not preds:
+        return None
+    measure = analysis.measure_of_kind(ds.units.loc[unit_id, "kind"])
+    year0 = baseline_year(ds, programme_for(ds, view.as_of, view.programme))
+    homes = home_units(ds, view.as_of)
+    by_year = quota_by_year(ds, homes, Filter(unit_id=unit_id), measure, view.as_of, year0)
+    return {int(y): float(v) for y, v in by_year.items()}
 
 
 def unit_figures(ds: Dataset, unit_id: int, view: ResolvedView) -> dict[str, Any] | None:

@@ -352,3 +352,24 @@ def test_the_reorganisation_list_names_the_district_of_each_district_end(merged)
     ]
     merged_sy = listed[listed["after"] == "Sở Y tế"]["before"].iloc[0]
     assert merged_sy == "Sở Y tế tỉnh Hậu Giang (cũ); Sở Y tế tỉnh Sóc Trăng (cũ)"
+
+
+def test_a_merged_sở_s_chart_follows_its_predecessors(merged):
+    """The new Sở Y tế's page: its bars are its own figures (Cần Thơ's 58 in 2021), and a
+    line adds its predecessors' in the years they existed: 2021 = 58 + 36 + 47 = 141, the
+    card's baseline (the figures of data/sample_2026's three Sở Y tế)."""
+    from components.units import _with_predecessors, make_unit_page
+    from etl.measures import query
+    from etl.measures.scoping import predecessors_of
+
+    ds = load_dataset(merged[0])
+    sy = int(ds.units[(ds.units["name"] == "Sở Y tế") & (ds.units["province_key"] == "")].index[0])
+    view = query.resolve_view(ds, query.View(), AS_OF)
+    line = _with_predecessors(ds, sy, view, predecessors_of(ds, sy, AS_OF))
+    assert line is not None and line[2021] == 141
+    page = make_unit_page(ds, sy, view)
+    figure = page[1].children[1].children.figure
+    assert [t.name for t in figure.data] == [
+        "Số được giao của riêng đơn vị",
+        "Gồm cả đơn vị tiền thân",
+    ]
