@@ -373,3 +373,28 @@ def test_a_merged_sở_s_chart_follows_its_predecessors(merged):
         "Số được giao của riêng đơn vị",
         "Gồm cả đơn vị tiền thân",
     ]
+
+
+def test_a_former_province_s_years_before_the_merger_are_its_own(merged):
+    """At 30/06/2026 each former province's chart by year reads, for 2021 and 2024, the
+    table's figures of that time (600/500/400 → 588/490/392 công chức, 2.000/1.700/1.300 →
+    1.940/1.650/1.260 người làm việc), not a share of the merged sở's figures; its baseline
+    is unchanged (the same sum)."""
+    from etl.core.vocabulary import Measure
+    from etl.measures.metrics import quota_by_year
+    from etl.measures.scoping import Filter, home_units
+
+    ds = load_dataset(merged[0])
+    homes = home_units(ds, AS_OF)
+    expected = {
+        "can tho": ((600, 588), (2000, 1940)),
+        "soc trang": ((500, 490), (1700, 1650)),
+        "hau giang": ((400, 392), (1300, 1260)),
+    }
+    for key, (cc, nlv) in expected.items():
+        flt = Filter(province=key)
+        by_cc = quota_by_year(ds, homes, flt, Measure.CONG_CHUC, AS_OF, 2021)
+        by_nlv = quota_by_year(ds, homes, flt, Measure.NGUOI_LAM_VIEC, AS_OF, 2021)
+        assert ((by_cc[2021], by_cc[2024]), (by_nlv[2021], by_nlv[2024])) == (cc, nlv), key
+        s = service.summary(merged[0], as_of=AS_OF, province=key)
+        assert s["cong_chuc"]["baseline"] == cc[0]

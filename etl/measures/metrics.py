@@ -184,18 +184,36 @@ def _province_rows(
     year0: int | None,
 ) -> dict[str, Any]:
     """`_scoped` for a former province: quota figures (assigned, pending) of each home in the
-    rest of the scope times the province's share of it (`province_share`); the other figures
-    (individuals streamlined, norms…) by the province of their own unit."""
+    rest of the scope times the province's share of it (`province_share`), but in the years
+    before the province merged a home formed from several provinces' units (a share strictly
+    between 0 and 1) counts each unit's figure in its own province, as it was then: the
+    chart by year at 30/06/2026 reads 588 for Cần Thơ (cũ) in 2024, as at 31/12/2024, and
+    the baseline is the same sum; the other figures (individuals streamlined, norms…) by the
+    province of their own unit."""
     rest = scope_mask(ds, dataclasses.replace(flt, province=None))
     rows = mask_at(rest, merged["hpos"])
     if status in (FactStatus.ASSIGNED, FactStatus.PENDING):
         factor = province_share(ds, homes, measure, flt.province or "", year0)[merged["hpos"]]
+        merged_on = _merger_date(ds, flt.province or "")
+        if merged_on is not None:
+            own = (unit_provinces(ds)[merged["upos"]] == flt.province).astype(float)
+            split = (factor > 0) & (factor < 1) & (merged["year"] < merged_on.year)
+            factor = np.where(split, own, factor)
     else:
         factor = (unit_provinces(ds)[merged["upos"]] == flt.province).astype(float)
     rows &= factor > 0
     out = {k: v[rows] for k, v in merged.items()}
     out["value"] = out["value"] * factor[rows]
     return out
+
+
+def _merger_date(ds: Dataset, province: str) -> dt.date | None:
+    """The date the former province `province` (a key) merged, the first merger naming it
+    before (`provinces.province_mergers`); None when it never did."""
+    from etl.measures.provinces import province_mergers
+
+    dates = [m.date for m in province_mergers(ds) if province in {k for _n, k in m.before}]
+    return min(dates) if dates else None
 
 
 def predecessors(
