@@ -398,3 +398,19 @@ def test_a_former_province_s_years_before_the_merger_are_its_own(merged):
         assert ((by_cc[2021], by_cc[2024]), (by_nlv[2021], by_nlv[2024])) == (cc, nlv), key
         s = service.summary(merged[0], as_of=AS_OF, province=key)
         assert s["cong_chuc"]["baseline"] == cc[0]
+
+
+def test_each_former_province_s_reorganisation(merged):
+    """Units fewer by 30/06/2026, each where it was: Sóc Trăng and Hậu Giang lost their ten
+    sở (two in their own 2025 mergers, eight into Cần Thơ's) and their eight phòng: 18 each;
+    Cần Thơ two sở (Kế hoạch và Đầu tư; the two combined into Nông nghiệp và Môi trường) and
+    its eight phòng: 10; 18 + 18 + 10 = 46, the whole city's (30 sở + 24 phòng → 8 sở)."""
+    counts = {
+        key: _summary_of_province(merged, key)["reorganization"]["co_quan_hanh_chinh"]["reduced"]
+        for key in (None, "can tho", "soc trang", "hau giang")
+    }
+    assert counts == {None: 46, "can tho": 10, "soc trang": 18, "hau giang": 18}
+
+
+def _summary_of_province(merged, key: str | None) -> dict:
+    return service.summary(merged[0], as_of=AS_OF, province=key)

@@ -671,12 +671,24 @@ def reorganization(
     as_of: dt.date,
     since: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Units reduced and established, and internal organisations removed, from the events."""
+    """Units reduced and established, and internal organisations removed, from the events.
+    For a former province (`flt.province`) the units of the events are taken by their own
+    former province, each counted where it was (docs/domain.md, "Provinces and mergers"):
+    Sóc Trăng's ten sở and eight phòng ended in 2025 are 18 fewer in Tỉnh Sóc Trăng (cũ), the
+    Cần Thơ sở they merged into are none fewer in Thành phố Cần Thơ (cũ)."""
     out = {UnitGroup.SERVICE: _empty_reorg(), UnitGroup.ADMINISTRATIVE: _empty_reorg()}
     if ds.events.empty:
         return out
     positions = _homes_positions(ds, homes)
-    in_scope_homes = mask_at(scope_mask(ds, flt), positions["hpos"])
+    own_only = flt.province is not None
+    if own_only:
+        rest = scope_mask(ds, dataclasses.replace(flt, province=None))
+        upos = ds.units.index.get_indexer(positions["unit_id"])
+        in_scope_homes = mask_at(rest, positions["hpos"]) & (
+            unit_provinces(ds)[upos] == flt.province
+        )
+    else:
+        in_scope_homes = mask_at(scope_mask(ds, flt), positions["hpos"])
     scope_homes = set(positions["unit_id"][in_scope_homes].tolist())
     restructured: dict[str, set[int]] = defaultdict(set)
     for event_id, date, event_type, unit_kind, district_end, *internal in _event_rows(ds):
@@ -689,6 +701,9 @@ def reorganization(
             continue
         bucket = out[_SERVICE if unit_kind == _SERVICE else _ADMINISTRATIVE]
         ceased, created = before - after, after - before
+        if own_only:  # only the units that were the former province's
+            ceased, created = ceased & scope_homes, created & scope_homes
+            before, after = before & scope_homes, after & scope_homes
         if district_end:  # each agency ended counts; the communes' councils are not new here
             bucket["reduced"] += len(ceased)
         elif event_type == "Thành lập mới":
