@@ -414,3 +414,30 @@ def test_each_former_province_s_reorganisation(merged):
 
 def _summary_of_province(merged, key: str | None) -> dict:
     return service.summary(merged[0], as_of=AS_OF, province=key)
+
+
+def test_the_report_s_agencies_after_the_district_level_ended(merged):
+    """At 30/06/2026 the city has its 8 sở and the 12 communes' UBND and no district agency:
+    the report's sentence names the communes' bodies, not «00 cơ quan chuyên môn cấp
+    huyện»; at 31/12/2024 (30 sở, 24 phòng, no commune yet) it reads as it always did."""
+    from etl.measures import analysis, query
+    from etl.measures.narrative import build_narrative
+
+    ds = load_dataset(merged[0])
+    for as_of, said in (
+        (
+            AS_OF,
+            "có 08 cơ quan chuyên môn cấp thành phố, 00 chi cục, 00 tổ chức hành chính khác "
+            "và 12 cơ quan cấp xã (UBND xã, phường); giảm 46 cơ quan",
+        ),
+        (
+            BEFORE,
+            "có 30 cơ quan chuyên môn cấp thành phố, 00 chi cục, 00 tổ chức hành chính khác "
+            "và 24 cơ quan chuyên môn cấp huyện",
+        ),
+    ):
+        view = query.resolve_view(ds, query.View(as_of=as_of), as_of)
+        text = build_narrative(
+            service.summary_of(ds, view), agency_counts=analysis.agency_counts(ds, view)
+        ).plain_text()
+        assert said in text, text
