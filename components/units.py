@@ -26,7 +26,13 @@ from etl.measures.cache import remembered
 from etl.measures.dataset import Dataset
 from etl.measures.metrics import no_data_text, quota_by_year
 from etl.measures.programmes import baseline_year, programme_for
-from etl.measures.provinces import merger_rule, province_choices, unit_provinces
+from etl.measures.provinces import (
+    merger_rule,
+    own_province,
+    province_choices,
+    province_mergers,
+    unit_provinces,
+)
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import Filter, home_units, predecessors_of
 from reporting.figures import make_unit_history_figure
@@ -217,6 +223,24 @@ def _predecessor_item(ds: Dataset, unit_id: int, view: ResolvedView) -> html.Li:
     return html.Li([unit_link(unit_id, ds.units.loc[unit_id, "name"], view.to_query()), text])
 
 
+def _province_fact(ds: Dataset, unit_id: int) -> tuple[str, str | None]:
+    """The unit's province line: its former province (`Tỉnh Hậu Giang (cũ)`), or, for a unit
+    of the deployment's own province still existing when the provinces merged (the new Sở Y
+    tế, the communes' UBND), the merged province itself (`Thành phố Cần Thơ`): it is the new
+    province's, not the former one's, though its figures split by former province count in
+    the former province of the same name (docs/domain.md, "Provinces and mergers")."""
+    key = unit_provinces(ds)[ds.units.index.get_loc(unit_id)]
+    label = province_choices(ds).get(key)
+    own, own_name = own_province(ds)
+    mergers = province_mergers(ds)
+    if label is None or not mergers or key != own or not own_name:
+        return "Tỉnh, thành phố (cũ)", label
+    ended = ds.units.loc[unit_id, "valid_to"]
+    if _present(ended) and ended <= mergers[0].date:
+        return "Tỉnh, thành phố (cũ)", label
+    return "Tỉnh, thành phố", own_name
+
+
 def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
     """A unit: who it is, its figures year by year with their source cells, its lineage (its
     predecessors at the view's cut-off)."""
@@ -230,10 +254,7 @@ def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
         ("Mã đơn vị", unit["code"]),
         ("Loại", KIND_LABELS.get(unit["kind"], unit["kind"])),
         ("Quận, huyện", unit["district"]),
-        (
-            "Tỉnh, thành phố (cũ)",
-            province_choices(ds).get(unit_provinces(ds)[ds.units.index.get_loc(unit_id)]),
-        ),
+        _province_fact(ds, unit_id),
         ("Cơ quan chủ quản", unit["parent"]),
         ("Lĩnh vực", unit["sector"]),
         ("Mức tự chủ", unit["autonomy"]),

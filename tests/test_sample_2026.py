@@ -441,3 +441,20 @@ def test_the_report_s_agencies_after_the_district_level_ended(merged):
             service.summary_of(ds, view), agency_counts=analysis.agency_counts(ds, view)
         ).plain_text()
         assert said in text, text
+
+
+def test_a_unit_s_province_line(merged):
+    """The new Sở Y tế (Cần Thơ's, still there on 01/07/2025) is the new city's; Sở Kế hoạch
+    và Đầu tư (ended 01/03/2025) and Hậu Giang's Sở Y tế are their former provinces'."""
+    from components.units import _province_fact
+
+    ds = load_dataset(merged[0])
+    u = ds.units
+
+    def fact(name: str, key: str) -> tuple[str, str | None]:
+        found = u[(u["name_stored"] == name) & (u["province_key"] == key)].index[0]
+        return _province_fact(ds, int(found))
+
+    assert fact("Sở Y tế", "") == ("Tỉnh, thành phố", "Thành phố Cần Thơ")
+    assert fact("Sở Kế hoạch và Đầu tư", "") == ("Tỉnh, thành phố (cũ)", "Thành phố Cần Thơ (cũ)")
+    assert fact("Sở Y tế", "hau giang") == ("Tỉnh, thành phố (cũ)", "Tỉnh Hậu Giang (cũ)")
