@@ -14,7 +14,10 @@ from etl.core.formatting import fmt_date, fmt_number
 from etl.measures import analysis
 from etl.measures.dataset import Dataset
 from etl.measures.query import ResolvedView
+from etl.measures.scoping import CITY_LABEL, Filter
 from reporting.charts import ChartContext, build_chart
+
+WHOLE = CITY_LABEL[:1].lower() + CITY_LABEL[1:]  # «toàn thành phố», within a sentence
 
 
 def _units_text(ds: Dataset, ids: list[int], counts: pd.Series) -> str:
@@ -83,7 +86,13 @@ def make_reorg(
         html.P(
             [
                 html.Strong(summary["scope"]),
-                f" — đến ngày {fmt_date(as_of)}; {fmt_number(len(frame))} sự kiện",
+                f" — đến ngày {fmt_date(as_of)}; {fmt_number(len(frame))} sự kiện"
+                + (
+                    ""
+                    if view.filter == Filter(label=view.filter.label)
+                    else f" của {WHOLE} (biểu đồ và danh sách dưới đây là của {WHOLE}; các "
+                    "số ở «Sắp xếp tổ chức bộ máy» là của phạm vi đang xem)"
+                ),
             ],
             className="as-of",
         ),

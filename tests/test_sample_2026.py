@@ -458,3 +458,19 @@ def test_a_unit_s_province_line(merged):
     assert fact("Sở Y tế", "") == ("Tỉnh, thành phố", "Thành phố Cần Thơ")
     assert fact("Sở Kế hoạch và Đầu tư", "") == ("Tỉnh, thành phố (cũ)", "Thành phố Cần Thơ (cũ)")
     assert fact("Sở Y tế", "hau giang") == ("Tỉnh, thành phố (cũ)", "Tỉnh Hậu Giang (cũ)")
+
+
+def test_the_reorganisation_page_of_a_former_province_says_its_list_is_the_city_s(merged):
+    """Sóc Trăng (cũ)'s reorganisation page: 18 agencies fewer in its panel, while its chart
+    and list are the whole city's 33 events, and it says so; the city's page says nothing."""
+    from components.reorg_view import make_reorg
+    from etl.measures import query
+
+    ds = load_dataset(merged[0])
+    for key, whole in ((None, False), ("soc trang", True)):
+        view = query.resolve_view(ds, query.View(province=key), AS_OF)
+        s = service.summary_of(ds, view)
+        text = _texts(make_reorg(ds, s, view))
+        assert "33 sự kiện" in text
+        assert ("33 sự kiện của toàn thành phố (biểu đồ và danh sách" in text) is whole
+        assert f"| {18 if whole else 46} | Cơ quan hành chính giảm" in text
