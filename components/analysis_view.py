@@ -25,7 +25,9 @@ def spread_sentence(stats: dict[str, Any], baseline_year: int | None = None) -> 
         return f"Chưa có đơn vị nào có số liệu{year} để so sánh."
     zero = stats["zero_share_pct"]
     near = stats["near_median_share_pct"]
-    if near >= 60 and stats["median_pct"] > 0:
+    if zero >= 100:
+        reading = "chưa đơn vị nào giảm so với năm gốc"
+    elif near >= 60 and stats["median_pct"] > 0:
         reading = "mức giảm khá đồng đều giữa các đơn vị — cần xem có tình trạng cào bằng không"
     elif zero >= 50:
         reading = "phần lớn đơn vị chưa giảm; việc giảm tập trung vào một số đơn vị"
@@ -92,7 +94,11 @@ def make_analysis(
                 html.Div(
                     [
                         html.H3("5 đơn vị còn xa chỉ tiêu nhất"),
-                        make_behind_table(analysis.furthest_behind(table, measure), search),
+                        make_behind_table(
+                            analysis.furthest_behind(table, measure),
+                            search,
+                            _baseline_year(summary),
+                        ),
                     ],
                     className="panel",
                 ),

@@ -131,11 +131,12 @@ def measure_card_lines(
     def shown(value: Any, fmt: Any = _fig) -> str | None:
         return fmt(value) if _present(value) else None
 
+    base_label, current_label = f"Năm {base_year}", f"Năm {latest_year}"
+    if latest_year == base_year:  # 2026–2031 in 2026: the baseline and the current figure
+        base_label, current_label = f"Năm {base_year} (năm gốc)", f"Năm {latest_year} (hiện nay)"
     lines: list[Any] = [
-        _line(f"Năm {base_year}", shown(baseline), f"{key}-baseline", no_base),
-        _line(
-            f"Năm {latest_year}" if latest_year else "Hiện nay", shown(current), f"{key}-current"
-        ),
+        _line(base_label, shown(baseline), f"{key}-baseline", no_base),
+        _line(current_label if latest_year else "Hiện nay", shown(current), f"{key}-current"),
         _line("Đã giảm", shown(reduced), f"{key}-reduced", missing),
     ]
     note = _reduced_note(figures, key, include_pending) if _present(reduced) else None

@@ -224,20 +224,23 @@ def make_merger_note(rule: str | None) -> list[Any]:
 
 def make_predecessors_panel(predecessors: list[dict[str, Any]]) -> list[Any]:
     """Each former province's share of the scope's figures (the summary's `predecessors`):
-    baseline, current, reduced and its share of the baseline, per measure."""
+    baseline, current, reduced and its share of the baseline, per measure; a measure without
+    figures in a former province (no unit of it holds any: `no_data`) reads «—» throughout,
+    its baseline too, never 0."""
     if not predecessors:
         return []
-    head = ["Tỉnh, thành phố (cũ)"]
+    head = ["Tỉnh, thành phố"]
     for measure in Measure:
         label = MEASURE_LABELS[measure]
         head += [f"{label}: số gốc", "hiện nay", "đã giảm", "tỷ lệ giảm"]
     rows = []
     for part in predecessors:
-        cells = [part["province"]]
+        cells = [f"{part['province']} (cũ)"]
         for measure in Measure:
             figures = part[measure.value]
+            baseline = None if figures.get("no_data") else figures["baseline"]
             cells += [
-                fmt_number(figures["baseline"], 1),
+                fmt_number(baseline, 1),
                 fmt_number(figures["current"], 1),
                 fmt_number(figures["reduced"], 1),
                 fmt_pct(figures["reduced_pct"]),
@@ -312,10 +315,20 @@ def make_job_panel(jp: dict[str, Any], ineligible: list[dict[str, Any]]) -> html
     )
 
 
-def make_behind_table(table: pd.DataFrame, search: str) -> html.Table:
-    """The units furthest from their share of the target."""
+def make_behind_table(
+    table: pd.DataFrame, search: str, baseline_year: int | None = None
+) -> html.Table | html.P:
+    """The units furthest from their share of the target; the baseline column headed with
+    the programme's baseline year (`Năm 2026` for 2026–2031), and a sentence, not an empty
+    table, when no unit of the scope has a target share to fall short of."""
+    if table.empty:
+        return html.P(
+            "Không có đơn vị nào trong phạm vi này có phần chỉ tiêu để so sánh.",
+            className="small",
+        )
+    base = f"Năm {baseline_year}" if baseline_year else "Năm gốc"
     head = html.Tr(
-        [html.Th(h) for h in ("Đơn vị", "Năm 2021", "Đã giảm", "Chỉ tiêu", "Còn thiếu", "Đạt")]
+        [html.Th(h) for h in ("Đơn vị", base, "Đã giảm", "Chỉ tiêu", "Còn thiếu", "Đạt")]
     )
     rows = [
         html.Tr(
@@ -432,7 +445,11 @@ def make_overview(
         html.Div(
             [
                 html.H3(f"5 đơn vị còn xa chỉ tiêu nhất — {MEASURE_LABELS[m].lower()}"),
-                make_behind_table(analysis.furthest_behind(ctx.unit_table, m), search),
+                make_behind_table(
+                    analysis.furthest_behind(ctx.unit_table, m),
+                    search,
+                    (summary.get("programme") or {}).get("baseline_year"),
+                ),
             ],
             className="panel",
         )

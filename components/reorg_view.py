@@ -14,7 +14,27 @@ from etl.core.formatting import fmt_date, fmt_number
 from etl.measures import analysis
 from etl.measures.dataset import Dataset
 from etl.measures.query import ResolvedView
+from etl.measures.scoping import CITY_LABEL, Filter
 from reporting.charts import ChartContext, build_chart
+
+WHOLE = CITY_LABEL[:1].lower() + CITY_LABEL[1:]  # «toàn thành phố», within a sentence
+
+
+def _units_text(ds: Dataset, ids: list[int], counts: pd.Series) -> str:
+    """The names of an event's units; led by their district when they share one and a name
+    among them is also another unit's (a district's `Phòng Nội vụ`, the same in every
+    district): `Huyện Mỹ Tú: Phòng Nội vụ tỉnh Sóc Trăng (cũ); …` (`counts`: units by name)."""
+    names = ds.units["name"]
+    text = "; ".join(names[u] for u in ids)
+    districts = {ds.units["district"].get(u) for u in ids}
+    if len(districts) != 1:
+        return text
+    district = districts.pop()
+    if not isinstance(district, str) or not district:
+        return text
+    if any(counts.get(names[u], 0) > 1 for u in ids):
+        return f"{district}: {text}"
+    return text
 
 
 def events_frame(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
@@ -22,7 +42,7 @@ def events_frame(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
     if ds.events.empty:
         return pd.DataFrame(columns=["date", "event_type", "before", "after", "doc_ref", "source"])
     events = ds.events[ds.events["effective_date"] <= as_of]
-    names = ds.units["name"]
+    counts = ds.units["name"].value_counts()
     rows = []
     for ev in events.itertuples():
         before, after = ds.event_sets.get(ev.id, (frozenset(), frozenset()))
@@ -31,8 +51,8 @@ def events_frame(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
             before_text = "; ".join(n for n, _k in provinces.get("before", []))
             after_text = (provinces.get("after") or [""])[0]
         else:
-            before_text = "; ".join(names[u] for u in sorted(before - after))
-            after_text = "; ".join(names[u] for u in sorted(after))
+            before_text = _units_text(ds, sorted(before - after), counts)
+            after_text = _units_text(ds, sorted(after), counts)
         rows.append(
             {
                 "date": ev.effective_date.isoformat(),
@@ -66,7 +86,13 @@ def make_reorg(
         html.P(
             [
                 html.Strong(summary["scope"]),
-                f" — đến ngày {fmt_date(as_of)}; {fmt_number(len(frame))} sự kiện",
+                f" — đến ngày {fmt_date(as_of)}; {fmt_number(len(frame))} sự kiện"
+                + (
+                    ""
+                    if view.filter == Filter(label=view.filter.label)
+                    else f" của {WHOLE} (biểu đồ và danh sách dưới đây là của {WHOLE}; các "
+                    "số ở «Sắp xếp tổ chức bộ máy» là của phạm vi đang xem)"
+                ),
             ],
             className="as-of",
         ),

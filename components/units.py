@@ -25,9 +25,15 @@ from etl.core.vocabulary import KIND_LABELS, MEASURE_LABELS, STATUS_LABELS, Meas
 from etl.measures import analysis
 from etl.measures.cache import remembered
 from etl.measures.dataset import Dataset
-from etl.measures.metrics import no_data_text
+from etl.measures.metrics import no_data_text, quota_by_year
 from etl.measures.programmes import baseline_year, programme_for
-from etl.measures.provinces import merger_rule, province_choices, unit_provinces
+from etl.measures.provinces import (
+    merger_rule,
+    own_province,
+    province_choices,
+    province_mergers,
+    unit_provinces,
+)
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import Filter, home_units, predecessors_of
 from reporting.figures import make_unit_history_figure
@@ -36,15 +42,19 @@ GROUP_LABELS = {"district": "Quận, huyện", "sector": "Lĩnh vực", "kind_la
 
 
 def unit_columns(latest_year: int | None, baseline_year: int | None = None) -> list[dict[str, Any]]:
-    """The units grid's columns (`baseline_year`: the programme's, else «Năm gốc»)."""
+    """The units grid's columns (`baseline_year`: the programme's, else «Năm gốc»); when the
+    latest year is the baseline year (2026–2031 in 2026) the two columns say which is which."""
     base = f"Năm {baseline_year}" if baseline_year else "Năm gốc"
+    current = f"Năm {latest_year or ''}"
+    if latest_year is not None and latest_year == baseline_year:
+        base, current = f"{base} (năm gốc)", f"{current} (hiện nay)"
     return [
         column("name", "Đơn vị", cellRenderer="UnitLink", minWidth=260, pinned="left"),
         column("kind_label", "Loại"),
         column("district", "Quận, huyện"),
         column("sector", "Lĩnh vực"),
         column("baseline", base, "number"),
-        column("current", f"Năm {latest_year or ''}", "number"),
+        column("current", current, "number"),
         column("reduced", "Đã giảm", "number"),
         column("reduced_pct", "Tỷ lệ giảm", "percent"),
         column("pending", "Chờ phê duyệt", "number"),
@@ -219,6 +229,24 @@ def _predecessor_item(ds: Dataset, unit_id: int, view: ResolvedView) -> html.Li:
     return html.Li([unit_link(unit_id, ds.units.loc[unit_id, "name"], view.to_query()), text])
 
 
+def _province_fact(ds: Dataset, unit_id: int) -> tuple[str, str | None]:
+    """The unit's province line: its former province (`Tỉnh Hậu Giang (cũ)`), or, for a unit
+    of the deployment's own province still existing when the provinces merged (the new Sở Y
+    tế, the communes' UBND), the merged province itself (`Thành phố Cần Thơ`): it is the new
+    province's, not the former one's, though its figures split by former province count in
+    the former province of the same name (docs/domain.md, "Provinces and mergers")."""
+    key = unit_provinces(ds)[ds.units.index.get_loc(unit_id)]
+    label = province_choices(ds).get(key)
+    own, own_name = own_province(ds)
+    mergers = province_mergers(ds)
+    if label is None or not mergers or key != own or not own_name:
+        return "Tỉnh, thành phố (cũ)", label
+    ended = ds.units.loc[unit_id, "valid_to"]
+    if _present(ended) and ended <= mergers[0].date:
+        return "Tỉnh, thành phố (cũ)", label
+    return "Tỉnh, thành phố", own_name
+
+
 def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
     """A unit: who it is, its figures year by year with their source cells, its lineage (its
     predecessors at the view's cut-off)."""
@@ -232,10 +260,7 @@ def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
         ("Mã đơn vị", unit["code"]),
         ("Loại", KIND_LABELS.get(unit["kind"], unit["kind"])),
         ("Quận, huyện", unit["district"]),
-        (
-            "Tỉnh, thành phố (cũ)",
-            province_choices(ds).get(unit_provinces(ds)[ds.units.index.get_loc(unit_id)]),
-        ),
+        _province_fact(ds, unit_id),
         ("Cơ quan chủ quản", unit["parent"]),
         ("Lĩnh vực", unit["sector"]),
         ("Mức tự chủ", unit["autonomy"]),
@@ -284,7 +309,13 @@ def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
             [
                 make_unit_card(ds, unit_id, view, bool(pred_names)),
                 html.Div(
-                    graph(make_unit_history_figure(history, unit["name"]), "unit-chart", "don_vi"),
+                    graph(
+                        make_unit_history_figure(
+                            history, unit["name"], _with_predecessors(ds, unit_id, view, preds)
+                        ),
+                        "unit-chart",
+                        "don_vi",
+                    ),
                     className="panel",
                 ),
             ],
@@ -308,6 +339,20 @@ def make_unit_page(ds: Dataset, unit_id: int, view: ResolvedView) -> list[Any]:
         ),
         html.Div([html.H3("Số liệu đã nộp, kể cả số đã được thay thế"), grid], className="panel"),
     ]
+
+
+def _with_predecessors(
+    ds: Dataset, unit_id: int, view: ResolvedView, preds: list[int]
+) -> dict[int, float] | None:
+    """The unit's quota per year with its predecessors' (`metrics.quota_by_year` of its
+    scope: the figures whose home it is, lineage-weighted), or None without predecessors."""
+    if not preds:
+        return None
+    measure = analysis.measure_of_kind(ds.units.loc[unit_id, "kind"])
+    year0 = baseline_year(ds, programme_for(ds, view.as_of, view.programme))
+    homes = home_units(ds, view.as_of)
+    by_year = quota_by_year(ds, homes, Filter(unit_id=unit_id), measure, view.as_of, year0)
+    return {int(y): float(v) for y, v in by_year.items()}
 
 
 def unit_figures(ds: Dataset, unit_id: int, view: ResolvedView) -> dict[str, Any] | None:

@@ -271,8 +271,13 @@ def make_reorg_figure(timeline: pd.DataFrame) -> go.Figure:
     return style(fig, "Sắp xếp, kiện toàn tổ chức theo năm")
 
 
-def make_unit_history_figure(history: pd.DataFrame, name: str) -> go.Figure:
-    """A unit's assigned quota per year (current values only)."""
+def make_unit_history_figure(
+    history: pd.DataFrame, name: str, with_predecessors: dict[int, float] | None = None
+) -> go.Figure:
+    """A unit's assigned quota per year (current values only); `with_predecessors`: the same
+    with its predecessors' figures in the years they existed (`metrics.quota_by_year` of the
+    unit), drawn as a line when the unit has predecessors, so that the years before a merger
+    read like the card's baseline, which counts them."""
     fig = go.Figure()
     current = history[(history["status"] == FactStatus.ASSIGNED) & history["current"]]
     if not current.empty:
@@ -280,8 +285,18 @@ def make_unit_history_figure(history: pd.DataFrame, name: str) -> go.Figure:
             x=current["year"],
             y=current["value"],
             marker_color=COLORS["actual"],
-            name="Số được giao",
+            name="Số được giao của riêng đơn vị" if with_predecessors else "Số được giao",
             hovertemplate="Năm %{x}: %{y:,d}<extra></extra>",
+        )
+    if with_predecessors:
+        years = sorted(with_predecessors)
+        fig.add_scatter(
+            x=years,
+            y=[with_predecessors[y] for y in years],
+            mode="lines+markers",
+            line={"color": COLORS["plan"]},
+            name="Gồm cả đơn vị tiền thân",
+            hovertemplate="Năm %{x}: %{y:,.0f}<extra></extra>",
         )
     fig.update_xaxes(dtick=1)
     return style(fig, f"{name}: số được giao qua các năm", height=300)

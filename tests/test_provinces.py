@@ -461,3 +461,31 @@ def test_refresh_over_the_merger_equals_a_full_load(engine, ingest, monkeypatch,
             previous = full
     assert "Sở Y tế tỉnh Hậu Giang (cũ)" in set(previous.units["name"])
     assert len(refreshes) == 2  # after each upload but the first: derived, not loaded
+
+
+def test_a_name_holding_its_province_is_shown_once_and_matched_as_shown(
+    engine, ingest, monkeypatch
+):
+    """Hậu Giang's `Văn phòng UBND tỉnh Hậu Giang` is shown after the merger as `Văn phòng
+    UBND tỉnh Hậu Giang (cũ)` (not `… tỉnh Hậu Giang tỉnh Hậu Giang (cũ)`), and a later
+    return naming it so is that unit, not a new `Văn phòng UBND` of Hậu Giang."""
+    monkeypatch.setenv("PROVINCE", "Thành phố Cần Thơ")
+    accepted(
+        ingest(
+            b01("Sở Nội vụ tỉnh Hậu Giang", [["Văn phòng UBND tỉnh Hậu Giang", 50, 45]]),
+            "hg.xlsx",
+        )
+    )
+    accepted(ingest(b03([MERGER]), "03.xlsx"))
+    names = set(service.load_dataset(engine).units["name"])
+    assert "Văn phòng UBND tỉnh Hậu Giang (cũ)" in names
+    assert not [n for n in names if n.count("Hậu Giang") > 1]
+    again = accepted(
+        ingest(b01("Sở Nội vụ", [["Văn phòng UBND tỉnh Hậu Giang (cũ)", 50, 44]]), "ct.xlsx")
+    )
+    assert not [p for p in again.problems if p.code == "new-unit"]
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT COUNT(*) FROM unit WHERE name LIKE 'Văn phòng%'"))
+        assert count.scalar_one() == 1
+    s = service.summary(engine, as_of=AS_OF, province="hau giang")
+    assert (s["cong_chuc"]["baseline"], s["cong_chuc"]["current"]) == (50, 44)

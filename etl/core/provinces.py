@@ -99,9 +99,12 @@ def own_key(province: str | None, own: frozenset[str]) -> str:
 
 def display_name(name: str, province: str | None, former: bool) -> str:
     """How a unit of another province is shown: `Sở Y tế tỉnh Hậu Giang (cũ)` (`former`: the
-    province has since merged) or `Sở Y tế tỉnh Hậu Giang`."""
+    province has since merged) or `Sở Y tế tỉnh Hậu Giang`. A name already ending with its
+    province is not given it twice: `Bệnh viện Đa khoa tỉnh Sóc Trăng (cũ)`."""
     if not province:
         return name
     label = province_label(province)
     suffix = f" {label[:1].lower()}{label[1:]}"
+    if name.casefold().endswith(suffix.casefold()):
+        suffix = ""
     return f"{name}{suffix} (cũ)" if former else f"{name}{suffix}"

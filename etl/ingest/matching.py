@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select, text
 
 from etl.core.normalize import commune_key, district_key, loose_key, name_key
 from etl.core.problems import ProblemLog
-from etl.core.provinces import own_key, province_label, split_province_suffix
+from etl.core.provinces import display_name, own_key, province_label, split_province_suffix
 from etl.reading.records import Cell
 from etl.storage import schema
 
@@ -365,6 +365,20 @@ class Resolver:
             province_key=pkey,
             province_given=province_given,
         )
+        if match.unit is None and match.code is None and pkey:
+            # `Bệnh viện Đa khoa tỉnh Sóc Trăng (cũ)` (as pages show it) is the unit stored
+            # as `Bệnh viện Đa khoa tỉnh Sóc Trăng` of Tỉnh Sóc Trăng, its name holding its
+            # province (docs/domain.md, "Provinces and mergers")
+            whole = self.registry.find(
+                display_name(name, province, False),
+                code=code,
+                district=district,
+                commune=commune,
+                province_key=pkey,
+                province_given=province_given,
+            )
+            if whole.unit is not None:
+                match = whole
         if match.unit is not None:
             unit = match.unit
             if code and not unit.code:

@@ -26,6 +26,7 @@ from etl.core.normalize import (
 )
 from etl.core.problems import ProblemLog
 from etl.core.provinces import (
+    display_name,
     letterhead_province,
     province_key,
     province_label,
@@ -140,17 +141,28 @@ def stage(
         names: list[tuple[str, str | None]] = []
         codes: list[str] = []
         for result in results:
+            letterhead = _letterhead(result, own)
             if result.form in MEASURE_OF_FORM:
                 names += [(row.name.value, row.attrs.get("district")) for row in result.units]
                 codes += [row.code for row in result.units if row.code]
+                # a name holding its province (`Văn phòng UBND tỉnh Hậu Giang`), which the
+                # resolver tries when the name alone matches nothing
+                for row in result.units:
+                    province = row.attrs.get("province") or letterhead
+                    if province:
+                        whole = display_name(row.name.value, province, False)
+                        names.append((whole, row.attrs.get("district")))
             for ev in result.events:
                 if is_district_end(ev):
                     names += [(name, None) for name, _commune in district_end_after(ev)]
                     continue
                 if not is_province_event(ev):
-                    names += [
-                        (split_province_suffix(c.value)[0], None) for c in (*ev.before, *ev.after)
-                    ]
+                    for c in (*ev.before, *ev.after):
+                        base, suffix = split_province_suffix(c.value)
+                        names.append((base, None))
+                        if suffix or ev.province or letterhead:
+                            province = suffix or ev.province or letterhead
+                            names.append((display_name(base, province, False), None))
             names += [
                 (t.scope.value, None) for t in result.targets if not is_city_scope(t.scope.value)
             ]

@@ -201,18 +201,36 @@ def _province_rows(
     year0: int | None,
 ) -> dict[str, Any]:
     """`_scoped` for a former province: quota figures (assigned, pending) of each home in the
-    rest of the scope times the province's share of it (`province_share`); the other figures
-    (individuals streamlined, norms…) by the province of their own unit."""
+    rest of the scope times the province's share of it (`province_share`), but in the years
+    before the province merged a home formed from several provinces' units (a share strictly
+    between 0 and 1) counts each unit's figure in its own province, as it was then: the
+    chart by year at 30/06/2026 reads 588 for Cần Thơ (cũ) in 2024, as at 31/12/2024, and
+    the baseline is the same sum; the other figures (individuals streamlined, norms…) by the
+    province of their own unit."""
     rest = scope_mask(ds, dataclasses.replace(flt, province=None))
     rows = mask_at(rest, merged["hpos"])
     if status in (FactStatus.ASSIGNED, FactStatus.PENDING):
         factor = province_share(ds, homes, measure, flt.province or "", year0)[merged["hpos"]]
+        merged_on = _merger_date(ds, flt.province or "")
+        if merged_on is not None:
+            own = (unit_provinces(ds)[merged["upos"]] == flt.province).astype(float)
+            split = (factor > 0) & (factor < 1) & (merged["year"] < merged_on.year)
+            factor = np.where(split, own, factor)
     else:
         factor = (unit_provinces(ds)[merged["upos"]] == flt.province).astype(float)
     rows &= factor > 0
     out = {k: v[rows] for k, v in merged.items()}
     out["value"] = out["value"] * factor[rows]
     return out
+
+
+def _merger_date(ds: Dataset, province: str) -> dt.date | None:
+    """The date the former province `province` (a key) merged, the first merger naming it
+    before (`provinces.province_mergers`); None when it never did."""
+    from etl.measures.provinces import province_mergers
+
+    dates = [m.date for m in province_mergers(ds) if province in {k for _n, k in m.before}]
+    return min(dates) if dates else None
 
 
 def predecessors(
@@ -363,7 +381,9 @@ def quota_measure(
     )
     reason = no_data_reason(as_of, latest_year, year0)
     if reason is not None:
-        return _no_data(ds, flt, measure, baseline, reason, programme, kept, year0)
+        # no unit of the scope has a baseline figure: the baseline is missing, not 0
+        base = baseline if base_rows.any() else None
+        return _no_data(ds, flt, measure, base, reason, programme, kept, year0)
     done = baseline - current
     out: dict[str, Any] = {
         "baseline_year": year0,
@@ -444,29 +464,32 @@ def _no_data(
     ds: Dataset,
     flt: Filter,
     measure: str,
-    baseline: float,
+    baseline: float | None,
     reason: str,
     programme: Programme | None,
     kept: float,
     year0: int | None,
 ) -> dict[str, Any]:
     """A measure without figures: every count and percentage missing (None), never a zero
-    that would read as «reduced by the whole baseline»; `no_data` says why."""
+    that would read as «reduced by the whole baseline»; `no_data` says why. `baseline` None:
+    no unit of the scope has a baseline figure (a former province whose units all merged
+    before the programme's baseline year), so the baseline and the target are missing too."""
+    missing = reason == "before-baseline" or baseline is None
     out: dict[str, Any] = {
         "baseline_year": year0,
         # the baseline is a figure of its year: not yet there before it
-        "baseline": None if reason == "before-baseline" else _number(baseline),
+        "baseline": None if missing else _number(baseline or 0.0),
         "latest_year": None,
         "current": None,
     }
     if measure == Measure.NGUOI_LAM_VIEC:
         out["done"] = None
         out["pending"] = None
-    target, why = target_for(ds, flt, measure, baseline, programme, kept)
+    target, why = target_for(ds, flt, measure, baseline or 0.0, programme, kept)
     row, _own = _target_row(ds, flt, measure, programme)
     out["reduced"] = None
     out["reduced_pct"] = None
-    out["target"] = target if reason != "before-baseline" else None
+    out["target"] = None if missing else target
     out["pct_of_target"] = None
     out["no_data"] = reason
     out["target_rule"] = _rule(row, excluded_sectors(row) if row is not None else (), kept, why)
@@ -681,12 +704,24 @@ def reorganization(
     as_of: dt.date,
     since: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Units reduced and established, and internal organisations removed, from the events."""
+    """Units reduced and established, and internal organisations removed, from the events.
+    For a former province (`flt.province`) the units of the events are taken by their own
+    former province, each counted where it was (docs/domain.md, "Provinces and mergers"):
+    Sóc Trăng's ten sở and eight phòng ended in 2025 are 18 fewer in Tỉnh Sóc Trăng (cũ), the
+    Cần Thơ sở they merged into are none fewer in Thành phố Cần Thơ (cũ)."""
     out = {UnitGroup.SERVICE: _empty_reorg(), UnitGroup.ADMINISTRATIVE: _empty_reorg()}
     if ds.events.empty:
         return out
     positions = _homes_positions(ds, homes)
-    in_scope_homes = mask_at(scope_mask(ds, flt), positions["hpos"])
+    own_only = flt.province is not None
+    if own_only:
+        rest = scope_mask(ds, dataclasses.replace(flt, province=None))
+        upos = ds.units.index.get_indexer(positions["unit_id"])
+        in_scope_homes = mask_at(rest, positions["hpos"]) & (
+            unit_provinces(ds)[upos] == flt.province
+        )
+    else:
+        in_scope_homes = mask_at(scope_mask(ds, flt), positions["hpos"])
     scope_homes = set(positions["unit_id"][in_scope_homes].tolist())
     restructured: dict[str, set[int]] = defaultdict(set)
     for event_id, date, event_type, unit_kind, district_end, *internal in _event_rows(ds):
@@ -699,6 +734,9 @@ def reorganization(
             continue
         bucket = out[_SERVICE if unit_kind == _SERVICE else _ADMINISTRATIVE]
         ceased, created = before - after, after - before
+        if own_only:  # only the units that were the former province's
+            ceased, created = ceased & scope_homes, created & scope_homes
+            before, after = before & scope_homes, after & scope_homes
         if district_end:  # each agency ended counts; the communes' councils are not new here
             bucket["reduced"] += len(ceased)
         elif event_type == "Thành lập mới":

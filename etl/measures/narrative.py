@@ -164,17 +164,26 @@ def build_narrative(
     paragraphs.append(org)
     if agency_counts:
         n = {kind: fmt_count_prose(agency_counts.get(kind, 0)) for kind in UnitKind}
+        kinds = [
+            f"{n[UnitKind.CO_QUAN_CHUYEN_MON_TINH]} cơ quan chuyên môn cấp thành phố",
+            f"{n[UnitKind.CHI_CUC]} chi cục",
+            f"{n[UnitKind.TO_CHUC_HANH_CHINH_KHAC]} tổ chức hành chính khác",
+        ]
+        district = f"{n[UnitKind.CO_QUAN_CHUYEN_MON_HUYEN]} cơ quan chuyên môn cấp huyện"
+        if agency_counts.get(UnitKind.CO_QUAN_CAP_XA):
+            # after the district level ended (docs/domain.md, "Communes"): the communes'
+            # bodies, and district agencies only if some still exist
+            if agency_counts.get(UnitKind.CO_QUAN_CHUYEN_MON_HUYEN):
+                kinds.append(district)
+            kinds.append(f"{n[UnitKind.CO_QUAN_CAP_XA]} cơ quan cấp xã (UBND xã, phường)")
+        else:
+            kinds.append(district)
         paragraphs.append(
             Paragraph(
                 parts=[
                     f"Đối với cơ quan hành chính: đến {until_phrase(as_of)} có "
-                    f"{n[UnitKind.CO_QUAN_CHUYEN_MON_TINH]} cơ "
-                    "quan chuyên môn cấp thành phố, "
-                    f"{n[UnitKind.CHI_CUC]} chi cục, "
-                    f"{n[UnitKind.TO_CHUC_HANH_CHINH_KHAC]} tổ chức "
-                    "hành chính khác và "
-                    f"{n[UnitKind.CO_QUAN_CHUYEN_MON_HUYEN]} cơ quan "
-                    "chuyên môn cấp huyện"
+                    + ", ".join(kinds[:-1])
+                    + f" và {kinds[-1]}"
                     + _agencies_reduced(
                         summary["reorganization"][UnitGroup.ADMINISTRATIVE]["reduced"]
                     )
