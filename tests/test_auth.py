@@ -26,6 +26,7 @@ ADMIN = dash_request(
         ("period-done", "data", 0),
         ("account-done", "data", 0),
         ("plan-done", "data", 0),
+        ("rule-done", "data", 0),
     ],
 )
 UPLOAD = {

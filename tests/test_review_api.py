@@ -255,13 +255,9 @@ def _sync_body(app, changed: str, search: str, unreviewed: list[str]) -> dict:
         "filter-pending.value": ["pending"],
         "filter-unreviewed.value": unreviewed,
     }
-    inputs = [
-        {"id": i, "property": p, "value": values.get(f"{i}.{p}")}
-        for i, p in [
-            ("url", "search"),
-            *[(i, p) for i, p in outputs[1:] if p != "options"],  # options: outputs only
-            ("filter-reset", "n_clicks"),
-        ]
+    inputs = [  # the callback's own inputs, in its order
+        {**spec, "value": values.get(f"{spec['id']}.{spec['property']}")}
+        for spec in app.callback_map[key]["inputs"]
     ]
     return {
         "output": key,
