@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
+# the sample `make run` and `make demo` load into an empty database: 2024 (the sample city) or 2026
+SAMPLE ?= 2024
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
@@ -10,7 +12,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 .PHONY: help install install-dev browser run serve worker migrate demo sample sample-2026 templates test test-fast lint format bench clean
 
 help: ## list every target
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
 
 $(PY):
 	@$(PYTHON) -m venv $(VENV) || { echo "Không tạo được .venv: cài python3-venv (sudo apt-get install python3-venv) rồi chạy lại."; exit 1; }
@@ -31,8 +33,8 @@ install-dev: $(DEV_STAMP) ## install, plus test and lint tools
 migrate: install ## create or upgrade the database schema (DATABASE_URL or data/tgbc.sqlite3)
 	$(PY) -m etl migrate
 
-demo: migrate ## load the sample returns into the database if it is empty
-	$(PY) -m etl demo --if-empty
+demo: migrate ## load the sample returns into the database if it is empty (SAMPLE=2026: the merged city)
+	$(PY) -m etl demo --if-empty --set $(SAMPLE)
 
 browser: install ## make a Chromium and fonts available for chart exports, where possible
 	@if $(PY) -c "from reporting.render import find_browser; raise SystemExit(0 if find_browser() else 1)"; then \
