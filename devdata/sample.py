@@ -515,7 +515,7 @@ WORDED_DATE = dt.date(2023, 12, 8)  # one event date written "ngày 08 tháng 12
 # ---------------------------------------------------------------- small helpers
 
 
-def _apportion(total: int, weights: Sequence[float]) -> list[int]:
+def apportion(total: int, weights: Sequence[float]) -> list[int]:
     """Largest-remainder split of `total` in proportion to `weights`."""
     whole = sum(weights)
     exact = [total * w / whole for w in weights]
@@ -820,7 +820,7 @@ def _assign_quotas(rng: random.Random, units: list[Body]) -> None:
     if not 0 < need < sum(u.base for u in continuing) // 10:
         raise ValueError(f"implausible reduction {need}")
     cutters = [u for u in continuing if rng.random() < 0.6 and u.base >= MIN_QUOTA_TO_CUT_UNIT]
-    shares = _apportion(need, [u.base * rng.uniform(0.5, 1.5) for u in cutters])
+    shares = apportion(need, [u.base * rng.uniform(0.5, 1.5) for u in cutters])
     for unit, share in zip(cutters, shares, strict=True):
         unit.cuts = _split_years(rng, share)
     for unit in units:
@@ -836,7 +836,7 @@ def _assign_details(rng: random.Random, units: list[Body]) -> None:
     continuing = [u for u in units if u.continuing]
     large = [u for u in continuing if u.quota[last] >= 30]
     chosen = rng.sample(large, PENDING_UNITS)
-    pending = _apportion(UNIT_PENDING, [u.quota[last] * rng.uniform(0.6, 1.4) for u in chosen])
+    pending = apportion(UNIT_PENDING, [u.quota[last] * rng.uniform(0.6, 1.4) for u in chosen])
     for unit, n in zip(chosen, pending, strict=True):
         unit.pending = n
     for year, total in UNIT_STREAMLINED.items():

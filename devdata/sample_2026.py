@@ -43,6 +43,7 @@ from devdata.forms_out import (
     event_columns,
     plan_columns,
 )
+from devdata.sample import apportion
 from devdata.workbook import Block, Letterhead, PCol, ReturnSpec, SheetSpec, write_return
 from devdata.world import (
     ADMIN_KIND,
@@ -280,17 +281,6 @@ def _fit(rng: random.Random, sizes: Sequence[tuple[int, int]], total: int) -> li
     return values
 
 
-def _apportion(total: int, weights: Sequence[float]) -> list[int]:
-    """Largest-remainder split of `total` in proportion to `weights`."""
-    whole = sum(weights)
-    exact = [total * w / whole for w in weights]
-    shares = [int(x) for x in exact]
-    order = sorted(range(len(exact)), key=lambda i: (shares[i] - exact[i], i))
-    for i in order[: total - sum(shares)]:
-        shares[i] += 1
-    return shares
-
-
 def _cut(
     rng: random.Random,
     bodies: list[Body],
@@ -304,7 +294,7 @@ def _cut(
         return
     sizes = [b.quota[2021] for b in bodies] if sizes is None else sizes
     weights = [s * rng.uniform(0.5, 1.5) for s in sizes]
-    for body, share in zip(bodies, _apportion(total, weights), strict=True):
+    for body, share in zip(bodies, apportion(total, weights), strict=True):
         for _ in range(share):
             year = rng.choice(years)
             body.cuts[year] = body.cuts.get(year, 0) + 1
@@ -399,7 +389,7 @@ def build_city(seed: int = SEED) -> City:
             for body in f.phong[d.name]:
                 body.ended = MERGED
             staff = sum(b.quota[2024] for b in f.phong[d.name])
-            shares = _apportion(staff, [1.0] * len(d.communes))
+            shares = apportion(staff, [1.0] * len(d.communes))
             communes[d.name] = []
             for commune, share in zip(d.communes, shares, strict=True):
                 name = f"UBND {commune}"

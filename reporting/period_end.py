@@ -23,7 +23,7 @@ from etl.core.vocabulary import NOT_BROKEN_DOWN_LABEL, DepartureBasis, Measure
 from etl.measures import analysis, metrics
 from etl.measures.dataset import Dataset
 from etl.measures.metrics import NO_DATA_LABEL, NOT_BROKEN_DOWN, no_data_text
-from etl.measures.narrative import Narrative, Paragraph, basis_sentence
+from etl.measures.narrative import Narrative, Notes, Paragraph, basis_sentence
 from etl.measures.programmes import programme_for
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import district_level_end, home_units
@@ -171,15 +171,6 @@ def gather_period_end(
 
 
 # ---------------------------------------------------------------- the document
-
-
-class _Notes:
-    def __init__(self) -> None:
-        self.items: list[str] = []
-
-    def add(self, text: str) -> int:
-        self.items.append(text)
-        return len(self.items)
 
 
 def _years_phrase(years: Sequence[int]) -> str:
@@ -519,7 +510,7 @@ def _given_sum(values: Any) -> float | None:
 
 
 def _streamlined_paragraph(
-    summary: dict[str, Any], programme: PeriodProgramme, as_of: dt.date, notes: _Notes
+    summary: dict[str, Any], programme: PeriodProgramme, as_of: dt.date, notes: Notes
 ) -> Paragraph:
     """`Từ năm 2022 đến năm 2026, Sở Nội vụ đã tham mưu … 09 công chức¹ và 95 viên chức².`
     with each year in a footnote, the years without figures named as such; a kind without
@@ -558,7 +549,7 @@ def _streamlined_paragraph(
     return Paragraph(parts=parts)
 
 
-def _adopt(narrative: Narrative, notes: _Notes, skip: str) -> list[Paragraph]:
+def _adopt(narrative: Narrative, notes: Notes, skip: str) -> list[Paragraph]:
     """The ordinary narrative's paragraphs but those under a heading starting with `skip`,
     their footnotes renumbered into `notes`."""
     out, skipping = [], False
@@ -599,7 +590,7 @@ def build_period_end(
     province (left out with fewer than two), streamlined people by year and legal basis, the
     reorganisation over the period (the ordinary narrative's paragraphs)."""
     as_of = dt.date.fromisoformat(summary["as_of"])
-    notes = _Notes()
+    notes = Notes()
     measures = [str(m) for m in Measure]
     base_year = programme.baseline_year
     opening_parts: list[str | int] = ["Thực hiện "]

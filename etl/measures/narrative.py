@@ -55,7 +55,9 @@ class Narrative:
         return f"{self.title}\n\n{body}\n\n{notes}"
 
 
-class _Notes:
+class Notes:
+    """Footnotes as they are added: `add` gives a note its number (from 1)."""
+
     def __init__(self) -> None:
         self.items: list[str] = []
 
@@ -149,7 +151,7 @@ def build_narrative(
     """The staffing section for one scope and cut-off, from the summary JSON."""
     authority = f"{department} đã tham mưu Ủy ban nhân dân thành phố"
     as_of = dt.date.fromisoformat(summary["as_of"])
-    notes = _Notes()
+    notes = Notes()
     cc, nlv = summary[Measure.CONG_CHUC], summary[Measure.NGUOI_LAM_VIEC]
     sl = summary["streamlined"]
     PERIOD = period_of(summary)
