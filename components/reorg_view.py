@@ -12,6 +12,7 @@ from components.grids import column, make_grid
 from components.overview import chart_block, export_search, make_reorg_panel
 from etl.core.formatting import fmt_date, fmt_number
 from etl.measures import analysis
+from etl.measures.cache import memoised, remembered
 from etl.measures.dataset import Dataset
 from etl.measures.query import ResolvedView
 from etl.measures.scoping import CITY_LABEL, Filter
@@ -20,29 +21,52 @@ from reporting.charts import ChartContext, build_chart
 WHOLE = CITY_LABEL[:1].lower() + CITY_LABEL[1:]  # «toàn thành phố», within a sentence
 
 
-def _units_text(ds: Dataset, ids: list[int], counts: pd.Series) -> str:
+def _unit_labels(ds: Dataset) -> tuple[dict[int, Any], dict[int, Any], frozenset[str]]:
+    """The units' names and districts by id, and the names more than one unit bears: kept
+    with the dataset (they depend on its units alone)."""
+
+    def build() -> tuple[dict[int, Any], dict[int, Any], frozenset[str]]:
+        names = ds.units["name"]
+        counts = names.value_counts()
+        return (
+            names.to_dict(),
+            ds.units["district"].to_dict(),
+            frozenset(counts.index[counts > 1]),
+        )
+
+    return memoised(ds, ("reorg_unit_labels",), build)
+
+
+def _units_text(
+    names: dict[int, Any], districts_of: dict[int, Any], shared: frozenset[str], ids: list[int]
+) -> str:
     """The names of an event's units; led by their district when they share one and a name
     among them is also another unit's (a district's `Phòng Nội vụ`, the same in every
-    district): `Huyện Mỹ Tú: Phòng Nội vụ tỉnh Sóc Trăng (cũ); …` (`counts`: units by name)."""
-    names = ds.units["name"]
+    district): `Huyện Mỹ Tú: Phòng Nội vụ tỉnh Sóc Trăng (cũ); …` (`shared`: the names more
+    than one unit bears)."""
     text = "; ".join(names[u] for u in ids)
-    districts = {ds.units["district"].get(u) for u in ids}
+    districts = {districts_of.get(u) for u in ids}
     if len(districts) != 1:
         return text
     district = districts.pop()
     if not isinstance(district, str) or not district:
         return text
-    if any(counts.get(names[u], 0) > 1 for u in ids):
+    if any(names[u] in shared for u in ids):
         return f"{district}: {text}"
     return text
 
 
 def events_frame(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
-    """One row per event with its units, newest first."""
+    """One row per event with its units, newest first: built once per dataset (so per data
+    version) and cut-off date, and shared by every call, so callers must not modify it."""
+    return remembered(ds, "reorg_events", as_of, lambda: _build_events_frame(ds, as_of))
+
+
+def _build_events_frame(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
     if ds.events.empty:
         return pd.DataFrame(columns=["date", "event_type", "before", "after", "doc_ref", "source"])
     events = ds.events[ds.events["effective_date"] <= as_of]
-    counts = ds.units["name"].value_counts()
+    names, districts, shared = _unit_labels(ds)
     rows = []
     for ev in events.itertuples():
         before, after = ds.event_sets.get(ev.id, (frozenset(), frozenset()))
@@ -51,8 +75,8 @@ def events_frame(ds: Dataset, as_of: dt.date) -> pd.DataFrame:
             before_text = "; ".join(n for n, _k in provinces.get("before", []))
             after_text = (provinces.get("after") or [""])[0]
         else:
-            before_text = _units_text(ds, sorted(before - after), counts)
-            after_text = _units_text(ds, sorted(after), counts)
+            before_text = _units_text(names, districts, shared, sorted(before - after))
+            after_text = _units_text(names, districts, shared, sorted(after))
         rows.append(
             {
                 "date": ev.effective_date.isoformat(),

@@ -12,6 +12,7 @@ provinces: Sóc Trăng too (letterhead `UBND tỉnh Sóc Trăng`; Hậu Giang th
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -489,3 +490,46 @@ def test_a_name_holding_its_province_is_shown_once_and_matched_as_shown(
         assert count.scalar_one() == 1
     s = service.summary(engine, as_of=AS_OF, province="hau giang")
     assert (s["cong_chuc"]["baseline"], s["cong_chuc"]["current"]) == (50, 44)
+
+
+def test_the_reorg_page_is_kept_until_the_events_change(engine, two, monkeypatch):
+    """The reorganisation page's list of events is built once per data version and cut-off
+    (components/reorg_view.py): the page drawn again from the kept list is the one drawn
+    first, for two views; a return with a new event (a new data version) builds it again."""
+    from plotly.io.json import to_json_plotly
+
+    from components import reorg_view
+    from etl.measures.query import ResolvedView
+
+    builds: list[dt.date] = []
+    build = reorg_view._build_events_frame
+
+    def counted(ds: Any, as_of: dt.date) -> Any:
+        builds.append(as_of)
+        return build(ds, as_of)
+
+    monkeypatch.setattr(reorg_view, "_build_events_frame", counted)
+
+    def page(ds: Any, view: ResolvedView) -> str:
+        drawn = to_json_plotly(reorg_view.make_reorg(ds, service.summary_of(ds, view), view))
+        return json.dumps(json.loads(drawn), ensure_ascii=False)
+
+    ds = service.load_dataset(engine)
+    views = [ResolvedView(AS_OF), ResolvedView(dt.date(2025, 3, 31))]
+    first = [page(ds, v) for v in views]
+    assert builds == [AS_OF, dt.date(2025, 3, 31)]
+    assert [page(ds, v) for v in views] == first  # from the kept lists: the same page
+    assert len(builds) == 2
+    assert "3 sự kiện" in first[0] and "1 sự kiện" in first[1]  # by 31/03/2025: QĐ 10 only
+
+    # Hậu Giang's Sở Tư pháp merges into Cần Thơ's: a new data version, a new event
+    row = [1, "01/08/2025", "QĐ 30", "Sáp nhập", "Sở Tư pháp tỉnh Hậu Giang (cũ)",
+           "Sở Tư pháp", "Cơ quan hành chính", None]  # fmt: skip
+    accepted(two(b03([row]), "03b.xlsx"))
+    ds = service.load_dataset(engine)
+    again = page(ds, views[0])
+    assert builds[2:] == [AS_OF] and again != first[0]
+    assert "4 sự kiện" in again and "QĐ 30" in again
+    listed = reorg_view.events_frame(ds, AS_OF)
+    assert listed["doc_ref"].iloc[0] == "QĐ 30"  # newest first
+    assert set(listed["doc_ref"]) == {"QĐ 30", "Nghị quyết 202/2025/QH15", "QĐ 20", "QĐ 10"}

@@ -59,6 +59,7 @@ LRU_SIZES = {
     "tracker_view": 4,
     "tracker_rows": 4,  # the tracker's units grid: its rows and their folded texts
     "tracker_folded": 48,
+    "reorg_events": 8,  # the reorganisation page's list of events, per cut-off date
 }
 
 
@@ -140,8 +141,8 @@ def load_dataset(
 # what is derived from the units and the events alone (etl/measures/scoping.py: the unit
 # columns, existence per date, scope masks, lineage homes; metrics.py: the event rows and the
 # positions of the homes): still true after new returns that change neither
-UNIT_MEMO = (("unit_columns",), ("code_casefold",), ("event_rows",))
-UNIT_FAMILIES = ("exists", "scope", "homes", "homes_positions")
+UNIT_MEMO = (("unit_columns",), ("code_casefold",), ("event_rows",), ("reorg_unit_labels",))
+UNIT_FAMILIES = ("exists", "scope", "homes", "homes_positions", "reorg_events")
 
 
 def carry_unit_results(old: Dataset, new: Dataset, added: dict[str, Any]) -> Dataset:
