@@ -26,6 +26,7 @@ from etl.core.forms import (
     SIGNATURE_WORDS,
     TOTAL_WORDS,
 )
+from etl.core.values import cell_ref
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -144,15 +145,6 @@ def _form_00() -> tuple[Rows, list[str]]:
     return rows, []
 
 
-def _column(i: int) -> str:
-    letters = ""
-    i += 1
-    while i:
-        i, rest = divmod(i - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _cell(ref: str, value: Any) -> str:
     if value is None:
         return ""
@@ -166,7 +158,7 @@ def _cell(ref: str, value: Any) -> str:
 def _sheet_xml(rows: Rows, merges: list[str]) -> str:
     body = "".join(
         f'<row r="{r + 1}">'
-        + "".join(_cell(f"{_column(c)}{r + 1}", v) for c, v in enumerate(row))
+        + "".join(_cell(cell_ref(r, c), v) for c, v in enumerate(row))
         + "</row>"
         for r, row in enumerate(rows)
     )
