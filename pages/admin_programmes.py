@@ -116,9 +116,7 @@ def programme_action(action: str, programme_id: Any, **values: Any) -> tuple[Any
             scope_text = values.get("scope")
             scope_text = scope_text if isinstance(scope_text, str) else ""
             flt = resolve_scope(context.dataset(), scope_text)
-            city = flt is not None and flt.unit_id is None and flt.district is None
-            city = city and flt.sector is None and flt.kind is None
-            if flt is None or not (city or flt.unit_id is not None):
+            if flt is None or not (flt.is_whole or flt.unit_id is not None):
                 raise stored.ProgrammeError(
                     f"Phạm vi «{scope_text}» phải là Toàn thành phố (Toàn tỉnh) hoặc tên, mã một "
                     "đơn vị / the scope must be the whole city or one unit"

@@ -430,3 +430,34 @@ def test_refreshed_datasets_equal_full_loads(engine, ingest, refreshes):
     assert refreshes  # refreshed, not rebuilt
     cc = _cc(got["approved"], AFTER)  # as in the other order: 44 → 41
     assert (cc["baseline"], cc["current"]) == (44, 41)
+
+
+def test_a_commune_is_not_a_plan_scope_on_the_admin_page(isolated_app, tmp_path):
+    """A target rule is for the whole city or one unit: a commune named as its scope is
+    refused, as a district is, never stored as a rule of the whole city."""
+    from flask_login import login_user
+    from sqlalchemy import text
+
+    from etl.storage import accounts
+    from pages.admin_programmes import programme_action, shown_programmes
+    from tests.conftest import ingest_with_period
+    from tests.test_filters import text_of
+    from web import context
+    from web.auth import User
+
+    engine = isolated_app.server.extensions[context.ENGINE_KEY]
+    for name, content in (("03.xlsx", district_end_return()), ("xa.xlsx", commune_return())):
+        result = ingest_with_period(engine, content, name, uploads_dir=tmp_path)
+        assert result.status == "accepted", [p.message_vi for p in result.errors]
+    with isolated_app.server.test_request_context():
+        login_user(User(accounts.get_account(engine, username="admin")))
+        (programme,) = shown_programmes()
+        with engine.connect() as conn:
+            before = conn.execute(text("SELECT count(*) FROM target")).scalar_one()
+        message, ok = programme_action(
+            "rule", programme["id"], scope="Xã Thới Hưng", measure="cong_chuc", pct=5
+        )
+        with engine.connect() as conn:
+            after = conn.execute(text("SELECT count(*) FROM target")).scalar_one()
+    assert not ok and "phải là Toàn thành phố" in text_of(message)
+    assert after == before

@@ -310,7 +310,7 @@ def target_for(
     row, own = _target_row(ds, flt, measure, programme)
     if row is None:
         return None, "no-target"
-    is_city = flt == Filter(label=flt.label)
+    is_city = flt.is_whole
     if pd.notna(row["count"]) and (is_city or own):
         return float(row["count"]), None
     if pd.notna(row["pct"]):

@@ -44,6 +44,11 @@ class Filter:
     # a former province's key (`provinces.province_choices`): the units that were its own
     province: str | None = None
 
+    @property
+    def is_whole(self) -> bool:
+        """Whether it covers every unit (the whole city or province), whatever its label."""
+        return self == Filter(label=self.label)
+
 
 # ---------------------------------------------------------------- unit masks, kept with the dataset
 
