@@ -85,11 +85,12 @@ def commune_dates(units: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     ckey = units["commune_key"].fillna("").to_numpy(dtype=object)
     dated = commune & ~undated & (ckey != "")
     by_commune = pd.Series(valid_from[dated].to_numpy()).groupby(ckey[dated]).min()
-    first_year = pd.Series(dtype="int64")
-    if len(facts):
-        assigned = facts[facts["status"] == FactStatus.ASSIGNED.value]
-        first_year = assigned.groupby("unit_id")["year"].min()
     at = np.flatnonzero(undated)
+    first_year = pd.Series(dtype="int64")
+    if len(facts):  # only the undated bodies' figures: not every fact of every unit
+        wanted = facts["unit_id"].isin(units["id"].to_numpy()[at])
+        assigned = facts[wanted & (facts["status"] == FactStatus.ASSIGNED.value)]
+        first_year = assigned.groupby("unit_id")["year"].min()
     from_commune = pd.to_datetime(pd.Series(ckey[at]).map(by_commune.to_dict()))
     years = pd.Series(units["id"].to_numpy()[at]).map(first_year.to_dict())
     january = pd.to_datetime(
