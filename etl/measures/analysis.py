@@ -94,28 +94,64 @@ def unit_rows(ds: Dataset, view: ResolvedView, measure: str) -> pd.DataFrame:
     return remembered(ds, "unit_rows", (*view.key, measure), build)
 
 
-def _fact_lookup(ds: Dataset, status: str, year: int) -> dict[int, Any] | None:
-    """unit_id → value of the current facts of a status for one year, as `Series.get` on a
-    (unit_id, year) index answers; None when a unit has two (then that index is used)."""
+def _year_arrays(ds: Dataset, status: str, year: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The current facts of a status for one year as arrays over the positions of
+    `ds.units`: (values, present); None when a unit has two (then `_by_unit_and_year`'s
+    index is used)."""
 
-    def build() -> dict[int, Any] | None:
+    def build() -> tuple[np.ndarray, np.ndarray] | None:
         facts = facts_by_status(ds, status)
         facts = facts[facts["year"] == year]
         if facts["unit_id"].duplicated().any():
             return None
-        return dict(zip(facts["unit_id"].tolist(), facts["value"].to_numpy(), strict=True))
+        positions = ds.units.index.get_indexer(facts["unit_id"])
+        known = positions >= 0
+        values = facts["value"].to_numpy()
+        out = np.zeros(len(ds.units), dtype=values.dtype)
+        present = np.zeros(len(ds.units), dtype=bool)
+        out[positions[known]] = values[known]
+        present[positions[known]] = True
+        return out, present
 
-    return memoised(ds, ("fact_lookup", status, year), build)
+    return memoised(ds, ("year_arrays", status, year), build)
 
 
-def _by_unit_and_year(
-    ds: Dataset, status: str, years: set[Any]
-) -> dict[Any, dict[int, Any]] | pd.Series:
-    """Lookups of `_fact_lookup` for `years`, or the (unit_id, year) series if one is None."""
-    lookups = {y: _fact_lookup(ds, status, y) for y in years}
-    if any(v is None for v in lookups.values()):
-        return facts_by_status(ds, status).set_index(["unit_id", "year"])["value"]
-    return lookups
+def _year_values(
+    ds: Dataset,
+    status: str,
+    years: set[Any],
+    positions: np.ndarray,
+    unit_years: np.ndarray,
+    default: Any = None,
+) -> np.ndarray | list[Any]:
+    """Each table unit's current fact of `status` in its measure's latest year
+    (`unit_years`, NaN: none): `default` where it has none. As the values would be read
+    one by one: integers while every unit has one, floats with NaN (or `default`) else."""
+    arrays = {y: _year_arrays(ds, status, y) for y in years}
+    if any(a is None for a in arrays.values()):  # a unit with two facts: by its index
+        by_index = facts_by_status(ds, status).set_index(["unit_id", "year"])["value"]
+        uids = ds.units.index.to_numpy()[positions].tolist()
+        return [
+            by_index.get((uid, int(y)), default) if y == y else default
+            for uid, y in zip(uids, unit_years.tolist(), strict=True)
+        ]
+    found = np.zeros(len(positions), dtype=bool)
+    values: np.ndarray | None = None
+    for year, (array, present) in arrays.items():
+        rows = (unit_years == year) & (positions >= 0)
+        at = positions[rows]
+        hit = present[at]
+        if values is None:
+            values = np.zeros(len(positions), dtype=array.dtype)
+        values[np.flatnonzero(rows)[hit]] = array[at[hit]]
+        found[np.flatnonzero(rows)[hit]] = True
+    if values is None:
+        values = np.zeros(len(positions), dtype=np.int64)
+    if found.all():
+        return values
+    if default is None and not found.any():  # nothing to read: None each, as one by one
+        return [None] * len(positions)
+    return np.where(found, values, np.nan if default is None else default)
 
 
 def _baseline_by_home(ds: Dataset, homes: pd.DataFrame, year0: int | None) -> pd.Series:
@@ -166,33 +202,16 @@ def _unit_table(
         latest_years[measure] = int(years[rows].max()) if rows.any() else None
     units["latest_year"] = units["measure"].map(latest_years)
     wanted = {y for y in latest_years.values() if y}
-    current = _by_unit_and_year(ds, FactStatus.ASSIGNED, wanted)
-    pending_facts = _by_unit_and_year(ds, FactStatus.PENDING, wanted)
-    no_year: dict[int, Any] = {}
-    # plain lists: iterating pandas columns element by element costs a national table seconds
     uids = units["id"].tolist()
-    unit_years = units["latest_year"].tolist()
-    unit_measures = units["measure"].tolist()
-    if isinstance(current, dict):
-        units["current"] = [
-            current.get(year, no_year).get(uid) if year else None
-            for uid, year in zip(uids, unit_years, strict=True)
-        ]
+    unit_years = units["latest_year"].to_numpy(dtype=float)
+    service = (units["measure"] == _SERVICE_MEASURE).to_numpy()
+    positions = ds.units.index.get_indexer(units["id"])
+    units["current"] = _year_values(ds, FactStatus.ASSIGNED, wanted, positions, unit_years)
+    pending = _year_values(ds, FactStatus.PENDING, wanted, positions, unit_years, default=0)
+    if isinstance(pending, list):
+        units["pending"] = [p if own else 0 for p, own in zip(pending, service, strict=True)]
     else:
-        units["current"] = [
-            current.get((uid, year)) if year else None
-            for uid, year in zip(uids, unit_years, strict=True)
-        ]
-    if isinstance(pending_facts, dict):
-        units["pending"] = [
-            pending_facts.get(year, no_year).get(uid, 0) if year and m == _SERVICE_MEASURE else 0
-            for uid, year, m in zip(uids, unit_years, unit_measures, strict=True)
-        ]
-    else:
-        units["pending"] = [
-            pending_facts.get((uid, year), 0) if year and m == _SERVICE_MEASURE else 0
-            for uid, year, m in zip(uids, unit_years, unit_measures, strict=True)
-        ]
+        units["pending"] = np.where(service, pending, 0)
     units["baseline"] = units["id"].map(base).astype(float)
     units["done"] = units["baseline"] - units["current"].astype(float)
     units["reduced"] = units["done"] + (units["pending"] if include_pending else 0)
@@ -261,7 +280,7 @@ def _stable_units(
         if not sectors:
             continue
         mine = (units["measure"] == measure) & units["sector"].isin(sectors)
-        mine = mine.to_numpy() & np.array([(uid, measure) not in own for uid in units["id"]])
+        mine = mine.to_numpy() & ~units["id"].isin({u for u, m in own if m == measure}).to_numpy()
         out |= mine
     return out
 
@@ -286,9 +305,9 @@ def _unit_targets(
     units: pd.DataFrame,
     own: dict[tuple[int, str], tuple[Any, Any]],
     pct_by_measure: dict[str, float | None],
-) -> list[float | None]:
-    """`_unit_target` of every unit: the city's percentage times the baseline, computed for
-    all units at once, but for the units with their own plan row."""
+) -> np.ndarray | list[None]:
+    """`_unit_target` of every unit (NaN: none): the city's percentage times the baseline,
+    computed for all units at once, but for the units with their own plan row."""
     baseline = units["baseline"].to_numpy(dtype=float)
     measures = units["measure"].to_numpy(dtype=object)
     out = np.full(len(units), np.nan)
@@ -299,15 +318,18 @@ def _unit_targets(
             none |= rows
         else:
             out[rows] = city_pct / 100 * baseline[rows]
-    values: list[float | None] = [
-        None if n or np.isnan(v) else float(v)
-        for v, n in zip(out.tolist(), none.tolist(), strict=True)
-    ]
-    if own:
-        columns = (units["id"].tolist(), units["measure"].tolist(), units["baseline"].tolist())
-        for i, (uid, m, b) in enumerate(zip(*columns, strict=True)):
+    values = np.where(none, np.nan, out)
+    if own:  # the few units with their own plan row (or a measure without a city row)
+        ids = units["id"].to_numpy()
+        check = units["id"].isin({uid for uid, _ in own}).to_numpy()
+        check = check | ~np.isin(measures, list(pct_by_measure))
+        for i in np.flatnonzero(check):
+            uid, m = int(ids[i]), measures[i]
             if (uid, m) in own or m not in pct_by_measure:
-                values[i] = _unit_target(own.get((uid, m)), b, pct_by_measure.get(m))
+                target = _unit_target(own.get((uid, m)), baseline[i], pct_by_measure.get(m))
+                values[i] = np.nan if target is None else target
+    if np.isnan(values).all():  # none at all: None each, as the table has always had
+        return [None] * len(units)
     return values
 
 
@@ -475,7 +497,13 @@ def yearly_path(
     year0 = summary_figures.get("baseline_year") or baseline_year(ds, programme)
     end = programme.end_year if programme is not None else None
     homes = home_units(ds, view.as_of)
-    by_year = quota_by_year(ds, homes, view.filter, measure, view.as_of, year0)
+    by_year = remembered_for_frame(  # the overview's card and its chart both ask
+        ds,
+        "quota_by_year",
+        homes,
+        (view.filter, measure, view.as_of, year0),
+        lambda: quota_by_year(ds, homes, view.filter, measure, view.as_of, year0),
+    )
     baseline = summary_figures["baseline"]
     target = summary_figures["target"]
     reduced = summary_figures["reduced"]

@@ -50,6 +50,7 @@ LRU_SIZES = {
     "unit_table": 6,
     "unit_rows": 6,
     "scope_breakdown": 12,  # a view × sector, district or kind (the period-end report)
+    "quota_by_year": 32,  # a view's quota per year and measure (the card and its chart)
     "shortages": 32,
     "chart": 96,
     "unit_grid": 6,
