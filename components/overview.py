@@ -446,7 +446,7 @@ def make_overview(
             [
                 html.H3(f"5 đơn vị còn xa chỉ tiêu nhất — {MEASURE_LABELS[m].lower()}"),
                 make_behind_table(
-                    analysis.furthest_behind(ctx.unit_table, m),
+                    analysis.furthest_behind_in_view(ds, view, m),
                     search,
                     (summary.get("programme") or {}).get("baseline_year"),
                 ),

@@ -56,3 +56,14 @@ def test_current_pending_and_targets_are_each_units_own(ds, as_of, pending):
     pairs = zip(with_base["measure"], with_base["baseline"], strict=True)
     expected = [pct[m] / 100 * b for m, b in pairs]
     np.testing.assert_allclose(with_base["target"].to_numpy(dtype=float), expected)
+
+
+@pytest.mark.parametrize("n", [1, 3, 5])
+def test_furthest_behind_are_the_largest_gaps_then_names(ds, n):
+    table = analysis.unit_table(ds, ResolvedView(dt.date(2024, 6, 30)))
+    for measure in Measure:
+        rows = table[(table["measure"] == measure) & table["gap"].notna()]
+        expected = rows.sort_values(["gap", "name"], ascending=[False, True]).head(n)
+        got = analysis.furthest_behind(table, measure, n)
+        pd.testing.assert_frame_equal(got, expected)
+        assert len(got) == n

@@ -597,10 +597,23 @@ def spread(table: pd.DataFrame, measure: str) -> dict[str, Any]:
 
 def furthest_behind(table: pd.DataFrame, measure: str, n: int = 5) -> pd.DataFrame:
     """The units with the largest gap between their target share and what they reduced."""
-    rows = table[(table["measure"] == measure) & table["gap"].notna()]
-    if len(rows) > 4 * n > 0:  # sort only the rows that can be among the first n
-        rows = rows[rows["gap"] >= rows["gap"].nlargest(n).iloc[-1]]
+    gap = table["gap"].to_numpy(dtype=float)
+    at = np.flatnonzero((table["measure"].to_numpy() == measure) & ~np.isnan(gap))
+    if len(at) > 4 * n > 0:  # sort only the rows that can be among the first n
+        at = at[gap[at] >= np.sort(gap[at])[-n]]
+    rows = table.iloc[at]  # the few rows, not a copy of the national table's columns
     return rows.sort_values(["gap", "name"], ascending=[False, True]).head(n)
+
+
+def furthest_behind_in_view(ds: Dataset, view: ResolvedView, measure: str) -> pd.DataFrame:
+    """`furthest_behind` of the view's unit table, kept per dataset and view (shared: callers
+    only read it)."""
+    return remembered(
+        ds,
+        "furthest_behind",
+        (*view.key, measure),
+        lambda: furthest_behind(unit_table(ds, view, copy=False), measure),
+    )
 
 
 def shortages(ds: Dataset, view: ResolvedView) -> pd.DataFrame:

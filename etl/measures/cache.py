@@ -51,6 +51,7 @@ LRU_SIZES = {
     "unit_rows": 6,
     "scope_breakdown": 12,  # a view × sector, district or kind (the period-end report)
     "quota_by_year": 32,  # a view's quota per year and measure (the card and its chart)
+    "furthest_behind": 64,  # a view's five units furthest from their targets, per measure
     "shortages": 32,
     "chart": 96,
     "unit_grid": 6,

@@ -22,7 +22,7 @@ from etl.core.normalize import clean_text, text_key
 from etl.core.programme_names import normal_name
 from etl.core.vocabulary import FactStatus
 from etl.measures.cache import memoised
-from etl.measures.dataset import Dataset
+from etl.measures.dataset import Dataset, fact_pair_mask
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,10 @@ def first_assigned_year(ds: Dataset) -> int | None:
         facts = ds.facts
         if not len(facts):
             return None
-        years = facts.loc[facts["status"] == FactStatus.ASSIGNED, "year"]
+        rows = fact_pair_mask(ds, None, [FactStatus.ASSIGNED])  # not 600.000 texts compared
+        if rows is None:
+            rows = (facts["status"] == FactStatus.ASSIGNED).to_numpy()
+        years = facts["year"].to_numpy()[rows]
         return int(years.min()) if len(years) else None
 
     return memoised(ds, ("first_assigned_year",), build)
