@@ -94,7 +94,9 @@ def facts_of(ds: Dataset, measure: str, status: str) -> pd.DataFrame:
     def build() -> pd.DataFrame:
         rows = fact_pair_mask(ds, measure, [status])
         if rows is not None:  # the same rows, in the same order, without the groupby
-            return ds.facts.loc[rows, ["unit_id", "year", "value"]]
+            at = np.flatnonzero(rows)  # column by column: not a take of every column's block
+            columns = {c: ds.facts[c].array.take(at) for c in ("unit_id", "year", "value")}
+            return pd.DataFrame(columns, index=ds.facts.index[at], copy=False)
         frame = facts_by_status(ds, status)
         if frame.empty:
             return frame.drop(columns=["measure"], errors="ignore")
@@ -128,8 +130,9 @@ def _merged(ds: Dataset, homes: pd.DataFrame, measure: str, status: str) -> dict
         # each fact row once per row of its unit in `homes`, those in their order: the
         # inner join's rows, by positions (a merge of 600.000 rows after every upload)
         by_unit = _homes_by_unit(ds, homes)
-        first = np.searchsorted(by_unit["unit_id"], units, side="left")
-        counts = np.searchsorted(by_unit["unit_id"], units, side="right") - first
+        upos = ds.units.index.get_indexer(units)
+        first = np.where(upos >= 0, by_unit["first"][upos], 0)
+        counts = np.where(upos >= 0, by_unit["count"][upos], 0)
         rows = np.repeat(np.arange(len(units)), counts)
         within = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
         home_rows = by_unit["order"][np.repeat(first, counts) + within]
@@ -137,7 +140,7 @@ def _merged(ds: Dataset, homes: pd.DataFrame, measure: str, status: str) -> dict
             "year": facts["year"].to_numpy()[rows],
             "value": facts["value"].to_numpy()[rows],
             "weight": by_unit["weight"][home_rows],
-            "upos": ds.units.index.get_indexer(units).astype(np.int32)[rows],
+            "upos": upos.astype(np.int32)[rows],
             "hpos": _homes_positions(ds, homes)["hpos"].astype(np.int32)[home_rows],
         }
 
@@ -146,13 +149,17 @@ def _merged(ds: Dataset, homes: pd.DataFrame, measure: str, status: str) -> dict
 
 def _homes_by_unit(ds: Dataset, homes: pd.DataFrame) -> dict[str, np.ndarray]:
     """The rows of a homes frame sorted by unit id, stably (`order`: their positions in
-    `homes`), with the sorted unit ids and every row's weight as floats."""
+    `homes`), every row's weight as floats, and for each unit of `ds.units` (by position)
+    the first of its rows in that order and how many it has."""
 
     def build() -> dict[str, np.ndarray]:
         units = homes["unit_id"].to_numpy()
         order = np.argsort(units, kind="stable")
+        ids = ds.units.index.to_numpy()
+        first = np.searchsorted(units[order], ids, side="left")
+        count = np.searchsorted(units[order], ids, side="right") - first
         weight = homes["weight"].to_numpy(dtype=float)
-        return {"unit_id": units[order], "order": order, "weight": weight}
+        return {"order": order, "weight": weight, "first": first, "count": count}
 
     return remembered_for_frame(ds, "homes_positions", homes, ("by_unit",), build)
 
