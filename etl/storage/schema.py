@@ -112,6 +112,7 @@ unit = Table(
 )
 Index("ix_unit_loose_key", unit.c.loose_key)
 Index("ix_unit_code_key", unit.c.code_key)
+Index("ix_unit_created_by", unit.c.created_by)
 
 # A unit attribute a return sets (append-only): ingest writes these rows instead of updating
 # `unit`, so that a return waiting for review changes no unit a viewer sees. A unit's
@@ -163,6 +164,7 @@ job_position = Table(
     Column("cell", String(20), nullable=False),
 )
 Index("ix_job_position_unit", job_position.c.unit_id)
+Index("ix_job_position_submission", job_position.c.submission_id)
 
 event = Table(
     "event",
@@ -192,6 +194,7 @@ event = Table(
     Column("provinces", JSON),
 )
 Index("ix_event_natural_key", event.c.natural_key)
+Index("ix_event_submission", event.c.submission_id)
 
 event_unit = Table(
     "event_unit",
@@ -247,6 +250,7 @@ target = Table(
     Column("basis", String(255)),  # the row's `Căn cứ`, when written
     Column("exclude_sectors", String(500)),  # `Lĩnh vực giữ ổn định`, joined by "; "
 )
+Index("ix_target_submission", target.c.submission_id)
 
 # ---------------------------------------------------------------- accounts and audit
 
