@@ -26,8 +26,10 @@ from etl.core.vocabulary import (
 from etl.measures.cache import memoised, remembered, remembered_for_frame
 from etl.measures.dataset import Dataset
 from etl.measures.metrics import (
+    fact_positions,
     facts_by_status,
     facts_of,
+    join_homes,
     missing_data,
     province_share,
     quota_by_year,
@@ -104,7 +106,7 @@ def _year_arrays(ds: Dataset, status: str, year: int) -> tuple[np.ndarray, np.nd
         facts = facts[facts["year"] == year]
         if facts["unit_id"].duplicated().any():
             return None
-        positions = ds.units.index.get_indexer(facts["unit_id"])
+        positions = fact_positions(ds, facts)
         known = positions >= 0
         values = facts["value"].to_numpy()
         out = np.zeros(len(ds.units), dtype=values.dtype)
@@ -160,8 +162,11 @@ def _baseline_by_home(ds: Dataset, homes: pd.DataFrame, year0: int | None) -> pd
 
     def build() -> pd.Series:
         assigned = facts_by_status(ds, FactStatus.ASSIGNED)
-        base = assigned[assigned["year"] == year0].merge(homes, on="unit_id")
-        return (base["value"] * base["weight"]).groupby(base["home_id"]).sum()
+        assigned = assigned[assigned["year"].to_numpy() == year0]
+        rows, home_rows = join_homes(ds, homes, fact_positions(ds, assigned))
+        value = assigned["value"].to_numpy()[rows] * homes["weight"].to_numpy()[home_rows]
+        home_id = pd.Series(homes["home_id"].to_numpy()[home_rows], name="home_id")
+        return pd.Series(value).groupby(home_id).sum()
 
     return remembered_for_frame(ds, "baseline_by_home", homes, (year0,), build)
 
@@ -173,7 +178,8 @@ def _unit_table(
     include_pending: bool,
     programme: Programme | None = None,
 ) -> pd.DataFrame:
-    units = ds.units[exists_mask(ds, as_of) & scope_mask(ds, flt)].copy()
+    kept = ["id", "code", "name", "kind", "district", "sector", "parent"]
+    units = ds.units.loc[exists_mask(ds, as_of) & scope_mask(ds, flt), kept]
     columns = [
         "unit_id", "code", "name", "kind", "kind_label", "district", "sector", "parent",
         "measure", "baseline", "latest_year", "current", "done", "pending", "reduced",
@@ -187,25 +193,21 @@ def _unit_table(
     # by the few distinct kinds, not a call per unit
     units["measure"] = units["kind"].map({k: measure_of_kind(k) for k in units["kind"].unique()})
     latest_years = {}
+    positions = ds.units.index.get_indexer(units["id"])
+    measures = units["measure"].to_numpy()
     in_table = np.zeros(len(ds.units), dtype=bool)
     for measure in Measure:
         facts = facts_of(ds, measure, FactStatus.ASSIGNED)
         in_table[:] = False
-        in_table[ds.units.index.get_indexer(units.loc[units["measure"] == measure, "id"])] = True
+        in_table[positions[measures == measure]] = True
         years = facts["year"].to_numpy()
-        positions = memoised(
-            ds,
-            ("fact_positions", measure),
-            lambda f=facts: ds.units.index.get_indexer(f["unit_id"]),
-        )
-        rows = mask_at(in_table, positions) & (years <= as_of.year)
+        rows = mask_at(in_table, fact_positions(ds, facts)) & (years <= as_of.year)
         latest_years[measure] = int(years[rows].max()) if rows.any() else None
     units["latest_year"] = units["measure"].map(latest_years)
     wanted = {y for y in latest_years.values() if y}
     uids = units["id"].tolist()
     unit_years = units["latest_year"].to_numpy(dtype=float)
-    service = (units["measure"] == _SERVICE_MEASURE).to_numpy()
-    positions = ds.units.index.get_indexer(units["id"])
+    service = measures == _SERVICE_MEASURE
     units["current"] = _year_values(ds, FactStatus.ASSIGNED, wanted, positions, unit_years)
     pending = _year_values(ds, FactStatus.PENDING, wanted, positions, unit_years, default=0)
     if isinstance(pending, list):
@@ -227,7 +229,7 @@ def _unit_table(
         m["unit_id"]: ", ".join(str(y) for y in m["years"])
         for m in missing_data(ds, flt, as_of, programme)
     }
-    units["missing_years"] = [missing.get(uid, "") for uid in uids]
+    units["missing_years"] = _spread(uids, missing, "")
     jp = memoised(
         ds,
         ("job_position_by_unit",),
@@ -243,7 +245,7 @@ def _unit_table(
             else {}
         ),
     )
-    units["job_position"] = [jp.get(uid) for uid in uids] if jp else None
+    units["job_position"] = _spread(uids, jp, None) if jp else None
     units["kind_label"] = units["kind"].map(KIND_LABELS)
     units["unit_id"] = units["id"]
     if (
@@ -252,6 +254,18 @@ def _unit_table(
         figures = ["baseline", "current", "done", "pending", "reduced", "reduced_pct"]
         units[[*figures, "target", "pct_of_target", "gap"]] = np.nan
     return units[columns].reset_index(drop=True)
+
+
+def _spread(uids: list[int], by_unit: dict[int, Any], default: Any) -> list[Any]:
+    """`[by_unit.get(uid, default) for uid in uids]`, placed by position: the few units
+    named rather than a lookup per unit of a national table."""
+    out = np.full(len(uids), default, dtype=object)
+    if by_unit:
+        at = pd.Index(uids).get_indexer(list(by_unit))
+        values = np.empty(len(by_unit), dtype=object)
+        values[:] = list(by_unit.values())
+        out[at[at >= 0]] = values[at >= 0]
+    return out.tolist()
 
 
 def _city_pct(ds: Dataset, measure: str, programme: Programme | None) -> float | None:
