@@ -205,7 +205,6 @@ def _unit_table(
         latest_years[measure] = int(years[rows].max()) if rows.any() else None
     units["latest_year"] = units["measure"].map(latest_years)
     wanted = {y for y in latest_years.values() if y}
-    uids = units["id"].tolist()
     unit_years = units["latest_year"].to_numpy(dtype=float)
     service = measures == _SERVICE_MEASURE
     units["current"] = _year_values(ds, FactStatus.ASSIGNED, wanted, positions, unit_years)
@@ -229,7 +228,7 @@ def _unit_table(
         m["unit_id"]: ", ".join(str(y) for y in m["years"])
         for m in missing_data(ds, flt, as_of, programme)
     }
-    units["missing_years"] = _spread(uids, missing, "")
+    units["missing_years"] = _spread(ds, positions, missing, "")
     jp = memoised(
         ds,
         ("job_position_by_unit",),
@@ -245,7 +244,7 @@ def _unit_table(
             else {}
         ),
     )
-    units["job_position"] = _spread(uids, jp, None) if jp else None
+    units["job_position"] = _spread(ds, positions, jp, None) if jp else None
     units["kind_label"] = units["kind"].map(KIND_LABELS)
     units["unit_id"] = units["id"]
     if (
@@ -256,16 +255,16 @@ def _unit_table(
     return units[columns].reset_index(drop=True)
 
 
-def _spread(uids: list[int], by_unit: dict[int, Any], default: Any) -> list[Any]:
-    """`[by_unit.get(uid, default) for uid in uids]`, placed by position: the few units
-    named rather than a lookup per unit of a national table."""
-    out = np.full(len(uids), default, dtype=object)
+def _spread(ds: Dataset, positions: np.ndarray, by_unit: dict[int, Any], default: Any) -> list[Any]:
+    """`[by_unit.get(uid, default) for uid in uids]` for the units at `positions` of
+    `ds.units`, placed by position rather than looked up unit by unit."""
+    out = np.full(len(ds.units), default, dtype=object)
     if by_unit:
-        at = pd.Index(uids).get_indexer(list(by_unit))
+        at = ds.units.index.get_indexer(list(by_unit))
         values = np.empty(len(by_unit), dtype=object)
         values[:] = list(by_unit.values())
         out[at[at >= 0]] = values[at >= 0]
-    return out.tolist()
+    return out[positions].tolist()
 
 
 def _city_pct(ds: Dataset, measure: str, programme: Programme | None) -> float | None:

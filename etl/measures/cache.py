@@ -143,7 +143,18 @@ def load_dataset(
 # what is derived from the units and the events alone (etl/measures/scoping.py: the unit
 # columns, existence per date, scope masks, lineage homes; metrics.py: the event rows and the
 # positions of the homes): still true after new returns that change neither
-UNIT_MEMO = (("unit_columns",), ("code_casefold",), ("event_rows",), ("reorg_unit_labels",))
+UNIT_MEMO = (
+    ("unit_columns",),
+    ("code_casefold",),
+    ("event_rows",),
+    ("reorg_unit_labels",),
+    # etl/measures/provinces.py and scoping.py: from the units, the events and the settings
+    ("province_mergers",),
+    ("unit_provinces",),
+    ("province_choices",),
+    ("district_level_end",),
+    ("former_district_communes",),
+)
 UNIT_FAMILIES = ("exists", "scope", "homes", "homes_positions", "reorg_events")
 
 
