@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 from etl.measures import cache, metrics
 from etl.measures.cache import DatasetCache, load_dataset
 from etl.measures.dataset import Dataset
+from etl.measures.programmes import first_assigned_year
 from etl.measures.scoping import home_units
 from etl.storage import db
 from tests.builders import SN, city_targets, events_return, units_return
@@ -105,6 +106,7 @@ def test_refresh_after_each_upload_equals_a_full_load(
             # upload changed neither (figures only: 02b adds a unit, 00b only targets)
             kept = {k if k[0] != "lru" else k[:2] for k in refreshed.memo}
             families = {("lru", f) for f in cache.UNIT_FAMILIES} | set(cache.UNIT_MEMO)
+            families |= {("before", k) for k in cache.FACT_MEMO} | {("added_facts",)}
             assert kept <= families
             assert bool(kept) == (name == "00b.xlsx"), (name, kept)
             assert_same(refreshed, full)
@@ -134,6 +136,33 @@ def test_a_figures_only_return_keeps_existence_scopes_and_lineage(
     assert home_units(refreshed, AS_OF) is homes  # kept, not rebuilt
     assert_same(refreshed, load_dataset(engine))
     assert metrics.summary(refreshed, AS_OF) != before  # the figures did move
+
+
+def test_what_a_figures_only_return_reports_is_updated_from_its_own_rows(
+    engine: Engine, ingest: Callable[..., Any]
+) -> None:
+    """Which units reported which year (the missing data) and the first year with a quota,
+    after a return that adds a year of a known unit: brought up to date from the return's
+    rows, equal to what a full load builds."""
+    for name, content in _uploads()[:3]:
+        assert ingest(content, name).status == "accepted"
+    previous = load_dataset(engine)
+    metrics.summary(previous, AS_OF)  # builds them
+    assert ("reported",) in previous.memo and ("first_assigned_year",) in previous.memo
+    again = [_school("Trường D", 25, 25, 24, None, None, None, owner="UBND quận Bình Thủy")]
+    assert ingest(units_return(again), "02d.xlsx").status == "accepted"
+    refreshed = load_dataset(engine, previous=previous)
+    full = load_dataset(engine)
+    assert ("before", ("reported",)) in refreshed.memo  # updated, not rebuilt
+    (matrix, last), (expected, expected_last) = (
+        metrics._reported(refreshed),
+        metrics._reported(full),
+    )
+    np.testing.assert_array_equal(matrix, expected)
+    assert last == expected_last
+    assert not np.array_equal(matrix, metrics._reported(previous)[0])  # the year was added
+    assert first_assigned_year(refreshed) == first_assigned_year(full) == 2021
+    assert metrics.summary(refreshed, AS_OF) == metrics.summary(full, AS_OF)
 
 
 def test_refresh_over_several_uploads_at_once(

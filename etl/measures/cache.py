@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Engine
 
 from etl.measures.dataset import Dataset, build_dataset, refresh_dataset, with_units_updated
@@ -156,6 +157,20 @@ UNIT_MEMO = (
     ("former_district_communes",),
 )
 UNIT_FAMILIES = ("exists", "scope", "homes", "homes_positions", "reorg_events")
+# what is derived from the facts and can be brought up to date from a return's own fact rows
+# (metrics._reported, programmes.first_assigned_year): kept with the rows, for their owner
+FACT_MEMO = (("reported",), ("first_assigned_year",))
+
+
+def before_upload(ds: Dataset, key: tuple[Any, ...]) -> tuple[Any, pd.DataFrame] | None:
+    """(what the Dataset before the latest figures-only return held for `key`, that return's
+    fact rows as read) when `ds` was derived from it by `carry_unit_results` (same units,
+    same events); None otherwise. The caller updates the value from the rows, or builds it."""
+    before = ds.memo.get(("before", key), _MISSING)
+    added = ds.memo.get(("added_facts",))
+    if before is _MISSING or added is None:
+        return None
+    return before, added
 
 
 def carry_unit_results(old: Dataset, new: Dataset, added: dict[str, Any]) -> Dataset:
@@ -179,6 +194,10 @@ def carry_unit_results(old: Dataset, new: Dataset, added: dict[str, Any]) -> Dat
     for key in UNIT_MEMO:
         if key in old.memo:
             carried.memo[key] = old.memo[key]
+    for key in FACT_MEMO:
+        if key in old.memo:
+            carried.memo[("before", key)] = old.memo[key]
+    carried.memo[("added_facts",)] = added.get("fact", pd.DataFrame())
     for family in UNIT_FAMILIES:
         entries = old.memo.get(("lru", family))
         if entries is None:

@@ -26,7 +26,7 @@ from etl.core.vocabulary import (
     Measure,
     UnitGroup,
 )
-from etl.measures.cache import memoised, remembered, remembered_for_frame
+from etl.measures.cache import before_upload, memoised, remembered, remembered_for_frame
 from etl.measures.dataset import Dataset, fact_cells, fact_pair_mask
 from etl.measures.programmes import (
     Programme,
@@ -804,6 +804,11 @@ def _reported(ds: Dataset) -> tuple[np.ndarray, int]:
 
     def build() -> tuple[np.ndarray, int]:
         first = first_assigned_year(ds) or 0
+        carried = before_upload(ds, ("reported",))
+        if carried is not None:  # the matrix before the return, with its rows set
+            updated = _reported_after(ds, *carried, first)
+            if updated is not None:
+                return updated
         assigned = facts_by_status(ds, FactStatus.ASSIGNED)
         years = assigned["year"].to_numpy() if len(assigned) else np.array([], dtype=np.int64)
         pos = fact_positions(ds, assigned) if len(assigned) else years
@@ -814,6 +819,26 @@ def _reported(ds: Dataset) -> tuple[np.ndarray, int]:
         return matrix, last
 
     return memoised(ds, ("reported",), build)
+
+
+def _reported_after(
+    ds: Dataset, before: tuple[np.ndarray, int], added: pd.DataFrame, first: int
+) -> tuple[np.ndarray, int] | None:
+    """`_reported` from the matrix before a figures-only return and its fact rows: a key
+    once reported stays reported (a later row supersedes its value, never its key); None
+    when the return moves the first or the last year (the matrix is then built)."""
+    matrix, last = before
+    if last - matrix.shape[1] + 1 != first:
+        return None
+    rows = added[(added["status"] == FactStatus.ASSIGNED).to_numpy()]
+    years = rows["year"].to_numpy()
+    pos = ds.units.index.get_indexer(rows["unit_id"])
+    keep = (pos >= 0) & (years >= first)
+    if keep.any() and years[keep].max() > last:
+        return None
+    matrix = matrix.copy()
+    matrix[pos[keep], years[keep] - first] = True
+    return matrix, last
 
 
 def missing_data(
