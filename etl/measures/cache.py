@@ -176,8 +176,9 @@ def before_upload(ds: Dataset, key: tuple[Any, ...]) -> tuple[Any, pd.DataFrame]
 def carry_unit_results(old: Dataset, new: Dataset, added: dict[str, Any]) -> Dataset:
     """`new` (derived from `old` and the rows `added`) keeping what `old` derived from its
     units and events alone, when the new rows changed neither (figures only, the usual
-    return): the next views need not rebuild existence, scopes and lineage. `new` itself
-    otherwise."""
+    return): the next views need not rebuild existence, scopes and lineage; and, for the
+    results of FACT_MEMO, what `old` held with the return's fact rows (`before_upload`), so
+    that they are brought up to date rather than rebuilt. `new` itself otherwise."""
     if any(len(added.get(name, ())) for name in ("event", "event_unit")):
         return new
     same = (
