@@ -660,7 +660,11 @@ def _units_unchanged(
     if len(own):
         own = own[own["unit_id"].isin(ids).to_numpy()]
     rows = overlay_revisions(new_units.reset_index(drop=True), own)
-    rows = _validity(rows, old.event_history, old.event_unit_history)
+    # a unit's validity is replayed from its own before/after rows: only theirs are grouped
+    theirs = old.event_unit_history
+    if len(theirs):
+        theirs = theirs[theirs["unit_id"].isin(ids).to_numpy()]
+    rows = _validity(rows, old.event_history, theirs)
     rows = _units(commune_dates(end_district_levels(rows, old.event_history), fact_history))
     before = old.units.loc[ids].reset_index(drop=True)
     columns = [c for c in before.columns if c not in ("district", "name")]
