@@ -520,3 +520,40 @@ def test_the_summing_up_follows_the_plans_yearly_path(engine, ingest) -> None:
     assert [r[5] for r in table.rows] == ["—", "1", "2", "4", "6", "8"]
     assert _row(table, "2026") == ["2026", "145", MISSING, "15", "9,38%", "8", "187,5%"]
     assert "theo lộ trình giảm từng năm của kế hoạch (Biểu 00)" in table.notes[0]
+
+
+@pytest.mark.parametrize("which", ["sample", "merged"])
+def test_a_breakdown_with_kept_plan_rows_equals_each_rows_own_computation(
+    request: pytest.FixtureRequest, which: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The breakdowns (every row `metrics.quota_measure` of its scope) read each measure's plan
+    row once per scope from the kept ones (`metrics._target_row`); computed again on a Dataset
+    with nothing kept and the plan row looked up afresh for every figure, every row of every
+    breakdown (cut-offs before, in and after the end year; a former province) is the same."""
+    import dataclasses
+
+    from etl.measures import analysis, metrics
+    from etl.measures.query import View, resolve_view
+
+    ds = request.getfixturevalue(f"{which}_ds")
+    asked = [View(as_of=d) for d in (dt.date(2024, 6, 30), dt.date(2026, 6, 30), END)]
+    if which == "merged":
+        asked.append(View(as_of=dt.date(2026, 6, 30), province="Tỉnh Hậu Giang (cũ)"))
+    views = [resolve_view(ds, v, lambda: None) for v in asked]
+    kept = {
+        (v.key, by): analysis.scope_breakdown(ds, v, by)
+        for v in views
+        for by in analysis.BREAKDOWNS
+    }
+    fresh = dataclasses.replace(ds, memo={})
+    looked_up: list[str] = []
+
+    def afresh(ds_, flt, measure, programme):
+        looked_up.append(measure)
+        return metrics._find_target_row(metrics.targets_of(ds_, programme), flt.unit_id, measure)
+
+    monkeypatch.setattr(metrics, "_target_row", afresh)
+    for v in views:
+        for by in analysis.BREAKDOWNS:
+            assert analysis.scope_breakdown(fresh, v, by) == kept[(v.key, by)], (v.key, by)
+    assert looked_up and sum(len(rows) for rows in kept.values()) > 3 * len(views)

@@ -47,6 +47,7 @@ LRU_SIZES = {
     "province_share": 48,
     "missing": 128,
     "summary": 256,
+    "target_row": 512,  # the plan row of a scope: per plan rows, measure and unit
     "unit_table": 6,
     "unit_rows": 6,
     "scope_breakdown": 12,  # a view × sector, district or kind (the period-end report)
