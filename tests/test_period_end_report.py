@@ -557,3 +557,30 @@ def test_a_breakdown_with_kept_plan_rows_equals_each_rows_own_computation(
         for by in analysis.BREAKDOWNS:
             assert analysis.scope_breakdown(fresh, v, by) == kept[(v.key, by)], (v.key, by)
     assert looked_up and sum(len(rows) for rows in kept.values()) > 3 * len(views)
+
+
+def test_a_chart_is_drawn_once_per_view_format_and_renderer(sample_ds, monkeypatch) -> None:
+    """A report or a download asked again takes the picture drawn before (kept with the
+    dataset); another format or renderer draws its own; without a browser the renderer is
+    asked again (and says what to install), even of a chart it drew before."""
+    from reporting import render
+    from reporting.charts import REPORT_CHARTS, render_chart
+    from tests.test_render_remote import CountingRenderer
+
+    monkeypatch.setattr(render, "find_browser", lambda: "chromium")  # a browser, found
+    view = ResolvedView(dt.date(2024, 6, 30))
+    ctx = ChartContext(sample_ds, service.summary_of(sample_ds, view), view)
+    one, other = CountingRenderer(), CountingRenderer()
+    try:
+        chart = REPORT_CHARTS[0]
+        first = render_chart(chart, ctx, one, "png")
+        assert render_chart(chart, ctx, one, "png") == first and len(one.drawn) == 1
+        render_chart(chart, ctx, one, "pdf")
+        render_chart(chart, ctx, other, "png")
+        assert (len(one.drawn), len(other.drawn)) == (2, 1)
+        monkeypatch.setattr(render, "find_browser", lambda: None)
+        render_chart(chart, ctx, one, "png")
+        assert len(one.drawn) == 3
+    finally:
+        one.close()
+        other.close()

@@ -53,6 +53,7 @@ LRU_SIZES = {
     "scope_breakdown": 12,  # a view × sector, district or kind (the period-end report)
     "shortages": 32,
     "chart": 96,
+    "chart_image": 24,  # a chart's PNG or PDF (50-200 kB): the report's pictures, downloads
     "unit_grid": 6,
     "unit_grid_folded": 48,  # folded texts and their ranks
     "owing": 8,
