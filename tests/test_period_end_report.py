@@ -584,3 +584,15 @@ def test_a_chart_is_drawn_once_per_view_format_and_renderer(sample_ds, monkeypat
     finally:
         one.close()
         other.close()
+
+
+def test_the_word_tables_are_the_summing_ups_tables_cell_by_cell(summing_up: ReportData) -> None:
+    """Each table of the summing-up is in the Word file as built: its headings, then its rows
+    in order, every cell at its column's width (the file fills the table row by row)."""
+    doc = Document(io.BytesIO(report.build_document(summing_up, "docx")))
+    written = [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
+    for table in _tables(summing_up).values():
+        assert [list(table.headings), *map(list, table.rows)] in written, table.caption
+        grid = doc.tables[written.index([list(table.headings), *map(list, table.rows)])]
+        widths = {tuple(round(c.width.mm, 1) for c in row.cells) for row in grid.rows}
+        assert widths == {tuple(table.widths_mm)}, table.caption
