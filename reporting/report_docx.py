@@ -400,9 +400,10 @@ def _table_block(doc: DocxDocument, table: ReportTable) -> None:
     widths = [Mm(w) for w in table.widths_mm]
     for column, width in zip(grid.columns, widths, strict=True):
         column.width = width
-    for r, values in enumerate([table.headings, *table.rows]):
-        for c, value in enumerate(values):
-            cell = grid.cell(r, c)
+    # row by row (`Table.cell` lists every cell of the table at each call: minutes for the
+    # ~700 rows of a national table); the table has no merged cell
+    for r, (row, values) in enumerate(zip(grid.rows, [table.headings, *table.rows], strict=True)):
+        for c, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
             cell.width = widths[c]
             align = WD_ALIGN_PARAGRAPH.LEFT if c == 0 and r else WD_ALIGN_PARAGRAPH.CENTER
             _cell_text(cell, value, bold=r == 0, align=align)

@@ -520,3 +520,79 @@ def test_the_summing_up_follows_the_plans_yearly_path(engine, ingest) -> None:
     assert [r[5] for r in table.rows] == ["—", "1", "2", "4", "6", "8"]
     assert _row(table, "2026") == ["2026", "145", MISSING, "15", "9,38%", "8", "187,5%"]
     assert "theo lộ trình giảm từng năm của kế hoạch (Biểu 00)" in table.notes[0]
+
+
+@pytest.mark.parametrize("which", ["sample", "merged"])
+def test_a_breakdown_with_kept_plan_rows_equals_each_rows_own_computation(
+    request: pytest.FixtureRequest, which: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The breakdowns (every row `metrics.quota_measure` of its scope) read each measure's plan
+    row once per scope from the kept ones (`metrics._target_row`); computed again on a Dataset
+    with nothing kept and the plan row looked up afresh for every figure, every row of every
+    breakdown (cut-offs before, in and after the end year; a former province) is the same."""
+    import dataclasses
+
+    from etl.measures import analysis, metrics
+    from etl.measures.query import View, resolve_view
+
+    ds = request.getfixturevalue(f"{which}_ds")
+    asked = [View(as_of=d) for d in (dt.date(2024, 6, 30), dt.date(2026, 6, 30), END)]
+    if which == "merged":
+        asked.append(View(as_of=dt.date(2026, 6, 30), province="Tỉnh Hậu Giang (cũ)"))
+    views = [resolve_view(ds, v, lambda: None) for v in asked]
+    kept = {
+        (v.key, by): analysis.scope_breakdown(ds, v, by)
+        for v in views
+        for by in analysis.BREAKDOWNS
+    }
+    fresh = dataclasses.replace(ds, memo={})
+    looked_up: list[str] = []
+
+    def afresh(ds_, flt, measure, programme):
+        looked_up.append(measure)
+        return metrics._find_target_row(metrics.targets_of(ds_, programme), flt.unit_id, measure)
+
+    monkeypatch.setattr(metrics, "_target_row", afresh)
+    for v in views:
+        for by in analysis.BREAKDOWNS:
+            assert analysis.scope_breakdown(fresh, v, by) == kept[(v.key, by)], (v.key, by)
+    assert looked_up and sum(len(rows) for rows in kept.values()) > 3 * len(views)
+
+
+def test_a_chart_is_drawn_once_per_view_format_and_renderer(sample_ds, monkeypatch) -> None:
+    """A report or a download asked again takes the picture drawn before (kept with the
+    dataset); another format or renderer draws its own; without a browser the renderer is
+    asked again (and says what to install), even of a chart it drew before."""
+    from reporting import render
+    from reporting.charts import REPORT_CHARTS, render_chart
+    from tests.test_render_remote import CountingRenderer
+
+    monkeypatch.setattr(render, "find_browser", lambda: "chromium")  # a browser, found
+    view = ResolvedView(dt.date(2024, 6, 30))
+    ctx = ChartContext(sample_ds, service.summary_of(sample_ds, view), view)
+    one, other = CountingRenderer(), CountingRenderer()
+    try:
+        chart = REPORT_CHARTS[0]
+        first = render_chart(chart, ctx, one, "png")
+        assert render_chart(chart, ctx, one, "png") == first and len(one.drawn) == 1
+        render_chart(chart, ctx, one, "pdf")
+        render_chart(chart, ctx, other, "png")
+        assert (len(one.drawn), len(other.drawn)) == (2, 1)
+        monkeypatch.setattr(render, "find_browser", lambda: None)
+        render_chart(chart, ctx, one, "png")
+        assert len(one.drawn) == 3
+    finally:
+        one.close()
+        other.close()
+
+
+def test_the_word_tables_are_the_summing_ups_tables_cell_by_cell(summing_up: ReportData) -> None:
+    """Each table of the summing-up is in the Word file as built: its headings, then its rows
+    in order, every cell at its column's width (the file fills the table row by row)."""
+    doc = Document(io.BytesIO(report.build_document(summing_up, "docx")))
+    written = [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
+    for table in _tables(summing_up).values():
+        assert [list(table.headings), *map(list, table.rows)] in written, table.caption
+        grid = doc.tables[written.index([list(table.headings), *map(list, table.rows)])]
+        widths = {tuple(round(c.width.mm, 1) for c in row.cells) for row in grid.rows}
+        assert widths == {tuple(table.widths_mm)}, table.caption

@@ -48,6 +48,7 @@ LRU_SIZES = {
     "province_share": 48,
     "missing": 128,
     "summary": 256,
+    "target_row": 512,  # the plan row of a scope: per plan rows, measure and unit
     "unit_table": 6,
     "unit_rows": 6,
     "scope_breakdown": 12,  # a view × sector, district or kind (the period-end report)
@@ -55,6 +56,7 @@ LRU_SIZES = {
     "furthest_behind": 64,  # a view's five units furthest from their targets, per measure
     "shortages": 32,
     "chart": 96,
+    "chart_image": 24,  # a chart's PNG or PDF (50-200 kB): the report's pictures, downloads
     "unit_grid": 6,
     "unit_grid_folded": 48,  # folded texts and their ranks
     "owing": 8,

@@ -371,12 +371,26 @@ def _target_row(
     ds: Dataset, flt: Filter, measure: str, programme: Programme | None
 ) -> tuple[pd.Series | None, bool]:
     """The plan row that applies to a scope (the unit's own, else the city's) and whether it
-    is the unit's own; (None, False) when there is none."""
+    is the unit's own; (None, False) when there is none. Kept per plan rows, measure and unit
+    (the period-end report asks it twice per measure for each of ~700 districts); callers
+    only read the row."""
     targets = targets_of(ds, programme)
+    return remembered_for_frame(
+        ds,
+        "target_row",
+        targets,
+        (measure, flt.unit_id),
+        lambda: _find_target_row(targets, flt.unit_id, measure),
+    )
+
+
+def _find_target_row(
+    targets: pd.DataFrame, unit_id: int | None, measure: str
+) -> tuple[pd.Series | None, bool]:
     targets = targets[targets["measure"] == measure] if len(targets) else targets
     if targets.empty:
         return None, False
-    own = targets[targets["scope_unit_id"] == flt.unit_id] if flt.unit_id is not None else None
+    own = targets[targets["scope_unit_id"] == unit_id] if unit_id is not None else None
     rows = own if own is not None and len(own) else targets[targets["scope_unit_id"].isna()]
     if rows.empty:
         return None, False
