@@ -963,6 +963,33 @@ def test_fork_servers_and_their_children_end_with_the_pool():
     assert not _live(spares)
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_a_waiting_child_that_dies_is_replaced_and_the_child_has_no_way_to_the_parent():
+    """The parent sends each job to the fork server's waiting child itself (its pipes passed
+    over a Unix socket): that child holds no descriptor of the fork server's socket or of
+    another child's pipes; one that dies while it waits is replaced, and the next file is
+    read by its successor."""
+    box = dataclasses.replace(READING)
+    try:
+        assert box.run("grids", (b01(), "xlsx"), ProblemLog("a.xlsx"), Limits())
+        [server] = box.pool.idle
+        deadline = time.monotonic() + 10
+        while len(_live(_children(server.proc.pid))) != 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        [spare] = _live(_children(server.proc.pid))
+        fds = Path(f"/proc/{spare}/fd")
+        targets = [os.readlink(fds / fd) for fd in os.listdir(fds)]
+        assert not [t for t in targets if t.startswith("socket:")], targets
+        assert sum(t.startswith("pipe:") for t in targets) == 3, targets  # job, result, alive
+        os.kill(spare, signal.SIGKILL)
+        while time.monotonic() < deadline and _live(_children(server.proc.pid)) in ([], [spare]):
+            time.sleep(0.01)
+        assert box.run("grids", (b01(), "xlsx"), ProblemLog("b.xlsx"), Limits())
+        assert box.pool.idle == [server] and server.alive()
+    finally:
+        box.close()
+
+
 def _live(pids: list[int]) -> list[int]:
     """The processes among `pids` still running (a zombie has an empty command line)."""
     alive = []
