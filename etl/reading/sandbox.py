@@ -7,7 +7,8 @@ child warms up; it knows nothing of what the jobs do. Each fork server is starte
 multi-threaded web process itself is never forked) and keeps one child forked ahead and warmed
 up, whose pipes it passes to the parent over a Unix socket: `Sandbox.run` sends its job to that
 child and reads the result itself (the fork server is not in the way; it forks the next child
-as soon as this one takes its job, reaps each and reports an exit code the parent needs). Each
+as soon as this one has sent its result, so that it warms up while the parent uses the result,
+reaps each and reports an exit code the parent needs). Each
 child reads one job and exits (one child per job: a pool that reuses its workers, such as
 ProcessPoolExecutor, loses the whole pool when one worker aborts and cannot stop one that
 hangs). The child sets RLIMIT_AS, RLIMIT_CPU, no
@@ -57,7 +58,7 @@ _LEN = struct.Struct(
 # and stderr to the parent
 _MSG = struct.Struct("<Bqq")
 _SPARE, _EXIT, _KILL = 1, 2, 3
-_STARTED = b"s"  # child → fork server: it took its job
+_DONE = b"d"  # child → fork server: it has sent its result
 DATE_CLASSES = frozenset(("datetime", n) for n in ("date", "datetime", "time", "timedelta"))
 
 
@@ -143,10 +144,6 @@ def _child(
         return 0  # the parent is closing
     params = pickle.loads(_read_fd(job_fd, _LEN.unpack(header)[0]))  # from the parent
     os.close(job_fd)
-    try:
-        os.write(alive_fd, _STARTED)  # the fork server forks the next child now
-    except OSError:
-        pass
     limits = Limits(**params["limits"])
     cpu = math.ceil(limits.parse_timeout_s) + 1
     for which, value in (
@@ -175,6 +172,10 @@ def _child(
         {"problems": problems, "result": result}, protocol=pickle.HIGHEST_PROTOCOL
     )
     _write_fd(out_fd, _LEN.pack(len(payload)) + payload)
+    try:  # the fork server forks the next child now, while the parent uses this result
+        os.write(alive_fd, _DONE)
+    except OSError:
+        pass
     return 0
 
 
@@ -239,10 +240,10 @@ def _serve(
 ) -> None:
     """The fork server's loop (`sock`: its socket to the parent): keep one child forked
     ahead and hand its descriptors to the parent (`_SPARE`); fork the next one as soon as
-    that child takes its job (it says so on its `alive_fd`); reap each child and tell the
-    parent its exit code (`_EXIT`); kill a child the parent asks to (`_KILL`: only one not
-    yet reaped, so never a recycled pid). Ends when the parent closes the socket, killing
-    the children left."""
+    that child has sent its result (it says so on its `alive_fd`) or has exited; reap each
+    child and tell the parent its exit code (`_EXIT`); kill a child the parent asks to
+    (`_KILL`: only one not yet reaped, so never a recycled pid). Ends when the parent
+    closes the socket, killing the children left."""
     children: dict[int, int] = {}  # alive_fd → pid of every child not yet reaped
 
     def offer() -> int:
@@ -268,7 +269,7 @@ def _serve(
                     kind, pid, _ = _MSG.unpack(message)
                     if kind == _KILL and pid in children.values():
                         os.kill(pid, signal.SIGKILL)
-                elif os.read(fd, 64):  # the child took its job
+                elif os.read(fd, 64):  # the child has sent its result
                     if fd == spare:
                         spare = offer()
                 else:  # the child has exited
@@ -276,7 +277,7 @@ def _serve(
                     pid = children.pop(fd)
                     _, status = os.waitpid(pid, 0)
                     sock.sendall(_MSG.pack(_EXIT, pid, os.waitstatus_to_exitcode(status)))
-                    if fd == spare:  # it died before taking a job: another takes its place
+                    if fd == spare:  # it died without a result: another takes its place
                         spare = offer()
     except OSError:  # the parent is gone
         return
