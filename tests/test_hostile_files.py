@@ -864,6 +864,19 @@ def test_the_warm_up_workbook_is_read_as_the_four_forms_without_a_problem():
     assert len(by_form["00"].targets) == 2
 
 
+def test_the_warm_up_stops_when_the_job_comes():
+    """A waiting child's warm-up asks between its stages (the grids, then each sheet) whether
+    its job has come, and stops there: the upload does not wait for the rest of it."""
+    from etl.reading.reader import warm_up
+
+    asked: list[bool] = []
+    warm_up(lambda: asked.append(False) or False)
+    assert len(asked) == 4  # before each of the four sheets
+    asked.clear()
+    warm_up(lambda: asked.append(True) or True)
+    assert asked == [True]
+
+
 def test_exit_statuses_are_classified():
     assert sandbox.classify_exit(0, False, b"") is None
     assert sandbox.classify_exit(-signal.SIGKILL, True, b"") == "timeout"

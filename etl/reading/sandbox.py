@@ -108,13 +108,18 @@ def _resolve(target: str) -> Callable[..., Any]:
     return function
 
 
-def _warm_up(warm_up: Callable[[], Any] | None) -> None:
+def _warm_up(warm_up: Callable[[Callable[[], bool]], Any] | None, job_fd: int) -> None:
     """Run the caller's warm-up while waiting for a job: the pages a job touches are copied
-    from the fork server now, not while the upload waits."""
-    if warm_up is None:
+    from the fork server now, not while the upload waits. The warm-up is given a function
+    saying whether the job has come (it then stops where it is: the job goes first)."""
+
+    def job_waiting() -> bool:
+        return bool(select.select([job_fd], [], [], 0)[0])
+
+    if warm_up is None or job_waiting():
         return
     try:
-        warm_up()
+        warm_up(job_waiting)
     except Exception:  # only a warm-up: the real job reports its own problems
         pass
 
@@ -126,7 +131,7 @@ def _child(
     alive_fd: int,
     inherited: Iterable[int],
     jobs: Mapping[str, Callable[..., Any]],
-    warm_up: Callable[[], Any] | None,
+    warm_up: Callable[[Callable[[], bool]], Any] | None,
 ) -> int:
     """In a forked child: wait for one job, set the limits, run it, send its result back."""
     import resource
@@ -137,8 +142,7 @@ def _child(
     os.dup2(err_fd, 2)
     for fd in inherited:  # the fork server's socket and other children's pipes
         os.close(fd)
-    if not select.select([job_fd], [], [], 0)[0]:  # a job already waiting goes first
-        _warm_up(warm_up)
+    _warm_up(warm_up, job_fd)
     header = _read_fd(job_fd, _LEN.size)
     if len(header) < _LEN.size:
         return 0  # the parent is closing
@@ -204,7 +208,7 @@ class _Spare:
 
 def _fork_spare(
     jobs: Mapping[str, Callable[..., Any]],
-    warm_up: Callable[[], Any] | None,
+    warm_up: Callable[[Callable[[], bool]], Any] | None,
     inherited: Iterable[int],
 ) -> _Spare:
     """Fork the next child; it warms up and waits for a job. `inherited`: the fork server's
@@ -236,7 +240,7 @@ def _fork_spare(
 def _serve(
     sock: socket.socket,
     jobs: Mapping[str, Callable[..., Any]],
-    warm_up: Callable[[], Any] | None,
+    warm_up: Callable[[Callable[[], bool]], Any] | None,
 ) -> None:
     """The fork server's loop (`sock`: its socket to the parent): keep one child forked
     ahead and hand its descriptors to the parent (`_SPARE`); fork the next one as soon as
@@ -606,7 +610,8 @@ class Sandbox:
     `reply_classes` are the (module, name) classes a reply may hold besides plain containers,
     numbers and text. Each fork server first makes the `blocked` modules unimportable, imports
     `preload`, resolves the jobs and calls `prepare` ("module:function") once; each child
-    forked ahead calls `warm_up` ("module:function") while it waits. `env` is added to the
+    forked ahead calls `warm_up` ("module:function") while it waits, with a function saying
+    whether its job has come (a warm-up stops then). `env` is added to the
     servers' environment.
     """
 
