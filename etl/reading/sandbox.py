@@ -357,7 +357,9 @@ def zygote_main(config: str) -> None:
         _resolve(spec["prepare"])()
     gc.freeze()  # the children's collections leave the preloaded objects (and pages) alone
     with socket.socket(fileno=os.dup(0)) as sock:
-        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # the socket only as `sock`
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)  # the socket only as `sock` (which each child closes)
+        os.close(null)
         _serve(sock, jobs, warm_up)
 
 
