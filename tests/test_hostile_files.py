@@ -864,6 +864,35 @@ def test_the_warm_up_workbook_is_read_as_the_four_forms_without_a_problem():
     assert len(by_form["00"].targets) == 2
 
 
+def test_the_warm_up_stops_when_the_job_comes():
+    """A waiting child's warm-up asks between its stages (the grids, then each sheet) whether
+    its job has come, and stops there: the upload does not wait for the rest of it."""
+    from etl.reading.reader import warm_up
+
+    asked: list[bool] = []
+    warm_up(lambda: asked.append(False) or False)
+    assert len(asked) == 4  # before each of the four sheets
+    asked.clear()
+    warm_up(lambda: asked.append(True) or True)
+    assert asked == [True]
+
+
+def test_a_row_is_cleaned_as_each_of_its_cells_would_be():
+    """`_clean_row` (no call per usual cell) gives what `_clean_value` gives for each cell:
+    empty text None, text, numbers and dates as they are, anything else as text."""
+    from etl.reading.sheets import _clean_row, _clean_value
+
+    class Odd:
+        def __str__(self) -> str:
+            return "lạ"
+
+    row = ["", " ", "Sở Y tế", 0, 1.5, float("nan"), True, False, None, dt.date(2024, 6, 30)]
+    row += [dt.datetime(2024, 6, 30, 8), dt.time(8), dt.timedelta(1), Odd(), b"x", 10**30]
+    cleaned = _clean_row(row)
+    expected = [_clean_value(v) for v in row]
+    assert [(type(a), repr(a)) for a in cleaned] == [(type(b), repr(b)) for b in expected]
+
+
 def test_exit_statuses_are_classified():
     assert sandbox.classify_exit(0, False, b"") is None
     assert sandbox.classify_exit(-signal.SIGKILL, True, b"") == "timeout"
@@ -961,6 +990,40 @@ def test_fork_servers_and_their_children_end_with_the_pool():
     while _live(spares) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert not _live(spares)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_a_waiting_child_that_dies_is_replaced_and_the_child_has_no_way_to_the_parent():
+    """The parent sends each job to the fork server's waiting child itself (its pipes passed
+    over a Unix socket): that child holds no descriptor of the fork server's socket or of
+    another child's pipes; one that dies while it waits is replaced, and the next file is
+    read by its successor."""
+    box = dataclasses.replace(READING)
+    try:
+        assert box.run("grids", (b01(), "xlsx"), ProblemLog("a.xlsx"), Limits())
+        [server] = box.pool.idle
+        deadline = time.monotonic() + 10
+        spare, targets = None, []
+        while spare is None and time.monotonic() < deadline:  # the child that read may
+            for pid in _live(_children(server.proc.pid)):  # still be ending: not that one
+                try:
+                    fds = Path(f"/proc/{pid}/fd")
+                    targets = [os.readlink(fds / fd) for fd in os.listdir(fds)]
+                except FileNotFoundError:
+                    continue
+                if sum(t.startswith("pipe:") for t in targets) == 3:  # job, result, alive
+                    spare = pid
+                    break
+            time.sleep(0.01)
+        assert spare is not None, "no waiting child"
+        assert not [t for t in targets if t.startswith("socket:")], targets
+        os.kill(spare, signal.SIGKILL)
+        while time.monotonic() < deadline and _live(_children(server.proc.pid)) in ([], [spare]):
+            time.sleep(0.01)
+        assert box.run("grids", (b01(), "xlsx"), ProblemLog("b.xlsx"), Limits())
+        assert box.pool.idle == [server] and server.alive()
+    finally:
+        box.close()
 
 
 def _live(pids: list[int]) -> list[int]:

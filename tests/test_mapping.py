@@ -117,6 +117,43 @@ def test_an_unknown_group_label_leaves_the_required_years_missing():
     assert cell(layout, f"{RENAMED_QUOTA} / Năm 2023").samples == ["42", "116"]
 
 
+def test_a_kept_layout_is_the_whole_description_and_a_tidy_sheet_keeps_none():
+    """`map_columns` describes a sheet without its samples and reporting unit to decide whether
+    it needs the step, then fills them in: a kept layout is exactly `describe`'s whole one
+    (its samples, its reporting unit), with or without a mapping; a tidy sheet keeps none."""
+    from etl.core.forms import FORMS
+    from etl.reading.layout import find_columns, read_header_lines
+    from etl.reading.mapping import describe, guess_header
+
+    for content, mapping in (
+        (renamed_name(), None),
+        (renamed_quota(), None),
+        (renamed_name(), {SHEET: {header_key(RENAMED_NAME): "name"}}),
+    ):
+        _log, _sheets, layouts = read(content, clean_workbook_mapping(mapping))
+        (grid,) = read_grids(content, "x.xlsx", ProblemLog("x.xlsx"))
+        found = find_columns(FORMS["01"], grid)
+        base = found or guess_header(FORMS["01"], grid)
+        (layout,) = layouts
+        whole = describe(
+            FORMS["01"],
+            grid,
+            base,
+            base.by_col,
+            reporting_unit=read_header_lines(grid).reporting_unit,
+            header_found=found is not None,
+            mapped=False,
+        )
+        assert layout.reporting_unit == "Sở Nội vụ" and any(c.samples for c in layout.cells)
+        if mapping is None:
+            assert layout == whole
+        else:  # the same cells and samples, read as the mapping says
+            assert [(c.col, c.samples) for c in layout.cells] == [
+                (c.col, c.samples) for c in whole.cells
+            ]
+    assert read(tidy())[2] == []
+
+
 def since_merger(rows: list[list] | None = None, group_label: str = RENAMED_QUOTA) -> bytes:
     """A merged province's return: years 2025 and 2026 only, the quota label renamed."""
     rows = rows or [[1, "Sở Nội vụ", 52, 50, "Đã phê duyệt"], [2, "Sở Y tế", 98, 95, None]]

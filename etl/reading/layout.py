@@ -182,7 +182,7 @@ def decree_field(form: Form, key: str) -> tuple[str, int | None] | None:
     `Tinh giản theo 29/2023/NĐ-CP năm 2024`) → (field, year of a trailing `năm 2024` or None);
     None when it names no decree of the form's columns, or decrees of two columns."""
     index = _decree_index(form.code)
-    if not index or not any(ch.isdigit() for ch in key):
+    if not index or not any(map(str.isdigit, key)):  # map: no Python frame per character
         return None
     refs = [(n, y) for n, y in _DECREE_WITH_YEAR.findall(key)]
     refs += [(n, "") for n in _DECREE_NO_YEAR.findall(key)]

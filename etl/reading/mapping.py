@@ -332,10 +332,12 @@ def describe(
     reporting_unit: str,
     header_found: bool,
     mapped: bool,
+    samples: bool = True,
 ) -> SheetLayout:
     """The header of `cmap` as `SheetLayout`; `found` is what the reader placed by itself,
-    `cmap.by_col` what is read now. A per-year field's label with no year under it
-    (`Biên chế công chức được giao` alone) is shown as placed nowhere: the clerk picks its year."""
+    `cmap.by_col` what is read now (`samples=False`: each cell's `samples` left empty). A
+    per-year field's label with no year under it (`Biên chế công chức được giao` alone) is
+    shown as placed nowhere: the clerk picks its year."""
     cells = []
     for c, text, key in _keyed(grid, cmap):
         hit, now = _with_year(form, found.get(c)), _with_year(form, cmap.by_col.get(c))
@@ -347,7 +349,7 @@ def describe(
                 key=key,
                 found=target_of(*hit) if hit else "",
                 target=target_of(*now) if now else (SKIP if c in cmap.skipped else ""),
-                samples=_samples(grid, cmap, c),
+                samples=_samples(grid, cmap, c) if samples else [],
             )
         )
     targets = [c.target for c in cells if c.target and c.target != SKIP]
@@ -421,15 +423,22 @@ def map_columns(
     if mapping:
         cmap = apply(form, grid, base, mapping, log)
     if layouts is not None:
+        shown = cmap if cmap is not None else base
+        # described without its samples and reporting unit first: they do not decide whether
+        # the sheet needs the step, and most sheets do not (read only for those that do)
         layout = describe(
             form,
             grid,
-            cmap if cmap is not None else base,
+            shown,
             base.by_col,
-            reporting_unit=read_header_lines(grid).reporting_unit,
+            reporting_unit="",
             header_found=header_found,
             mapped=bool(mapping),
+            samples=False,
         )
         if layout.needs_mapping or layout.mapped:
+            layout.reporting_unit = read_header_lines(grid).reporting_unit
+            for cell in layout.cells:
+                cell.samples = _samples(grid, shown, cell.col)
             layouts.append(layout)
     return cmap

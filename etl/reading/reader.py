@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+from collections.abc import Callable
 from typing import Any
 
 from etl.core.forms import (
@@ -86,12 +87,20 @@ def prepare_fork_server() -> None:
     warm_up()
 
 
-def warm_up() -> None:
+def warm_up(job_waiting: Callable[[], bool] = lambda: False) -> None:
     """Read the built-in workbook of the four forms (etl/reading/warm.py) while waiting for a
     job: the pages a read touches are copied from the fork server now, not while the upload
-    waits."""
+    waits. The read goes as `read_forms_in_process` goes, stage by stage (the grids, then
+    each sheet); it stops between two when `job_waiting()` says the job has come."""
     log = ProblemLog("")
-    sheets = read_forms_in_process(warm_up_workbook(), "xlsx", {}, log, Limits())
+    data = read_grids_in_process(warm_up_workbook(), "xlsx", log, Limits())
+    sheets: list[SheetResult] = []
+    layouts: list[SheetLayout] = []
+    for name, cells, merged, formulas in data or []:
+        if job_waiting():
+            return
+        grid = Grid(name, cells, merged, set(formulas))
+        sheets += read_workbook_sheets([grid], log, {}, layouts)
     pickle.dumps({"problems": log.items, "grids": sheets}, protocol=pickle.HIGHEST_PROTOCOL)
 
 

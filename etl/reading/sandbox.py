@@ -2,12 +2,16 @@
 
 A `Sandbox` is told by its caller which jobs it may run (a name for each "module:function"),
 which classes their replies may hold, which modules its fork servers preload and how a waiting
-child warms up; it knows nothing of what the jobs do. `Sandbox.run` sends a job to a fork
-server started with `subprocess` (a fresh single-threaded interpreter that has imported what
-the caller named; the multi-threaded web process itself is never forked), which keeps one
-child forked ahead and warmed up; each job goes to that child, which then exits (one child per
-job: a pool that reuses its workers, such as ProcessPoolExecutor, loses the whole pool when
-one worker aborts and cannot stop one that hangs). The child sets RLIMIT_AS, RLIMIT_CPU, no
+child warms up; it knows nothing of what the jobs do. Each fork server is started with
+`subprocess` (a fresh single-threaded interpreter that has imported what the caller named; the
+multi-threaded web process itself is never forked) and keeps one child forked ahead and warmed
+up, whose pipes it passes to the parent over a Unix socket: `Sandbox.run` sends its job to that
+child and reads the result itself (the fork server is not in the way; it forks the next child
+as soon as this one has sent its result, so that it warms up while the parent uses the result,
+reaps each and reports an exit code the parent needs). Each
+child reads one job and exits (one child per job: a pool that reuses its workers, such as
+ProcessPoolExecutor, loses the whole pool when one worker aborts and cannot stop one that
+hangs). The child sets RLIMIT_AS, RLIMIT_CPU, no
 core dumps and a wall-clock timer, then calls the job. A child that aborts (python-calamine
 aborts the whole process on a cell at XFD1048576), runs out of memory or of time costs one
 refused file. Its reply comes back pickled and is loaded with an allow-list unpickler.
@@ -15,6 +19,7 @@ refused file. Its reply comes back pickled and is loaded with an allow-list unpi
 
 from __future__ import annotations
 
+import array
 import atexit
 import dataclasses
 import importlib
@@ -26,6 +31,7 @@ import os
 import pickle
 import select
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -44,13 +50,15 @@ ROOT = Path(__file__).resolve().parents[2]
 _logger = logging.getLogger(__name__)
 
 EXIT_MEMORY = 75  # the child caught MemoryError
-_LEN = struct.Struct("<Q")
-# parent → fork server: the job's length and its time limit, then the job (a pickle only the
-# child loads); fork server → parent: the child's exit code, whether it timed out, the length
-# of its stderr's tail and of its result, then both as they are (the child's pickle, loaded
-# once, by the parent)
-_JOB = struct.Struct("<Qd")
-_REPLY = struct.Struct("<q?QQ")
+_LEN = struct.Struct(
+    "<Q"
+)  # parent → child: the job; child → parent: its result (each pickled once)
+# fork server ↔ parent, over a Unix socket: what (`_SPARE`, `_EXIT`, `_KILL`), a child's pid and
+# a value (its exit code); a `_SPARE` message carries the waiting child's job pipe, result pipe
+# and stderr to the parent
+_MSG = struct.Struct("<Bqq")
+_SPARE, _EXIT, _KILL = 1, 2, 3
+_DONE = b"d"  # child → fork server: it has sent its result
 DATE_CLASSES = frozenset(("datetime", n) for n in ("date", "datetime", "time", "timedelta"))
 
 
@@ -100,13 +108,18 @@ def _resolve(target: str) -> Callable[..., Any]:
     return function
 
 
-def _warm_up(warm_up: Callable[[], Any] | None) -> None:
+def _warm_up(warm_up: Callable[[Callable[[], bool]], Any] | None, job_fd: int) -> None:
     """Run the caller's warm-up while waiting for a job: the pages a job touches are copied
-    from the fork server now, not while the upload waits."""
-    if warm_up is None:
+    from the fork server now, not while the upload waits. The warm-up is given a function
+    saying whether the job has come (it then stops where it is: the job goes first)."""
+
+    def job_waiting() -> bool:
+        return bool(select.select([job_fd], [], [], 0)[0])
+
+    if warm_up is None or job_waiting():
         return
     try:
-        warm_up()
+        warm_up(job_waiting)
     except Exception:  # only a warm-up: the real job reports its own problems
         pass
 
@@ -115,21 +128,25 @@ def _child(
     job_fd: int,
     out_fd: int,
     err_fd: int,
+    alive_fd: int,
+    inherited: Iterable[int],
     jobs: Mapping[str, Callable[..., Any]],
-    warm_up: Callable[[], Any] | None,
+    warm_up: Callable[[Callable[[], bool]], Any] | None,
 ) -> int:
     """In a forked child: wait for one job, set the limits, run it, send its result back."""
     import resource
 
     devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 0)
+    os.dup2(devnull, 0)  # the fork server's socket to the parent: never the child's
     os.dup2(devnull, 1)
     os.dup2(err_fd, 2)
-    _warm_up(warm_up)
+    for fd in inherited:  # the fork server's socket and other children's pipes
+        os.close(fd)
+    _warm_up(warm_up, job_fd)
     header = _read_fd(job_fd, _LEN.size)
     if len(header) < _LEN.size:
-        return 0  # the fork server is closing
-    params = pickle.loads(_read_fd(job_fd, _LEN.unpack(header)[0]))  # from our own parent
+        return 0  # the parent is closing
+    params = pickle.loads(_read_fd(job_fd, _LEN.unpack(header)[0]))  # from the parent
     os.close(job_fd)
     limits = Limits(**params["limits"])
     cpu = math.ceil(limits.parse_timeout_s) + 1
@@ -158,8 +175,11 @@ def _child(
     payload = pickle.dumps(
         {"problems": problems, "result": result}, protocol=pickle.HIGHEST_PROTOCOL
     )
-    _write_fd(out_fd, _LEN.pack(len(payload)))
-    _write_fd(out_fd, payload)
+    _write_fd(out_fd, _LEN.pack(len(payload)) + payload)
+    try:  # the fork server forks the next child now, while the parent uses this result
+        os.write(alive_fd, _DONE)
+    except OSError:
+        pass
     return 0
 
 
@@ -175,99 +195,154 @@ def _scratch_fd() -> int:
 
 @dataclass
 class _Spare:
-    """A child forked ahead of its job, waiting on `job_fd` (fork is off the critical path)."""
+    """A child forked ahead of its job, waiting on `job_fd` (fork is off the critical path).
+    The fork server keeps `alive_fd` (the child's write end closes when it exits) and hands
+    the other three to the parent; the parent's copy has `alive_fd` -1."""
 
     pid: int
     job_fd: int
     result_fd: int
     err_fd: int
+    alive_fd: int = -1
 
 
 def _fork_spare(
-    jobs: Mapping[str, Callable[..., Any]], warm_up: Callable[[], Any] | None
+    jobs: Mapping[str, Callable[..., Any]],
+    warm_up: Callable[[Callable[[], bool]], Any] | None,
+    inherited: Iterable[int],
 ) -> _Spare:
-    """Fork the next child; it warms up and waits for a job."""
+    """Fork the next child; it warms up and waits for a job. `inherited`: the fork server's
+    descriptors (its socket, the other children's pipes), closed in the new one."""
     job_r, job_w = os.pipe()
     result_r, result_w = os.pipe()
+    alive_r, alive_w = os.pipe()
     err_fd = _scratch_fd()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         code = 70
         try:
-            os.close(job_w)
-            os.close(result_r)
-            code = _child(job_r, result_w, err_fd, jobs, warm_up)
+            for fd in (job_w, result_r, alive_r):
+                os.close(fd)
+            code = _child(job_r, result_w, err_fd, alive_w, inherited, jobs, warm_up)
         except MemoryError:
             code = EXIT_MEMORY
         except BaseException:
             import traceback
 
-            traceback.print_exc()  # into the child's stderr, which the server reads
+            traceback.print_exc()  # into the child's stderr, which the parent reads
         finally:
             os._exit(code)
-    os.close(job_r)
-    os.close(result_w)
-    return _Spare(pid, job_w, result_r, err_fd)
+    for fd in (job_r, result_w, alive_w):
+        os.close(fd)
+    return _Spare(pid, job_w, result_r, err_fd, alive_r)
 
 
-def _collect(spare: _Spare, timeout_s: float) -> tuple[bytes | None, bool]:
-    """The child's length-prefixed result (None if it died first) and whether it timed out."""
+def _serve(
+    sock: socket.socket,
+    jobs: Mapping[str, Callable[..., Any]],
+    warm_up: Callable[[Callable[[], bool]], Any] | None,
+) -> None:
+    """The fork server's loop (`sock`: its socket to the parent): keep one child forked
+    ahead and hand its descriptors to the parent (`_SPARE`); fork the next one as soon as
+    that child has sent its result (it says so on its `alive_fd`) or has exited; reap each
+    child and tell the parent its exit code (`_EXIT`); kill a child the parent asks to
+    (`_KILL`: only one not yet reaped, so never a recycled pid). Ends when the parent
+    closes the socket, killing the children left."""
+    children: dict[int, int] = {}  # alive_fd → pid of every child not yet reaped
+
+    def offer() -> int:
+        child = _fork_spare(jobs, warm_up, [sock.fileno(), *children])
+        children[child.alive_fd] = child.pid
+        fds = [child.job_fd, child.result_fd, child.err_fd]
+        try:
+            socket.send_fds(sock, [_MSG.pack(_SPARE, child.pid, 0)], fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
+        return child.alive_fd
+
+    try:
+        spare = offer()
+        while True:
+            ready, _, _ = select.select([sock.fileno(), *children], [], [])
+            for fd in ready:
+                if fd == sock.fileno():
+                    message = sock.recv(_MSG.size, socket.MSG_WAITALL)
+                    if len(message) < _MSG.size:
+                        return  # the parent closed the socket (or died)
+                    kind, pid, _ = _MSG.unpack(message)
+                    if kind == _KILL and pid in children.values():
+                        os.kill(pid, signal.SIGKILL)
+                elif os.read(fd, 64):  # the child has sent its result
+                    if fd == spare:
+                        spare = offer()
+                else:  # the child has exited
+                    os.close(fd)
+                    pid = children.pop(fd)
+                    _, status = os.waitpid(pid, 0)
+                    sock.sendall(_MSG.pack(_EXIT, pid, os.waitstatus_to_exitcode(status)))
+                    if fd == spare:  # it died without a result: another takes its place
+                        spare = offer()
+    except OSError:  # the parent is gone
+        return
+    finally:
+        for fd, pid in children.items():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
+            os.close(fd)
+
+
+def _send_all(fd: int, data: bytes, deadline: float) -> None:
+    """Write `data` to the non-blocking `fd` by `deadline` (`TimeoutError` otherwise)."""
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view) :]
+        except BlockingIOError:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError from None
+            select.select([], [fd], [], remaining)
+
+
+def _collect(fd: int, deadline: float) -> tuple[bytes | None, bool]:
+    """The child's length-prefixed result (None if it died first) and whether it ran past
+    `deadline` (its own timer fires first)."""
     buf = bytearray()
     need: int | None = None
-    deadline = time.monotonic() + timeout_s + 1.0  # the child's own timer fires first
     while need is None or len(buf) < need:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            os.kill(spare.pid, signal.SIGKILL)
             return None, True
-        ready, _, _ = select.select([spare.result_fd], [], [], remaining)
+        ready, _, _ = select.select([fd], [], [], remaining)
         if not ready:
             continue
-        data = os.read(spare.result_fd, 4 * MiB)
+        data = os.read(fd, 4 * MiB)
         if not data:
             return None, False
         buf += data
         if need is None and len(buf) >= _LEN.size:
             need = _LEN.size + _LEN.unpack(buf[: _LEN.size])[0]
-    return bytes(buf[_LEN.size :]), False
+    return bytes(buf[_LEN.size : need]), False
 
 
-def _hand_over(spare: _Spare, job: bytes) -> None:
-    """In the fork server: give one job to the waiting child."""
-    try:
-        _write_fd(spare.job_fd, _LEN.pack(len(job)))
-        _write_fd(spare.job_fd, job)
-    except OSError:
-        pass  # the child is gone: its exit status says why
-    os.close(spare.job_fd)
-
-
-def _finish(spare: _Spare, timeout: float) -> tuple[list[bytes], bool]:
-    """The reply for the parent once the child has answered, died or timed out (`_REPLY`
-    and what follows it), and whether the child is still to be reaped (it sent a whole
-    result and is exiting)."""
-    payload, timed_out = _collect(spare, timeout)
-    os.close(spare.result_fd)
-    exitcode = 0
-    if payload is None:
-        _, status = os.waitpid(spare.pid, 0)
-        exitcode = os.waitstatus_to_exitcode(status)
-    size = os.lseek(spare.err_fd, 0, os.SEEK_END)
-    os.lseek(spare.err_fd, max(0, size - 4096), os.SEEK_SET)
-    stderr = os.read(spare.err_fd, 4096)
-    os.close(spare.err_fd)
-    payload = payload or b""
-    head = _REPLY.pack(exitcode, timed_out, len(stderr), len(payload))
-    return [head, stderr, payload], bool(payload)
+def _stderr_tail(fd: int) -> bytes:
+    """The last 4 KiB the child wrote to its stderr."""
+    size = os.fstat(fd).st_size
+    return os.pread(fd, 4096, max(0, size - 4096))
 
 
 def zygote_main(config: str) -> None:
-    """The fork server: import what the caller named once, keep one child forked ahead, hand
-    it each job read from stdin (length-prefixed pickles from the parent); ends when stdin
-    closes. `config` is the caller's `Sandbox` as JSON: blocked and preloaded modules, the
-    jobs by name, what to prepare here and how a waiting child warms up."""
+    """The fork server: import what the caller named once, keep one child forked ahead and
+    pass its pipes to the parent over the Unix socket that is its stdin (`_serve`); ends when
+    the parent closes it. `config` is the caller's `Sandbox` as JSON: blocked and preloaded
+    modules, the jobs by name, what to prepare here and how a waiting child warms up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; Ctrl-C is for it
     import gc
+    import resource  # noqa: F401  (imported once here, not in each child that sets its limits)
 
     spec = json.loads(config)
     # A blocked module can never be imported here, so the server stays small and
@@ -281,26 +356,11 @@ def zygote_main(config: str) -> None:
     if spec["prepare"]:
         _resolve(spec["prepare"])()
     gc.freeze()  # the children's collections leave the preloaded objects (and pages) alone
-    inp, out = sys.stdin.buffer, sys.stdout.buffer
-    spare = _fork_spare(jobs, warm_up)
-    while True:
-        header = inp.read(_JOB.size)
-        size, timeout = _JOB.unpack(header) if len(header) == _JOB.size else (0, 0.0)
-        job = inp.read(size) if size else b""
-        if not job:
-            os.close(spare.job_fd)  # the waiting child reads end of file and exits
-            os.waitpid(spare.pid, 0)
-            return
-        busy = spare
-        _hand_over(busy, job)
-        del job
-        reply, finished = _finish(busy, timeout)
-        for part in reply:
-            out.write(part)
-        out.flush()
-        spare = _fork_spare(jobs, warm_up)  # while the parent goes on with the reply
-        if finished:
-            os.waitpid(busy.pid, 0)
+    with socket.socket(fileno=os.dup(0)) as sock:
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)  # the socket only as `sock` (which each child closes)
+        os.close(null)
+        _serve(sock, jobs, warm_up)
 
 
 class _ServerLost(Exception):
@@ -313,8 +373,8 @@ class _ServerLost(Exception):
 
 @dataclass(frozen=True)
 class Reply:
-    """What the fork server says of one job: the child's exit code, whether it ran out of
-    time, the tail of its stderr and its result (the child's pickle, empty if none)."""
+    """What became of one job: the child's exit code, whether it ran out of time, the tail
+    of its stderr and its result (the child's pickle, empty if none)."""
 
     exitcode: int
     timed_out: bool
@@ -322,75 +382,146 @@ class Reply:
     payload: bytes
 
 
+_CLOEXEC = getattr(socket, "MSG_CMSG_CLOEXEC", 0)  # Linux: received descriptors not inherited
+_FD_SPACE = socket.CMSG_SPACE(3 * array.array("i").itemsize)
+
+
 class _Zygote:
-    """One fork server process and its pipes (used by one job at a time)."""
+    """One fork server process, the Unix socket to it and the child it keeps waiting (used
+    by one job at a time). The parent sends each job to the waiting child and reads its
+    result itself; the fork server is asked only for a child's exit code when it sent no
+    result, and to kill one that ran out of time."""
 
     def __init__(self, config: str, extra_env: Mapping[str, str]) -> None:
         env = {**os.environ, **extra_env}
         code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
         code += f"from etl.reading.sandbox import zygote_main; zygote_main({config!r})"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", code],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            bufsize=0,
-            env=env,
-            close_fds=True,
-        )
+        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.spare: _Spare | None = None
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-c", code],
+                stdin=theirs.fileno(),
+                stdout=subprocess.DEVNULL,
+                env=env,
+                close_fds=True,
+            )
+        except BaseException:
+            self.sock.close()
+            raise
+        finally:
+            theirs.close()
 
     def run(self, job: bytes, child_timeout_s: float, timeout_s: float) -> Reply:
-        """Send one job (the child's own time limit `child_timeout_s`), wait for its reply;
-        `_ServerLost` or `TimeoutError` otherwise."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        try:
-            self.proc.stdin.write(_JOB.pack(len(job), child_timeout_s))
-            self.proc.stdin.write(job)
-            self.proc.stdin.flush()
-        except OSError:
-            raise _ServerLost(sent=False) from None
+        """Send one job to the waiting child (its own time limit `child_timeout_s`) and wait
+        for its result; `_ServerLost` or `TimeoutError` otherwise."""
         deadline = time.monotonic() + timeout_s
-        fd = self.proc.stdout.fileno()
-        exitcode, timed_out, n_err, n_payload = _REPLY.unpack(self._read(fd, _REPLY.size, deadline))
-        stderr = self._read(fd, n_err, deadline)
-        return Reply(exitcode, timed_out, stderr, self._read(fd, n_payload, deadline))
+        try:
+            self._receive_waiting(deadline)  # a spare that died meanwhile is replaced
+            while self.spare is None:
+                self._receive(deadline)
+        except _ServerLost:
+            raise _ServerLost(sent=False) from None
+        child, self.spare = self.spare, None
+        try:
+            try:
+                _send_all(child.job_fd, _LEN.pack(len(job)) + job, deadline)
+            except OSError:
+                pass  # the child is gone: its exit status says why
+            finally:
+                os.close(child.job_fd)
+            child_deadline = min(deadline, time.monotonic() + child_timeout_s + 1.0)
+            payload, timed_out = _collect(child.result_fd, child_deadline)
+            exitcode = 0
+            if payload is None:
+                if timed_out:
+                    self._send(_KILL, child.pid)
+                exitcode = self._exit_code(child.pid, deadline)
+            stderr = _stderr_tail(child.err_fd)
+        except BaseException:
+            try:  # whatever went wrong here, the child does not outlive its job
+                self._send(_KILL, child.pid)
+            except _ServerLost:
+                pass
+            raise
+        finally:
+            os.close(child.result_fd)
+            os.close(child.err_fd)
+        return Reply(exitcode, timed_out, stderr, payload or b"")
 
-    @staticmethod
-    def _read(fd: int, size: int, deadline: float) -> bytes:
-        parts: list[bytes] = []
-        got = 0
-        while got < size:
+    def _send(self, kind: int, pid: int) -> None:
+        try:
+            self.sock.sendall(_MSG.pack(kind, pid, 0))
+        except OSError:
+            raise _ServerLost from None
+
+    def _exit_code(self, pid: int, deadline: float) -> int:
+        while True:
+            kind, of, value = self._receive(deadline)
+            if kind == _EXIT and of == pid:
+                return value
+
+    def _receive_waiting(self, deadline: float) -> None:
+        """The messages already sent, without waiting for more."""
+        while select.select([self.sock], [], [], 0)[0]:
+            self._receive(deadline)
+
+    def _receive(self, deadline: float) -> tuple[int, int, int]:
+        """The fork server's next message; a new waiting child is kept in `spare` (one
+        that was kept and died is dropped)."""
+        remaining = deadline - time.monotonic()
+        while not select.select([self.sock], [], [], max(0.0, remaining))[0]:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
-                continue
-            data = os.read(fd, min(size - got, 4 * MiB))
-            if not data:
+        fds = array.array("i")
+        try:
+            data, ancdata, _, _ = self.sock.recvmsg(_MSG.size, _FD_SPACE, _CLOEXEC)
+            for level, kind, cdata in ancdata:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    fds.frombytes(cdata[: len(cdata) - len(cdata) % fds.itemsize])
+            while data and len(data) < _MSG.size:
+                more = self.sock.recv(_MSG.size - len(data))
+                data += more
+                if not more:
+                    break
+        except OSError:
+            data = b""
+        kind, pid, value = _MSG.unpack(data) if len(data) == _MSG.size else (0, 0, 0)
+        if kind != _SPARE or len(fds) != 3:
+            for fd in fds:
+                os.close(fd)
+            if kind not in (_SPARE, _EXIT):
                 raise _ServerLost
-            parts.append(data)
-            got += len(data)
-        return b"".join(parts)
+        if kind == _SPARE:
+            for fd in fds:
+                os.set_inheritable(fd, False)
+            self._drop_spare()
+            self.spare = _Spare(pid, *fds)
+            os.set_blocking(self.spare.job_fd, False)
+        elif self.spare is not None and pid == self.spare.pid:
+            self._drop_spare()  # it died waiting; another is on its way
+        return kind, pid, value
+
+    def _drop_spare(self) -> None:
+        if self.spare is not None:
+            for fd in (self.spare.job_fd, self.spare.result_fd, self.spare.err_fd):
+                os.close(fd)
+            self.spare = None
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
     def close(self, kill: bool = False) -> None:
+        self._drop_spare()  # the waiting child reads the end of its job pipe and exits
         if kill:
             self.proc.kill()
-        else:
-            try:
-                if self.proc.stdin:
-                    self.proc.stdin.close()
-            except OSError:
-                pass
+        self.sock.close()
         try:
             self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
 
 
 class Pool:
@@ -481,7 +612,8 @@ class Sandbox:
     `reply_classes` are the (module, name) classes a reply may hold besides plain containers,
     numbers and text. Each fork server first makes the `blocked` modules unimportable, imports
     `preload`, resolves the jobs and calls `prepare` ("module:function") once; each child
-    forked ahead calls `warm_up` ("module:function") while it waits. `env` is added to the
+    forked ahead calls `warm_up` ("module:function") while it waits, with a function saying
+    whether its job has come (a warm-up stops then). `env` is added to the
     servers' environment.
     """
 

@@ -55,6 +55,14 @@ class Grid:
         return None
 
 
+_KEPT = frozenset((str, int, float, bool, type(None)))  # kept as they are (but "")
+
+
+def _clean_row(row: list[Any]) -> list[Any]:
+    """`_clean_value` of each cell, without a call for the usual ones (empty, text, numbers)."""
+    return [None if v == "" else v if type(v) in _KEPT else _clean_value(v) for v in row]
+
+
 def _clean_value(value: Any) -> Any:
     """A cell value as plain data: empty text is None, anything unusual becomes text."""
     if isinstance(value, str) and value == "":
@@ -115,7 +123,7 @@ def read_grids_in_process(
                 continue
             sheet = wb.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False)
-            cells = [[_clean_value(v) for v in row] for row in rows]
+            cells = [_clean_row(row) for row in rows]
             del rows
             if not check_grid_caps(meta.name, cells, log, limits):
                 return None
@@ -398,7 +406,8 @@ def check_grid_caps(name: str, cells: list[list[Any]], log: ProblemLog, limits: 
     """Caps on a grid already read (every kind; .xls and .ods have no XML to count first)."""
     n_rows = len(cells)
     n_cols = max((len(r) for r in cells), default=0)
-    for r, row in enumerate(cells):
+    past = n_rows > limits.max_rows or n_cols > limits.max_cols  # else no cell can be
+    for r, row in enumerate(cells if past else ()):
         for c, value in enumerate(row):
             if value is None:
                 continue
