@@ -50,9 +50,8 @@ ROOT = Path(__file__).resolve().parents[2]
 _logger = logging.getLogger(__name__)
 
 EXIT_MEMORY = 75  # the child caught MemoryError
-_LEN = struct.Struct(
-    "<Q"
-)  # parent → child: the job; child → parent: its result (each pickled once)
+# parent → child: the job; child → parent: its result (each pickled once), length first
+_LEN = struct.Struct("<Q")
 # fork server ↔ parent, over a Unix socket: what (`_SPARE`, `_EXIT`, `_KILL`), a child's pid and
 # a value (its exit code); a `_SPARE` message carries the waiting child's job pipe, result pipe
 # and stderr to the parent
