@@ -508,6 +508,34 @@ MATCHING = {
             names=("Sở Xây dựng", "Tỉnh Hậu Giang", "Tỉnh Sóc Trăng"),
         ),
     ),
+    # the same office in every district: a district's row without diacritics is told by the
+    # units of its own district, looked up by (loose_key, district_key) (migration 0013)
+    "name-near-match-in-district": (
+        lambda: xlsx(
+            {
+                "Biểu 01": b01_rows(
+                    *district_rows("UBND huyện Cờ Đỏ", 12),
+                    *district_rows("UBND quận Ninh Kiều", 14),
+                    good=False,
+                )
+            }
+        ),
+        Case(
+            lambda: xlsx(
+                {
+                    "Biểu 01": b01_rows(
+                        [None, "UBND huyện Cờ Đỏ", None, None, None],
+                        [1, "Phong Noi vu", 12, 10, None],
+                        good=False,
+                    )
+                }
+            ),
+            "name-near-match",
+            "Biểu 01",
+            "B6",
+            names=("Phong Noi vu", "Phòng Nội vụ"),
+        ),
+    ),
     "name-ambiguous": (
         lambda: xlsx(
             {

@@ -7,7 +7,7 @@ no database refuses a value at the end of an upload (PostgreSQL does; SQLite wou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Column
 
@@ -44,6 +44,7 @@ ATTR_LABELS = {
     "province": "Tỉnh, thành phố",
 }
 PROVINCE_CHARS = min(_width(c) for c in (_u.province, _u.province_key))
+ATTR_CHARS = {attr: _width(column) for attr, column in UNIT_ATTRS.items()}
 
 
 def _longest(
@@ -62,7 +63,13 @@ def _longest(
     return max(lengths)
 
 
+Label = Callable[[], tuple[str, str]]  # what the text is, in Vietnamese and English
+
+
 class _Checker:
+    """Reports `text-too-long`; a check's label is made only for a text that is too long
+    (most are not: a return's hundreds of texts cost a length each, not two messages)."""
+
     def __init__(self, log: ProblemLog) -> None:
         self.log = log
 
@@ -70,11 +77,10 @@ class _Checker:
         self,
         text: str | None,
         limit: int,
+        what: Label,
         *,
         sheet: str,
         cell: str,
-        what_vi: str,
-        what_en: str,
         unit_name: bool = False,
         district: bool = False,
         province: bool = False,
@@ -84,6 +90,7 @@ class _Checker:
         length = _longest(text, unit_name=unit_name, district=district, province=province)
         if length <= limit:
             return
+        what_vi, what_en = what()
         self.log.report(
             "text-too-long",
             sheet=sheet,
@@ -100,10 +107,9 @@ class _Checker:
         self.check(
             cell.value,
             NAME_CHARS,
+            lambda: (f"Ô {cell.ref} ({label})", f"Cell {cell.ref} ({label})"),
             sheet=sheet,
             cell=cell.ref,
-            what_vi=f"Ô {cell.ref} ({label})",
-            what_en=f"Cell {cell.ref} ({label})",
             unit_name=True,
         )
 
@@ -118,10 +124,9 @@ def check_lengths(sheets: Sequence[SheetResult], log: ProblemLog) -> None:
         c.check(
             sheet,
             SHEET_CHARS,
+            lambda sheet=sheet: (f"Tên trang «{sheet[:40]}…»", f"The sheet name «{sheet[:40]}…»"),
             sheet=sheet,
             cell="",
-            what_vi=f"Tên trang «{sheet[:40]}…»",
-            what_en=f"The sheet name «{sheet[:40]}…»",
         )
         for text, column, line, cell in (
             (
@@ -135,63 +140,71 @@ def check_lengths(sheets: Sequence[SheetResult], log: ProblemLog) -> None:
             c.check(
                 text,
                 _width(column),
+                lambda line=line, sheet=sheet: (
+                    f"Dòng «{line}» ở đầu trang {sheet}",
+                    f"The line «{line}» at the top of sheet {sheet}",
+                ),
                 sheet=sheet,
                 cell=cell,
-                what_vi=f"Dòng «{line}» ở đầu trang {sheet}",
-                what_en=f"The line «{line}» at the top of sheet {sheet}",
             )
         c.check(  # the province a letterhead names is stored on the units it creates
             letterhead_province(result.header.reporting_unit),
             PROVINCE_CHARS,
+            lambda sheet=sheet: (
+                f"Tỉnh, thành phố ở dòng «Đơn vị báo cáo» trang {sheet}",
+                f"The province of the line «Đơn vị báo cáo» of sheet {sheet}",
+            ),
             sheet=sheet,
             cell=result.header.reporting_unit_cell,
-            what_vi=f"Tỉnh, thành phố ở dòng «Đơn vị báo cáo» trang {sheet}",
-            what_en=f"The province of the line «Đơn vị báo cáo» of sheet {sheet}",
             province=True,
         )
-        form = FORMS[result.form]
+        # (only a form of unit rows has a `name` column: Biểu 03 has none)
+        name_label = FORMS[result.form].column("name").label if result.units else ""
         for row in result.units:
-            c.name(sheet, row.name, form.column("name").label)
+            c.name(sheet, row.name, name_label)
             n = row.row + 1
             c.check(
                 row.code,
                 CODE_CHARS,
+                lambda n=n: (f"Dòng {n}: Mã đơn vị", f"Row {n}: the unit code"),
                 sheet=sheet,
                 cell=row.name.ref,
-                what_vi=f"Dòng {n}: Mã đơn vị",
-                what_en=f"Row {n}: the unit code",
             )
-            for attr, column in UNIT_ATTRS.items():
+            for attr, width in ATTR_CHARS.items():
                 value = row.attrs.get(attr)
                 c.check(
                     value if isinstance(value, str) else None,
-                    _width(column),
+                    width,
+                    lambda n=n, attr=attr: (
+                        f"Dòng {n}: {ATTR_LABELS[attr]}",
+                        f"Row {n}: {ATTR_LABELS[attr]}",
+                    ),
                     sheet=sheet,
                     cell=row.name.ref,
-                    what_vi=f"Dòng {n}: {ATTR_LABELS[attr]}",
-                    what_en=f"Row {n}: {ATTR_LABELS[attr]}",
                     district=attr == "district",
                     province=attr == "province",
                 )
         for ev in result.events:
+            n = ev.row + 1
             for unit in (*ev.before, *ev.after):
                 c.name(sheet, unit, "Đơn vị")
                 c.check(  # `Sở Y tế tỉnh X (cũ)`: the province X is stored on its own
                     split_province_suffix(unit.value)[1],
                     PROVINCE_CHARS,
+                    lambda n=n, unit=unit: (
+                        f"Dòng {n}: Tỉnh, thành phố của «{unit.value[:40]}…»",
+                        f"Row {n}: the province of «{unit.value[:40]}…»",
+                    ),
                     sheet=sheet,
                     cell=unit.ref,
-                    what_vi=f"Dòng {ev.row + 1}: Tỉnh, thành phố của «{unit.value[:40]}…»",
-                    what_en=f"Row {ev.row + 1}: the province of «{unit.value[:40]}…»",
                     province=True,
                 )
             c.check(
                 ev.province,
                 PROVINCE_CHARS,
+                lambda n=n: (f"Dòng {n}: Tỉnh, thành phố", f"Row {n}: the province"),
                 sheet=sheet,
                 cell=ev.ref,
-                what_vi=f"Dòng {ev.row + 1}: Tỉnh, thành phố",
-                what_en=f"Row {ev.row + 1}: the province",
                 province=True,
             )
             for text, column, label in (
@@ -201,17 +214,16 @@ def check_lengths(sheets: Sequence[SheetResult], log: ProblemLog) -> None:
                 c.check(
                     text,
                     _width(column),
+                    lambda n=n, label=label: (f"Dòng {n}: {label}", f"Row {n}: {label}"),
                     sheet=sheet,
                     cell=ev.ref,
-                    what_vi=f"Dòng {ev.row + 1}: {label}",
-                    what_en=f"Row {ev.row + 1}: {label}",
                 )
         for target in result.targets:
+            n = target.row + 1
             c.check(
                 target.doc_ref,
                 _width(_t.doc_ref),
+                lambda n=n: (f"Dòng {n}: Văn bản", f"Row {n}: the document"),
                 sheet=sheet,
                 cell=target.scope.ref,
-                what_vi=f"Dòng {target.row + 1}: Văn bản",
-                what_en=f"Row {target.row + 1}: the document",
             )

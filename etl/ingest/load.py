@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, bindparam, select
 
 from etl.core import clock
 from etl.core.formatting import fmt_number
@@ -124,11 +124,6 @@ def original_name(file_name: str, stored: str) -> str | None:
 
 def _display_name(file_name: str) -> str:
     return stored_file_name(file_name)
-
-
-def _limits(limits: Limits | None) -> Limits:
-    """`limits`, or (None) those of the settings as they are now (the `PARSE_*` variables)."""
-    return Limits.from_settings(load_settings()) if limits is None else limits
 
 
 Read = tuple[list[Problem], list[SheetResult] | None, list[SheetLayout]]
@@ -355,11 +350,13 @@ def _ingest(
     if not scoped and (known := _stored_as(engine, sha256)) is not None:
         result.status, result.submission_id = IngestStatus.DUPLICATE, known
         return result
-    if limits is None or as_of_grace_days is None:  # the settings as they are now, read once
-        settings = load_settings()
+    if limits is None or as_of_grace_days is None or province is None:
+        settings = load_settings()  # the settings as they are now, read once
         limits = Limits.from_settings(settings) if limits is None else limits
         if as_of_grace_days is None:
             as_of_grace_days = settings.as_of_grace_days
+        if province is None:
+            province = settings.province
     mapping = clean_workbook_mapping(mapping)
     if read_ahead is not None:
         problems, sheets, layouts = read_ahead.result()
@@ -464,11 +461,13 @@ def _ingest(
     return result
 
 
+# statements built once (building a Core statement costs more than running this one)
+_STORED_ID = select(schema.submission.c.id).where(schema.submission.c.sha256 == bindparam("sha"))
+
+
 def _stored_id(conn: Connection, sha256: str) -> int | None:
     """The submission that stored the file of this sha256, if any."""
-    return conn.execute(
-        select(schema.submission.c.id).where(schema.submission.c.sha256 == sha256)
-    ).scalar()
+    return conn.execute(_STORED_ID, {"sha": sha256}).scalar()
 
 
 def _stored_as(engine: Engine, sha256: str) -> int | None:
@@ -508,10 +507,14 @@ def ingest_many(
     table) is left empty. `on_store` runs in each accepted file's transaction; `approve`
     and `as_of_grace_days` as for `ingest_bytes`; `mapping` and `province`, as for
     `ingest_bytes`, are given to every file."""
-    limits = _limits(limits)
     mapping = clean_workbook_mapping(mapping)
-    if as_of_grace_days is None:
-        as_of_grace_days = load_settings().as_of_grace_days
+    if limits is None or as_of_grace_days is None or province is None:
+        settings = load_settings()  # read once for every file
+        limits = Limits.from_settings(settings) if limits is None else limits
+        if as_of_grace_days is None:
+            as_of_grace_days = settings.as_of_grace_days
+        if province is None:
+            province = settings.province
     ahead = max(1, limits.parse_workers if read_ahead is None else read_ahead)
     pending: deque[tuple[str, str, bytes, Future[Any] | None]] = deque()
     source = iter(files)

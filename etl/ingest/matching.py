@@ -303,12 +303,14 @@ class FileRegistry(UnitRegistry):
         return self._mergers
 
 
+_PROVINCE_MERGERS = select(schema.event.c.provinces).where(schema.event.c.provinces.is_not(None))
+
+
 def stored_province_mergers(conn: Connection) -> list[tuple[list[str], str]]:
     """(keys of the provinces before, key after) of every stored merger of provinces
     (`event.provinces`), whatever its review status: matching needs them as identity."""
-    e = schema.event.c
     out = []
-    for (provinces,) in conn.execute(select(e.provinces).where(e.provinces.is_not(None))):
+    for (provinces,) in conn.execute(_PROVINCE_MERGERS):
         if isinstance(provinces, dict) and provinces.get("after"):
             out.append(([key for _name, key in provinces["before"]], provinces["after"][1]))
     return out

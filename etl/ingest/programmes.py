@@ -61,10 +61,10 @@ def _existing(row: dict) -> ProgrammeOf:
 
 def check_programmes(conn: Connection, staged: Staged, log: ProblemLog) -> None:
     """Every staged target row has a programme, else a problem naming its cell."""
-    names = ", ".join(f"«{r['name']}»" for r in stored.all_rows(conn))
     for result, target, _unit in staged.targets:
         found = programme_of(conn, target)
         if found == "programme-ambiguous":
+            names = ", ".join(f"«{r['name']}»" for r in stored.all_rows(conn))
             log.report(found, sheet=result.sheet, cell=target.scope.ref, names=names)
         elif found == "programme-baseline-missing":
             name = target.programme or "mới"

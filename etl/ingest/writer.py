@@ -55,6 +55,15 @@ WRITER_LOCK_KEY = 7_301_2022  # PostgreSQL advisory lock: one ingest writes at a
 _STATUS_CODE = {field_name: status.value for field_name, status in STATUS_OF_FIELD.items()}
 
 
+# the statements of the rows written one at a time, built once (building a Core statement
+# with its values cost more than running it)
+_INSERT_SUBMISSION = insert(schema.submission)
+_INSERT_EVENT = insert(schema.event)
+_INSERT_EVENT_UNIT = insert(schema.event_unit)
+_INSERT_LINEAGE = insert(schema.lineage)
+_INSERT_TARGET = insert(schema.target)
+
+
 def serialise_writers(conn: Connection) -> None:
     """One writer at a time: SQLite has BEGIN IMMEDIATE already; PostgreSQL takes an advisory
     lock held until the transaction ends, so concurrent uploads never interleave."""
@@ -80,7 +89,8 @@ def insert_submission(
     its cut-off date); returns the submission's id."""
     stored_path = store_original(uploads_dir, sha256, file_name, content)
     return conn.execute(
-        insert(schema.submission).values(
+        _INSERT_SUBMISSION,
+        dict(
             file_name=file_name,
             sha256=sha256,
             stored_path=stored_path,
@@ -93,7 +103,7 @@ def insert_submission(
             forms=",".join(forms),
             problems=[p.as_dict() for p in problems],
             period_id=period_id,
-        )
+        ),
     ).inserted_primary_key[0]
 
 
@@ -263,6 +273,19 @@ def _write_attribute_revisions(
     insert_rows(conn, schema.unit_revision, _REVISION_COLUMNS, rows)
 
 
+_r = schema.unit_revision.c
+_REVISIONS_OF = (  # the revisions of some units (`ids`), each with its approval
+    select(
+        _r.unit_id,
+        _r.field,
+        _r.value,
+        review_reads.approved_flag(_r.submission_id).label("approved"),
+    )
+    .where(_r.unit_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_r.submission_id, _r.id)
+)
+
+
 def _approved_attributes(
     conn: Connection, units: dict[int, UnitRecord]
 ) -> tuple[dict[tuple[int, str], Any], set[tuple[int, str]]]:
@@ -273,19 +296,8 @@ def _approved_attributes(
     approved: dict[tuple[int, str], Any] = {}
     unsettled: set[tuple[int, str]] = set()
     ids = sorted(units)
-    r = schema.unit_revision.c
     for i in range(0, len(ids), IN_CHUNK):
-        chunk = ids[i : i + IN_CHUNK]
-        rows = conn.execute(
-            select(
-                r.unit_id,
-                r.field,
-                r.value,
-                review_reads.approved_flag(r.submission_id).label("approved"),
-            )
-            .where(r.unit_id.in_(chunk))
-            .order_by(r.submission_id, r.id)
-        )
+        rows = conn.execute(_REVISIONS_OF, {"ids": ids[i : i + IN_CHUNK]})
         for unit_id, field, value, is_approved in rows:
             sets = "sector" if field == SECTOR_IF_EMPTY else field
             key = (int(unit_id), sets)
@@ -398,7 +410,8 @@ def _write_event(
     key_source = json.dumps(key_parts)
     natural_key = hashlib.sha256(key_source.encode()).hexdigest()
     event_id = conn.execute(
-        insert(schema.event).values(
+        _INSERT_EVENT,
+        dict(
             submission_id=submission_id,
             natural_key=natural_key,
             effective_date=ev.date,
@@ -415,17 +428,17 @@ def _write_event(
             cell=ev.ref,
             district=district,
             district_key=district_key,
-        )
+        ),
     ).inserted_primary_key[0]
     rows = [dict(event_id=event_id, unit_id=u.id, role="before") for u in before_set.values()]
     rows += [dict(event_id=event_id, unit_id=u.id, role="after") for u in after_set.values()]
     if rows:  # a district's level ended into the province names no unit (its before is derived)
-        conn.execute(insert(schema.event_unit), rows)
+        conn.execute(_INSERT_EVENT_UNIT, rows)
     ceased = [u for k, u in before_set.items() if k not in after_set]
     created = [u for k, u in after_set.items() if k not in before_set]
     if ceased and after_set:
         conn.execute(
-            insert(schema.lineage),
+            _INSERT_LINEAGE,
             [
                 dict(event_id=event_id, predecessor_id=p.id, successor_id=s.id)
                 for p in ceased
@@ -460,7 +473,8 @@ def _write_province_event(
         ["province", ev.date.isoformat(), ev.event_type, sorted(k for _n, k in before), after[1]]
     )
     conn.execute(
-        insert(schema.event).values(
+        _INSERT_EVENT,
+        dict(
             submission_id=submission_id,
             natural_key=hashlib.sha256(key_source.encode()).hexdigest(),
             effective_date=ev.date,
@@ -471,7 +485,7 @@ def _write_province_event(
             sheet=result.sheet,
             cell=ev.ref,
             provinces={"before": [list(p) for p in before], "after": list(after)},
-        )
+        ),
     )
     return 1
 
@@ -486,7 +500,8 @@ def _write_target(
 ) -> None:
     programme, base_year = programme_id(conn, target, submission_id, made)
     conn.execute(
-        insert(schema.target).values(
+        _INSERT_TARGET,
+        dict(
             submission_id=submission_id,
             scope_unit_id=unit.id if unit else None,
             measure=MEASURE_OF_TARGET[target.measure],
@@ -500,5 +515,5 @@ def _write_target(
             doc_ref=target.doc_ref,
             sheet=result.sheet,
             cell=target.scope.ref,
-        )
+        ),
     )

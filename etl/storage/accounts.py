@@ -655,12 +655,14 @@ def ensure_admin(engine: Engine, env: dict[str, str]) -> str | None:
     return generated
 
 
+_INSERT_AUDIT = insert(schema.audit_log)  # built once
+
+
 def audit(conn: Connection, actor: str, action: str, target: str | None, detail: dict) -> None:
     """Append one entry to the audit log (inside the caller's transaction)."""
     conn.execute(
-        insert(schema.audit_log).values(
-            at=now(), actor=actor[:80], action=action, target=(target or "")[:255], detail=detail
-        )
+        _INSERT_AUDIT,
+        dict(at=now(), actor=actor[:80], action=action, target=(target or "")[:255], detail=detail),
     )
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, exists, func, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, func, insert, select, update
 
 from etl.core.formatting import fmt_date
 from etl.core.vocabulary import PeriodState
@@ -118,9 +118,12 @@ def get(conn: Connection, period_id: int) -> Period | None:
     return _period(row) if row else None
 
 
+_FOR_AS_OF = select(schema.period).where(schema.period.c.as_of == bindparam("as_of"))  # built once
+
+
 def find_for_as_of(conn: Connection, as_of: dt.date) -> Period | None:
     """The period whose cut-off date is exactly `as_of`."""
-    row = conn.execute(select(schema.period).where(schema.period.c.as_of == as_of)).first()
+    row = conn.execute(_FOR_AS_OF, {"as_of": as_of}).first()
     return _period(row) if row else None
 
 

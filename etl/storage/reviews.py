@@ -59,17 +59,21 @@ def approved_submission_ids(conn: Connection) -> set[int]:
     return {int(i) for i in conn.execute(text(approved_ids_sql())).scalars()}
 
 
+_INSERT_REVIEW = insert(schema.review)  # built once
+
+
 def _write(
     conn: Connection, submission_id: int, status: str, actor: str, comment: str | None = None
 ) -> None:
     conn.execute(
-        insert(schema.review).values(
+        _INSERT_REVIEW,
+        dict(
             submission_id=submission_id,
             status=status,
             actor=actor[:120],
             at=accounts.now(),
             comment=comment,
-        )
+        ),
     )
 
 

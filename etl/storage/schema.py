@@ -110,7 +110,8 @@ unit = Table(
         "name_key", "district_key", "commune_key", "province_key", name="uq_unit_identity"
     ),
 )
-Index("ix_unit_loose_key", unit.c.loose_key)
+# with the district: a district's names looked up among its units (migration 0013)
+Index("ix_unit_loose_key_district", unit.c.loose_key, unit.c.district_key)
 Index("ix_unit_code_key", unit.c.code_key)
 Index("ix_unit_created_by", unit.c.created_by)
 
