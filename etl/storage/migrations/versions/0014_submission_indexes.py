@@ -1,7 +1,7 @@
 """Indexes on the submission that wrote a unit, a job-position row, an event or a target
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06 13:20:00
 
 After every accepted return each worker reads only the rows of the new submissions
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
