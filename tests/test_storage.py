@@ -114,8 +114,6 @@ def test_original_file_is_kept_content_addressed(engine, ingest, tmp_path):
 def test_sqlite_runs_in_wal_mode(sqlite_engine):
     with sqlite_engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        # NORMAL (1): no fsync per commit, the WAL synced at checkpoints (docs/forms.md)
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
 
 
 def test_declared_schema_matches_the_migrations(engine):

@@ -40,11 +40,7 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 30000) -> Engine:
-    """An engine; SQLite gets WAL with `synchronous=NORMAL`, foreign keys and a busy timeout
-    on every connection. NORMAL in WAL mode: a commit is atomic and survives the app's crash,
-    but is not synced to disk at once (the WAL is synced at each checkpoint), so a power cut
-    or an OS crash may lose the last commits, never corrupt the database (docs/forms.md,
-    "What an upload does"); it spares every upload an fsync."""
+    """An engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -57,7 +53,6 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30000) -> Engine:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")  # see the docstring
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cur.close()
