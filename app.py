@@ -51,6 +51,7 @@ from web import (
     callback_check,
     context,
     export_routes,
+    memory,
     policy,
     review_api,
     security,
@@ -101,6 +102,7 @@ def create_app(settings: Settings) -> dash.Dash:
 def create_server() -> Flask:
     """A worker's app for gunicorn (`'app:create_server()'`), from the environment; the
     master bootstrapped before forking it (gunicorn.conf.py)."""
+    memory.keep_freed_memory()  # before the dataset is built (web/memory.py)
     server = create_app(load_settings()).server
     _freeze()
     return server
@@ -365,6 +367,7 @@ def _date_or_none(value: str | None) -> dt.date | None:
 def main() -> None:
     """`python app.py`: one process on HOST:PORT."""
     settings = load_settings()
+    memory.keep_freed_memory()  # before the dataset is built (web/memory.py)
     bootstrap(settings)
     app = create_app(settings)
     warm(app.server)
