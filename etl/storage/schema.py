@@ -62,6 +62,7 @@ submission = Table(
     Column("problems", JSON, nullable=False),
     Column("period_id", Integer, ForeignKey("period.id")),
 )
+Index("ix_submission_period", submission.c.period_id)
 
 # The review of each submission, append-only (triggers refuse UPDATE and DELETE, migration
 # 0004): its status is the `status` of its row with the greatest id (ReviewStatus).
