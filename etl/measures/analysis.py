@@ -98,8 +98,8 @@ def unit_rows(ds: Dataset, view: ResolvedView, measure: str) -> pd.DataFrame:
 
 def _year_arrays(ds: Dataset, status: str, year: int) -> tuple[np.ndarray, np.ndarray] | None:
     """The current facts of a status for one year as arrays over the positions of
-    `ds.units`: (values, present); None when a unit has two (then `_by_unit_and_year`'s
-    index is used)."""
+    `ds.units`: (values, present); None when a unit has two (`_year_values` then reads
+    them by their (unit, year) index)."""
 
     def build() -> tuple[np.ndarray, np.ndarray] | None:
         facts = facts_by_status(ds, status)
