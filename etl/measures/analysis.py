@@ -228,23 +228,22 @@ def _unit_table(
         m["unit_id"]: ", ".join(str(y) for y in m["years"])
         for m in missing_data(ds, flt, as_of, programme)
     }
-    units["missing_years"] = _spread(ds, positions, missing, "")
+    units["missing_years"] = _by_position(ds, missing, "")[positions].tolist()
+    # each unit's latest job-position status, by position in `ds.units` (None: no row)
     jp = memoised(
         ds,
         ("job_position_by_unit",),
         lambda: (
-            dict(
-                zip(
-                    ds.job_positions["unit_id"].tolist(),
-                    ds.job_positions["status"].tolist(),
-                    strict=True,
-                )
+            _by_position(
+                ds,
+                dict(zip(ds.job_positions["unit_id"], ds.job_positions["status"], strict=True)),
+                None,
             )
             if len(ds.job_positions)
-            else {}
+            else None
         ),
     )
-    units["job_position"] = _spread(ds, positions, jp, None) if jp else None
+    units["job_position"] = jp[positions].tolist() if jp is not None else None
     units["kind_label"] = units["kind"].map(KIND_LABELS)
     units["unit_id"] = units["id"]
     if (
@@ -255,16 +254,16 @@ def _unit_table(
     return units[columns].reset_index(drop=True)
 
 
-def _spread(ds: Dataset, positions: np.ndarray, by_unit: dict[int, Any], default: Any) -> list[Any]:
-    """`[by_unit.get(uid, default) for uid in uids]` for the units at `positions` of
-    `ds.units`, placed by position rather than looked up unit by unit."""
+def _by_position(ds: Dataset, by_unit: dict[int, Any], default: Any) -> np.ndarray:
+    """`by_unit.get(uid, default)` of every unit of `ds.units`, in its order, placed by
+    position rather than looked up unit by unit."""
     out = np.full(len(ds.units), default, dtype=object)
     if by_unit:
         at = ds.units.index.get_indexer(list(by_unit))
         values = np.empty(len(by_unit), dtype=object)
         values[:] = list(by_unit.values())
         out[at[at >= 0]] = values[at >= 0]
-    return out[positions].tolist()
+    return out
 
 
 def _city_pct(ds: Dataset, measure: str, programme: Programme | None) -> float | None:
